@@ -1,0 +1,64 @@
+# One CPython variant (stock, free-threaded "t" or JIT "j"), built from source.
+#
+# The driver builds this file once per (version, variant), concurrently, each FROM
+# the same builder base: a change to one variant rebuilds only that variant.
+# Nothing is downloaded here. The source tarball arrives in the build context,
+# already fetched and sha256-checked by the driver, and is checked again below
+# before anything is unpacked.
+ARG BUILDER_BASE
+FROM ${BUILDER_BASE}
+
+ARG PYTHON_VERSION
+ARG PYTHON_SHA256
+# Where this variant lives, e.g. /opt/python/3.13.15-t
+ARG PREFIX
+# Suffix of the command on PATH: "" (python3.13), "t" (python3.13t), "j" (python3.13j)
+ARG EXE_SUFFIX
+# Variant flags (--disable-gil, --enable-experimental-jit) plus the build profile's
+ARG CONFIGURE_FLAGS
+ARG MAKE_JOBS=2
+
+WORKDIR /usr/src/python
+
+COPY Python.tar.xz /usr/src/Python.tar.xz
+RUN set -eux; \
+    echo "${PYTHON_SHA256} */usr/src/Python.tar.xz" | sha256sum --check --strict -; \
+    tar --extract --xz --file /usr/src/Python.tar.xz --strip-components=1; \
+    rm /usr/src/Python.tar.xz
+
+RUN set -eux; \
+    ./configure \
+        --build="$(dpkg-architecture --query DEB_BUILD_GNU_TYPE)" \
+        --prefix="${PREFIX}" \
+        --enable-option-checking=fatal \
+        --enable-loadable-sqlite-extensions \
+        --without-ensurepip \
+        ${CONFIGURE_FLAGS}
+
+RUN make -j "${MAKE_JOBS}"
+
+RUN set -eux; \
+    make install; \
+    # The test suite is 100+ MB per variant and never used by benchmarks.
+    # (_testinternalcapi, which the 3.13 JIT probe needs, is in lib-dynload.)
+    rm -rf "${PREFIX}"/lib/python*/test "${PREFIX}"/lib/python*/idlelib/idle_test; \
+    find "${PREFIX}" -name 'libpython*.a' -delete; \
+    mm="${PYTHON_VERSION%.*}"; \
+    # A symlink for the interpreter, so sys.executable reads /usr/local/bin/python3.13t
+    ln -s "${PREFIX}/bin/python3" "/usr/local/bin/python${mm}${EXE_SUFFIX}"; \
+    # A wrapper, not a symlink, for -config: it locates its prefix from $0.
+    printf '#!/bin/sh\nexec %s "$@"\n' "${PREFIX}/bin/python3-config" \
+        > "/usr/local/bin/python${mm}${EXE_SUFFIX}-config"; \
+    chmod 0755 "/usr/local/bin/python${mm}${EXE_SUFFIX}-config"
+
+# Fail here, not in a benchmark, if configure quietly dropped the variant's feature.
+RUN set -eux; \
+    mm="${PYTHON_VERSION%.*}"; \
+    "python${mm}${EXE_SUFFIX}" -c 'import sys, sysconfig; \
+suffix = sys.argv[1]; \
+ft = sysconfig.get_config_var("Py_GIL_DISABLED") == 1; \
+jit = "-D_Py_JIT" in (sysconfig.get_config_var("PY_CORE_CFLAGS") or ""); \
+assert ft == (suffix == "t"), f"free threading built in: {ft}"; \
+assert jit == (suffix == "j"), f"JIT built in: {jit}"; \
+print(sys.version)' "${EXE_SUFFIX}"; \
+    "python${mm}${EXE_SUFFIX}-config" --includes

@@ -1,0 +1,231 @@
+//! Loading `config.yaml`: the embedded default or a user's file, parsed strictly
+//! and then checked for things serde cannot see (hex digests, known placeholders).
+
+use std::path::{Path, PathBuf};
+
+use thiserror::Error;
+
+use super::model::Config;
+
+/// The default configuration, compiled into the binary.
+pub const DEFAULT_YAML: &str = include_str!("../../config.yaml");
+
+/// Where a configuration came from, for error messages and result metadata.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Source {
+    Embedded,
+    File(PathBuf),
+}
+
+impl std::fmt::Display for Source {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Source::Embedded => write!(f, "the built-in config.yaml"),
+            Source::File(p) => write!(f, "{}", p.display()),
+        }
+    }
+}
+
+#[derive(Debug, Error)]
+pub enum ConfigError {
+    #[error("cannot read the configuration file {path}: {source}. Check the path given to --config.")]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{origin} is not valid: {message}{location}. Fix that line (every key and type is listed in the built-in config.yaml) and run again.")]
+    Syntax {
+        origin: String,
+        message: String,
+        location: String,
+    },
+    #[error("{origin} is not valid: {problem}")]
+    Invalid { origin: String, problem: String },
+}
+
+pub fn load(path: Option<&Path>) -> Result<(Config, Source), ConfigError> {
+    match path {
+        None => Ok((parse(DEFAULT_YAML, &Source::Embedded)?, Source::Embedded)),
+        Some(p) => {
+            let text = std::fs::read_to_string(p).map_err(|source| ConfigError::Read {
+                path: p.to_path_buf(),
+                source,
+            })?;
+            let origin = Source::File(p.to_path_buf());
+            Ok((parse(&text, &origin)?, origin))
+        }
+    }
+}
+
+pub fn parse(text: &str, origin: &Source) -> Result<Config, ConfigError> {
+    let config: Config = serde_yaml::from_str(text).map_err(|e| {
+        let location = e
+            .location()
+            .map(|l| format!(" (line {}, column {})", l.line(), l.column()))
+            .unwrap_or_default();
+        // The library appends its own "at line X column Y"; we say it once, our way.
+        let message = e.to_string();
+        let message = match message.find(" at line ") {
+            Some(i) => message[..i].to_string(),
+            None => message,
+        };
+        ConfigError::Syntax {
+            origin: origin.to_string(),
+            message,
+            location,
+        }
+    })?;
+    check(&config).map_err(|problem| ConfigError::Invalid {
+        origin: origin.to_string(),
+        problem,
+    })?;
+    Ok(config)
+}
+
+/// Checks serde cannot express. Each message says what is wrong and what to write instead.
+fn check(c: &Config) -> Result<(), String> {
+    if c.pythons.is_empty() {
+        return Err("`pythons` is empty: list at least one CPython release with its sha256.".into());
+    }
+    let mut seen = std::collections::BTreeSet::new();
+    for p in &c.pythons {
+        crate::plan::PyVersion::parse(&p.version)?;
+        if !seen.insert(p.version.clone()) {
+            return Err(format!(
+                "CPython {} is listed twice under `pythons`; keep one entry.",
+                p.version
+            ));
+        }
+        if p.sha256.len() != 64 || !p.sha256.chars().all(|ch| matches!(ch, '0'..='9' | 'a'..='f'))
+        {
+            return Err(format!(
+                "the sha256 of CPython {} must be 64 lowercase hex digits, got {:?}. \
+                 Compute it with `sha256sum Python-{}.tar.xz`.",
+                p.version, p.sha256, p.version
+            ));
+        }
+        if p.variants.is_empty() {
+            return Err(format!(
+                "CPython {} has no variants: list some of stock, t, j.",
+                p.version
+            ));
+        }
+    }
+    if c.sources.mirrors.is_empty() {
+        return Err("`sources.mirrors` is empty: list at least one URL template.".into());
+    }
+    for m in &c.sources.mirrors {
+        check_template(m)?;
+    }
+    if c.benchmarks.repeat == 0 {
+        return Err("`benchmarks.repeat` must be at least 1.".into());
+    }
+    if c.containers.timeout_seconds == 0 {
+        return Err("`containers.timeout-seconds` must be at least 1.".into());
+    }
+    if c.images.namespace.is_empty()
+        || !c
+            .images
+            .namespace
+            .chars()
+            .all(|ch| ch.is_ascii_lowercase() || ch.is_ascii_digit() || "._-/".contains(ch))
+    {
+        return Err(format!(
+            "`images.namespace` {:?} is not a valid image repository prefix: use lowercase letters, digits, '.', '_', '-' and '/'.",
+            c.images.namespace
+        ));
+    }
+    Ok(())
+}
+
+fn check_template(t: &str) -> Result<(), String> {
+    const KNOWN: [&str; 3] = ["version", "major_minor", "debian_version"];
+    let mut rest = t;
+    while let Some(open) = rest.find('{') {
+        let Some(close) = rest[open..].find('}') else {
+            return Err(format!("mirror template {t:?} has an unclosed '{{'."));
+        };
+        let name = &rest[open + 1..open + close];
+        if !KNOWN.contains(&name) {
+            return Err(format!(
+                "mirror template {t:?} uses {{{name}}}; the known placeholders are {{version}}, {{major_minor}} and {{debian_version}}."
+            ));
+        }
+        rest = &rest[open + close + 1..];
+    }
+    if !(t.starts_with("http://") || t.starts_with("https://") || t.starts_with("file://")) {
+        return Err(format!(
+            "mirror template {t:?} must start with http://, https:// or file://."
+        ));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn err(text: &str) -> String {
+        parse(text, &Source::Embedded).unwrap_err().to_string()
+    }
+
+    #[test]
+    fn embedded_default_parses() {
+        let c = parse(DEFAULT_YAML, &Source::Embedded).unwrap();
+        assert_eq!(c.pythons[0].version, "3.13.15");
+        assert_eq!(c.benchmarks.baseline, "3.13");
+    }
+
+    #[test]
+    fn unknown_key_names_line_and_column() {
+        let text = DEFAULT_YAML.replace("  repeat: 3", "  repaet: 3");
+        let line = text.lines().position(|l| l.contains("repaet")).unwrap() + 1;
+        let e = err(&text);
+        assert!(e.contains("unknown field `repaet`"), "{e}");
+        assert!(e.contains(&format!("line {line}, column 3")), "{e}");
+    }
+
+    #[test]
+    fn wrong_type_names_line_and_column() {
+        let text = DEFAULT_YAML.replace("  repeat: 3", "  repeat: lots");
+        let line = text.lines().position(|l| l.contains("lots")).unwrap() + 1;
+        let e = err(&text);
+        assert!(e.contains(&format!("line {line}")), "{e}");
+        assert!(e.contains("invalid type") || e.contains("invalid value"), "{e}");
+    }
+
+    #[test]
+    fn unknown_variant_is_rejected() {
+        let e = err(&DEFAULT_YAML.replace("[stock, t, j]", "[stock, nogil]"));
+        assert!(e.contains("nogil"), "{e}");
+    }
+
+    #[test]
+    fn bad_sha256_is_explained() {
+        let e = err(&DEFAULT_YAML.replace(
+            "1e66a7945a48390ee4c2a4268a0e4185884059a13c4aab6d148aa208deea4a76",
+            "1E66",
+        ));
+        assert!(e.contains("64 lowercase hex digits"), "{e}");
+    }
+
+    #[test]
+    fn unknown_placeholder_is_rejected() {
+        let e = err(&DEFAULT_YAML.replace("Python-{version}.tar.xz", "Python-{ver}.tar.xz"));
+        assert!(e.contains("{ver}"), "{e}");
+    }
+
+    #[test]
+    fn bad_version_is_rejected() {
+        let e = err(&DEFAULT_YAML.replace("version: 3.13.15", "version: three"));
+        assert!(e.contains("three"), "{e}");
+    }
+
+    #[test]
+    fn missing_file_says_which() {
+        let e = load(Some(Path::new("/nonexistent/pb.yaml")))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("/nonexistent/pb.yaml"), "{e}");
+    }
+}

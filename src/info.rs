@@ -1,0 +1,104 @@
+//! `pybench-docker info`: every interpreter configuration's environment banner,
+//! checked against what its build and runtime switches should give.
+
+use std::time::Duration;
+
+use anyhow::Result;
+use console::style;
+
+use crate::app::{App, ChecksFailed};
+use crate::cli::InfoArgs;
+use crate::plan::{Interpreter, Mode, Variant};
+use crate::results::FeatureState;
+use crate::runner::{self, Parsed, ScriptRun};
+
+/// Free threading and JIT state an interpreter configuration must report. Pure.
+pub fn expected_features(i: &Interpreter) -> (FeatureState, FeatureState) {
+    use FeatureState::*;
+    match (i.variant, &i.mode) {
+        (Some(Variant::FreeThreaded), Mode::GilForced) => (Disabled, Unsupported),
+        (Some(Variant::FreeThreaded), _) => (Enabled, Unsupported),
+        (Some(Variant::Jit), Mode::JitOff) => (Unsupported, Disabled),
+        (Some(Variant::Jit), _) => (Unsupported, Enabled),
+        _ => (Unsupported, Unsupported),
+    }
+}
+
+pub async fn command(app: &App, args: &InfoArgs) -> Result<()> {
+    let chosen: Vec<&Interpreter> = if args.interpreters.is_empty() {
+        app.plan.interpreters.iter().collect()
+    } else {
+        app.plan.select(&args.interpreters).map_err(anyhow::Error::msg)?
+    };
+    app.ensure_images().await?;
+    let dir = app.project.benchmarks();
+    let mut problems = Vec::new();
+    for interp in chosen {
+        let run = ScriptRun {
+            interpreter: interp,
+            dir: &dir,
+            script: "pyinfo.py".into(),
+            args: vec![],
+            extra_env: vec![],
+            extra_mounts: vec![],
+            image: None,
+            timeout: Duration::from_secs(app.config.containers.timeout_seconds.min(120)),
+            what: "info",
+        };
+        let out = runner::run_script(app, &run).await?;
+        println!("{} {}", style("▶").cyan().bold(), style(&interp.name).bold());
+        match runner::extract_banner(&out.stdout) {
+            Some(b) => println!("{b}"),
+            None => println!("{}", out.stdout.trim_end()),
+        }
+        let (want_ft, want_jit) = expected_features(interp);
+        match runner::parse_machine_line(&out.stdout) {
+            Parsed::Result(v) => match runner::info_of(&v) {
+                Some(info) if info.free_threading == want_ft && info.jit == want_jit => {}
+                Some(info) => problems.push(format!(
+                    "{}: reports free threading {} and JIT {}, expected {} and {}",
+                    interp.name, info.free_threading, info.jit, want_ft, want_jit
+                )),
+                None => problems.push(format!("{}: the info line lacks interpreter facts", interp.name)),
+            },
+            _ => problems.push(format!(
+                "{}: no result (exit {}); stderr:\n{}",
+                interp.name,
+                out.exit_code,
+                runner::tail(&out.stderr, 10)
+            )),
+        }
+        println!();
+    }
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(ChecksFailed(format!(
+            "some interpreters do not behave as their build promises:\n  {}",
+            problems.join("\n  ")
+        ))
+        .into())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::{parse, Source, DEFAULT_YAML};
+    use crate::plan::build_plan;
+    use FeatureState::*;
+
+    #[test]
+    fn expectations_follow_the_tutorial() {
+        let plan = build_plan(&parse(DEFAULT_YAML, &Source::Embedded).unwrap()).unwrap();
+        let want = |name: &str| {
+            expected_features(plan.interpreters.iter().find(|i| i.name == name).unwrap())
+        };
+        assert_eq!(want("system"), (Unsupported, Unsupported));
+        assert_eq!(want("3.13"), (Unsupported, Unsupported));
+        assert_eq!(want("3.13t"), (Enabled, Unsupported));
+        assert_eq!(want("3.13t -X gil=1"), (Disabled, Unsupported));
+        assert_eq!(want("3.13j"), (Unsupported, Enabled));
+        assert_eq!(want("3.13j PYTHON_JIT=0"), (Unsupported, Disabled));
+    }
+}

@@ -1,0 +1,42 @@
+//! pybench-docker: parse, run, print the error chain, exit non-zero on failure.
+
+mod app;
+mod base;
+mod build;
+mod cli;
+mod compare;
+mod config;
+mod context;
+mod docker;
+mod ext;
+mod ignore;
+mod info;
+mod output;
+mod paths;
+mod plan;
+mod progress;
+mod report;
+mod results;
+mod run;
+mod runner;
+mod session;
+mod source;
+mod stats;
+
+use clap::Parser;
+use console::style;
+
+fn main() {
+    let cli = cli::Cli::parse();
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("{} cannot start the async runtime: {e}", style("error:").red().bold());
+            std::process::exit(1);
+        }
+    };
+    let code = runtime.block_on(app::main(cli));
+    // Blocking tasks (downloads) must not keep an interrupted process alive.
+    runtime.shutdown_timeout(std::time::Duration::from_millis(200));
+    std::process::exit(code);
+}

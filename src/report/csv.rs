@@ -1,0 +1,142 @@
+//! CSV (RFC 4180): a header, then one record per configuration.
+//!
+//! Numbers are written at full precision in seconds; cells without a value
+//! (a failed row's statistics) are empty. `status` is the machine-readable
+//! outcome (`ok`, `failed`, `timedout`) and the trailing `samples` column
+//! holds the measured (non-warmup) durations joined by `;`, in run order.
+
+use super::{ExportError, Exporter};
+use crate::compare::{compare_rows, RowComparison};
+use crate::results::{Report, Row};
+use crate::stats::Summary;
+
+pub struct CsvExporter;
+
+const HEADER: [&str; 14] = [
+    "interpreter",
+    "free_threading",
+    "jit",
+    "status",
+    "n",
+    "mean",
+    "stddev",
+    "min",
+    "max",
+    "median",
+    "ratio",
+    "verdict",
+    "image_id",
+    "samples",
+];
+
+impl Exporter for CsvExporter {
+    fn serialize(&self, report: &Report) -> Result<Vec<u8>, ExportError> {
+        let mut out = String::new();
+        push_record(&mut out, HEADER.iter().map(|h| h.to_string()));
+        for (row, rc) in report.rows.iter().zip(compare_rows(report)) {
+            push_record(&mut out, record(row, &rc));
+        }
+        Ok(out.into_bytes())
+    }
+
+    fn extension(&self) -> &'static str {
+        "csv"
+    }
+}
+
+fn record(row: &Row, rc: &RowComparison) -> impl Iterator<Item = String> {
+    let info = row.info.as_ref();
+    let stat = |f: fn(&Summary) -> f64| rc.summary.map(|s| f(&s).to_string());
+    let samples: Vec<String> = row.measured().iter().map(f64::to_string).collect();
+    [
+        Some(row.interpreter.clone()),
+        info.map(|i| i.free_threading.to_string()),
+        info.map(|i| i.jit.to_string()),
+        Some(row.outcome.status().to_string()),
+        rc.summary.map(|s| s.n.to_string()),
+        stat(|s| s.mean),
+        stat(|s| s.stddev),
+        stat(|s| s.min),
+        stat(|s| s.max),
+        stat(|s| s.median),
+        rc.comparison.map(|c| c.ratio.to_string()),
+        rc.comparison.map(|c| c.verdict.to_string()),
+        Some(row.image_id.clone()),
+        Some(samples.join(";")),
+    ]
+    .into_iter()
+    .map(Option::unwrap_or_default)
+}
+
+/// Appends one record, terminated by CRLF as RFC 4180 specifies.
+fn push_record(out: &mut String, fields: impl Iterator<Item = String>) {
+    for (i, field) in fields.enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        push_field(out, &field);
+    }
+    out.push_str("\r\n");
+}
+
+/// Quotes a field only when it must be: it contains a comma, a double quote
+/// or a line break. Embedded quotes are doubled.
+fn push_field(out: &mut String, field: &str) {
+    if field.contains([',', '"', '\r', '\n']) {
+        out.push('"');
+        out.push_str(&field.replace('"', "\"\""));
+        out.push('"');
+    } else {
+        out.push_str(field);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::fixture;
+
+    fn field(s: &str) -> String {
+        let mut out = String::new();
+        push_field(&mut out, s);
+        out
+    }
+
+    #[test]
+    fn quotes_only_when_needed() {
+        assert_eq!(field("3.13t -X gil=1"), "3.13t -X gil=1");
+        assert_eq!(field(""), "");
+        assert_eq!(field("a,b"), "\"a,b\"");
+        assert_eq!(field("say \"hi\""), "\"say \"\"hi\"\"\"");
+        assert_eq!(field("line\nbreak"), "\"line\nbreak\"");
+        assert_eq!(field("cr\rhere"), "\"cr\rhere\"");
+        assert_eq!(field("semi;colon"), "semi;colon");
+    }
+
+    #[test]
+    fn snapshot() {
+        let bytes = CsvExporter.serialize(&fixture::report()).unwrap();
+        let text = String::from_utf8(bytes).unwrap();
+        let expected = [
+            "interpreter,free_threading,jit,status,n,mean,stddev,min,max,median,ratio,verdict,image_id,samples",
+            "system,unsupported,unsupported,ok,5,2.4748,0.017824140933015386,2.455,2.502,2.47,1.0438670490973512,similar,sha256:000000000006,2.481;2.455;2.502;2.47;2.466",
+            "3.13,disabled,unsupported,ok,5,2.3708,0.009176055797563538,2.359,2.382,2.371,1,baseline,sha256:000000000004,2.371;2.365;2.382;2.359;2.377",
+            "3.13t,enabled,unsupported,ok,5,0.715,0.016507574019219193,0.698,0.741,0.712,0.3015859625442888,improved,sha256:000000000005,0.712;0.698;0.741;0.705;0.719",
+            "3.13t -X gil=1,enabled,unsupported,timedout,,,,,,,,,sha256:000000000014,2.811",
+            "3.13j,disabled,enabled,failed,,,,,,,,,sha256:000000000005,",
+            "",
+        ]
+        .join("\r\n");
+        assert_eq!(text, expected);
+    }
+
+    #[test]
+    fn awkward_names_stay_in_one_column() {
+        let mut report = fixture::report();
+        report.rows[0].interpreter = "odd, \"quoted\"\nname".into();
+        let bytes = CsvExporter.serialize(&report).unwrap();
+        let text = String::from_utf8(bytes).unwrap();
+        let second_record = text.split("\r\n").nth(1).unwrap();
+        assert!(second_record.starts_with("\"odd, \"\"quoted\"\"\nname\",unsupported,"));
+    }
+}

@@ -1,0 +1,262 @@
+//! Human-readable wording shared by the Markdown and terminal renderers, so
+//! both say the same thing the same way.
+
+use crate::compare::{RowComparison, Verdict};
+use crate::results::{FeatureState, InterpreterInfo, Outcome, Report, Row};
+
+/// A duration: seconds with two decimals, or milliseconds with three
+/// significant digits below one second.
+pub(crate) fn duration(seconds: f64) -> String {
+    let ms = seconds * 1000.0;
+    // Thresholds sit half a unit below each boundary, so values that round up
+    // take the next format: 0.9996 s prints "1.00 s", not "1000 ms".
+    match ms.abs() {
+        m if m >= 999.5 => format!("{seconds:.2} s"),
+        m if m >= 99.95 => format!("{ms:.0} ms"),
+        m if m >= 9.995 => format!("{ms:.1} ms"),
+        _ => format!("{ms:.2} ms"),
+    }
+}
+
+/// A standard deviation, with its own unit so small spreads stay visible.
+pub(crate) fn spread(stddev: f64) -> String {
+    format!("± {}", duration(stddev))
+}
+
+pub(crate) fn ratio(ratio: f64) -> String {
+    format!("{ratio:.2}×")
+}
+
+/// A timeout in whole seconds where possible: "600 s", "2.5 s".
+pub(crate) fn timeout(seconds: f64) -> String {
+    if seconds.fract() == 0.0 {
+        format!("{seconds:.0} s")
+    } else {
+        format!("{seconds:.1} s")
+    }
+}
+
+/// Which interpreter feature a cell describes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Feature {
+    FreeThreading,
+    Jit,
+}
+
+/// How a feature cell should read, before any styling.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum FeatureCell {
+    Enabled,
+    Disabled,
+    Unsupported,
+    /// A free-threaded build running with the GIL switched back on
+    /// (`-X gil=1`): it would be misleading to call that "enabled".
+    GilReenabled,
+    Unknown,
+}
+
+impl FeatureCell {
+    pub(crate) fn of(info: Option<&InterpreterInfo>, feature: Feature) -> Self {
+        let Some(info) = info else {
+            return FeatureCell::Unknown;
+        };
+        let state = match feature {
+            Feature::FreeThreading => info.free_threading,
+            Feature::Jit => info.jit,
+        };
+        match state {
+            FeatureState::Enabled
+                if feature == Feature::FreeThreading && info.gil_enabled == Some(true) =>
+            {
+                FeatureCell::GilReenabled
+            }
+            FeatureState::Enabled => FeatureCell::Enabled,
+            FeatureState::Disabled => FeatureCell::Disabled,
+            FeatureState::Unsupported => FeatureCell::Unsupported,
+        }
+    }
+
+    pub(crate) fn text(self) -> &'static str {
+        match self {
+            FeatureCell::Enabled => "enabled ✨",
+            FeatureCell::Disabled => "disabled",
+            FeatureCell::Unsupported => "unsupported",
+            FeatureCell::GilReenabled => "GIL re-enabled",
+            FeatureCell::Unknown => "?",
+        }
+    }
+}
+
+/// What the status column says about a row, before any styling.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum Status {
+    Verdict(Verdict),
+    /// Completed, but there is no baseline to compare with.
+    Completed,
+    /// Completed without a single usable measurement.
+    NoSamples,
+    Failed(String),
+    TimedOut(f64),
+}
+
+impl Status {
+    pub(crate) fn of(row: &Row, comparison: &RowComparison) -> Self {
+        match (&row.outcome, comparison.comparison, comparison.summary) {
+            (Outcome::Failed { reason, .. }, _, _) => Status::Failed(one_line(reason)),
+            (Outcome::TimedOut { after_seconds }, _, _) => Status::TimedOut(*after_seconds),
+            (Outcome::Ok, Some(c), _) => Status::Verdict(c.verdict),
+            (Outcome::Ok, None, Some(_)) => Status::Completed,
+            (Outcome::Ok, None, None) => Status::NoSamples,
+        }
+    }
+
+    pub(crate) fn text(&self) -> String {
+        match self {
+            Status::Verdict(v) => v.to_string(),
+            Status::Completed => "ok".to_string(),
+            Status::NoSamples => "no samples".to_string(),
+            Status::Failed(reason) if reason.is_empty() => "failed".to_string(),
+            Status::Failed(reason) => format!("failed: {reason}"),
+            Status::TimedOut(after) => format!("timed out after {}", timeout(*after)),
+        }
+    }
+}
+
+/// The line that explains how to read ratios and statuses.
+pub(crate) fn legend(report: &Report) -> String {
+    let base = one_line(&report.baseline);
+    let compared = report
+        .baseline_row()
+        .is_some_and(|row| row.outcome.is_ok() && !row.measured().is_empty());
+    if compared {
+        format!(
+            "ratio = mean / mean of {base}; status: improved >10% faster, \
+             similar within ±10%, degraded >10% slower"
+        )
+    } else {
+        format!("no ratios: the baseline {base} has no completed measurements")
+    }
+}
+
+/// "5 runs + 1 warmup each", with correct plurals.
+pub(crate) fn repetitions(report: &Report) -> String {
+    let runs = plural(report.repeat, "run", "runs");
+    match report.warmup {
+        0 => format!("{runs} each"),
+        w => format!("{runs} + {} each", plural(w, "warmup", "warmups")),
+    }
+}
+
+fn plural(n: u32, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
+/// "8 CPUs · linux/x86_64 · Docker 27.3.1", skipping unknown parts.
+pub(crate) fn host(report: &Report) -> String {
+    let h = &report.host;
+    let mut parts = vec![plural(h.cpus, "CPU", "CPUs")];
+    match (h.os.is_empty(), h.arch.is_empty()) {
+        (false, false) => parts.push(format!("{}/{}", h.os, h.arch)),
+        (false, true) => parts.push(h.os.clone()),
+        (true, false) => parts.push(h.arch.clone()),
+        (true, true) => {}
+    }
+    if !h.docker_version.is_empty() {
+        parts.push(format!("Docker {}", h.docker_version));
+    }
+    one_line(&parts.join(" · "))
+}
+
+/// The benchmark and its arguments as one would type them in a shell.
+pub(crate) fn invocation(report: &Report) -> String {
+    let mut words = vec![report.benchmark.clone()];
+    words.extend(report.arguments.iter().map(|a| shell_quote(a)));
+    one_line(&words.join(" "))
+}
+
+/// Single-quotes an argument when a shell would otherwise split or expand it.
+fn shell_quote(arg: &str) -> String {
+    let plain = !arg.is_empty()
+        && arg
+            .chars()
+            .all(|c| c.is_alphanumeric() || "-_=.,:/+@%".contains(c));
+    if plain {
+        arg.to_string()
+    } else {
+        format!("'{}'", arg.replace('\'', r"'\''"))
+    }
+}
+
+/// Collapses whitespace and control characters (newlines, tabs, stray ANSI
+/// escapes from stderr) into single spaces, so text cannot break a layout.
+pub(crate) fn one_line(text: &str) -> String {
+    console::strip_ansi_codes(text)
+        .split(|c: char| c.is_whitespace() || c.is_control())
+        .filter(|word| !word.is_empty())
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_switch_to_milliseconds_below_one_second() {
+        assert_eq!(duration(1.234), "1.23 s");
+        assert_eq!(duration(12.0), "12.00 s");
+        assert_eq!(duration(0.8452), "845 ms");
+        assert_eq!(duration(0.0421), "42.1 ms");
+        assert_eq!(duration(0.0042), "4.20 ms");
+        assert_eq!(duration(0.0), "0.00 ms");
+        assert_eq!(duration(0.9996), "1.00 s");
+        assert_eq!(duration(0.9994), "999 ms");
+        assert_eq!(duration(0.09996), "100 ms");
+        assert_eq!(duration(0.009996), "10.0 ms");
+    }
+
+    #[test]
+    fn spread_ratio_and_timeout() {
+        assert_eq!(spread(0.021), "± 21.0 ms");
+        assert_eq!(spread(0.0), "± 0.00 ms");
+        assert_eq!(spread(1.5), "± 1.50 s");
+        assert_eq!(ratio(1.8749), "1.87×");
+        assert_eq!(ratio(1.0), "1.00×");
+        assert_eq!(timeout(600.0), "600 s");
+        assert_eq!(timeout(2.5), "2.5 s");
+    }
+
+    #[test]
+    fn one_line_strips_control_characters() {
+        assert_eq!(one_line("a\nb\t c\r\n\x1b[31mred"), "a b c red");
+        assert_eq!(one_line("  "), "");
+    }
+
+    #[test]
+    fn shell_quoting() {
+        assert_eq!(shell_quote("--threads=4"), "--threads=4");
+        assert_eq!(shell_quote("two words"), "'two words'");
+        assert_eq!(shell_quote("it's"), r"'it'\''s'");
+        assert_eq!(shell_quote(""), "''");
+    }
+
+    #[test]
+    fn feature_cells() {
+        let mut info = InterpreterInfo {
+            free_threading: FeatureState::Enabled,
+            gil_enabled: Some(false),
+            ..InterpreterInfo::default()
+        };
+        let ft = |info: &InterpreterInfo| FeatureCell::of(Some(info), Feature::FreeThreading);
+        assert_eq!(ft(&info), FeatureCell::Enabled);
+        assert_eq!(ft(&info).text(), "enabled ✨");
+        info.gil_enabled = Some(true);
+        assert_eq!(ft(&info), FeatureCell::GilReenabled);
+        info.jit = FeatureState::Enabled;
+        assert_eq!(
+            FeatureCell::of(Some(&info), Feature::Jit),
+            FeatureCell::Enabled
+        );
+        assert_eq!(FeatureCell::of(None, Feature::Jit).text(), "?");
+    }
+}

@@ -1,0 +1,107 @@
+//! Pretty JSON: the complete report, every raw sample included, plus a
+//! `summary` array with each row's statistics and comparison.
+//!
+//! The output reads back as a [`Report`] with `serde_json::from_slice` (the
+//! extra `summary` field is ignored), so results files can be re-rendered.
+
+use serde::Serialize;
+
+use super::{ExportError, Exporter};
+use crate::compare::{compare_rows, RowComparison};
+use crate::results::Report;
+
+pub struct JsonExporter;
+
+/// The report's own fields, followed by the derived summary.
+#[derive(Serialize)]
+struct Document<'a> {
+    #[serde(flatten)]
+    report: &'a Report,
+    summary: Vec<RowComparison>,
+}
+
+impl Exporter for JsonExporter {
+    fn serialize(&self, report: &Report) -> Result<Vec<u8>, ExportError> {
+        let document = Document {
+            report,
+            summary: compare_rows(report),
+        };
+        let mut bytes = serde_json::to_vec_pretty(&document)?;
+        bytes.push(b'\n');
+        Ok(bytes)
+    }
+
+    fn extension(&self) -> &'static str {
+        "json"
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::{json, Value};
+
+    use super::*;
+    use crate::report::fixture;
+
+    fn export() -> (Report, Value) {
+        let report = fixture::report();
+        let bytes = JsonExporter.serialize(&report).unwrap();
+        assert_eq!(bytes.last(), Some(&b'\n'));
+        (report, serde_json::from_slice(&bytes).unwrap())
+    }
+
+    #[test]
+    fn reads_back_as_the_same_report() {
+        let report = fixture::report();
+        let bytes = JsonExporter.serialize(&report).unwrap();
+        let back: Report = serde_json::from_slice(&bytes).unwrap();
+        assert_eq!(back, report);
+    }
+
+    #[test]
+    fn has_report_fields_and_summary_per_row() {
+        let (report, value) = export();
+        assert_eq!(value["benchmark"], "gil");
+        assert_eq!(value["baseline"], "3.13");
+        assert_eq!(value["started_at"], "2025-06-01T14:03:00Z");
+        let summary = value["summary"].as_array().unwrap();
+        assert_eq!(summary.len(), report.rows.len());
+        assert_eq!(summary[1]["interpreter"], "3.13");
+        assert_eq!(
+            summary[1]["comparison"],
+            json!({"ratio": 1.0, "change": 0.0, "verdict": "baseline"})
+        );
+        assert_eq!(summary[2]["comparison"]["verdict"], "improved");
+        assert_eq!(summary[2]["summary"]["n"], 5);
+        assert_eq!(summary[2]["summary"]["min"], 0.698);
+        // Failed and timed-out rows: no statistics, explicit nulls.
+        assert_eq!(summary[3]["summary"], Value::Null);
+        assert_eq!(summary[4]["comparison"], Value::Null);
+    }
+
+    #[test]
+    fn keeps_every_raw_sample_and_failure_detail() {
+        let (report, value) = export();
+        let rows = value["rows"].as_array().unwrap();
+        for (row, json_row) in report.rows.iter().zip(rows) {
+            let seconds: Vec<f64> = json_row["samples"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|s| s["seconds"].as_f64().unwrap())
+                .collect();
+            let expected: Vec<f64> = row.samples.iter().map(|s| s.seconds).collect();
+            assert_eq!(seconds, expected);
+        }
+        assert_eq!(rows[0]["samples"][0]["warmup"], true);
+        assert_eq!(
+            rows[3]["outcome"],
+            json!({"status": "timedout", "after_seconds": 600.0})
+        );
+        assert_eq!(rows[4]["outcome"]["status"], "failed");
+        assert_eq!(rows[4]["outcome"]["reason"], "exit code 139 (SIGSEGV)");
+        assert_eq!(rows[4]["env"]["PYTHON_JIT"], "1");
+        assert_eq!(rows[2]["info"]["free_threading"], "enabled");
+        assert_eq!(rows[2]["info"]["gil_enabled"], false);
+    }
+}

@@ -1,0 +1,151 @@
+//! A GitHub-flavoured Markdown summary: a short header describing the run,
+//! then one table row per configuration.
+
+use super::format::{self, Feature, FeatureCell, Status};
+use super::{ExportError, Exporter};
+use crate::compare::{compare_rows, RowComparison};
+use crate::results::{Report, Row};
+
+pub struct MarkdownExporter;
+
+impl Exporter for MarkdownExporter {
+    fn serialize(&self, report: &Report) -> Result<Vec<u8>, ExportError> {
+        Ok(render(report).into_bytes())
+    }
+
+    fn extension(&self) -> &'static str {
+        "md"
+    }
+}
+
+const DATE: &str = "%Y-%m-%d %H:%M:%S UTC";
+
+fn render(report: &Report) -> String {
+    let finished = match report.finished_at {
+        Some(t) => format!(" to {}", t.format(DATE)),
+        None => " (unfinished)".to_string(),
+    };
+    let mut lines = vec![
+        format!("# pybench-docker: {}", cell(&report.benchmark)),
+        String::new(),
+        format!("- **Benchmark:** `{}`", code(&format::invocation(report))),
+        format!("- **Baseline:** `{}`", code(&report.baseline)),
+        format!("- **Runs:** {}", format::repetitions(report)),
+        format!("- **Host:** {}", cell(&format::host(report))),
+        format!("- **Date:** {}{finished}", report.started_at.format(DATE)),
+        format!(
+            "- **Tool:** pybench-docker {}, session `{}`",
+            cell(&report.tool_version),
+            code(&report.session)
+        ),
+        String::new(),
+        "| Interpreter | Free threading | JIT | Mean ± σ | Min | Max | vs baseline | Status |"
+            .to_string(),
+        "|---|---|---|--:|--:|--:|--:|---|".to_string(),
+    ];
+    for (row, rc) in report.rows.iter().zip(compare_rows(report)) {
+        lines.push(table_row(row, &rc));
+    }
+    lines.push(String::new());
+    lines.push(cell(&format::legend(report)));
+    lines.push(String::new());
+    lines.join("\n")
+}
+
+fn table_row(row: &Row, rc: &RowComparison) -> String {
+    let info = row.info.as_ref();
+    let (mean, min, max) = match rc.summary {
+        Some(s) => (
+            format!("{} {}", format::duration(s.mean), format::spread(s.stddev)),
+            format::duration(s.min),
+            format::duration(s.max),
+        ),
+        None => ("—".to_string(), "—".to_string(), "—".to_string()),
+    };
+    let ratio = rc
+        .comparison
+        .map_or_else(|| "—".to_string(), |c| format::ratio(c.ratio));
+    let status = match Status::of(row, rc) {
+        Status::Verdict(v) => format!("**{v}**"),
+        other => cell(&other.text()),
+    };
+    format!(
+        "| `{}` | {} | {} | {mean} | {min} | {max} | {ratio} | {status} |",
+        code(&row.interpreter),
+        FeatureCell::of(info, Feature::FreeThreading).text(),
+        FeatureCell::of(info, Feature::Jit).text(),
+    )
+}
+
+/// Makes text safe inside a table cell: one line, pipes escaped, and
+/// characters Markdown would interpret backslash-escaped.
+fn cell(text: &str) -> String {
+    let mut out = String::new();
+    for c in format::one_line(text).chars() {
+        if "\\|*_`[]<#".contains(c) {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// Makes text safe inside a code span in a table: backslashes are literal in
+/// code spans, but GFM still splits cells on `|` unless it is escaped, and a
+/// backtick would end the span early.
+fn code(text: &str) -> String {
+    format::one_line(text).replace('|', "\\|").replace('`', "'")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::fixture;
+
+    #[test]
+    fn snapshot() {
+        let expected = "\
+# pybench-docker: gil
+
+- **Benchmark:** `gil --threads 4`
+- **Baseline:** `3.13`
+- **Runs:** 5 runs + 1 warmup each
+- **Host:** 8 CPUs · linux/x86\\_64 · Docker 27.3.1
+- **Date:** 2025-06-01 14:03:00 UTC to 2025-06-01 14:14:40 UTC
+- **Tool:** pybench-docker 0.1.0, session `20250601-140300-gil`
+
+| Interpreter | Free threading | JIT | Mean ± σ | Min | Max | vs baseline | Status |
+|---|---|---|--:|--:|--:|--:|---|
+| `system` | unsupported | unsupported | 2.47 s ± 17.8 ms | 2.46 s | 2.50 s | 1.04× | **similar** |
+| `3.13` | disabled | unsupported | 2.37 s ± 9.18 ms | 2.36 s | 2.38 s | 1.00× | **baseline** |
+| `3.13t` | enabled ✨ | unsupported | 715 ms ± 16.5 ms | 698 ms | 741 ms | 0.30× | **improved** |
+| `3.13t -X gil=1` | GIL re-enabled | unsupported | — | — | — | — | timed out after 600 s |
+| `3.13j` | disabled | enabled ✨ | — | — | — | — | failed: exit code 139 (SIGSEGV) |
+
+ratio = mean / mean of 3.13; status: improved >10% faster, similar within ±10%, degraded >10% slower
+";
+        assert_eq!(render(&fixture::report()), expected);
+    }
+
+    #[test]
+    fn escapes_cells() {
+        assert_eq!(cell("a|b\nc"), "a\\|b c");
+        assert_eq!(cell("x86_64 *bold*"), "x86\\_64 \\*bold\\*");
+        assert_eq!(code("3.13t | `x`"), "3.13t \\| 'x'");
+    }
+
+    #[test]
+    fn failure_reasons_cannot_break_the_table() {
+        let mut report = fixture::report();
+        report.rows[4].outcome = crate::results::Outcome::Failed {
+            reason: "bad | pipe\nand newline".into(),
+            stderr_tail: String::new(),
+        };
+        let text = render(&report);
+        let line = text.lines().find(|l| l.starts_with("| `3.13j`")).unwrap();
+        assert!(
+            line.ends_with("| failed: bad \\| pipe and newline |"),
+            "{line}"
+        );
+    }
+}

@@ -1,0 +1,255 @@
+//! The data model of one benchmark session: what was run, where, and what
+//! each interpreter configuration measured.
+//!
+//! Everything here round-trips through JSON, so a results file written by
+//! one run can be read back and re-rendered later.
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Deserializer, Serialize};
+
+/// Whether an interpreter feature (free threading, JIT) is active.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum FeatureState {
+    Enabled,
+    Disabled,
+    /// Also the default, so reports from interpreters that predate a feature
+    /// (and therefore do not mention it) read as "unsupported".
+    #[default]
+    Unsupported,
+}
+
+impl FeatureState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FeatureState::Enabled => "enabled",
+            FeatureState::Disabled => "disabled",
+            FeatureState::Unsupported => "unsupported",
+        }
+    }
+}
+
+impl fmt::Display for FeatureState {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// What the probe script inside the container reports about the interpreter.
+///
+/// Deserialization is lenient: missing fields take their defaults and unknown
+/// fields are ignored, so the probe script can evolve independently.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(default)]
+pub struct InterpreterInfo {
+    pub implementation: String,
+    pub version: String,
+    pub executable: String,
+    pub system: String,
+    #[serde(deserialize_with = "null_as_default")]
+    pub bits: u32,
+    /// `os.cpu_count()` may return `None`, which arrives as `null`.
+    #[serde(deserialize_with = "null_as_default")]
+    pub cores: u32,
+    pub machine: String,
+    pub byteorder: String,
+    pub abiflags: String,
+    pub free_threading: FeatureState,
+    pub jit: FeatureState,
+    /// `sys._is_gil_enabled()` where it exists (3.13+), otherwise `None`.
+    pub gil_enabled: Option<bool>,
+}
+
+/// Reads `null` as the type's default instead of failing.
+fn null_as_default<'de, D, T>(deserializer: D) -> Result<T, D::Error>
+where
+    D: Deserializer<'de>,
+    T: Default + Deserialize<'de>,
+{
+    Ok(Option::<T>::deserialize(deserializer)?.unwrap_or_default())
+}
+
+/// The machine the benchmarks ran on.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct Host {
+    pub cpus: u32,
+    pub os: String,
+    pub arch: String,
+    pub docker_version: String,
+}
+
+/// How a configuration's run ended.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "status", rename_all = "lowercase")]
+pub enum Outcome {
+    Ok,
+    Failed { reason: String, stderr_tail: String },
+    TimedOut { after_seconds: f64 },
+}
+
+impl Outcome {
+    pub fn is_ok(&self) -> bool {
+        matches!(self, Outcome::Ok)
+    }
+
+    /// The machine-readable status word, identical to the serialized tag.
+    pub fn status(&self) -> &'static str {
+        match self {
+            Outcome::Ok => "ok",
+            Outcome::Failed { .. } => "failed",
+            Outcome::TimedOut { .. } => "timedout",
+        }
+    }
+}
+
+/// One timed execution of the benchmark.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Sample {
+    pub seconds: f64,
+    pub started_at: DateTime<Utc>,
+    pub finished_at: DateTime<Utc>,
+    /// Warmup runs are kept for transparency but excluded from statistics.
+    pub warmup: bool,
+}
+
+/// One interpreter configuration and everything measured for it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Row {
+    /// Display name, e.g. `"3.13t -X gil=1"`.
+    pub interpreter: String,
+    pub command: Vec<String>,
+    pub env: BTreeMap<String, String>,
+    pub image: String,
+    pub image_id: String,
+    pub info: Option<InterpreterInfo>,
+    /// The interpreter's version banner, when it could be captured.
+    pub banner: Option<String>,
+    pub samples: Vec<Sample>,
+    pub outcome: Outcome,
+}
+
+impl Row {
+    /// Durations of the measured (non-warmup) samples, in run order.
+    pub fn measured(&self) -> Vec<f64> {
+        self.samples
+            .iter()
+            .filter(|s| !s.warmup)
+            .map(|s| s.seconds)
+            .collect()
+    }
+}
+
+/// A whole benchmark session.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Report {
+    pub tool_version: String,
+    pub session: String,
+    /// `"gil"`, `"jit"` or the name of a user script.
+    pub benchmark: String,
+    pub arguments: Vec<String>,
+    /// Interpreter display name that every other row is compared against.
+    pub baseline: String,
+    pub repeat: u32,
+    pub warmup: u32,
+    pub host: Host,
+    pub started_at: DateTime<Utc>,
+    pub finished_at: Option<DateTime<Utc>>,
+    pub rows: Vec<Row>,
+}
+
+impl Report {
+    /// The first row whose display name is the baseline, if any.
+    pub fn baseline_row(&self) -> Option<&Row> {
+        self.rows.iter().find(|r| r.interpreter == self.baseline)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn feature_state_serializes_lowercase_and_displays() {
+        for (state, word) in [
+            (FeatureState::Enabled, "enabled"),
+            (FeatureState::Disabled, "disabled"),
+            (FeatureState::Unsupported, "unsupported"),
+        ] {
+            assert_eq!(
+                serde_json::to_string(&state).unwrap(),
+                format!("\"{word}\"")
+            );
+            assert_eq!(state.to_string(), word);
+        }
+    }
+
+    #[test]
+    fn interpreter_info_tolerates_missing_extra_and_null_fields() {
+        let json = r#"{
+            "implementation": "cpython",
+            "version": "3.13.1",
+            "cores": null,
+            "free_threading": "enabled",
+            "gil_enabled": false,
+            "something_new": {"nested": [1, 2]}
+        }"#;
+        let info: InterpreterInfo = serde_json::from_str(json).unwrap();
+        assert_eq!(info.implementation, "cpython");
+        assert_eq!(info.cores, 0);
+        assert_eq!(info.bits, 0);
+        assert_eq!(info.free_threading, FeatureState::Enabled);
+        assert_eq!(info.jit, FeatureState::Unsupported);
+        assert_eq!(info.gil_enabled, Some(false));
+    }
+
+    #[test]
+    fn outcome_is_tagged_by_status() {
+        let failed = Outcome::Failed {
+            reason: "exit code 1".into(),
+            stderr_tail: "Traceback".into(),
+        };
+        let json = serde_json::to_value(&failed).unwrap();
+        assert_eq!(
+            json,
+            serde_json::json!({"status": "failed", "reason": "exit code 1", "stderr_tail": "Traceback"})
+        );
+        let timed_out: Outcome =
+            serde_json::from_str(r#"{"status":"timedout","after_seconds":600.0}"#).unwrap();
+        assert_eq!(
+            timed_out,
+            Outcome::TimedOut {
+                after_seconds: 600.0
+            }
+        );
+        assert_eq!(timed_out.status(), "timedout");
+        let ok: Outcome = serde_json::from_str(r#"{"status":"ok"}"#).unwrap();
+        assert!(ok.is_ok());
+        assert_eq!(ok.status(), "ok");
+    }
+
+    #[test]
+    fn measured_skips_warmup_samples() {
+        let t = DateTime::<Utc>::from_timestamp(1_700_000_000, 0).unwrap();
+        let sample = |seconds, warmup| Sample {
+            seconds,
+            started_at: t,
+            finished_at: t,
+            warmup,
+        };
+        let row = Row {
+            interpreter: "3.13".into(),
+            command: vec![],
+            env: BTreeMap::new(),
+            image: String::new(),
+            image_id: String::new(),
+            info: None,
+            banner: None,
+            samples: vec![sample(9.0, true), sample(1.0, false), sample(2.0, false)],
+            outcome: Outcome::Ok,
+        };
+        assert_eq!(row.measured(), vec![1.0, 2.0]);
+    }
+}
