@@ -168,7 +168,12 @@ pub async fn images_fresh(engine: &Engine, plan: &Plan, hash: &str) -> Result<bo
 /// Builds everything the plan names. Unchanged inputs hit the layer cache.
 pub async fn build_all(ctx: &BuildCtx<'_>) -> Result<BuildSummary, BuildError> {
     let started = Instant::now();
-    let log_dir = crate::paths::logs_dir();
+    // One folder per build, so concurrent builds never share a log file.
+    let log_dir = crate::paths::logs_dir().join(format!(
+        "{}-{}",
+        chrono::Utc::now().format("%Y%m%dT%H%M%S"),
+        std::process::id()
+    ));
     std::fs::create_dir_all(&log_dir)
         .map_err(|e| BuildError::Context(format!("cannot create {}: {e}", log_dir.display())))?;
     let mut stages = Vec::new();

@@ -64,7 +64,7 @@ impl Progress {
             name: name.to_string(),
             start: Instant::now(),
             origin: self.start,
-            last_plain: Arc::new(Mutex::new(String::new())),
+            last_plain: Arc::new(Mutex::new((String::new(), None))),
         }
     }
 
@@ -101,7 +101,8 @@ pub struct Task {
     name: String,
     start: Instant,
     origin: Instant,
-    last_plain: Arc<Mutex<String>>,
+    /// Plain mode: the last line printed and when, to keep CI logs readable.
+    last_plain: Arc<Mutex<(String, Option<Instant>)>>,
 }
 
 impl Task {
@@ -112,9 +113,11 @@ impl Task {
             Some(bar) => bar.set_message(msg),
             None => {
                 let mut last = self.last_plain.lock().expect("not poisoned");
-                if *last != msg {
+                // Build steps always; chatter (compiler lines, byte counts) every 5 s.
+                let due = last.1.is_none_or(|t| t.elapsed() >= Duration::from_secs(5));
+                if last.0 != msg && (due || msg.starts_with("Step ")) {
                     eprintln!("[{:>7.1}s] {:<18} {}", self.origin.elapsed().as_secs_f64(), self.name, msg);
-                    *last = msg;
+                    *last = (msg, Some(Instant::now()));
                 }
             }
         }
@@ -168,6 +171,7 @@ impl Task {
 
 /// Build output lines can be long or multi-line; a spinner shows one short line.
 fn one_line(s: &str) -> String {
+    let s = console::strip_ansi_codes(s);
     let line = s.lines().rev().find(|l| !l.trim().is_empty()).unwrap_or("").trim();
     let mut out: String = line.chars().take(110).collect();
     if line.chars().count() > 110 {

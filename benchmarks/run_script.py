@@ -1,0 +1,45 @@
+"""Time any Python script the way the built-in benchmarks are timed.
+
+Used by `pybench-docker run path/to/script.py -- args...`: prints the
+environment banner, runs the script as __main__ with its own argv, and reports
+the wall time of the whole script on the machine line.
+"""
+
+import sys
+
+sys.dont_write_bytecode = True
+
+import os  # noqa: E402
+import runpy  # noqa: E402
+import time  # noqa: E402
+
+import pyinfo  # noqa: E402
+
+
+def main() -> int:
+    if len(sys.argv) < 2:
+        print("usage: run_script.py SCRIPT [ARGS...]", file=sys.stderr)
+        return 2
+    script = sys.argv[1]
+    pyinfo.print_banner()
+    sys.argv = sys.argv[1:]
+    # The script sees its own folder first on sys.path, as `python script.py` would.
+    sys.path[0] = os.path.dirname(os.path.abspath(script))
+    code = 0
+    start = time.perf_counter()
+    try:
+        runpy.run_path(script, run_name="__main__")
+    except SystemExit as e:
+        code = e.code if isinstance(e.code, int) else (0 if e.code is None else 1)
+    seconds = time.perf_counter() - start
+    sys.stdout.flush()
+    if code != 0:
+        print(f"{script} exited with {code}", file=sys.stderr)
+        return code
+    print(f"Ran {os.path.basename(script)}: {seconds:.2f}s")
+    pyinfo.emit("script", script=os.path.basename(script), seconds=seconds)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,220 @@
+//! Guarantees under faults: signals, dead sessions, timeouts, concurrency,
+//! failed builds, bad sources and unsafe contexts. Real daemon, real binary.
+
+mod common;
+
+use std::process::Stdio;
+use std::time::{Duration, Instant};
+
+use common::*;
+
+fn signal(pid: u32, sig: &str) {
+    let ok = std::process::Command::new("kill")
+        .args([sig, &pid.to_string()])
+        .status()
+        .unwrap()
+        .success();
+    assert!(ok, "kill {sig} {pid}");
+}
+
+/// Starts a long gil run and waits until its first container exists.
+fn start_long_run(json: &std::path::Path) -> std::process::Child {
+    let child = cmd(&[
+        "run", "gil", "-n", "40", "--threads", "1", "--repeat", "3",
+        "--interpreters", "3.13,3.13t", "--json", json.to_str().unwrap(),
+    ])
+    .stdout(Stdio::null())
+    .stderr(Stdio::null())
+    .spawn()
+    .unwrap();
+    let pid = child.id();
+    assert!(
+        wait_for(60, || !containers_of_pid(pid).is_empty()),
+        "no container appeared for pid {pid}"
+    );
+    child
+}
+
+#[test]
+fn ctrl_c_and_sigterm_stop_fast_and_remove_every_container() {
+    images();
+    for sig in ["-INT", "-TERM"] {
+        let dir = tempfile::tempdir().unwrap();
+        let json = dir.path().join("r.json");
+        let mut child = start_long_run(&json);
+        let pid = child.id();
+        let t0 = Instant::now();
+        signal(pid, sig);
+        let status = loop {
+            if let Some(s) = child.try_wait().unwrap() {
+                break s;
+            }
+            assert!(t0.elapsed() < Duration::from_secs(5), "{sig}: still running after 5 s");
+            std::thread::sleep(Duration::from_millis(50));
+        };
+        assert_eq!(status.code(), Some(130), "{sig}");
+        assert!(containers_of_pid(pid).is_empty(), "{sig}: containers left behind");
+        // Whatever finished is kept, and the file is complete JSON.
+        if json.exists() {
+            let r = read_json(&json);
+            assert_eq!(r["benchmark"], "gil");
+        }
+    }
+}
+
+#[test]
+fn a_killed_sessions_containers_are_swept_by_the_next_start() {
+    images();
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = start_long_run(&dir.path().join("r.json"));
+    let pid = child.id();
+    signal(pid, "-KILL");
+    child.wait().unwrap();
+    assert!(!containers_of_pid(pid).is_empty(), "kill -9 leaves the running container");
+    let out = run(&["info", "--interpreters", "system"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stderr(&out).contains("left behind by an earlier session"), "{}", stderr(&out));
+    assert!(containers_of_pid(pid).is_empty(), "swept");
+}
+
+#[test]
+fn a_run_past_its_timeout_is_killed_and_reported() {
+    images();
+    let dir = tempfile::tempdir().unwrap();
+    let json = dir.path().join("t.json");
+    let t0 = Instant::now();
+    let out = run(&[
+        "run", "gil", "-n", "45", "--threads", "1", "--repeat", "1", "--timeout", "3",
+        "--interpreters", "3.13,system", "--json", json.to_str().unwrap(),
+    ]);
+    assert!(t0.elapsed() < Duration::from_secs(60));
+    assert!(!out.status.success());
+    let r = read_json(&json);
+    for row in r["rows"].as_array().unwrap() {
+        assert_eq!(row["outcome"]["status"], "timedout", "{row}");
+    }
+    assert!(stdout(&out).contains("timed out"), "{}", stdout(&out));
+    let session = r["session"].as_str().unwrap();
+    assert!(labelled_containers(Some(session)).is_empty(), "killed containers are removed");
+}
+
+#[test]
+fn two_runs_at_once_do_not_interfere() {
+    images();
+    let dir = tempfile::tempdir().unwrap();
+    let a = dir.path().join("a.json");
+    let b = dir.path().join("b.json");
+    let spawn = |p: &std::path::Path| {
+        cmd(&["run", "gil", "-n", "22", "--threads", "2", "--repeat", "2", "--interpreters", "3.13,3.13t", "--json", p.to_str().unwrap()])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap()
+    };
+    let (ca, cb) = (spawn(&a), spawn(&b));
+    let (pa, pb) = (ca.id(), cb.id());
+    let (oa, ob) = (ca.wait_with_output().unwrap(), cb.wait_with_output().unwrap());
+    assert!(oa.status.success(), "{}", String::from_utf8_lossy(&oa.stderr));
+    assert!(ob.status.success(), "{}", String::from_utf8_lossy(&ob.stderr));
+    let (ra, rb) = (read_json(&a), read_json(&b));
+    assert_ne!(ra["session"], rb["session"]);
+    for r in [&ra, &rb] {
+        assert_eq!(r["rows"].as_array().unwrap().len(), 2);
+        assert!(r["rows"].as_array().unwrap().iter().all(|row| row["samples"].as_array().unwrap().len() == 2));
+    }
+    assert!(containers_of_pid(pa).is_empty() && containers_of_pid(pb).is_empty());
+}
+
+#[test]
+fn a_failed_build_shows_the_step_and_resumes_from_cache() {
+    images();
+    let project = project_copy();
+    let dockerfile = project.path().join("dockerfiles/cpython.Dockerfile");
+    let text = std::fs::read_to_string(&dockerfile).unwrap();
+    // Break the build right after the cached unpack step.
+    let broken = text.replacen(
+        "\nRUN set -eux; \\\n    ./configure",
+        "\nRUN echo 'pybench: deliberate failure' && false\nRUN set -eux; \\\n    ./configure",
+        1,
+    );
+    assert_ne!(broken, text);
+    std::fs::write(&dockerfile, broken).unwrap();
+    let args = ["--project-dir", project.path().to_str().unwrap(), "build"];
+    let out = run(&args);
+    assert!(!out.status.success());
+    let err = stderr(&out);
+    assert!(err.contains("failed at: Step"), "{err}");
+    assert!(err.contains("deliberate failure"), "last lines shown: {err}");
+    assert!(err.contains("Full log: "), "{err}");
+    // The second attempt reuses every step before the failure.
+    let out = run(&args);
+    assert!(!out.status.success());
+    let log_path = stderr(&out)
+        .lines()
+        .find_map(|l| l.strip_prefix("Full log: ").map(str::to_string))
+        .unwrap();
+    let log = std::fs::read_to_string(log_path.trim_end_matches('.')).unwrap();
+    assert!(log.contains("Using cache"), "{log}");
+}
+
+#[test]
+fn a_sha256_mismatch_lists_every_mirror_tried() {
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = dir.path().join("c.yaml");
+    let text = stdout(&run(&["config"])).replace(
+        "1e66a7945a48390ee4c2a4268a0e4185884059a13c4aab6d148aa208deea4a76",
+        "0000000000000000000000000000000000000000000000000000000000000000",
+    );
+    std::fs::write(&cfg, text).unwrap();
+    let out = cmd(&["--config", cfg.to_str().unwrap(), "build"])
+        .env("XDG_CACHE_HOME", dir.path().join("cache"))
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let err = stderr(&out);
+    assert!(err.contains("www.python.org"), "{err}");
+    assert!(err.contains("deb.debian.org"), "{err}");
+    assert!(err.contains("sha256 mismatch"), "{err}");
+    let leftovers: Vec<_> = walk(&dir.path().join("cache/pybench-docker/sources"));
+    assert!(leftovers.is_empty(), "no partial files: {leftovers:?}");
+}
+
+#[test]
+fn a_truncated_cached_source_is_fetched_again() {
+    images();
+    let dir = tempfile::tempdir().unwrap();
+    let sources = dir.path().join("pybench-docker/sources");
+    std::fs::create_dir_all(&sources).unwrap();
+    let good = dirs_cache().join("pybench-docker/sources/Python-3.13.15.tar.xz");
+    let bytes = std::fs::read(&good).expect("the shared build cached the source");
+    std::fs::write(sources.join("Python-3.13.15.tar.xz"), &bytes[..bytes.len() / 3]).unwrap();
+    let out = cmd(&["build"]).env("XDG_CACHE_HOME", dir.path()).output().unwrap();
+    let err = stderr(&out);
+    assert!(out.status.success(), "{err}");
+    assert!(err.contains("damaged"), "{err}");
+    assert_eq!(std::fs::read(sources.join("Python-3.13.15.tar.xz")).unwrap().len(), bytes.len());
+}
+
+#[test]
+fn a_context_symlink_pointing_outside_is_refused() {
+    images();
+    let project = project_copy();
+    std::os::unix::fs::symlink("/etc/passwd", project.path().join("dockerfiles/passwd")).unwrap();
+    let out = run(&["--project-dir", project.path().to_str().unwrap(), "build"]);
+    assert!(!out.status.success());
+    let err = stderr(&out);
+    assert!(err.contains("passwd") && err.contains("/etc/passwd"), "{err}");
+}
+
+fn dirs_cache() -> std::path::PathBuf {
+    std::env::var_os("XDG_CACHE_HOME")
+        .map(Into::into)
+        .unwrap_or_else(|| std::path::PathBuf::from(std::env::var("HOME").unwrap()).join(".cache"))
+}
+
+fn walk(p: &std::path::Path) -> Vec<std::path::PathBuf> {
+    match std::fs::read_dir(p) {
+        Ok(rd) => rd.map(|e| e.unwrap().path()).collect(),
+        Err(_) => vec![],
+    }
+}
