@@ -3,10 +3,12 @@
 Interactive, as in a REPL session:
 
     python3.13j -i uops.py
-    >>> fib(10)
     >>> reveal_code(fib)       # "Micro-ops unavailable" until the loop is warm
-    >>> warm_up(fib, 10)
+    >>> warm_up(fib, 10)       # call fib(10) until tier 2 compiles its loop
     >>> reveal_code(fib)       # _START_EXECUTOR, _ITER_CHECK_RANGE, ...
+
+(An echoed result such as ``>>> fib(10)`` sets ``builtins._``, which can
+invalidate the executors just built: see ``warm_up``.)
 
 As a script (the default when not interactive, or with --demo) it prints that
 transcript itself and ends with the machine line (see pyinfo.py), kind "uops":
@@ -145,28 +147,42 @@ def reveal_code(fn):
     pyinfo.write_line("\n".join(names) if names else UNAVAILABLE)
 
 
-def warm_up(fn, *args, **kwargs):
+def warm_up_calls(fn, *args, **kwargs):
     """Call ``fn(*args, **kwargs)`` until tier 2 has built an executor for it.
 
     Stops as soon as an executor appears, or after enough calls for any loop
-    that iterates at least once per call (twice the threshold, as a margin for
-    the optimizer's back-off). Returns the number of calls made: 0 when the
-    build has no tier 2, as there is nothing to warm up.
+    that iterates at least once per call (twice the threshold, a margin for the
+    optimizer's back-off). Returns the number of calls made: 0 when the build
+    has no tier 2, as there is nothing to warm up.
     """
     if not tier2_available():
         return 0
-    code = _code_of(fn)
     limit = 2 * (tier2_threshold() or FALLBACK_THRESHOLD) + 2
     calls = 0
     while calls < limit:
         fn(*args, **kwargs)
         calls += 1
-        if code is not None and _enter_executor_offsets(code):
+        if get_executors(fn):
             break
     return calls
 
 
-def demo(info):
+def warm_up(fn, *args, **kwargs):
+    """Warm ``fn`` up for tier 2 (see ``warm_up_calls``); returns None on purpose.
+
+    In a REPL every echoed result goes through sys.displayhook, which sets
+    ``builtins._`` (to None, then to the value). The first few changes of the
+    builtins dict after an executor has started watching it invalidate every
+    executor (builtins_dict_watcher in Python/pylifecycle.c, up to
+    _Py_MAX_ALLOWED_BUILTINS_MODIFICATIONS = 3, in 3.13 and 3.14), so an echoed
+    ``fib(10)`` just before ``reveal_code(fib)`` can wipe out what it would show.
+    Returning None keeps the REPL quiet; assign results (``x = fib(10)``) for
+    the same reason.
+    """
+    warm_up_calls(fn, *args, **kwargs)
+
+
+def demo():
     """Print a REPL-like transcript of warming up fib(); return the machine-line fields."""
     say = pyinfo.write_line
 
@@ -177,8 +193,7 @@ def demo(info):
     reveal_code(fib)
 
     say(">>> warm_up(fib, 10)")
-    calls = warm_up(fib, 10)
-    say(repr(calls))
+    calls = warm_up_calls(fib, 10)
 
     say(">>> reveal_code(fib)")
     after = get_uops(fib)
@@ -207,7 +222,7 @@ def main(argv=None):
     if not args.no_banner:
         pyinfo.print_banner(info)
     if args.demo or not sys.flags.inspect:
-        fields = demo(info)
+        fields = demo()
         pyinfo.emit("uops", info=info, **fields)
     return 0
 

@@ -25,7 +25,6 @@ pub struct ChecksFailed(pub String);
 
 pub struct App {
     pub config: Config,
-    pub config_origin: config::Source,
     pub plan: Plan,
     pub project: Project,
     pub engine: Engine,
@@ -41,7 +40,10 @@ pub async fn main(cli: Cli) -> i32 {
                 .is_some_and(|b| matches!(b, build::BuildError::Interrupted))
                 || e.downcast_ref::<Interrupted>().is_some()
             {
-                eprintln!("{} interrupted; this session's containers were removed.", style("stopped:").yellow().bold());
+                eprintln!(
+                    "{} interrupted; this session's containers were removed.",
+                    style("stopped:").yellow().bold()
+                );
                 return EXIT_INTERRUPTED;
             }
             eprintln!("{} {}", style("error:").red().bold(), chain(&e));
@@ -90,21 +92,29 @@ async fn dispatch(cli: Cli) -> Result<()> {
 }
 
 impl App {
-    pub async fn start(config_path: Option<&std::path::Path>, project_dir: Option<&std::path::Path>) -> Result<App> {
+    pub async fn start(
+        config_path: Option<&std::path::Path>,
+        project_dir: Option<&std::path::Path>,
+    ) -> Result<App> {
         let (config, config_origin) = config::load(config_path)?;
-        let plan = build_plan(&config).map_err(|p| anyhow::anyhow!("{config_origin} is not valid: {p}"))?;
+        let plan = build_plan(&config)
+            .map_err(|p| anyhow::anyhow!("{config_origin} is not valid: {p}"))?;
         let project = Project::locate(project_dir).map_err(anyhow::Error::msg)?;
         let engine = Engine::connect().await?;
         let session = Session::new();
         session.cancel_on_signals();
         match session::sweep_dead_sessions(&engine).await {
             Ok(0) => {}
-            Ok(n) => eprintln!("removed {n} container(s) left behind by an earlier session that died"),
-            Err(e) => eprintln!("{} could not sweep old containers: {e}", style("warning:").yellow().bold()),
+            Ok(n) => {
+                eprintln!("removed {n} container(s) left behind by an earlier session that died")
+            }
+            Err(e) => eprintln!(
+                "{} could not sweep old containers: {e}",
+                style("warning:").yellow().bold()
+            ),
         }
         Ok(App {
             config,
-            config_origin,
             plan,
             project,
             engine,

@@ -101,7 +101,10 @@ pub async fn ensure(
                 return Ok(BaseOrigin::Pulled);
             }
             Err(e) if mode == BaseMode::Pull => return Err(e.into()),
-            Err(e) => task.step(format!("no registry ({e}); bootstrapping from {}", base.mirror)),
+            Err(e) => task.step(format!(
+                "no registry ({e}); bootstrapping from {}",
+                base.mirror
+            )),
         }
     }
     bootstrap(engine, base, task, log_dir).await?;
@@ -116,9 +119,15 @@ async fn finish_pulled(
 ) -> Result<(), BaseError> {
     use futures_util::StreamExt;
     let mut ctx = crate::context::ContextBuilder::new();
-    ctx.add_bytes("Dockerfile", pull_dockerfile(from, base).into_bytes(), false)
+    ctx.add_bytes(
+        "Dockerfile",
+        pull_dockerfile(from, base).into_bytes(),
+        false,
+    )
+    .map_err(|e| BaseError::Io(e.to_string()))?;
+    let bytes = ctx
+        .to_bytes(false)
         .map_err(|e| BaseError::Io(e.to_string()))?;
-    let bytes = ctx.to_bytes(false).map_err(|e| BaseError::Io(e.to_string()))?;
     let req = crate::docker::image::BuildRequest {
         tag: base.image.clone(),
         dockerfile: "Dockerfile".into(),
@@ -146,8 +155,10 @@ async fn bootstrap(
         return Err(BaseError::NoMmdebstrap);
     }
     let dir = crate::paths::cache_dir().join("bases");
-    std::fs::create_dir_all(&dir).map_err(|e| BaseError::Io(format!("cannot create {}: {e}", dir.display())))?;
-    std::fs::create_dir_all(log_dir).map_err(|e| BaseError::Io(format!("cannot create {}: {e}", log_dir.display())))?;
+    std::fs::create_dir_all(&dir)
+        .map_err(|e| BaseError::Io(format!("cannot create {}: {e}", dir.display())))?;
+    std::fs::create_dir_all(log_dir)
+        .map_err(|e| BaseError::Io(format!("cannot create {}: {e}", log_dir.display())))?;
     let tag = base.image.rsplit(':').next().unwrap_or("base").to_string();
     let out = dir.join(format!("{tag}.{}.tar", std::process::id()));
     let log_path = log_dir.join(format!("base-{tag}.log"));
@@ -157,7 +168,10 @@ async fn bootstrap(
             task.step("importing the root filesystem");
             let size = std::fs::metadata(&out).map(|m| m.len()).unwrap_or(0);
             let t = task.clone();
-            let (repo, tag) = base.image.rsplit_once(':').unwrap_or((&base.image, "latest"));
+            let (repo, tag) = base
+                .image
+                .rsplit_once(':')
+                .unwrap_or((&base.image, "latest"));
             engine
                 .import_rootfs(&out, repo, tag, import_changes(), move |n| {
                     t.step(format!("importing {} / {} MB", n >> 20, size >> 20))
@@ -174,7 +188,7 @@ async fn bootstrap(
 
 async fn run_mmdebstrap(
     base: &BaseImage,
-    out: &PathBuf,
+    out: &Path,
     log_path: &Path,
     task: &Task,
 ) -> Result<(), BaseError> {
@@ -190,7 +204,7 @@ async fn run_mmdebstrap(
     let mut lines = BufReader::new(stderr).lines();
     let mut log = Vec::new();
     while let Ok(Some(line)) = lines.next_line().await {
-        task.step(line.trim_start_matches("I: ").to_string());
+        task.step(line.trim_start_matches("I: "));
         log.push(line);
     }
     let status = child
@@ -201,7 +215,14 @@ async fn run_mmdebstrap(
     if status.success() {
         return Ok(());
     }
-    let tail = log.iter().rev().take(15).rev().cloned().collect::<Vec<_>>().join("\n");
+    let tail = log
+        .iter()
+        .rev()
+        .take(15)
+        .rev()
+        .cloned()
+        .collect::<Vec<_>>()
+        .join("\n");
     Err(BaseError::Bootstrap {
         kind: base.kind.name().into(),
         mirror: base.mirror.clone(),
@@ -242,7 +263,10 @@ mod tests {
         assert!(args.contains(&"--format=tar".to_string()));
         assert!(args.contains(&"--include=python3,tzdata".to_string()));
         let n = args.len();
-        assert_eq!(&args[n - 3..], ["trixie", "/c/x.tar", "http://deb.debian.org/debian"]);
+        assert_eq!(
+            &args[n - 3..],
+            ["trixie", "/c/x.tar", "http://deb.debian.org/debian"]
+        );
     }
 
     #[test]

@@ -23,15 +23,10 @@ pub const BUILD_HASH_LABEL: &str = "pybench-docker.build-hash";
 
 #[derive(Debug, thiserror::Error)]
 pub enum BuildError {
-    #[error("building {stage} failed at: {step}\n--- last lines of the build log ---\n{tail}\n---\nFull log: {log}\nFix the cause and run the command again: finished steps are cached, so it resumes at the failing step.")]
-    Stage {
-        stage: String,
-        step: String,
-        tail: String,
-        log: String,
-    },
     #[error("{0}")]
-    Base(#[from] base::BaseError),
+    Stage(Box<StageFailure>),
+    #[error("{0}")]
+    Base(Box<base::BaseError>),
     #[error("{0}")]
     Source(#[from] source::SourceError),
     #[error("{0}")]
@@ -40,6 +35,22 @@ pub enum BuildError {
     Docker(#[from] crate::docker::DockerError),
     #[error("interrupted")]
     Interrupted,
+}
+
+impl From<base::BaseError> for BuildError {
+    fn from(e: base::BaseError) -> Self {
+        BuildError::Base(Box::new(e))
+    }
+}
+
+/// A build step that failed, with what the user needs to see.
+#[derive(Debug, thiserror::Error)]
+#[error("building {stage} failed at: {step}\n--- last lines of the build log ---\n{tail}\n---\nFull log: {log}\nFix the cause and run the command again: finished steps are cached, so it resumes at the failing step.")]
+pub struct StageFailure {
+    pub stage: String,
+    pub step: String,
+    pub tail: String,
+    pub log: String,
 }
 
 /// How a stage ended, for the summary.
@@ -76,7 +87,10 @@ pub struct BuildCtx<'a> {
 }
 
 /// The Dockerfile of a release image with its marked lines filled in. Pure.
-pub fn render_release_dockerfile(template: &str, release: &ReleaseImages) -> Result<String, String> {
+pub fn render_release_dockerfile(
+    template: &str,
+    release: &ReleaseImages,
+) -> Result<String, String> {
     let stages: Vec<String> = release
         .variants
         .iter()
@@ -110,13 +124,20 @@ pub fn render_release_dockerfile(template: &str, release: &ReleaseImages) -> Res
         out.push('\n');
     }
     if !(saw_stages && saw_copies) {
-        return Err("a release Dockerfile template must contain the lines `# @stages` and `# @copies`".into());
+        return Err(
+            "a release Dockerfile template must contain the lines `# @stages` and `# @copies`"
+                .into(),
+        );
     }
     Ok(out)
 }
 
 /// Build arguments of one variant's build. Pure.
-pub fn variant_build_args(v: &VariantBuild, builder_base: &str, jobs: u32) -> HashMap<String, String> {
+pub fn variant_build_args(
+    v: &VariantBuild,
+    builder_base: &str,
+    jobs: u32,
+) -> HashMap<String, String> {
     HashMap::from([
         ("BUILDER_BASE".into(), builder_base.to_string()),
         ("PYTHON_VERSION".into(), v.version.to_string()),
@@ -130,8 +151,9 @@ pub fn variant_build_args(v: &VariantBuild, builder_base: &str, jobs: u32) -> Ha
 
 /// Hash of everything the final images depend on: the plan and the Dockerfiles.
 pub fn build_hash(plan: &Plan, dockerfiles_digest: &str) -> String {
-    let plan_json = serde_json::to_string(&(&plan.builder_base, &plan.runtime_base, &plan.releases))
-        .unwrap_or_default();
+    let plan_json =
+        serde_json::to_string(&(&plan.builder_base, &plan.runtime_base, &plan.releases))
+            .unwrap_or_default();
     short_hash(&[&plan_json, dockerfiles_digest])
 }
 
@@ -149,7 +171,10 @@ fn context_digest(ctx: &ContextBuilder) -> Result<String, BuildError> {
 
 /// The hash the final images should carry for the current plan and Dockerfiles.
 pub fn expected_hash(plan: &Plan, dockerfiles: &Path) -> Result<String, BuildError> {
-    Ok(build_hash(plan, &context_digest(&dockerfiles_context(dockerfiles)?)?))
+    Ok(build_hash(
+        plan,
+        &context_digest(&dockerfiles_context(dockerfiles)?)?,
+    ))
 }
 
 /// Are the final images present and built from exactly this plan?
@@ -157,7 +182,8 @@ pub async fn images_fresh(engine: &Engine, plan: &Plan, hash: &str) -> Result<bo
     for r in &plan.releases {
         for image in [&r.pythons, &r.builder] {
             match engine.inspect_image(image).await? {
-                Some(facts) if facts.labels.get(BUILD_HASH_LABEL).map(String::as_str) == Some(hash) => {}
+                Some(facts)
+                    if facts.labels.get(BUILD_HASH_LABEL).map(String::as_str) == Some(hash) => {}
                 _ => return Ok(false),
             }
         }
@@ -180,9 +206,10 @@ pub async fn build_all(ctx: &BuildCtx<'_>) -> Result<BuildSummary, BuildError> {
 
     // 1. Bases, both at once: each is mostly waiting on the mirror.
     let bases = [&ctx.plan.builder_base, &ctx.plan.runtime_base];
-    let results = cancellable(&ctx.cancel, futures_util::future::join_all(
-        bases.iter().map(|b| ensure_base(ctx, b, &log_dir)),
-    ))
+    let results = cancellable(
+        &ctx.cancel,
+        futures_util::future::join_all(bases.iter().map(|b| ensure_base(ctx, b, &log_dir))),
+    )
     .await?;
     for r in results {
         stages.push(r?);
@@ -197,7 +224,9 @@ pub async fn build_all(ctx: &BuildCtx<'_>) -> Result<BuildSummary, BuildError> {
             sha256: v.sha256.clone(),
             debian_version: v.debian_version.clone(),
         };
-        let task = ctx.progress.counter(&format!("source {}", v.version), 0, true);
+        let task = ctx
+            .progress
+            .counter(&format!("source {}", v.version), 0, true);
         let t0 = Instant::now();
         let mirrors = ctx.config.sources.mirrors.clone();
         let cache = crate::paths::cache_dir().join("sources");
@@ -223,7 +252,11 @@ pub async fn build_all(ctx: &BuildCtx<'_>) -> Result<BuildSummary, BuildError> {
                 task.fail("no verified source");
                 return Err(e.into());
             }
-            Err(join) => return Err(BuildError::Context(format!("source download crashed: {join}"))),
+            Err(join) => {
+                return Err(BuildError::Context(format!(
+                    "source download crashed: {join}"
+                )))
+            }
         };
         task.finish(format!("Python-{}.tar.xz, sha256 verified", v.version));
         stages.push(StageReport {
@@ -252,7 +285,10 @@ pub async fn build_all(ctx: &BuildCtx<'_>) -> Result<BuildSummary, BuildError> {
             build_args: variant_build_args(v, &ctx.plan.builder_base.image, jobs),
             labels: HashMap::from([
                 ("pybench-docker.variant".into(), v.variant.key().into()),
-                ("pybench-docker.configure-flags".into(), v.configure_flags.join(" ")),
+                (
+                    "pybench-docker.configure-flags".into(),
+                    v.configure_flags.join(" "),
+                ),
                 ("pybench-docker.source-sha256".into(), v.sha256.clone()),
             ]),
             network: false,
@@ -279,14 +315,25 @@ pub async fn build_all(ctx: &BuildCtx<'_>) -> Result<BuildSummary, BuildError> {
     let mut finals = Vec::new();
     for release in &ctx.plan.releases {
         for (kind, image, base_arg, base_image) in [
-            ("pythons", &release.pythons, "RUNTIME_BASE", &ctx.plan.runtime_base.image),
-            ("builder", &release.builder, "BUILDER_BASE", &ctx.plan.builder_base.image),
+            (
+                "pythons",
+                &release.pythons,
+                "RUNTIME_BASE",
+                &ctx.plan.runtime_base.image,
+            ),
+            (
+                "builder",
+                &release.builder,
+                "BUILDER_BASE",
+                &ctx.plan.builder_base.image,
+            ),
         ] {
             let template_path = ctx.dockerfiles.join(format!("{kind}.Dockerfile"));
             let template = std::fs::read_to_string(&template_path).map_err(|e| {
                 BuildError::Context(format!("cannot read {}: {e}", template_path.display()))
             })?;
-            let rendered = render_release_dockerfile(&template, release).map_err(BuildError::Context)?;
+            let rendered =
+                render_release_dockerfile(&template, release).map_err(BuildError::Context)?;
             let mut c = base_ctx.clone();
             let name = format!("{kind}.rendered.Dockerfile");
             c.add_bytes(&name, rendered.into_bytes(), false)
@@ -300,7 +347,13 @@ pub async fn build_all(ctx: &BuildCtx<'_>) -> Result<BuildSummary, BuildError> {
                 labels,
                 network: false,
             };
-            finals.push(run_stage(ctx, format!("{kind} {}", release.version), req, c, &log_dir));
+            finals.push(run_stage(
+                ctx,
+                format!("{kind} {}", release.version),
+                req,
+                c,
+                &log_dir,
+            ));
         }
     }
     for r in cancellable(&ctx.cancel, futures_util::future::join_all(finals)).await? {
@@ -329,35 +382,65 @@ pub async fn build_all(ctx: &BuildCtx<'_>) -> Result<BuildSummary, BuildError> {
 
 fn release_labels(release: &ReleaseImages, kind: &str, hash: &str) -> HashMap<String, String> {
     let mut labels = HashMap::from([
-        ("org.opencontainers.image.title".to_string(), format!("pybench-docker {kind} {}", release.version)),
+        (
+            "org.opencontainers.image.title".to_string(),
+            format!("pybench-docker {kind} {}", release.version),
+        ),
         (
             "org.opencontainers.image.description".to_string(),
             match kind {
-                "pythons" => "CPython stock, free-threaded and JIT builds for benchmarking".to_string(),
+                "pythons" => {
+                    "CPython stock, free-threaded and JIT builds for benchmarking".to_string()
+                }
                 _ => "Compilers and CPython builds for compiling C extensions".to_string(),
             },
         ),
-        ("org.opencontainers.image.version".to_string(), release.version.to_string()),
-        ("org.opencontainers.image.vendor".to_string(), "pybench-docker".to_string()),
+        (
+            "org.opencontainers.image.version".to_string(),
+            release.version.to_string(),
+        ),
+        (
+            "org.opencontainers.image.vendor".to_string(),
+            "pybench-docker".to_string(),
+        ),
         (BUILD_HASH_LABEL.to_string(), hash.to_string()),
-        ("pybench-docker.source-sha256".to_string(), release.variants[0].sha256.clone()),
+        (
+            "pybench-docker.source-sha256".to_string(),
+            release.variants[0].sha256.clone(),
+        ),
     ]);
     for v in &release.variants {
         labels.insert(
             format!("pybench-docker.variant.{}.configure-flags", v.variant.key()),
             v.configure_flags.join(" "),
         );
-        labels.insert(format!("pybench-docker.variant.{}.prefix", v.variant.key()), v.prefix.clone());
+        labels.insert(
+            format!("pybench-docker.variant.{}.prefix", v.variant.key()),
+            v.prefix.clone(),
+        );
     }
     labels
 }
 
-async fn ensure_base(ctx: &BuildCtx<'_>, b: &BaseImage, log_dir: &Path) -> Result<StageReport, BuildError> {
+async fn ensure_base(
+    ctx: &BuildCtx<'_>,
+    b: &BaseImage,
+    log_dir: &Path,
+) -> Result<StageReport, BuildError> {
     let name = format!("base {}", b.kind.name());
     let task = ctx.progress.task(&name);
     task.step(format!("looking for {}", b.image));
     let t0 = Instant::now();
-    match base::ensure(ctx.engine, b, ctx.config.base.mode, &ctx.config.base.pull_image, &task, log_dir).await {
+    match base::ensure(
+        ctx.engine,
+        b,
+        ctx.config.base.mode,
+        &ctx.config.base.pull_image,
+        &task,
+        log_dir,
+    )
+    .await
+    {
         Ok(origin) => {
             let outcome = match origin {
                 BaseOrigin::Reused => "reused",
@@ -424,27 +507,31 @@ async fn run_stage(
                 let _ = writeln!(log, "\nERROR: {e}");
                 task.fail(format!("failed at {}", short_step(&step)));
                 tail.push_back(format!("ERROR: {e}"));
-                return Err(BuildError::Stage {
+                return Err(BuildError::Stage(Box::new(StageFailure {
                     stage,
                     step,
                     tail: Vec::from(tail).join("\n"),
                     log: log_path.display().to_string(),
-                });
+                })));
             }
         }
     }
     if built.is_none() && ctx.engine.inspect_image(&req.tag).await?.is_none() {
         task.fail("the daemon ended the build without an image");
-        return Err(BuildError::Stage {
+        return Err(BuildError::Stage(Box::new(StageFailure {
             stage,
             step,
             tail: Vec::from(tail).join("\n"),
             log: log_path.display().to_string(),
-        });
+        })));
     }
     let outcome = if ran_something { "built" } else { "cached" };
     let secs = t0.elapsed().as_secs_f64();
-    task.finish(format!("{outcome} {} in {}", req.tag, human_duration(Duration::from_secs_f64(secs))));
+    task.finish(format!(
+        "{outcome} {} in {}",
+        req.tag,
+        human_duration(Duration::from_secs_f64(secs))
+    ));
     Ok(StageReport {
         stage,
         outcome: outcome.into(),
@@ -461,7 +548,13 @@ fn short_step(step: &str) -> &str {
 
 fn sanitize(s: &str) -> String {
     s.chars()
-        .map(|c| if c.is_ascii_alphanumeric() || c == '.' { c } else { '-' })
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '.' {
+                c
+            } else {
+                '-'
+            }
+        })
         .collect()
 }
 
@@ -497,8 +590,17 @@ pub async fn cancellable<T>(
 /// The closing summary: per-stage time, image sizes, total.
 pub fn render_summary(s: &BuildSummary) -> String {
     let mut out = String::new();
-    let width = s.stages.iter().map(|st| st.stage.len()).max().unwrap_or(5).max(5);
-    out.push_str(&format!("\n{:<width$}  {:<12} {:>8}\n", "stage", "result", "time"));
+    let width = s
+        .stages
+        .iter()
+        .map(|st| st.stage.len())
+        .max()
+        .unwrap_or(5)
+        .max(5);
+    out.push_str(&format!(
+        "\n{:<width$}  {:<12} {:>8}\n",
+        "stage", "result", "time"
+    ));
     for st in &s.stages {
         out.push_str(&format!(
             "{:<width$}  {:<12} {:>8}\n",
@@ -517,7 +619,10 @@ pub fn render_summary(s: &BuildSummary) -> String {
             &short[..short.len().min(12)]
         ));
     }
-    out.push_str(&format!("\ntotal {}\n", human_duration(Duration::from_secs_f64(s.seconds))));
+    out.push_str(&format!(
+        "\ntotal {}\n",
+        human_duration(Duration::from_secs_f64(s.seconds))
+    ));
     out
 }
 
@@ -544,7 +649,7 @@ mod tests {
         assert!(out.contains("COPY --from=cpython-j /usr/local/bin/ /usr/local/bin/\n"));
         assert!(!out.contains("@stages") && !out.contains("@copies"));
         // The variant stages come before the final FROM, which is the base.
-        let last_from = out.lines().filter(|l| l.starts_with("FROM ")).last().unwrap();
+        let last_from = out.lines().rfind(|l| l.starts_with("FROM ")).unwrap();
         assert_eq!(last_from, "FROM ${RUNTIME_BASE}");
     }
 
@@ -584,8 +689,16 @@ mod tests {
     #[test]
     fn summary_lists_stages_and_sizes() {
         let s = BuildSummary {
-            stages: vec![StageReport { stage: "3.13t".into(), outcome: "cached".into(), seconds: 1.5 }],
-            images: vec![ImageReport { image: "p/pythons:1".into(), id: "sha256:0123456789abcdef".into(), size: 1_234_000_000 }],
+            stages: vec![StageReport {
+                stage: "3.13t".into(),
+                outcome: "cached".into(),
+                seconds: 1.5,
+            }],
+            images: vec![ImageReport {
+                image: "p/pythons:1".into(),
+                id: "sha256:0123456789abcdef".into(),
+                size: 1_234_000_000,
+            }],
             seconds: 75.0,
             skipped: false,
         };

@@ -15,7 +15,12 @@ use clap::{Args, Parser, Subcommand};
 )]
 pub struct Cli {
     /// Configuration file replacing the built-in config.yaml.
-    #[arg(long, global = true, value_name = "PATH", env = "PYBENCH_DOCKER_CONFIG")]
+    #[arg(
+        long,
+        global = true,
+        value_name = "PATH",
+        env = "PYBENCH_DOCKER_CONFIG"
+    )]
     pub config: Option<PathBuf>,
 
     /// Folder holding dockerfiles/, benchmarks/ and c_extension/ (default: found from the current directory).

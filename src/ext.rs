@@ -67,7 +67,7 @@ pub struct CheckResult {
     pub verdict: String,
 }
 
-fn find<'a>(release: &'a ReleaseImages, v: Variant) -> Option<&'a VariantBuild> {
+fn find(release: &ReleaseImages, v: Variant) -> Option<&VariantBuild> {
     release.variants.iter().find(|b| b.variant == v)
 }
 
@@ -100,29 +100,55 @@ pub fn greeter_matrix(release: &ReleaseImages) -> (Vec<Compile>, Vec<ImportCheck
     let out = |stem: &str, v: Variant| format!("{}-{}", mm, tutorial_name(stem, v));
     let label = |v: Variant| format!("{mm}{}", v.suffix());
     let mut checks = Vec::new();
-    let mut add = |stem: &str, built: Variant, loaded: Variant, env: &[(&str, &str)], expect: Expect| {
-        checks.push(ImportCheck {
-            output: out(stem, built),
-            module: "greeter".into(),
-            built_for: label(built),
-            interpreter: label(loaded),
-            env: env.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
-            expect,
-        })
-    };
+    let mut add =
+        |stem: &str, built: Variant, loaded: Variant, env: &[(&str, &str)], expect: Expect| {
+            checks.push(ImportCheck {
+                output: out(stem, built),
+                module: "greeter".into(),
+                built_for: label(built),
+                interpreter: label(loaded),
+                env: env
+                    .iter()
+                    .map(|(k, v)| (k.to_string(), v.to_string()))
+                    .collect(),
+                expect,
+            })
+        };
     for b in &release.variants {
         // Each module in the interpreter whose headers built it.
-        let single_phase = if b.variant == Variant::FreeThreaded { Expect::GilReenabled } else { Expect::Works };
+        let single_phase = if b.variant == Variant::FreeThreaded {
+            Expect::GilReenabled
+        } else {
+            Expect::Works
+        };
         add("greeter", b.variant, b.variant, &[], single_phase);
         add("greeter_threaded", b.variant, b.variant, &[], Expect::Works);
     }
     if find(release, Variant::FreeThreaded).is_some() {
-        add("greeter", Variant::FreeThreaded, Variant::FreeThreaded, &[("PYTHON_GIL", "0")], Expect::Works);
+        add(
+            "greeter",
+            Variant::FreeThreaded,
+            Variant::FreeThreaded,
+            &[("PYTHON_GIL", "0")],
+            Expect::Works,
+        );
         for other in [Variant::Stock, Variant::Jit] {
             if find(release, other).is_some() {
                 // Default-ABI modules in a free-threaded interpreter, and back.
-                add("greeter", other, Variant::FreeThreaded, &[], Expect::AbiMismatch);
-                add("greeter_threaded", Variant::FreeThreaded, other, &[], Expect::AbiMismatch);
+                add(
+                    "greeter",
+                    other,
+                    Variant::FreeThreaded,
+                    &[],
+                    Expect::AbiMismatch,
+                );
+                add(
+                    "greeter_threaded",
+                    Variant::FreeThreaded,
+                    other,
+                    &[],
+                    Expect::AbiMismatch,
+                );
             }
         }
     }
@@ -158,29 +184,52 @@ pub fn user_matrix(plan: &Plan, stem: &str, module: &str) -> (Vec<Compile>, Vec<
 }
 
 /// Did the import do what was expected? Pure. Returns (passed, verdict words).
-pub fn judge(expect: Expect, imported: bool, gil_after: Option<bool>, error_type: Option<&str>, exit_code: i64) -> (bool, String) {
+pub fn judge(
+    expect: Expect,
+    imported: bool,
+    gil_after: Option<bool>,
+    error_type: Option<&str>,
+    exit_code: i64,
+) -> (bool, String) {
     if exit_code != 0 && exit_code != 1 {
-        let why = if exit_code > 128 { format!("interpreter crashed (signal {})", exit_code - 128) } else { format!("exit code {exit_code}") };
+        let why = if exit_code > 128 {
+            format!("interpreter crashed (signal {})", exit_code - 128)
+        } else {
+            format!("exit code {exit_code}")
+        };
         return (false, why);
     }
     match expect {
-        Expect::Works | Expect::Imports if imported && gil_after != Some(true) => (true, "works".into()),
+        Expect::Works | Expect::Imports if imported && gil_after != Some(true) => {
+            (true, "works".into())
+        }
         Expect::Imports if imported => (true, "works, GIL re-enabled".into()),
         Expect::Works if imported => (false, "GIL re-enabled, expected it to stay off".into()),
-        Expect::GilReenabled if imported && gil_after == Some(true) => (true, "GIL re-enabled, with warning".into()),
+        Expect::GilReenabled if imported && gil_after == Some(true) => {
+            (true, "GIL re-enabled, with warning".into())
+        }
         Expect::GilReenabled if imported => (false, "GIL stayed off, expected re-enabled".into()),
-        Expect::AbiMismatch if !imported && error_type == Some("ABIMismatch") => (true, "ABI mismatch caught".into()),
+        Expect::AbiMismatch if !imported && error_type == Some("ABIMismatch") => {
+            (true, "ABI mismatch caught".into())
+        }
         Expect::AbiMismatch if imported => (false, "imported despite an ABI mismatch".into()),
-        _ => (false, format!("import failed: {}", error_type.unwrap_or("unknown error"))),
+        _ => (
+            false,
+            format!("import failed: {}", error_type.unwrap_or("unknown error")),
+        ),
     }
 }
 
 fn interpreter<'a>(plan: &'a Plan, name: &str) -> Option<&'a Interpreter> {
-    plan.interpreters.iter().find(|i| i.name == name && i.mode == Mode::Default)
+    plan.interpreters
+        .iter()
+        .find(|i| i.name == name && i.mode == Mode::Default)
 }
 
 fn safe_name(s: &str) -> bool {
-    !s.is_empty() && s.chars().all(|c| c.is_ascii_alphanumeric() || "._-".contains(c))
+    !s.is_empty()
+        && s.chars()
+            .all(|c| c.is_ascii_alphanumeric() || "._-".contains(c))
 }
 
 pub async fn command(app: &App, args: &ExtArgs) -> Result<()> {
@@ -202,38 +251,65 @@ pub async fn command(app: &App, args: &ExtArgs) -> Result<()> {
                 bail!("the extension source {} does not exist or is not a file. Give the path of a single .c file.", path.display());
             }
             if path.extension().and_then(|e| e.to_str()) != Some("c") {
-                bail!("{} is not a .c file: `ext` compiles a single-file C extension.", path.display());
+                bail!(
+                    "{} is not a .c file: `ext` compiles a single-file C extension.",
+                    path.display()
+                );
             }
             let path = path.canonicalize()?;
-            let stem = path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+            let stem = path
+                .file_stem()
+                .map(|s| s.to_string_lossy().into_owned())
+                .unwrap_or_default();
             let module = args.module.clone().unwrap_or_else(|| stem.clone());
-            if !safe_name(&stem) || !module.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+            if !safe_name(&stem)
+                || !module
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '_')
+            {
                 bail!("the file name {stem:?} or module name {module:?} has characters other than letters, digits and '_': rename it or pass --module NAME.");
             }
             let (c, k) = user_matrix(&app.plan, &stem, &module);
             (path.parent().unwrap_or(Path::new("/")).to_path_buf(), c, k)
         }
     };
-    let out_dir = args.out.clone().unwrap_or_else(|| PathBuf::from("pybench-ext-out"));
+    let out_dir = args
+        .out
+        .clone()
+        .unwrap_or_else(|| PathBuf::from("pybench-ext-out"));
     let out_abs = std::path::absolute(&out_dir)?;
     if out_abs.starts_with(&source_dir) {
         bail!("--out {} is inside the source folder {}: compiled modules never go into the source tree. Choose another folder.", out_dir.display(), source_dir.display());
     }
     if let Some(j) = &args.json {
-        let dir = j.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
+        let dir = j
+            .parent()
+            .filter(|d| !d.as_os_str().is_empty())
+            .unwrap_or(Path::new("."));
         if !dir.is_dir() {
-            bail!("--json {}: the folder {} does not exist.", j.display(), dir.display());
+            bail!(
+                "--json {}: the folder {} does not exist.",
+                j.display(),
+                dir.display()
+            );
         }
     }
     app.ensure_images().await?;
-    let timeout = Duration::from_secs(args.timeout.unwrap_or(app.config.containers.timeout_seconds));
+    let timeout = Duration::from_secs(
+        args.timeout
+            .unwrap_or(app.config.containers.timeout_seconds),
+    );
 
     // A staging folder the unprivileged container user may write to.
     let staging = crate::paths::cache_dir().join("ext").join(&app.session.id);
-    std::fs::create_dir_all(&staging).with_context(|| format!("cannot create {}", staging.display()))?;
+    std::fs::create_dir_all(&staging)
+        .with_context(|| format!("cannot create {}", staging.display()))?;
     set_mode(&staging, 0o777)?;
     let result = compile_and_check(app, &source_dir, &staging, &compiles, &checks, timeout).await;
-    let copied = result.as_ref().ok().map(|_| copy_outputs(&staging, &out_abs));
+    let copied = result
+        .as_ref()
+        .ok()
+        .map(|_| copy_outputs(&staging, &out_abs));
     let _ = std::fs::remove_dir_all(&staging);
     let (compile_log, results) = result?;
     copied.transpose()?;
@@ -241,7 +317,13 @@ pub async fn command(app: &App, args: &ExtArgs) -> Result<()> {
     println!("{}", render_matrix(&results));
     for (c, ok, log) in &compile_log {
         if !ok {
-            println!("{} compiling {} for {} failed:\n{}", style("✗").red(), c.source, c.build, log);
+            println!(
+                "{} compiling {} for {} failed:\n{}",
+                style("✗").red(),
+                c.source,
+                c.build,
+                log
+            );
         }
     }
     println!("compiled modules: {}", out_abs.display());
@@ -252,9 +334,13 @@ pub async fn command(app: &App, args: &ExtArgs) -> Result<()> {
         });
         crate::output::write_atomically(j, &serde_json::to_vec_pretty(&doc)?)?;
     }
-    let failed = results.iter().filter(|r| !r.passed).count() + compile_log.iter().filter(|(_, ok, _)| !ok).count();
+    let failed = results.iter().filter(|r| !r.passed).count()
+        + compile_log.iter().filter(|(_, ok, _)| !ok).count();
     if failed > 0 {
-        return Err(ChecksFailed(format!("{failed} extension check(s) failed; see the table above.")).into());
+        return Err(ChecksFailed(format!(
+            "{failed} extension check(s) failed; see the table above."
+        ))
+        .into());
     }
     Ok(())
 }
@@ -269,7 +355,9 @@ async fn compile_and_check(
     checks: &[ImportCheck],
     timeout: Duration,
 ) -> Result<(CompileLog, Vec<CheckResult>)> {
-    let task = app.progress.counter("ext", (compiles.len() + checks.len()) as u64, false);
+    let task = app
+        .progress
+        .counter("ext", (compiles.len() + checks.len()) as u64, false);
     let mut log = Vec::new();
     let mut done = 0;
     for c in compiles {
@@ -296,14 +384,22 @@ async fn compile_and_check(
             script,
             args: vec![],
             extra_env: vec![],
-            extra_mounts: vec![BindMount { host: staging.display().to_string(), container: "/out".into(), read_only: false }],
+            extra_mounts: vec![BindMount {
+                host: staging.display().to_string(),
+                container: "/out".into(),
+                read_only: false,
+            }],
             image: Some(release.builder.clone()),
             timeout,
             what: "gcc",
         };
         let out = runner::run_script(app, &run).await?;
         let ok = out.exit_code == 0 && staging.join(&c.output).is_file();
-        log.push((c.clone(), ok, format!("{}{}", out.stdout, out.stderr).trim().to_string()));
+        log.push((
+            c.clone(),
+            ok,
+            format!("{}{}", out.stdout, out.stderr).trim().to_string(),
+        ));
         done += 1;
         task.set_position(done);
     }
@@ -312,7 +408,8 @@ async fn compile_and_check(
     for k in checks {
         task.step(format!("import {} in {}", k.output, k.interpreter));
         let compiled = log.iter().any(|(c, ok, _)| c.output == k.output && *ok);
-        let interp = interpreter(&app.plan, &k.interpreter).context("no interpreter for the check")?;
+        let interp =
+            interpreter(&app.plan, &k.interpreter).context("no interpreter for the check")?;
         if !compiled {
             results.push(CheckResult {
                 check: k.clone(),
@@ -332,9 +429,18 @@ async fn compile_and_check(
             interpreter: interp,
             dir: &checker_dir,
             script: "check_import.py".into(),
-            args: vec!["--module".into(), k.module.clone(), "--path".into(), format!("/ext/{}", k.output)],
+            args: vec![
+                "--module".into(),
+                k.module.clone(),
+                "--path".into(),
+                format!("/ext/{}", k.output),
+            ],
             extra_env: k.env.clone(),
-            extra_mounts: vec![BindMount { host: staging.display().to_string(), container: "/ext".into(), read_only: true }],
+            extra_mounts: vec![BindMount {
+                host: staging.display().to_string(),
+                container: "/ext".into(),
+                read_only: true,
+            }],
             image: None,
             timeout,
             what: "import",
@@ -344,7 +450,11 @@ async fn compile_and_check(
         done += 1;
         task.set_position(done);
     }
-    task.finish(format!("{} compiles, {} import checks", compiles.len(), checks.len()));
+    task.finish(format!(
+        "{} compiles, {} import checks",
+        compiles.len(),
+        checks.len()
+    ));
     Ok((log, results))
 }
 
@@ -369,7 +479,15 @@ pub fn read_check(k: &ImportCheck, out: &crate::docker::ContainerOutput) -> Chec
         .and_then(|w| w.as_array())
         .map(|a| {
             a.iter()
-                .map(|w| format!("{}: {}", w.get("category").and_then(|x| x.as_str()).unwrap_or("Warning"), w.get("message").and_then(|x| x.as_str()).unwrap_or("")))
+                .map(|w| {
+                    format!(
+                        "{}: {}",
+                        w.get("category")
+                            .and_then(|x| x.as_str())
+                            .unwrap_or("Warning"),
+                        w.get("message").and_then(|x| x.as_str()).unwrap_or("")
+                    )
+                })
                 .collect()
         })
         .unwrap_or_default();
@@ -394,20 +512,41 @@ pub fn read_check(k: &ImportCheck, out: &crate::docker::ContainerOutput) -> Chec
 
 /// The matrix as a terminal table. Pure.
 pub fn render_matrix(results: &[CheckResult]) -> String {
-    let header = ["module", "built for", "loaded by", "imported", "greet(\"pybench\")", "GIL after", "result"];
+    let header = [
+        "module",
+        "built for",
+        "loaded by",
+        "imported",
+        "greet(\"pybench\")",
+        "GIL after",
+        "result",
+    ];
     let rows: Vec<[String; 7]> = results
         .iter()
         .map(|r| {
             let loaded = if r.check.env.is_empty() {
                 r.check.interpreter.clone()
             } else {
-                format!("{} {}", r.check.interpreter, r.check.env.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join(" "))
+                format!(
+                    "{} {}",
+                    r.check.interpreter,
+                    r.check
+                        .env
+                        .iter()
+                        .map(|(k, v)| format!("{k}={v}"))
+                        .collect::<Vec<_>>()
+                        .join(" ")
+                )
             };
             [
                 r.check.output.clone(),
                 r.check.built_for.clone(),
                 loaded,
-                if r.imported { "yes".into() } else { "no".into() },
+                if r.imported {
+                    "yes".into()
+                } else {
+                    "no".into()
+                },
                 r.greet.clone().unwrap_or_else(|| "—".into()),
                 match r.gil_after {
                     Some(true) => "enabled".into(),
@@ -430,7 +569,13 @@ pub fn render_matrix(results: &[CheckResult]) -> String {
         cells
             .iter()
             .enumerate()
-            .map(|(i, c)| format!("{}{}", c, " ".repeat(widths[i] - console::measure_text_width(c))))
+            .map(|(i, c)| {
+                format!(
+                    "{}{}",
+                    c,
+                    " ".repeat(widths[i] - console::measure_text_width(c))
+                )
+            })
             .collect::<Vec<_>>()
             .join("  ")
             .trim_end()
@@ -438,12 +583,20 @@ pub fn render_matrix(results: &[CheckResult]) -> String {
     };
     let mut out = vec![
         line(&header.map(String::from)),
-        widths.iter().map(|w| "─".repeat(*w)).collect::<Vec<_>>().join("  "),
+        widths
+            .iter()
+            .map(|w| "─".repeat(*w))
+            .collect::<Vec<_>>()
+            .join("  "),
     ];
     for (r, cells) in results.iter().zip(&rows) {
         let l = line(cells);
         out.push(if console::colors_enabled() {
-            if r.passed { l } else { style(l).red().to_string() }
+            if r.passed {
+                l
+            } else {
+                style(l).red().to_string()
+            }
         } else {
             l
         });
@@ -456,7 +609,8 @@ pub fn render_matrix(results: &[CheckResult]) -> String {
 
 fn set_mode(p: &Path, mode: u32) -> Result<()> {
     use std::os::unix::fs::PermissionsExt;
-    std::fs::set_permissions(p, std::fs::Permissions::from_mode(mode)).with_context(|| format!("cannot set permissions on {}", p.display()))
+    std::fs::set_permissions(p, std::fs::Permissions::from_mode(mode))
+        .with_context(|| format!("cannot set permissions on {}", p.display()))
 }
 
 fn copy_outputs(staging: &Path, out: &Path) -> Result<()> {
@@ -483,18 +637,45 @@ mod tests {
     fn greeter_matrix_has_the_tutorial_modules_and_checks() {
         let (compiles, checks) = greeter_matrix(&plan().releases[0]);
         let outs: Vec<_> = compiles.iter().map(|c| c.output.as_str()).collect();
-        for want in ["3.13-greeter_stock.so", "3.13-greeter_threaded_v1.so", "3.13-greeter_threaded_v2.so", "3.13-greeter_jit.so"] {
+        for want in [
+            "3.13-greeter_stock.so",
+            "3.13-greeter_threaded_v1.so",
+            "3.13-greeter_threaded_v2.so",
+            "3.13-greeter_jit.so",
+        ] {
             assert!(outs.contains(&want), "{want} in {outs:?}");
         }
-        let v1 = compiles.iter().find(|c| c.output == "3.13-greeter_threaded_v1.so").unwrap();
-        assert_eq!((v1.source.as_str(), v1.config_command.as_str()), ("greeter.c", "python3.13t-config"));
+        let v1 = compiles
+            .iter()
+            .find(|c| c.output == "3.13-greeter_threaded_v1.so")
+            .unwrap();
+        assert_eq!(
+            (v1.source.as_str(), v1.config_command.as_str()),
+            ("greeter.c", "python3.13t-config")
+        );
         let find = |out: &str, interp: &str, env: bool| {
-            checks.iter().find(|k| k.output == out && k.interpreter == interp && k.env.is_empty() != env).unwrap().expect
+            checks
+                .iter()
+                .find(|k| k.output == out && k.interpreter == interp && k.env.is_empty() != env)
+                .unwrap()
+                .expect
         };
-        assert_eq!(find("3.13-greeter_threaded_v1.so", "3.13t", false), Expect::GilReenabled);
-        assert_eq!(find("3.13-greeter_threaded_v1.so", "3.13t", true), Expect::Works);
-        assert_eq!(find("3.13-greeter_threaded_v2.so", "3.13t", false), Expect::Works);
-        assert_eq!(find("3.13-greeter_stock.so", "3.13t", false), Expect::AbiMismatch);
+        assert_eq!(
+            find("3.13-greeter_threaded_v1.so", "3.13t", false),
+            Expect::GilReenabled
+        );
+        assert_eq!(
+            find("3.13-greeter_threaded_v1.so", "3.13t", true),
+            Expect::Works
+        );
+        assert_eq!(
+            find("3.13-greeter_threaded_v2.so", "3.13t", false),
+            Expect::Works
+        );
+        assert_eq!(
+            find("3.13-greeter_stock.so", "3.13t", false),
+            Expect::AbiMismatch
+        );
         assert_eq!(find("3.13-greeter_stock.so", "3.13", false), Expect::Works);
     }
 
@@ -505,7 +686,16 @@ mod tests {
         assert!(judge(Expect::Works, true, Some(false), None, 0).0);
         assert!(judge(Expect::Works, true, None, None, 0).0);
         assert!(!judge(Expect::Works, true, Some(true), None, 0).0);
-        assert!(judge(Expect::AbiMismatch, false, Some(false), Some("ABIMismatch"), 1).0);
+        assert!(
+            judge(
+                Expect::AbiMismatch,
+                false,
+                Some(false),
+                Some("ABIMismatch"),
+                1
+            )
+            .0
+        );
         assert!(!judge(Expect::AbiMismatch, true, Some(false), None, 0).0);
         let (ok, why) = judge(Expect::AbiMismatch, false, None, None, 139);
         assert!(!ok && why.contains("crashed (signal 11)"), "{why}");
@@ -516,6 +706,8 @@ mod tests {
         let (c, k) = user_matrix(&plan(), "spam", "spam");
         assert_eq!(c.len(), 3);
         assert_eq!(k.len(), 3);
-        assert!(k.iter().all(|k| k.expect == Expect::Imports && k.built_for == k.interpreter));
+        assert!(k
+            .iter()
+            .all(|k| k.expect == Expect::Imports && k.built_for == k.interpreter));
     }
 }

@@ -28,7 +28,9 @@ pub async fn command(app: &App, args: &InfoArgs) -> Result<()> {
     let chosen: Vec<&Interpreter> = if args.interpreters.is_empty() {
         app.plan.interpreters.iter().collect()
     } else {
-        app.plan.select(&args.interpreters).map_err(anyhow::Error::msg)?
+        app.plan
+            .select(&args.interpreters)
+            .map_err(anyhow::Error::msg)?
     };
     app.ensure_images().await?;
     let dir = app.project.benchmarks();
@@ -46,7 +48,11 @@ pub async fn command(app: &App, args: &InfoArgs) -> Result<()> {
             what: "info",
         };
         let out = runner::run_script(app, &run).await?;
-        println!("{} {}", style("▶").cyan().bold(), style(&interp.name).bold());
+        println!(
+            "{} {}",
+            style("▶").cyan().bold(),
+            style(&interp.name).bold()
+        );
         match runner::extract_banner(&out.stdout) {
             Some(b) => println!("{b}"),
             None => println!("{}", out.stdout.trim_end()),
@@ -59,7 +65,10 @@ pub async fn command(app: &App, args: &InfoArgs) -> Result<()> {
                     "{}: reports free threading {} and JIT {}, expected {} and {}",
                     interp.name, info.free_threading, info.jit, want_ft, want_jit
                 )),
-                None => problems.push(format!("{}: the info line lacks interpreter facts", interp.name)),
+                None => problems.push(format!(
+                    "{}: the info line lacks interpreter facts",
+                    interp.name
+                )),
             },
             _ => problems.push(format!(
                 "{}: no result (exit {}); stderr:\n{}",

@@ -28,10 +28,16 @@ use console::style;
 
 fn main() {
     let cli = cli::Cli::parse();
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(rt) => rt,
         Err(e) => {
-            eprintln!("{} cannot start the async runtime: {e}", style("error:").red().bold());
+            eprintln!(
+                "{} cannot start the async runtime: {e}",
+                style("error:").red().bold()
+            );
             std::process::exit(1);
         }
     };

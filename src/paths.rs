@@ -30,7 +30,9 @@ impl Project {
         let marker = Path::new("dockerfiles").join("cpython.Dockerfile");
         if let Some(dir) = explicit {
             if dir.join(&marker).is_file() {
-                return Ok(Project { root: dir.to_path_buf() });
+                return Ok(Project {
+                    root: dir.to_path_buf(),
+                });
             }
             return Err(format!(
                 "{} is not a pybench-docker project: it has no {}. Pass the folder that holds dockerfiles/, benchmarks/ and c_extension/.",
@@ -41,13 +43,17 @@ impl Project {
         if let Ok(cwd) = std::env::current_dir() {
             for dir in cwd.ancestors() {
                 if dir.join(&marker).is_file() {
-                    return Ok(Project { root: dir.to_path_buf() });
+                    return Ok(Project {
+                        root: dir.to_path_buf(),
+                    });
                 }
             }
         }
         let built_from = Path::new(env!("CARGO_MANIFEST_DIR"));
         if built_from.join(&marker).is_file() {
-            return Ok(Project { root: built_from.to_path_buf() });
+            return Ok(Project {
+                root: built_from.to_path_buf(),
+            });
         }
         Err("cannot find the pybench-docker project files (dockerfiles/, benchmarks/, c_extension/). Run from the project folder or pass --project-dir.".into())
     }

@@ -76,7 +76,9 @@ impl PyVersion {
         let major = parts.next().and_then(|p| p.parse().ok()).ok_or_else(bad)?;
         let minor = parts.next().and_then(|p| p.parse().ok()).ok_or_else(bad)?;
         let last = parts.next().ok_or_else(bad)?;
-        let digits = last.find(|c: char| !c.is_ascii_digit()).unwrap_or(last.len());
+        let digits = last
+            .find(|c: char| !c.is_ascii_digit())
+            .unwrap_or(last.len());
         let patch = last[..digits].parse().map_err(|_| bad())?;
         let pre = &last[digits..];
         let pre = if pre.is_empty() {
@@ -440,9 +442,7 @@ impl Plan {
             .filter(|i| match selection {
                 Selection::All => true,
                 Selection::Gil => i.mode != Mode::JitOff,
-                Selection::Jit => {
-                    i.variant != Some(Variant::FreeThreaded)
-                }
+                Selection::Jit => i.variant != Some(Variant::FreeThreaded),
             })
             .collect()
     }
@@ -450,7 +450,12 @@ impl Plan {
     /// Resolves user-given names (`3.13,3.13t -X gil=1`). Unknown names are an error
     /// listing the valid ones. Whitespace and case are not significant.
     pub fn select(&self, names: &[String]) -> Result<Vec<&Interpreter>, String> {
-        let norm = |s: &str| s.split_whitespace().collect::<Vec<_>>().join(" ").to_lowercase();
+        let norm = |s: &str| {
+            s.split_whitespace()
+                .collect::<Vec<_>>()
+                .join(" ")
+                .to_lowercase()
+        };
         let mut chosen: Vec<&Interpreter> = Vec::new();
         for name in names {
             let wanted = norm(name);
@@ -532,10 +537,18 @@ mod tests {
                 "3.13j PYTHON_JIT=0"
             ]
         );
-        let gil = plan.interpreters.iter().find(|i| i.name == "3.13t -X gil=1").unwrap();
+        let gil = plan
+            .interpreters
+            .iter()
+            .find(|i| i.name == "3.13t -X gil=1")
+            .unwrap();
         assert_eq!(gil.argv, ["python3.13t", "-X", "gil=1"]);
         assert_eq!(gil.image, "pybench-docker/pythons:3.13.15");
-        let off = plan.interpreters.iter().find(|i| i.name == "3.13j PYTHON_JIT=0").unwrap();
+        let off = plan
+            .interpreters
+            .iter()
+            .find(|i| i.name == "3.13j PYTHON_JIT=0")
+            .unwrap();
         assert_eq!(off.env.get("PYTHON_JIT").map(String::as_str), Some("0"));
         assert_eq!(plan.interpreters[0].argv, ["/usr/bin/python3"]);
         assert_eq!(plan.interpreters[0].image, "pybench-docker/pythons:3.13.15");
@@ -546,7 +559,10 @@ mod tests {
         let plan = default_plan();
         let builds: Vec<_> = plan.variant_builds().collect();
         assert_eq!(builds.len(), 3);
-        let t = builds.iter().find(|b| b.variant == Variant::FreeThreaded).unwrap();
+        let t = builds
+            .iter()
+            .find(|b| b.variant == Variant::FreeThreaded)
+            .unwrap();
         assert_eq!(t.prefix, "/opt/python/3.13.15-t");
         assert_eq!(t.command, "python3.13t");
         assert_eq!(t.config_command, "python3.13t-config");
@@ -561,10 +577,17 @@ mod tests {
     fn release_profile_adds_pgo_and_lto() {
         let yaml = DEFAULT_YAML.replace("profile: quick", "profile: release");
         let plan = build_plan(&parse(&yaml, &Source::Embedded).unwrap()).unwrap();
-        let j = plan.variant_builds().find(|b| b.variant == Variant::Jit).unwrap();
+        let j = plan
+            .variant_builds()
+            .find(|b| b.variant == Variant::Jit)
+            .unwrap();
         assert_eq!(
             j.configure_flags,
-            ["--enable-experimental-jit", "--enable-optimizations", "--with-lto"]
+            [
+                "--enable-experimental-jit",
+                "--enable-optimizations",
+                "--with-lto"
+            ]
         );
         assert_eq!(j.image, "pybench-docker/cpython:3.13.15-j-release");
     }
@@ -574,8 +597,15 @@ mod tests {
         let plan = default_plan();
         assert!(plan.builder_base.packages.contains(&"clang-18".to_string()));
         assert!(plan.builder_base.packages.contains(&"llvm-18".to_string()));
-        assert!(!plan.runtime_base.packages.iter().any(|p| p.starts_with("clang")));
-        assert!(plan.builder_base.image.starts_with("pybench-docker/base:builder-trixie-"));
+        assert!(!plan
+            .runtime_base
+            .packages
+            .iter()
+            .any(|p| p.starts_with("clang")));
+        assert!(plan
+            .builder_base
+            .image
+            .starts_with("pybench-docker/base:builder-trixie-"));
     }
 
     #[test]
@@ -624,7 +654,11 @@ mod tests {
     fn select_by_name_normalises_and_rejects_unknown() {
         let plan = default_plan();
         let got = plan
-            .select(&["3.13".into(), "3.13T  -x GIL=1".into(), "3.13t-X-gil-1".into()])
+            .select(&[
+                "3.13".into(),
+                "3.13T  -x GIL=1".into(),
+                "3.13t-X-gil-1".into(),
+            ])
             .unwrap();
         assert_eq!(got.len(), 2);
         let e = plan.select(&["3.12".into()]).unwrap_err();
@@ -640,8 +674,10 @@ mod tests {
         );
         let plan = build_plan(&parse(&yaml, &Source::Embedded).unwrap()).unwrap();
         assert_eq!(plan.releases.len(), 2);
-        assert!(plan.interpreters.iter().any(|i| i.name == "3.14t -X gil=1"
-            && i.image == "pybench-docker/pythons:3.14.7"));
+        assert!(plan
+            .interpreters
+            .iter()
+            .any(|i| i.name == "3.14t -X gil=1" && i.image == "pybench-docker/pythons:3.14.7"));
         assert!(plan.builder_base.packages.contains(&"clang-18".to_string()));
         assert!(!plan.builder_base.packages.contains(&"clang-19".to_string()));
     }

@@ -24,18 +24,6 @@ impl Progress {
         }
     }
 
-    /// Plain lines, whatever stderr is (tests, --quiet-progress).
-    pub fn plain() -> Progress {
-        Progress {
-            multi: None,
-            start: Instant::now(),
-        }
-    }
-
-    pub fn is_fancy(&self) -> bool {
-        self.multi.is_some()
-    }
-
     /// A line above the bars (or a plain line).
     pub fn println(&self, msg: impl AsRef<str>) {
         match &self.multi {
@@ -51,9 +39,11 @@ impl Progress {
         let bar = self.multi.as_ref().map(|m| {
             let bar = m.add(ProgressBar::new_spinner());
             bar.set_style(
-                ProgressStyle::with_template("{spinner:.cyan} {prefix:<22.bold} {wide_msg} {elapsed:>6.dim}")
-                    .expect("static template")
-                    .tick_chars("⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏✓"),
+                ProgressStyle::with_template(
+                    "{spinner:.cyan} {prefix:<22.bold} {wide_msg} {elapsed:>6.dim}",
+                )
+                .expect("static template")
+                .tick_chars("⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏✓"),
             );
             bar.set_prefix(name.to_string());
             bar.enable_steady_tick(Duration::from_millis(120));
@@ -116,7 +106,12 @@ impl Task {
                 // Build steps always; chatter (compiler lines, byte counts) every 5 s.
                 let due = last.1.is_none_or(|t| t.elapsed() >= Duration::from_secs(5));
                 if last.0 != msg && (due || msg.starts_with("Step ")) {
-                    eprintln!("[{:>7.1}s] {:<18} {}", self.origin.elapsed().as_secs_f64(), self.name, msg);
+                    eprintln!(
+                        "[{:>7.1}s] {:<18} {}",
+                        self.origin.elapsed().as_secs_f64(),
+                        self.name,
+                        msg
+                    );
                     *last = (msg, Some(Instant::now()));
                 }
             }
@@ -133,10 +128,6 @@ impl Task {
         if let Some(bar) = &self.bar {
             bar.set_length(len);
         }
-    }
-
-    pub fn elapsed(&self) -> Duration {
-        self.start.elapsed()
     }
 
     pub fn finish(&self, msg: impl AsRef<str>) {
@@ -172,7 +163,12 @@ impl Task {
 /// Build output lines can be long or multi-line; a spinner shows one short line.
 fn one_line(s: &str) -> String {
     let s = console::strip_ansi_codes(s);
-    let line = s.lines().rev().find(|l| !l.trim().is_empty()).unwrap_or("").trim();
+    let line = s
+        .lines()
+        .rev()
+        .find(|l| !l.trim().is_empty())
+        .unwrap_or("")
+        .trim();
     let mut out: String = line.chars().take(110).collect();
     if line.chars().count() > 110 {
         out.push('…');

@@ -1,7 +1,6 @@
 //! `pybench-docker run`: a benchmark across interpreter configurations, each run
 //! in its own container, repeated, summarised and compared with a baseline.
 
-use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -19,10 +18,19 @@ use crate::runner::{self, Parsed, ScriptRun};
 /// What to run, validated. Pure data.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Benchmark {
-    Gil { threads: Option<u32>, n: u32 },
-    Jit { n: u32 },
+    Gil {
+        threads: Option<u32>,
+        n: u32,
+    },
+    Jit {
+        n: u32,
+    },
     Uops,
-    Script { dir: PathBuf, file: String, args: Vec<String> },
+    Script {
+        dir: PathBuf,
+        file: String,
+        args: Vec<String>,
+    },
 }
 
 impl Benchmark {
@@ -69,7 +77,10 @@ pub struct RunSettings {
 
 fn non_negative(flag: &str, v: i64, min: i64, what: &str) -> Result<u32> {
     if v < min || v > u32::MAX as i64 {
-        bail!("{flag} {v} is out of range: {what}. Example: {flag} {}.", min.max(1));
+        bail!(
+            "{flag} {v} is out of range: {what}. Example: {flag} {}.",
+            min.max(1)
+        );
     }
     Ok(v as u32)
 }
@@ -105,8 +116,14 @@ pub fn settings_from(args: &RunArgs, cfg: &crate::config::Config) -> Result<RunS
             }
             let path = path.canonicalize()?;
             Benchmark::Script {
-                dir: path.parent().map(Path::to_path_buf).unwrap_or_else(|| PathBuf::from("/")),
-                file: path.file_name().map(|f| f.to_string_lossy().into_owned()).unwrap_or_default(),
+                dir: path
+                    .parent()
+                    .map(Path::to_path_buf)
+                    .unwrap_or_else(|| PathBuf::from("/")),
+                file: path
+                    .file_name()
+                    .map(|f| f.to_string_lossy().into_owned())
+                    .unwrap_or_default(),
                 args: args.script_args.clone(),
             }
         }
@@ -129,9 +146,16 @@ pub fn settings_from(args: &RunArgs, cfg: &crate::config::Config) -> Result<RunS
     if timeout == 0 {
         bail!("--timeout 0 would stop every run at once: give seconds, e.g. --timeout 600.");
     }
-    for (flag, path) in [("--json", &args.json), ("--csv", &args.csv), ("--markdown", &args.markdown)] {
+    for (flag, path) in [
+        ("--json", &args.json),
+        ("--csv", &args.csv),
+        ("--markdown", &args.markdown),
+    ] {
         if let Some(p) = path {
-            let dir = p.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
+            let dir = p
+                .parent()
+                .filter(|d| !d.as_os_str().is_empty())
+                .unwrap_or(Path::new("."));
             if !dir.is_dir() {
                 bail!("{flag} {}: the folder {} does not exist. Create it first, so results are not lost after the run.", p.display(), dir.display());
             }
@@ -141,7 +165,10 @@ pub fn settings_from(args: &RunArgs, cfg: &crate::config::Config) -> Result<RunS
         benchmark,
         repeat,
         warmup,
-        baseline: args.baseline.clone().unwrap_or_else(|| cfg.benchmarks.baseline.clone()),
+        baseline: args
+            .baseline
+            .clone()
+            .unwrap_or_else(|| cfg.benchmarks.baseline.clone()),
         timeout: Duration::from_secs(timeout),
     })
 }
@@ -155,7 +182,9 @@ pub async fn command(app: &App, args: &RunArgs) -> Result<()> {
             Benchmark::Script { .. } => Selection::All,
         })
     } else {
-        app.plan.select(&args.interpreters).map_err(anyhow::Error::msg)?
+        app.plan
+            .select(&args.interpreters)
+            .map_err(anyhow::Error::msg)?
     };
     if !matches!(settings.benchmark, Benchmark::Uops)
         && !interpreters.iter().any(|i| i.name == settings.baseline)
@@ -180,7 +209,12 @@ pub async fn command(app: &App, args: &RunArgs) -> Result<()> {
             command: command_line(interp, &settings.benchmark),
             env: interp.env.clone(),
             image: interp.image.clone(),
-            image_id: app.engine.inspect_image(&interp.image).await?.map(|f| f.id).unwrap_or_default(),
+            image_id: app
+                .engine
+                .inspect_image(&interp.image)
+                .await?
+                .map(|f| f.id)
+                .unwrap_or_default(),
             info: None,
             banner: None,
             samples: vec![],
@@ -188,7 +222,9 @@ pub async fn command(app: &App, args: &RunArgs) -> Result<()> {
         });
     }
     let total = (settings.warmup + settings.repeat) as u64 * interpreters.len() as u64;
-    let bar = app.progress.counter(&format!("run {}", settings.benchmark.name()), total, false);
+    let bar = app
+        .progress
+        .counter(&format!("run {}", settings.benchmark.name()), total, false);
     let outputs = Outputs::from(args);
     let mut done = 0;
     let interrupted = 'rounds: {
@@ -204,12 +240,22 @@ pub async fn command(app: &App, args: &RunArgs) -> Result<()> {
                     "{} {} {}/{}",
                     interp.name,
                     if warmup { "warm-up" } else { "run" },
-                    if warmup { round + 1 } else { round - settings.warmup + 1 },
-                    if warmup { settings.warmup } else { settings.repeat }
+                    if warmup {
+                        round + 1
+                    } else {
+                        round - settings.warmup + 1
+                    },
+                    if warmup {
+                        settings.warmup
+                    } else {
+                        settings.repeat
+                    }
                 ));
                 match one_run(app, interp, &settings, warmup).await {
                     Ok(result) => absorb(app, &mut report.rows[idx], result),
-                    Err(e) if e.downcast_ref::<crate::app::Interrupted>().is_some() => break 'rounds true,
+                    Err(e) if e.downcast_ref::<crate::app::Interrupted>().is_some() => {
+                        break 'rounds true
+                    }
                     Err(e) => return Err(e),
                 }
                 done += 1;
@@ -227,7 +273,13 @@ pub async fn command(app: &App, args: &RunArgs) -> Result<()> {
         return Err(crate::app::Interrupted.into());
     }
     bar.finish(format!("{done} runs in {} containers", done));
-    println!("{}", report::table::render_table(&report, console::colors_enabled()));
+    println!(
+        "{}",
+        report::render_table(&report, console::colors_enabled())
+    );
+    for note in outlier_notes(&report) {
+        eprintln!("{} {note}", style("note:").yellow());
+    }
     outputs.write(&report, true)?;
     let failed: Vec<String> = report
         .rows
@@ -248,6 +300,29 @@ pub async fn command(app: &App, args: &RunArgs) -> Result<()> {
     }
 }
 
+/// Runs far from the rest of their row (modified z-score above 3.5), worth a
+/// second look: a noisy neighbour, a frequency change. Pure.
+pub fn outlier_notes(report: &Report) -> Vec<String> {
+    let mut notes = Vec::new();
+    for row in &report.rows {
+        let xs = row.measured();
+        if xs.len() < 3 {
+            continue;
+        }
+        for i in crate::stats::outliers(&xs, crate::stats::DEFAULT_OUTLIER_THRESHOLD) {
+            notes.push(format!(
+                "{}: run {} took {:.3} s, an outlier among its {} runs (modified z-score > {}); more --repeat or a --warmup run may steady it.",
+                row.interpreter,
+                i + 1,
+                xs[i],
+                xs.len(),
+                crate::stats::DEFAULT_OUTLIER_THRESHOLD
+            ));
+        }
+    }
+    notes
+}
+
 /// The full command line of a row, for the record.
 fn command_line(interp: &Interpreter, b: &Benchmark) -> Vec<String> {
     let (script, args) = b.script_and_args();
@@ -261,8 +336,14 @@ async fn new_report(app: &App, s: &RunSettings, args: &RunArgs) -> Report {
     let info = app.engine.docker.info().await.ok();
     let host = Host {
         cpus: info.as_ref().and_then(|i| i.ncpu).unwrap_or(0) as u32,
-        os: info.as_ref().and_then(|i| i.operating_system.clone()).unwrap_or_default(),
-        arch: info.as_ref().and_then(|i| i.architecture.clone()).unwrap_or_default(),
+        os: info
+            .as_ref()
+            .and_then(|i| i.operating_system.clone())
+            .unwrap_or_default(),
+        arch: info
+            .as_ref()
+            .and_then(|i| i.architecture.clone())
+            .unwrap_or_default(),
         docker_version: app.engine.server_version().await,
     };
     let (_, mut arguments) = s.benchmark.script_and_args();
@@ -293,7 +374,12 @@ struct RunResult {
     timeout: Duration,
 }
 
-async fn one_run(app: &App, interp: &Interpreter, s: &RunSettings, warmup: bool) -> Result<RunResult> {
+async fn one_run(
+    app: &App,
+    interp: &Interpreter,
+    s: &RunSettings,
+    warmup: bool,
+) -> Result<RunResult> {
     let (script, args) = s.benchmark.script_and_args();
     let bench_dir = app.project.benchmarks();
     let mut mounts = vec![];
@@ -331,7 +417,11 @@ fn absorb(app: &App, row: &mut Row, r: RunResult) {
     let out = &r.output;
     if row.banner.is_none() {
         if let Some(b) = runner::extract_banner(&out.stdout) {
-            app.progress.println(format!("{} {}\n{b}", style("▶").cyan().bold(), style(&row.interpreter).bold()));
+            app.progress.println(format!(
+                "{} {}\n{b}",
+                style("▶").cyan().bold(),
+                style(&row.interpreter).bold()
+            ));
             row.banner = Some(b);
         }
     }
@@ -358,7 +448,9 @@ pub fn outcome_of(
     timeout: Duration,
 ) -> std::result::Result<(f64, Option<crate::results::InterpreterInfo>), Outcome> {
     if out.timed_out {
-        return Err(Outcome::TimedOut { after_seconds: timeout.as_secs_f64() });
+        return Err(Outcome::TimedOut {
+            after_seconds: timeout.as_secs_f64(),
+        });
     }
     let stderr_tail = runner::tail(&out.stderr, 12);
     if out.exit_code != 0 {
@@ -379,7 +471,10 @@ pub fn outcome_of(
             reason: "no PYBENCH_RESULT line in the output".into(),
             stderr_tail,
         }),
-        Parsed::Malformed(why) => Err(Outcome::Failed { reason: why, stderr_tail }),
+        Parsed::Malformed(why) => Err(Outcome::Failed {
+            reason: why,
+            stderr_tail,
+        }),
     }
 }
 
@@ -438,19 +533,39 @@ pub async fn uops(app: &App, interpreters: &[&Interpreter], interactive: bool) -
             what: "uops",
         };
         let out = runner::run_script(app, &run).await?;
-        println!("{} {}", style("▶").cyan().bold(), style(&interp.name).bold());
-        let text: Vec<&str> = out.stdout.lines().filter(|l| !l.starts_with("PYBENCH_RESULT")).collect();
+        println!(
+            "{} {}",
+            style("▶").cyan().bold(),
+            style(&interp.name).bold()
+        );
+        let text: Vec<&str> = out
+            .stdout
+            .lines()
+            .filter(|l| !l.starts_with("PYBENCH_RESULT"))
+            .collect();
         println!("{}\n", text.join("\n"));
         if out.exit_code != 0 {
-            bail!("uops.py failed on {} (exit {}):\n{}", interp.name, out.exit_code, runner::tail(&out.stderr, 12));
+            bail!(
+                "uops.py failed on {} (exit {}):\n{}",
+                interp.name,
+                out.exit_code,
+                runner::tail(&out.stderr, 12)
+            );
         }
         if let Parsed::Result(v) = runner::parse_machine_line(&out.stdout) {
-            let after = v.get("after").and_then(|a| a.as_array()).map(|a| a.len()).unwrap_or(0);
+            let after = v
+                .get("after")
+                .and_then(|a| a.as_array())
+                .map(|a| a.len())
+                .unwrap_or(0);
             saw_executor |= after > 0;
         }
     }
     if !saw_executor {
-        eprintln!("{} no interpreter produced micro-ops (only JIT builds with the JIT on do).", style("note:").yellow());
+        eprintln!(
+            "{} no interpreter produced micro-ops (only JIT builds with the JIT on do).",
+            style("note:").yellow()
+        );
     }
     Ok(())
 }
@@ -463,15 +578,12 @@ pub async fn interactive_uops(app: &App, interpreters: &[&Interpreter]) -> Resul
     }
     let interp = interpreters
         .iter()
-        .find(|i| i.variant == Some(crate::plan::Variant::Jit) && i.mode == crate::plan::Mode::Default)
+        .find(|i| {
+            i.variant == Some(crate::plan::Variant::Jit) && i.mode == crate::plan::Mode::Default
+        })
         .or(interpreters.first())
         .ok_or_else(|| anyhow::anyhow!("no interpreter selected"))?;
     crate::runner::interactive(app, interp, &app.project.benchmarks(), &["-i", "uops.py"]).await
-}
-
-/// Names and values a row is compared under, for the JSON metadata.
-pub fn env_of(i: &Interpreter) -> BTreeMap<String, String> {
-    i.env.clone()
 }
 
 #[cfg(test)]
@@ -505,7 +617,13 @@ mod tests {
     #[test]
     fn defaults_come_from_config() {
         let s = settings_from(&args("gil"), &cfg()).unwrap();
-        assert_eq!(s.benchmark, Benchmark::Gil { threads: None, n: 35 });
+        assert_eq!(
+            s.benchmark,
+            Benchmark::Gil {
+                threads: None,
+                n: 35
+            }
+        );
         assert_eq!((s.repeat, s.warmup), (3, 0));
         assert_eq!(s.baseline, "3.13");
         let j = settings_from(&args("jit"), &cfg()).unwrap();
@@ -517,21 +635,32 @@ mod tests {
         let mut a = args("gil");
         a.threads = Some(0);
         let e = settings_from(&a, &cfg()).unwrap_err().to_string();
-        assert!(e.contains("--threads 0") && e.contains("at least one thread"), "{e}");
+        assert!(
+            e.contains("--threads 0") && e.contains("at least one thread"),
+            "{e}"
+        );
         let mut a = args("gil");
         a.n = Some(-1);
         let e = settings_from(&a, &cfg()).unwrap_err().to_string();
         assert!(e.contains("-n -1"), "{e}");
         let mut a = args("jit");
         a.repeat = Some(0);
-        assert!(settings_from(&a, &cfg()).unwrap_err().to_string().contains("--repeat 0"));
+        assert!(settings_from(&a, &cfg())
+            .unwrap_err()
+            .to_string()
+            .contains("--repeat 0"));
     }
 
     #[test]
     fn unknown_benchmark_and_missing_script() {
         let e = settings_from(&args("gli"), &cfg()).unwrap_err().to_string();
-        assert!(e.contains("unknown benchmark \"gli\"") && e.contains("gil, jit, uops"), "{e}");
-        let e = settings_from(&args("/nope/bench.py"), &cfg()).unwrap_err().to_string();
+        assert!(
+            e.contains("unknown benchmark \"gli\"") && e.contains("gil, jit, uops"),
+            "{e}"
+        );
+        let e = settings_from(&args("/nope/bench.py"), &cfg())
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("does not exist"), "{e}");
     }
 
@@ -545,10 +674,29 @@ mod tests {
 
     #[test]
     fn scripts_and_arguments() {
-        let g = Benchmark::Gil { threads: Some(4), n: 25 };
-        assert_eq!(g.script_and_args(), ("gil.py".into(), vec!["-n".into(), "25".into(), "--threads".into(), "4".into()]));
-        let s = Benchmark::Script { dir: "/x".into(), file: "b.py".into(), args: vec!["--k".into()] };
-        assert_eq!(s.script_and_args(), ("run_script.py".into(), vec!["/script/b.py".into(), "--k".into()]));
+        let g = Benchmark::Gil {
+            threads: Some(4),
+            n: 25,
+        };
+        assert_eq!(
+            g.script_and_args(),
+            (
+                "gil.py".into(),
+                vec!["-n".into(), "25".into(), "--threads".into(), "4".into()]
+            )
+        );
+        let s = Benchmark::Script {
+            dir: "/x".into(),
+            file: "b.py".into(),
+            args: vec!["--k".into()],
+        };
+        assert_eq!(
+            s.script_and_args(),
+            (
+                "run_script.py".into(),
+                vec!["/script/b.py".into(), "--k".into()]
+            )
+        );
     }
 
     fn output(code: i64, stdout: &str, timed_out: bool) -> ContainerOutput {
@@ -566,16 +714,30 @@ mod tests {
         let t = Duration::from_secs(9);
         let ok = output(0, "x\nPYBENCH_RESULT {\"seconds\":1.5}\n", false);
         assert_eq!(outcome_of(&ok, t).unwrap().0, 1.5);
-        assert!(matches!(outcome_of(&output(0, "", true), t), Err(Outcome::TimedOut { after_seconds }) if after_seconds == 9.0));
+        assert!(
+            matches!(outcome_of(&output(0, "", true), t), Err(Outcome::TimedOut { after_seconds }) if after_seconds == 9.0)
+        );
         match outcome_of(&output(1, "", false), t) {
-            Err(Outcome::Failed { reason, stderr_tail }) => {
+            Err(Outcome::Failed {
+                reason,
+                stderr_tail,
+            }) => {
                 assert_eq!(reason, "exit code 1");
                 assert!(stderr_tail.contains("boom"));
             }
             other => panic!("{other:?}"),
         }
-        assert!(matches!(outcome_of(&output(0, "no line", false), t), Err(Outcome::Failed { .. })));
-        assert!(matches!(outcome_of(&output(0, "PYBENCH_RESULT {\"seconds\":-1}", false), t), Err(Outcome::Failed { .. })));
-        assert!(matches!(outcome_of(&output(0, "PYBENCH_RESULT {\"seconds\":\"x\"}", false), t), Err(Outcome::Failed { .. })));
+        assert!(matches!(
+            outcome_of(&output(0, "no line", false), t),
+            Err(Outcome::Failed { .. })
+        ));
+        assert!(matches!(
+            outcome_of(&output(0, "PYBENCH_RESULT {\"seconds\":-1}", false), t),
+            Err(Outcome::Failed { .. })
+        ));
+        assert!(matches!(
+            outcome_of(&output(0, "PYBENCH_RESULT {\"seconds\":\"x\"}", false), t),
+            Err(Outcome::Failed { .. })
+        ));
     }
 }

@@ -79,7 +79,12 @@ pub struct ScriptRun<'a> {
 }
 
 /// The container spec of a script run. Pure.
-pub fn spec_for(app_cfg: &crate::config::Containers, session: &crate::session::Session, n: usize, run: &ScriptRun<'_>) -> ContainerSpec {
+pub fn spec_for(
+    app_cfg: &crate::config::Containers,
+    session: &crate::session::Session,
+    n: usize,
+    run: &ScriptRun<'_>,
+) -> ContainerSpec {
     let mut cmd = run.interpreter.argv.clone();
     cmd.push(run.script.clone());
     cmd.extend(run.args.iter().cloned());
@@ -98,7 +103,10 @@ pub fn spec_for(app_cfg: &crate::config::Containers, session: &crate::session::S
     mounts.extend(run.extra_mounts.iter().cloned());
     ContainerSpec {
         name: session.container_name(n, run.what),
-        image: run.image.clone().unwrap_or_else(|| run.interpreter.image.clone()),
+        image: run
+            .image
+            .clone()
+            .unwrap_or_else(|| run.interpreter.image.clone()),
         cmd,
         env,
         workdir: "/app".into(),
@@ -110,7 +118,10 @@ pub fn spec_for(app_cfg: &crate::config::Containers, session: &crate::session::S
         session: session.id.clone(),
         owner: session.owner.clone(),
         labels: vec![
-            ("pybench-docker.interpreter".into(), run.interpreter.name.clone()),
+            (
+                "pybench-docker.interpreter".into(),
+                run.interpreter.name.clone(),
+            ),
             ("pybench-docker.script".into(), run.script.clone()),
         ],
     }
@@ -129,56 +140,6 @@ pub async fn run_script(app: &App, run: &ScriptRun<'_>) -> anyhow::Result<Contai
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    const OUT: &str = "======================================================\n\
-💻 Linux 64bit with 2x CPU cores (x86_64 Little Endian)\n\
-🐍 CPython 3.13.15 /usr/local/bin/python3.13t\n\
-Free Threading: enabled ✨\n\
-JIT Compiler: unsupported\n\
-======================================================\n\
-Running 2 threads: 1.23s\n\
-PYBENCH_RESULT {\"schema\":1,\"kind\":\"gil\",\"seconds\":1.23,\"info\":{\"implementation\":\"CPython\",\"version\":\"3.13.15\",\"executable\":\"/usr/local/bin/python3.13t\",\"system\":\"Linux\",\"bits\":64,\"cores\":2,\"machine\":\"x86_64\",\"byteorder\":\"Little\",\"abiflags\":\"t\",\"free_threading\":\"enabled\",\"jit\":\"unsupported\",\"gil_enabled\":false}}\n";
-
-    #[test]
-    fn parses_the_last_machine_line() {
-        let Parsed::Result(v) = parse_machine_line(OUT) else { panic!() };
-        assert_eq!(v["seconds"], 1.23);
-        let info = info_of(&v).unwrap();
-        assert_eq!(info.version, "3.13.15");
-        assert_eq!(info.free_threading, crate::results::FeatureState::Enabled);
-        assert_eq!(info.gil_enabled, Some(false));
-    }
-
-    #[test]
-    fn malformed_and_missing_lines_are_told_apart() {
-        assert_eq!(parse_machine_line("hello\n"), Parsed::Missing);
-        assert!(matches!(parse_machine_line("PYBENCH_RESULT {\"a\":\n"), Parsed::Malformed(_)));
-        assert!(matches!(parse_machine_line("PYBENCH_RESULT [1,2]\n"), Parsed::Malformed(_)));
-        assert!(matches!(parse_machine_line("PYBENCH_RESULT\n"), Parsed::Malformed(_)));
-        // A later good line wins over an earlier broken one.
-        let both = "PYBENCH_RESULT {oops\nPYBENCH_RESULT {\"ok\":true}\n";
-        assert!(matches!(parse_machine_line(both), Parsed::Result(_)));
-    }
-
-    #[test]
-    fn banner_is_cut_between_rulers() {
-        let b = extract_banner(OUT).unwrap();
-        assert!(b.starts_with("=====") && b.ends_with("====="));
-        assert_eq!(b.lines().count(), 6);
-        assert!(b.contains("Free Threading: enabled ✨"));
-        assert!(extract_banner("no banner").is_none());
-    }
-
-    #[test]
-    fn tail_keeps_last_lines() {
-        assert_eq!(tail("a\nb\nc", 2), "b\nc");
-        assert_eq!(tail("a", 5), "a");
-    }
-}
-
 /// Puts the local terminal in raw mode for the life of the guard (via stty, which
 /// every Linux has), so keys go to the container's TTY unechoed and unbuffered.
 struct RawTerminal {
@@ -190,7 +151,12 @@ impl RawTerminal {
         let stty = |args: &[&str]| {
             std::process::Command::new("stty")
                 .args(args)
-                .stdin(std::fs::File::open("/dev/tty").ok().map(std::process::Stdio::from).unwrap_or_else(std::process::Stdio::inherit))
+                .stdin(
+                    std::fs::File::open("/dev/tty")
+                        .ok()
+                        .map(std::process::Stdio::from)
+                        .unwrap_or_else(std::process::Stdio::inherit),
+                )
                 .output()
                 .ok()
                 .filter(|o| o.status.success())
@@ -209,7 +175,12 @@ impl Drop for RawTerminal {
         if let Some(saved) = &self.saved {
             let _ = std::process::Command::new("stty")
                 .arg(saved)
-                .stdin(std::fs::File::open("/dev/tty").ok().map(std::process::Stdio::from).unwrap_or_else(std::process::Stdio::inherit))
+                .stdin(
+                    std::fs::File::open("/dev/tty")
+                        .ok()
+                        .map(std::process::Stdio::from)
+                        .unwrap_or_else(std::process::Stdio::inherit),
+                )
                 .status();
         }
     }
@@ -217,7 +188,12 @@ impl Drop for RawTerminal {
 
 /// An interactive container on this terminal (`docker run -it`), locked down like
 /// every other, removed on exit.
-pub async fn interactive(app: &App, interp: &Interpreter, dir: &Path, args: &[&str]) -> anyhow::Result<()> {
+pub async fn interactive(
+    app: &App,
+    interp: &Interpreter,
+    dir: &Path,
+    args: &[&str],
+) -> anyhow::Result<()> {
     use bollard::query_parameters::{AttachContainerOptions, CreateContainerOptions};
     use futures_util::StreamExt;
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -242,7 +218,13 @@ pub async fn interactive(app: &App, interp: &Interpreter, dir: &Path, args: &[&s
     body.stdin_once = Some(true);
     let docker = &app.engine.docker;
     let id = docker
-        .create_container(Some(CreateContainerOptions { name: Some(spec.name.clone()), ..Default::default() }), body)
+        .create_container(
+            Some(CreateContainerOptions {
+                name: Some(spec.name.clone()),
+                ..Default::default()
+            }),
+            body,
+        )
         .await
         .map_err(|e| crate::docker::DockerError::api("create an interactive container", e))?
         .id;
@@ -250,12 +232,22 @@ pub async fn interactive(app: &App, interp: &Interpreter, dir: &Path, args: &[&s
         let attached = docker
             .attach_container(
                 &id,
-                Some(AttachContainerOptions { stdin: true, stdout: true, stderr: true, stream: true, logs: true, ..Default::default() }),
+                Some(AttachContainerOptions {
+                    stdin: true,
+                    stdout: true,
+                    stderr: true,
+                    stream: true,
+                    logs: true,
+                    ..Default::default()
+                }),
             )
             .await
             .map_err(|e| crate::docker::DockerError::api("attach to the container", e))?;
         docker
-            .start_container(&id, None::<bollard::query_parameters::StartContainerOptions>)
+            .start_container(
+                &id,
+                None::<bollard::query_parameters::StartContainerOptions>,
+            )
             .await
             .map_err(|e| crate::docker::DockerError::api("start the container", e))?;
         let _raw = RawTerminal::enter();
@@ -285,4 +277,65 @@ pub async fn interactive(app: &App, interp: &Interpreter, dir: &Path, args: &[&s
     };
     app.engine.remove_container(&id).await?;
     result
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const OUT: &str = "======================================================\n\
+💻 Linux 64bit with 2x CPU cores (x86_64 Little Endian)\n\
+🐍 CPython 3.13.15 /usr/local/bin/python3.13t\n\
+Free Threading: enabled ✨\n\
+JIT Compiler: unsupported\n\
+======================================================\n\
+Running 2 threads: 1.23s\n\
+PYBENCH_RESULT {\"schema\":1,\"kind\":\"gil\",\"seconds\":1.23,\"info\":{\"implementation\":\"CPython\",\"version\":\"3.13.15\",\"executable\":\"/usr/local/bin/python3.13t\",\"system\":\"Linux\",\"bits\":64,\"cores\":2,\"machine\":\"x86_64\",\"byteorder\":\"Little\",\"abiflags\":\"t\",\"free_threading\":\"enabled\",\"jit\":\"unsupported\",\"gil_enabled\":false}}\n";
+
+    #[test]
+    fn parses_the_last_machine_line() {
+        let Parsed::Result(v) = parse_machine_line(OUT) else {
+            panic!()
+        };
+        assert_eq!(v["seconds"], 1.23);
+        let info = info_of(&v).unwrap();
+        assert_eq!(info.version, "3.13.15");
+        assert_eq!(info.free_threading, crate::results::FeatureState::Enabled);
+        assert_eq!(info.gil_enabled, Some(false));
+    }
+
+    #[test]
+    fn malformed_and_missing_lines_are_told_apart() {
+        assert_eq!(parse_machine_line("hello\n"), Parsed::Missing);
+        assert!(matches!(
+            parse_machine_line("PYBENCH_RESULT {\"a\":\n"),
+            Parsed::Malformed(_)
+        ));
+        assert!(matches!(
+            parse_machine_line("PYBENCH_RESULT [1,2]\n"),
+            Parsed::Malformed(_)
+        ));
+        assert!(matches!(
+            parse_machine_line("PYBENCH_RESULT\n"),
+            Parsed::Malformed(_)
+        ));
+        // A later good line wins over an earlier broken one.
+        let both = "PYBENCH_RESULT {oops\nPYBENCH_RESULT {\"ok\":true}\n";
+        assert!(matches!(parse_machine_line(both), Parsed::Result(_)));
+    }
+
+    #[test]
+    fn banner_is_cut_between_rulers() {
+        let b = extract_banner(OUT).unwrap();
+        assert!(b.starts_with("=====") && b.ends_with("====="));
+        assert_eq!(b.lines().count(), 6);
+        assert!(b.contains("Free Threading: enabled ✨"));
+        assert!(extract_banner("no banner").is_none());
+    }
+
+    #[test]
+    fn tail_keeps_last_lines() {
+        assert_eq!(tail("a\nb\nc", 2), "b\nc");
+        assert_eq!(tail("a", 5), "a");
+    }
 }

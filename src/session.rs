@@ -17,7 +17,11 @@ pub struct Session {
 
 impl Session {
     pub fn new() -> Session {
-        let id = format!("{:08x}{:04x}", rand::random::<u32>(), std::process::id() & 0xffff);
+        let id = format!(
+            "{:08x}{:04x}",
+            rand::random::<u32>(),
+            std::process::id() & 0xffff
+        );
         Session {
             id,
             owner: owner_of(std::process::id()).unwrap_or_else(|| "unknown".into()),

@@ -13,6 +13,7 @@ use std::time::Duration;
 use sha2::{Digest, Sha256};
 
 /// Default mirror templates, tried in this order.
+#[cfg(test)]
 pub const DEFAULT_MIRRORS: &[&str] = &[
     "https://www.python.org/ftp/python/{version}/Python-{version}.tar.xz",
     "http://deb.debian.org/debian/pool/main/p/python{major_minor}/python{major_minor}_{debian_version}.orig.tar.xz",

@@ -12,23 +12,37 @@ fn info_banners_match_each_build() {
     let text = stdout(&out);
     // Each interpreter's block starts with "▶ name".
     let block = |name: &str| {
-        let start = text.find(&format!("▶ {name}\n")).unwrap_or_else(|| panic!("no block for {name}"));
+        let start = text
+            .find(&format!("▶ {name}\n"))
+            .unwrap_or_else(|| panic!("no block for {name}"));
         let rest = &text[start + name.len() + 4..];
         rest[..rest.find("▶ ").unwrap_or(rest.len())].to_string()
     };
     let system = block("system");
     assert!(system.contains("/usr/bin/python3"), "{system}");
-    assert!(system.contains("Free Threading: unsupported") && system.contains("JIT Compiler: unsupported"));
+    assert!(
+        system.contains("Free Threading: unsupported")
+            && system.contains("JIT Compiler: unsupported")
+    );
     let stock = block("3.13");
-    assert!(stock.contains("🐍 CPython 3.13.15 /usr/local/bin/python3.13\n"), "{stock}");
+    assert!(
+        stock.contains("🐍 CPython 3.13.15 /usr/local/bin/python3.13\n"),
+        "{stock}"
+    );
     assert!(stock.contains("Free Threading: unsupported"), "{stock}");
     assert!(stock.contains("💻 Linux 64bit with "), "{stock}");
     assert!(block("3.13t").contains("Free Threading: enabled ✨"));
     assert!(block("3.13t -X gil=1").contains("Free Threading: disabled"));
     let jit = block("3.13j");
-    assert!(jit.contains("JIT Compiler: enabled ✨") && jit.contains("Free Threading: unsupported"), "{jit}");
+    assert!(
+        jit.contains("JIT Compiler: enabled ✨") && jit.contains("Free Threading: unsupported"),
+        "{jit}"
+    );
     assert!(block("3.13j PYTHON_JIT=0").contains("JIT Compiler: disabled"));
-    assert!(labelled_containers(None).iter().all(|(_, l)| !l.contains_key("pybench-docker.script") || l["pybench-docker.script"] != "pyinfo.py"));
+    assert!(labelled_containers(None)
+        .iter()
+        .all(|(_, l)| !l.contains_key("pybench-docker.script")
+            || l["pybench-docker.script"] != "pyinfo.py"));
 }
 
 #[test]
@@ -39,8 +53,20 @@ fn run_gil_gives_a_row_per_configuration() {
     let csv = dir.path().join("gil.csv");
     let md = dir.path().join("gil.md");
     let out = run(&[
-        "run", "gil", "--threads", "2", "-n", "25", "--repeat", "2",
-        "--json", json.to_str().unwrap(), "--csv", csv.to_str().unwrap(), "--markdown", md.to_str().unwrap(),
+        "run",
+        "gil",
+        "--threads",
+        "2",
+        "-n",
+        "25",
+        "--repeat",
+        "2",
+        "--json",
+        json.to_str().unwrap(),
+        "--csv",
+        csv.to_str().unwrap(),
+        "--markdown",
+        md.to_str().unwrap(),
     ]);
     assert!(out.status.success(), "{}", stderr(&out));
     let table = stdout(&out);
@@ -49,8 +75,14 @@ fn run_gil_gives_a_row_per_configuration() {
     }
     let r = read_json(&json);
     let rows = r["rows"].as_array().unwrap();
-    let names: Vec<&str> = rows.iter().map(|r| r["interpreter"].as_str().unwrap()).collect();
-    assert_eq!(names, ["system", "3.13", "3.13t", "3.13t -X gil=1", "3.13j"]);
+    let names: Vec<&str> = rows
+        .iter()
+        .map(|r| r["interpreter"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        names,
+        ["system", "3.13", "3.13t", "3.13t -X gil=1", "3.13j"]
+    );
     for row in rows {
         assert_eq!(row["outcome"]["status"], "ok", "{row}");
         let samples = row["samples"].as_array().unwrap();
@@ -59,8 +91,22 @@ fn run_gil_gives_a_row_per_configuration() {
         assert!(row["image_id"].as_str().unwrap().starts_with("sha256:"));
         assert!(row["banner"].as_str().unwrap().contains("Free Threading:"));
     }
-    let ft = |i: usize| rows[i]["info"]["free_threading"].as_str().unwrap().to_string();
-    assert_eq!([ft(0), ft(1), ft(2), ft(3), ft(4)], ["unsupported", "unsupported", "enabled", "disabled", "unsupported"]);
+    let ft = |i: usize| {
+        rows[i]["info"]["free_threading"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    assert_eq!(
+        [ft(0), ft(1), ft(2), ft(3), ft(4)],
+        [
+            "unsupported",
+            "unsupported",
+            "enabled",
+            "disabled",
+            "unsupported"
+        ]
+    );
     assert_eq!(rows[4]["info"]["jit"], "enabled");
     assert_eq!(rows[3]["command"][1], "-X");
     assert!(r["host"]["cpus"].as_u64().unwrap() >= 1);
@@ -68,7 +114,9 @@ fn run_gil_gives_a_row_per_configuration() {
     let summary = r["summary"].as_array().unwrap();
     assert_eq!(summary.len(), 5);
     assert_eq!(std::fs::read_to_string(&csv).unwrap().lines().count(), 6);
-    assert!(std::fs::read_to_string(&md).unwrap().contains("| 3.13t -X gil=1 |"));
+    assert!(std::fs::read_to_string(&md)
+        .unwrap()
+        .contains("| 3.13t -X gil=1 |"));
 }
 
 #[test]
@@ -76,11 +124,23 @@ fn run_jit_compares_jit_on_and_off() {
     images();
     let dir = tempfile::tempdir().unwrap();
     let json = dir.path().join("jit.json");
-    let out = run(&["run", "jit", "-n", "3000", "--repeat", "1", "--json", json.to_str().unwrap()]);
+    let out = run(&[
+        "run",
+        "jit",
+        "-n",
+        "3000",
+        "--repeat",
+        "1",
+        "--json",
+        json.to_str().unwrap(),
+    ]);
     assert!(out.status.success(), "{}", stderr(&out));
     let r = read_json(&json);
     let rows = r["rows"].as_array().unwrap();
-    let names: Vec<&str> = rows.iter().map(|r| r["interpreter"].as_str().unwrap()).collect();
+    let names: Vec<&str> = rows
+        .iter()
+        .map(|r| r["interpreter"].as_str().unwrap())
+        .collect();
     assert_eq!(names, ["system", "3.13", "3.13j", "3.13j PYTHON_JIT=0"]);
     assert_eq!(rows[2]["info"]["jit"], "enabled");
     assert_eq!(rows[3]["info"]["jit"], "disabled");
@@ -96,11 +156,17 @@ fn run_uops_reveals_micro_ops_only_with_the_jit() {
     let jit_start = text.find("▶ 3.13j\n").expect("3.13j block");
     let jit = &text[jit_start..];
     let jit = &jit[..jit[3..].find("▶ ").map(|i| i + 3).unwrap_or(jit.len())];
-    assert!(jit.contains("Micro-ops unavailable"), "before warm-up: {jit}");
+    assert!(
+        jit.contains("Micro-ops unavailable"),
+        "before warm-up: {jit}"
+    );
     assert!(jit.contains("_START_EXECUTOR"), "{jit}");
     let stock_start = text.find("▶ 3.13\n").expect("3.13 block");
     let stock = &text[stock_start..jit_start.max(stock_start)];
-    assert!(stock.contains("Micro-ops unavailable") && !stock.contains("_START_EXECUTOR"), "{stock}");
+    assert!(
+        stock.contains("Micro-ops unavailable") && !stock.contains("_START_EXECUTOR"),
+        "{stock}"
+    );
 }
 
 #[test]
@@ -108,11 +174,24 @@ fn user_scripts_run_through_the_same_matrix() {
     images();
     let dir = tempfile::tempdir().unwrap();
     let script = dir.path().join("mine.py");
-    std::fs::write(&script, "import sys\nprint('args', sys.argv[1:])\nsum(range(10**5))\n").unwrap();
+    std::fs::write(
+        &script,
+        "import sys\nprint('args', sys.argv[1:])\nsum(range(10**5))\n",
+    )
+    .unwrap();
     let json = dir.path().join("mine.json");
     let out = run(&[
-        "run", script.to_str().unwrap(), "--interpreters", "3.13,3.13t", "--repeat", "1",
-        "--json", json.to_str().unwrap(), "--", "--flag", "x",
+        "run",
+        script.to_str().unwrap(),
+        "--interpreters",
+        "3.13,3.13t",
+        "--repeat",
+        "1",
+        "--json",
+        json.to_str().unwrap(),
+        "--",
+        "--flag",
+        "x",
     ]);
     assert!(out.status.success(), "{}", stderr(&out));
     let r = read_json(&json);
@@ -122,16 +201,29 @@ fn user_scripts_run_through_the_same_matrix() {
     // A script that fails is a failed row; the other rows still run.
     std::fs::write(&script, "import sys\nif sys.flags.gil == 1 or 't' not in sys.abiflags: raise SystemExit('no luck')\n").unwrap();
     let out = run(&[
-        "run", script.to_str().unwrap(), "--interpreters", "3.13,3.13t", "--repeat", "1",
-        "--json", json.to_str().unwrap(),
+        "run",
+        script.to_str().unwrap(),
+        "--interpreters",
+        "3.13,3.13t",
+        "--repeat",
+        "1",
+        "--json",
+        json.to_str().unwrap(),
     ]);
     assert!(!out.status.success());
     let r = read_json(&json);
     let rows = r["rows"].as_array().unwrap();
     assert_eq!(rows[0]["outcome"]["status"], "failed");
-    assert!(rows[0]["outcome"]["stderr_tail"].as_str().unwrap().contains("no luck"));
+    assert!(rows[0]["outcome"]["stderr_tail"]
+        .as_str()
+        .unwrap()
+        .contains("no luck"));
     assert_eq!(rows[1]["outcome"]["status"], "ok");
-    assert!(stderr(&out).contains("1 of 2 configurations failed"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("1 of 2 configurations failed"),
+        "{}",
+        stderr(&out)
+    );
 }
 
 #[test]
@@ -140,29 +232,57 @@ fn ext_matrix_checks_gil_and_abi() {
     let dir = tempfile::tempdir().unwrap();
     let outdir = dir.path().join("mods");
     let json = dir.path().join("ext.json");
-    let out = run(&["ext", "--out", outdir.to_str().unwrap(), "--json", json.to_str().unwrap()]);
+    let out = run(&[
+        "ext",
+        "--out",
+        outdir.to_str().unwrap(),
+        "--json",
+        json.to_str().unwrap(),
+    ]);
     assert!(out.status.success(), "{}\n{}", stdout(&out), stderr(&out));
-    for f in ["3.13-greeter_stock.so", "3.13-greeter_threaded_v1.so", "3.13-greeter_threaded_v2.so"] {
+    for f in [
+        "3.13-greeter_stock.so",
+        "3.13-greeter_threaded_v1.so",
+        "3.13-greeter_threaded_v2.so",
+    ] {
         assert!(outdir.join(f).is_file(), "{f}");
     }
     // Nothing was written into the source tree.
-    let c_ext: Vec<_> = std::fs::read_dir(root().join("c_extension")).unwrap().map(|e| e.unwrap().file_name()).collect();
-    assert!(c_ext.iter().all(|n| !n.to_string_lossy().ends_with(".so")), "{c_ext:?}");
+    let c_ext: Vec<_> = std::fs::read_dir(root().join("c_extension"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert!(
+        c_ext.iter().all(|n| !n.to_string_lossy().ends_with(".so")),
+        "{c_ext:?}"
+    );
     let r = read_json(&json);
     let checks = r["checks"].as_array().unwrap();
     let find = |out: &str, interp: &str, env: bool| {
         checks
             .iter()
-            .find(|c| c["output"] == out && c["interpreter"] == interp && c["env"].as_array().unwrap().is_empty() != env)
+            .find(|c| {
+                c["output"] == out
+                    && c["interpreter"] == interp
+                    && c["env"].as_array().unwrap().is_empty() != env
+            })
             .unwrap_or_else(|| panic!("no check {out} in {interp}"))
     };
     let v1 = find("3.13-greeter_threaded_v1.so", "3.13t", false);
     assert_eq!(v1["imported"], true);
     assert_eq!(v1["gil_after"], true);
-    assert!(v1["warnings"].to_string().contains("The global interpreter lock (GIL) has been enabled"), "{v1}");
+    assert!(
+        v1["warnings"]
+            .to_string()
+            .contains("The global interpreter lock (GIL) has been enabled"),
+        "{v1}"
+    );
     assert_eq!(v1["greet"], "Hello, pybench!");
     let v2 = find("3.13-greeter_threaded_v2.so", "3.13t", false);
-    assert_eq!((v2["imported"].clone(), v2["gil_after"].clone()), (true.into(), false.into()));
+    assert_eq!(
+        (v2["imported"].clone(), v2["gil_after"].clone()),
+        (true.into(), false.into())
+    );
     let forced = find("3.13-greeter_threaded_v1.so", "3.13t", true);
     assert_eq!(forced["gil_after"], false);
     let abi = find("3.13-greeter_stock.so", "3.13t", false);
@@ -178,8 +298,16 @@ fn ext_reports_compiler_errors_for_a_users_module() {
     let dir = tempfile::tempdir().unwrap();
     let src = dir.path().join("broken.c");
     std::fs::write(&src, "#include <Python.h>\nint oops( {\n").unwrap();
-    let out = run(&["ext", src.to_str().unwrap(), "--out", dir.path().join("o").to_str().unwrap()]);
+    let out = run(&[
+        "ext",
+        src.to_str().unwrap(),
+        "--out",
+        dir.path().join("o").to_str().unwrap(),
+    ]);
     assert!(!out.status.success());
     let text = stdout(&out);
-    assert!(text.contains("compiling broken.c for 3.13") && text.contains("error"), "{text}");
+    assert!(
+        text.contains("compiling broken.c for 3.13") && text.contains("error"),
+        "{text}"
+    );
 }

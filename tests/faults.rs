@@ -8,7 +8,10 @@ use common::*;
 
 #[test]
 fn no_daemon_is_a_clear_error_within_two_seconds() {
-    for host in ["unix:///tmp/pybench-no-such-daemon.sock", "tcp://127.0.0.1:1"] {
+    for host in [
+        "unix:///tmp/pybench-no-such-daemon.sock",
+        "tcp://127.0.0.1:1",
+    ] {
         let dir = tempfile::tempdir().unwrap();
         let t0 = Instant::now();
         let out = cmd(&["run", "gil", "--json", "r.json"])
@@ -25,7 +28,11 @@ fn no_daemon_is_a_clear_error_within_two_seconds() {
         assert!(err.contains("cannot reach the Docker daemon"), "{err}");
         assert!(err.contains(host), "{err}");
         assert!(err.contains("DOCKER_HOST"), "the fix is named: {err}");
-        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0, "nothing written");
+        assert_eq!(
+            std::fs::read_dir(dir.path()).unwrap().count(),
+            0,
+            "nothing written"
+        );
     }
 }
 
@@ -42,7 +49,11 @@ fn config_errors_name_line_and_column() {
     assert!(err.contains("unknown field `repaet`"), "{err}");
     assert!(err.contains(&format!("line {line}, column 3")), "{err}");
 
-    std::fs::write(&path, pybench_default_config().replace("timeout-seconds: 900", "timeout-seconds: soon")).unwrap();
+    std::fs::write(
+        &path,
+        pybench_default_config().replace("timeout-seconds: 900", "timeout-seconds: soon"),
+    )
+    .unwrap();
     let out = run(&["--config", path.to_str().unwrap(), "build"]);
     assert!(!out.status.success());
     assert!(stderr(&out).contains("line "), "{}", stderr(&out));
@@ -62,10 +73,19 @@ fn bad_arguments_are_refused_before_anything_runs() {
         (&["run", "gil", "-n", "-1"], "-n -1"),
         (&["run", "gli"], "unknown benchmark \"gli\""),
         (&["run", "/no/such/bench.py"], "does not exist"),
-        (&["run", "gil", "--interpreters", "3.13,3.12"], "unknown interpreter \"3.12\""),
-        (&["run", "gil", "--baseline", "3.13j PYTHON_JIT=0"], "baseline"),
+        (
+            &["run", "gil", "--interpreters", "3.13,3.12"],
+            "unknown interpreter \"3.12\"",
+        ),
+        (
+            &["run", "gil", "--baseline", "3.13j PYTHON_JIT=0"],
+            "baseline",
+        ),
         (&["run", "jit", "--repeat", "0"], "--repeat 0"),
-        (&["run", "gil", "--json", "/no/such/dir/r.json"], "does not exist"),
+        (
+            &["run", "gil", "--json", "/no/such/dir/r.json"],
+            "does not exist",
+        ),
         (&["ext", "/no/such/module.c"], "does not exist"),
     ];
     for (args, needle) in cases {
@@ -73,13 +93,26 @@ fn bad_arguments_are_refused_before_anything_runs() {
         let out = run(args);
         assert!(!out.status.success(), "{args:?} should fail");
         let err = stderr(&out);
-        assert!(err.contains(needle), "{args:?}: expected {needle:?} in {err}");
+        assert!(
+            err.contains(needle),
+            "{args:?}: expected {needle:?} in {err}"
+        );
         // One paragraph: no Rust backtraces or debug dumps.
-        assert!(!err.contains("panicked") && !err.contains("DockerResponseServerError"), "{err}");
-        assert_eq!(labelled_containers(None).len(), before, "{args:?} left containers");
+        assert!(
+            !err.contains("panicked") && !err.contains("DockerResponseServerError"),
+            "{err}"
+        );
+        assert_eq!(
+            labelled_containers(None).len(),
+            before,
+            "{args:?} left containers"
+        );
     }
     let out = run(&["run", "gil", "--interpreters", "nope"]);
-    assert!(stderr(&out).contains("\"3.13t -X gil=1\""), "the valid names are listed");
+    assert!(
+        stderr(&out).contains("\"3.13t -X gil=1\""),
+        "the valid names are listed"
+    );
 }
 
 fn pybench_default_config() -> String {

@@ -20,8 +20,18 @@ fn signal(pid: u32, sig: &str) {
 /// Starts a long gil run and waits until its first container exists.
 fn start_long_run(json: &std::path::Path) -> std::process::Child {
     let child = cmd(&[
-        "run", "gil", "-n", "40", "--threads", "1", "--repeat", "3",
-        "--interpreters", "3.13,3.13t", "--json", json.to_str().unwrap(),
+        "run",
+        "gil",
+        "-n",
+        "40",
+        "--threads",
+        "1",
+        "--repeat",
+        "3",
+        "--interpreters",
+        "3.13,3.13t",
+        "--json",
+        json.to_str().unwrap(),
     ])
     .stdout(Stdio::null())
     .stderr(Stdio::null())
@@ -49,11 +59,17 @@ fn ctrl_c_and_sigterm_stop_fast_and_remove_every_container() {
             if let Some(s) = child.try_wait().unwrap() {
                 break s;
             }
-            assert!(t0.elapsed() < Duration::from_secs(5), "{sig}: still running after 5 s");
+            assert!(
+                t0.elapsed() < Duration::from_secs(5),
+                "{sig}: still running after 5 s"
+            );
             std::thread::sleep(Duration::from_millis(50));
         };
         assert_eq!(status.code(), Some(130), "{sig}");
-        assert!(containers_of_pid(pid).is_empty(), "{sig}: containers left behind");
+        assert!(
+            containers_of_pid(pid).is_empty(),
+            "{sig}: containers left behind"
+        );
         // Whatever finished is kept, and the file is complete JSON.
         if json.exists() {
             let r = read_json(&json);
@@ -70,10 +86,17 @@ fn a_killed_sessions_containers_are_swept_by_the_next_start() {
     let pid = child.id();
     signal(pid, "-KILL");
     child.wait().unwrap();
-    assert!(!containers_of_pid(pid).is_empty(), "kill -9 leaves the running container");
+    assert!(
+        !containers_of_pid(pid).is_empty(),
+        "kill -9 leaves the running container"
+    );
     let out = run(&["info", "--interpreters", "system"]);
     assert!(out.status.success(), "{}", stderr(&out));
-    assert!(stderr(&out).contains("left behind by an earlier session"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("left behind by an earlier session"),
+        "{}",
+        stderr(&out)
+    );
     assert!(containers_of_pid(pid).is_empty(), "swept");
 }
 
@@ -84,8 +107,20 @@ fn a_run_past_its_timeout_is_killed_and_reported() {
     let json = dir.path().join("t.json");
     let t0 = Instant::now();
     let out = run(&[
-        "run", "gil", "-n", "45", "--threads", "1", "--repeat", "1", "--timeout", "3",
-        "--interpreters", "3.13,system", "--json", json.to_str().unwrap(),
+        "run",
+        "gil",
+        "-n",
+        "45",
+        "--threads",
+        "1",
+        "--repeat",
+        "1",
+        "--timeout",
+        "3",
+        "--interpreters",
+        "3.13,system",
+        "--json",
+        json.to_str().unwrap(),
     ]);
     assert!(t0.elapsed() < Duration::from_secs(60));
     assert!(!out.status.success());
@@ -95,7 +130,10 @@ fn a_run_past_its_timeout_is_killed_and_reported() {
     }
     assert!(stdout(&out).contains("timed out"), "{}", stdout(&out));
     let session = r["session"].as_str().unwrap();
-    assert!(labelled_containers(Some(session)).is_empty(), "killed containers are removed");
+    assert!(
+        labelled_containers(Some(session)).is_empty(),
+        "killed containers are removed"
+    );
 }
 
 #[test]
@@ -105,22 +143,50 @@ fn two_runs_at_once_do_not_interfere() {
     let a = dir.path().join("a.json");
     let b = dir.path().join("b.json");
     let spawn = |p: &std::path::Path| {
-        cmd(&["run", "gil", "-n", "22", "--threads", "2", "--repeat", "2", "--interpreters", "3.13,3.13t", "--json", p.to_str().unwrap()])
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap()
+        cmd(&[
+            "run",
+            "gil",
+            "-n",
+            "22",
+            "--threads",
+            "2",
+            "--repeat",
+            "2",
+            "--interpreters",
+            "3.13,3.13t",
+            "--json",
+            p.to_str().unwrap(),
+        ])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap()
     };
     let (ca, cb) = (spawn(&a), spawn(&b));
     let (pa, pb) = (ca.id(), cb.id());
-    let (oa, ob) = (ca.wait_with_output().unwrap(), cb.wait_with_output().unwrap());
-    assert!(oa.status.success(), "{}", String::from_utf8_lossy(&oa.stderr));
-    assert!(ob.status.success(), "{}", String::from_utf8_lossy(&ob.stderr));
+    let (oa, ob) = (
+        ca.wait_with_output().unwrap(),
+        cb.wait_with_output().unwrap(),
+    );
+    assert!(
+        oa.status.success(),
+        "{}",
+        String::from_utf8_lossy(&oa.stderr)
+    );
+    assert!(
+        ob.status.success(),
+        "{}",
+        String::from_utf8_lossy(&ob.stderr)
+    );
     let (ra, rb) = (read_json(&a), read_json(&b));
     assert_ne!(ra["session"], rb["session"]);
     for r in [&ra, &rb] {
         assert_eq!(r["rows"].as_array().unwrap().len(), 2);
-        assert!(r["rows"].as_array().unwrap().iter().all(|row| row["samples"].as_array().unwrap().len() == 2));
+        assert!(r["rows"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|row| row["samples"].as_array().unwrap().len() == 2));
     }
     assert!(containers_of_pid(pa).is_empty() && containers_of_pid(pb).is_empty());
 }
@@ -144,7 +210,10 @@ fn a_failed_build_shows_the_step_and_resumes_from_cache() {
     assert!(!out.status.success());
     let err = stderr(&out);
     assert!(err.contains("failed at: Step"), "{err}");
-    assert!(err.contains("deliberate failure"), "last lines shown: {err}");
+    assert!(
+        err.contains("deliberate failure"),
+        "last lines shown: {err}"
+    );
     assert!(err.contains("Full log: "), "{err}");
     // The second attempt reuses every step before the failure.
     let out = run(&args);
@@ -187,12 +256,24 @@ fn a_truncated_cached_source_is_fetched_again() {
     std::fs::create_dir_all(&sources).unwrap();
     let good = dirs_cache().join("pybench-docker/sources/Python-3.13.15.tar.xz");
     let bytes = std::fs::read(&good).expect("the shared build cached the source");
-    std::fs::write(sources.join("Python-3.13.15.tar.xz"), &bytes[..bytes.len() / 3]).unwrap();
-    let out = cmd(&["build"]).env("XDG_CACHE_HOME", dir.path()).output().unwrap();
+    std::fs::write(
+        sources.join("Python-3.13.15.tar.xz"),
+        &bytes[..bytes.len() / 3],
+    )
+    .unwrap();
+    let out = cmd(&["build"])
+        .env("XDG_CACHE_HOME", dir.path())
+        .output()
+        .unwrap();
     let err = stderr(&out);
     assert!(out.status.success(), "{err}");
     assert!(err.contains("damaged"), "{err}");
-    assert_eq!(std::fs::read(sources.join("Python-3.13.15.tar.xz")).unwrap().len(), bytes.len());
+    assert_eq!(
+        std::fs::read(sources.join("Python-3.13.15.tar.xz"))
+            .unwrap()
+            .len(),
+        bytes.len()
+    );
 }
 
 #[test]
@@ -203,7 +284,10 @@ fn a_context_symlink_pointing_outside_is_refused() {
     let out = run(&["--project-dir", project.path().to_str().unwrap(), "build"]);
     assert!(!out.status.success());
     let err = stderr(&out);
-    assert!(err.contains("passwd") && err.contains("/etc/passwd"), "{err}");
+    assert!(
+        err.contains("passwd") && err.contains("/etc/passwd"),
+        "{err}"
+    );
 }
 
 fn dirs_cache() -> std::path::PathBuf {

@@ -28,7 +28,9 @@ impl std::fmt::Display for Source {
 
 #[derive(Debug, Error)]
 pub enum ConfigError {
-    #[error("cannot read the configuration file {path}: {source}. Check the path given to --config.")]
+    #[error(
+        "cannot read the configuration file {path}: {source}. Check the path given to --config."
+    )]
     Read {
         path: PathBuf,
         source: std::io::Error,
@@ -85,7 +87,9 @@ pub fn parse(text: &str, origin: &Source) -> Result<Config, ConfigError> {
 /// Checks serde cannot express. Each message says what is wrong and what to write instead.
 fn check(c: &Config) -> Result<(), String> {
     if c.pythons.is_empty() {
-        return Err("`pythons` is empty: list at least one CPython release with its sha256.".into());
+        return Err(
+            "`pythons` is empty: list at least one CPython release with its sha256.".into(),
+        );
     }
     let mut seen = std::collections::BTreeSet::new();
     for p in &c.pythons {
@@ -96,7 +100,11 @@ fn check(c: &Config) -> Result<(), String> {
                 p.version
             ));
         }
-        if p.sha256.len() != 64 || !p.sha256.chars().all(|ch| matches!(ch, '0'..='9' | 'a'..='f'))
+        if p.sha256.len() != 64
+            || !p
+                .sha256
+                .chars()
+                .all(|ch| matches!(ch, '0'..='9' | 'a'..='f'))
         {
             return Err(format!(
                 "the sha256 of CPython {} must be 64 lowercase hex digits, got {:?}. \
@@ -191,7 +199,10 @@ mod tests {
         let line = text.lines().position(|l| l.contains("lots")).unwrap() + 1;
         let e = err(&text);
         assert!(e.contains(&format!("line {line}")), "{e}");
-        assert!(e.contains("invalid type") || e.contains("invalid value"), "{e}");
+        assert!(
+            e.contains("invalid type") || e.contains("invalid value"),
+            "{e}"
+        );
     }
 
     #[test]

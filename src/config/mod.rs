@@ -3,5 +3,9 @@
 mod load;
 mod model;
 
-pub use load::{load, parse, ConfigError, Source, DEFAULT_YAML};
+#[cfg(test)]
+pub use load::parse;
+#[cfg(test)]
+pub use load::Source;
+pub use load::{load, DEFAULT_YAML};
 pub use model::*;

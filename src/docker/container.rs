@@ -196,7 +196,9 @@ impl Engine {
         let (mut out, mut err) = (Vec::new(), Vec::new());
         while let Some(item) = s.next().await {
             match item.map_err(|e| DockerError::api("read container logs", e))? {
-                bollard::container::LogOutput::StdErr { message } => err.extend_from_slice(&message),
+                bollard::container::LogOutput::StdErr { message } => {
+                    err.extend_from_slice(&message)
+                }
                 bollard::container::LogOutput::StdOut { message }
                 | bollard::container::LogOutput::Console { message } => {
                     out.extend_from_slice(&message)
@@ -272,7 +274,12 @@ mod tests {
         ContainerSpec {
             name: "pybench-docker-abc-1".into(),
             image: "pybench-docker/pythons:3.13.15".into(),
-            cmd: vec!["python3.13t".into(), "-X".into(), "gil=1".into(), "gil.py".into()],
+            cmd: vec![
+                "python3.13t".into(),
+                "-X".into(),
+                "gil=1".into(),
+                "gil.py".into(),
+            ],
             env: vec![("PYTHON_JIT".into(), "0".into())],
             workdir: "/app".into(),
             mounts: vec![BindMount {

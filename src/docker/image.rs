@@ -3,9 +3,7 @@
 use std::collections::HashMap;
 use std::path::Path;
 
-use bollard::query_parameters::{
-    BuildImageOptions, BuilderVersion, CreateImageOptions, RemoveImageOptions,
-};
+use bollard::query_parameters::{BuildImageOptions, BuilderVersion, CreateImageOptions};
 use futures_util::{Stream, StreamExt, TryStreamExt};
 
 use super::{describe, DockerError, Engine};
@@ -72,20 +70,6 @@ impl Engine {
         }
     }
 
-    pub async fn remove_image(&self, name: &str) -> Result<(), DockerError> {
-        let opts = RemoveImageOptions {
-            force: true,
-            ..Default::default()
-        };
-        match self.docker.remove_image(name, Some(opts), None).await {
-            Ok(_) => Ok(()),
-            Err(bollard::errors::Error::DockerResponseServerError {
-                status_code: 404, ..
-            }) => Ok(()),
-            Err(e) => Err(DockerError::api(format!("remove image {name}"), e)),
-        }
-    }
-
     /// Imports a root filesystem tarball as `repo:tag` (`docker import`), streaming
     /// the file. `changes` are Dockerfile instructions applied to the config (ENV, CMD).
     pub async fn import_rootfs(
@@ -114,9 +98,9 @@ impl Engine {
             changes,
             ..Default::default()
         };
-        let mut stream = self
-            .docker
-            .create_image(Some(opts), Some(bollard::body_try_stream(body)), None);
+        let mut stream =
+            self.docker
+                .create_image(Some(opts), Some(bollard::body_try_stream(body)), None);
         while let Some(item) = stream.next().await {
             item.map_err(|e| DockerError::api(format!("import {repo}:{tag}"), e))?;
         }
@@ -161,11 +145,7 @@ impl Engine {
                 if let Some(aux) = info.aux.and_then(|a| a.id) {
                     BuildEvent::Built(aux)
                 } else {
-                    BuildEvent::Line(
-                        info.stream
-                            .or(info.status)
-                            .unwrap_or_default(),
-                    )
+                    BuildEvent::Line(info.stream.or(info.status).unwrap_or_default())
                 }
             })
     }

@@ -52,7 +52,6 @@ pub fn describe(e: &bollard::errors::Error) -> String {
 #[derive(Clone)]
 pub struct Engine {
     pub docker: Docker,
-    pub host: String,
 }
 
 impl Engine {
@@ -82,7 +81,7 @@ impl Engine {
         // Builds and imports stream for many minutes; only the wait for response
         // headers is bounded by this.
         let docker = docker.with_timeout(Duration::from_secs(3600));
-        Ok(Engine { docker, host })
+        Ok(Engine { docker })
     }
 
     pub async fn server_version(&self) -> String {

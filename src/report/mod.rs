@@ -44,6 +44,7 @@ pub enum Format {
 }
 
 impl Format {
+    #[cfg(test)]
     pub const ALL: [Format; 4] = [Format::Json, Format::Csv, Format::Markdown, Format::Text];
 
     pub fn exporter(self) -> &'static dyn Exporter {
@@ -61,6 +62,7 @@ impl Format {
     }
 
     /// Picks a format from an output file name such as `results.md`.
+    #[cfg(test)]
     pub fn from_path(path: &std::path::Path) -> Option<Format> {
         path.extension()?.to_str()?.parse().ok()
     }
