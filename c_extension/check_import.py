@@ -25,10 +25,11 @@ a --disable-gil 3.13.15 build):
   which is 1013 for both builds. The "t" ABI tag only selects file names
   (EXT_SUFFIX .cpython-313t-...so); a file loaded by path skips even that.
 * The builds disagree on the PyObject header (16 bytes by default; 32 with
-  --disable-gil: ob_tid, ob_mutex, ob_gc_bits, ob_ref_local, ob_ref_shared,
-  ob_type), so every field of the extension's static PyModuleDef is read 16
-  bytes off. PyModuleDef_Init() sees the extension's m_name pointer as a
-  non-zero m_index and leaves the definition alone. Then:
+  --disable-gil: ob_tid, _padding, ob_mutex, ob_gc_bits, ob_ref_local,
+  ob_ref_shared, ob_type; Include/object.h), so the interpreter reads every
+  field of the extension's static PyModuleDef 16 bytes off. PyModuleDef_Init()
+  sees the extension's m_name pointer as a non-zero m_index and leaves the
+  definition alone. Then:
   - single-phase (greeter.c): _PyModule_CreateInitialized() takes the
     extension's m_size (-1) as m_name, and PyModule_New() ->
     PyUnicode_FromString() -> strlen(0xffffffffffffffff): SIGSEGV, the process
@@ -43,8 +44,9 @@ a --disable-gil 3.13.15 build):
   RuntimeWarning unless the module has Py_mod_gil = Py_MOD_GIL_NOT_USED) only
   runs after a successful init, so it never sees such a module.
 * The other way round (a free-threaded build loaded by a default interpreter),
-  dlopen() usually fails with "undefined symbol: _Py_MergeZeroLocalRefcount":
-  those functions only exist when Py_GIL_DISABLED is defined (Objects/object.c).
+  dlopen() fails with "undefined symbol: _Py_DecRefShared" (or another of the
+  functions that only exist when Py_GIL_DISABLED is defined, Objects/object.c)
+  as soon as the extension decrefs anything: a clean ImportError.
 
 The pre-check (abi_of_extension) reads the ELF dynamic symbol table: inline
 Py_DECREF from free-threaded headers calls _Py_MergeZeroLocalRefcount and
@@ -304,7 +306,7 @@ def check_import(module_name, path, greet_name="pybench", force=False):
         result["error"] = _error(
             "ABIMismatch",
             "%s was compiled for the %s ABI but this interpreter uses the %s ABI; "
-            "importing it would crash or corrupt memory (use --force to try anyway)"
+            "loading it could crash the interpreter (use --force to try anyway)"
             % (path, _abi_name(ext_abi), _abi_name(interp_abi)),
         )
         result["gil_after"] = gil_enabled()

@@ -162,6 +162,9 @@ async fn bootstrap(
     let tag = base.image.rsplit(':').next().unwrap_or("base").to_string();
     let out = dir.join(format!("{tag}.{}.tar", std::process::id()));
     let log_path = log_dir.join(format!("base-{tag}.log"));
+    // The tarball is only a vehicle: never leave a gigabyte behind, also when
+    // this future is dropped by Ctrl-C.
+    let _cleanup = RemoveOnDrop(out.clone());
     let result = run_mmdebstrap(base, &out, &log_path, task).await;
     let imported = match result {
         Ok(()) => {
@@ -181,9 +184,15 @@ async fn bootstrap(
         }
         Err(e) => Err(e),
     };
-    // The tarball is only a vehicle: never leave a gigabyte behind.
-    let _ = std::fs::remove_file(&out);
     imported
+}
+
+struct RemoveOnDrop(PathBuf);
+
+impl Drop for RemoveOnDrop {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.0);
+    }
 }
 
 async fn run_mmdebstrap(

@@ -17,7 +17,6 @@ fn no_daemon_is_a_clear_error_within_two_seconds() {
         let out = cmd(&["run", "gil", "--json", "r.json"])
             .current_dir(dir.path())
             .env("DOCKER_HOST", host)
-            .env("PYBENCH_DOCKER_CONFIG", "")
             .args(["--project-dir", root().to_str().unwrap()])
             .output()
             .unwrap();

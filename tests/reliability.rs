@@ -228,6 +228,7 @@ fn a_failed_build_shows_the_step_and_resumes_from_cache() {
 
 #[test]
 fn a_sha256_mismatch_lists_every_mirror_tried() {
+    images();
     let dir = tempfile::tempdir().unwrap();
     let cfg = dir.path().join("c.yaml");
     let text = stdout(&run(&["config"])).replace(

@@ -35,7 +35,7 @@ pub enum ConfigError {
         path: PathBuf,
         source: std::io::Error,
     },
-    #[error("{origin} is not valid: {message}{location}. Fix that line (every key and type is listed in the built-in config.yaml) and run again.")]
+    #[error("{origin} is not valid: {message}{location}. Fix that line (`pybench-docker config` prints the built-in file with every key) and run again.")]
     Syntax {
         origin: String,
         message: String,
