@@ -46,7 +46,7 @@ def run(threads, n):
         return time.perf_counter() - start
 
 
-def interpreter_label():
+def interpreter_label(info):
     """Short name of this interpreter run, e.g. ``python3.13t -X gil=1``."""
     label = os.path.basename(sys.executable or "") or "python"
     gil_flag = getattr(sys.flags, "gil", None)
@@ -55,7 +55,7 @@ def interpreter_label():
     if sysconfig.get_config_var("Py_GIL_DISABLED") == 1 and gil_flag is not None:
         label += " -X gil=%d" % gil_flag
     jit_env = os.environ.get("PYTHON_JIT")
-    if jit_env and pyinfo.collect()["jit"] != "unsupported":
+    if jit_env and info["jit"] != "unsupported":
         label += " PYTHON_JIT=%s" % jit_env
     return label
 
@@ -109,7 +109,7 @@ def main(argv=None):
     status = 0
     if args.csv:
         try:
-            append_csv(args.csv, interpreter_label(), args.threads, seconds)
+            append_csv(args.csv, interpreter_label(info), args.threads, seconds)
         except OSError as error:
             sys.stderr.write("gil.py: cannot write CSV file %s: %s\n" % (args.csv, error))
             status = 1

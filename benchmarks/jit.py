@@ -21,12 +21,14 @@ if _HERE not in sys.path:  # -P, -I and PYTHONSAFEPATH leave the script's folder
 import pyinfo  # noqa: E402
 
 DEFAULT_COUNT = 10_000
-# fib(1000): 1,000 loop iterations per call, the integers growing to ~700 bits.
-# Measured on this project's 2-core Xeon host with CPython 3.11.7 (10,000 calls):
-#   fib(100) 0.12 s, fib(500) 0.93 s, fib(1000) 2.6 s, fib(2000) 4.9 s.
-# 1000 lands in the middle of the 1-5 s window on a slow core, long enough for
-# timer noise not to matter, short enough for repeated runs of every variant.
-DEFAULT_FIB_N = 1000
+# fib(2000): 2,000 loop iterations per call, the integers growing to ~1,390 bits.
+# 10,000 calls measured on this project's 2-core Xeon host (best of 3, other
+# builds running alongside), CPython 3.13.15 built without PGO, PYTHON_JIT=0:
+#   fib(500) 0.36 s, fib(1000) 0.60 s, fib(2000) 1.37 s, fib(3000) 2.21 s
+# (3.11.7: 0.24 / 0.55 / 1.51 / 2.30 s; 3.14.7 with its JIT on: fib(2000) 1.32 s).
+# 2000 gives 1-3 s from this core to one half as fast: long enough for timer
+# noise not to matter, short enough to repeat for every variant.
+DEFAULT_FIB_N = 2000
 
 
 def fib(n):

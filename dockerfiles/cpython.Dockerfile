@@ -8,6 +8,13 @@
 ARG BUILDER_BASE
 FROM ${BUILDER_BASE}
 
+# Which build this is, e.g. 3.13.15-t-quick. It comes first on purpose: the
+# variants are built at the same time, and if their first steps were identical
+# the layer cache would hold several interchangeable chains, and a rebuild could
+# pick the wrong one and miss every step after it.
+ARG BUILD_ID
+LABEL pybench-docker.build=${BUILD_ID}
+
 ARG PYTHON_VERSION
 ARG PYTHON_SHA256
 # Where this variant lives, e.g. /opt/python/3.13.15-t

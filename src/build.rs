@@ -140,6 +140,10 @@ pub fn variant_build_args(
 ) -> HashMap<String, String> {
     HashMap::from([
         ("BUILDER_BASE".into(), builder_base.to_string()),
+        (
+            "BUILD_ID".into(),
+            v.image.rsplit(':').next().unwrap_or(&v.image).to_string(),
+        ),
         ("PYTHON_VERSION".into(), v.version.to_string()),
         ("PYTHON_SHA256".into(), v.sha256.clone()),
         ("PREFIX".into(), v.prefix.clone()),
@@ -674,6 +678,7 @@ mod tests {
         assert_eq!(args["CONFIGURE_FLAGS"], "--disable-gil");
         assert_eq!(args["EXE_SUFFIX"], "t");
         assert_eq!(args["PREFIX"], "/opt/python/3.13.15-t");
+        assert_eq!(args["BUILD_ID"], "3.13.15-t-quick");
     }
 
     #[test]
