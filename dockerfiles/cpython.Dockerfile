@@ -8,12 +8,12 @@
 ARG BUILDER_BASE
 FROM ${BUILDER_BASE}
 
-# Which build this is, e.g. 3.13.15-t-quick. It comes first on purpose: the
-# variants are built at the same time, and if their first steps were identical
-# the layer cache would hold several interchangeable chains, and a rebuild could
-# pick the wrong one and miss every step after it.
-ARG BUILD_ID
-LABEL pybench-docker.build=${BUILD_ID}
+# The driver replaces the next line with this build's identity, e.g.
+# LABEL pybench-docker.build="3.13.15-t-quick". It must be the first step, and a
+# literal: the variants are built at the same time, and if their first steps
+# were identical (even an ARG line) the layer cache would hold interchangeable
+# chains, and a rebuild could follow the wrong one and miss every later step.
+# @build-id
 
 ARG PYTHON_VERSION
 ARG PYTHON_SHA256

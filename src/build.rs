@@ -132,6 +132,27 @@ pub fn render_release_dockerfile(
     Ok(out)
 }
 
+/// The variant Dockerfile with its identity filled in as the first step. Pure.
+pub fn render_variant_dockerfile(template: &str, v: &VariantBuild) -> Result<String, String> {
+    let id = v.image.rsplit(':').next().unwrap_or(&v.image);
+    let marker = "# @build-id";
+    if !template.lines().any(|l| l.trim() == marker) {
+        return Err("cpython.Dockerfile must contain the line `# @build-id`".into());
+    }
+    Ok(template
+        .lines()
+        .map(|l| {
+            if l.trim() == marker {
+                format!("LABEL pybench-docker.build=\"{id}\"")
+            } else {
+                l.to_string()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+        + "\n")
+}
+
 /// Build arguments of one variant's build. Pure.
 pub fn variant_build_args(
     v: &VariantBuild,
@@ -140,10 +161,6 @@ pub fn variant_build_args(
 ) -> HashMap<String, String> {
     HashMap::from([
         ("BUILDER_BASE".into(), builder_base.to_string()),
-        (
-            "BUILD_ID".into(),
-            v.image.rsplit(':').next().unwrap_or(&v.image).to_string(),
-        ),
         ("PYTHON_VERSION".into(), v.version.to_string()),
         ("PYTHON_SHA256".into(), v.sha256.clone()),
         ("PREFIX".into(), v.prefix.clone()),
@@ -280,12 +297,24 @@ pub async fn build_all(ctx: &BuildCtx<'_>) -> Result<BuildSummary, BuildError> {
     let base_ctx = dockerfiles_context(&ctx.dockerfiles)?;
     let hash = build_hash(ctx.plan, &context_digest(&base_ctx)?);
     let log_dir_ref = &log_dir;
+    let template_path = ctx.dockerfiles.join("cpython.Dockerfile");
+    let template = std::fs::read_to_string(&template_path).map_err(|e| {
+        BuildError::Context(format!("cannot read {}: {e}", template_path.display()))
+    })?;
     let variant_builds = ctx.plan.variant_builds().map(|v| {
         let mut c = base_ctx.clone();
-        let added = c.add_file("Python.tar.xz", &tarballs[&v.version.to_string()]);
+        let added = render_variant_dockerfile(&template, v)
+            .and_then(|d| {
+                c.add_bytes("cpython.rendered.Dockerfile", d.into_bytes(), false)
+                    .map_err(|e| e.to_string())
+            })
+            .and_then(|_| {
+                c.add_file("Python.tar.xz", &tarballs[&v.version.to_string()])
+                    .map_err(|e| e.to_string())
+            });
         let req = BuildRequest {
             tag: v.image.clone(),
-            dockerfile: "cpython.Dockerfile".into(),
+            dockerfile: "cpython.rendered.Dockerfile".into(),
             build_args: variant_build_args(v, &ctx.plan.builder_base.image, jobs),
             labels: HashMap::from([
                 ("pybench-docker.variant".into(), v.variant.key().into()),
@@ -298,7 +327,7 @@ pub async fn build_all(ctx: &BuildCtx<'_>) -> Result<BuildSummary, BuildError> {
             network: false,
         };
         async move {
-            added.map_err(|e| BuildError::Context(e.to_string()))?;
+            added.map_err(BuildError::Context)?;
             run_stage(ctx, v.label(), req, c, log_dir_ref).await
         }
     });
@@ -658,6 +687,37 @@ mod tests {
     }
 
     #[test]
+    fn variant_dockerfile_starts_with_a_unique_literal_step() {
+        let template = std::fs::read_to_string(
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("dockerfiles/cpython.Dockerfile"),
+        )
+        .unwrap();
+        let p = plan();
+        let rendered: Vec<String> = p
+            .variant_builds()
+            .map(|v| render_variant_dockerfile(&template, v).unwrap())
+            .collect();
+        for (r, id) in
+            rendered
+                .iter()
+                .zip(["3.13.15-stock-quick", "3.13.15-t-quick", "3.13.15-j-quick"])
+        {
+            // The first instruction after FROM is the literal label, before any ARG.
+            let after_from: Vec<&str> = r
+                .lines()
+                .skip_while(|l| !l.starts_with("FROM "))
+                .skip(1)
+                .filter(|l| !l.trim().is_empty() && !l.starts_with('#'))
+                .collect();
+            assert_eq!(
+                after_from[0],
+                format!("LABEL pybench-docker.build=\"{id}\"")
+            );
+        }
+        assert!(render_variant_dockerfile("FROM x\n", p.variant_builds().next().unwrap()).is_err());
+    }
+
+    #[test]
     fn template_without_markers_is_an_error() {
         assert!(render_release_dockerfile("FROM x\n", &plan().releases[0]).is_err());
     }
@@ -678,7 +738,6 @@ mod tests {
         assert_eq!(args["CONFIGURE_FLAGS"], "--disable-gil");
         assert_eq!(args["EXE_SUFFIX"], "t");
         assert_eq!(args["PREFIX"], "/opt/python/3.13.15-t");
-        assert_eq!(args["BUILD_ID"], "3.13.15-t-quick");
     }
 
     #[test]
