@@ -30,7 +30,12 @@ def main() -> int:
     try:
         runpy.run_path(script, run_name="__main__")
     except SystemExit as e:
-        code = e.code if isinstance(e.code, int) else (0 if e.code is None else 1)
+        # Behave as the interpreter would: a non-integer code is a message.
+        if e.code is None or isinstance(e.code, int):
+            code = e.code or 0
+        else:
+            print(e.code, file=sys.stderr)
+            code = 1
     seconds = time.perf_counter() - start
     sys.stdout.flush()
     if code != 0:
