@@ -184,13 +184,16 @@ pub fn user_matrix(plan: &Plan, stem: &str, module: &str) -> (Vec<Compile>, Vec<
 }
 
 /// Did the import do what was expected? Pure. Returns (passed, verdict words).
+/// "Re-enabled" means the GIL was off before the import and on after it; a GIL
+/// build reports it on throughout, which is not a re-enable.
 pub fn judge(
     expect: Expect,
     imported: bool,
-    gil_after: Option<bool>,
+    gil: (Option<bool>, Option<bool>),
     error_type: Option<&str>,
     exit_code: i64,
 ) -> (bool, String) {
+    let reenabled = gil == (Some(false), Some(true));
     if exit_code != 0 && exit_code != 1 {
         let why = if exit_code > 128 {
             format!("interpreter crashed (signal {})", exit_code - 128)
@@ -200,12 +203,10 @@ pub fn judge(
         return (false, why);
     }
     match expect {
-        Expect::Works | Expect::Imports if imported && gil_after != Some(true) => {
-            (true, "works".into())
-        }
+        Expect::Works | Expect::Imports if imported && !reenabled => (true, "works".into()),
         Expect::Imports if imported => (true, "works, GIL re-enabled".into()),
         Expect::Works if imported => (false, "GIL re-enabled, expected it to stay off".into()),
-        Expect::GilReenabled if imported && gil_after == Some(true) => {
+        Expect::GilReenabled if imported && reenabled => {
             (true, "GIL re-enabled, with warning".into())
         }
         Expect::GilReenabled if imported => (false, "GIL stayed off, expected re-enabled".into()),
@@ -465,6 +466,7 @@ pub fn read_check(k: &ImportCheck, out: &crate::docker::ContainerOutput) -> Chec
         _ => serde_json::Value::Null,
     };
     let imported = v.get("imported").and_then(|x| x.as_bool()).unwrap_or(false);
+    let gil_before = v.get("gil_before").and_then(|x| x.as_bool());
     let gil_after = v.get("gil_after").and_then(|x| x.as_bool());
     let error_type = v.pointer("/error/type").and_then(|x| x.as_str());
     let error = v.get("error").filter(|e| !e.is_null()).map(|e| {
@@ -494,7 +496,13 @@ pub fn read_check(k: &ImportCheck, out: &crate::docker::ContainerOutput) -> Chec
     let (passed, verdict) = if v.is_null() && out.exit_code == 0 {
         (false, "no result line".to_string())
     } else {
-        judge(k.expect, imported, gil_after, error_type, out.exit_code)
+        judge(
+            k.expect,
+            imported,
+            (gil_before, gil_after),
+            error_type,
+            out.exit_code,
+        )
     };
     CheckResult {
         check: k.clone(),
@@ -681,23 +689,21 @@ mod tests {
 
     #[test]
     fn judging() {
-        assert!(judge(Expect::GilReenabled, true, Some(true), None, 0).0);
-        assert!(!judge(Expect::GilReenabled, true, Some(false), None, 0).0);
-        assert!(judge(Expect::Works, true, Some(false), None, 0).0);
-        assert!(judge(Expect::Works, true, None, None, 0).0);
-        assert!(!judge(Expect::Works, true, Some(true), None, 0).0);
-        assert!(
-            judge(
-                Expect::AbiMismatch,
-                false,
-                Some(false),
-                Some("ABIMismatch"),
-                1
-            )
-            .0
-        );
-        assert!(!judge(Expect::AbiMismatch, true, Some(false), None, 0).0);
-        let (ok, why) = judge(Expect::AbiMismatch, false, None, None, 139);
+        let off_on = (Some(false), Some(true));
+        let off_off = (Some(false), Some(false));
+        let gil_build = (Some(true), Some(true));
+        assert!(judge(Expect::GilReenabled, true, off_on, None, 0).0);
+        assert!(!judge(Expect::GilReenabled, true, off_off, None, 0).0);
+        assert!(!judge(Expect::GilReenabled, true, gil_build, None, 0).0);
+        assert!(judge(Expect::Works, true, off_off, None, 0).0);
+        assert!(judge(Expect::Works, true, (None, None), None, 0).0);
+        // A GIL build has the GIL throughout: not a re-enable.
+        assert!(judge(Expect::Works, true, gil_build, None, 0).0);
+        assert!(!judge(Expect::Works, true, off_on, None, 0).0);
+        let abi = Some("ABIMismatch");
+        assert!(judge(Expect::AbiMismatch, false, off_off, abi, 1).0);
+        assert!(!judge(Expect::AbiMismatch, true, off_off, None, 0).0);
+        let (ok, why) = judge(Expect::AbiMismatch, false, (None, None), None, 139);
         assert!(!ok && why.contains("crashed (signal 11)"), "{why}");
     }
 

@@ -116,7 +116,7 @@ fn run_gil_gives_a_row_per_configuration() {
     assert_eq!(std::fs::read_to_string(&csv).unwrap().lines().count(), 6);
     assert!(std::fs::read_to_string(&md)
         .unwrap()
-        .contains("| 3.13t -X gil=1 |"));
+        .contains("| `3.13t -X gil=1` |"));
 }
 
 #[test]
@@ -296,7 +296,8 @@ fn ext_matrix_checks_gil_and_abi() {
 fn ext_reports_compiler_errors_for_a_users_module() {
     images();
     let dir = tempfile::tempdir().unwrap();
-    let src = dir.path().join("broken.c");
+    std::fs::create_dir(dir.path().join("src")).unwrap();
+    let src = dir.path().join("src/broken.c");
     std::fs::write(&src, "#include <Python.h>\nint oops( {\n").unwrap();
     let out = run(&[
         "ext",
