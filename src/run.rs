@@ -306,7 +306,8 @@ pub fn outlier_notes(report: &Report) -> Vec<String> {
     let mut notes = Vec::new();
     for row in &report.rows {
         let xs = row.measured();
-        if xs.len() < 3 {
+        // Fewer than five runs make the median absolute deviation meaningless.
+        if xs.len() < 5 {
             continue;
         }
         for i in crate::stats::outliers(&xs, crate::stats::DEFAULT_OUTLIER_THRESHOLD) {
