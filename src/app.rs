@@ -3,6 +3,8 @@
 
 use std::path::PathBuf;
 
+use std::io::Write;
+
 use anyhow::{Context, Result};
 use console::style;
 
@@ -40,13 +42,19 @@ pub async fn main(cli: Cli) -> i32 {
                 .is_some_and(|b| matches!(b, build::BuildError::Interrupted))
                 || e.downcast_ref::<Interrupted>().is_some()
             {
-                eprintln!(
+                let _ = writeln!(
+                    std::io::stderr(),
                     "{} interrupted; this session's containers were removed.",
                     style("stopped:").yellow().bold()
                 );
                 return EXIT_INTERRUPTED;
             }
-            eprintln!("{} {}", style("error:").red().bold(), chain(&e));
+            let _ = writeln!(
+                std::io::stderr(),
+                "{} {}",
+                style("error:").red().bold(),
+                chain(&e)
+            );
             1
         }
     }

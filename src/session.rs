@@ -33,21 +33,31 @@ impl Session {
     pub fn cancel_on_signals(&self) {
         let token = self.cancel.clone();
         tokio::spawn(async move {
-            let mut term =
-                match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-                    Ok(t) => t,
-                    Err(_) => return,
-                };
+            use tokio::signal::unix::{signal, SignalKind};
+            // SIGHUP too: closing the terminal must not leak containers.
+            let (Ok(mut term), Ok(mut hup)) = (
+                signal(SignalKind::terminate()),
+                signal(SignalKind::hangup()),
+            ) else {
+                return;
+            };
             for round in 0..2 {
                 tokio::select! {
                     _ = tokio::signal::ctrl_c() => {}
                     _ = term.recv() => {}
+                    _ = hup.recv() => {}
                 }
+                // Never eprintln! here: after SIGHUP the terminal is gone, and a
+                // failed write would panic this task before it cancels anything.
+                use std::io::Write;
                 if round == 0 {
-                    eprintln!("\ninterrupted: stopping and removing this session's containers…");
                     token.cancel();
+                    let _ = writeln!(
+                        std::io::stderr(),
+                        "\ninterrupted: stopping and removing this session's containers…"
+                    );
                 } else {
-                    eprintln!("interrupted twice: exiting now");
+                    let _ = writeln!(std::io::stderr(), "interrupted twice: exiting now");
                     std::process::exit(130);
                 }
             }
