@@ -46,9 +46,9 @@ fn start_long_run(json: &std::path::Path) -> std::process::Child {
 }
 
 #[test]
-fn ctrl_c_and_sigterm_stop_fast_and_remove_every_container() {
+fn ctrl_c_sigterm_and_sighup_stop_fast_and_remove_every_container() {
     images();
-    for sig in ["-INT", "-TERM"] {
+    for sig in ["-INT", "-TERM", "-HUP"] {
         let dir = tempfile::tempdir().unwrap();
         let json = dir.path().join("r.json");
         let mut child = start_long_run(&json);
@@ -224,6 +224,47 @@ fn a_failed_build_shows_the_step_and_resumes_from_cache() {
         .unwrap();
     let log = std::fs::read_to_string(log_path.trim_end_matches('.')).unwrap();
     assert!(log.contains("Using cache"), "{log}");
+}
+
+#[test]
+fn ctrl_c_during_a_build_stops_it_within_five_seconds() {
+    images();
+    let project = project_copy();
+    let dockerfile = project.path().join("dockerfiles/cpython.Dockerfile");
+    let text = std::fs::read_to_string(&dockerfile).unwrap();
+    let slow = text.replacen(
+        "\nRUN set -eux; \\\n    ./configure",
+        "\nRUN echo pybench-slow-step && sleep 120\nRUN set -eux; \\\n    ./configure",
+        1,
+    );
+    assert_ne!(slow, text);
+    std::fs::write(&dockerfile, slow).unwrap();
+    let log = project.path().join("build.log");
+    let mut child = cmd(&["--project-dir", project.path().to_str().unwrap(), "build"])
+        .stdout(Stdio::null())
+        .stderr(std::fs::File::create(&log).unwrap())
+        .spawn()
+        .unwrap();
+    assert!(
+        wait_for(120, || std::fs::read_to_string(&log)
+            .unwrap_or_default()
+            .contains("pybench-slow-step")),
+        "the slow step never started"
+    );
+    std::thread::sleep(Duration::from_secs(1));
+    let t0 = Instant::now();
+    signal(child.id(), "-INT");
+    let status = loop {
+        if let Some(s) = child.try_wait().unwrap() {
+            break s;
+        }
+        assert!(
+            t0.elapsed() < Duration::from_secs(5),
+            "build still running after 5 s"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    assert_eq!(status.code(), Some(130));
 }
 
 #[test]
