@@ -53,18 +53,8 @@ fn ctrl_c_sigterm_and_sighup_stop_fast_and_remove_every_container() {
         let json = dir.path().join("r.json");
         let mut child = start_long_run(&json);
         let pid = child.id();
-        let t0 = Instant::now();
         signal(pid, sig);
-        let status = loop {
-            if let Some(s) = child.try_wait().unwrap() {
-                break s;
-            }
-            assert!(
-                t0.elapsed() < Duration::from_secs(5),
-                "{sig}: still running after 5 s"
-            );
-            std::thread::sleep(Duration::from_millis(50));
-        };
+        let status = exit_within(&mut child, 5);
         assert_eq!(status.code(), Some(130), "{sig}");
         assert!(
             containers_of_pid(pid).is_empty(),
@@ -194,17 +184,8 @@ fn two_runs_at_once_do_not_interfere() {
 #[test]
 fn a_failed_build_shows_the_step_and_resumes_from_cache() {
     images();
-    let project = project_copy();
-    let dockerfile = project.path().join("dockerfiles/cpython.Dockerfile");
-    let text = std::fs::read_to_string(&dockerfile).unwrap();
     // Break the build right after the cached unpack step.
-    let broken = text.replacen(
-        "\nRUN set -eux; \\\n    ./configure",
-        "\nRUN echo 'pybench: deliberate failure' && false\nRUN set -eux; \\\n    ./configure",
-        1,
-    );
-    assert_ne!(broken, text);
-    std::fs::write(&dockerfile, broken).unwrap();
+    let project = project_with_step("echo 'pybench: deliberate failure' && false");
     let args = ["--project-dir", project.path().to_str().unwrap(), "build"];
     let out = run(&args);
     assert!(!out.status.success());
@@ -229,16 +210,7 @@ fn a_failed_build_shows_the_step_and_resumes_from_cache() {
 #[test]
 fn ctrl_c_during_a_build_stops_it_within_five_seconds() {
     images();
-    let project = project_copy();
-    let dockerfile = project.path().join("dockerfiles/cpython.Dockerfile");
-    let text = std::fs::read_to_string(&dockerfile).unwrap();
-    let slow = text.replacen(
-        "\nRUN set -eux; \\\n    ./configure",
-        "\nRUN echo pybench-slow-step && sleep 120\nRUN set -eux; \\\n    ./configure",
-        1,
-    );
-    assert_ne!(slow, text);
-    std::fs::write(&dockerfile, slow).unwrap();
+    let project = project_with_step("echo pybench-slow-step && sleep 120");
     let log = project.path().join("build.log");
     let mut child = cmd(&["--project-dir", project.path().to_str().unwrap(), "build"])
         .stdout(Stdio::null())
@@ -252,18 +224,8 @@ fn ctrl_c_during_a_build_stops_it_within_five_seconds() {
         "the slow step never started"
     );
     std::thread::sleep(Duration::from_secs(1));
-    let t0 = Instant::now();
     signal(child.id(), "-INT");
-    let status = loop {
-        if let Some(s) = child.try_wait().unwrap() {
-            break s;
-        }
-        assert!(
-            t0.elapsed() < Duration::from_secs(5),
-            "build still running after 5 s"
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    };
+    let status = exit_within(&mut child, 5);
     assert_eq!(status.code(), Some(130));
 }
 

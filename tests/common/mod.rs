@@ -136,6 +136,37 @@ pub fn project_copy() -> tempfile::TempDir {
     dir
 }
 
+/// A project copy whose variant Dockerfile runs `step` right after the (cached)
+/// unpack step, to fail or stall a build on purpose.
+pub fn project_with_step(step: &str) -> tempfile::TempDir {
+    let project = project_copy();
+    let dockerfile = project.path().join("dockerfiles/cpython.Dockerfile");
+    let text = std::fs::read_to_string(&dockerfile).unwrap();
+    let anchor = "\nRUN set -eux; \\\n    ./configure";
+    assert!(text.contains(anchor), "the configure step moved");
+    std::fs::write(
+        &dockerfile,
+        text.replacen(anchor, &format!("\nRUN {step}{anchor}"), 1),
+    )
+    .unwrap();
+    project
+}
+
+/// Waits for `child` to exit, failing the test if it takes longer than `secs`.
+pub fn exit_within(child: &mut std::process::Child, secs: u64) -> std::process::ExitStatus {
+    let t0 = std::time::Instant::now();
+    loop {
+        if let Some(s) = child.try_wait().unwrap() {
+            return s;
+        }
+        assert!(
+            t0.elapsed().as_secs() < secs,
+            "still running after {secs} s"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+}
+
 fn copy_dir(from: &Path, to: &Path) {
     std::fs::create_dir_all(to).unwrap();
     for e in std::fs::read_dir(from).unwrap() {
