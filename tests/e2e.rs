@@ -312,3 +312,62 @@ fn ext_reports_compiler_errors_for_a_users_module() {
         "{text}"
     );
 }
+
+/// Checked from inside a benchmark container: what the README promises.
+const LOCKDOWN_PROBE: &str = r#"
+import os, socket
+status = dict(l.split(":", 1) for l in open("/proc/self/status").read().splitlines() if ":" in l)
+problems = []
+if os.getuid() == 0: problems.append("runs as root")
+if int(status["CapEff"].strip(), 16) != 0: problems.append("has capabilities " + status["CapEff"].strip())
+if status.get("NoNewPrivs", "").strip() != "1": problems.append("no-new-privileges is off")
+for path in ("/probe", "/app/probe", "/script/probe"):
+    try:
+        open(path, "w").close(); problems.append(path + " is writable")
+    except OSError:
+        pass
+open("/tmp/ok", "w").close()
+if os.path.exists("/var/run/docker.sock") or os.path.exists("/run/docker.sock"): problems.append("docker socket mounted")
+ifaces = [i for i in os.listdir("/sys/class/net") if i != "lo"]
+if ifaces: problems.append("network interfaces " + ",".join(ifaces))
+try:
+    socket.create_connection(("1.1.1.1", 53), timeout=2); problems.append("network reachable")
+except OSError:
+    pass
+def first(*paths):
+    for p in paths:
+        try:
+            return open(p).read().strip()
+        except OSError:
+            pass
+    return "unreadable"
+pids = first("/sys/fs/cgroup/pids.max", "/sys/fs/cgroup/pids/pids.max")
+if not pids.isdigit(): problems.append("no pid limit: " + pids)
+mem = first("/sys/fs/cgroup/memory.max", "/sys/fs/cgroup/memory/memory.limit_in_bytes")
+if not mem.isdigit() or int(mem) > 1 << 50: problems.append("no memory limit: " + mem)
+if problems: raise SystemExit("; ".join(problems))
+"#;
+
+#[test]
+fn benchmark_containers_are_locked_down() {
+    images();
+    let dir = tempfile::tempdir().unwrap();
+    let script = dir.path().join("probe.py");
+    std::fs::write(&script, LOCKDOWN_PROBE).unwrap();
+    let json = dir.path().join("probe.json");
+    let out = run(&[
+        "run",
+        script.to_str().unwrap(),
+        "--interpreters",
+        "system,3.13t",
+        "--repeat",
+        "1",
+        "--json",
+        json.to_str().unwrap(),
+    ]);
+    let r = read_json(&json);
+    for row in r["rows"].as_array().unwrap() {
+        assert_eq!(row["outcome"]["status"], "ok", "{row}");
+    }
+    assert!(out.status.success(), "{}", stderr(&out));
+}
