@@ -360,6 +360,8 @@ fn benchmark_containers_are_locked_down() {
         script.to_str().unwrap(),
         "--interpreters",
         "system,3.13t",
+        "--baseline",
+        "system",
         "--repeat",
         "1",
         "--json",
