@@ -169,6 +169,26 @@ fn run_uops_reveals_micro_ops_only_with_the_jit() {
     );
 }
 
+/// `run SCRIPT` once on 3.13 and 3.13t, results to `json`, then `extra` arguments.
+fn run_script_once(
+    script: &std::path::Path,
+    json: &std::path::Path,
+    extra: &[&str],
+) -> std::process::Output {
+    let mut args = vec![
+        "run",
+        script.to_str().unwrap(),
+        "--interpreters",
+        "3.13,3.13t",
+        "--repeat",
+        "1",
+        "--json",
+        json.to_str().unwrap(),
+    ];
+    args.extend_from_slice(extra);
+    run(&args)
+}
+
 #[test]
 fn user_scripts_run_through_the_same_matrix() {
     images();
@@ -180,19 +200,7 @@ fn user_scripts_run_through_the_same_matrix() {
     )
     .unwrap();
     let json = dir.path().join("mine.json");
-    let out = run(&[
-        "run",
-        script.to_str().unwrap(),
-        "--interpreters",
-        "3.13,3.13t",
-        "--repeat",
-        "1",
-        "--json",
-        json.to_str().unwrap(),
-        "--",
-        "--flag",
-        "x",
-    ]);
+    let out = run_script_once(&script, &json, &["--", "--flag", "x"]);
     assert!(out.status.success(), "{}", stderr(&out));
     let r = read_json(&json);
     assert_eq!(r["rows"].as_array().unwrap().len(), 2);
@@ -200,16 +208,7 @@ fn user_scripts_run_through_the_same_matrix() {
 
     // A script that fails is a failed row; the other rows still run.
     std::fs::write(&script, "import sysconfig\nif not sysconfig.get_config_var('Py_GIL_DISABLED'): raise SystemExit('no luck')\n").unwrap();
-    let out = run(&[
-        "run",
-        script.to_str().unwrap(),
-        "--interpreters",
-        "3.13,3.13t",
-        "--repeat",
-        "1",
-        "--json",
-        json.to_str().unwrap(),
-    ]);
+    let out = run_script_once(&script, &json, &[]);
     assert!(!out.status.success());
     let r = read_json(&json);
     let rows = r["rows"].as_array().unwrap();
