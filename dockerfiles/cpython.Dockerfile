@@ -25,30 +25,31 @@ ARG EXE_SUFFIX
 ARG CONFIGURE_FLAGS
 ARG MAKE_JOBS=2
 
-WORKDIR /usr/src/python
-
+# One step from tarball to installed prefix, as the official python images do:
+# only the prefix becomes a layer. Committing the unpacked source and the build
+# tree as layers of their own cost more CPU than compiling on fuse-overlayfs.
 COPY Python.tar.xz /usr/src/Python.tar.xz
 RUN set -eux; \
     echo "${PYTHON_SHA256} */usr/src/Python.tar.xz" | sha256sum --check --strict -; \
-    tar --extract --xz --file /usr/src/Python.tar.xz --strip-components=1; \
-    rm /usr/src/Python.tar.xz
-
-RUN set -eux; \
+    mkdir -p /usr/src/python; \
+    tar --extract --xz --file /usr/src/Python.tar.xz --directory /usr/src/python --strip-components=1; \
+    rm /usr/src/Python.tar.xz; \
+    cd /usr/src/python; \
     ./configure \
         --build="$(dpkg-architecture --query DEB_BUILD_GNU_TYPE)" \
         --prefix="${PREFIX}" \
         --enable-option-checking=fatal \
         --enable-loadable-sqlite-extensions \
         --without-ensurepip \
-        ${CONFIGURE_FLAGS}
-
-RUN make -j "${MAKE_JOBS}"
-
-RUN set -eux; \
-    make install; \
-    # The test suite is 100+ MB per variant and never used by benchmarks.
-    # (_testinternalcapi, which the 3.13 JIT probe needs, is in lib-dynload.)
-    rm -rf "${PREFIX}"/lib/python*/test "${PREFIX}"/lib/python*/idlelib/idle_test; \
+        ${CONFIGURE_FLAGS}; \
+    make -j "${MAKE_JOBS}"; \
+    # TEST_MODULES=no installs no Lib/test (and byte-compiles none of it three
+    # times over); the C test modules such as _testinternalcapi, which the 3.13
+    # JIT probe needs, were built by `make` and are installed all the same.
+    make install TEST_MODULES=no; \
+    cd /; \
+    rm -rf /usr/src/python; \
+    rm -rf "${PREFIX}"/lib/python*/idlelib/idle_test; \
     find "${PREFIX}" -name 'libpython*.a' -delete; \
     mm="${PYTHON_VERSION%.*}"; \
     # A symlink for the interpreter, so sys.executable reads /usr/local/bin/python3.13t

@@ -1,27 +1,21 @@
 //! pybench-docker: parse, run, print the error chain, exit non-zero on failure.
 
-mod app;
-mod base;
-mod build;
+mod analysis;
 mod cli;
-mod compare;
+mod commands;
 mod config;
 mod context;
 mod docker;
-mod ext;
+mod domain;
+mod error;
 mod ignore;
-mod info;
-mod output;
-mod paths;
 mod plan;
-mod progress;
+mod project;
 mod report;
 mod results;
-mod run;
-mod runner;
 mod session;
-mod source;
-mod stats;
+mod sources;
+mod ui;
 
 use clap::Parser;
 use console::style;
@@ -41,7 +35,7 @@ fn main() {
             std::process::exit(1);
         }
     };
-    let code = runtime.block_on(app::main(cli));
+    let code = runtime.block_on(commands::main(cli));
     // Blocking tasks (downloads) must not keep an interrupted process alive.
     runtime.shutdown_timeout(std::time::Duration::from_millis(200));
     std::process::exit(code);

@@ -61,6 +61,12 @@ pub struct InterpreterInfo {
     pub jit: FeatureState,
     /// `sys._is_gil_enabled()` where it exists (3.13+), otherwise `None`.
     pub gil_enabled: Option<bool>,
+    /// `sys.flags` that differ from the defaults, and `-X` options.
+    #[serde(deserialize_with = "null_as_default")]
+    pub flags: BTreeMap<String, serde_json::Value>,
+    /// The runtime environment variables that change behaviour (PYTHON_GIL, PYTHON_JIT, …).
+    #[serde(deserialize_with = "null_as_default")]
+    pub env: BTreeMap<String, String>,
 }
 
 /// Reads `null` as the type's default instead of failing.
@@ -105,14 +111,58 @@ impl Outcome {
     }
 }
 
-/// One timed execution of the benchmark.
+/// One process: a container that ran the benchmark once, calibrated its loop
+/// count, discarded its warm-up values and measured `values`.
+///
+/// Values from one process share its state (memory layout, hash seeds, the
+/// machine's mood at that moment), so statistics treat the *process* as the
+/// unit: `seconds` is the mean of its values, and it is these means that the
+/// significance tests and confidence intervals compare.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Sample {
+    /// Mean time of one loop in this process, seconds.
     pub seconds: f64,
     pub started_at: DateTime<Utc>,
     pub finished_at: DateTime<Utc>,
-    /// Warmup runs are kept for transparency but excluded from statistics.
+    /// A warm-up process: kept for transparency but excluded from statistics.
     pub warmup: bool,
+    /// Inner loops per value (calibrated in the process, or given).
+    #[serde(default)]
+    pub loops: u64,
+    /// Seconds per loop, every measured value of the process, in order.
+    #[serde(default)]
+    pub values: Vec<f64>,
+    /// Seconds per loop of the discarded warm-up values.
+    #[serde(default)]
+    pub warmups: Vec<f64>,
+    /// Per value, each thread's own seconds per loop (multi-threaded benchmarks).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub thread_values: Vec<Vec<f64>>,
+    /// CPUs the container was pinned to, e.g. `"1"` or `"0-1"`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cpuset: Option<String>,
+}
+
+impl Sample {
+    /// A process that reported one value of one loop (a script timed whole).
+    pub fn single(
+        seconds: f64,
+        started_at: DateTime<Utc>,
+        finished_at: DateTime<Utc>,
+        warmup: bool,
+    ) -> Sample {
+        Sample {
+            seconds,
+            started_at,
+            finished_at,
+            warmup,
+            loops: 1,
+            values: vec![seconds],
+            warmups: vec![],
+            thread_values: vec![],
+            cpuset: None,
+        }
+    }
 }
 
 /// One interpreter configuration and everything measured for it.
@@ -127,12 +177,32 @@ pub struct Row {
     pub info: Option<InterpreterInfo>,
     /// The interpreter's version banner, when it could be captured.
     pub banner: Option<String>,
+    /// Threads the benchmark ran, when it takes a thread count.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub threads: Option<u32>,
     pub samples: Vec<Sample>,
     pub outcome: Outcome,
 }
 
 impl Row {
-    /// Durations of the measured (non-warmup) samples, in run order.
+    /// `3.13t`, or `3.13t ×2` when the benchmark took a thread count.
+    pub fn label(&self) -> String {
+        match self.threads {
+            Some(t) => format!("{} ×{t}", self.interpreter),
+            None => self.interpreter.clone(),
+        }
+    }
+
+    /// Every measured value of every measured process, in run order.
+    pub fn values(&self) -> Vec<f64> {
+        self.samples
+            .iter()
+            .filter(|s| !s.warmup)
+            .flat_map(|s| s.values.iter().copied())
+            .collect()
+    }
+
+    /// Process means of the measured (non-warm-up) processes, in run order.
     pub fn measured(&self) -> Vec<f64> {
         self.samples
             .iter()
@@ -164,6 +234,13 @@ impl Report {
     /// The first row whose display name is the baseline, if any.
     pub fn baseline_row(&self) -> Option<&Row> {
         self.rows.iter().find(|r| r.interpreter == self.baseline)
+    }
+
+    /// The row a row is compared with: the baseline at the same thread count.
+    pub fn baseline_for(&self, row: &Row) -> Option<usize> {
+        self.rows
+            .iter()
+            .position(|r| r.interpreter == self.baseline && r.threads == row.threads)
     }
 }
 
@@ -238,6 +315,11 @@ mod tests {
             started_at: t,
             finished_at: t,
             warmup,
+            loops: 1,
+            values: vec![seconds],
+            warmups: vec![],
+            thread_values: vec![],
+            cpuset: None,
         };
         let row = Row {
             interpreter: "3.13".into(),
@@ -247,6 +329,7 @@ mod tests {
             image_id: String::new(),
             info: None,
             banner: None,
+            threads: None,
             samples: vec![sample(9.0, true), sample(1.0, false), sample(2.0, false)],
             outcome: Outcome::Ok,
         };

@@ -69,7 +69,7 @@ impl Session {
     }
 
     /// Removes this session's containers, within a bounded time.
-    pub async fn cleanup(&self, engine: &Engine) -> Result<usize, DockerError> {
+    pub async fn cleanup(&self, engine: &dyn Engine) -> Result<usize, DockerError> {
         match tokio::time::timeout(Duration::from_secs(10), engine.remove_session(&self.id)).await
         {
             Ok(r) => r,
@@ -118,7 +118,7 @@ pub fn owner_is_dead(owner: &str) -> bool {
 }
 
 /// Removes containers left by sessions whose process died (kill -9, power loss).
-pub async fn sweep_dead_sessions(engine: &Engine) -> Result<usize, DockerError> {
+pub async fn sweep_dead_sessions(engine: &dyn Engine) -> Result<usize, DockerError> {
     let mut removed = 0;
     for (id, labels) in engine.labelled_containers(None).await? {
         let dead = labels.get(OWNER_LABEL).is_some_and(|o| owner_is_dead(o));

@@ -2,16 +2,12 @@
 //! run that always removes what it created.
 
 use std::collections::HashMap;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use bollard::models::{ContainerCreateBody, HostConfig, Mount, MountType};
-use bollard::query_parameters::{
-    CreateContainerOptions, KillContainerOptions, ListContainersOptions, LogsOptions,
-    RemoveContainerOptions, WaitContainerOptions,
-};
-use futures_util::StreamExt;
+use bollard::query_parameters::ListContainersOptions;
 
-use super::{DockerError, Engine, OWNER_LABEL, SESSION_LABEL};
+use super::{OWNER_LABEL, SESSION_LABEL};
 
 /// A bind mount from the host.
 #[derive(Debug, Clone, PartialEq)]
@@ -34,6 +30,8 @@ pub struct ContainerSpec {
     pub memory_mb: u64,
     pub pids_limit: i64,
     pub tmpfs_mb: u64,
+    /// CPUs to pin the container to (`"1"`, `"0-1"`); `None` lets it float.
+    pub cpuset: Option<String>,
     pub session: String,
     pub owner: String,
     /// Extra labels (interpreter name, benchmark) for people inspecting the daemon.
@@ -82,11 +80,35 @@ pub fn create_body(spec: &ContainerSpec) -> ContainerCreateBody {
             pids_limit: Some(spec.pids_limit),
             memory: Some(memory),
             memory_swap: Some(memory),
+            cpuset_cpus: spec.cpuset.clone(),
             mounts: Some(mounts),
             // Removed by us after the logs are read: auto_remove races with that.
             auto_remove: Some(false),
             ..Default::default()
         }),
+        ..Default::default()
+    }
+}
+
+/// The same request with a terminal and stdin attached (`docker run -it`).
+pub fn interactive_body(spec: &ContainerSpec) -> ContainerCreateBody {
+    let mut body = create_body(spec);
+    body.tty = Some(true);
+    body.open_stdin = Some(true);
+    body.attach_stdin = Some(true);
+    body.stdin_once = Some(true);
+    body
+}
+
+/// The query listing our containers: every session's, or one session's.
+pub fn list_options(session: Option<&str>) -> ListContainersOptions {
+    let filter = match session {
+        Some(s) => format!("{SESSION_LABEL}={s}"),
+        None => SESSION_LABEL.to_string(),
+    };
+    ListContainersOptions {
+        all: true,
+        filters: Some(HashMap::from([("label".to_string(), vec![filter])])),
         ..Default::default()
     }
 }
@@ -99,171 +121,6 @@ pub struct ContainerOutput {
     pub stderr: String,
     pub timed_out: bool,
     pub wall: Duration,
-}
-
-impl Engine {
-    /// Creates, starts, waits (up to `timeout`), collects logs and removes the
-    /// container, whatever happens in between.
-    pub async fn run_container(
-        &self,
-        spec: &ContainerSpec,
-        timeout: Duration,
-    ) -> Result<ContainerOutput, DockerError> {
-        let opts = CreateContainerOptions {
-            name: Some(spec.name.clone()),
-            ..Default::default()
-        };
-        let created = self
-            .docker
-            .create_container(Some(opts), create_body(spec))
-            .await
-            .map_err(|e| DockerError::api(format!("create a container from {}", spec.image), e))?;
-        let id = created.id;
-        let result = self.start_wait_collect(&id, timeout).await;
-        let removed = self.remove_container(&id).await;
-        let output = result?;
-        removed?;
-        Ok(output)
-    }
-
-    async fn start_wait_collect(
-        &self,
-        id: &str,
-        timeout: Duration,
-    ) -> Result<ContainerOutput, DockerError> {
-        let started = Instant::now();
-        self.docker
-            .start_container(id, None::<bollard::query_parameters::StartContainerOptions>)
-            .await
-            .map_err(|e| DockerError::api("start a container", e))?;
-        let wait = async {
-            let mut s = self.docker.wait_container(
-                id,
-                Some(WaitContainerOptions {
-                    condition: "not-running".into(),
-                }),
-            );
-            let mut code = 0;
-            while let Some(item) = s.next().await {
-                match item {
-                    Ok(r) => code = r.status_code,
-                    // bollard reports a non-zero exit as an error carrying the code.
-                    Err(bollard::errors::Error::DockerContainerWaitError { code: c, .. }) => {
-                        code = c
-                    }
-                    Err(e) => return Err(DockerError::api("wait for a container", e)),
-                }
-            }
-            Ok(code)
-        };
-        let (exit_code, timed_out) = match tokio::time::timeout(timeout, wait).await {
-            Ok(code) => (code?, false),
-            Err(_) => {
-                let _ = self
-                    .docker
-                    .kill_container(
-                        id,
-                        Some(KillContainerOptions {
-                            signal: "SIGKILL".into(),
-                        }),
-                    )
-                    .await;
-                (137, true)
-            }
-        };
-        let wall = started.elapsed();
-        let (stdout, stderr) = self.logs(id).await?;
-        Ok(ContainerOutput {
-            exit_code,
-            stdout,
-            stderr,
-            timed_out,
-            wall,
-        })
-    }
-
-    async fn logs(&self, id: &str) -> Result<(String, String), DockerError> {
-        let mut s = self.docker.logs(
-            id,
-            Some(LogsOptions {
-                stdout: true,
-                stderr: true,
-                follow: false,
-                tail: "all".into(),
-                ..Default::default()
-            }),
-        );
-        let (mut out, mut err) = (Vec::new(), Vec::new());
-        while let Some(item) = s.next().await {
-            match item.map_err(|e| DockerError::api("read container logs", e))? {
-                bollard::container::LogOutput::StdErr { message } => {
-                    err.extend_from_slice(&message)
-                }
-                bollard::container::LogOutput::StdOut { message }
-                | bollard::container::LogOutput::Console { message } => {
-                    out.extend_from_slice(&message)
-                }
-                bollard::container::LogOutput::StdIn { .. } => {}
-            }
-        }
-        Ok((
-            String::from_utf8_lossy(&out).into_owned(),
-            String::from_utf8_lossy(&err).into_owned(),
-        ))
-    }
-
-    pub async fn remove_container(&self, id: &str) -> Result<(), DockerError> {
-        let opts = RemoveContainerOptions {
-            force: true,
-            v: true,
-            ..Default::default()
-        };
-        match self.docker.remove_container(id, Some(opts)).await {
-            Ok(()) => Ok(()),
-            Err(bollard::errors::Error::DockerResponseServerError {
-                status_code: 404, ..
-            }) => Ok(()),
-            // Already being removed by an earlier call: fine.
-            Err(bollard::errors::Error::DockerResponseServerError {
-                status_code: 409, ..
-            }) => Ok(()),
-            Err(e) => Err(DockerError::api("remove a container", e)),
-        }
-    }
-
-    /// Containers carrying our session label, with their owner label.
-    pub async fn labelled_containers(
-        &self,
-        session: Option<&str>,
-    ) -> Result<Vec<(String, HashMap<String, String>)>, DockerError> {
-        let filter = match session {
-            Some(s) => format!("{SESSION_LABEL}={s}"),
-            None => SESSION_LABEL.to_string(),
-        };
-        let opts = ListContainersOptions {
-            all: true,
-            filters: Some(HashMap::from([("label".to_string(), vec![filter])])),
-            ..Default::default()
-        };
-        let list = self
-            .docker
-            .list_containers(Some(opts))
-            .await
-            .map_err(|e| DockerError::api("list containers", e))?;
-        Ok(list
-            .into_iter()
-            .filter_map(|c| Some((c.id?, c.labels.unwrap_or_default())))
-            .collect())
-    }
-
-    /// Removes every container of a session; returns how many there were.
-    pub async fn remove_session(&self, session: &str) -> Result<usize, DockerError> {
-        let list = self.labelled_containers(Some(session)).await?;
-        for (id, _) in &list {
-            self.remove_container(id).await?;
-        }
-        Ok(list.len())
-    }
 }
 
 #[cfg(test)]
@@ -291,6 +148,7 @@ mod tests {
             memory_mb: 2048,
             pids_limit: 256,
             tmpfs_mb: 64,
+            cpuset: Some("1".into()),
             session: "s1".into(),
             owner: "42:1000".into(),
             labels: vec![("pybench-docker.interpreter".into(), "3.13t -X gil=1".into())],
@@ -315,6 +173,11 @@ mod tests {
         assert_eq!(b.tty, Some(false));
         assert!(h.binds.is_none());
         assert!(h.privileged.is_none());
+        assert_eq!(
+            h.cpuset_cpus.as_deref(),
+            Some("1"),
+            "measurements are pinned"
+        );
     }
 
     #[test]

@@ -1,18 +1,28 @@
-//! The one place that talks to the Docker Engine, through bollard.
+//! Everything the tool asks of a Docker Engine.
 //!
-//! Each method is a thin call that turns bollard's error into one that names the
-//! operation and the fix. Converting our specs into request bodies is done by
-//! pure functions (see `container::create_body`) so it is tested without a daemon.
+//! Commands depend on the [`Engine`] trait only; [`DockerEngine`] implements it
+//! with bollard and is the one place that talks to a daemon. Each of its methods
+//! is a thin call that turns bollard's error into one naming the operation and
+//! the fix; every request body comes from a pure function in `container` or
+//! `image`, tested without a daemon. Unit tests of the commands use a fake.
 
 pub mod container;
+mod engine;
+#[cfg(test)]
+pub mod fake;
 pub mod image;
 
+use std::collections::HashMap;
+use std::path::Path;
+use std::pin::Pin;
 use std::time::Duration;
 
-use bollard::Docker;
+use futures_util::stream::BoxStream;
 use thiserror::Error;
 
-pub use container::{ContainerOutput, ContainerSpec};
+pub use container::{BindMount, ContainerOutput, ContainerSpec};
+pub use engine::DockerEngine;
+pub use image::{BuildEvent, BuildRequest, ImageFacts};
 
 /// Label on every container this tool creates: `pybench-docker.session=<id>`.
 pub const SESSION_LABEL: &str = "pybench-docker.session";
@@ -23,78 +33,82 @@ pub const OWNER_LABEL: &str = "pybench-docker.owner";
 pub enum DockerError {
     #[error("cannot reach the Docker daemon at {host}: {reason}. Start the daemon (`systemctl start docker` or `dockerd &`), or point DOCKER_HOST at a running one, e.g. DOCKER_HOST=unix:///var/run/docker.sock.")]
     Unreachable { host: String, reason: String },
+    #[error("permission denied on the Docker socket {host}: {reason}. Run as a user in the `docker` group (`usermod -aG docker $USER`, then log in again), or as root.")]
+    PermissionDenied { host: String, reason: String },
     #[error("the Docker daemon refused to {op}: {message}")]
     Api { op: String, message: String },
     #[error("{0}")]
     Other(String),
 }
 
-impl DockerError {
-    pub fn api(op: impl Into<String>, e: bollard::errors::Error) -> DockerError {
-        DockerError::Api {
-            op: op.into(),
-            message: describe(&e),
-        }
-    }
+/// Facts about the engine's host that go with every result.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct HostFacts {
+    pub cpus: u32,
+    pub os: String,
+    pub arch: String,
+    pub docker_version: String,
 }
 
-/// bollard's Display for server errors is a debug dump; keep just the message.
-pub fn describe(e: &bollard::errors::Error) -> String {
-    use bollard::errors::Error as E;
-    match e {
-        E::DockerResponseServerError { message, .. } => message.trim().to_string(),
-        E::DockerStreamError { error } => error.trim().to_string(),
-        other => other.to_string(),
-    }
+/// A container attached to a terminal: its id, its stdin and its output.
+pub struct TtySession {
+    pub id: String,
+    pub input: Pin<Box<dyn tokio::io::AsyncWrite + Send>>,
+    pub output: BoxStream<'static, Result<bytes::Bytes, DockerError>>,
 }
 
-/// A connected, version-negotiated daemon.
-#[derive(Clone)]
-pub struct Engine {
-    pub docker: Docker,
-}
+/// Called with the number of bytes sent so far, while a tarball streams.
+pub type ByteProgress = Box<dyn Fn(u64) + Send + Sync>;
 
-impl Engine {
-    /// Connects through `DOCKER_HOST` or the default socket and pings, failing
-    /// within two seconds when nothing answers.
-    pub async fn connect() -> Result<Engine, DockerError> {
-        let host = std::env::var("DOCKER_HOST")
-            .ok()
-            .filter(|h| !h.is_empty())
-            .unwrap_or_else(|| "unix:///var/run/docker.sock".to_string());
-        let unreachable = |reason: String| DockerError::Unreachable {
-            host: host.clone(),
-            reason,
-        };
-        let docker = Docker::connect_with_defaults().map_err(|e| unreachable(describe(&e)))?;
-        let handshake = async {
-            // The daemon here may be older than bollard's default API version.
-            let docker = docker.negotiate_version().await?;
-            docker.ping().await?;
-            Ok::<_, bollard::errors::Error>(docker)
-        };
-        let docker = match tokio::time::timeout(Duration::from_secs(2), handshake).await {
-            Ok(Ok(d)) => d,
-            Ok(Err(e)) => return Err(unreachable(describe(&e))),
-            Err(_) => return Err(unreachable("no answer within 2 seconds".into())),
-        };
-        // Builds and imports stream for many minutes; only the wait for response
-        // headers is bounded by this.
-        let docker = docker.with_timeout(Duration::from_secs(3600));
-        Ok(Engine { docker })
-    }
+/// What commands need from a Docker Engine.
+#[async_trait::async_trait]
+pub trait Engine: Send + Sync {
+    /// CPU count, OS, architecture and version of the engine's host.
+    async fn host_facts(&self) -> HostFacts;
+    /// The image, or `None` when the engine does not have it.
+    async fn inspect_image(&self, name: &str) -> Result<Option<ImageFacts>, DockerError>;
+    /// Imports a root filesystem tarball as `repo:tag` (`docker import`).
+    /// `changes` are Dockerfile instructions applied to the config (ENV, CMD).
+    async fn import_rootfs(
+        &self,
+        tarball: &Path,
+        repo: &str,
+        tag: &str,
+        changes: Vec<String>,
+        on_bytes: ByteProgress,
+    ) -> Result<(), DockerError>;
+    /// Pulls an image from a registry.
+    async fn pull(&self, image: &str) -> Result<(), DockerError>;
+    /// Starts a build; the stream yields output lines and, last, the image id.
+    fn build(
+        &self,
+        req: &BuildRequest,
+        context: bytes::Bytes,
+    ) -> BoxStream<'_, Result<BuildEvent, DockerError>>;
+    /// Creates, starts, waits (up to `timeout`, then kills), collects the logs
+    /// and removes the container, whatever happens in between.
+    async fn run_container(
+        &self,
+        spec: &ContainerSpec,
+        timeout: Duration,
+    ) -> Result<ContainerOutput, DockerError>;
+    /// Creates and starts a container with a terminal, attached. The caller
+    /// removes it with [`Engine::remove_container`].
+    async fn attach_tty(&self, spec: &ContainerSpec) -> Result<TtySession, DockerError>;
+    /// Removes a container; one already gone is not an error.
+    async fn remove_container(&self, id: &str) -> Result<(), DockerError>;
+    /// Containers carrying our session label (all sessions, or one), with labels.
+    async fn labelled_containers(
+        &self,
+        session: Option<&str>,
+    ) -> Result<Vec<(String, HashMap<String, String>)>, DockerError>;
 
-    pub async fn server_version(&self) -> String {
-        match self.docker.version().await {
-            Ok(v) => v.version.unwrap_or_else(|| "unknown".into()),
-            Err(_) => "unknown".into(),
+    /// Removes every container of a session; returns how many there were.
+    async fn remove_session(&self, session: &str) -> Result<usize, DockerError> {
+        let list = self.labelled_containers(Some(session)).await?;
+        for (id, _) in &list {
+            self.remove_container(id).await?;
         }
-    }
-
-    pub async fn cpu_count(&self) -> u32 {
-        match self.docker.info().await {
-            Ok(info) => info.ncpu.unwrap_or(1).max(1) as u32,
-            Err(_) => 1,
-        }
+        Ok(list.len())
     }
 }

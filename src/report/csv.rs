@@ -6,9 +6,9 @@
 //! holds the measured (non-warmup) durations joined by `;`, in run order.
 
 use super::{ExportError, Exporter};
-use crate::compare::{compare_rows, RowComparison};
+use crate::analysis::compare::{compare_rows, RowComparison};
+use crate::analysis::stats::Summary;
 use crate::results::{Report, Row};
-use crate::stats::Summary;
 
 pub struct CsvExporter;
 

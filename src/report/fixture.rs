@@ -19,12 +19,7 @@ fn samples(start: i64, warmup: &[f64], measured: &[f64]) -> Vec<Sample> {
     runs.map(|(seconds, warmup)| {
         let started_at = clock;
         clock += Duration::milliseconds((seconds * 1000.0) as i64);
-        Sample {
-            seconds,
-            started_at,
-            finished_at: clock,
-            warmup,
-        }
+        Sample::single(seconds, started_at, clock, warmup)
     })
     .collect()
 }
@@ -46,6 +41,7 @@ fn info(version: &str, abiflags: &str, ft: FeatureState, jit: FeatureState) -> I
             FeatureState::Unsupported => None,
             _ => Some(true),
         },
+        ..Default::default()
     }
 }
 
@@ -55,6 +51,7 @@ fn row(name: &str, python: &str, flags: &[&str], env: &[(&str, &str)]) -> Row {
     command.extend(["/bench/gil.py", "--threads", "4"].map(String::from));
     Row {
         interpreter: name.into(),
+        threads: None,
         command,
         env: env
             .iter()

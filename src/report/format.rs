@@ -1,7 +1,7 @@
 //! Human-readable wording shared by the Markdown and terminal renderers, so
 //! both say the same thing the same way.
 
-use crate::compare::{RowComparison, Verdict};
+use crate::analysis::compare::{RowComparison, Verdict};
 use crate::results::{FeatureState, InterpreterInfo, Outcome, Report, Row};
 
 /// A duration: seconds with two decimals, or milliseconds with three

@@ -7,7 +7,7 @@
 use serde::Serialize;
 
 use super::{ExportError, Exporter};
-use crate::compare::{compare_rows, RowComparison};
+use crate::analysis::compare::{compare_rows, RowComparison};
 use crate::results::Report;
 
 pub struct JsonExporter;

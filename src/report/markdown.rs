@@ -3,7 +3,7 @@
 
 use super::format::{self, Feature, FeatureCell, Status};
 use super::{ExportError, Exporter};
-use crate::compare::{compare_rows, RowComparison};
+use crate::analysis::compare::{compare_rows, RowComparison};
 use crate::results::{Report, Row};
 
 pub struct MarkdownExporter;

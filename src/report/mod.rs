@@ -5,6 +5,7 @@ pub mod csv;
 pub mod json;
 pub mod markdown;
 pub mod table;
+pub mod write;
 
 #[cfg(test)]
 mod fixture;

@@ -9,7 +9,7 @@ use console::Style;
 
 use super::format::{self, Feature, FeatureCell, Status};
 use super::{ExportError, Exporter};
-use crate::compare::{compare_rows, RowComparison, Verdict};
+use crate::analysis::compare::{compare_rows, RowComparison, Verdict};
 use crate::results::{Report, Row};
 
 /// The table as a plain-text file (no colors).

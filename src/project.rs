@@ -13,10 +13,6 @@ pub fn cache_dir() -> PathBuf {
     base.join("pybench-docker")
 }
 
-pub fn logs_dir() -> PathBuf {
-    cache_dir().join("logs")
-}
-
 /// The project folders the tool reads at run time.
 #[derive(Debug, Clone)]
 pub struct Project {

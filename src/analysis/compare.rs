@@ -8,8 +8,8 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
+use crate::analysis::stats::{summarize, Summary};
 use crate::results::Report;
-use crate::stats::{summarize, Summary};
 
 /// Relative change beyond which a difference counts as real.
 pub const SIGNIFICANT_CHANGE: f64 = 0.10;
@@ -207,16 +207,12 @@ mod tests {
 
     fn row(name: &str, seconds: &[f64], outcome: Outcome) -> Row {
         let t = DateTime::<Utc>::from_timestamp(1_700_000_000, 0).unwrap();
-        let sample = |seconds, warmup| Sample {
-            seconds,
-            started_at: t,
-            finished_at: t,
-            warmup,
-        };
+        let sample = |seconds, warmup| Sample::single(seconds, t, t, warmup);
         let mut samples = vec![sample(100.0, true)];
         samples.extend(seconds.iter().map(|s| sample(*s, false)));
         Row {
             interpreter: name.into(),
+            threads: None,
             command: vec!["python3".into()],
             env: BTreeMap::new(),
             image: "img".into(),

@@ -6,11 +6,30 @@ use std::time::Duration;
 use anyhow::Result;
 use console::style;
 
-use crate::app::{App, ChecksFailed};
 use crate::cli::InfoArgs;
-use crate::plan::{Interpreter, Mode, Variant};
+use crate::commands::runner::{self, Parsed, ScriptRun};
+use crate::commands::App;
+use crate::error::ChecksFailed;
+use crate::plan::{Interpreter, Mode, Plan, Variant};
 use crate::results::FeatureState;
-use crate::runner::{self, Parsed, ScriptRun};
+
+/// `info`, checked: the configurations to describe.
+pub struct InfoJob {
+    pub interpreters: Vec<Interpreter>,
+}
+
+/// Every configuration, or the ones named with `--interpreters`. Pure.
+pub fn prepare(args: &InfoArgs, plan: &Plan) -> Result<InfoJob> {
+    let chosen: Vec<&Interpreter> = if args.interpreters.is_empty() {
+        plan.interpreters.iter().collect()
+    } else {
+        plan.select(&args.interpreters)
+            .map_err(anyhow::Error::msg)?
+    };
+    Ok(InfoJob {
+        interpreters: chosen.into_iter().cloned().collect(),
+    })
+}
 
 /// Free threading and JIT state an interpreter configuration must report. Pure.
 pub fn expected_features(i: &Interpreter) -> (FeatureState, FeatureState) {
@@ -24,18 +43,11 @@ pub fn expected_features(i: &Interpreter) -> (FeatureState, FeatureState) {
     }
 }
 
-pub async fn command(app: &App, args: &InfoArgs) -> Result<()> {
-    let chosen: Vec<&Interpreter> = if args.interpreters.is_empty() {
-        app.plan.interpreters.iter().collect()
-    } else {
-        app.plan
-            .select(&args.interpreters)
-            .map_err(anyhow::Error::msg)?
-    };
-    app.ensure_images().await?;
+pub async fn command(app: &App, job: &InfoJob) -> Result<()> {
+    crate::commands::build::ensure_images(app).await?;
     let dir = app.project.benchmarks();
     let mut problems = Vec::new();
-    for interp in chosen {
+    for interp in &job.interpreters {
         let run = ScriptRun {
             interpreter: interp,
             dir: &dir,
@@ -46,6 +58,7 @@ pub async fn command(app: &App, args: &InfoArgs) -> Result<()> {
             image: None,
             timeout: Duration::from_secs(app.config.containers.timeout_seconds.min(120)),
             what: "info",
+            cpuset: None,
         };
         let out = runner::run_script(app, &run).await?;
         println!(

@@ -9,10 +9,12 @@ use std::time::Duration;
 
 use serde_json::Value;
 
-use crate::app::App;
+use crate::commands::App;
 use crate::docker::container::BindMount;
 use crate::docker::{ContainerOutput, ContainerSpec};
+use crate::error::Interrupted;
 use crate::plan::Interpreter;
+use crate::ui::terminal::RawTerminal;
 
 use crate::results::InterpreterInfo;
 
@@ -76,6 +78,20 @@ pub struct ScriptRun<'a> {
     pub timeout: Duration,
     /// Short word for the container name: `gil`, `info`, `import`.
     pub what: &'static str,
+    /// CPUs to pin to, for measurements; `None` for everything else.
+    pub cpuset: Option<String>,
+}
+
+/// The CPUs a measurement with `threads` threads is pinned to on a host with
+/// `cpus` CPUs: the last `threads` of them (CPU 0 takes most interrupts), all
+/// of them when there are more threads than CPUs. Pure.
+pub fn cpuset_for(threads: u32, cpus: u32) -> String {
+    let cpus = cpus.max(1);
+    let n = threads.clamp(1, cpus);
+    match (cpus - n, cpus - 1) {
+        (first, last) if first == last => first.to_string(),
+        (first, last) => format!("{first}-{last}"),
+    }
 }
 
 /// The container spec of a script run. Pure.
@@ -115,6 +131,7 @@ pub fn spec_for(
         memory_mb: app_cfg.memory_mb,
         pids_limit: app_cfg.pids_limit,
         tmpfs_mb: app_cfg.tmpfs_mb,
+        cpuset: run.cpuset.clone(),
         session: session.id.clone(),
         owner: session.owner.clone(),
         labels: vec![
@@ -134,124 +151,27 @@ static COUNTER: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize:
 pub async fn run_script(app: &App, run: &ScriptRun<'_>) -> anyhow::Result<ContainerOutput> {
     let n = COUNTER.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     let spec = spec_for(&app.config.containers, &app.session, n, run);
+    // Cancellation first: a run that ends as Ctrl-C arrives is not recorded.
     tokio::select! {
+        biased;
+        _ = app.session.cancel.cancelled() => Err(Interrupted.into()),
         out = app.engine.run_container(&spec, run.timeout) => Ok(out?),
-        _ = app.session.cancel.cancelled() => Err(crate::app::Interrupted.into()),
-    }
-}
-
-/// Puts the local terminal in raw mode for the life of the guard (via stty, which
-/// every Linux has), so keys go to the container's TTY unechoed and unbuffered.
-struct RawTerminal {
-    saved: Option<String>,
-}
-
-impl RawTerminal {
-    fn enter() -> RawTerminal {
-        let stty = |args: &[&str]| {
-            std::process::Command::new("stty")
-                .args(args)
-                .stdin(
-                    std::fs::File::open("/dev/tty")
-                        .ok()
-                        .map(std::process::Stdio::from)
-                        .unwrap_or_else(std::process::Stdio::inherit),
-                )
-                .output()
-                .ok()
-                .filter(|o| o.status.success())
-                .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
-        };
-        let saved = stty(&["-g"]);
-        if saved.is_some() {
-            stty(&["raw", "-echo"]);
-        }
-        RawTerminal { saved }
-    }
-}
-
-impl Drop for RawTerminal {
-    fn drop(&mut self) {
-        if let Some(saved) = &self.saved {
-            let _ = std::process::Command::new("stty")
-                .arg(saved)
-                .stdin(
-                    std::fs::File::open("/dev/tty")
-                        .ok()
-                        .map(std::process::Stdio::from)
-                        .unwrap_or_else(std::process::Stdio::inherit),
-                )
-                .status();
-        }
     }
 }
 
 /// An interactive container on this terminal (`docker run -it`), locked down like
 /// every other, removed on exit.
-pub async fn interactive(
-    app: &App,
-    interp: &Interpreter,
-    dir: &Path,
-    args: &[&str],
-) -> anyhow::Result<()> {
-    use bollard::query_parameters::{AttachContainerOptions, CreateContainerOptions};
+pub async fn interactive(app: &App, run: &ScriptRun<'_>) -> anyhow::Result<()> {
     use futures_util::StreamExt;
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
-    let run = ScriptRun {
-        interpreter: interp,
-        dir,
-        script: args[0].to_string(),
-        args: args[1..].iter().map(|s| s.to_string()).collect(),
-        extra_env: vec![],
-        extra_mounts: vec![],
-        image: None,
-        timeout: Duration::from_secs(app.config.containers.timeout_seconds),
-        what: "repl",
-    };
     let n = COUNTER.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-    let spec = spec_for(&app.config.containers, &app.session, n, &run);
-    let mut body = crate::docker::container::create_body(&spec);
-    body.tty = Some(true);
-    body.open_stdin = Some(true);
-    body.attach_stdin = Some(true);
-    body.stdin_once = Some(true);
-    let docker = &app.engine.docker;
-    let id = docker
-        .create_container(
-            Some(CreateContainerOptions {
-                name: Some(spec.name.clone()),
-                ..Default::default()
-            }),
-            body,
-        )
-        .await
-        .map_err(|e| crate::docker::DockerError::api("create an interactive container", e))?
-        .id;
-    let session = async {
-        let attached = docker
-            .attach_container(
-                &id,
-                Some(AttachContainerOptions {
-                    stdin: true,
-                    stdout: true,
-                    stderr: true,
-                    stream: true,
-                    logs: true,
-                    ..Default::default()
-                }),
-            )
-            .await
-            .map_err(|e| crate::docker::DockerError::api("attach to the container", e))?;
-        docker
-            .start_container(
-                &id,
-                None::<bollard::query_parameters::StartContainerOptions>,
-            )
-            .await
-            .map_err(|e| crate::docker::DockerError::api("start the container", e))?;
+    let spec = spec_for(&app.config.containers, &app.session, n, run);
+    let tty = app.engine.attach_tty(&spec).await?;
+    let id = tty.id.clone();
+    let session = async move {
         let _raw = RawTerminal::enter();
-        let mut input = attached.input;
+        let mut input = tty.input;
         let pump_in = tokio::spawn(async move {
             let mut stdin = tokio::io::stdin();
             let mut buf = [0u8; 1024];
@@ -262,18 +182,17 @@ pub async fn interactive(
                 let _ = input.flush().await;
             }
         });
-        let mut output = attached.output;
+        let mut output = tty.output;
         let mut stdout = tokio::io::stdout();
         while let Some(Ok(chunk)) = output.next().await {
-            let _ = stdout.write_all(&chunk.into_bytes()).await;
+            let _ = stdout.write_all(&chunk).await;
             let _ = stdout.flush().await;
         }
         pump_in.abort();
-        Ok::<_, anyhow::Error>(())
     };
     let result = tokio::select! {
-        r = session => r,
-        _ = app.session.cancel.cancelled() => Err(crate::app::Interrupted.into()),
+        () = session => Ok(()),
+        _ = app.session.cancel.cancelled() => Err(Interrupted.into()),
     };
     app.engine.remove_container(&id).await?;
     result
@@ -331,6 +250,16 @@ PYBENCH_RESULT {\"schema\":1,\"kind\":\"gil\",\"seconds\":1.23,\"info\":{\"imple
         assert_eq!(b.lines().count(), 6);
         assert!(b.contains("Free Threading: enabled ✨"));
         assert!(extract_banner("no banner").is_none());
+    }
+
+    #[test]
+    fn pinning_takes_the_last_cpus_and_never_more_than_there_are() {
+        assert_eq!(cpuset_for(1, 2), "1");
+        assert_eq!(cpuset_for(2, 2), "0-1");
+        assert_eq!(cpuset_for(4, 2), "0-1");
+        assert_eq!(cpuset_for(2, 8), "6-7");
+        assert_eq!(cpuset_for(0, 4), "3");
+        assert_eq!(cpuset_for(1, 0), "0");
     }
 
     #[test]

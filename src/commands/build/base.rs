@@ -11,10 +11,7 @@ use tokio::io::{AsyncBufReadExt, BufReader};
 use crate::config::BaseMode;
 use crate::docker::Engine;
 use crate::plan::BaseImage;
-use crate::progress::Task;
-
-/// Bumped when the way bases are made changes, so old tags are not reused.
-pub const RECIPE_VERSION: &str = "base-recipe-1";
+use crate::ui::progress::Task;
 
 /// How a base came to exist, for the summary.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -83,7 +80,7 @@ pub enum BaseError {
 
 /// Makes sure `base.image` exists, creating it the configured way.
 pub async fn ensure(
-    engine: &Engine,
+    engine: &dyn Engine,
     base: &BaseImage,
     mode: BaseMode,
     pull_image: &str,
@@ -112,7 +109,7 @@ pub async fn ensure(
 }
 
 async fn finish_pulled(
-    engine: &Engine,
+    engine: &dyn Engine,
     base: &BaseImage,
     from: &str,
     task: &Task,
@@ -146,7 +143,7 @@ async fn finish_pulled(
 }
 
 async fn bootstrap(
-    engine: &Engine,
+    engine: &dyn Engine,
     base: &BaseImage,
     task: &Task,
     log_dir: &Path,
@@ -154,7 +151,7 @@ async fn bootstrap(
     if which("mmdebstrap").is_none() {
         return Err(BaseError::NoMmdebstrap);
     }
-    let dir = crate::paths::cache_dir().join("bases");
+    let dir = crate::project::cache_dir().join("bases");
     std::fs::create_dir_all(&dir)
         .map_err(|e| BaseError::Io(format!("cannot create {}: {e}", dir.display())))?;
     std::fs::create_dir_all(log_dir)
@@ -176,9 +173,13 @@ async fn bootstrap(
                 .rsplit_once(':')
                 .unwrap_or((&base.image, "latest"));
             engine
-                .import_rootfs(&out, repo, tag, import_changes(), move |n| {
-                    t.step(format!("importing {} / {} MB", n >> 20, size >> 20))
-                })
+                .import_rootfs(
+                    &out,
+                    repo,
+                    tag,
+                    import_changes(),
+                    Box::new(move |n| t.step(format!("importing {} / {} MB", n >> 20, size >> 20))),
+                )
                 .await
                 .map_err(BaseError::from)
         }

@@ -1,0 +1,74 @@
+#!/usr/bin/env bash
+# Build speed: the tutorial's chained Dockerfile (bench/chained.Dockerfile)
+# against `pybench-docker build`, for one version's three variants, on the same
+# builder base, both cold. Prints wall time, CPU-seconds and the ratios.
+#
+#   bench/build_speed.sh            (run `pybench-docker build` once first, for the bases)
+#
+# CPU-seconds are the machine's busy time from /proc/stat (user, nice, system,
+# irq, softirq, steal) over the build: the daemon, fuse-overlayfs and the
+# compilers all count. Keep the machine otherwise idle while it runs. The docker
+# CLI builds the comparison file only; the tool itself never uses it.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bin=target/release/pybench-docker
+cargo build --release --quiet
+version=$(grep -m1 -o 'version: [0-9.a-z]*' config.yaml | cut -d' ' -f2)
+base=$(docker images --format '{{.Repository}}:{{.Tag}}' 'pybench-docker/base' | grep ':builder-' | head -1)
+tarball="${XDG_CACHE_HOME:-$HOME/.cache}/pybench-docker/sources/Python-$version.tar.xz"
+[ -n "$base" ] && [ -f "$tarball" ] || { echo "run 'pybench-docker build' first: no builder base or source tarball" >&2; exit 1; }
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+busy() { awk '/^cpu /{print $2+$3+$4+$7+$8+$9}' /proc/stat; }
+hz=$(getconf CLK_TCK)
+now() { date +%s.%N; }
+
+# Per-second samples of busy ticks, so a phase inside a build can be cut out.
+sample_cpu() { while :; do echo "$(now) $(busy)"; sleep 1; done; }
+
+echo "== chained build (tutorial style) on $base"
+cp "$tarball" "$tmp/Python.tar.xz"
+cp bench/chained.Dockerfile "$tmp/Dockerfile"
+docker rmi -f pybench-bench/chained >/dev/null 2>&1 || true
+c0=$(busy); t0=$(now)
+DOCKER_BUILDKIT=0 docker build --quiet --no-cache --build-arg "BUILDER_BASE=$base" \
+  --build-arg "PYTHON_VERSION=$version" -t pybench-bench/chained "$tmp" >"$tmp/chained.log"
+t1=$(now); c1=$(busy)
+docker rmi -f pybench-bench/chained >/dev/null
+chained_wall=$(python3 -c "print($t1 - $t0)")
+chained_cpu=$(python3 -c "print(($c1 - $c0) / $hz)")
+
+echo "== pybench-docker build, variant images removed"
+for v in stock t j; do docker rmi -f "pybench-docker/cpython:$version-$v-quick" >/dev/null 2>&1 || true; done
+sample_cpu >"$tmp/cpu.log" & sampler=$!
+t0=$(now)
+CI=true "$bin" build --json "$tmp/build.json" >"$tmp/build.log" 2>&1
+t1=$(now)
+kill $sampler
+ours_wall=$(python3 -c "print($t1 - $t0)")
+
+# The variant phase: from the first variant's start to the last one's end.
+python3 - "$tmp/build.json" "$tmp/cpu.log" "$t0" "$hz" "$chained_wall" "$chained_cpu" "$ours_wall" <<'PY'
+import json, sys
+summary = json.load(open(sys.argv[1]))
+samples = [tuple(map(float, l.split())) for l in open(sys.argv[2]) if l.strip()]
+t0, hz = float(sys.argv[3]), float(sys.argv[4])
+chained_wall, chained_cpu, ours_wall = map(float, sys.argv[5:8])
+before = sum(s["seconds"] for s in summary["stages"] if s["stage"].startswith(("base ", "source ")))
+variants = [s for s in summary["stages"] if not s["stage"].startswith(("base ", "source ", "pythons ", "builder "))]
+start, end = t0 + before, t0 + before + max(s["seconds"] for s in variants)
+def busy_at(t):
+    return min(samples, key=lambda s: abs(s[0] - t))[1]
+variant_cpu = (busy_at(end) - busy_at(start)) / hz
+total_cpu = (samples[-1][1] - samples[0][1]) / hz
+variant_wall = end - start
+print()
+print("%-44s %9s %12s" % ("", "wall", "CPU-seconds"))
+print("%-44s %8.0fs %12.0f" % ("chained (tutorial), three variants", chained_wall, chained_cpu))
+print("%-44s %8.0fs %12.0f" % ("pybench-docker, three variants (concurrent)", variant_wall, variant_cpu))
+print("%-44s %8.0fs %12.0f" % ("pybench-docker, whole build incl. images", ours_wall, total_cpu))
+print()
+print("variants: wall %.2fx, CPU %.2fx of the chained build" % (variant_wall / chained_wall, variant_cpu / chained_cpu))
+print("per stage:", ", ".join("%s %s %.0fs" % (s["stage"], s["outcome"], s["seconds"]) for s in summary["stages"]))
+PY

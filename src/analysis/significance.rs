@@ -1,0 +1,772 @@
+//! Whether two sets of benchmark timings really differ, and by how much.
+//!
+//! [`compare`](crate::analysis::compare) classifies a configuration by its
+//! mean alone; this module adds the question of whether the difference can be
+//! told apart from run-to-run noise. Everything here is pure: no I/O, and the
+//! only randomness is a seeded generator, so equal inputs give equal outputs.
+//!
+//! # Methods
+//!
+//! * [`welch_t_test`]: Welch's unequal-variances t test, two-sided. The
+//!   degrees of freedom follow the Welch–Satterthwaite equation and the p-value
+//!   comes from the Student t distribution (`statrs`). References:
+//!   B. L. Welch, "The generalization of 'Student's' problem when several
+//!   different population variances are involved", *Biometrika* 34 (1947)
+//!   28–35; F. E. Satterthwaite, "An approximate distribution of estimates of
+//!   variance components", *Biometrics Bulletin* 2 (1946) 110–114.
+//! * [`mann_whitney_u`]: the Mann–Whitney U (Wilcoxon rank-sum) test, a
+//!   rank-based cross-check that a few slow outliers cannot sway. Two-sided
+//!   p-value from the normal approximation with tie correction and continuity
+//!   correction, computed exactly as `scipy.stats.mannwhitneyu(x, y,
+//!   alternative="two-sided", use_continuity=True, method="asymptotic")`.
+//!   Reference: H. B. Mann and D. R. Whitney, "On a test of whether one of two
+//!   random variables is stochastically larger than the other", *Annals of
+//!   Mathematical Statistics* 18 (1947) 50–60; tie-corrected variance from
+//!   E. L. Lehmann, *Nonparametrics: Statistical Methods Based on Ranks*
+//!   (1975).
+//! * [`ratio_ci`]: percentile bootstrap confidence interval for
+//!   `mean(other) / mean(baseline)`, each group resampled independently with
+//!   replacement. Reference: B. Efron and R. J. Tibshirani, *An Introduction
+//!   to the Bootstrap*, Chapman & Hall (1993), ch. 13. [`ratio_ci_delta`] is
+//!   the analytic alternative: the delta method on the log of the ratio
+//!   (G. Casella and R. L. Berger, *Statistical Inference*, 2nd ed. (2002),
+//!   §5.5.4).
+//!
+//! # Verdict rules
+//!
+//! [`verdict`] combines the ratio of means, its bootstrap confidence interval
+//! at `1 - alpha` and Welch's p-value, with the ±`threshold` band of
+//! `compare` (boundaries count as similar):
+//!
+//! 1. **Improved / Degraded**: the difference is significant (`p < alpha`)
+//!    *and* the ratio is beyond the band (`ratio < 1 - threshold` or
+//!    `ratio > 1 + threshold`).
+//! 2. **Similar**: otherwise, when the whole confidence interval lies inside
+//!    `[1 - threshold, 1 + threshold]`, significant or not: any difference
+//!    there is too small to matter.
+//! 3. **Not distinguishable**: everything else; the noise is too large to say
+//!    which side of the band the truth is on. This includes a ratio right on
+//!    a boundary measured with noise (its interval straddles the boundary),
+//!    fewer than two values on a side, and unusable input.
+
+// Not wired into the report yet: remove this once a command uses `verdict`.
+#![allow(dead_code)]
+
+use std::fmt;
+
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+use serde::{Deserialize, Serialize};
+use statrs::distribution::{ContinuousCDF, Normal, StudentsT};
+
+use crate::analysis::compare::SIGNIFICANT_CHANGE;
+use crate::analysis::stats::summarize;
+
+/// Default half-width of the "similar" band: ±10%, as in `compare`.
+pub const DEFAULT_THRESHOLD: f64 = SIGNIFICANT_CHANGE;
+
+/// Default significance level.
+pub const DEFAULT_ALPHA: f64 = 0.05;
+
+/// Bootstrap resamples drawn by [`verdict`]. 10 000 keeps the Monte Carlo
+/// error of a 95% percentile bound well below the noise of real timings.
+pub const DEFAULT_RESAMPLES: usize = 10_000;
+
+/// Seed of the generator used by [`verdict`], so that the same timings always
+/// give the same interval (for a given version of `rand`).
+pub const DEFAULT_SEED: u64 = 0x5EED_BE4C_4000_0001;
+
+/// Same slack on the band's boundaries as `compare` uses: `1.1 / 1.0 - 1.0`
+/// is `0.10000000000000009` in binary and must still read as exactly 10%.
+const BOUNDARY_EPSILON: f64 = 1e-9;
+
+/// Result of Welch's two-sided t test.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct TTest {
+    /// `(mean(a) - mean(b)) / sqrt(s_a²/n_a + s_b²/n_b)`.
+    pub t: f64,
+    /// Welch–Satterthwaite degrees of freedom (not an integer in general).
+    pub df: f64,
+    /// Two-sided p-value.
+    pub p_value: f64,
+}
+
+/// Result of the two-sided Mann–Whitney U test (normal approximation).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct MannWhitney {
+    /// U statistic of the first sample: `R_a - n_a (n_a + 1) / 2`, where
+    /// `R_a` is its rank sum (ties get average ranks). Same as scipy's.
+    pub u: f64,
+    /// Standardized U after the continuity correction; negative when the
+    /// first sample tends to be smaller. 0 when `|U - n_a n_b / 2| <= 0.5`.
+    pub z: f64,
+    /// Two-sided p-value, at most 1.
+    pub p_value: f64,
+}
+
+/// A ratio of means with a confidence interval.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct RatioCi {
+    /// `mean(other) / mean(baseline)`: below 1 is faster.
+    pub ratio: f64,
+    pub low: f64,
+    pub high: f64,
+}
+
+/// How a configuration fared against the baseline, noise considered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Verdict {
+    /// The baseline itself; [`verdict`] never returns it.
+    Baseline,
+    Improved,
+    Similar,
+    Degraded,
+    NotDistinguishable,
+}
+
+impl Verdict {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Verdict::Baseline => "baseline",
+            Verdict::Improved => "improved",
+            Verdict::Similar => "similar",
+            Verdict::Degraded => "degraded",
+            Verdict::NotDistinguishable => "not-distinguishable",
+        }
+    }
+}
+
+impl fmt::Display for Verdict {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Which test produced [`VerdictDetail::p_value`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Test {
+    /// [`welch_t_test`].
+    Welch,
+    /// Both sides constant (zero variance), so no t statistic exists: the
+    /// means are compared directly, p = 1 if equal and 0 if not.
+    ConstantSamples,
+}
+
+/// A [`Verdict`] with the numbers behind it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct VerdictDetail {
+    pub verdict: Verdict,
+    /// `mean(other) / mean(baseline)`; `None` when a side is empty, holds a
+    /// non-finite value, or the baseline mean is not positive.
+    pub ratio: Option<f64>,
+    /// Bootstrap interval of the ratio at `confidence`; `None` when
+    /// [`ratio_ci`] is.
+    pub ci: Option<RatioCi>,
+    /// `1 - alpha`.
+    pub confidence: f64,
+    /// `None` when no test applies (fewer than two values on a side).
+    pub p_value: Option<f64>,
+    pub test: Option<Test>,
+    /// Mann–Whitney's two-sided p-value, as a robustness cross-check only:
+    /// it does not enter the verdict.
+    pub mann_whitney_p: Option<f64>,
+    pub n_baseline: usize,
+    pub n_other: usize,
+}
+
+/// Welch's two-sided t test of `mean(a) == mean(b)`.
+///
+/// `None` when either side has fewer than two values or a non-finite one, or
+/// when both sample variances are 0: the statistic is then `±∞` (constant
+/// samples with different values) or `0/0` (equal constant samples). A caller
+/// should then compare the constants directly: different constants differ
+/// without any noise (treat as p = 0), equal ones do not differ (p = 1).
+/// [`verdict`] does exactly that and reports [`Test::ConstantSamples`].
+pub fn welch_t_test(a: &[f64], b: &[f64]) -> Option<TTest> {
+    let (sa, sb) = (summarize(a)?, summarize(b)?);
+    if sa.n < 2 || sb.n < 2 {
+        return None;
+    }
+    let va = sa.stddev.powi(2) / sa.n as f64;
+    let vb = sb.stddev.powi(2) / sb.n as f64;
+    let se2 = va + vb;
+    if se2 <= 0.0 {
+        return None;
+    }
+    let t = (sa.mean - sb.mean) / se2.sqrt();
+    let df = se2.powi(2) / (va.powi(2) / (sa.n - 1) as f64 + vb.powi(2) / (sb.n - 1) as f64);
+    let dist = StudentsT::new(0.0, 1.0, df).ok()?;
+    // 2 * sf(|t|) is the regularized incomplete beta I(df/(df+t²); df/2, 1/2),
+    // accurate for tiny p-values where 1 - cdf would cancel to 0.
+    let p_value = (2.0 * dist.sf(t.abs())).min(1.0);
+    Some(TTest { t, df, p_value })
+}
+
+/// Two-sided Mann–Whitney U test, normal approximation with tie and
+/// continuity corrections (matches scipy's `method="asymptotic"`).
+///
+/// `None` when a side is empty or holds a non-finite value, or when every
+/// value of both sides is the same (the rank variance is then 0). One value
+/// per side is accepted but the approximation is poor below about eight.
+pub fn mann_whitney_u(a: &[f64], b: &[f64]) -> Option<MannWhitney> {
+    if a.is_empty() || b.is_empty() || !all_finite(a) || !all_finite(b) {
+        return None;
+    }
+    let (n1, n2) = (a.len() as f64, b.len() as f64);
+    let n = n1 + n2;
+    let pooled: Vec<f64> = a.iter().chain(b).copied().collect();
+    let (ranks, tie_term) = average_ranks(&pooled);
+    let rank_sum_a: f64 = ranks[..a.len()].iter().sum();
+    let u = rank_sum_a - n1 * (n1 + 1.0) / 2.0;
+    let mu = n1 * n2 / 2.0;
+    let sigma = (n1 * n2 / 12.0 * ((n + 1.0) - tie_term / (n * (n - 1.0)))).sqrt();
+    if sigma.is_nan() || sigma <= 0.0 {
+        return None;
+    }
+    let deviation = u - mu;
+    let z = deviation.signum() * (deviation.abs() - 0.5).max(0.0) / sigma;
+    let p_value = (2.0 * Normal::standard().sf(z.abs())).min(1.0);
+    Some(MannWhitney { u, z, p_value })
+}
+
+/// Percentile bootstrap interval for `mean(b) / mean(a_baseline)`.
+///
+/// Each of the `resamples` rounds draws `a.len()` values from the baseline
+/// and `b.len()` from `b`, with replacement and independently, and takes the
+/// ratio of their means; `low` and `high` are the `(1 - confidence) / 2` and
+/// `(1 + confidence) / 2` quantiles of those ratios (linear interpolation,
+/// like numpy's default). The generator is `StdRng` seeded with `seed`, so the
+/// result is deterministic for a given seed and `rand` version.
+///
+/// `None` when a side has fewer than two values or a non-finite one, a
+/// baseline value is not positive (a resample could then have mean 0),
+/// `resamples` is 0, or `confidence` is not strictly between 0 and 1.
+pub fn ratio_ci(
+    a_baseline: &[f64],
+    b: &[f64],
+    confidence: f64,
+    resamples: usize,
+    seed: u64,
+) -> Option<RatioCi> {
+    let usable = a_baseline.len() >= 2
+        && b.len() >= 2
+        && resamples > 0
+        && valid_confidence(confidence)
+        && all_finite(b)
+        && a_baseline.iter().all(|x| x.is_finite() && *x > 0.0);
+    if !usable {
+        return None;
+    }
+    let ratio = summarize(b)?.mean / summarize(a_baseline)?.mean;
+    let mut rng = StdRng::seed_from_u64(seed);
+    let mut ratios: Vec<f64> = (0..resamples)
+        .map(|_| {
+            let base = resample_mean(a_baseline, &mut rng);
+            resample_mean(b, &mut rng) / base
+        })
+        .collect();
+    ratios.sort_by(f64::total_cmp);
+    let tail = (1.0 - confidence) / 2.0;
+    Some(RatioCi {
+        ratio,
+        low: quantile(&ratios, tail),
+        high: quantile(&ratios, 1.0 - tail),
+    })
+}
+
+/// Analytic interval for `mean(b) / mean(a_baseline)` by the delta method on
+/// the log scale: `ratio · exp(±z · se)` with
+/// `se² = s_a² / (n_a mean_a²) + s_b² / (n_b mean_b²)` and `z` the normal
+/// quantile. Cheap and smooth, but it assumes roughly normal means, so
+/// [`ratio_ci`] is preferred for the few runs a benchmark usually has.
+///
+/// `None` under the same conditions as [`ratio_ci`], or when `mean(b)` is not
+/// positive.
+pub fn ratio_ci_delta(a_baseline: &[f64], b: &[f64], confidence: f64) -> Option<RatioCi> {
+    if !valid_confidence(confidence) {
+        return None;
+    }
+    let (sa, sb) = (summarize(a_baseline)?, summarize(b)?);
+    if sa.n < 2 || sb.n < 2 || sa.mean <= 0.0 || sb.mean <= 0.0 {
+        return None;
+    }
+    let ratio = sb.mean / sa.mean;
+    let cv2 = |mean: f64, stddev: f64, n: usize| (stddev / mean).powi(2) / n as f64;
+    let se = (cv2(sa.mean, sa.stddev, sa.n) + cv2(sb.mean, sb.stddev, sb.n)).sqrt();
+    let z = Normal::standard().inverse_cdf(0.5 + confidence / 2.0);
+    Some(RatioCi {
+        ratio,
+        low: ratio * (-z * se).exp(),
+        high: ratio * (z * se).exp(),
+    })
+}
+
+/// Judges `other` against `baseline` by the rules in the module
+/// documentation. `threshold` is the half-width of the similar band
+/// ([`DEFAULT_THRESHOLD`], 0.10) and `alpha` the significance level
+/// ([`DEFAULT_ALPHA`], 0.05) in `(0, 1)`; the interval is a bootstrap at
+/// confidence `1 - alpha` with [`DEFAULT_RESAMPLES`] and [`DEFAULT_SEED`].
+/// Never returns [`Verdict::Baseline`] and never panics; unusable input gives
+/// [`Verdict::NotDistinguishable`] with the missing numbers set to `None`.
+pub fn verdict(baseline: &[f64], other: &[f64], threshold: f64, alpha: f64) -> VerdictDetail {
+    let confidence = 1.0 - alpha;
+    let mut detail = VerdictDetail {
+        verdict: Verdict::NotDistinguishable,
+        ratio: mean_ratio(baseline, other),
+        ci: None,
+        confidence,
+        p_value: None,
+        test: None,
+        mann_whitney_p: None,
+        n_baseline: baseline.len(),
+        n_other: other.len(),
+    };
+    let Some(ratio) = detail.ratio else {
+        return detail;
+    };
+    detail.ci = ratio_ci(baseline, other, confidence, DEFAULT_RESAMPLES, DEFAULT_SEED);
+    (detail.test, detail.p_value) = match significance(baseline, other) {
+        Some((test, p)) => (Some(test), Some(p)),
+        None => (None, None),
+    };
+    detail.mann_whitney_p = mann_whitney_u(baseline, other).map(|m| m.p_value);
+    if let (Some(ci), Some(p)) = (detail.ci, detail.p_value) {
+        detail.verdict = decide(ratio, ci, p, threshold, alpha);
+    }
+    detail
+}
+
+/// The three rules of the module documentation.
+fn decide(ratio: f64, ci: RatioCi, p: f64, threshold: f64, alpha: f64) -> Verdict {
+    let band = |x: f64| (x - 1.0).abs() <= threshold + BOUNDARY_EPSILON;
+    let change = ratio - 1.0;
+    if p < alpha && change < -(threshold + BOUNDARY_EPSILON) {
+        Verdict::Improved
+    } else if p < alpha && change > threshold + BOUNDARY_EPSILON {
+        Verdict::Degraded
+    } else if band(ci.low) && band(ci.high) {
+        Verdict::Similar
+    } else {
+        Verdict::NotDistinguishable
+    }
+}
+
+/// Welch's p-value, or the exact answer for two constant samples.
+fn significance(baseline: &[f64], other: &[f64]) -> Option<(Test, f64)> {
+    if let Some(t) = welch_t_test(baseline, other) {
+        return Some((Test::Welch, t.p_value));
+    }
+    let (sa, sb) = (summarize(baseline)?, summarize(other)?);
+    let constant = sa.n >= 2 && sb.n >= 2 && sa.stddev == 0.0 && sb.stddev == 0.0;
+    if !constant {
+        return None;
+    }
+    let p = if baseline[0] == other[0] { 1.0 } else { 0.0 };
+    Some((Test::ConstantSamples, p))
+}
+
+/// `mean(other) / mean(baseline)`, computed like `compare` does.
+fn mean_ratio(baseline: &[f64], other: &[f64]) -> Option<f64> {
+    let base = summarize(baseline)?.mean;
+    if base <= 0.0 {
+        return None;
+    }
+    Some(summarize(other)?.mean / base)
+}
+
+/// Strictly between 0 and 1 (false for NaN).
+fn valid_confidence(confidence: f64) -> bool {
+    confidence > 0.0 && confidence < 1.0
+}
+
+fn all_finite(xs: &[f64]) -> bool {
+    xs.iter().all(|x| x.is_finite())
+}
+
+/// Mean of `xs.len()` values drawn from `xs` with replacement.
+fn resample_mean(xs: &[f64], rng: &mut StdRng) -> f64 {
+    let n = xs.len();
+    let total: f64 = (0..n).map(|_| xs[rng.random_range(0..n)]).sum();
+    total / n as f64
+}
+
+/// Quantile `q` of sorted, non-empty `xs`, interpolating linearly between
+/// order statistics (Hyndman and Fan's type 7, numpy's default).
+fn quantile(sorted: &[f64], q: f64) -> f64 {
+    let h = (sorted.len() - 1) as f64 * q.clamp(0.0, 1.0);
+    let below = h.floor() as usize;
+    let above = (below + 1).min(sorted.len() - 1);
+    sorted[below] + (h - below as f64) * (sorted[above] - sorted[below])
+}
+
+/// Ranks of `xs` starting at 1, ties sharing their average rank, and the tie
+/// term `Σ (t³ - t)` over groups of `t` tied values.
+fn average_ranks(xs: &[f64]) -> (Vec<f64>, f64) {
+    let mut order: Vec<usize> = (0..xs.len()).collect();
+    order.sort_by(|&i, &j| xs[i].total_cmp(&xs[j]));
+    let mut ranks = vec![0.0; xs.len()];
+    let mut tie_term = 0.0;
+    let mut start = 0;
+    while start < order.len() {
+        let mut end = start + 1;
+        while end < order.len() && xs[order[end]] == xs[order[start]] {
+            end += 1;
+        }
+        // Positions start..end hold ranks start+1..=end; their mean:
+        let rank = (start + 1 + end) as f64 / 2.0;
+        for &i in &order[start..end] {
+            ranks[i] = rank;
+        }
+        let t = (end - start) as f64;
+        tie_term += t * t * t - t;
+        start = end;
+    }
+    (ranks, tie_term)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Relative closeness, for reference values computed elsewhere.
+    fn close(got: f64, want: f64, rel: f64) -> bool {
+        (got - want).abs() <= rel * want.abs().max(f64::MIN_POSITIVE)
+    }
+
+    fn assert_close(got: f64, want: f64) {
+        assert!(close(got, want, 1e-6), "got {got}, want {want}");
+    }
+
+    /// Zero-mean noise patterns: `center * (1 + spread * pattern[i])`.
+    const P: [f64; 10] = [0.3, -0.9, 0.6, -0.2, 1.0, -0.6, 0.1, -1.0, 0.8, -0.1];
+    const Q: [f64; 10] = [-0.4, 0.7, -1.0, 0.2, 0.9, -0.3, 0.5, -0.8, 0.0, 0.2];
+
+    fn noisy(center: f64, spread: f64, pattern: &[f64; 10], n: usize) -> Vec<f64> {
+        (0..n)
+            .map(|i| center * (1.0 + spread * pattern[i % pattern.len()]))
+            .collect()
+    }
+
+    // Reference values below come from scipy 1.17.1 (numpy 2.4.6):
+    //   scipy.stats.ttest_ind(a, b, equal_var=False)
+    //   scipy.stats.mannwhitneyu(a, b, alternative="two-sided",
+    //                            use_continuity=True, method="asymptotic")
+    const A1: [f64; 6] = [2.481, 2.455, 2.502, 2.470, 2.466, 2.490];
+    const B1: [f64; 5] = [2.401, 2.433, 2.389, 2.420, 2.415];
+    const A2: [f64; 7] = [1.0, 1.2, 0.9, 1.1, 1.3, 0.95, 1.05];
+    const B2: [f64; 4] = [1.5, 2.1, 1.2, 1.8];
+    const A3: [f64; 7] = [1.1, 1.2, 1.2, 1.3, 1.5, 1.5, 1.7];
+    const B3: [f64; 8] = [1.2, 1.4, 1.5, 1.6, 1.6, 1.8, 1.9, 2.0];
+
+    /// `(a, b, t, df, p)`.
+    type WelchCase = (&'static [f64], &'static [f64], f64, f64, f64);
+
+    #[test]
+    fn welch_matches_scipy() {
+        let cases: [WelchCase; 4] = [
+            (
+                &A1,
+                &B1,
+                6.356529668920034,
+                8.65356191974123,
+                0.00015639811995372686,
+            ),
+            (
+                &A2,
+                &B2,
+                -2.880635469521103,
+                3.4617017190119825,
+                0.05348082519682326,
+            ),
+            (
+                &A3,
+                &B3,
+                -2.1558014827550207,
+                12.939428953908754,
+                0.05051338947920178,
+            ),
+            // One constant side: df = n_b - 1 exactly.
+            (
+                &[3.0, 3.0, 3.0],
+                &[2.9, 3.1, 3.2, 3.05],
+                -1.0,
+                3.0,
+                0.3910022189557709,
+            ),
+        ];
+        for (a, b, t, df, p) in cases {
+            let r = welch_t_test(a, b).unwrap();
+            assert_close(r.t, t);
+            assert_close(r.df, df);
+            assert_close(r.p_value, p);
+        }
+    }
+
+    #[test]
+    fn welch_is_antisymmetric() {
+        let (ab, ba) = (
+            welch_t_test(&A1, &B1).unwrap(),
+            welch_t_test(&B1, &A1).unwrap(),
+        );
+        assert_eq!(ab.t, -ba.t);
+        assert_eq!((ab.df, ab.p_value), (ba.df, ba.p_value));
+    }
+
+    #[test]
+    fn welch_degenerate_inputs() {
+        assert_eq!(welch_t_test(&[], &A1), None);
+        assert_eq!(welch_t_test(&[1.0], &A1), None);
+        assert_eq!(welch_t_test(&A1, &[1.0]), None);
+        assert_eq!(welch_t_test(&[1.0, f64::NAN], &A1), None);
+        assert_eq!(welch_t_test(&[1.0, 1.0], &[2.0, 2.0, 2.0]), None);
+        assert_eq!(welch_t_test(&[1.0, 1.0], &[1.0, 1.0]), None);
+        // Huge separation: p underflows towards 0 but is never NaN.
+        let r = welch_t_test(&[1.0, 1.000001], &[9.0, 9.000001]).unwrap();
+        assert!(r.p_value >= 0.0 && r.p_value < 1e-6 && r.t.is_finite());
+    }
+
+    #[test]
+    fn mann_whitney_matches_scipy() {
+        let cases: [(&[f64], &[f64], f64, f64); 4] = [
+            (&A1, &B1, 30.0, 0.00811311726556578),
+            // A2/B2 share a tied 1.2; A3/B3 have tie groups of 3, 3 and 2.
+            (&A2, &B2, 1.5, 0.023028678722977015),
+            (&A3, &B3, 12.0, 0.07054942813014804),
+            (
+                &[3.0, 3.0, 3.0],
+                &[2.9, 3.1, 3.2, 3.05],
+                3.0,
+                0.3590120537864294,
+            ),
+        ];
+        for (a, b, u, p) in cases {
+            let r = mann_whitney_u(a, b).unwrap();
+            assert_close(r.u, u);
+            assert_close(r.p_value, p);
+        }
+        assert!(mann_whitney_u(&A1, &B1).unwrap().z > 0.0);
+        assert!(mann_whitney_u(&A2, &B2).unwrap().z < 0.0);
+    }
+
+    #[test]
+    fn mann_whitney_identical_samples_give_p_one() {
+        // U = n1 n2 / 2: scipy clips its p (slightly above 1) to 1.
+        let r = mann_whitney_u(&[1.0, 2.0, 3.0], &[1.0, 2.0, 3.0]).unwrap();
+        assert_eq!((r.u, r.z, r.p_value), (4.5, 0.0, 1.0));
+    }
+
+    #[test]
+    fn mann_whitney_degenerate_inputs() {
+        assert_eq!(mann_whitney_u(&[], &A1), None);
+        assert_eq!(mann_whitney_u(&A1, &[]), None);
+        assert_eq!(mann_whitney_u(&[f64::INFINITY], &A1), None);
+        assert_eq!(mann_whitney_u(&[2.0, 2.0], &[2.0]), None);
+        let r = mann_whitney_u(&[1.0], &[2.0]).unwrap();
+        assert!(r.p_value.is_finite() && r.p_value <= 1.0);
+    }
+
+    #[test]
+    fn ranks_average_ties() {
+        let (ranks, tie_term) = average_ranks(&[3.0, 1.0, 3.0, 2.0, 3.0]);
+        assert_eq!(ranks, vec![4.0, 1.0, 4.0, 2.0, 4.0]);
+        assert_eq!(tie_term, 24.0);
+    }
+
+    #[test]
+    fn quantile_interpolates_like_numpy() {
+        let xs = [1.0, 2.0, 3.0, 4.0];
+        assert_eq!(quantile(&xs, 0.0), 1.0);
+        assert_eq!(quantile(&xs, 1.0), 4.0);
+        assert_eq!(quantile(&xs, 0.5), 2.5);
+        assert!((quantile(&xs, 0.025) - 1.075).abs() < 1e-12);
+    }
+
+    #[test]
+    fn bootstrap_is_deterministic_for_a_seed() {
+        let once = ratio_ci(&A1, &B1, 0.95, 2000, 42).unwrap();
+        assert_eq!(once, ratio_ci(&A1, &B1, 0.95, 2000, 42).unwrap());
+        let other_seed = ratio_ci(&A1, &B1, 0.95, 2000, 43).unwrap();
+        assert_eq!(once.ratio, other_seed.ratio);
+        assert_ne!((once.low, once.high), (other_seed.low, other_seed.high));
+        assert!(once.low < once.ratio && once.ratio < once.high);
+    }
+
+    #[test]
+    fn bootstrap_contains_the_true_ratio() {
+        // Two full noise cycles: both means are exact, the true ratio is 0.8.
+        let base = noisy(2.0, 0.02, &P, 20);
+        let other = noisy(1.6, 0.02, &Q, 20);
+        let ci = ratio_ci(&base, &other, 0.95, DEFAULT_RESAMPLES, DEFAULT_SEED).unwrap();
+        assert!((ci.ratio - 0.8).abs() < 1e-12);
+        assert!(ci.low < 0.8 && 0.8 < ci.high, "{ci:?}");
+        assert!(ci.high - ci.low < 0.02, "{ci:?}");
+        // A wider confidence gives a wider interval.
+        let wide = ratio_ci(&base, &other, 0.99, DEFAULT_RESAMPLES, DEFAULT_SEED).unwrap();
+        assert!(wide.low < ci.low && wide.high > ci.high);
+        // The analytic interval agrees closely on such clean data.
+        let delta = ratio_ci_delta(&base, &other, 0.95).unwrap();
+        assert!((delta.low - ci.low).abs() < 0.002 && (delta.high - ci.high).abs() < 0.002);
+    }
+
+    #[test]
+    fn bootstrap_degenerate_inputs() {
+        assert_eq!(ratio_ci(&[1.0], &A1, 0.95, 100, 1), None);
+        assert_eq!(ratio_ci(&A1, &[1.0], 0.95, 100, 1), None);
+        assert_eq!(ratio_ci(&A1, &B1, 0.95, 0, 1), None);
+        assert_eq!(ratio_ci(&A1, &B1, 1.0, 100, 1), None);
+        assert_eq!(ratio_ci(&A1, &B1, f64::NAN, 100, 1), None);
+        assert_eq!(ratio_ci(&[0.0, 1.0], &B1, 0.95, 100, 1), None);
+        assert_eq!(ratio_ci(&A1, &[1.0, f64::NAN], 0.95, 100, 1), None);
+        let constant = ratio_ci(&[2.0; 4], &[1.0; 3], 0.95, 100, 1).unwrap();
+        assert_eq!(
+            (constant.ratio, constant.low, constant.high),
+            (0.5, 0.5, 0.5)
+        );
+    }
+
+    #[test]
+    fn delta_interval_matches_reference() {
+        // numpy/scipy 1.17.1: r = mean(b)/mean(a), se from ddof=1 variances,
+        // z = scipy.stats.norm.ppf(0.975), r * exp(±z se).
+        let ci = ratio_ci_delta(&A1, &B1, 0.95).unwrap();
+        assert_close(ci.ratio, 0.9734660925726588);
+        assert_close(ci.low, 0.9654164252264984);
+        assert_close(ci.high, 0.9815828782552083);
+        assert_eq!(ratio_ci_delta(&A1, &B1, 0.0), None);
+        assert_eq!(ratio_ci_delta(&[1.0], &B1, 0.95), None);
+        assert_eq!(ratio_ci_delta(&A1, &[-1.0, -2.0], 0.95), None);
+    }
+
+    fn judge(baseline: &[f64], other: &[f64]) -> VerdictDetail {
+        verdict(baseline, other, DEFAULT_THRESHOLD, DEFAULT_ALPHA)
+    }
+
+    #[test]
+    fn exact_ten_percent_boundaries_are_similar() {
+        // Noise-free samples: the interval collapses onto the ratio itself.
+        for (base, other) in [(1.0, 0.9), (1.0, 1.1), (3.0, 2.7), (3.0, 3.3), (0.3, 0.33)] {
+            let d = judge(&[base; 5], &[other; 4]);
+            assert_eq!(d.verdict, Verdict::Similar, "{base} vs {other}: {d:?}");
+            assert_eq!(
+                (d.test, d.p_value),
+                (Some(Test::ConstantSamples), Some(0.0))
+            );
+        }
+        assert_eq!(judge(&[1.0; 5], &[0.8999; 5]).verdict, Verdict::Improved);
+        assert_eq!(judge(&[1.0; 5], &[1.1001; 5]).verdict, Verdict::Degraded);
+    }
+
+    #[test]
+    fn noisy_ratio_on_the_boundary_is_not_distinguishable() {
+        // Mean ratio 0.9 and significant, but the interval straddles 0.90:
+        // the truth could be an improvement or a similar time.
+        let d = judge(&noisy(1.0, 0.01, &P, 10), &noisy(0.9, 0.01, &Q, 10));
+        assert!((d.ratio.unwrap() - 0.9).abs() < 1e-12);
+        assert!(d.p_value.unwrap() < DEFAULT_ALPHA);
+        let ci = d.ci.unwrap();
+        assert!(ci.low < 0.9 && ci.high > 0.9);
+        assert_eq!(d.verdict, Verdict::NotDistinguishable);
+    }
+
+    #[test]
+    fn clearly_faster_or_slower_with_small_noise() {
+        let base = noisy(1.0, 0.01, &P, 10);
+        let d = judge(&base, &noisy(0.7, 0.01, &Q, 10));
+        assert_eq!(d.verdict, Verdict::Improved);
+        assert_eq!(d.test, Some(Test::Welch));
+        assert!(d.p_value.unwrap() < 1e-12 && d.mann_whitney_p.unwrap() < 1e-3);
+        assert_eq!((d.n_baseline, d.n_other), (10, 10));
+        let d = judge(&base, &noisy(1.3, 0.01, &Q, 10));
+        assert_eq!(d.verdict, Verdict::Degraded);
+    }
+
+    #[test]
+    fn faster_but_large_noise_is_not_distinguishable() {
+        // Ratio 0.78, but scipy's Welch p is 0.4949: noise swamps it.
+        let d = judge(&[1.0, 1.6, 0.5, 1.3, 0.7], &[0.4, 1.5, 0.6, 1.2, 0.3]);
+        assert!((d.ratio.unwrap() - 0.7843137254901961).abs() < 1e-12);
+        assert_close(d.p_value.unwrap(), 0.4948752689380398);
+        assert_eq!(d.verdict, Verdict::NotDistinguishable);
+    }
+
+    #[test]
+    fn tiny_difference_with_tiny_noise_is_similar() {
+        // 2% faster and overwhelmingly significant, yet within ±10%.
+        let d = judge(&noisy(1.0, 0.001, &P, 10), &noisy(0.98, 0.001, &Q, 10));
+        assert!(d.p_value.unwrap() < 1e-12);
+        assert_eq!(d.verdict, Verdict::Similar);
+    }
+
+    #[test]
+    fn equal_means_need_a_narrow_interval_to_be_similar() {
+        let quiet = judge(&noisy(1.0, 0.01, &P, 10), &noisy(1.0, 0.01, &Q, 10));
+        assert!(quiet.p_value.unwrap() > 0.5);
+        assert_eq!(quiet.verdict, Verdict::Similar);
+        let loud = judge(&noisy(1.0, 0.2, &P, 5), &noisy(1.0, 0.2, &Q, 5));
+        assert_eq!(loud.verdict, Verdict::NotDistinguishable);
+    }
+
+    fn assert_no_nan(d: &VerdictDetail) {
+        let numbers = [d.ratio, d.p_value, d.mann_whitney_p, Some(d.confidence)];
+        let ci = d.ci.map(|c| [c.ratio, c.low, c.high]).unwrap_or_default();
+        assert!(
+            numbers.iter().flatten().chain(&ci).all(|x| !x.is_nan()),
+            "{d:?}"
+        );
+    }
+
+    #[test]
+    fn degenerate_inputs_give_no_nan_and_no_panic() {
+        let nd = Verdict::NotDistinguishable;
+        let cases: [(&[f64], &[f64]); 8] = [
+            (&[], &[]),
+            (&[], &A1),
+            (&A1, &[]),
+            (&[1.0], &[0.5]),
+            (&[1.0, f64::NAN], &A1),
+            (&[0.0, 0.0], &A1),
+            (&[-1.0, -2.0], &A1),
+            (&A1, &[f64::INFINITY, 1.0]),
+        ];
+        for (a, b) in cases {
+            let d = judge(a, b);
+            assert_eq!(d.verdict, nd, "{a:?} vs {b:?}");
+            assert_eq!((d.n_baseline, d.n_other), (a.len(), b.len()));
+            assert_no_nan(&d);
+        }
+        let single = judge(&[1.0], &[0.5]);
+        assert_eq!(
+            (single.ratio, single.p_value, single.ci),
+            (Some(0.5), None, None)
+        );
+        // Equal constant samples: no noise and no difference.
+        let same = judge(&[2.0; 3], &[2.0; 3]);
+        assert_eq!(same.verdict, Verdict::Similar);
+        assert_eq!(
+            (same.test, same.p_value),
+            (Some(Test::ConstantSamples), Some(1.0))
+        );
+        assert_no_nan(&same);
+        // Out-of-range alpha: no interval, hence no verdict, still no panic.
+        assert_eq!(verdict(&A1, &B1, 0.1, 1.5).verdict, nd);
+    }
+
+    #[test]
+    fn verdict_serializes_kebab_case_and_displays() {
+        let json = serde_json::to_string(&Verdict::NotDistinguishable).unwrap();
+        assert_eq!(json, "\"not-distinguishable\"");
+        assert_eq!(
+            Verdict::NotDistinguishable.to_string(),
+            "not-distinguishable"
+        );
+        assert_eq!(Verdict::Baseline.to_string(), "baseline");
+        let test = serde_json::to_string(&Test::ConstantSamples).unwrap();
+        assert_eq!(test, "\"constant-samples\"");
+        let d = judge(&A1, &B1);
+        let value = serde_json::to_value(&d).unwrap();
+        assert_eq!(value["verdict"], "similar");
+        assert_eq!(value["test"], "welch");
+    }
+}

@@ -1,0 +1,71 @@
+//! What every command works with: configuration, plan, project files, an engine
+//! and the session. Commands receive it; none of them connects on its own.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use anyhow::Result;
+use console::style;
+
+use crate::config::Config;
+use crate::docker::Engine;
+use crate::plan::Plan;
+use crate::project::Project;
+use crate::session::{self, Session};
+use crate::ui::progress::Progress;
+
+pub struct App {
+    pub config: Config,
+    pub plan: Plan,
+    pub project: Project,
+    pub engine: Arc<dyn Engine>,
+    pub session: Session,
+    pub progress: Progress,
+    /// Sources, base tarballs, build logs and ext staging (`$XDG_CACHE_HOME/pybench-docker`).
+    pub cache: PathBuf,
+}
+
+impl App {
+    /// A session on `engine`, without signal handlers or the sweep: what unit
+    /// tests use with a fake engine.
+    pub fn new(config: Config, plan: Plan, project: Project, engine: Arc<dyn Engine>) -> App {
+        App {
+            config,
+            plan,
+            project,
+            engine,
+            session: Session::new(),
+            progress: Progress::new(),
+            cache: crate::project::cache_dir(),
+        }
+    }
+
+    /// A session for the command line: Ctrl-C, SIGTERM and SIGHUP cancel it,
+    /// and containers left by sessions that died are removed first.
+    pub async fn start(
+        config: Config,
+        plan: Plan,
+        project: Project,
+        engine: Arc<dyn Engine>,
+    ) -> App {
+        let app = App::new(config, plan, project, engine);
+        app.session.cancel_on_signals();
+        match session::sweep_dead_sessions(app.engine.as_ref()).await {
+            Ok(0) => {}
+            Ok(n) => {
+                eprintln!("removed {n} container(s) left behind by an earlier session that died")
+            }
+            Err(e) => eprintln!(
+                "{} could not sweep old containers: {e}",
+                style("warning:").yellow().bold()
+            ),
+        }
+        app
+    }
+
+    /// Removes every container this session started; say so when that fails.
+    pub async fn cleanup(&self) -> Result<()> {
+        self.session.cleanup(self.engine.as_ref()).await?;
+        Ok(())
+    }
+}

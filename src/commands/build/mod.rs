@@ -1,0 +1,462 @@
+//! `pybench-docker build`: base images, verified sources, one concurrent build per
+//! CPython variant, then the `pythons` and `builder` images of each release.
+//!
+//! `render` turns the plan into Dockerfiles and arguments (pure), `stage` runs
+//! one build request through the engine, `summary` reports; this file orders them.
+
+pub mod base;
+pub mod render;
+pub mod stage;
+pub mod summary;
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use anyhow::Context as _;
+use console::style;
+
+use crate::cli::BuildArgs;
+use crate::commands::App;
+use crate::config::Config;
+use crate::context::{ignore_rules_for, ContextBuilder};
+use crate::docker::{BuildRequest, Engine};
+use crate::plan::{BaseImage, Plan, ReleaseImages, VariantBuild};
+use crate::sources::{self as source, FetchEvent, SourceSpec};
+use crate::ui::progress::Progress;
+use base::BaseOrigin;
+use render::{
+    build_hash, release_labels, render_release_dockerfile, render_variant_dockerfile,
+    variant_build_args, with_labels, BUILD_HASH_LABEL,
+};
+use stage::{cancellable, run_stage};
+use summary::{render_summary, BuildSummary, ImageReport, StageReport};
+
+/// `build`, checked: where to write the summary as JSON, if anywhere.
+pub struct BuildJob {
+    pub json: Option<PathBuf>,
+}
+
+pub fn prepare(args: &BuildArgs) -> anyhow::Result<BuildJob> {
+    if let Some(path) = &args.json {
+        crate::report::write::check_parent_exists("--json", path)?;
+    }
+    Ok(BuildJob {
+        json: args.json.clone(),
+    })
+}
+
+pub async fn command(app: &App, job: &BuildJob) -> anyhow::Result<()> {
+    let summary = build_all(&BuildCtx::of(app)).await?;
+    println!("{}", render_summary(&summary));
+    if let Some(path) = &job.json {
+        let bytes = serde_json::to_vec_pretty(&summary)?;
+        crate::report::write::write_atomically(path, &bytes)
+            .with_context(|| format!("cannot write {}", path.display()))?;
+    }
+    Ok(())
+}
+
+/// Builds the images when they are missing or were built from another plan.
+pub async fn ensure_images(app: &App) -> anyhow::Result<()> {
+    let ctx = BuildCtx::of(app);
+    let hash = expected_hash(ctx.plan, &ctx.dockerfiles)?;
+    if images_fresh(ctx.engine, ctx.plan, &hash).await? {
+        return Ok(());
+    }
+    app.progress.println(format!(
+        "{} images are missing or out of date; building them first",
+        style("→").cyan()
+    ));
+    let summary = build_all(&ctx).await?;
+    app.progress.println(render_summary(&summary));
+    Ok(())
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum BuildError {
+    #[error("{0}")]
+    Stage(Box<StageFailure>),
+    #[error("{0}")]
+    Base(Box<base::BaseError>),
+    #[error("{0}")]
+    Source(#[from] source::SourceError),
+    #[error("{0}")]
+    Context(String),
+    #[error("{0}")]
+    Docker(#[from] crate::docker::DockerError),
+    #[error("interrupted")]
+    Interrupted,
+}
+
+impl From<base::BaseError> for BuildError {
+    fn from(e: base::BaseError) -> Self {
+        BuildError::Base(Box::new(e))
+    }
+}
+
+/// A build step that failed, with what the user needs to see.
+#[derive(Debug, thiserror::Error)]
+#[error("building {stage} failed at: {step}\n--- last lines of the build log ---\n{tail}\n---\nFull log: {log}\nFix the cause and run the command again: finished steps are cached, so it resumes at the failing step.")]
+pub struct StageFailure {
+    pub stage: String,
+    pub step: String,
+    pub tail: String,
+    pub log: String,
+}
+
+/// Everything a build needs, borrowed.
+pub struct BuildCtx<'a> {
+    pub engine: &'a dyn Engine,
+    pub config: &'a Config,
+    pub plan: &'a Plan,
+    pub dockerfiles: PathBuf,
+    pub progress: &'a Progress,
+    pub cancel: tokio_util::sync::CancellationToken,
+    /// Where sources, base tarballs and build logs are kept.
+    pub cache: PathBuf,
+}
+
+impl<'a> BuildCtx<'a> {
+    pub fn of(app: &'a App) -> BuildCtx<'a> {
+        BuildCtx {
+            engine: app.engine.as_ref(),
+            config: &app.config,
+            plan: &app.plan,
+            dockerfiles: app.project.dockerfiles(),
+            progress: &app.progress,
+            cancel: app.session.cancel.clone(),
+            cache: app.cache.clone(),
+        }
+    }
+}
+
+fn dockerfiles_context(dir: &Path) -> Result<ContextBuilder, BuildError> {
+    let rules = ignore_rules_for(dir).map_err(|e| BuildError::Context(e.to_string()))?;
+    let mut ctx = ContextBuilder::new();
+    ctx.add_dir(dir, &rules)
+        .map_err(|e| BuildError::Context(e.to_string()))?;
+    Ok(ctx)
+}
+
+fn context_digest(ctx: &ContextBuilder) -> Result<String, BuildError> {
+    ctx.digest().map_err(|e| BuildError::Context(e.to_string()))
+}
+
+/// The hash the final images should carry for the current plan and Dockerfiles.
+pub fn expected_hash(plan: &Plan, dockerfiles: &Path) -> Result<String, BuildError> {
+    Ok(build_hash(
+        plan,
+        &context_digest(&dockerfiles_context(dockerfiles)?)?,
+    ))
+}
+
+/// Are the final images present and built from exactly this plan?
+pub async fn images_fresh(
+    engine: &dyn Engine,
+    plan: &Plan,
+    hash: &str,
+) -> Result<bool, BuildError> {
+    for r in &plan.releases {
+        for image in [&r.pythons, &r.builder] {
+            match engine.inspect_image(image).await? {
+                Some(facts)
+                    if facts.labels.get(BUILD_HASH_LABEL).map(String::as_str) == Some(hash) => {}
+                _ => return Ok(false),
+            }
+        }
+    }
+    Ok(true)
+}
+
+/// Builds everything the plan names. Unchanged inputs hit the layer cache.
+pub async fn build_all(ctx: &BuildCtx<'_>) -> Result<BuildSummary, BuildError> {
+    let started = Instant::now();
+    let log_dir = new_log_dir(ctx)?;
+    let mut stages = ensure_bases(ctx, &log_dir).await?;
+    let mut tarballs = HashMap::new();
+    for release in &ctx.plan.releases {
+        let (report, path) = fetch_source(ctx, &release.variants[0]).await?;
+        stages.push(report);
+        tarballs.insert(release.version.to_string(), path);
+    }
+    let base_ctx = dockerfiles_context(&ctx.dockerfiles)?;
+    let hash = build_hash(ctx.plan, &context_digest(&base_ctx)?);
+    stages.extend(build_variants(ctx, &base_ctx, &tarballs, &log_dir).await?);
+    stages.extend(build_releases(ctx, &base_ctx, &hash, &log_dir).await?);
+    Ok(BuildSummary {
+        stages,
+        images: image_reports(ctx).await?,
+        seconds: started.elapsed().as_secs_f64(),
+        skipped: false,
+    })
+}
+
+/// One folder per build, so concurrent builds never share a log file.
+fn new_log_dir(ctx: &BuildCtx<'_>) -> Result<PathBuf, BuildError> {
+    let log_dir = ctx.cache.join("logs").join(format!(
+        "{}-{}",
+        chrono::Utc::now().format("%Y%m%dT%H%M%S"),
+        std::process::id()
+    ));
+    std::fs::create_dir_all(&log_dir)
+        .map_err(|e| BuildError::Context(format!("cannot create {}: {e}", log_dir.display())))?;
+    Ok(log_dir)
+}
+
+/// Both bases at once: each is mostly waiting on the mirror.
+async fn ensure_bases(ctx: &BuildCtx<'_>, log_dir: &Path) -> Result<Vec<StageReport>, BuildError> {
+    let bases = [&ctx.plan.builder_base, &ctx.plan.runtime_base];
+    let results = cancellable(
+        &ctx.cancel,
+        futures_util::future::join_all(bases.iter().map(|b| ensure_base(ctx, b, log_dir))),
+    )
+    .await?;
+    results.into_iter().collect()
+}
+
+/// A release's source tarball, verified on the host (the Dockerfile checks the
+/// digest again), from the cache or the first mirror that has it.
+async fn fetch_source(
+    ctx: &BuildCtx<'_>,
+    v: &VariantBuild,
+) -> Result<(StageReport, PathBuf), BuildError> {
+    let spec = SourceSpec {
+        version: v.version.to_string(),
+        sha256: v.sha256.clone(),
+        debian_version: v.debian_version.clone(),
+    };
+    let name = format!("source {}", v.version);
+    let task = ctx.progress.counter(&name, 0, true);
+    let t0 = Instant::now();
+    let mirrors = ctx.config.sources.mirrors.clone();
+    let cache = ctx.cache.join("sources");
+    let t = task.clone();
+    let fetched = tokio::task::spawn_blocking(move || {
+        source::fetch(&spec, &mirrors, &cache, &mut |ev| match ev {
+            FetchEvent::Trying { url } => t.step(format!("trying {url}")),
+            FetchEvent::Progress { downloaded, total } => {
+                t.set_position(downloaded);
+                if let Some(total) = total {
+                    t.set_length(total);
+                }
+            }
+            FetchEvent::CacheHit { .. } => t.step("cached and verified"),
+            FetchEvent::CacheInvalid { .. } => t.step("cached copy is damaged; fetching again"),
+            FetchEvent::Verified { url } => t.step(format!("verified sha256 from {url}")),
+            FetchEvent::MirrorFailed { url, reason } => t.step(format!("{url}: {reason}")),
+        })
+    });
+    let path = match cancellable(&ctx.cancel, fetched).await? {
+        Ok(Ok(p)) => p,
+        Ok(Err(e)) => {
+            task.fail("no verified source");
+            return Err(e.into());
+        }
+        Err(join) => {
+            return Err(BuildError::Context(format!(
+                "source download crashed: {join}"
+            )))
+        }
+    };
+    task.finish(format!("Python-{}.tar.xz, sha256 verified", v.version));
+    let report = StageReport {
+        stage: name,
+        outcome: "verified".into(),
+        seconds: t0.elapsed().as_secs_f64(),
+    };
+    Ok((report, path))
+}
+
+/// Every variant at once: while one is in a serial phase (configure, install),
+/// the others keep the cores busy. The first failure is reported.
+async fn build_variants(
+    ctx: &BuildCtx<'_>,
+    base_ctx: &ContextBuilder,
+    tarballs: &HashMap<String, PathBuf>,
+    log_dir: &Path,
+) -> Result<Vec<StageReport>, BuildError> {
+    let jobs = match ctx.config.build.jobs {
+        0 => ctx.engine.host_facts().await.cpus,
+        n => n,
+    };
+    let template = read_template(&ctx.dockerfiles, "cpython")?;
+    let builds = ctx.plan.variant_builds().map(|v| {
+        let prepared = variant_request(
+            ctx,
+            v,
+            &template,
+            base_ctx,
+            &tarballs[&v.version.to_string()],
+            jobs,
+        );
+        async move {
+            let (req, c) = prepared?;
+            run_stage(ctx, v.label(), req, c, log_dir).await
+        }
+    });
+    let results = cancellable(&ctx.cancel, futures_util::future::join_all(builds)).await?;
+    results.into_iter().collect()
+}
+
+/// The build request and context of one variant.
+fn variant_request(
+    ctx: &BuildCtx<'_>,
+    v: &VariantBuild,
+    template: &str,
+    base_ctx: &ContextBuilder,
+    tarball: &Path,
+    jobs: u32,
+) -> Result<(BuildRequest, ContextBuilder), BuildError> {
+    let labels = HashMap::from([
+        ("pybench-docker.variant".into(), v.variant.key().into()),
+        (
+            "pybench-docker.configure-flags".into(),
+            v.configure_flags.join(" "),
+        ),
+        ("pybench-docker.source-sha256".into(), v.sha256.clone()),
+    ]);
+    let dockerfile = render_variant_dockerfile(template, v).map_err(BuildError::Context)?;
+    let mut c = base_ctx.clone();
+    c.add_bytes(
+        "cpython.rendered.Dockerfile",
+        with_labels(&dockerfile, &labels).into_bytes(),
+        false,
+    )
+    .map_err(|e| BuildError::Context(e.to_string()))?;
+    c.add_file("Python.tar.xz", tarball)
+        .map_err(|e| BuildError::Context(e.to_string()))?;
+    let req = BuildRequest {
+        tag: v.image.clone(),
+        dockerfile: "cpython.rendered.Dockerfile".into(),
+        build_args: variant_build_args(v, &ctx.plan.builder_base.image, jobs),
+        labels: HashMap::new(),
+        network: false,
+    };
+    Ok((req, c))
+}
+
+fn read_template(dir: &Path, kind: &str) -> Result<String, BuildError> {
+    let path = dir.join(format!("{kind}.Dockerfile"));
+    std::fs::read_to_string(&path)
+        .map_err(|e| BuildError::Context(format!("cannot read {}: {e}", path.display())))
+}
+
+/// The release images, all at once: copies of the variant prefixes onto the
+/// runtime base (`pythons`) and the builder base (`builder`).
+async fn build_releases(
+    ctx: &BuildCtx<'_>,
+    base_ctx: &ContextBuilder,
+    hash: &str,
+    log_dir: &Path,
+) -> Result<Vec<StageReport>, BuildError> {
+    let mut builds = Vec::new();
+    for release in &ctx.plan.releases {
+        for kind in ["pythons", "builder"] {
+            let (req, c) = release_request(ctx, release, kind, base_ctx, hash)?;
+            builds.push(run_stage(
+                ctx,
+                format!("{kind} {}", release.version),
+                req,
+                c,
+                log_dir,
+            ));
+        }
+    }
+    let results = cancellable(&ctx.cancel, futures_util::future::join_all(builds)).await?;
+    results.into_iter().collect()
+}
+
+/// The build request and context of a release's `pythons` or `builder` image.
+fn release_request(
+    ctx: &BuildCtx<'_>,
+    release: &ReleaseImages,
+    kind: &str,
+    base_ctx: &ContextBuilder,
+    hash: &str,
+) -> Result<(BuildRequest, ContextBuilder), BuildError> {
+    let (image, base_arg, base_image) = match kind {
+        "pythons" => (
+            &release.pythons,
+            "RUNTIME_BASE",
+            &ctx.plan.runtime_base.image,
+        ),
+        _ => (
+            &release.builder,
+            "BUILDER_BASE",
+            &ctx.plan.builder_base.image,
+        ),
+    };
+    let template = read_template(&ctx.dockerfiles, kind)?;
+    let rendered = render_release_dockerfile(&template, release).map_err(BuildError::Context)?;
+    let mut labels = release_labels(release, kind, hash);
+    labels.insert("pybench-docker.base".into(), base_image.clone());
+    let mut c = base_ctx.clone();
+    let name = format!("{kind}.rendered.Dockerfile");
+    c.add_bytes(&name, with_labels(&rendered, &labels).into_bytes(), false)
+        .map_err(|e| BuildError::Context(e.to_string()))?;
+    let req = BuildRequest {
+        tag: image.clone(),
+        dockerfile: name,
+        build_args: HashMap::from([(base_arg.to_string(), base_image.clone())]),
+        labels: HashMap::new(),
+        network: false,
+    };
+    Ok((req, c))
+}
+
+/// Id and size of every final image, for the summary.
+async fn image_reports(ctx: &BuildCtx<'_>) -> Result<Vec<ImageReport>, BuildError> {
+    let mut images = Vec::new();
+    for release in &ctx.plan.releases {
+        for image in [&release.pythons, &release.builder] {
+            if let Some(f) = ctx.engine.inspect_image(image).await? {
+                images.push(ImageReport {
+                    image: image.clone(),
+                    id: f.id,
+                    size: f.size,
+                });
+            }
+        }
+    }
+    Ok(images)
+}
+
+async fn ensure_base(
+    ctx: &BuildCtx<'_>,
+    b: &BaseImage,
+    log_dir: &Path,
+) -> Result<StageReport, BuildError> {
+    let name = format!("base {}", b.kind.name());
+    let task = ctx.progress.task(&name);
+    task.step(format!("looking for {}", b.image));
+    let t0 = Instant::now();
+    match base::ensure(
+        ctx.engine,
+        b,
+        ctx.config.base.mode,
+        &ctx.config.base.pull_image,
+        &task,
+        log_dir,
+    )
+    .await
+    {
+        Ok(origin) => {
+            let outcome = match origin {
+                BaseOrigin::Reused => "reused",
+                BaseOrigin::Pulled => "pulled",
+                BaseOrigin::Bootstrapped => "bootstrapped",
+            };
+            task.finish(format!("{outcome} {}", b.image));
+            Ok(StageReport {
+                stage: name,
+                outcome: outcome.into(),
+                seconds: t0.elapsed().as_secs_f64(),
+            })
+        }
+        Err(e) => {
+            task.fail("failed");
+            Err(e.into())
+        }
+    }
+}

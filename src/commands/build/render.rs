@@ -1,0 +1,271 @@
+//! The build's inputs as text: Dockerfiles with their marked lines filled in,
+//! build arguments, labels and the hash of everything an image depends on. Pure.
+
+use std::collections::HashMap;
+
+use crate::plan::{short_hash, Plan, ReleaseImages, VariantBuild};
+
+/// Label holding the hash of everything an image was built from.
+pub const BUILD_HASH_LABEL: &str = "pybench-docker.build-hash";
+
+/// The Dockerfile of a release image with its marked lines filled in. Pure.
+pub fn render_release_dockerfile(
+    template: &str,
+    release: &ReleaseImages,
+) -> Result<String, String> {
+    let stages: Vec<String> = release
+        .variants
+        .iter()
+        .map(|v| format!("FROM {} AS cpython-{}", v.image, v.variant.key()))
+        .collect();
+    let copies: Vec<String> = release
+        .variants
+        .iter()
+        .flat_map(|v| {
+            let stage = format!("cpython-{}", v.variant.key());
+            [
+                format!("COPY --from={stage} {0} {0}", v.prefix),
+                format!("COPY --from={stage} /usr/local/bin/ /usr/local/bin/"),
+            ]
+        })
+        .collect();
+    let mut out = String::new();
+    let (mut saw_stages, mut saw_copies) = (false, false);
+    for line in template.lines() {
+        match line.trim() {
+            "# @stages" => {
+                saw_stages = true;
+                out.push_str(&stages.join("\n"));
+            }
+            "# @copies" => {
+                saw_copies = true;
+                out.push_str(&copies.join("\n"));
+            }
+            _ => out.push_str(line),
+        }
+        out.push('\n');
+    }
+    if !(saw_stages && saw_copies) {
+        return Err(
+            "a release Dockerfile template must contain the lines `# @stages` and `# @copies`"
+                .into(),
+        );
+    }
+    Ok(out)
+}
+
+/// The variant Dockerfile with its identity filled in as the first step. Pure.
+pub fn render_variant_dockerfile(template: &str, v: &VariantBuild) -> Result<String, String> {
+    let id = v.image.rsplit(':').next().unwrap_or(&v.image);
+    let marker = "# @build-id";
+    if !template.lines().any(|l| l.trim() == marker) {
+        return Err("cpython.Dockerfile must contain the line `# @build-id`".into());
+    }
+    Ok(template
+        .lines()
+        .map(|l| {
+            if l.trim() == marker {
+                format!("LABEL pybench-docker.build=\"{id}\"")
+            } else {
+                l.to_string()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+        + "\n")
+}
+
+/// Build arguments of one variant's build. Pure.
+pub fn variant_build_args(
+    v: &VariantBuild,
+    builder_base: &str,
+    jobs: u32,
+) -> HashMap<String, String> {
+    HashMap::from([
+        ("BUILDER_BASE".into(), builder_base.to_string()),
+        ("PYTHON_VERSION".into(), v.version.to_string()),
+        ("PYTHON_SHA256".into(), v.sha256.clone()),
+        ("PREFIX".into(), v.prefix.clone()),
+        ("EXE_SUFFIX".into(), v.variant.suffix().to_string()),
+        ("CONFIGURE_FLAGS".into(), v.configure_flags.join(" ")),
+        ("MAKE_JOBS".into(), jobs.to_string()),
+    ])
+}
+
+/// Hash of everything the final images depend on: the plan and the Dockerfiles.
+pub fn build_hash(plan: &Plan, dockerfiles_digest: &str) -> String {
+    let plan_json =
+        serde_json::to_string(&(&plan.builder_base, &plan.runtime_base, &plan.releases))
+            .unwrap_or_default();
+    short_hash(&[&plan_json, dockerfiles_digest])
+}
+
+pub fn release_labels(release: &ReleaseImages, kind: &str, hash: &str) -> HashMap<String, String> {
+    let mut labels = HashMap::from([
+        (
+            "org.opencontainers.image.title".to_string(),
+            format!("pybench-docker {kind} {}", release.version),
+        ),
+        (
+            "org.opencontainers.image.description".to_string(),
+            match kind {
+                "pythons" => {
+                    "CPython stock, free-threaded and JIT builds for benchmarking".to_string()
+                }
+                _ => "Compilers and CPython builds for compiling C extensions".to_string(),
+            },
+        ),
+        (
+            "org.opencontainers.image.version".to_string(),
+            release.version.to_string(),
+        ),
+        (
+            "org.opencontainers.image.vendor".to_string(),
+            "pybench-docker".to_string(),
+        ),
+        (BUILD_HASH_LABEL.to_string(), hash.to_string()),
+        (
+            "pybench-docker.source-sha256".to_string(),
+            release.variants[0].sha256.clone(),
+        ),
+    ]);
+    for v in &release.variants {
+        labels.insert(
+            format!("pybench-docker.variant.{}.configure-flags", v.variant.key()),
+            v.configure_flags.join(" "),
+        );
+        labels.insert(
+            format!("pybench-docker.variant.{}.prefix", v.variant.key()),
+            v.prefix.clone(),
+        );
+    }
+    labels
+}
+
+/// The Dockerfile with every label in one final `LABEL` instruction, sorted.
+/// The classic builder turns each build-option label into a step of its own,
+/// and each step is a layer commit (seconds apiece on fuse-overlayfs). Pure.
+pub fn with_labels(dockerfile: &str, labels: &HashMap<String, String>) -> String {
+    if labels.is_empty() {
+        return dockerfile.to_string();
+    }
+    let mut pairs: Vec<(&String, &String)> = labels.iter().collect();
+    pairs.sort();
+    let quote = |s: &str| s.replace('\\', "\\\\").replace('"', "\\\"");
+    let lines: Vec<String> = pairs
+        .iter()
+        .map(|(k, v)| format!("{}=\"{}\"", k, quote(v)))
+        .collect();
+    let mut out = dockerfile.trim_end().to_string();
+    out.push_str("\n\nLABEL ");
+    out.push_str(&lines.join(" \\\n      "));
+    out.push('\n');
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::{parse, Source, DEFAULT_YAML};
+    use crate::plan::build_plan;
+    use std::path::Path;
+
+    fn plan() -> Plan {
+        build_plan(&parse(DEFAULT_YAML, &Source::Embedded).unwrap()).unwrap()
+    }
+
+    #[test]
+    fn labels_become_one_sorted_instruction_at_the_end() {
+        let labels = HashMap::from([
+            ("b.two".to_string(), "say \"hi\"".to_string()),
+            ("a.one".to_string(), "x y".to_string()),
+        ]);
+        let out = with_labels("FROM base\nRUN true\n", &labels);
+        assert_eq!(
+            out,
+            "FROM base\nRUN true\n\nLABEL a.one=\"x y\" \\\n      b.two=\"say \\\"hi\\\"\"\n"
+        );
+        assert_eq!(with_labels("FROM x\n", &HashMap::new()), "FROM x\n");
+    }
+
+    #[test]
+    fn release_dockerfile_copies_every_variant() {
+        let template = std::fs::read_to_string(
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("dockerfiles/pythons.Dockerfile"),
+        )
+        .unwrap();
+        let out = render_release_dockerfile(&template, &plan().releases[0]).unwrap();
+        assert!(out.contains("FROM pybench-docker/cpython:3.13.15-stock-quick AS cpython-stock\n"));
+        assert!(out.contains("FROM pybench-docker/cpython:3.13.15-t-quick AS cpython-t\n"));
+        assert!(out.contains("COPY --from=cpython-t /opt/python/3.13.15-t /opt/python/3.13.15-t\n"));
+        assert!(out.contains("COPY --from=cpython-j /usr/local/bin/ /usr/local/bin/\n"));
+        assert!(!out.contains("@stages") && !out.contains("@copies"));
+        // The variant stages come before the final FROM, which is the base.
+        let last_from = out.lines().rfind(|l| l.starts_with("FROM ")).unwrap();
+        assert_eq!(last_from, "FROM ${RUNTIME_BASE}");
+    }
+
+    #[test]
+    fn variant_dockerfile_starts_with_a_unique_literal_step() {
+        let template = std::fs::read_to_string(
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("dockerfiles/cpython.Dockerfile"),
+        )
+        .unwrap();
+        let p = plan();
+        let rendered: Vec<String> = p
+            .variant_builds()
+            .map(|v| render_variant_dockerfile(&template, v).unwrap())
+            .collect();
+        for (r, id) in
+            rendered
+                .iter()
+                .zip(["3.13.15-stock-quick", "3.13.15-t-quick", "3.13.15-j-quick"])
+        {
+            // The first instruction after FROM is the literal label, before any ARG.
+            let after_from: Vec<&str> = r
+                .lines()
+                .skip_while(|l| !l.starts_with("FROM "))
+                .skip(1)
+                .filter(|l| !l.trim().is_empty() && !l.starts_with('#'))
+                .collect();
+            assert_eq!(
+                after_from[0],
+                format!("LABEL pybench-docker.build=\"{id}\"")
+            );
+        }
+        assert!(render_variant_dockerfile("FROM x\n", p.variant_builds().next().unwrap()).is_err());
+    }
+
+    #[test]
+    fn template_without_markers_is_an_error() {
+        assert!(render_release_dockerfile("FROM x\n", &plan().releases[0]).is_err());
+    }
+
+    #[test]
+    fn variant_args_name_everything_the_dockerfile_uses() {
+        let p = plan();
+        let t = p.variant_builds().find(|v| v.variant.key() == "t").unwrap();
+        let args = variant_build_args(t, "base:1", 2);
+        let dockerfile = std::fs::read_to_string(
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("dockerfiles/cpython.Dockerfile"),
+        )
+        .unwrap();
+        for line in dockerfile.lines().filter(|l| l.starts_with("ARG ")) {
+            let name = line[4..].split('=').next().unwrap();
+            assert!(args.contains_key(name), "{name} not passed");
+        }
+        assert_eq!(args["CONFIGURE_FLAGS"], "--disable-gil");
+        assert_eq!(args["EXE_SUFFIX"], "t");
+        assert_eq!(args["PREFIX"], "/opt/python/3.13.15-t");
+    }
+
+    #[test]
+    fn build_hash_follows_plan_and_dockerfiles() {
+        let p = plan();
+        assert_eq!(build_hash(&p, "a"), build_hash(&p, "a"));
+        assert_ne!(build_hash(&p, "a"), build_hash(&p, "b"));
+        let yaml = DEFAULT_YAML.replace("profile: quick", "profile: release");
+        let q = build_plan(&parse(&yaml, &Source::Embedded).unwrap()).unwrap();
+        assert_ne!(build_hash(&p, "a"), build_hash(&q, "a"));
+    }
+}

@@ -1,0 +1,307 @@
+//! `pybench-docker ext`: compile C extensions against every CPython build in the
+//! builder image, then import each in interpreters and check what happens:
+//! does it load, does `greet()` work, is the GIL re-enabled, is an ABI mismatch caught?
+//!
+//! `matrix` decides what to compile and check, `verdict` reads and judges each
+//! check, `render` draws the table; this file runs the containers in order.
+
+pub mod matrix;
+pub mod render;
+pub mod verdict;
+
+#[cfg(test)]
+mod tests;
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use anyhow::{bail, Context, Result};
+use console::style;
+
+use crate::cli::ExtArgs;
+use crate::commands::runner::{self, ScriptRun};
+use crate::commands::App;
+use crate::docker::BindMount;
+use crate::error::ChecksFailed;
+use crate::plan::{Interpreter, Mode, Plan};
+use crate::project::Project;
+use matrix::{greeter_matrix, user_matrix, Compile, ImportCheck};
+use render::render_matrix;
+use verdict::{read_check, CheckResult};
+
+/// `ext`, checked: what to compile from where, and where results go.
+pub struct ExtJob {
+    pub source_dir: PathBuf,
+    pub compiles: Vec<Compile>,
+    pub checks: Vec<ImportCheck>,
+    /// Absolute; never inside `source_dir`.
+    pub out_dir: PathBuf,
+    pub json: Option<PathBuf>,
+    pub timeout: Option<u64>,
+}
+
+/// One compile's outcome: did it produce the module, and what gcc said.
+type CompileLog = Vec<(Compile, bool, String)>;
+
+fn interpreter<'a>(plan: &'a Plan, name: &str) -> Option<&'a Interpreter> {
+    plan.interpreters
+        .iter()
+        .find(|i| i.name == name && i.mode == Mode::Default)
+}
+
+fn safe_name(s: &str) -> bool {
+    !s.is_empty()
+        && s.chars()
+            .all(|c| c.is_ascii_alphanumeric() || "._-".contains(c))
+}
+
+/// Checks the source, module name and output folders before anything starts.
+pub fn prepare(args: &ExtArgs, plan: &Plan, project: &Project) -> Result<ExtJob> {
+    let (source_dir, compiles, checks) = match &args.source {
+        None => {
+            let (mut compiles, mut checks) = (Vec::new(), Vec::new());
+            for r in &plan.releases {
+                let (c, k) = greeter_matrix(r);
+                compiles.extend(c);
+                checks.extend(k);
+            }
+            (project.c_extension(), compiles, checks)
+        }
+        Some(path) => user_source(path, args.module.as_deref(), plan)?,
+    };
+    let out_dir = args
+        .out
+        .clone()
+        .unwrap_or_else(|| PathBuf::from("pybench-ext-out"));
+    let out_abs = std::path::absolute(&out_dir)?;
+    if out_abs.starts_with(&source_dir) {
+        bail!("--out {} is inside the source folder {}: compiled modules never go into the source tree. Choose another folder.", out_dir.display(), source_dir.display());
+    }
+    if let Some(j) = &args.json {
+        crate::report::write::check_parent_exists("--json", j)?;
+    }
+    Ok(ExtJob {
+        source_dir,
+        compiles,
+        checks,
+        out_dir: out_abs,
+        json: args.json.clone(),
+        timeout: args.timeout,
+    })
+}
+
+/// A user's single `.c` file: its folder and its matrix.
+fn user_source(
+    path: &Path,
+    module: Option<&str>,
+    plan: &Plan,
+) -> Result<(PathBuf, Vec<Compile>, Vec<ImportCheck>)> {
+    if !path.is_file() {
+        bail!("the extension source {} does not exist or is not a file. Give the path of a single .c file.", path.display());
+    }
+    if path.extension().and_then(|e| e.to_str()) != Some("c") {
+        bail!(
+            "{} is not a .c file: `ext` compiles a single-file C extension.",
+            path.display()
+        );
+    }
+    let path = path.canonicalize()?;
+    let stem = path
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let module = module.map(String::from).unwrap_or_else(|| stem.clone());
+    let module_ok = module
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || c == '_');
+    if !safe_name(&stem) || !module_ok {
+        bail!("the file name {stem:?} or module name {module:?} has characters other than letters, digits and '_': rename it or pass --module NAME.");
+    }
+    let (c, k) = user_matrix(plan, &stem, &module);
+    Ok((path.parent().unwrap_or(Path::new("/")).to_path_buf(), c, k))
+}
+
+pub async fn command(app: &App, job: &ExtJob) -> Result<()> {
+    crate::commands::build::ensure_images(app).await?;
+    let timeout = Duration::from_secs(job.timeout.unwrap_or(app.config.containers.timeout_seconds));
+    // A staging folder the unprivileged container user may write to.
+    let staging = app.cache.join("ext").join(&app.session.id);
+    std::fs::create_dir_all(&staging)
+        .with_context(|| format!("cannot create {}", staging.display()))?;
+    set_mode(&staging, 0o777)?;
+    let result = compile_and_check(app, job, &staging, timeout).await;
+    let copied = result
+        .as_ref()
+        .ok()
+        .map(|_| copy_outputs(&staging, &job.out_dir));
+    let _ = std::fs::remove_dir_all(&staging);
+    let (compile_log, results) = result?;
+    copied.transpose()?;
+    present(job, &compile_log, &results)
+}
+
+/// The table, compiler errors, the JSON file, and the exit status.
+fn present(job: &ExtJob, compile_log: &CompileLog, results: &[CheckResult]) -> Result<()> {
+    println!("{}", render_matrix(results));
+    for (c, ok, log) in compile_log {
+        if !ok {
+            println!(
+                "{} compiling {} for {} failed:\n{}",
+                style("✗").red(),
+                c.source,
+                c.build,
+                log
+            );
+        }
+    }
+    println!("compiled modules: {}", job.out_dir.display());
+    if let Some(j) = &job.json {
+        let compiles: Vec<_> = compile_log
+            .iter()
+            .map(|(c, ok, log)| serde_json::json!({"compile": c, "ok": ok, "log": log}))
+            .collect();
+        let doc = serde_json::json!({ "compiles": compiles, "checks": results });
+        crate::report::write::write_atomically(j, &serde_json::to_vec_pretty(&doc)?)?;
+    }
+    let failed = results.iter().filter(|r| !r.passed).count()
+        + compile_log.iter().filter(|(_, ok, _)| !ok).count();
+    if failed > 0 {
+        return Err(ChecksFailed(format!(
+            "{failed} extension check(s) failed; see the table above."
+        ))
+        .into());
+    }
+    Ok(())
+}
+
+/// Every compile, then every import check, each in its own container.
+async fn compile_and_check(
+    app: &App,
+    job: &ExtJob,
+    staging: &Path,
+    timeout: Duration,
+) -> Result<(CompileLog, Vec<CheckResult>)> {
+    let total = (job.compiles.len() + job.checks.len()) as u64;
+    let task = app.progress.counter("ext", total, false);
+    let mut log = Vec::new();
+    for (done, c) in job.compiles.iter().enumerate() {
+        task.step(format!("gcc {} for {}", c.source, c.build));
+        let (ok, output) = compile(app, c, &job.source_dir, staging, timeout).await?;
+        log.push((c.clone(), ok, output));
+        task.set_position(done as u64 + 1);
+    }
+    let mut results = Vec::new();
+    for (done, k) in job.checks.iter().enumerate() {
+        task.step(format!("import {} in {}", k.output, k.interpreter));
+        let compiled = log.iter().any(|(c, ok, _)| c.output == k.output && *ok);
+        results.push(match compiled {
+            true => import_check(app, k, staging, timeout).await?,
+            false => CheckResult::not_compiled(k),
+        });
+        task.set_position((job.compiles.len() + done) as u64 + 1);
+    }
+    task.finish(format!(
+        "{} compiles, {} import checks",
+        job.compiles.len(),
+        job.checks.len()
+    ));
+    Ok((log, results))
+}
+
+/// gcc in the builder image, writing the module into the staging folder.
+async fn compile(
+    app: &App,
+    c: &Compile,
+    source_dir: &Path,
+    staging: &Path,
+    timeout: Duration,
+) -> Result<(bool, String)> {
+    let release = app
+        .plan
+        .releases
+        .iter()
+        .find(|r| r.variants.iter().any(|v| v.label() == c.build))
+        .context("compile for a build not in the plan")?;
+    let interp = interpreter(&app.plan, &c.build).context("no interpreter for the build")?;
+    // The script is built from validated, safe names only.
+    let script = format!(
+        "gcc /app/{src} -shared -fPIC -O3 -Wall $({cfg} --includes) -o /out/{out}",
+        src = c.source,
+        cfg = c.config_command,
+        out = c.output
+    );
+    let mut shell = interp.clone();
+    shell.argv = vec!["sh".into(), "-c".into()];
+    let run = ScriptRun {
+        interpreter: &shell,
+        dir: source_dir,
+        script,
+        args: vec![],
+        extra_env: vec![],
+        extra_mounts: vec![BindMount {
+            host: staging.display().to_string(),
+            container: "/out".into(),
+            read_only: false,
+        }],
+        image: Some(release.builder.clone()),
+        timeout,
+        what: "gcc",
+        cpuset: None,
+    };
+    let out = runner::run_script(app, &run).await?;
+    let ok = out.exit_code == 0 && staging.join(&c.output).is_file();
+    Ok((
+        ok,
+        format!("{}{}", out.stdout, out.stderr).trim().to_string(),
+    ))
+}
+
+/// check_import.py in the runtime image, with the module mounted read-only.
+async fn import_check(
+    app: &App,
+    k: &ImportCheck,
+    staging: &Path,
+    timeout: Duration,
+) -> Result<CheckResult> {
+    let interp = interpreter(&app.plan, &k.interpreter).context("no interpreter for the check")?;
+    let checker_dir = app.project.c_extension();
+    let run = ScriptRun {
+        interpreter: interp,
+        dir: &checker_dir,
+        script: "check_import.py".into(),
+        args: vec![
+            "--module".into(),
+            k.module.clone(),
+            "--path".into(),
+            format!("/ext/{}", k.output),
+        ],
+        extra_env: k.env.clone(),
+        extra_mounts: vec![BindMount {
+            host: staging.display().to_string(),
+            container: "/ext".into(),
+            read_only: true,
+        }],
+        image: None,
+        timeout,
+        what: "import",
+        cpuset: None,
+    };
+    let out = runner::run_script(app, &run).await?;
+    Ok(read_check(k, &out))
+}
+
+fn set_mode(p: &Path, mode: u32) -> Result<()> {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(p, std::fs::Permissions::from_mode(mode))
+        .with_context(|| format!("cannot set permissions on {}", p.display()))
+}
+
+fn copy_outputs(staging: &Path, out: &Path) -> Result<()> {
+    std::fs::create_dir_all(out).with_context(|| format!("cannot create {}", out.display()))?;
+    for entry in std::fs::read_dir(staging)? {
+        let entry = entry?;
+        let bytes = std::fs::read(entry.path())?;
+        crate::report::write::write_atomically(&out.join(entry.file_name()), &bytes)?;
+    }
+    Ok(())
+}

@@ -1,0 +1,164 @@
+//! The ext flow through a fake engine: compiles write modules, imports are
+//! judged, a failed compile skips its checks, the JSON keeps everything.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use super::*;
+use crate::commands::test_support::app_on;
+use crate::docker::fake::{exited, FakeEngine};
+use crate::docker::{ContainerOutput, ContainerSpec, DockerError};
+
+/// What gcc and check_import.py would do for each container of the matrix.
+fn toolchain(spec: &ContainerSpec) -> Result<ContainerOutput, DockerError> {
+    let cmd = spec.cmd.join(" ");
+    if spec.cmd[0] == "sh" {
+        // gcc ... -o /out/NAME: the fake compiler writes NAME into the /out mount,
+        // except the JIT build of greeter_threaded, which fails to compile.
+        let name = cmd.rsplit("/out/").next().unwrap();
+        if name == "3.13-greeter_threaded_jit.so" {
+            return Ok(exited(1, "", "greeter_threaded.c:3: error: expected ';'\n"));
+        }
+        let out = spec.mounts.iter().find(|m| m.container == "/out").unwrap();
+        std::fs::write(std::path::Path::new(&out.host).join(name), b"\x7fELF").unwrap();
+        return Ok(exited(0, "", ""));
+    }
+    // check_import.py --module M --path /ext/NAME, run by the interpreter under test.
+    let path = cmd.rsplit("/ext/").next().unwrap();
+    let free_threaded = spec.cmd[0].ends_with('t');
+    let built_t = path.contains("_threaded") && !path.contains("jit") && !path.contains("stock")
+        || path.contains("_ft");
+    let line = if free_threaded != built_t {
+        r#"{"imported":false,"error":{"type":"ABIMismatch","message":"built for another ABI"}}"#
+            .to_string()
+    } else {
+        let forced_off = spec.env.iter().any(|(k, v)| k == "PYTHON_GIL" && v == "0");
+        let single_phase = path.contains("threaded_v1");
+        let gil_after = !free_threaded || (single_phase && !forced_off);
+        format!(
+            r#"{{"imported":true,"greet":"Hello, pybench!","gil_before":{},"gil_after":{gil_after},"warnings":[]}}"#,
+            !free_threaded
+        )
+    };
+    Ok(exited(
+        if line.contains("\"imported\":true") {
+            0
+        } else {
+            1
+        },
+        &format!("PYBENCH_RESULT {line}\n"),
+        "",
+    ))
+}
+
+fn job(app: &App, out: &std::path::Path, json: Option<std::path::PathBuf>) -> ExtJob {
+    let args = ExtArgs {
+        source: None,
+        module: None,
+        out: Some(out.to_path_buf()),
+        json,
+        timeout: None,
+    };
+    prepare(&args, &app.plan, &app.project).unwrap()
+}
+
+#[tokio::test]
+async fn the_greeter_matrix_compiles_imports_and_judges() {
+    let engine: Arc<FakeEngine> = FakeEngine::new(toolchain);
+    let cache = tempfile::tempdir().unwrap();
+    let out = tempfile::tempdir().unwrap();
+    let app = app_on(engine.clone(), cache.path());
+    let json = out.path().join("ext.json");
+    let job = job(&app, &out.path().join("modules"), Some(json.clone()));
+    let staging = cache.path().join("staging");
+    std::fs::create_dir_all(&staging).unwrap();
+    let (log, results) = compile_and_check(&app, &job, &staging, Duration::from_secs(9))
+        .await
+        .unwrap();
+
+    assert_eq!(log.len(), 6, "two sources for each of three builds");
+    let failed: Vec<&str> = log
+        .iter()
+        .filter(|(_, ok, _)| !ok)
+        .map(|(c, _, _)| c.output.as_str())
+        .collect();
+    assert_eq!(failed, vec!["3.13-greeter_threaded_jit.so"]);
+    assert!(log.iter().any(|(_, _, text)| text.contains("expected ';'")));
+
+    // The checks of the module that did not compile ran no container.
+    let skipped: Vec<&CheckResult> = results.iter().filter(|r| !r.compiled).collect();
+    assert!(!skipped.is_empty());
+    assert!(skipped
+        .iter()
+        .all(|r| r.verdict == "not compiled" && !r.passed));
+    let containers = engine.runs().len();
+    assert_eq!(containers, log.len() + results.len() - skipped.len());
+
+    // Every check whose module compiled did what the tutorial says.
+    for r in results.iter().filter(|r| r.compiled) {
+        assert!(
+            r.passed,
+            "{} in {}: {}",
+            r.check.output, r.check.interpreter, r.verdict
+        );
+    }
+    let reenabled = results
+        .iter()
+        .find(|r| r.check.output.ends_with("greeter_threaded_v1.so") && r.check.env.is_empty())
+        .unwrap();
+    assert_eq!(reenabled.verdict, "GIL re-enabled, with warning");
+
+    // Presenting: the JSON has every compile and check, and the exit says how many failed.
+    let e = present(&job, &log, &results).unwrap_err().to_string();
+    assert!(
+        e.contains(&format!("{} extension check(s) failed", skipped.len() + 1)),
+        "{e}"
+    );
+    let doc: serde_json::Value = serde_json::from_slice(&std::fs::read(&json).unwrap()).unwrap();
+    assert_eq!(doc["compiles"].as_array().unwrap().len(), 6);
+    assert_eq!(doc["checks"].as_array().unwrap().len(), results.len());
+}
+
+#[tokio::test]
+async fn compiles_run_in_the_builder_image_and_imports_in_the_runtime_image() {
+    let engine = FakeEngine::new(toolchain);
+    let cache = tempfile::tempdir().unwrap();
+    let out = tempfile::tempdir().unwrap();
+    let app = app_on(engine.clone(), cache.path());
+    let job = job(&app, &out.path().join("m"), None);
+    let staging = cache.path().join("staging");
+    std::fs::create_dir_all(&staging).unwrap();
+    compile_and_check(&app, &job, &staging, Duration::from_secs(9))
+        .await
+        .unwrap();
+    for spec in engine.runs() {
+        let gcc = spec.cmd[0] == "sh";
+        assert_eq!(spec.image.contains("/builder:"), gcc, "{}", spec.image);
+        let out_mount = spec.mounts.iter().find(|m| m.container == "/out");
+        // Only a compile may write, and only into the staging folder.
+        assert_eq!(out_mount.is_some_and(|m| !m.read_only), gcc);
+        assert!(spec
+            .mounts
+            .iter()
+            .filter(|m| m.container != "/out")
+            .all(|m| m.read_only));
+    }
+}
+
+#[test]
+fn output_inside_the_sources_is_refused_before_anything_runs() {
+    let cache = tempfile::tempdir().unwrap();
+    let app = app_on(FakeEngine::new(toolchain), cache.path());
+    let args = ExtArgs {
+        source: None,
+        module: None,
+        out: Some(app.project.c_extension().join("out")),
+        json: None,
+        timeout: None,
+    };
+    let e = prepare(&args, &app.plan, &app.project)
+        .err()
+        .unwrap()
+        .to_string();
+    assert!(e.contains("inside the source folder"), "{e}");
+}

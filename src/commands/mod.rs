@@ -1,0 +1,115 @@
+//! The commands. `dispatch` loads the configuration and checks every argument
+//! before anything connects (a typo is reported even without a daemon), then
+//! connects, runs the command through the [`Engine`](crate::docker::Engine)
+//! trait, and removes whatever the session started.
+
+mod app;
+pub mod build;
+pub mod ext;
+pub mod info;
+pub mod run;
+pub mod runner;
+#[cfg(test)]
+pub mod test_support;
+
+use std::io::Write;
+use std::sync::Arc;
+
+use anyhow::Result;
+use console::style;
+
+pub use app::App;
+
+use crate::cli::{Cli, Command};
+use crate::config;
+use crate::docker::DockerEngine;
+use crate::error::{chain, Interrupted, EXIT_FAILED, EXIT_INTERRUPTED};
+use crate::plan::build_plan;
+use crate::project::Project;
+
+/// A command with its arguments checked, ready to run.
+enum Job {
+    Build(build::BuildJob),
+    Info(info::InfoJob),
+    Run(run::RunJob),
+    Ext(ext::ExtJob),
+}
+
+/// Runs the command line; returns the process exit code.
+pub async fn main(cli: Cli) -> i32 {
+    match dispatch(cli).await {
+        Ok(()) => 0,
+        Err(e) if e.downcast_ref::<Interrupted>().is_some() || is_interrupted_build(&e) => {
+            let _ = writeln!(
+                std::io::stderr(),
+                "{} interrupted; this session's containers were removed.",
+                style("stopped:").yellow().bold()
+            );
+            EXIT_INTERRUPTED
+        }
+        Err(e) => {
+            let _ = writeln!(
+                std::io::stderr(),
+                "{} {}",
+                style("error:").red().bold(),
+                chain(&e)
+            );
+            EXIT_FAILED
+        }
+    }
+}
+
+fn is_interrupted_build(e: &anyhow::Error) -> bool {
+    e.downcast_ref::<build::BuildError>()
+        .is_some_and(|b| matches!(b, build::BuildError::Interrupted))
+}
+
+async fn dispatch(cli: Cli) -> Result<()> {
+    if let Command::Config = cli.command {
+        print!("{}", config::DEFAULT_YAML);
+        return Ok(());
+    }
+    let (config, config_origin) = config::load(cli.config.as_deref())?;
+    let plan =
+        build_plan(&config).map_err(|p| anyhow::anyhow!("{config_origin} is not valid: {p}"))?;
+    let project = Project::locate(cli.project_dir.as_deref()).map_err(anyhow::Error::msg)?;
+    let job = prepare(&cli.command, &config, &plan, &project)?;
+
+    let engine = Arc::new(DockerEngine::connect().await?);
+    let app = App::start(config, plan, project, engine).await;
+    let result = execute(&app, &job).await;
+    // Whatever happened, nothing this session started stays behind.
+    if let Err(e) = app.cleanup().await {
+        eprintln!("{} {e}", style("warning:").yellow().bold());
+    }
+    if app.session.cancel.is_cancelled() {
+        return Err(Interrupted.into());
+    }
+    result
+}
+
+/// Every argument checked against the configuration and the plan. Pure but
+/// for checks that named files and folders exist.
+fn prepare(
+    command: &Command,
+    config: &config::Config,
+    plan: &crate::plan::Plan,
+    project: &Project,
+) -> Result<Job> {
+    Ok(match command {
+        Command::Build(args) => Job::Build(build::prepare(args)?),
+        Command::Info(args) => Job::Info(info::prepare(args, plan)?),
+        Command::Run(args) => Job::Run(run::prepare(args, config, plan)?),
+        Command::Ext(args) => Job::Ext(ext::prepare(args, plan, project)?),
+        Command::Config => unreachable!("printed before anything is loaded"),
+    })
+}
+
+async fn execute(app: &App, job: &Job) -> Result<()> {
+    match job {
+        Job::Build(job) => build::command(app, job).await,
+        Job::Info(job) => info::command(app, job).await,
+        Job::Run(job) => run::command(app, job).await,
+        Job::Ext(job) => ext::command(app, job).await,
+    }
+}

@@ -1,0 +1,147 @@
+//! The configurations a run measures: each interpreter at each thread count,
+//! with the CPUs its containers are pinned to. Pure.
+
+use super::settings::Benchmark;
+use crate::commands::runner::cpuset_for;
+use crate::plan::Interpreter;
+
+/// One row of the results: an interpreter configuration at a thread count.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Configuration {
+    pub interpreter: Interpreter,
+    /// For benchmarks that take a thread count.
+    pub threads: Option<u32>,
+    /// CPUs its containers are pinned to; `None` for a user's script, whose
+    /// use of threads we cannot know.
+    pub cpuset: Option<String>,
+}
+
+/// Thread counts of a benchmark: `gil` always runs one thread too, so every
+/// build's single-thread cost is in the table next to its parallel speed.
+pub fn thread_counts(benchmark: &Benchmark, host_cpus: u32) -> Vec<Option<u32>> {
+    match benchmark {
+        Benchmark::Gil { threads, .. } => {
+            let mut counts = vec![1, threads.unwrap_or(host_cpus).max(1)];
+            counts.dedup();
+            counts.into_iter().map(Some).collect()
+        }
+        _ => vec![None],
+    }
+}
+
+/// Every interpreter at every thread count, grouped by thread count.
+pub fn configurations(
+    interpreters: &[Interpreter],
+    benchmark: &Benchmark,
+    host_cpus: u32,
+) -> Vec<Configuration> {
+    let cpuset = |threads: Option<u32>| match benchmark {
+        Benchmark::Script { .. } | Benchmark::Uops => None,
+        _ => Some(cpuset_for(threads.unwrap_or(1), host_cpus)),
+    };
+    thread_counts(benchmark, host_cpus)
+        .into_iter()
+        .flat_map(|threads| {
+            interpreters.iter().map(move |i| Configuration {
+                interpreter: i.clone(),
+                threads,
+                cpuset: cpuset(threads),
+            })
+        })
+        .collect()
+}
+
+/// Script and arguments for one configuration: the benchmark's, with the
+/// configuration's thread count.
+pub fn script_and_args(benchmark: &Benchmark, threads: Option<u32>) -> (String, Vec<String>) {
+    let (script, mut args) = benchmark.script_and_args();
+    if let Some(t) = threads {
+        if let Some(i) = args.iter().position(|a| a == "--threads") {
+            args.drain(i..=i + 1);
+        }
+        args.extend(["--threads".to_string(), t.to_string()]);
+    }
+    (script, args)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::{parse, Source, DEFAULT_YAML};
+    use crate::plan::build_plan;
+
+    fn interpreters() -> Vec<Interpreter> {
+        let plan = build_plan(&parse(DEFAULT_YAML, &Source::Embedded).unwrap()).unwrap();
+        plan.interpreters[..2].to_vec()
+    }
+
+    #[test]
+    fn gil_runs_one_thread_and_the_asked_count_pinned() {
+        let gil = Benchmark::Gil {
+            threads: Some(2),
+            n: 30,
+        };
+        let c = configurations(&interpreters(), &gil, 2);
+        let got: Vec<(String, Option<u32>, Option<String>)> = c
+            .iter()
+            .map(|c| (c.interpreter.name.clone(), c.threads, c.cpuset.clone()))
+            .collect();
+        assert_eq!(
+            got,
+            vec![
+                ("system".into(), Some(1), Some("1".into())),
+                ("3.13".into(), Some(1), Some("1".into())),
+                ("system".into(), Some(2), Some("0-1".into())),
+                ("3.13".into(), Some(2), Some("0-1".into())),
+            ]
+        );
+        let one = Benchmark::Gil {
+            threads: Some(1),
+            n: 30,
+        };
+        assert_eq!(thread_counts(&one, 8), vec![Some(1)]);
+        let default = Benchmark::Gil {
+            threads: None,
+            n: 30,
+        };
+        assert_eq!(thread_counts(&default, 4), vec![Some(1), Some(4)]);
+    }
+
+    #[test]
+    fn more_threads_than_cpus_run_on_all_cpus() {
+        let gil = Benchmark::Gil {
+            threads: Some(8),
+            n: 30,
+        };
+        let c = configurations(&interpreters(), &gil, 2);
+        assert_eq!(c.last().unwrap().cpuset.as_deref(), Some("0-1"));
+        assert_eq!(c.last().unwrap().threads, Some(8));
+    }
+
+    #[test]
+    fn jit_is_pinned_to_one_cpu_and_scripts_float() {
+        let jit = Benchmark::Jit { n: 100 };
+        let c = configurations(&interpreters(), &jit, 2);
+        assert!(c
+            .iter()
+            .all(|c| c.threads.is_none() && c.cpuset.as_deref() == Some("1")));
+        let script = Benchmark::Script {
+            dir: "/x".into(),
+            file: "b.py".into(),
+            args: vec![],
+        };
+        assert!(configurations(&interpreters(), &script, 2)
+            .iter()
+            .all(|c| c.cpuset.is_none()));
+    }
+
+    #[test]
+    fn the_configuration_sets_the_thread_count() {
+        let gil = Benchmark::Gil {
+            threads: Some(4),
+            n: 25,
+        };
+        let (_, args) = script_and_args(&gil, Some(1));
+        assert_eq!(args, vec!["-n", "25", "--threads", "1"]);
+    }
+}

@@ -1,0 +1,158 @@
+//! Reading what one process measured from its machine line. Pure.
+//!
+//! Schema 2 (the harness in `benchmarks/harness.py`) carries every value:
+//! `{"schema": 2, "benchmarks": [{"loops", "values", "warmups", "thread_values"}]}`,
+//! values in seconds per loop. Schema 1 (a user script timed as a whole) has
+//! only `"seconds"`: one value of one loop.
+
+use std::time::Duration;
+
+use serde_json::Value;
+
+use crate::commands::runner::{self, Parsed};
+use crate::docker::ContainerOutput;
+use crate::results::{InterpreterInfo, Outcome};
+
+/// What a process measured.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Measured {
+    /// Mean of `values`: the process's time per loop.
+    pub seconds: f64,
+    pub loops: u64,
+    pub values: Vec<f64>,
+    pub warmups: Vec<f64>,
+    pub thread_values: Vec<Vec<f64>>,
+    pub info: Option<InterpreterInfo>,
+}
+
+fn numbers(v: Option<&Value>) -> Option<Vec<f64>> {
+    v?.as_array()?.iter().map(Value::as_f64).collect()
+}
+
+fn valid(xs: &[f64]) -> bool {
+    xs.iter().all(|x| x.is_finite() && *x >= 0.0)
+}
+
+/// The first benchmark of a schema-2 line, or the `seconds` of a schema-1 line.
+pub fn parse_measurement(line: &Value) -> Result<Measured, String> {
+    let info = runner::info_of(line);
+    if let Some(bench) = line.get("benchmarks").and_then(|b| b.get(0)) {
+        let values = numbers(bench.get("values"))
+            .filter(|v| !v.is_empty() && valid(v))
+            .ok_or("the result line's benchmark has no valid \"values\"")?;
+        let warmups = numbers(bench.get("warmups")).unwrap_or_default();
+        let thread_values = bench
+            .get("thread_values")
+            .and_then(Value::as_array)
+            .map(|rows| rows.iter().filter_map(|r| numbers(Some(r))).collect())
+            .unwrap_or_default();
+        return Ok(Measured {
+            seconds: values.iter().sum::<f64>() / values.len() as f64,
+            loops: bench.get("loops").and_then(Value::as_u64).unwrap_or(1),
+            values,
+            warmups,
+            thread_values,
+            info,
+        });
+    }
+    match line.get("seconds").and_then(Value::as_f64) {
+        Some(s) if s.is_finite() && s >= 0.0 => Ok(Measured {
+            seconds: s,
+            loops: 1,
+            values: vec![s],
+            warmups: vec![],
+            thread_values: vec![],
+            info,
+        }),
+        _ => Err("the result line has no valid \"seconds\"".into()),
+    }
+}
+
+/// Reads a container's output: what it measured, or why the run failed.
+pub fn outcome_of(out: &ContainerOutput, timeout: Duration) -> Result<Measured, Outcome> {
+    if out.timed_out {
+        return Err(Outcome::TimedOut {
+            after_seconds: timeout.as_secs_f64(),
+        });
+    }
+    let stderr_tail = runner::tail(&out.stderr, 12);
+    let failed = |reason: String| Outcome::Failed {
+        reason,
+        stderr_tail: stderr_tail.clone(),
+    };
+    if out.exit_code != 0 {
+        return Err(failed(format!("exit code {}", out.exit_code)));
+    }
+    match runner::parse_machine_line(&out.stdout) {
+        Parsed::Result(v) => parse_measurement(&v).map_err(failed),
+        Parsed::Missing => Err(failed("no PYBENCH_RESULT line in the output".into())),
+        Parsed::Malformed(why) => Err(failed(why)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn output(code: i64, stdout: &str, timed_out: bool) -> ContainerOutput {
+        ContainerOutput {
+            exit_code: code,
+            stdout: stdout.into(),
+            stderr: "Traceback\nValueError: boom\n".into(),
+            timed_out,
+            wall: Duration::from_secs(1),
+        }
+    }
+
+    #[test]
+    fn schema_two_keeps_every_value_and_means_them() {
+        let line = serde_json::json!({"schema": 2, "kind": "gil", "benchmarks": [{
+            "name": "gil", "loops": 4, "values": [0.1, 0.3], "warmups": [0.5],
+            "thread_values": [[0.1, 0.09], [0.3, 0.2]]}]});
+        let m = parse_measurement(&line).unwrap();
+        assert!((m.seconds - 0.2).abs() < 1e-12);
+        assert_eq!(m.loops, 4);
+        assert_eq!(m.values, vec![0.1, 0.3]);
+        assert_eq!(m.warmups, vec![0.5]);
+        assert_eq!(m.thread_values, vec![vec![0.1, 0.09], vec![0.3, 0.2]]);
+    }
+
+    #[test]
+    fn schema_two_without_values_or_with_a_negative_one_is_refused() {
+        for values in [serde_json::json!([]), serde_json::json!([0.1, -1.0])] {
+            let line = serde_json::json!({"schema": 2, "benchmarks": [{"values": values}]});
+            assert!(parse_measurement(&line).unwrap_err().contains("values"));
+        }
+    }
+
+    #[test]
+    fn outcomes() {
+        let t = Duration::from_secs(9);
+        let ok = output(0, "x\nPYBENCH_RESULT {\"seconds\":1.5}\n", false);
+        let m = outcome_of(&ok, t).unwrap();
+        assert_eq!((m.seconds, m.values.clone(), m.loops), (1.5, vec![1.5], 1));
+        assert!(
+            matches!(outcome_of(&output(0, "", true), t), Err(Outcome::TimedOut { after_seconds }) if after_seconds == 9.0)
+        );
+        match outcome_of(&output(1, "", false), t) {
+            Err(Outcome::Failed {
+                reason,
+                stderr_tail,
+            }) => {
+                assert_eq!(reason, "exit code 1");
+                assert!(stderr_tail.contains("boom"));
+            }
+            other => panic!("{other:?}"),
+        }
+        for bad in [
+            "no line",
+            "PYBENCH_RESULT {\"seconds\":-1}",
+            "PYBENCH_RESULT {\"seconds\":\"x\"}",
+        ] {
+            assert!(matches!(
+                outcome_of(&output(0, bad, false), t),
+                Err(Outcome::Failed { .. })
+            ));
+        }
+    }
+}

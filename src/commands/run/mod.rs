@@ -1,0 +1,116 @@
+//! `pybench-docker run`: a benchmark across interpreter configurations, each run
+//! in its own container, repeated, summarised and compared with a baseline.
+//!
+//! `settings` checks everything before a connection exists; `rounds` measures
+//! through the engine trait; `present` says what the table cannot.
+
+pub mod matrix;
+pub mod measurement;
+pub mod outputs;
+pub mod present;
+pub mod rounds;
+pub mod settings;
+pub mod uops;
+
+#[cfg(test)]
+mod tests;
+
+use anyhow::Result;
+use chrono::Utc;
+use console::style;
+
+pub use settings::{prepare, Benchmark, RunJob};
+
+use crate::commands::App;
+use crate::error::Interrupted;
+use crate::report;
+use crate::results::{Host, Outcome, Report, Row};
+use matrix::Configuration;
+
+/// Runs a prepared job: images first, then the rounds, then the table.
+pub async fn command(app: &App, job: &RunJob) -> Result<()> {
+    crate::commands::build::ensure_images(app).await?;
+    if let Benchmark::Uops = job.settings.benchmark {
+        return uops::command(app, &job.interpreters, job.interactive).await;
+    }
+    let facts = app.engine.host_facts().await;
+    let configs = matrix::configurations(&job.interpreters, &job.settings.benchmark, facts.cpus);
+    if let Some(note) = oversubscribed(&configs, facts.cpus) {
+        eprintln!("{} {note}", style("note:").yellow());
+    }
+    let mut report = new_report(app, job, &configs).await?;
+    let interrupted = rounds::run_all(app, job, &configs, &mut report).await?;
+    report.finished_at = Some(Utc::now());
+    if interrupted {
+        job.outputs.write(&report, true)?;
+        return Err(Interrupted.into());
+    }
+    println!(
+        "{}",
+        report::render_table(&report, console::colors_enabled())
+    );
+    for note in present::outlier_notes(&report) {
+        eprintln!("{} {note}", style("note:").yellow());
+    }
+    job.outputs.write(&report, true)?;
+    present::failures(&report)
+}
+
+/// Says so when a configuration has more threads than the engine has CPUs:
+/// its threads then take turns, whatever the build.
+fn oversubscribed(configs: &[Configuration], cpus: u32) -> Option<String> {
+    let most = configs.iter().filter_map(|c| c.threads).max()?;
+    (most > cpus).then(|| {
+        format!("{most} threads on {cpus} CPUs: beyond {cpus} threads they share CPUs, so no build can scale further there.")
+    })
+}
+
+/// The full command line of a row, for the record.
+fn command_line(c: &Configuration, b: &Benchmark) -> Vec<String> {
+    let (script, args) = matrix::script_and_args(b, c.threads);
+    let mut cmd = c.interpreter.argv.clone();
+    cmd.push(script);
+    cmd.extend(args);
+    cmd
+}
+
+/// An empty report with one row per configuration, host facts and image ids.
+async fn new_report(app: &App, job: &RunJob, configs: &[Configuration]) -> Result<Report> {
+    let facts = app.engine.host_facts().await;
+    let s = &job.settings;
+    let mut report = Report {
+        tool_version: env!("CARGO_PKG_VERSION").into(),
+        session: app.session.id.clone(),
+        benchmark: s.benchmark.name(),
+        arguments: job.arguments.clone(),
+        baseline: s.baseline.clone(),
+        repeat: s.repeat,
+        warmup: s.warmup,
+        host: Host {
+            cpus: facts.cpus,
+            os: facts.os,
+            arch: facts.arch,
+            docker_version: facts.docker_version,
+        },
+        started_at: Utc::now(),
+        finished_at: None,
+        rows: vec![],
+    };
+    for c in configs {
+        let interp = &c.interpreter;
+        let image_id = app.engine.inspect_image(&interp.image).await?;
+        report.rows.push(Row {
+            interpreter: interp.name.clone(),
+            threads: c.threads,
+            command: command_line(c, &s.benchmark),
+            env: interp.env.clone(),
+            image: interp.image.clone(),
+            image_id: image_id.map(|f| f.id).unwrap_or_default(),
+            info: None,
+            banner: None,
+            samples: vec![],
+            outcome: Outcome::Ok,
+        });
+    }
+    Ok(report)
+}

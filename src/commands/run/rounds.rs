@@ -1,0 +1,175 @@
+//! The measuring loop: every interpreter configuration once per round, rounds
+//! repeated, each run in its own container, folded into the report as it ends.
+
+use std::time::Duration;
+
+use anyhow::Result;
+use chrono::Utc;
+use console::style;
+
+use super::matrix::{script_and_args, Configuration};
+use super::measurement::outcome_of;
+use super::settings::{Benchmark, RunJob, RunSettings};
+use crate::commands::runner::{self, ScriptRun};
+use crate::commands::App;
+use crate::error::Interrupted;
+use crate::results::{Outcome, Report, Row, Sample};
+
+/// One container run in the schedule.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Slot {
+    /// Index of the configuration in the job.
+    pub config: usize,
+    /// 1-based number among the warm-ups or among the measured runs.
+    pub number: u32,
+    pub warmup: bool,
+}
+
+/// The order of runs: warm-up rounds, then measured rounds, each round visiting
+/// every configuration once (round-robin), so slow drift in the machine's state
+/// spreads over all of them instead of biasing one. Pure.
+pub fn schedule(configs: usize, warmup: u32, repeat: u32) -> Vec<Vec<Slot>> {
+    let round = |number: u32, warmup: bool| -> Vec<Slot> {
+        (0..configs)
+            .map(|config| Slot {
+                config,
+                number,
+                warmup,
+            })
+            .collect()
+    };
+    (1..=warmup)
+        .map(|n| round(n, true))
+        .chain((1..=repeat).map(|n| round(n, false)))
+        .collect()
+}
+
+/// Runs every round, writing the JSON after each so a crash loses at most one
+/// round. A failed or timed-out row is skipped from then on; the others go on.
+/// Returns true when the session was interrupted (finished rows are kept).
+pub async fn run_all(
+    app: &App,
+    job: &RunJob,
+    configs: &[Configuration],
+    report: &mut Report,
+) -> Result<bool> {
+    let s = &job.settings;
+    let rounds = schedule(configs.len(), s.warmup, s.repeat);
+    let total = rounds.iter().map(Vec::len).sum::<usize>() as u64;
+    let bar = app
+        .progress
+        .counter(&format!("run {}", s.benchmark.name()), total, false);
+    let mut done = 0;
+    for round in rounds {
+        for slot in round {
+            let config = &configs[slot.config];
+            if !matches!(report.rows[slot.config].outcome, Outcome::Ok) {
+                continue;
+            }
+            let (kind, of) = match slot.warmup {
+                true => ("warm-up", s.warmup),
+                false => ("run", s.repeat),
+            };
+            let label = report.rows[slot.config].label();
+            bar.step(format!("{label} {kind} {}/{of}", slot.number));
+            match one_run(app, config, s, slot.warmup).await {
+                Ok(result) => absorb(app, &mut report.rows[slot.config], result),
+                Err(e) if e.downcast_ref::<Interrupted>().is_some() => {
+                    bar.fail("interrupted");
+                    return Ok(true);
+                }
+                Err(e) => return Err(e),
+            }
+            done += 1;
+            bar.set_position(done);
+        }
+        job.outputs.write(report, false)?;
+    }
+    bar.finish(format!("{done} runs in {done} containers"));
+    Ok(false)
+}
+
+/// The result of one container run, before it is folded into a row.
+struct RunResult {
+    started_at: chrono::DateTime<Utc>,
+    finished_at: chrono::DateTime<Utc>,
+    warmup: bool,
+    output: crate::docker::ContainerOutput,
+    timeout: Duration,
+    cpuset: Option<String>,
+}
+
+async fn one_run(
+    app: &App,
+    config: &Configuration,
+    s: &RunSettings,
+    warmup: bool,
+) -> Result<RunResult> {
+    let (script, args) = script_and_args(&s.benchmark, config.threads);
+    let bench_dir = app.project.benchmarks();
+    let mut mounts = vec![];
+    if let Benchmark::Script { dir, .. } = &s.benchmark {
+        mounts.push(crate::docker::container::BindMount {
+            host: dir.display().to_string(),
+            container: "/script".into(),
+            read_only: true,
+        });
+    }
+    let run = ScriptRun {
+        interpreter: &config.interpreter,
+        dir: &bench_dir,
+        script,
+        args,
+        extra_env: vec![],
+        extra_mounts: mounts,
+        image: None,
+        timeout: s.timeout,
+        what: "run",
+        cpuset: config.cpuset.clone(),
+    };
+    let started_at = Utc::now();
+    let output = runner::run_script(app, &run).await?;
+    Ok(RunResult {
+        started_at,
+        finished_at: Utc::now(),
+        warmup,
+        output,
+        timeout: s.timeout,
+        cpuset: config.cpuset.clone(),
+    })
+}
+
+/// Folds one run into its row: a sample, or the row's failure. Pure but for printing.
+fn absorb(app: &App, row: &mut Row, r: RunResult) {
+    let out = &r.output;
+    if row.banner.is_none() {
+        if let Some(b) = runner::extract_banner(&out.stdout) {
+            app.progress.println(format!(
+                "{} {}\n{b}",
+                style("▶").cyan().bold(),
+                style(&row.interpreter).bold()
+            ));
+            row.banner = Some(b);
+        }
+    }
+    row.outcome = match outcome_of(out, r.timeout) {
+        Ok(m) => {
+            if row.info.is_none() {
+                row.info = m.info;
+            }
+            row.samples.push(Sample {
+                seconds: m.seconds,
+                started_at: r.started_at,
+                finished_at: r.finished_at,
+                warmup: r.warmup,
+                loops: m.loops,
+                values: m.values,
+                warmups: m.warmups,
+                thread_values: m.thread_values,
+                cpuset: r.cpuset,
+            });
+            Outcome::Ok
+        }
+        Err(o) => o,
+    };
+}

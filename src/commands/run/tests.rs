@@ -1,0 +1,266 @@
+//! The run loop through a fake engine: order, failures, timeouts, Ctrl-C and
+//! the partial result file.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use super::*;
+use crate::cli::RunArgs;
+use crate::commands::test_support::{app_on, interpreter_of, script_stdout};
+use crate::docker::fake::{exited, FakeEngine};
+use crate::docker::{ContainerOutput, ContainerSpec, DockerError};
+
+fn args(benchmark: &str) -> RunArgs {
+    RunArgs {
+        benchmark: benchmark.into(),
+        threads: None,
+        n: None,
+        repeat: None,
+        warmup: None,
+        baseline: None,
+        interpreters: vec![],
+        timeout: None,
+        json: None,
+        csv: None,
+        markdown: None,
+        interactive: false,
+        script_args: vec![],
+    }
+}
+
+fn ok_for_all(_: &ContainerSpec) -> Result<ContainerOutput, DockerError> {
+    Ok(exited(0, &script_stdout(1.5), ""))
+}
+
+async fn measure(
+    engine: Arc<FakeEngine>,
+    mut a: RunArgs,
+    json: Option<&std::path::Path>,
+) -> (Report, bool, tempfile::TempDir) {
+    let cache = tempfile::tempdir().unwrap();
+    let app = app_on(engine, cache.path());
+    a.json = json.map(|p| p.to_path_buf());
+    let job = prepare(&a, &app.config, &app.plan).unwrap();
+    let configs = matrix::configurations(&job.interpreters, &job.settings.benchmark, 2);
+    let mut report = new_report(&app, &job, &configs).await.unwrap();
+    let interrupted = rounds::run_all(&app, &job, &configs, &mut report)
+        .await
+        .unwrap();
+    (report, interrupted, cache)
+}
+
+#[tokio::test]
+async fn every_configuration_runs_once_per_round_in_the_same_order() {
+    let engine = FakeEngine::new(ok_for_all);
+    let mut a = args("gil");
+    a.warmup = Some(1);
+    a.repeat = Some(2);
+    let (report, interrupted, _c) = measure(engine.clone(), a, None).await;
+    assert!(!interrupted);
+    let order: Vec<String> = engine.runs().iter().map(interpreter_of).collect();
+    let names: Vec<String> = report.rows.iter().map(|r| r.interpreter.clone()).collect();
+    // Five configurations at one thread, then the same five at two (the CPUs).
+    assert_eq!(names.len(), 10, "{names:?}");
+    assert_eq!(names[..5], names[5..]);
+    let threads: Vec<Option<u32>> = report.rows.iter().map(|r| r.threads).collect();
+    assert_eq!(threads, [[Some(1); 5], [Some(2); 5]].concat());
+    let expected: Vec<String> = (0..3).flat_map(|_| names.clone()).collect();
+    assert_eq!(order, expected);
+    for row in &report.rows {
+        assert_eq!(row.samples.len(), 3);
+        assert_eq!(row.samples.iter().filter(|s| s.warmup).count(), 1);
+        assert!(row.samples[0].warmup, "the warm-up comes first");
+        assert_eq!(row.measured(), vec![1.5, 1.5]);
+        assert!(matches!(row.outcome, Outcome::Ok));
+        assert!(row.banner.is_some(), "the banner is kept");
+    }
+    assert_eq!(report.host.docker_version, "0.0-fake");
+}
+
+#[tokio::test]
+async fn a_failed_row_stops_alone_and_the_others_finish() {
+    let engine = FakeEngine::new(|spec| {
+        if interpreter_of(spec) == "3.13t" {
+            Ok(exited(1, "", "Traceback\nMemoryError: boom\n"))
+        } else {
+            Ok(exited(0, &script_stdout(2.0), ""))
+        }
+    });
+    let mut a = args("gil");
+    a.repeat = Some(3);
+    a.threads = Some(1);
+    let (report, _, _c) = measure(engine.clone(), a, None).await;
+    let t = report
+        .rows
+        .iter()
+        .find(|r| r.interpreter == "3.13t")
+        .unwrap();
+    match &t.outcome {
+        Outcome::Failed {
+            reason,
+            stderr_tail,
+        } => {
+            assert_eq!(reason, "exit code 1");
+            assert!(stderr_tail.contains("MemoryError: boom"));
+        }
+        other => panic!("{other:?}"),
+    }
+    let runs_of_t = engine
+        .runs()
+        .iter()
+        .filter(|s| interpreter_of(s) == "3.13t")
+        .count();
+    assert_eq!(runs_of_t, 1, "a failed row is not run again");
+    for row in report.rows.iter().filter(|r| r.interpreter != "3.13t") {
+        assert_eq!(row.measured().len(), 3, "{}", row.interpreter);
+    }
+    let e = present::failures(&report).unwrap_err().to_string();
+    assert!(e.contains("1 of 5 configurations failed: 3.13t"), "{e}");
+}
+
+#[tokio::test]
+async fn a_timed_out_row_says_after_how_long() {
+    let engine = FakeEngine::new(|spec| {
+        let mut out = exited(0, &script_stdout(1.0), "");
+        if interpreter_of(spec) == "3.13j" {
+            out.timed_out = true;
+            out.exit_code = 137;
+        }
+        Ok(out)
+    });
+    let mut a = args("gil");
+    a.timeout = Some(7);
+    let (report, _, _c) = measure(engine, a, None).await;
+    let j = report
+        .rows
+        .iter()
+        .find(|r| r.interpreter == "3.13j")
+        .unwrap();
+    assert!(
+        matches!(j.outcome, Outcome::TimedOut { after_seconds } if after_seconds == 7.0),
+        "{:?}",
+        j.outcome
+    );
+    assert!(report
+        .rows
+        .iter()
+        .filter(|r| r.interpreter != "3.13j")
+        .all(|r| r.measured().len() == 3));
+}
+
+#[tokio::test]
+async fn ctrl_c_keeps_finished_rounds_in_the_json() {
+    let dir = tempfile::tempdir().unwrap();
+    let json = dir.path().join("r.json");
+    let cache = tempfile::tempdir().unwrap();
+    let engine = FakeEngine::new(ok_for_all);
+    let app = app_on(engine.clone(), cache.path());
+    let cancel = app.session.cancel.clone();
+    // The 8th container (3rd of the second round) is where Ctrl-C arrives.
+    *engine.on_run.lock().unwrap() = Some(Box::new(move |n| {
+        if n == 8 {
+            cancel.cancel();
+        }
+    }));
+    let mut a = args("gil");
+    a.repeat = Some(3);
+    a.threads = Some(1);
+    a.json = Some(json.clone());
+    let job = prepare(&a, &app.config, &app.plan).unwrap();
+    let configs = matrix::configurations(&job.interpreters, &job.settings.benchmark, 2);
+    let mut report = new_report(&app, &job, &configs).await.unwrap();
+    let interrupted = rounds::run_all(&app, &job, &configs, &mut report)
+        .await
+        .unwrap();
+    assert!(interrupted);
+    assert_eq!(engine.runs().len(), 8, "nothing starts after Ctrl-C");
+    // The file holds the first round, complete, written before the second began.
+    let saved: Report = serde_json::from_slice(&std::fs::read(&json).unwrap()).unwrap();
+    assert_eq!(saved.rows.len(), 5);
+    assert!(saved.rows.iter().all(|r| r.measured().len() == 1));
+    assert!(
+        saved.finished_at.is_none(),
+        "a partial file says it is partial"
+    );
+    // In memory, the two runs of round two that ended are kept too.
+    let in_memory: usize = report.rows.iter().map(|r| r.measured().len()).sum();
+    assert_eq!(in_memory, 7);
+}
+
+#[tokio::test]
+async fn a_daemon_error_stops_the_run_with_it() {
+    let engine = FakeEngine::new(|_| {
+        Err(DockerError::Api {
+            op: "create a container".into(),
+            message: "no space left on device".into(),
+        })
+    });
+    let cache = tempfile::tempdir().unwrap();
+    let app = app_on(engine, cache.path());
+    let job = prepare(&args("jit"), &app.config, &app.plan).unwrap();
+    let configs = matrix::configurations(&job.interpreters, &job.settings.benchmark, 2);
+    let mut report = new_report(&app, &job, &configs).await.unwrap();
+    let e = rounds::run_all(&app, &job, &configs, &mut report)
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("no space left on device"), "{e}");
+}
+
+#[tokio::test]
+async fn containers_carry_the_session_and_the_lockdown() {
+    let engine = FakeEngine::new(ok_for_all);
+    let (report, _, _c) = measure(engine.clone(), args("jit"), None).await;
+    for spec in engine.runs() {
+        assert_eq!(spec.session, report.session);
+        assert_eq!(spec.user, "1000:1000");
+        assert!(spec.mounts.iter().all(|m| m.read_only));
+        assert!(spec.cmd.iter().any(|c| c == "jit.py"), "{:?}", spec.cmd);
+    }
+    let _ = Duration::ZERO;
+}
+
+#[test]
+fn schedule_is_round_robin_with_warmups_first() {
+    let s = rounds::schedule(2, 1, 2);
+    let flat: Vec<(usize, u32, bool)> = s
+        .iter()
+        .flatten()
+        .map(|x| (x.config, x.number, x.warmup))
+        .collect();
+    assert_eq!(
+        flat,
+        vec![
+            (0, 1, true),
+            (1, 1, true),
+            (0, 1, false),
+            (1, 1, false),
+            (0, 2, false),
+            (1, 2, false)
+        ]
+    );
+    assert!(rounds::schedule(3, 0, 0).is_empty());
+}
+
+#[test]
+fn arguments_are_checked_without_an_engine() {
+    let cfg = crate::config::parse(
+        crate::config::DEFAULT_YAML,
+        &crate::config::Source::Embedded,
+    )
+    .unwrap();
+    let plan = crate::plan::build_plan(&cfg).unwrap();
+    let e = prepare(&args("gli"), &cfg, &plan)
+        .err()
+        .unwrap()
+        .to_string();
+    assert!(e.contains("unknown benchmark \"gli\""), "{e}");
+    let mut a = args("gil");
+    a.baseline = Some("3.99".into());
+    let e = prepare(&a, &cfg, &plan).err().unwrap().to_string();
+    assert!(e.contains("baseline \"3.99\""), "{e}");
+    let mut a = args("gil");
+    a.interactive = true;
+    let e = prepare(&a, &cfg, &plan).err().unwrap().to_string();
+    assert!(e.contains("--interactive is for `run uops` only"), "{e}");
+}

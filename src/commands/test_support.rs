@@ -1,0 +1,41 @@
+//! Shared by the commands' unit tests: an [`App`] on a fake engine with the
+//! built-in configuration, and container outputs shaped like our scripts'.
+
+use std::sync::Arc;
+
+use crate::commands::App;
+use crate::config::{parse, Source, DEFAULT_YAML};
+use crate::docker::fake::FakeEngine;
+use crate::docker::ContainerSpec;
+use crate::plan::build_plan;
+use crate::project::Project;
+
+/// An app with the built-in config on `engine`, caching into `cache`.
+pub fn app_on(engine: Arc<FakeEngine>, cache: &std::path::Path) -> App {
+    app_with_yaml(DEFAULT_YAML, engine, cache)
+}
+
+pub fn app_with_yaml(yaml: &str, engine: Arc<FakeEngine>, cache: &std::path::Path) -> App {
+    let config = parse(yaml, &Source::Embedded).unwrap();
+    let plan = build_plan(&config).unwrap();
+    let project = Project::locate(Some(std::path::Path::new(env!("CARGO_MANIFEST_DIR")))).unwrap();
+    let mut app = App::new(config, plan, project, engine);
+    app.cache = cache.to_path_buf();
+    app
+}
+
+/// The interpreter a container was started for (from its label).
+pub fn interpreter_of(spec: &ContainerSpec) -> String {
+    spec.labels
+        .iter()
+        .find(|(k, _)| k == "pybench-docker.interpreter")
+        .map(|(_, v)| v.clone())
+        .unwrap_or_default()
+}
+
+/// What a benchmark script prints: a banner and the machine line.
+pub fn script_stdout(seconds: f64) -> String {
+    format!(
+        "====================\nFree Threading: unsupported\n====================\nPYBENCH_RESULT {{\"schema\":1,\"kind\":\"gil\",\"seconds\":{seconds}}}\n"
+    )
+}

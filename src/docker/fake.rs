@@ -1,0 +1,206 @@
+//! An in-memory [`Engine`] for unit tests: images are a set of names with
+//! labels, containers answer through a handler the test supplies, and every
+//! request is recorded so a test can check what was asked, in what order.
+
+use std::collections::HashMap;
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use futures_util::stream::BoxStream;
+use futures_util::StreamExt;
+
+use super::{
+    BuildEvent, BuildRequest, ByteProgress, ContainerOutput, ContainerSpec, DockerError, Engine,
+    HostFacts, ImageFacts, TtySession,
+};
+
+/// What a container handler returns for a spec.
+pub type Handler = dyn Fn(&ContainerSpec) -> Result<ContainerOutput, DockerError> + Send + Sync;
+
+/// One build the fake was asked for: the request and a digest of its context.
+#[derive(Debug, Clone)]
+pub struct RecordedBuild {
+    pub request: BuildRequest,
+    pub context_sha256: String,
+}
+
+#[derive(Default)]
+struct State {
+    images: HashMap<String, ImageFacts>,
+    builds: Vec<RecordedBuild>,
+    runs: Vec<ContainerSpec>,
+    removed: Vec<String>,
+    live: HashMap<String, HashMap<String, String>>,
+}
+
+pub struct FakeEngine {
+    state: Mutex<State>,
+    handler: Box<Handler>,
+    /// Called when a container starts, after it is recorded: lets a test cancel.
+    pub on_run: Mutex<Option<Box<dyn Fn(usize) + Send + Sync>>>,
+    pub cpus: u32,
+}
+
+/// A container that printed `stdout` and exited 0 after one second.
+pub fn exited(code: i64, stdout: &str, stderr: &str) -> ContainerOutput {
+    ContainerOutput {
+        exit_code: code,
+        stdout: stdout.into(),
+        stderr: stderr.into(),
+        timed_out: false,
+        wall: Duration::from_secs(1),
+    }
+}
+
+impl FakeEngine {
+    pub fn new(
+        handler: impl Fn(&ContainerSpec) -> Result<ContainerOutput, DockerError> + Send + Sync + 'static,
+    ) -> Arc<FakeEngine> {
+        Arc::new(FakeEngine {
+            state: Mutex::new(State::default()),
+            handler: Box::new(handler),
+            on_run: Mutex::new(None),
+            cpus: 2,
+        })
+    }
+
+    /// Makes `name` exist, with these labels.
+    pub fn add_image(&self, name: &str, labels: &[(&str, &str)]) {
+        let facts = ImageFacts {
+            id: format!("sha256:{:064x}", name.len()),
+            size: 1_000_000,
+            labels: labels
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
+        };
+        self.state.lock().unwrap().images.insert(name.into(), facts);
+    }
+
+    pub fn builds(&self) -> Vec<RecordedBuild> {
+        self.state.lock().unwrap().builds.clone()
+    }
+
+    pub fn runs(&self) -> Vec<ContainerSpec> {
+        self.state.lock().unwrap().runs.clone()
+    }
+
+    /// Containers created and not removed.
+    pub fn live_containers(&self) -> usize {
+        self.state.lock().unwrap().live.len()
+    }
+}
+
+#[async_trait::async_trait]
+impl Engine for FakeEngine {
+    async fn host_facts(&self) -> HostFacts {
+        HostFacts {
+            cpus: self.cpus,
+            os: "Fake Linux".into(),
+            arch: "x86_64".into(),
+            docker_version: "0.0-fake".into(),
+        }
+    }
+
+    async fn inspect_image(&self, name: &str) -> Result<Option<ImageFacts>, DockerError> {
+        Ok(self.state.lock().unwrap().images.get(name).cloned())
+    }
+
+    async fn import_rootfs(
+        &self,
+        _tarball: &Path,
+        repo: &str,
+        tag: &str,
+        _changes: Vec<String>,
+        _on_bytes: ByteProgress,
+    ) -> Result<(), DockerError> {
+        self.add_image(&format!("{repo}:{tag}"), &[]);
+        Ok(())
+    }
+
+    async fn pull(&self, image: &str) -> Result<(), DockerError> {
+        Err(DockerError::Api {
+            op: format!("pull {image}"),
+            message: "no registry in the fake".into(),
+        })
+    }
+
+    fn build(
+        &self,
+        req: &BuildRequest,
+        context: bytes::Bytes,
+    ) -> BoxStream<'_, Result<BuildEvent, DockerError>> {
+        use sha2::Digest;
+        let digest = hex::encode(sha2::Sha256::digest(&context));
+        let labels: Vec<(String, String)> = req.labels.clone().into_iter().collect();
+        let mut state = self.state.lock().unwrap();
+        state.builds.push(RecordedBuild {
+            request: req.clone(),
+            context_sha256: digest,
+        });
+        let facts = ImageFacts {
+            id: format!("sha256:{}", &state.builds.len()),
+            size: 1_000_000,
+            labels: labels.into_iter().collect(),
+        };
+        state.images.insert(req.tag.clone(), facts.clone());
+        let events = vec![
+            Ok(BuildEvent::Line("Step 1/2 : FROM base\n".into())),
+            Ok(BuildEvent::Line(" ---> Running in 0123\n".into())),
+            Ok(BuildEvent::Built(facts.id)),
+        ];
+        futures_util::stream::iter(events).boxed()
+    }
+
+    async fn run_container(
+        &self,
+        spec: &ContainerSpec,
+        _timeout: Duration,
+    ) -> Result<ContainerOutput, DockerError> {
+        let n = {
+            let mut state = self.state.lock().unwrap();
+            state.runs.push(spec.clone());
+            state.runs.len()
+        };
+        if let Some(hook) = self.on_run.lock().unwrap().as_ref() {
+            hook(n);
+        }
+        // Let a cancellation that the hook raised win the select in the caller.
+        tokio::task::yield_now().await;
+        (self.handler)(spec)
+    }
+
+    async fn attach_tty(&self, spec: &ContainerSpec) -> Result<TtySession, DockerError> {
+        let id = format!("tty-{}", spec.name);
+        self.state
+            .lock()
+            .unwrap()
+            .live
+            .insert(id.clone(), HashMap::new());
+        Ok(TtySession {
+            id,
+            input: Box::pin(tokio::io::sink()),
+            output: futures_util::stream::empty().boxed(),
+        })
+    }
+
+    async fn remove_container(&self, id: &str) -> Result<(), DockerError> {
+        let mut state = self.state.lock().unwrap();
+        state.live.remove(id);
+        state.removed.push(id.into());
+        Ok(())
+    }
+
+    async fn labelled_containers(
+        &self,
+        _session: Option<&str>,
+    ) -> Result<Vec<(String, HashMap<String, String>)>, DockerError> {
+        let state = self.state.lock().unwrap();
+        Ok(state
+            .live
+            .iter()
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect())
+    }
+}

@@ -1,0 +1,4 @@
+//! What the user sees while a command works: progress, and the terminal.
+
+pub mod progress;
+pub mod terminal;
