@@ -1,14 +1,16 @@
 """CPU-bound threads: how much does the GIL serialise them?
 
-Each of N threads computes a naive recursive fib(n). With a GIL the threads take
-turns, so the wall time grows with N; on a free-threaded build with the GIL off
-they run in parallel, up to the number of cores.
+Each of N threads computes a naive recursive fib(n), started together behind a
+barrier. With a GIL the threads take turns, so the makespan grows with N; on a
+free-threaded build with the GIL off they run in parallel, up to the number of
+cores. With one thread it shows the build's single-thread speed.
 
-    python gil.py --threads=4            # banner, "Running 4 threads: 7.33s", machine line
-    python gil.py -t 2 -n 30 --csv /tmp/gil.csv --no-banner
+    python gil.py --threads=4            # banner, "Running 4 threads: 0.0712s per fib(25) ...", machine line
+    python gil.py -t 2 -n 30 --values 5 --csv /tmp/gil.csv --no-banner
 
-The last stdout line is the machine line (see pyinfo.py), kind "gil":
-{"threads": N, "n": n, "seconds": float}.
+The last stdout line is the machine line (see pyinfo.py), kind "gil", schema 2
+(harness.py): {"threads": N, "n": n, "benchmarks": [{values, warmups,
+thread_values, loops}], "seconds": mean makespan per loop}.
 """
 
 import sys
@@ -19,15 +21,16 @@ import argparse  # noqa: E402
 import csv  # noqa: E402
 import os  # noqa: E402
 import sysconfig  # noqa: E402
-import time  # noqa: E402
-from concurrent.futures import ThreadPoolExecutor  # noqa: E402
 
 _HERE = os.path.dirname(os.path.abspath(__file__))
 if _HERE not in sys.path:  # -P, -I and PYTHONSAFEPATH leave the script's folder out
     sys.path.insert(0, _HERE)
+import harness  # noqa: E402
 import pyinfo  # noqa: E402
 
-DEFAULT_N = 35
+# fib(25) is ~0.2 million calls: tens of milliseconds on one core, so the
+# harness takes a few loops per value and many values per process.
+DEFAULT_N = 25
 CSV_HEADER = ("python", "threads", "seconds")
 
 
@@ -36,14 +39,14 @@ def fib(n):
     return n if n < 2 else fib(n - 2) + fib(n - 1)
 
 
-def run(threads, n):
-    """Compute fib(n) once in each of ``threads`` threads; return the wall time in seconds."""
-    with ThreadPoolExecutor(max_workers=threads) as executor:
-        start = time.perf_counter()
-        futures = [executor.submit(fib, n) for _ in range(threads)]
-        for future in futures:
-            future.result()  # re-raises a worker's exception
-        return time.perf_counter() - start
+def workload(n):
+    """``work(loops)`` for the harness: each thread computes fib(n) ``loops`` times."""
+
+    def work(loops):
+        for _ in range(loops):
+            fib(n)
+
+    return work
 
 
 def interpreter_label(info):
@@ -81,7 +84,7 @@ def parse_args(argv=None):
         type=pyinfo.int_at_least(1),
         default=cores,
         metavar="N",
-        help="number of threads, each computing fib(n) once (default: CPU count, %d)" % cores,
+        help="number of threads, each computing fib(n) per loop (default: CPU count, %d)" % cores,
     )
     parser.add_argument(
         "-n",
@@ -90,6 +93,7 @@ def parse_args(argv=None):
         help="argument of fib() (default: %d)" % DEFAULT_N,
     )
     parser.add_argument("--no-banner", action="store_true", help="do not print the banner")
+    harness.add_arguments(parser)
     parser.add_argument(
         "--csv", metavar="FILE", help="append a row 'python,threads,seconds' to FILE"
     )
@@ -102,9 +106,13 @@ def main(argv=None):
     if not args.no_banner:
         pyinfo.print_banner(info)
 
-    seconds = run(args.threads, args.n)
+    record = harness.measure("gil", workload(args.n), args.threads, harness.options_from_args(args))
+    seconds = harness.mean(record["values"])
     noun = "thread" if args.threads == 1 else "threads"
-    pyinfo.write_line("Running %d %s: %.2fs" % (args.threads, noun, seconds))
+    pyinfo.write_line(
+        "Running %d %s: %.4fs per fib(%d) each (%d values x %d loops)"
+        % (args.threads, noun, seconds, args.n, len(record["values"]), record["loops"])
+    )
 
     status = 0
     if args.csv:
@@ -114,7 +122,7 @@ def main(argv=None):
             sys.stderr.write("gil.py: cannot write CSV file %s: %s\n" % (args.csv, error))
             status = 1
 
-    pyinfo.emit("gil", info=info, threads=args.threads, n=args.n, seconds=seconds)
+    pyinfo.emit("gil", info=info, threads=args.threads, n=args.n, **harness.result_fields([record]))
     return status
 
 

@@ -2,7 +2,9 @@
 
 Used by `pybench-docker run path/to/script.py -- args...`: prints the
 environment banner, runs the script as __main__ with its own argv, and reports
-the wall time of the whole script on the machine line.
+on the machine line either what the script measured with `harness.bench()`
+(every value, schema 2) or, when it did not use the harness, the wall time of
+the whole script as one value.
 """
 
 import sys
@@ -13,6 +15,7 @@ import os  # noqa: E402
 import runpy  # noqa: E402
 import time  # noqa: E402
 
+import harness  # noqa: E402
 import pyinfo  # noqa: E402
 
 
@@ -24,7 +27,10 @@ def main() -> int:
     pyinfo.print_banner()
     sys.argv = sys.argv[1:]
     # The script sees its own folder first on sys.path, as `python script.py` would.
+    # Our folder stays importable, after the script's, for `import harness`.
+    here = sys.path[0]
     sys.path[0] = os.path.dirname(os.path.abspath(script))
+    sys.path.append(here)
     code = 0
     start = time.perf_counter()
     try:
@@ -42,7 +48,12 @@ def main() -> int:
         print(f"{script} exited with {code}", file=sys.stderr)
         return code
     print(f"Ran {os.path.basename(script)}: {seconds:.2f}s")
-    pyinfo.emit("script", script=os.path.basename(script), seconds=seconds)
+    name = os.path.basename(script)
+    records = harness.results()
+    if records:
+        pyinfo.emit("script", script=name, **harness.result_fields(records))
+    else:
+        pyinfo.emit("script", script=name, seconds=seconds)
     return 0
 
 

@@ -41,8 +41,24 @@ pub enum Command {
     Run(RunArgs),
     /// Compile the greeter C extensions (or your own) against every build and test importing them.
     Ext(ExtArgs),
+    /// Compare two runs' result files (--json): B against A, per configuration.
+    Compare(CompareArgs),
     /// Print the built-in config.yaml, as a starting point for --config.
     Config,
+}
+
+#[derive(Debug, Args)]
+pub struct CompareArgs {
+    /// The reference run's JSON file.
+    pub a: PathBuf,
+    /// The run compared with it.
+    pub b: PathBuf,
+    /// Exit non-zero when a configuration is significantly slower in B by more than PCT percent.
+    #[arg(long, value_name = "PCT", value_parser = parse_percent)]
+    pub fail_on_regression: Option<f64>,
+    /// Write the comparison as JSON.
+    #[arg(long, value_name = "FILE")]
+    pub json: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]
@@ -59,26 +75,46 @@ pub struct InfoArgs {
     pub interpreters: Vec<String>,
 }
 
-#[derive(Debug, Args)]
+#[derive(Debug, Args, Default)]
 pub struct RunArgs {
     /// gil, jit, uops, or the path of a Python script to run through the same matrix.
     pub benchmark: String,
 
-    /// Threads for the gil benchmark (default: the container's CPU count).
-    #[arg(short = 't', long, allow_negative_numbers = true)]
-    pub threads: Option<i64>,
+    /// Threads for the gil benchmark (default: the host's CPU count). gil also
+    /// always runs one thread, for each build's single-thread speed.
+    #[arg(short = 't', long, value_parser = clap::value_parser!(u32).range(1..=1024))]
+    pub threads: Option<u32>,
 
-    /// gil: fib(N) per thread (default 35); jit: calls of fib() (default 10000).
-    #[arg(short = 'n', allow_negative_numbers = true)]
-    pub n: Option<i64>,
+    /// gil: fib(N) per thread and loop (default 25); jit: calls of fib() per loop (default 10000).
+    #[arg(short = 'n', value_parser = clap::value_parser!(u32).range(1..=100_000_000))]
+    pub n: Option<u32>,
 
-    /// Measured runs per interpreter (default from config: 3).
-    #[arg(short = 'r', long, allow_negative_numbers = true)]
-    pub repeat: Option<i64>,
+    /// Measured processes (containers) per configuration, interleaved round-robin
+    /// (default from config).
+    #[arg(short = 'p', long, visible_alias = "repeat", short_alias = 'r',
+          value_parser = clap::value_parser!(u32).range(1..=1000))]
+    pub processes: Option<u32>,
 
-    /// Unmeasured runs before the measured ones (default from config: 0).
-    #[arg(short = 'w', long, allow_negative_numbers = true)]
-    pub warmup: Option<i64>,
+    /// Discarded processes per configuration before the measured ones (default from config: 0).
+    #[arg(long, visible_alias = "warmup", short_alias = 'w',
+          value_parser = clap::value_parser!(u32).range(0..=100))]
+    pub warmup_processes: Option<u32>,
+
+    /// Measured values per process (default from config).
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..=10_000))]
+    pub values: Option<u32>,
+
+    /// Discarded warm-up values per process, before the measured ones (default from config).
+    #[arg(long, value_parser = clap::value_parser!(u32).range(0..=1000))]
+    pub warmups: Option<u32>,
+
+    /// Calibrate the loops so one value takes at least this many seconds (default from config).
+    #[arg(long, value_name = "SECONDS", value_parser = parse_min_time)]
+    pub min_time: Option<f64>,
+
+    /// Fixed loops per value instead of calibrating.
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..))]
+    pub loops: Option<u32>,
 
     /// Interpreter the others are compared with (default from config: 3.13).
     #[arg(long, value_name = "NAME")]
@@ -89,7 +125,7 @@ pub struct RunArgs {
     pub interpreters: Vec<String>,
 
     /// Seconds before a container is killed and its row reported as timed out.
-    #[arg(long, value_name = "SECONDS")]
+    #[arg(long, value_name = "SECONDS", value_parser = clap::value_parser!(u64).range(1..=86_400))]
     pub timeout: Option<u64>,
 
     /// Write results with full metadata as JSON.
@@ -103,6 +139,11 @@ pub struct RunArgs {
     /// Write a Markdown table.
     #[arg(long, value_name = "FILE")]
     pub markdown: Option<PathBuf>,
+
+    /// Write one pyperf JSON file per configuration into DIR, for `pyperf stats`
+    /// and `pyperf compare_to`.
+    #[arg(long, value_name = "DIR")]
+    pub pyperf: Option<PathBuf>,
 
     /// uops only: open the tutorial's interactive REPL (needs a terminal).
     #[arg(long)]
@@ -131,6 +172,31 @@ pub struct ExtArgs {
     pub json: Option<PathBuf>,
 
     /// Seconds before a container is killed.
-    #[arg(long, value_name = "SECONDS")]
+    #[arg(long, value_name = "SECONDS", value_parser = clap::value_parser!(u64).range(1..=86_400))]
     pub timeout: Option<u64>,
+}
+
+/// `--min-time`: seconds in [0.001, 60].
+fn parse_min_time(text: &str) -> Result<f64, String> {
+    let v: f64 = text
+        .parse()
+        .map_err(|_| format!("{text:?} is not a number of seconds, e.g. 0.1"))?;
+    if (0.001..=60.0).contains(&v) {
+        Ok(v)
+    } else {
+        Err(format!("{v} is outside 0.001..=60 seconds"))
+    }
+}
+
+/// `--fail-on-regression`: a percentage in (0, 1000].
+fn parse_percent(text: &str) -> Result<f64, String> {
+    let v: f64 = text
+        .trim_end_matches('%')
+        .parse()
+        .map_err(|_| format!("{text:?} is not a percentage, e.g. 5"))?;
+    if v > 0.0 && v <= 1000.0 {
+        Ok(v)
+    } else {
+        Err(format!("{v} is outside (0, 1000] percent"))
+    }
 }

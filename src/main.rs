@@ -8,7 +8,6 @@ mod context;
 mod docker;
 mod domain;
 mod error;
-mod ignore;
 mod plan;
 mod project;
 mod report;

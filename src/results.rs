@@ -141,10 +141,27 @@ pub struct Sample {
     /// CPUs the container was pinned to, e.g. `"1"` or `"0-1"`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cpuset: Option<String>,
+    /// What else the machine was doing while this process measured.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub host: Option<HostState>,
+}
+
+/// The machine as the harness saw it from inside the container.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct HostState {
+    pub cpu_model: Option<String>,
+    /// cpufreq governor of CPU 0, where the kernel exposes it.
+    pub governor: Option<String>,
+    /// One-minute load average before and after measuring.
+    pub load_before: Option<f64>,
+    pub load_after: Option<f64>,
+    /// Share of CPU time stolen by the hypervisor while measuring (0–1).
+    pub steal: Option<f64>,
 }
 
 impl Sample {
     /// A process that reported one value of one loop (a script timed whole).
+    #[cfg(test)]
     pub fn single(
         seconds: f64,
         started_at: DateTime<Utc>,
@@ -161,6 +178,7 @@ impl Sample {
             warmups: vec![],
             thread_values: vec![],
             cpuset: None,
+            host: None,
         }
     }
 }
@@ -222,8 +240,19 @@ pub struct Report {
     pub arguments: Vec<String>,
     /// Interpreter display name that every other row is compared against.
     pub baseline: String,
+    /// Measured processes per configuration.
     pub repeat: u32,
+    /// Discarded processes per configuration.
     pub warmup: u32,
+    /// Measured values per process (0 in reports from before the harness).
+    #[serde(default)]
+    pub values: u32,
+    /// Discarded values per process.
+    #[serde(default)]
+    pub warmup_values: u32,
+    /// Minimum seconds per value the harness calibrated to.
+    #[serde(default)]
+    pub min_time: f64,
     pub host: Host,
     pub started_at: DateTime<Utc>,
     pub finished_at: Option<DateTime<Utc>>,
@@ -320,6 +349,7 @@ mod tests {
             warmups: vec![],
             thread_values: vec![],
             cpuset: None,
+            host: None,
         };
         let row = Row {
             interpreter: "3.13".into(),

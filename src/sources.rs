@@ -10,6 +10,7 @@ use std::io::{self, Read, Write};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use percent_encoding::{percent_decode_str, utf8_percent_encode, AsciiSet, CONTROLS};
 use sha2::{Digest, Sha256};
 
 /// Default mirror templates, tried in this order.
@@ -18,6 +19,21 @@ pub const DEFAULT_MIRRORS: &[&str] = &[
     "https://www.python.org/ftp/python/{version}/Python-{version}.tar.xz",
     "http://deb.debian.org/debian/pool/main/p/python{major_minor}/python{major_minor}_{debian_version}.orig.tar.xz",
 ];
+
+/// What a placeholder value may not contain verbatim in a URL path segment
+/// (the WHATWG path set plus `/` and `%`); `~` and `+` stay as they are.
+const PATH_SEGMENT: &AsciiSet = &CONTROLS
+    .add(b' ')
+    .add(b'"')
+    .add(b'#')
+    .add(b'<')
+    .add(b'>')
+    .add(b'?')
+    .add(b'`')
+    .add(b'{')
+    .add(b'}')
+    .add(b'/')
+    .add(b'%');
 
 /// A CPython tarball is ~25 MB; anything far larger is not one.
 const MAX_DOWNLOAD: u64 = 512 << 20;
@@ -63,8 +79,9 @@ pub enum SourceError {
 
     #[error(
         "could not use the source cache at {path}: {source}. Make sure the directory is \
-         writable (or point the cache directory elsewhere in config.yaml) and that the disk \
-         is not full."
+         writable and that the disk is not full, or move the cache by setting the \
+         XDG_CACHE_HOME environment variable (sources are kept in \
+         $XDG_CACHE_HOME/pybench-docker/sources, by default ~/.cache/pybench-docker/sources)."
     )]
     Cache {
         path: PathBuf,
@@ -169,7 +186,8 @@ fn is_valid_version(v: &str) -> bool {
     release_ok && pre_ok
 }
 
-/// Fills `{version}`, `{major_minor}` and `{debian_version}` in a mirror template.
+/// Fills `{version}`, `{major_minor}` and `{debian_version}` in a mirror template,
+/// each percent-encoded as (part of) one path segment.
 pub fn expand_mirror(template: &str, spec: &SourceSpec) -> Result<String, SourceError> {
     let mut out = String::with_capacity(template.len() + 32);
     let mut rest = template;
@@ -192,7 +210,7 @@ pub fn expand_mirror(template: &str, spec: &SourceSpec) -> Result<String, Source
                 })
             }
         };
-        out.push_str(&value);
+        out.extend(utf8_percent_encode(&value, PATH_SEGMENT));
         rest = &after[close + 1..];
     }
     out.push_str(rest);
@@ -435,35 +453,13 @@ fn open_file_url(rest: &str) -> Result<(Body, Option<u64>), String> {
                 .into(),
         );
     }
-    let path = percent_decode(path);
-    let file = File::open(&path).map_err(|e| format!("cannot open {path}: {e}"))?;
+    let path = percent_decode_str(path).decode_utf8_lossy();
+    let file = File::open(&*path).map_err(|e| format!("cannot open {path}: {e}"))?;
     let len = file
         .metadata()
         .map_err(|e| format!("cannot stat {path}: {e}"))?
         .len();
     Ok((Box::new(file), Some(len)))
-}
-
-fn percent_decode(s: &str) -> String {
-    let bytes = s.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        let hex = bytes
-            .get(i + 1..i + 3)
-            .and_then(|h| std::str::from_utf8(h).ok());
-        match (bytes[i], hex.and_then(|h| u8::from_str_radix(h, 16).ok())) {
-            (b'%', Some(b)) => {
-                out.push(b);
-                i += 3;
-            }
-            (b, _) => {
-                out.push(b);
-                i += 1;
-            }
-        }
-    }
-    String::from_utf8_lossy(&out).into_owned()
 }
 
 fn describe_ureq_error(e: ureq::Error) -> String {
@@ -757,6 +753,48 @@ mod tests {
             ]
         );
         assert_eq!(expand_mirror("plain", &spec).unwrap(), "plain");
+    }
+
+    #[test]
+    fn placeholder_values_are_percent_encoded_as_path_segments() {
+        let mut pin = spec("3.13.1", "");
+        pin.debian_version = Some("3.13.1+dfsg 1/x#y?z%ü".into());
+        let url = expand_mirror("https://m/{version}/p_{debian_version}.orig.tar.xz", &pin);
+        assert_eq!(
+            url.unwrap(),
+            "https://m/3.13.1/p_3.13.1+dfsg%201%2Fx%23y%3Fz%25%C3%BC.orig.tar.xz"
+        );
+        // `~` is unreserved: Debian's pre-release names stay readable.
+        let rc = spec("3.15.0rc2", "");
+        assert_eq!(
+            expand_mirror("{debian_version}", &rc).unwrap(),
+            "3.15.0~rc2"
+        );
+    }
+
+    #[test]
+    fn encoded_file_url_is_decoded_back_to_the_file_name() {
+        let data = tarball();
+        let mirror = TempDir::new().unwrap();
+        fs::write(
+            mirror.path().join("python3.13_3.13.1 local%.orig.tar.xz"),
+            &data,
+        )
+        .unwrap();
+        let mut spec = spec_for(&data);
+        spec.debian_version = Some("3.13.1 local%".into());
+        let url = format!(
+            "file://{}/python{{major_minor}}_{{debian_version}}.orig.tar.xz",
+            mirror.path().display()
+        );
+        let cache = TempDir::new().unwrap();
+        let (res, events) = run(&spec, &[url], cache.path());
+        assert_eq!(fs::read(res.unwrap()).unwrap(), data);
+        let tried = events.iter().find_map(|e| match e {
+            FetchEvent::Trying { url } => Some(url.clone()),
+            _ => None,
+        });
+        assert!(tried.unwrap().ends_with("_3.13.1%20local%25.orig.tar.xz"));
     }
 
     #[test]

@@ -1,80 +1,63 @@
-//! Compares every configuration's mean time against the baseline's.
+//! Compares every configuration with the baseline at the same thread count,
+//! with the noise taken into account (see [`significance`]).
 //!
-//! A configuration is *improved* when it is more than 10% faster than the
-//! baseline, *degraded* when more than 10% slower, and *similar* otherwise
-//! (the ±10% boundaries themselves count as similar).
-
-use std::fmt;
+//! The observations are the process means: values inside one process share
+//! its memory layout, hash seeds and CPU placement, so they are not
+//! independent, and treating them as such would understate the noise. With
+//! fewer than three processes on a side there is nothing to estimate
+//! between-process noise from; the values are compared then, and the row says
+//! so.
 
 use serde::{Deserialize, Serialize};
 
+pub use crate::analysis::significance::Verdict;
+use crate::analysis::significance::{verdict, DEFAULT_ALPHA};
 use crate::analysis::stats::{summarize, Summary};
-use crate::results::Report;
+use crate::results::{Report, Row};
 
 /// Relative change beyond which a difference counts as real.
 pub const SIGNIFICANT_CHANGE: f64 = 0.10;
 
-/// Slack on the ±10% boundaries. `1.1 / 1.0 - 1.0` is `0.10000000000000009`
-/// in binary floating point, which must still read as "exactly 10%". A
-/// billionth of the mean is far below any timer's resolution, so it only
-/// absorbs rounding error and never hides a measured difference.
-const BOUNDARY_EPSILON: f64 = 1e-9;
+/// Fewest processes per side for the process means to be the observations.
+pub const MIN_PROCESSES: usize = 3;
 
-/// How a configuration fared against the baseline.
+/// What the statistical test compared.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
-pub enum Verdict {
-    Baseline,
-    Improved,
-    Similar,
-    Degraded,
+pub enum Unit {
+    /// One mean per process.
+    Processes,
+    /// Every value, when a side had fewer than [`MIN_PROCESSES`] processes.
+    Values,
 }
 
-impl Verdict {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Verdict::Baseline => "baseline",
-            Verdict::Improved => "improved",
-            Verdict::Similar => "similar",
-            Verdict::Degraded => "degraded",
-        }
-    }
-}
-
-impl fmt::Display for Verdict {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// One configuration's mean relative to the baseline's mean.
+/// One configuration against its baseline.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct Comparison {
     /// `mean / baseline mean`: below 1 is faster.
     pub ratio: f64,
     /// `ratio - 1`: -0.25 is 25% faster.
     pub change: f64,
+    /// 95% confidence interval of the ratio (seeded bootstrap).
+    pub ci_low: Option<f64>,
+    pub ci_high: Option<f64>,
+    /// Welch's two-sided p-value.
+    pub p_value: Option<f64>,
     pub verdict: Verdict,
+    pub unit: Unit,
 }
 
-/// Classifies `mean` against `baseline_mean`.
-///
-/// Both must be finite and `baseline_mean` positive; [`compare_rows`] only
-/// calls it under those conditions. Never returns [`Verdict::Baseline`].
-pub fn classify(mean: f64, baseline_mean: f64) -> Comparison {
-    let ratio = mean / baseline_mean;
-    let change = ratio - 1.0;
-    let verdict = if change < -(SIGNIFICANT_CHANGE + BOUNDARY_EPSILON) {
-        Verdict::Improved
-    } else if change > SIGNIFICANT_CHANGE + BOUNDARY_EPSILON {
-        Verdict::Degraded
-    } else {
-        Verdict::Similar
-    };
-    Comparison {
-        ratio,
-        change,
-        verdict,
+impl Comparison {
+    fn of_baseline(unit: Unit) -> Comparison {
+        Comparison {
+            ratio: 1.0,
+            change: 0.0,
+            ci_low: None,
+            ci_high: None,
+            p_value: None,
+            verdict: Verdict::Baseline,
+            unit,
+        }
     }
 }
 
@@ -82,59 +65,79 @@ pub fn classify(mean: f64, baseline_mean: f64) -> Comparison {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RowComparison {
     pub interpreter: String,
-    /// Statistics of the measured samples; `None` unless the row completed
-    /// and has at least one (finite) measured sample.
+    /// `interpreter`, with `×N` when the benchmark took a thread count.
+    pub label: String,
+    /// Statistics of the process means; `None` unless the row completed and
+    /// has at least one measured process.
     pub summary: Option<Summary>,
-    /// `None` when this row or the baseline has no summary.
+    /// Statistics of every measured value.
+    pub values: Option<Summary>,
+    /// `None` when this row or its baseline has no summary.
     pub comparison: Option<Comparison>,
+}
+
+fn completed(row: &Row) -> bool {
+    row.outcome.is_ok() && !row.measured().is_empty()
+}
+
+/// The observations both sides are compared on.
+fn observations(a: &Row, b: &Row) -> (Vec<f64>, Vec<f64>, Unit) {
+    let (pa, pb) = (a.measured(), b.measured());
+    if pa.len() >= MIN_PROCESSES && pb.len() >= MIN_PROCESSES {
+        (pa, pb, Unit::Processes)
+    } else {
+        (a.values(), b.values(), Unit::Values)
+    }
+}
+
+/// `row` against `baseline`; `None` when either did not complete or the
+/// baseline's mean is not positive.
+pub fn compare_pair(baseline: &Row, row: &Row) -> Option<Comparison> {
+    if !completed(baseline) || !completed(row) {
+        return None;
+    }
+    let (base, other, unit) = observations(baseline, row);
+    let detail = verdict(&base, &other, SIGNIFICANT_CHANGE, DEFAULT_ALPHA);
+    let ratio = detail.ratio?;
+    Some(Comparison {
+        ratio,
+        change: ratio - 1.0,
+        ci_low: detail.ci.map(|c| c.low),
+        ci_high: detail.ci.map(|c| c.high),
+        p_value: detail.p_value,
+        verdict: detail.verdict,
+        unit,
+    })
 }
 
 /// One entry per row of `report`, in the same order.
 ///
 /// Statistics describe completed runs only: a failed or timed-out row gets no
-/// summary even if some samples finished, because a partial set would be
+/// summary even if some processes finished, because a partial set would be
 /// biased (the runs that finished are the fast ones). Its raw samples stay in
-/// the report. The baseline row compares as [`Verdict::Baseline`], ratio 1.
+/// the report. Each row is compared with the baseline at its thread count.
 pub fn compare_rows(report: &Report) -> Vec<RowComparison> {
-    let summaries: Vec<Option<Summary>> = report
-        .rows
-        .iter()
-        .map(|row| {
-            if row.outcome.is_ok() {
-                summarize(&row.measured())
-            } else {
-                None
-            }
-        })
-        .collect();
-
-    let baseline_index = report
-        .rows
-        .iter()
-        .position(|r| r.interpreter == report.baseline);
-    let baseline_mean = baseline_index
-        .and_then(|i| summaries.get(i).copied().flatten())
-        .map(|s| s.mean)
-        .filter(|m| *m > 0.0);
-
     report
         .rows
         .iter()
-        .zip(summaries)
         .enumerate()
-        .map(|(i, (row, summary))| {
-            let comparison = match (summary, baseline_mean) {
-                (Some(_), Some(_)) if Some(i) == baseline_index => Some(Comparison {
-                    ratio: 1.0,
-                    change: 0.0,
-                    verdict: Verdict::Baseline,
-                }),
-                (Some(s), Some(base)) => Some(classify(s.mean, base)),
-                _ => None,
-            };
+        .map(|(i, row)| {
+            let ok = completed(row);
+            let comparison = report.baseline_for(row).and_then(|b| {
+                let base = &report.rows[b];
+                if b == i {
+                    let unit = observations(base, base).2;
+                    (ok && base.measured().iter().sum::<f64>() > 0.0)
+                        .then(|| Comparison::of_baseline(unit))
+                } else {
+                    compare_pair(base, row)
+                }
+            });
             RowComparison {
                 interpreter: row.interpreter.clone(),
-                summary,
+                label: row.label(),
+                summary: ok.then(|| summarize(&row.measured())).flatten(),
+                values: ok.then(|| summarize(&row.values())).flatten(),
                 comparison,
             }
         })
@@ -149,61 +152,6 @@ mod tests {
 
     use super::*;
     use crate::results::{Host, Outcome, Row, Sample};
-
-    #[test]
-    fn boundaries_around_ten_percent_faster() {
-        assert_eq!(classify(0.899, 1.0).verdict, Verdict::Improved);
-        assert_eq!(classify(0.9, 1.0).verdict, Verdict::Similar);
-        assert_eq!(classify(0.9000001, 1.0).verdict, Verdict::Similar);
-        assert_eq!(classify(0.8999999, 1.0).verdict, Verdict::Improved);
-    }
-
-    #[test]
-    fn boundaries_around_ten_percent_slower() {
-        assert_eq!(classify(1.0, 1.0).verdict, Verdict::Similar);
-        // The computed change is 0.10000000000000009, yet exactly 10% slower
-        // must read as "similar".
-        let exactly_ten_percent = classify(1.1, 1.0);
-        assert!(exactly_ten_percent.change > 0.10);
-        assert_eq!(exactly_ten_percent.verdict, Verdict::Similar);
-        assert_eq!(classify(1.1000001, 1.0).verdict, Verdict::Degraded);
-        assert_eq!(classify(1.0999999, 1.0).verdict, Verdict::Similar);
-    }
-
-    #[test]
-    fn boundaries_hold_at_other_scales() {
-        // Exact ±10% expressed with awkward binary fractions.
-        assert_eq!(classify(3.3, 3.0).verdict, Verdict::Similar);
-        assert_eq!(classify(2.7, 3.0).verdict, Verdict::Similar);
-        assert_eq!(classify(0.33, 0.3).verdict, Verdict::Similar);
-        assert_eq!(classify(0.27, 0.3).verdict, Verdict::Similar);
-        assert_eq!(classify(110.0, 100.0).verdict, Verdict::Similar);
-        assert_eq!(classify(110.001, 100.0).verdict, Verdict::Degraded);
-    }
-
-    #[test]
-    fn ratio_and_change() {
-        let c = classify(0.5, 2.0);
-        assert_eq!(c.ratio, 0.25);
-        assert_eq!(c.change, -0.75);
-        assert_eq!(c.verdict, Verdict::Improved);
-        let c = classify(3.0, 1.5);
-        assert_eq!(
-            (c.ratio, c.change, c.verdict),
-            (2.0, 1.0, Verdict::Degraded)
-        );
-    }
-
-    #[test]
-    fn verdict_serializes_lowercase_and_displays() {
-        assert_eq!(
-            serde_json::to_string(&Verdict::Degraded).unwrap(),
-            "\"degraded\""
-        );
-        assert_eq!(Verdict::Baseline.to_string(), "baseline");
-        assert_eq!(Verdict::Improved.to_string(), "improved");
-        assert_eq!(Verdict::Similar.to_string(), "similar");
-    }
 
     fn row(name: &str, seconds: &[f64], outcome: Outcome) -> Row {
         let t = DateTime::<Utc>::from_timestamp(1_700_000_000, 0).unwrap();
@@ -233,6 +181,9 @@ mod tests {
             baseline: baseline.into(),
             repeat: 2,
             warmup: 1,
+            values: 1,
+            warmup_values: 0,
+            min_time: 0.1,
             host: Host::default(),
             started_at: DateTime::<Utc>::from_timestamp(1_700_000_000, 0).unwrap(),
             finished_at: None,
@@ -330,5 +281,68 @@ mod tests {
         let rc = compare_rows(&r);
         assert_eq!(rc[1].summary, None);
         assert_eq!(rc[1].comparison, None);
+    }
+
+    fn noisy(name: &str, mean: f64, threads: Option<u32>) -> Row {
+        let spread = [-0.3, 0.25, -0.1, 0.35, -0.2];
+        let seconds: Vec<f64> = spread.iter().map(|d| mean * (1.0 + d)).collect();
+        let mut r = row(name, &seconds, Outcome::Ok);
+        r.threads = threads;
+        r
+    }
+
+    #[test]
+    fn a_difference_inside_the_noise_is_not_distinguishable() {
+        let r = report(
+            "3.13",
+            vec![noisy("3.13", 1.0, None), noisy("3.13j", 0.85, None)],
+        );
+        let c = compare_rows(&r)[1].comparison.unwrap();
+        assert_eq!(c.verdict, Verdict::NotDistinguishable);
+        assert_eq!(c.unit, Unit::Processes);
+        assert!(c.ci_low.unwrap() < 0.9 && c.ci_high.unwrap() > 1.0, "{c:?}");
+        assert!(c.p_value.unwrap() > 0.05);
+    }
+
+    #[test]
+    fn each_thread_count_has_its_own_baseline() {
+        let mut rows = vec![];
+        for threads in [1, 2] {
+            let scale = threads as f64;
+            for (name, seconds) in [("3.13", 1.0 * scale), ("3.13t", 1.3)] {
+                let mut r = row(
+                    name,
+                    &[seconds, seconds * 1.01, seconds * 0.99],
+                    Outcome::Ok,
+                );
+                r.threads = Some(threads);
+                rows.push(r);
+            }
+        }
+        let rc = compare_rows(&report("3.13", rows));
+        let verdicts: Vec<Verdict> = rc.iter().map(|c| c.comparison.unwrap().verdict).collect();
+        assert_eq!(
+            verdicts,
+            [
+                Verdict::Baseline,
+                Verdict::Degraded,
+                Verdict::Baseline,
+                Verdict::Improved
+            ]
+        );
+        assert_eq!(rc[3].label, "3.13t ×2");
+        assert!((rc[3].comparison.unwrap().ratio - 0.65).abs() < 1e-9);
+    }
+
+    #[test]
+    fn the_interval_brackets_the_ratio() {
+        let r = report(
+            "3.13",
+            vec![noisy("3.13", 1.0, None), noisy("x", 0.5, None)],
+        );
+        let c = compare_rows(&r)[1].comparison.unwrap();
+        assert!(c.ci_low.unwrap() <= c.ratio && c.ratio <= c.ci_high.unwrap());
+        assert!(c.ci_high.unwrap() > c.ci_low.unwrap());
+        assert_eq!(c.verdict, Verdict::Improved);
     }
 }

@@ -5,6 +5,7 @@
 
 mod app;
 pub mod build;
+pub mod compare;
 pub mod ext;
 pub mod info;
 pub mod run;
@@ -65,9 +66,13 @@ fn is_interrupted_build(e: &anyhow::Error) -> bool {
 }
 
 async fn dispatch(cli: Cli) -> Result<()> {
-    if let Command::Config = cli.command {
-        print!("{}", config::DEFAULT_YAML);
-        return Ok(());
+    match &cli.command {
+        Command::Config => {
+            print!("{}", config::DEFAULT_YAML);
+            return Ok(());
+        }
+        Command::Compare(args) => return compare::command(args),
+        _ => {}
     }
     let (config, config_origin) = config::load(cli.config.as_deref())?;
     let plan =
@@ -101,7 +106,9 @@ fn prepare(
         Command::Info(args) => Job::Info(info::prepare(args, plan)?),
         Command::Run(args) => Job::Run(run::prepare(args, config, plan)?),
         Command::Ext(args) => Job::Ext(ext::prepare(args, plan, project)?),
-        Command::Config => unreachable!("printed before anything is loaded"),
+        Command::Config | Command::Compare(_) => {
+            unreachable!("handled before anything is loaded")
+        }
     })
 }
 

@@ -5,7 +5,8 @@ use std::path::{Path, PathBuf};
 
 use thiserror::Error;
 
-use super::model::Config;
+use super::limits::check_limits;
+use super::model::{Config, PythonRelease};
 
 /// The default configuration, compiled into the binary.
 pub const DEFAULT_YAML: &str = include_str!("../../config.yaml");
@@ -77,7 +78,7 @@ pub fn parse(text: &str, origin: &Source) -> Result<Config, ConfigError> {
             location,
         }
     })?;
-    check(&config).map_err(|problem| ConfigError::Invalid {
+    check(&config, text).map_err(|problem| ConfigError::Invalid {
         origin: origin.to_string(),
         problem,
     })?;
@@ -85,14 +86,24 @@ pub fn parse(text: &str, origin: &Source) -> Result<Config, ConfigError> {
 }
 
 /// Checks serde cannot express. Each message says what is wrong and what to write instead.
-fn check(c: &Config) -> Result<(), String> {
-    if c.pythons.is_empty() {
+fn check(c: &Config, text: &str) -> Result<(), String> {
+    check_pythons(&c.pythons)?;
+    check_mirrors(&c.sources.mirrors)?;
+    if c.benchmarks.repeat == 0 {
+        return Err("`benchmarks.repeat` must be at least 1.".into());
+    }
+    check_limits(&c.containers, text)?;
+    check_namespace(&c.images.namespace)
+}
+
+fn check_pythons(pythons: &[PythonRelease]) -> Result<(), String> {
+    if pythons.is_empty() {
         return Err(
             "`pythons` is empty: list at least one CPython release with its sha256.".into(),
         );
     }
     let mut seen = std::collections::BTreeSet::new();
-    for p in &c.pythons {
+    for p in pythons {
         crate::plan::PyVersion::parse(&p.version)?;
         if !seen.insert(p.version.clone()) {
             return Err(format!(
@@ -100,53 +111,65 @@ fn check(c: &Config) -> Result<(), String> {
                 p.version
             ));
         }
-        if p.sha256.len() != 64
-            || !p
-                .sha256
-                .chars()
-                .all(|ch| matches!(ch, '0'..='9' | 'a'..='f'))
-        {
-            return Err(format!(
-                "the sha256 of CPython {} must be 64 lowercase hex digits, got {:?}. \
-                 Compute it with `sha256sum Python-{}.tar.xz`.",
-                p.version, p.sha256, p.version
-            ));
-        }
-        if p.variants.is_empty() {
-            return Err(format!(
-                "CPython {} has no variants: list some of stock, t, j.",
-                p.version
-            ));
-        }
+        check_release(p)?;
     }
-    if c.sources.mirrors.is_empty() {
-        return Err("`sources.mirrors` is empty: list at least one URL template.".into());
-    }
-    for m in &c.sources.mirrors {
-        check_template(m)?;
-    }
-    if c.benchmarks.repeat == 0 {
-        return Err("`benchmarks.repeat` must be at least 1.".into());
-    }
-    if c.containers.timeout_seconds == 0 {
-        return Err("`containers.timeout-seconds` must be at least 1.".into());
-    }
-    if c.images.namespace.is_empty()
-        || !c
-            .images
-            .namespace
+    Ok(())
+}
+
+fn check_release(p: &PythonRelease) -> Result<(), String> {
+    if p.sha256.len() != 64
+        || !p
+            .sha256
             .chars()
-            .all(|ch| ch.is_ascii_lowercase() || ch.is_ascii_digit() || "._-/".contains(ch))
+            .all(|ch| matches!(ch, '0'..='9' | 'a'..='f'))
     {
         return Err(format!(
-            "`images.namespace` {:?} is not a valid image repository prefix: use lowercase letters, digits, '.', '_', '-' and '/'.",
-            c.images.namespace
+            "the sha256 of CPython {} must be 64 lowercase hex digits, got {:?}. \
+             Compute it with `sha256sum Python-{}.tar.xz`.",
+            p.version, p.sha256, p.version
+        ));
+    }
+    if p.variants.is_empty() {
+        return Err(format!(
+            "CPython {} has no variants: list some of stock, t, j.",
+            p.version
         ));
     }
     Ok(())
 }
 
+fn check_mirrors(mirrors: &[String]) -> Result<(), String> {
+    if mirrors.is_empty() {
+        return Err("`sources.mirrors` is empty: list at least one URL template.".into());
+    }
+    mirrors.iter().try_for_each(|m| check_template(m))
+}
+
+fn check_namespace(namespace: &str) -> Result<(), String> {
+    if namespace.is_empty()
+        || !namespace
+            .chars()
+            .all(|ch| ch.is_ascii_lowercase() || ch.is_ascii_digit() || "._-/".contains(ch))
+    {
+        return Err(format!(
+            "`images.namespace` {namespace:?} is not a valid image repository prefix: use lowercase letters, digits, '.', '_', '-' and '/'."
+        ));
+    }
+    Ok(())
+}
+
+/// A mirror URL template: only known placeholders, and a scheme we can fetch.
 fn check_template(t: &str) -> Result<(), String> {
+    check_placeholders(t)?;
+    if !(t.starts_with("http://") || t.starts_with("https://") || t.starts_with("file://")) {
+        return Err(format!(
+            "mirror template {t:?} must start with http://, https:// or file://."
+        ));
+    }
+    Ok(())
+}
+
+fn check_placeholders(t: &str) -> Result<(), String> {
     const KNOWN: [&str; 3] = ["version", "major_minor", "debian_version"];
     let mut rest = t;
     while let Some(open) = rest.find('{') {
@@ -160,11 +183,6 @@ fn check_template(t: &str) -> Result<(), String> {
             ));
         }
         rest = &rest[open + close + 1..];
-    }
-    if !(t.starts_with("http://") || t.starts_with("https://") || t.starts_with("file://")) {
-        return Err(format!(
-            "mirror template {t:?} must start with http://, https:// or file://."
-        ));
     }
     Ok(())
 }
@@ -224,6 +242,24 @@ mod tests {
     fn unknown_placeholder_is_rejected() {
         let e = err(&DEFAULT_YAML.replace("Python-{version}.tar.xz", "Python-{ver}.tar.xz"));
         assert!(e.contains("{ver}"), "{e}");
+    }
+
+    #[test]
+    fn template_checks_keep_their_order_and_messages() {
+        assert_eq!(check_template("https://x/{version}/{major_minor}"), Ok(()));
+        assert_eq!(check_template("file:///srv/{debian_version}"), Ok(()));
+        let unclosed = check_template("ftp://x/{version").unwrap_err();
+        assert_eq!(
+            unclosed,
+            "mirror template \"ftp://x/{version\" has an unclosed '{'."
+        );
+        let unknown = check_template("ftp://x/{ver}").unwrap_err();
+        assert!(unknown.starts_with("mirror template \"ftp://x/{ver}\" uses {ver};"));
+        let scheme = check_template("ftp://x/{version}").unwrap_err();
+        assert_eq!(
+            scheme,
+            "mirror template \"ftp://x/{version}\" must start with http://, https:// or file://."
+        );
     }
 
     #[test]

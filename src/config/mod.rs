@@ -1,6 +1,8 @@
 //! Configuration: the model, loading with precise errors, and semantic checks.
 
+mod limits;
 mod load;
+mod locate;
 mod model;
 
 #[cfg(test)]

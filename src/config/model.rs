@@ -96,18 +96,42 @@ pub struct Images {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct Benchmarks {
+    /// Measured processes (containers) per configuration.
+    #[serde(alias = "processes")]
     pub repeat: u32,
+    /// Discarded processes per configuration.
     #[serde(default)]
     pub warmup: u32,
+    /// Measured values per process (benchmarks/harness.py).
+    #[serde(default = "default_values")]
+    pub values: u32,
+    /// Discarded values per process.
+    #[serde(default = "default_warmups")]
+    pub warmups: u32,
+    /// Minimum seconds of one value; the harness calibrates loops to it.
+    #[serde(default = "default_min_time")]
+    pub min_time: f64,
     pub baseline: String,
     pub gil: GilDefaults,
     pub jit: JitDefaults,
 }
 
+fn default_values() -> u32 {
+    10
+}
+
+fn default_warmups() -> u32 {
+    1
+}
+
+fn default_min_time() -> f64 {
+    0.1
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct GilDefaults {
-    /// fib(n) computed once per thread.
+    /// fib(n) computed by each thread per loop.
     pub n: u32,
     /// Threads; absent means the container's CPU count.
     #[serde(default)]
@@ -117,7 +141,7 @@ pub struct GilDefaults {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct JitDefaults {
-    /// How many times fib() runs.
+    /// Calls of fib() per loop.
     pub n: u32,
 }
 

@@ -12,8 +12,9 @@ use crate::results::{Report, Row};
 
 pub struct CsvExporter;
 
-const HEADER: [&str; 14] = [
+const HEADER: [&str; 18] = [
     "interpreter",
+    "threads",
     "free_threading",
     "jit",
     "status",
@@ -24,6 +25,9 @@ const HEADER: [&str; 14] = [
     "max",
     "median",
     "ratio",
+    "ci_low",
+    "ci_high",
+    "p_value",
     "verdict",
     "image_id",
     "samples",
@@ -50,6 +54,7 @@ fn record(row: &Row, rc: &RowComparison) -> impl Iterator<Item = String> {
     let samples: Vec<String> = row.measured().iter().map(f64::to_string).collect();
     [
         Some(row.interpreter.clone()),
+        row.threads.map(|t| t.to_string()),
         info.map(|i| i.free_threading.to_string()),
         info.map(|i| i.jit.to_string()),
         Some(row.outcome.status().to_string()),
@@ -60,6 +65,9 @@ fn record(row: &Row, rc: &RowComparison) -> impl Iterator<Item = String> {
         stat(|s| s.max),
         stat(|s| s.median),
         rc.comparison.map(|c| c.ratio.to_string()),
+        rc.comparison.and_then(|c| c.ci_low).map(|x| x.to_string()),
+        rc.comparison.and_then(|c| c.ci_high).map(|x| x.to_string()),
+        rc.comparison.and_then(|c| c.p_value).map(|x| x.to_string()),
         rc.comparison.map(|c| c.verdict.to_string()),
         Some(row.image_id.clone()),
         Some(samples.join(";")),
@@ -118,12 +126,12 @@ mod tests {
         let bytes = CsvExporter.serialize(&fixture::report()).unwrap();
         let text = String::from_utf8(bytes).unwrap();
         let expected = [
-            "interpreter,free_threading,jit,status,n,mean,stddev,min,max,median,ratio,verdict,image_id,samples",
-            "system,unsupported,unsupported,ok,5,2.4748,0.017824140933015386,2.455,2.502,2.47,1.0438670490973512,similar,sha256:000000000006,2.481;2.455;2.502;2.47;2.466",
-            "3.13,disabled,unsupported,ok,5,2.3708,0.009176055797563538,2.359,2.382,2.371,1,baseline,sha256:000000000004,2.371;2.365;2.382;2.359;2.377",
-            "3.13t,enabled,unsupported,ok,5,0.715,0.016507574019219193,0.698,0.741,0.712,0.3015859625442888,improved,sha256:000000000005,0.712;0.698;0.741;0.705;0.719",
-            "3.13t -X gil=1,enabled,unsupported,timedout,,,,,,,,,sha256:000000000014,2.811",
-            "3.13j,disabled,enabled,failed,,,,,,,,,sha256:000000000005,",
+            "interpreter,threads,free_threading,jit,status,n,mean,stddev,min,max,median,ratio,ci_low,ci_high,p_value,verdict,image_id,samples",
+            "system,,unsupported,unsupported,ok,5,2.4748,0.017824140933015386,2.455,2.502,2.47,1.0438670490973512,1.0373643019439536,1.0509349352737116,0.00002525907467630074,similar,sha256:000000000006,2.481;2.455;2.502;2.47;2.466",
+            "3.13,,disabled,unsupported,ok,5,2.3708,0.009176055797563538,2.359,2.382,2.371,1,,,,baseline,sha256:000000000004,2.371;2.365;2.382;2.359;2.377",
+            "3.13t,,enabled,unsupported,ok,5,0.715,0.016507574019219193,0.698,0.741,0.712,0.3015859625442888,0.2964868361427029,0.3075108438303426,0.00000000000043192604222067093,improved,sha256:000000000005,0.712;0.698;0.741;0.705;0.719",
+            "3.13t -X gil=1,,enabled,unsupported,timedout,,,,,,,,,,,,sha256:000000000014,2.811",
+            "3.13j,,disabled,enabled,failed,,,,,,,,,,,,sha256:000000000005,",
             "",
         ]
         .join("\r\n");
@@ -137,6 +145,6 @@ mod tests {
         let bytes = CsvExporter.serialize(&report).unwrap();
         let text = String::from_utf8(bytes).unwrap();
         let second_record = text.split("\r\n").nth(1).unwrap();
-        assert!(second_record.starts_with("\"odd, \"\"quoted\"\"\nname\",unsupported,"));
+        assert!(second_record.starts_with("\"odd, \"\"quoted\"\"\nname\",,unsupported,"));
     }
 }

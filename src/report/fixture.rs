@@ -110,6 +110,9 @@ pub(crate) fn report() -> Report {
         baseline: "3.13".into(),
         repeat: 5,
         warmup: 1,
+        values: 1,
+        warmup_values: 0,
+        min_time: 0.1,
         host: Host {
             cpus: 8,
             os: "linux".into(),

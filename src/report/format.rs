@@ -27,6 +27,54 @@ pub(crate) fn ratio(ratio: f64) -> String {
     format!("{ratio:.2}×")
 }
 
+/// A p-value with two significant digits, `<0.001` below that.
+pub(crate) fn p_value(p: f64) -> String {
+    if p < 0.001 {
+        "<0.001".into()
+    } else if p < 0.01 {
+        format!("{p:.3}")
+    } else {
+        format!("{p:.2}")
+    }
+}
+
+/// Relative spread of the process means above which a row is called noisy.
+pub(crate) const NOISY: f64 = 0.05;
+
+/// Lines warning that noise decided some rows, with what to do about it.
+pub(crate) fn noise_warning(comparisons: &[RowComparison]) -> Vec<String> {
+    let mut lines = vec![];
+    let undecided: Vec<&str> = comparisons
+        .iter()
+        .filter(|c| {
+            c.comparison
+                .is_some_and(|c| c.verdict == Verdict::NotDistinguishable)
+        })
+        .map(|c| c.label.as_str())
+        .collect();
+    if !undecided.is_empty() {
+        lines.push(format!(
+            "not distinguishable: {}: the 95% interval crosses a ±10% boundary, so the noise \
+             hides which side the truth is on",
+            undecided.join(", ")
+        ));
+    }
+    let noisiest = comparisons
+        .iter()
+        .filter_map(|c| Some((c.label.as_str(), c.summary?)))
+        .filter(|(_, s)| s.n >= 2 && s.mean > 0.0)
+        .map(|(label, s)| (label, s.stddev / s.mean))
+        .max_by(|a, b| a.1.total_cmp(&b.1));
+    if let Some((label, cv)) = noisiest.filter(|(_, cv)| *cv > NOISY) {
+        lines.push(format!(
+            "noisy: process means of {label} vary by {:.0}% (σ/mean); close other programs, \
+             add --processes, or on a VM check CPU steal",
+            cv * 100.0
+        ));
+    }
+    lines
+}
+
 /// A timeout in whole seconds where possible: "600 s", "2.5 s".
 pub(crate) fn timeout(seconds: f64) -> String {
     if seconds.fract() == 0.0 {
@@ -122,6 +170,63 @@ impl Status {
     }
 }
 
+/// "Intel Xeon · load 0.4–1.9 · steal 0.0%": the machine while measuring, from
+/// every process's own reading. `None` for reports without such readings.
+pub(crate) fn machine(report: &Report) -> Option<String> {
+    let states: Vec<&crate::results::HostState> = report
+        .rows
+        .iter()
+        .flat_map(|r| &r.samples)
+        .filter_map(|s| s.host.as_ref())
+        .collect();
+    let first = states.first()?;
+    let mut parts = vec![first
+        .cpu_model
+        .clone()
+        .unwrap_or_else(|| "CPU model unknown".into())];
+    if let Some(g) = &first.governor {
+        parts.push(format!("governor {g}"));
+    }
+    let loads: Vec<f64> = states
+        .iter()
+        .flat_map(|s| [s.load_before, s.load_after])
+        .flatten()
+        .collect();
+    if let (Some(lo), Some(hi)) = (
+        loads.iter().copied().reduce(f64::min),
+        loads.iter().copied().reduce(f64::max),
+    ) {
+        parts.push(format!("load {lo:.1}–{hi:.1}"));
+    }
+    if let Some(steal) = states.iter().filter_map(|s| s.steal).reduce(f64::max) {
+        parts.push(format!("steal ≤{:.1}%", steal * 100.0));
+    }
+    Some(one_line(&parts.join(" · ")))
+}
+
+/// A warning when the machine was busy: other programs, or a hypervisor
+/// taking CPU time, make every figure noisier.
+pub(crate) fn busy_machine(report: &Report) -> Option<String> {
+    let states = report
+        .rows
+        .iter()
+        .flat_map(|r| &r.samples)
+        .filter_map(|s| s.host.as_ref());
+    let (mut load, mut steal) = (0.0f64, 0.0f64);
+    for s in states {
+        load = load.max(s.load_before.unwrap_or(0.0));
+        steal = steal.max(s.steal.unwrap_or(0.0));
+    }
+    let cpus = report.host.cpus.max(1) as f64;
+    if steal > 0.02 {
+        Some(format!("busy machine: the hypervisor stole up to {:.0}% of CPU time; measure on a quieter host or a dedicated VM", steal * 100.0))
+    } else if load > cpus + 0.5 {
+        Some(format!("busy machine: load average up to {load:.1} on {cpus} CPUs before measuring; stop other programs (builds, browsers) and run again"))
+    } else {
+        None
+    }
+}
+
 /// The line that explains how to read ratios and statuses.
 pub(crate) fn legend(report: &Report) -> String {
     let base = one_line(&report.baseline);
@@ -130,21 +235,28 @@ pub(crate) fn legend(report: &Report) -> String {
         .is_some_and(|row| row.outcome.is_ok() && !row.measured().is_empty());
     if compared {
         format!(
-            "ratio = mean / mean of {base}; status: improved >10% faster, \
-             similar within ±10%, degraded >10% slower"
+            "ratio = mean / mean of {base} at the same thread count, with its 95% interval; \
+             improved/degraded: >10% faster/slower and p < 0.05 (Welch); \
+             similar: the whole interval within ±10%; otherwise not distinguishable"
         )
     } else {
         format!("no ratios: the baseline {base} has no completed measurements")
     }
 }
 
-/// "5 runs + 1 warmup each", with correct plurals.
+/// "5 processes × 10 values each", with warm-ups and correct plurals.
 pub(crate) fn repetitions(report: &Report) -> String {
-    let runs = plural(report.repeat, "run", "runs");
-    match report.warmup {
-        0 => format!("{runs} each"),
-        w => format!("{runs} + {} each", plural(w, "warmup", "warmups")),
+    let mut text = plural(report.repeat, "process", "processes");
+    if report.warmup > 0 {
+        text += &format!(" (+{} warm-up)", report.warmup);
     }
+    if report.values > 0 {
+        text += &format!(" × {}", plural(report.values, "value", "values"));
+        if report.warmup_values > 0 {
+            text += &format!(" (+{} warm-up)", report.warmup_values);
+        }
+    }
+    text + " each"
 }
 
 fn plural(n: u32, one: &str, many: &str) -> String {
@@ -222,6 +334,9 @@ mod tests {
         assert_eq!(spread(1.5), "± 1.50 s");
         assert_eq!(ratio(1.8749), "1.87×");
         assert_eq!(ratio(1.0), "1.00×");
+        assert_eq!(p_value(0.0004), "<0.001");
+        assert_eq!(p_value(0.0042), "0.004");
+        assert_eq!(p_value(0.5), "0.50");
         assert_eq!(timeout(600.0), "600 s");
         assert_eq!(timeout(2.5), "2.5 s");
     }
@@ -258,5 +373,32 @@ mod tests {
             FeatureCell::Enabled
         );
         assert_eq!(FeatureCell::of(None, Feature::Jit).text(), "?");
+    }
+
+    #[test]
+    fn machine_line_and_busy_warning() {
+        let mut report = crate::report::fixture::report();
+        assert_eq!(machine(&report), None);
+        assert_eq!(busy_machine(&report), None);
+        let state = |load: f64, steal: f64| crate::results::HostState {
+            cpu_model: Some("Xeon".into()),
+            governor: None,
+            load_before: Some(load),
+            load_after: Some(load + 0.5),
+            steal: Some(steal),
+        };
+        report.rows[0].samples[0].host = Some(state(0.2, 0.0));
+        report.rows[1].samples[0].host = Some(state(1.0, 0.001));
+        assert_eq!(
+            machine(&report).unwrap(),
+            "Xeon · load 0.2–1.5 · steal ≤0.1%"
+        );
+        assert_eq!(busy_machine(&report), None);
+        report.rows[1].samples[1].host = Some(state(12.0, 0.0));
+        assert!(busy_machine(&report)
+            .unwrap()
+            .contains("load average up to 12.0 on 8 CPUs"));
+        report.rows[1].samples[1].host = Some(state(0.0, 0.10));
+        assert!(busy_machine(&report).unwrap().contains("stole up to 10%"));
     }
 }

@@ -69,8 +69,11 @@ mod tests {
         assert_eq!(summary[1]["interpreter"], "3.13");
         assert_eq!(
             summary[1]["comparison"],
-            json!({"ratio": 1.0, "change": 0.0, "verdict": "baseline"})
+            json!({"ratio": 1.0, "change": 0.0, "verdict": "baseline", "unit": "processes",
+                   "ci_low": null, "ci_high": null, "p_value": null})
         );
+        assert!(summary[2]["comparison"]["ci_low"].as_f64().unwrap() < 0.31);
+        assert!(summary[2]["comparison"]["p_value"].as_f64().unwrap() < 0.001);
         assert_eq!(summary[2]["comparison"]["verdict"], "improved");
         assert_eq!(summary[2]["summary"]["n"], 5);
         assert_eq!(summary[2]["summary"]["min"], 0.698);

@@ -2,6 +2,7 @@
 //! then one table row per configuration.
 
 use super::format::{self, Feature, FeatureCell, Status};
+use super::table::ratio_with_ci;
 use super::{ExportError, Exporter};
 use crate::analysis::compare::{compare_rows, RowComparison};
 use crate::results::{Report, Row};
@@ -39,39 +40,46 @@ fn render(report: &Report) -> String {
             code(&report.session)
         ),
         String::new(),
-        "| Interpreter | Free threading | JIT | Mean ± σ | Min | Max | vs baseline | Status |"
+        "| Interpreter | Free threading | JIT | Mean ± σ | Ratio [95% CI] | p | Status |"
             .to_string(),
-        "|---|---|---|--:|--:|--:|--:|---|".to_string(),
+        "|---|---|---|--:|--:|--:|---|".to_string(),
     ];
     for (row, rc) in report.rows.iter().zip(compare_rows(report)) {
         lines.push(table_row(row, &rc));
     }
     lines.push(String::new());
     lines.push(cell(&format::legend(report)));
+    let machine = format::machine(report).map(|m| format!("machine while measuring: {m}"));
+    for warning in machine
+        .into_iter()
+        .chain(format::busy_machine(report))
+        .chain(format::noise_warning(&compare_rows(report)))
+    {
+        lines.push(String::new());
+        lines.push(cell(&warning));
+    }
     lines.push(String::new());
     lines.join("\n")
 }
 
 fn table_row(row: &Row, rc: &RowComparison) -> String {
     let info = row.info.as_ref();
-    let (mean, min, max) = match rc.summary {
-        Some(s) => (
-            format!("{} {}", format::duration(s.mean), format::spread(s.stddev)),
-            format::duration(s.min),
-            format::duration(s.max),
-        ),
-        None => ("—".to_string(), "—".to_string(), "—".to_string()),
+    let mean = match rc.values.filter(|_| row.outcome.is_ok()) {
+        Some(s) => format!("{} {}", format::duration(s.mean), format::spread(s.stddev)),
+        None => "—".to_string(),
     };
-    let ratio = rc
-        .comparison
-        .map_or_else(|| "—".to_string(), |c| format::ratio(c.ratio));
+    let comparison = rc.comparison.filter(|_| row.outcome.is_ok());
+    let ratio = comparison.map_or_else(|| "—".to_string(), |c| ratio_with_ci(&c));
+    let p = comparison
+        .and_then(|c| c.p_value)
+        .map_or_else(|| "—".to_string(), format::p_value);
     let status = match Status::of(row, rc) {
         Status::Verdict(v) => format!("**{v}**"),
         other => cell(&other.text()),
     };
     format!(
-        "| `{}` | {} | {} | {mean} | {min} | {max} | {ratio} | {status} |",
-        code(&row.interpreter),
+        "| `{}` | {} | {} | {mean} | {ratio} | {p} | {status} |",
+        code(&row.label()),
         FeatureCell::of(info, Feature::FreeThreading).text(),
         FeatureCell::of(info, Feature::Jit).text(),
     )
@@ -109,20 +117,20 @@ mod tests {
 
 - **Benchmark:** `gil --threads 4`
 - **Baseline:** `3.13`
-- **Runs:** 5 runs + 1 warmup each
+- **Runs:** 5 processes (+1 warm-up) × 1 value each
 - **Host:** 8 CPUs · linux/x86\\_64 · Docker 27.3.1
 - **Date:** 2025-06-01 14:03:00 UTC to 2025-06-01 14:14:40 UTC
 - **Tool:** pybench-docker 0.1.0, session `20250601-140300-gil`
 
-| Interpreter | Free threading | JIT | Mean ± σ | Min | Max | vs baseline | Status |
-|---|---|---|--:|--:|--:|--:|---|
-| `system` | unsupported | unsupported | 2.47 s ± 17.8 ms | 2.46 s | 2.50 s | 1.04× | **similar** |
-| `3.13` | disabled | unsupported | 2.37 s ± 9.18 ms | 2.36 s | 2.38 s | 1.00× | **baseline** |
-| `3.13t` | enabled ✨ | unsupported | 715 ms ± 16.5 ms | 698 ms | 741 ms | 0.30× | **improved** |
-| `3.13t -X gil=1` | GIL re-enabled | unsupported | — | — | — | — | timed out after 600 s |
-| `3.13j` | disabled | enabled ✨ | — | — | — | — | failed: exit code 139 (SIGSEGV) |
+| Interpreter | Free threading | JIT | Mean ± σ | Ratio [95% CI] | p | Status |
+|---|---|---|--:|--:|--:|---|
+| `system` | unsupported | unsupported | 2.47 s ± 17.8 ms | 1.04× [1.04–1.05] | <0.001 | **similar** |
+| `3.13` | disabled | unsupported | 2.37 s ± 9.18 ms | 1.00× | — | **baseline** |
+| `3.13t` | enabled ✨ | unsupported | 715 ms ± 16.5 ms | 0.30× [0.30–0.31] | <0.001 | **improved** |
+| `3.13t -X gil=1` | GIL re-enabled | unsupported | — | — | — | timed out after 600 s |
+| `3.13j` | disabled | enabled ✨ | — | — | — | failed: exit code 139 (SIGSEGV) |
 
-ratio = mean / mean of 3.13; status: improved >10% faster, similar within ±10%, degraded >10% slower
+ratio = mean / mean of 3.13 at the same thread count, with its 95% interval; improved/degraded: >10% faster/slower and p \\< 0.05 (Welch); similar: the whole interval within ±10%; otherwise not distinguishable
 ";
         assert_eq!(render(&fixture::report()), expected);
     }

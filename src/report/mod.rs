@@ -4,12 +4,13 @@
 pub mod csv;
 pub mod json;
 pub mod markdown;
+pub mod pyperf;
 pub mod table;
 pub mod write;
 
 #[cfg(test)]
-mod fixture;
-mod format;
+pub mod fixture;
+pub(crate) mod format;
 
 use std::fmt;
 use std::str::FromStr;

@@ -19,7 +19,7 @@ use console::style;
 use crate::cli::BuildArgs;
 use crate::commands::App;
 use crate::config::Config;
-use crate::context::{ignore_rules_for, ContextBuilder};
+use crate::context::ContextBuilder;
 use crate::docker::{BuildRequest, Engine};
 use crate::plan::{BaseImage, Plan, ReleaseImages, VariantBuild};
 use crate::sources::{self as source, FetchEvent, SourceSpec};
@@ -27,7 +27,7 @@ use crate::ui::progress::Progress;
 use base::BaseOrigin;
 use render::{
     build_hash, release_labels, render_release_dockerfile, render_variant_dockerfile,
-    variant_build_args, with_labels, BUILD_HASH_LABEL,
+    variant_build_args, with_labels, BUILD_HASH_LABEL, TEMPLATE_KINDS,
 };
 use stage::{cancellable, run_stage};
 use summary::{render_summary, BuildSummary, ImageReport, StageReport};
@@ -131,24 +131,31 @@ impl<'a> BuildCtx<'a> {
     }
 }
 
-fn dockerfiles_context(dir: &Path) -> Result<ContextBuilder, BuildError> {
-    let rules = ignore_rules_for(dir).map_err(|e| BuildError::Context(e.to_string()))?;
-    let mut ctx = ContextBuilder::new();
-    ctx.add_dir(dir, &rules)
-        .map_err(|e| BuildError::Context(e.to_string()))?;
-    Ok(ctx)
+/// The build context of one stage: exactly its rendered Dockerfile and, for a
+/// variant, the verified source tarball its `COPY Python.tar.xz` needs.
+fn stage_context(
+    dockerfile_name: &str,
+    dockerfile: String,
+    tarball: Option<&Path>,
+) -> Result<ContextBuilder, BuildError> {
+    let err = |e: crate::context::ContextError| BuildError::Context(e.to_string());
+    let mut c = ContextBuilder::new();
+    c.add_bytes(dockerfile_name, dockerfile, false)
+        .map_err(err)?;
+    if let Some(tarball) = tarball {
+        c.add_file("Python.tar.xz", tarball).map_err(err)?;
+    }
+    Ok(c)
 }
 
-fn context_digest(ctx: &ContextBuilder) -> Result<String, BuildError> {
-    ctx.digest().map_err(|e| BuildError::Context(e.to_string()))
-}
-
-/// The hash the final images should carry for the current plan and Dockerfiles.
+/// The hash the final images should carry: the plan and the image templates
+/// (nothing else in the Dockerfiles folder counts).
 pub fn expected_hash(plan: &Plan, dockerfiles: &Path) -> Result<String, BuildError> {
-    Ok(build_hash(
-        plan,
-        &context_digest(&dockerfiles_context(dockerfiles)?)?,
-    ))
+    let templates = TEMPLATE_KINDS
+        .iter()
+        .map(|kind| Ok((*kind, read_template(dockerfiles, kind)?)))
+        .collect::<Result<Vec<_>, BuildError>>()?;
+    Ok(build_hash(plan, &templates))
 }
 
 /// Are the final images present and built from exactly this plan?
@@ -180,10 +187,9 @@ pub async fn build_all(ctx: &BuildCtx<'_>) -> Result<BuildSummary, BuildError> {
         stages.push(report);
         tarballs.insert(release.version.to_string(), path);
     }
-    let base_ctx = dockerfiles_context(&ctx.dockerfiles)?;
-    let hash = build_hash(ctx.plan, &context_digest(&base_ctx)?);
-    stages.extend(build_variants(ctx, &base_ctx, &tarballs, &log_dir).await?);
-    stages.extend(build_releases(ctx, &base_ctx, &hash, &log_dir).await?);
+    let hash = expected_hash(ctx.plan, &ctx.dockerfiles)?;
+    stages.extend(build_variants(ctx, &tarballs, &log_dir).await?);
+    stages.extend(build_releases(ctx, &hash, &log_dir).await?);
     Ok(BuildSummary {
         stages,
         images: image_reports(ctx).await?,
@@ -272,7 +278,6 @@ async fn fetch_source(
 /// the others keep the cores busy. The first failure is reported.
 async fn build_variants(
     ctx: &BuildCtx<'_>,
-    base_ctx: &ContextBuilder,
     tarballs: &HashMap<String, PathBuf>,
     log_dir: &Path,
 ) -> Result<Vec<StageReport>, BuildError> {
@@ -282,14 +287,7 @@ async fn build_variants(
     };
     let template = read_template(&ctx.dockerfiles, "cpython")?;
     let builds = ctx.plan.variant_builds().map(|v| {
-        let prepared = variant_request(
-            ctx,
-            v,
-            &template,
-            base_ctx,
-            &tarballs[&v.version.to_string()],
-            jobs,
-        );
+        let prepared = variant_request(ctx, v, &template, &tarballs[&v.version.to_string()], jobs);
         async move {
             let (req, c) = prepared?;
             run_stage(ctx, v.label(), req, c, log_dir).await
@@ -304,7 +302,6 @@ fn variant_request(
     ctx: &BuildCtx<'_>,
     v: &VariantBuild,
     template: &str,
-    base_ctx: &ContextBuilder,
     tarball: &Path,
     jobs: u32,
 ) -> Result<(BuildRequest, ContextBuilder), BuildError> {
@@ -317,15 +314,11 @@ fn variant_request(
         ("pybench-docker.source-sha256".into(), v.sha256.clone()),
     ]);
     let dockerfile = render_variant_dockerfile(template, v).map_err(BuildError::Context)?;
-    let mut c = base_ctx.clone();
-    c.add_bytes(
+    let c = stage_context(
         "cpython.rendered.Dockerfile",
-        with_labels(&dockerfile, &labels).into_bytes(),
-        false,
-    )
-    .map_err(|e| BuildError::Context(e.to_string()))?;
-    c.add_file("Python.tar.xz", tarball)
-        .map_err(|e| BuildError::Context(e.to_string()))?;
+        with_labels(&dockerfile, &labels),
+        Some(tarball),
+    )?;
     let req = BuildRequest {
         tag: v.image.clone(),
         dockerfile: "cpython.rendered.Dockerfile".into(),
@@ -346,14 +339,13 @@ fn read_template(dir: &Path, kind: &str) -> Result<String, BuildError> {
 /// runtime base (`pythons`) and the builder base (`builder`).
 async fn build_releases(
     ctx: &BuildCtx<'_>,
-    base_ctx: &ContextBuilder,
     hash: &str,
     log_dir: &Path,
 ) -> Result<Vec<StageReport>, BuildError> {
     let mut builds = Vec::new();
     for release in &ctx.plan.releases {
         for kind in ["pythons", "builder"] {
-            let (req, c) = release_request(ctx, release, kind, base_ctx, hash)?;
+            let (req, c) = release_request(ctx, release, kind, hash)?;
             builds.push(run_stage(
                 ctx,
                 format!("{kind} {}", release.version),
@@ -372,7 +364,6 @@ fn release_request(
     ctx: &BuildCtx<'_>,
     release: &ReleaseImages,
     kind: &str,
-    base_ctx: &ContextBuilder,
     hash: &str,
 ) -> Result<(BuildRequest, ContextBuilder), BuildError> {
     let (image, base_arg, base_image) = match kind {
@@ -391,10 +382,8 @@ fn release_request(
     let rendered = render_release_dockerfile(&template, release).map_err(BuildError::Context)?;
     let mut labels = release_labels(release, kind, hash);
     labels.insert("pybench-docker.base".into(), base_image.clone());
-    let mut c = base_ctx.clone();
     let name = format!("{kind}.rendered.Dockerfile");
-    c.add_bytes(&name, with_labels(&rendered, &labels).into_bytes(), false)
-        .map_err(|e| BuildError::Context(e.to_string()))?;
+    let c = stage_context(&name, with_labels(&rendered, &labels), None)?;
     let req = BuildRequest {
         tag: image.clone(),
         dockerfile: name,
@@ -458,5 +447,107 @@ async fn ensure_base(
             task.fail("failed");
             Err(e.into())
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::{parse, Source, DEFAULT_YAML};
+    use crate::plan::build_plan;
+    use std::io::Read;
+
+    fn plan() -> Plan {
+        build_plan(&parse(DEFAULT_YAML, &Source::Embedded).unwrap()).unwrap()
+    }
+
+    /// (name, content) of every entry of a context tar.
+    fn entries(c: &ContextBuilder) -> Vec<(String, Vec<u8>)> {
+        let bytes = c.to_bytes(false).unwrap();
+        let mut archive = tar::Archive::new(bytes.as_slice());
+        let mut out = Vec::new();
+        for entry in archive.entries().unwrap() {
+            let mut entry = entry.unwrap();
+            let mut content = Vec::new();
+            entry.read_to_end(&mut content).unwrap();
+            out.push((entry.path().unwrap().display().to_string(), content));
+        }
+        out
+    }
+
+    #[test]
+    fn stage_contexts_hold_exactly_the_dockerfile_and_the_tarball() {
+        let dir = tempfile::TempDir::new().unwrap();
+        let tarball = dir.path().join("Python-3.13.15.tar.xz");
+        std::fs::write(&tarball, b"xz bytes").unwrap();
+        let variant = stage_context(
+            "cpython.rendered.Dockerfile",
+            "FROM a\n".into(),
+            Some(&tarball),
+        )
+        .unwrap();
+        assert_eq!(
+            entries(&variant),
+            vec![
+                ("Python.tar.xz".to_string(), b"xz bytes".to_vec()),
+                (
+                    "cpython.rendered.Dockerfile".to_string(),
+                    b"FROM a\n".to_vec()
+                ),
+            ]
+        );
+        let release =
+            stage_context("pythons.rendered.Dockerfile", "FROM b\n".into(), None).unwrap();
+        assert_eq!(
+            entries(&release),
+            vec![(
+                "pythons.rendered.Dockerfile".to_string(),
+                b"FROM b\n".to_vec()
+            )]
+        );
+        // Built twice, a context is byte for byte the same: the layer cache holds.
+        let again = stage_context(
+            "cpython.rendered.Dockerfile",
+            "FROM a\n".into(),
+            Some(&tarball),
+        )
+        .unwrap();
+        assert_eq!(
+            variant.to_bytes(false).unwrap(),
+            again.to_bytes(false).unwrap()
+        );
+    }
+
+    #[test]
+    fn hash_follows_the_templates_and_nothing_else_in_the_folder() {
+        let dir = tempfile::TempDir::new().unwrap();
+        let write = |name: &str, text: &str| std::fs::write(dir.path().join(name), text).unwrap();
+        for kind in TEMPLATE_KINDS {
+            write(&format!("{kind}.Dockerfile"), &format!("FROM {kind}\n"));
+        }
+        write("README.md", "notes");
+        let p = plan();
+        let first = expected_hash(&p, dir.path()).unwrap();
+
+        write("README.md", "other notes");
+        write("scratch.Dockerfile", "FROM unused\n");
+        assert_eq!(expected_hash(&p, dir.path()).unwrap(), first);
+
+        for kind in TEMPLATE_KINDS {
+            write(&format!("{kind}.Dockerfile"), "FROM changed\n");
+            assert_ne!(expected_hash(&p, dir.path()).unwrap(), first, "{kind}");
+            write(&format!("{kind}.Dockerfile"), &format!("FROM {kind}\n"));
+        }
+        assert_eq!(expected_hash(&p, dir.path()).unwrap(), first);
+
+        std::fs::remove_file(dir.path().join("builder.Dockerfile")).unwrap();
+        let msg = expected_hash(&p, dir.path()).unwrap_err().to_string();
+        assert!(msg.contains("builder.Dockerfile"), "{msg}");
+    }
+
+    #[test]
+    fn the_project_has_every_template() {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("dockerfiles");
+        expected_hash(&plan(), &dir).unwrap();
     }
 }

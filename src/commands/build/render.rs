@@ -92,12 +92,21 @@ pub fn variant_build_args(
     ])
 }
 
-/// Hash of everything the final images depend on: the plan and the Dockerfiles.
-pub fn build_hash(plan: &Plan, dockerfiles_digest: &str) -> String {
+/// The Dockerfile templates that define the images, `dockerfiles/<kind>.Dockerfile`:
+/// `cpython` for each variant, `pythons` and `builder` for each release.
+pub const TEMPLATE_KINDS: [&str; 3] = ["builder", "cpython", "pythons"];
+
+/// Hash of everything the final images depend on: the plan and the text of
+/// each template, given as `(kind, text)` pairs in [`TEMPLATE_KINDS`] order. Pure.
+pub fn build_hash(plan: &Plan, templates: &[(&str, String)]) -> String {
     let plan_json =
         serde_json::to_string(&(&plan.builder_base, &plan.runtime_base, &plan.releases))
             .unwrap_or_default();
-    short_hash(&[&plan_json, dockerfiles_digest])
+    let mut parts = vec![plan_json.as_str()];
+    for (kind, text) in templates {
+        parts.extend([*kind, text.as_str()]);
+    }
+    short_hash(&parts)
 }
 
 pub fn release_labels(release: &ReleaseImages, kind: &str, hash: &str) -> HashMap<String, String> {
@@ -260,12 +269,20 @@ mod tests {
     }
 
     #[test]
-    fn build_hash_follows_plan_and_dockerfiles() {
+    fn build_hash_follows_plan_and_templates() {
+        let templates = |cpython: &str| {
+            TEMPLATE_KINDS.map(|k| (k, if k == "cpython" { cpython } else { k }.to_string()))
+        };
         let p = plan();
-        assert_eq!(build_hash(&p, "a"), build_hash(&p, "a"));
-        assert_ne!(build_hash(&p, "a"), build_hash(&p, "b"));
+        let a = build_hash(&p, &templates("FROM a"));
+        assert_eq!(a, build_hash(&p, &templates("FROM a")));
+        assert_ne!(a, build_hash(&p, &templates("FROM b")));
+        // Text moving from one template to another is a change too.
+        let moved = [("builder", "x".into()), ("cpython", String::new())];
+        let back = [("builder", String::new()), ("cpython", "x".into())];
+        assert_ne!(build_hash(&p, &moved), build_hash(&p, &back));
         let yaml = DEFAULT_YAML.replace("profile: quick", "profile: release");
         let q = build_plan(&parse(&yaml, &Source::Embedded).unwrap()).unwrap();
-        assert_ne!(build_hash(&p, "a"), build_hash(&q, "a"));
+        assert_ne!(a, build_hash(&q, &templates("FROM a")));
     }
 }

@@ -11,7 +11,7 @@ use serde_json::Value;
 
 use crate::commands::runner::{self, Parsed};
 use crate::docker::ContainerOutput;
-use crate::results::{InterpreterInfo, Outcome};
+use crate::results::{HostState, InterpreterInfo, Outcome};
 
 /// What a process measured.
 #[derive(Debug, Clone, PartialEq)]
@@ -22,6 +22,7 @@ pub struct Measured {
     pub values: Vec<f64>,
     pub warmups: Vec<f64>,
     pub thread_values: Vec<Vec<f64>>,
+    pub host: Option<HostState>,
     pub info: Option<InterpreterInfo>,
 }
 
@@ -52,6 +53,9 @@ pub fn parse_measurement(line: &Value) -> Result<Measured, String> {
             values,
             warmups,
             thread_values,
+            host: bench
+                .get("host")
+                .and_then(|h| serde_json::from_value(h.clone()).ok()),
             info,
         });
     }
@@ -62,6 +66,7 @@ pub fn parse_measurement(line: &Value) -> Result<Measured, String> {
             values: vec![s],
             warmups: vec![],
             thread_values: vec![],
+            host: None,
             info,
         }),
         _ => Err("the result line has no valid \"seconds\"".into()),

@@ -84,8 +84,11 @@ async fn new_report(app: &App, job: &RunJob, configs: &[Configuration]) -> Resul
         benchmark: s.benchmark.name(),
         arguments: job.arguments.clone(),
         baseline: s.baseline.clone(),
-        repeat: s.repeat,
-        warmup: s.warmup,
+        repeat: s.sampling.processes,
+        warmup: s.sampling.warmup_processes,
+        values: s.sampling.values,
+        warmup_values: s.sampling.warmups,
+        min_time: s.sampling.min_time,
         host: Host {
             cpus: facts.cpus,
             os: facts.os,

@@ -12,6 +12,8 @@ use crate::results::Report;
 /// The result files the user asked for.
 pub struct Outputs {
     files: Vec<(Format, PathBuf)>,
+    /// Folder for one pyperf file per configuration, written at the end.
+    pyperf: Option<PathBuf>,
 }
 
 impl Outputs {
@@ -26,7 +28,10 @@ impl Outputs {
         if let Some(p) = &args.markdown {
             files.push((Format::Markdown, p.clone()));
         }
-        Outputs { files }
+        Outputs {
+            files,
+            pyperf: args.pyperf.clone(),
+        }
     }
 
     /// JSON is written after every round (partial results survive a crash);
@@ -39,6 +44,9 @@ impl Outputs {
             let bytes = format.exporter().serialize(report)?;
             crate::report::write::write_atomically(path, &bytes)
                 .map_err(|e| anyhow::anyhow!("cannot write {}: {e}", path.display()))?;
+        }
+        if let (true, Some(dir)) = (last, &self.pyperf) {
+            crate::report::pyperf::write_all(dir, report)?;
         }
         Ok(())
     }

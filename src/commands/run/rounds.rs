@@ -54,7 +54,8 @@ pub async fn run_all(
     report: &mut Report,
 ) -> Result<bool> {
     let s = &job.settings;
-    let rounds = schedule(configs.len(), s.warmup, s.repeat);
+    let (warmups, processes) = (s.sampling.warmup_processes, s.sampling.processes);
+    let rounds = schedule(configs.len(), warmups, processes);
     let total = rounds.iter().map(Vec::len).sum::<usize>() as u64;
     let bar = app
         .progress
@@ -67,8 +68,8 @@ pub async fn run_all(
                 continue;
             }
             let (kind, of) = match slot.warmup {
-                true => ("warm-up", s.warmup),
-                false => ("run", s.repeat),
+                true => ("warm-up", warmups),
+                false => ("run", processes),
             };
             let label = report.rows[slot.config].label();
             bar.step(format!("{label} {kind} {}/{of}", slot.number));
@@ -120,7 +121,7 @@ async fn one_run(
         dir: &bench_dir,
         script,
         args,
-        extra_env: vec![],
+        extra_env: s.sampling.harness_env(),
         extra_mounts: mounts,
         image: None,
         timeout: s.timeout,
@@ -167,6 +168,7 @@ fn absorb(app: &App, row: &mut Row, r: RunResult) {
                 warmups: m.warmups,
                 thread_values: m.thread_values,
                 cpuset: r.cpuset,
+                host: m.host,
             });
             Outcome::Ok
         }

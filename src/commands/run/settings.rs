@@ -63,68 +63,59 @@ impl Benchmark {
     }
 }
 
+/// How many processes and values a configuration gets, and how long a value is.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Sampling {
+    /// Measured processes (containers) per configuration.
+    pub processes: u32,
+    /// Discarded processes per configuration.
+    pub warmup_processes: u32,
+    /// Measured values per process.
+    pub values: u32,
+    /// Discarded values per process.
+    pub warmups: u32,
+    /// Minimum seconds of one value; the harness calibrates its loops to it.
+    pub min_time: f64,
+    /// Fixed loops per value; `None` calibrates.
+    pub loops: Option<u32>,
+}
+
+impl Sampling {
+    /// The harness reads these in the container (benchmarks/harness.py).
+    pub fn harness_env(&self) -> Vec<(String, String)> {
+        let mut env = vec![
+            ("PYBENCH_VALUES".to_string(), self.values.to_string()),
+            ("PYBENCH_WARMUPS".to_string(), self.warmups.to_string()),
+            ("PYBENCH_MIN_TIME".to_string(), self.min_time.to_string()),
+        ];
+        if let Some(loops) = self.loops {
+            env.push(("PYBENCH_LOOPS".to_string(), loops.to_string()));
+        }
+        env
+    }
+}
+
 /// Validated settings of a run.
 #[derive(Debug, Clone, PartialEq)]
 pub struct RunSettings {
     pub benchmark: Benchmark,
-    pub repeat: u32,
-    pub warmup: u32,
+    pub sampling: Sampling,
     pub baseline: String,
     pub timeout: Duration,
 }
 
-fn non_negative(flag: &str, v: i64, min: i64, what: &str) -> Result<u32> {
-    if v < min || v > u32::MAX as i64 {
-        bail!(
-            "{flag} {v} is out of range: {what}. Example: {flag} {}.",
-            min.max(1)
-        );
-    }
-    Ok(v as u32)
-}
-
-/// Checks every argument before anything starts. Pure but for the file check.
-pub fn settings_from(args: &RunArgs, cfg: &Config) -> Result<RunSettings> {
-    let threads = args
-        .threads
-        .map(|t| non_negative("--threads", t, 1, "at least one thread is needed"))
-        .transpose()?;
+/// The benchmark named on the command line, with its options.
+fn benchmark_from(args: &RunArgs, cfg: &Config) -> Result<Benchmark> {
     let benchmark = match args.benchmark.as_str() {
         "gil" => Benchmark::Gil {
-            threads: threads.or(cfg.benchmarks.gil.threads),
-            n: match args.n {
-                Some(n) => non_negative("-n", n, 0, "fib(n) needs n >= 0")?,
-                None => cfg.benchmarks.gil.n,
-            },
+            threads: args.threads.or(cfg.benchmarks.gil.threads),
+            n: args.n.unwrap_or(cfg.benchmarks.gil.n),
         },
         "jit" => Benchmark::Jit {
-            n: match args.n {
-                Some(n) => non_negative("-n", n, 1, "fib() must run at least once")?,
-                None => cfg.benchmarks.jit.n,
-            },
+            n: args.n.unwrap_or(cfg.benchmarks.jit.n),
         },
         "uops" => Benchmark::Uops,
-        other => {
-            let path = Path::new(other);
-            if !other.ends_with(".py") && !path.exists() {
-                bail!("unknown benchmark {other:?}. Use gil, jit, uops, or the path of a Python script (e.g. ./my_bench.py).");
-            }
-            if !path.is_file() {
-                bail!("the script {other:?} does not exist or is not a file. Check the path; it is relative to the current directory.");
-            }
-            let path = path.canonicalize()?;
-            Benchmark::Script {
-                dir: path
-                    .parent()
-                    .map(Path::to_path_buf)
-                    .unwrap_or_else(|| PathBuf::from("/")),
-                file: path
-                    .file_name()
-                    .map(|f| f.to_string_lossy().into_owned())
-                    .unwrap_or_default(),
-                args: args.script_args.clone(),
-            }
-        }
+        other => user_script(other, &args.script_args)?,
     };
     if !matches!(benchmark, Benchmark::Script { .. }) && !args.script_args.is_empty() {
         bail!("arguments after `--` are for your own scripts; {} takes its options directly (see --help).", benchmark.name());
@@ -132,18 +123,47 @@ pub fn settings_from(args: &RunArgs, cfg: &Config) -> Result<RunSettings> {
     if args.threads.is_some() && !matches!(benchmark, Benchmark::Gil { .. }) {
         bail!("--threads applies to the gil benchmark only.");
     }
-    let repeat = match args.repeat {
-        Some(r) => non_negative("--repeat", r, 1, "at least one measured run is needed")?,
-        None => cfg.benchmarks.repeat,
-    };
-    let warmup = match args.warmup {
-        Some(w) => non_negative("--warmup", w, 0, "warm-up runs cannot be negative")?,
-        None => cfg.benchmarks.warmup,
-    };
-    let timeout = args.timeout.unwrap_or(cfg.containers.timeout_seconds);
-    if timeout == 0 {
-        bail!("--timeout 0 would stop every run at once: give seconds, e.g. --timeout 600.");
+    Ok(benchmark)
+}
+
+/// A user's script: it must exist; its folder is mounted read-only.
+fn user_script(path_text: &str, args: &[String]) -> Result<Benchmark> {
+    let path = Path::new(path_text);
+    if !path_text.ends_with(".py") && !path.exists() {
+        bail!("unknown benchmark {path_text:?}. Use gil, jit, uops, or the path of a Python script (e.g. ./my_bench.py).");
     }
+    if !path.is_file() {
+        bail!("the script {path_text:?} does not exist or is not a file. Check the path; it is relative to the current directory.");
+    }
+    let path = path.canonicalize()?;
+    Ok(Benchmark::Script {
+        dir: path
+            .parent()
+            .map(Path::to_path_buf)
+            .unwrap_or_else(|| PathBuf::from("/")),
+        file: path
+            .file_name()
+            .map(|f| f.to_string_lossy().into_owned())
+            .unwrap_or_default(),
+        args: args.to_vec(),
+    })
+}
+
+fn sampling_from(args: &RunArgs, cfg: &Config) -> Sampling {
+    let b = &cfg.benchmarks;
+    Sampling {
+        processes: args.processes.unwrap_or(b.repeat),
+        warmup_processes: args.warmup_processes.unwrap_or(b.warmup),
+        values: args.values.unwrap_or(b.values),
+        warmups: args.warmups.unwrap_or(b.warmups),
+        min_time: args.min_time.unwrap_or(b.min_time),
+        loops: args.loops,
+    }
+}
+
+/// Checks every argument before anything starts. Pure but for the file checks.
+pub fn settings_from(args: &RunArgs, cfg: &Config) -> Result<RunSettings> {
+    let benchmark = benchmark_from(args, cfg)?;
     for (flag, path) in [
         ("--json", &args.json),
         ("--csv", &args.csv),
@@ -153,15 +173,17 @@ pub fn settings_from(args: &RunArgs, cfg: &Config) -> Result<RunSettings> {
             crate::report::write::check_parent_exists(flag, p)?;
         }
     }
+    if let Some(dir) = &args.pyperf {
+        crate::report::pyperf::check_folder(dir)?;
+    }
     Ok(RunSettings {
         benchmark,
-        repeat,
-        warmup,
+        sampling: sampling_from(args, cfg),
         baseline: args
             .baseline
             .clone()
             .unwrap_or_else(|| cfg.benchmarks.baseline.clone()),
-        timeout: Duration::from_secs(timeout),
+        timeout: Duration::from_secs(args.timeout.unwrap_or(cfg.containers.timeout_seconds)),
     })
 }
 
@@ -240,18 +262,7 @@ mod tests {
     fn args(b: &str) -> RunArgs {
         RunArgs {
             benchmark: b.into(),
-            threads: None,
-            n: None,
-            repeat: None,
-            warmup: None,
-            baseline: None,
-            interpreters: vec![],
-            timeout: None,
-            json: None,
-            csv: None,
-            markdown: None,
-            interactive: false,
-            script_args: vec![],
+            ..RunArgs::default()
         }
     }
 
@@ -262,34 +273,43 @@ mod tests {
             s.benchmark,
             Benchmark::Gil {
                 threads: None,
-                n: 35
+                n: 25
             }
         );
-        assert_eq!((s.repeat, s.warmup), (3, 0));
+        let c = &cfg().benchmarks;
+        assert_eq!(
+            (
+                s.sampling.processes,
+                s.sampling.warmup_processes,
+                s.sampling.values
+            ),
+            (c.repeat, c.warmup, c.values)
+        );
         assert_eq!(s.baseline, "3.13");
         let j = settings_from(&args("jit"), &cfg()).unwrap();
         assert_eq!(j.benchmark, Benchmark::Jit { n: 10000 });
     }
 
     #[test]
-    fn bad_numbers_are_explained() {
-        let mut a = args("gil");
-        a.threads = Some(0);
-        let e = settings_from(&a, &cfg()).unwrap_err().to_string();
-        assert!(
-            e.contains("--threads 0") && e.contains("at least one thread"),
-            "{e}"
-        );
-        let mut a = args("gil");
-        a.n = Some(-1);
-        let e = settings_from(&a, &cfg()).unwrap_err().to_string();
-        assert!(e.contains("-n -1"), "{e}");
+    fn flags_override_the_sampling_defaults() {
         let mut a = args("jit");
-        a.repeat = Some(0);
-        assert!(settings_from(&a, &cfg())
-            .unwrap_err()
-            .to_string()
-            .contains("--repeat 0"));
+        (a.processes, a.values, a.warmups, a.min_time, a.loops) =
+            (Some(7), Some(3), Some(0), Some(0.5), Some(4));
+        let s = settings_from(&a, &cfg()).unwrap().sampling;
+        assert_eq!(
+            (s.processes, s.values, s.warmups, s.loops),
+            (7, 3, 0, Some(4))
+        );
+        assert_eq!(s.min_time, 0.5);
+        let env = s.harness_env();
+        assert!(
+            env.contains(&("PYBENCH_LOOPS".into(), "4".into())),
+            "{env:?}"
+        );
+        assert!(
+            env.contains(&("PYBENCH_MIN_TIME".into(), "0.5".into())),
+            "{env:?}"
+        );
     }
 
     #[test]

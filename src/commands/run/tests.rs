@@ -13,18 +13,7 @@ use crate::docker::{ContainerOutput, ContainerSpec, DockerError};
 fn args(benchmark: &str) -> RunArgs {
     RunArgs {
         benchmark: benchmark.into(),
-        threads: None,
-        n: None,
-        repeat: None,
-        warmup: None,
-        baseline: None,
-        interpreters: vec![],
-        timeout: None,
-        json: None,
-        csv: None,
-        markdown: None,
-        interactive: false,
-        script_args: vec![],
+        ..RunArgs::default()
     }
 }
 
@@ -53,8 +42,8 @@ async fn measure(
 async fn every_configuration_runs_once_per_round_in_the_same_order() {
     let engine = FakeEngine::new(ok_for_all);
     let mut a = args("gil");
-    a.warmup = Some(1);
-    a.repeat = Some(2);
+    a.warmup_processes = Some(1);
+    a.processes = Some(2);
     let (report, interrupted, _c) = measure(engine.clone(), a, None).await;
     assert!(!interrupted);
     let order: Vec<String> = engine.runs().iter().map(interpreter_of).collect();
@@ -87,7 +76,7 @@ async fn a_failed_row_stops_alone_and_the_others_finish() {
         }
     });
     let mut a = args("gil");
-    a.repeat = Some(3);
+    a.processes = Some(3);
     a.threads = Some(1);
     let (report, _, _c) = measure(engine.clone(), a, None).await;
     let t = report
@@ -163,7 +152,7 @@ async fn ctrl_c_keeps_finished_rounds_in_the_json() {
         }
     }));
     let mut a = args("gil");
-    a.repeat = Some(3);
+    a.processes = Some(3);
     a.threads = Some(1);
     a.json = Some(json.clone());
     let job = prepare(&a, &app.config, &app.plan).unwrap();

@@ -1,0 +1,284 @@
+//! `compare A.json B.json`: every configuration of run B against the same
+//! configuration of run A (same benchmark, interpreter and thread count), with
+//! the interval, the p-value and the status of `run`'s table. Like `pyperf
+//! compare_to`; `--fail-on-regression PCT` makes it a CI gate. Needs no daemon.
+
+use std::path::Path;
+
+use anyhow::{bail, Context, Result};
+use comfy_table::{presets, Cell, CellAlignment, Table};
+use serde::Serialize;
+
+#[cfg(test)]
+use crate::analysis::compare::Verdict;
+use crate::analysis::compare::{compare_pair, Comparison};
+use crate::analysis::significance::DEFAULT_ALPHA;
+use crate::analysis::stats::summarize;
+use crate::cli::CompareArgs;
+use crate::report::format;
+use crate::report::table::ratio_with_ci;
+use crate::results::Report;
+
+/// One configuration found in both runs.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Pairing {
+    pub label: String,
+    /// Mean seconds per loop in A and in B, when the row completed.
+    pub mean_a: Option<f64>,
+    pub mean_b: Option<f64>,
+    /// B against A; `None` when either side did not complete.
+    #[serde(flatten)]
+    pub comparison: Option<Comparison>,
+    /// Welch's p < 0.05.
+    pub significant: bool,
+}
+
+/// What `compare` found, as written by `--json`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Comparisons {
+    pub benchmark: String,
+    pub a: String,
+    pub b: String,
+    pub rows: Vec<Pairing>,
+    /// Configurations present in only one of the runs.
+    pub only_in_a: Vec<String>,
+    pub only_in_b: Vec<String>,
+}
+
+fn mean_of(values: Vec<f64>) -> Option<f64> {
+    summarize(&values).map(|s| s.mean)
+}
+
+/// Pairs the rows of `b` with the rows of `a` by label. Pure.
+pub fn pair_reports(a: &Report, b: &Report) -> Vec<Pairing> {
+    b.rows
+        .iter()
+        .filter_map(|row_b| {
+            let row_a = a.rows.iter().find(|r| r.label() == row_b.label())?;
+            let comparison = compare_pair(row_a, row_b);
+            let ok = |r: &crate::results::Row| r.outcome.is_ok().then(|| r.values());
+            Some(Pairing {
+                label: row_b.label(),
+                mean_a: ok(row_a).and_then(mean_of),
+                mean_b: ok(row_b).and_then(mean_of),
+                significant: comparison
+                    .and_then(|c| c.p_value)
+                    .is_some_and(|p| p < DEFAULT_ALPHA),
+                comparison,
+            })
+        })
+        .collect()
+}
+
+/// Configurations slower in B by more than `percent` %, significantly.
+pub fn regressions(pairs: &[Pairing], percent: f64) -> Vec<&Pairing> {
+    pairs
+        .iter()
+        .filter(|p| p.significant)
+        .filter(|p| p.comparison.is_some_and(|c| c.change * 100.0 > percent))
+        .collect()
+}
+
+fn load(path: &Path) -> Result<Report> {
+    let text = std::fs::read_to_string(path).with_context(|| {
+        format!(
+            "cannot read {}: give the JSON file a run wrote with --json",
+            path.display()
+        )
+    })?;
+    serde_json::from_str(&text).with_context(|| {
+        format!(
+            "{} is not a pybench-docker result file (written by `run --json FILE`)",
+            path.display()
+        )
+    })
+}
+
+/// Loads and pairs both runs; refuses files that cannot be compared.
+pub fn comparisons(a_path: &Path, b_path: &Path) -> Result<Comparisons> {
+    let (a, b) = (load(a_path)?, load(b_path)?);
+    if a.benchmark != b.benchmark {
+        bail!(
+            "{} measured {:?} and {} measured {:?}: compare two runs of the same benchmark.",
+            a_path.display(),
+            a.benchmark,
+            b_path.display(),
+            b.benchmark
+        );
+    }
+    let rows = pair_reports(&a, &b);
+    let labels = |r: &Report| -> Vec<String> { r.rows.iter().map(|r| r.label()).collect() };
+    let (in_a, in_b) = (labels(&a), labels(&b));
+    if rows.is_empty() {
+        bail!(
+            "the two runs share no configuration ({} has {}; {} has {}): run the same --interpreters and --threads in both.",
+            a_path.display(),
+            in_a.join(", "),
+            b_path.display(),
+            in_b.join(", ")
+        );
+    }
+    Ok(Comparisons {
+        benchmark: b.benchmark,
+        a: a_path.display().to_string(),
+        b: b_path.display().to_string(),
+        only_in_a: in_a.iter().filter(|l| !in_b.contains(l)).cloned().collect(),
+        only_in_b: in_b.iter().filter(|l| !in_a.contains(l)).cloned().collect(),
+        rows,
+    })
+}
+
+/// The terminal table: one row per paired configuration.
+pub fn render(c: &Comparisons) -> String {
+    let mut table = Table::new();
+    table
+        .load_style(presets::UTF8_FULL_CONDENSED.with_rounded_corners())
+        .force_no_tty()
+        .set_header(["Configuration", "A", "B", "B / A [95% CI]", "p", "Status"]);
+    let time = |m: Option<f64>| m.map_or("—".into(), format::duration);
+    for p in &c.rows {
+        let (ratio, pv, status) = match &p.comparison {
+            Some(cmp) => (
+                ratio_with_ci(cmp),
+                cmp.p_value.map_or("—".into(), format::p_value),
+                cmp.verdict.to_string(),
+            ),
+            None => ("—".into(), "—".into(), "not completed".into()),
+        };
+        table.add_row([
+            Cell::new(&p.label),
+            Cell::new(time(p.mean_a)),
+            Cell::new(time(p.mean_b)),
+            Cell::new(ratio),
+            Cell::new(pv),
+            Cell::new(status),
+        ]);
+    }
+    for column in 1..=4 {
+        if let Some(col) = table.column_mut(column) {
+            col.set_cell_alignment(CellAlignment::Right);
+        }
+    }
+    let mut out = format!("{}: A = {}, B = {}\n{table}\n", c.benchmark, c.a, c.b);
+    for (side, labels) in [("A", &c.only_in_a), ("B", &c.only_in_b)] {
+        if !labels.is_empty() {
+            out += &format!("only in {side}: {}\n", labels.join(", "));
+        }
+    }
+    out
+}
+
+pub fn command(args: &CompareArgs) -> Result<()> {
+    let c = comparisons(&args.a, &args.b)?;
+    print!("{}", render(&c));
+    if let Some(path) = &args.json {
+        let bytes = serde_json::to_vec_pretty(&c)?;
+        crate::report::write::write_atomically(path, &bytes)
+            .with_context(|| format!("cannot write {}", path.display()))?;
+    }
+    if let Some(percent) = args.fail_on_regression {
+        let slower = regressions(&c.rows, percent);
+        if !slower.is_empty() {
+            let list: Vec<String> = slower
+                .iter()
+                .filter_map(|p| Some(format!("{} {:+.1}%", p.label, p.comparison?.change * 100.0)))
+                .collect();
+            bail!(
+                "{} configuration(s) significantly slower in B by more than {percent}%: {}.",
+                slower.len(),
+                list.join(", ")
+            );
+        }
+    }
+    Ok(())
+}
+
+/// Whether a verdict would fail `--fail-on-regression 10`; used in tests.
+#[cfg(test)]
+fn is_degraded(p: &Pairing) -> bool {
+    p.comparison.is_some_and(|c| c.verdict == Verdict::Degraded)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::fixture;
+
+    fn scaled(report: &Report, factor: f64) -> Report {
+        let mut r = report.clone();
+        for row in &mut r.rows {
+            for s in &mut row.samples {
+                s.seconds *= factor;
+                s.values.iter_mut().for_each(|v| *v *= factor);
+            }
+        }
+        r
+    }
+
+    #[test]
+    fn a_run_against_itself_is_similar_everywhere() {
+        let a = fixture::report();
+        let pairs = pair_reports(&a, &a);
+        let completed: Vec<&Pairing> = pairs.iter().filter(|p| p.comparison.is_some()).collect();
+        assert_eq!(completed.len(), 3);
+        for p in completed {
+            let c = p.comparison.unwrap();
+            assert_eq!(c.ratio, 1.0);
+            assert_eq!(c.verdict, Verdict::Similar, "{p:?}");
+            assert!(!p.significant);
+        }
+        assert!(regressions(&pairs, 5.0).is_empty());
+    }
+
+    #[test]
+    fn a_slower_run_is_degraded_and_fails_the_gate() {
+        let a = fixture::report();
+        let b = scaled(&a, 1.25);
+        let pairs = pair_reports(&a, &b);
+        let system = pairs.iter().find(|p| p.label == "system").unwrap();
+        assert!((system.comparison.unwrap().ratio - 1.25).abs() < 1e-9);
+        assert!(is_degraded(system) && system.significant);
+        assert_eq!(regressions(&pairs, 20.0).len(), 3);
+        assert!(regressions(&pairs, 30.0).is_empty());
+        assert!(render(&Comparisons {
+            benchmark: "gil".into(),
+            a: "a.json".into(),
+            b: "b.json".into(),
+            rows: pairs,
+            only_in_a: vec![],
+            only_in_b: vec!["3.14".into()],
+        })
+        .contains("only in B: 3.14"));
+    }
+
+    #[test]
+    fn failed_rows_pair_without_a_comparison() {
+        let a = fixture::report();
+        let pairs = pair_reports(&a, &a);
+        let failed = pairs.iter().find(|p| p.label == "3.13j").unwrap();
+        assert_eq!((failed.comparison, failed.mean_b), (None, None));
+    }
+
+    #[test]
+    fn files_of_other_benchmarks_or_no_common_rows_are_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let write = |name: &str, r: &Report| {
+            let p = dir.path().join(name);
+            std::fs::write(&p, serde_json::to_vec(r).unwrap()).unwrap();
+            p
+        };
+        let a = fixture::report();
+        let mut jit = a.clone();
+        jit.benchmark = "jit".into();
+        let mut other = a.clone();
+        other.rows.iter_mut().for_each(|r| r.threads = Some(9));
+        let (pa, pj, po) = (write("a", &a), write("j", &jit), write("o", &other));
+        let e = comparisons(&pa, &pj).unwrap_err().to_string();
+        assert!(e.contains("same benchmark"), "{e}");
+        let e = comparisons(&pa, &po).unwrap_err().to_string();
+        assert!(e.contains("share no configuration"), "{e}");
+        let e = comparisons(&pa, &dir.path().join("missing")).unwrap_err();
+        assert!(format!("{e:#}").contains("cannot read"), "{e:#}");
+        assert_eq!(comparisons(&pa, &pa).unwrap().rows.len(), a.rows.len());
+    }
+}
