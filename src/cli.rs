@@ -82,11 +82,11 @@ pub struct RunArgs {
 
     /// Threads for the gil benchmark (default: the host's CPU count). gil also
     /// always runs one thread, for each build's single-thread speed.
-    #[arg(short = 't', long, value_parser = clap::value_parser!(u32).range(1..=1024))]
+    #[arg(short = 't', long, allow_negative_numbers = true, value_parser = clap::value_parser!(u32).range(1..=1024))]
     pub threads: Option<u32>,
 
     /// gil: fib(N) per thread and loop (default 25); jit: calls of fib() per loop (default 10000).
-    #[arg(short = 'n', value_parser = clap::value_parser!(u32).range(1..=100_000_000))]
+    #[arg(short = 'n', allow_negative_numbers = true, value_parser = clap::value_parser!(u32).range(1..=100_000_000))]
     pub n: Option<u32>,
 
     /// Measured processes (containers) per configuration, interleaved round-robin

@@ -45,60 +45,79 @@ fn info_banners_match_each_build() {
             || l["pybench-docker.script"] != "pyinfo.py"));
 }
 
+/// Small but real sampling, so the e2e runs stay short.
+const QUICK: [&str; 8] = [
+    "--processes",
+    "2",
+    "--values",
+    "3",
+    "--warmups",
+    "1",
+    "--min-time",
+    "0.02",
+];
+
 #[test]
-fn run_gil_gives_a_row_per_configuration() {
+fn run_gil_gives_a_row_per_configuration_and_thread_count() {
     images();
     let dir = tempfile::tempdir().unwrap();
     let json = dir.path().join("gil.json");
     let csv = dir.path().join("gil.csv");
     let md = dir.path().join("gil.md");
-    let out = run(&[
-        "run",
-        "gil",
-        "--threads",
-        "2",
-        "-n",
-        "25",
-        "--repeat",
-        "2",
-        "--json",
-        json.to_str().unwrap(),
-        "--csv",
-        csv.to_str().unwrap(),
-        "--markdown",
-        md.to_str().unwrap(),
-    ]);
+    let pyperf = dir.path().join("pyperf");
+    let mut args = vec!["run", "gil", "--threads", "2", "-n", "20"];
+    args.extend(QUICK);
+    let paths = [&json, &csv, &md, &pyperf].map(|p| p.to_str().unwrap().to_string());
+    for (flag, path) in ["--json", "--csv", "--markdown", "--pyperf"]
+        .iter()
+        .zip(&paths)
+    {
+        args.extend([*flag, path.as_str()]);
+    }
+    let out = run(&args);
     assert!(out.status.success(), "{}", stderr(&out));
     let table = stdout(&out);
-    for name in ["system", "3.13t -X gil=1", "baseline"] {
+    for name in ["system", "3.13t -X gil=1 ×2", "baseline", "Ratio [95% CI]"] {
         assert!(table.contains(name), "{name} missing from\n{table}");
     }
     let r = read_json(&json);
     let rows = r["rows"].as_array().unwrap();
-    let names: Vec<&str> = rows
+    let labels: Vec<String> = r["summary"]
+        .as_array()
+        .unwrap()
         .iter()
-        .map(|r| r["interpreter"].as_str().unwrap())
+        .map(|s| s["label"].as_str().unwrap().to_string())
         .collect();
-    assert_eq!(
-        names,
-        ["system", "3.13", "3.13t", "3.13t -X gil=1", "3.13j"]
-    );
+    let names = ["system", "3.13", "3.13t", "3.13t -X gil=1", "3.13j"];
+    let expected: Vec<String> = [1, 2]
+        .iter()
+        .flat_map(|t| names.iter().map(move |n| format!("{n} ×{t}")))
+        .collect();
+    assert_eq!(labels, expected);
     for row in rows {
         assert_eq!(row["outcome"]["status"], "ok", "{row}");
+        let threads = row["threads"].as_u64().unwrap();
         let samples = row["samples"].as_array().unwrap();
         assert_eq!(samples.len(), 2);
-        assert!(samples.iter().all(|s| s["seconds"].as_f64().unwrap() > 0.0));
+        for s in samples {
+            assert_eq!(s["values"].as_array().unwrap().len(), 3, "{s}");
+            assert_eq!(s["warmups"].as_array().unwrap().len(), 1, "{s}");
+            assert!(s["loops"].as_u64().unwrap() >= 1);
+            assert_eq!(s["cpuset"], if threads == 1 { "1" } else { "0-1" });
+            assert!(s["host"]["cpu_model"].is_string(), "{s}");
+            if threads == 2 {
+                assert_eq!(s["thread_values"][0].as_array().unwrap().len(), 2);
+            }
+        }
         assert!(row["image_id"].as_str().unwrap().starts_with("sha256:"));
         assert!(row["banner"].as_str().unwrap().contains("Free Threading:"));
     }
-    let ft = |i: usize| {
-        rows[i]["info"]["free_threading"]
-            .as_str()
-            .unwrap()
-            .to_string()
-    };
+    let ft: Vec<&str> = rows[..5]
+        .iter()
+        .map(|r| r["info"]["free_threading"].as_str().unwrap())
+        .collect();
     assert_eq!(
-        [ft(0), ft(1), ft(2), ft(3), ft(4)],
+        ft,
         [
             "unsupported",
             "unsupported",
@@ -109,32 +128,97 @@ fn run_gil_gives_a_row_per_configuration() {
     );
     assert_eq!(rows[4]["info"]["jit"], "enabled");
     assert_eq!(rows[3]["command"][1], "-X");
+    assert_eq!(rows[3]["info"]["flags"]["gil"], 1, "{}", rows[3]["info"]);
     assert!(r["host"]["cpus"].as_u64().unwrap() >= 1);
-    assert_eq!(r["baseline"], "3.13");
-    let summary = r["summary"].as_array().unwrap();
-    assert_eq!(summary.len(), 5);
-    assert_eq!(std::fs::read_to_string(&csv).unwrap().lines().count(), 6);
+    assert_eq!(
+        (r["values"].as_u64(), r["warmup_values"].as_u64()),
+        (Some(3), Some(1))
+    );
+    for s in r["summary"].as_array().unwrap() {
+        let c = &s["comparison"];
+        if c["verdict"] != "baseline" {
+            assert!(
+                c["ci_low"].as_f64().unwrap() <= c["ratio"].as_f64().unwrap(),
+                "{s}"
+            );
+            assert!(c["p_value"].as_f64().is_some(), "{s}");
+        }
+    }
+    assert_eq!(std::fs::read_to_string(&csv).unwrap().lines().count(), 11);
     assert!(std::fs::read_to_string(&md)
         .unwrap()
-        .contains("| `3.13t -X gil=1` |"));
+        .contains("| `3.13t -X gil=1 ×2` |"));
+    let files = std::fs::read_dir(&pyperf).unwrap().count();
+    assert_eq!(files, 10);
+    pyperf_reads(&pyperf);
+}
+
+/// The real pyperf, installed offline from the wheelhouse `.ci/setup` fills,
+/// reads our files: `pyperf stats` on one, `pyperf compare_to` on two.
+fn pyperf_reads(dir: &std::path::Path) {
+    let wheelhouse = root().join("target/wheelhouse");
+    assert!(
+        wheelhouse.join("SHA256SUMS").exists(),
+        "no pyperf wheel in {}: run .ci/setup first (it downloads pyperf from PyPI)",
+        wheelhouse.display()
+    );
+    let venv = tempfile::tempdir().unwrap();
+    let python = venv.path().join("bin/python");
+    let ok = |c: &mut std::process::Command| {
+        let out = c.output().unwrap();
+        assert!(
+            out.status.success(),
+            "{c:?}: {}{}",
+            stdout(&out),
+            stderr(&out)
+        );
+        stdout(&out)
+    };
+    ok(std::process::Command::new("python3")
+        .args(["-m", "venv"])
+        .arg(venv.path()));
+    ok(std::process::Command::new(&python)
+        .args([
+            "-m",
+            "pip",
+            "install",
+            "--quiet",
+            "--no-index",
+            "--find-links",
+        ])
+        .arg(&wheelhouse)
+        .arg("pyperf"));
+    let a = dir.join("3.13-x2.json");
+    let b = dir.join("3.13t-x2.json");
+    let stats = ok(std::process::Command::new(&python)
+        .args(["-m", "pyperf", "stats"])
+        .arg(&a));
+    assert!(stats.contains("Number of values"), "{stats}");
+    let cmp = ok(std::process::Command::new(&python)
+        .args(["-m", "pyperf", "compare_to"])
+        .arg(&a)
+        .arg(&b));
+    assert!(
+        cmp.contains("gil-2-threads") || cmp.contains("faster") || cmp.contains("slower"),
+        "{cmp}"
+    );
 }
 
 #[test]
-fn run_jit_compares_jit_on_and_off() {
+fn run_jit_compares_jit_on_and_off_and_compare_reads_the_results() {
     images();
     let dir = tempfile::tempdir().unwrap();
     let json = dir.path().join("jit.json");
-    let out = run(&[
-        "run",
-        "jit",
-        "-n",
-        "3000",
-        "--repeat",
-        "1",
-        "--json",
-        json.to_str().unwrap(),
-    ]);
+    let mut args = vec!["run", "jit", "-n", "1000", "--json", json.to_str().unwrap()];
+    args.extend(QUICK);
+    args.extend(["--processes", "3"]);
+    let out = run(&args);
     assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stdout(&out).contains("Running fib() 1,000 times: "),
+        "{}",
+        stdout(&out)
+    );
     let r = read_json(&json);
     let rows = r["rows"].as_array().unwrap();
     let names: Vec<&str> = rows
@@ -145,6 +229,51 @@ fn run_jit_compares_jit_on_and_off() {
     assert_eq!(rows[2]["info"]["jit"], "enabled");
     assert_eq!(rows[3]["info"]["jit"], "disabled");
     assert_eq!(rows[3]["env"]["PYTHON_JIT"], "0");
+    assert_eq!(rows[3]["info"]["env"]["PYTHON_JIT"], "0");
+
+    // The same run against itself: nothing is slower, the gate passes.
+    let report = json.to_str().unwrap();
+    let out = run(&["compare", report, report, "--fail-on-regression", "5"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stdout(&out).contains("3.13j PYTHON_JIT=0"),
+        "{}",
+        stdout(&out)
+    );
+
+    // Every value 30% slower: significant, and the gate fails with the rows.
+    let mut slower = r.clone();
+    for row in slower["rows"].as_array_mut().unwrap() {
+        for s in row["samples"].as_array_mut().unwrap() {
+            s["seconds"] = (s["seconds"].as_f64().unwrap() * 1.3).into();
+            for v in s["values"].as_array_mut().unwrap() {
+                *v = (v.as_f64().unwrap() * 1.3).into();
+            }
+        }
+    }
+    let slow = dir.path().join("slow.json");
+    std::fs::write(&slow, serde_json::to_vec(&slower).unwrap()).unwrap();
+    let cmp = dir.path().join("cmp.json");
+    let out = run(&[
+        "compare",
+        report,
+        slow.to_str().unwrap(),
+        "--fail-on-regression",
+        "10",
+        "--json",
+        cmp.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(1), "{}", stdout(&out));
+    assert!(
+        stderr(&out).contains("significantly slower in B by more than 10%"),
+        "{}",
+        stderr(&out)
+    );
+    let rows = read_json(&cmp)["rows"].as_array().unwrap().clone();
+    assert_eq!(rows.len(), 4);
+    assert!(rows
+        .iter()
+        .all(|r| r["verdict"] == "degraded" && r["significant"] == true));
 }
 
 #[test]
@@ -180,7 +309,7 @@ fn run_script_once(
         script.to_str().unwrap(),
         "--interpreters",
         "3.13,3.13t",
-        "--repeat",
+        "--processes",
         "1",
         "--json",
         json.to_str().unwrap(),

@@ -68,8 +68,8 @@ fn missing_config_file_is_named() {
 #[test]
 fn bad_arguments_are_refused_before_anything_runs() {
     let cases: &[(&[&str], &str)] = &[
-        (&["run", "gil", "--threads", "0"], "--threads 0"),
-        (&["run", "gil", "-n", "-1"], "-n -1"),
+        (&["run", "gil", "--threads", "0"], "'0' for '--threads"),
+        (&["run", "gil", "-n", "-1"], "'-1' for '-n"),
         (&["run", "gli"], "unknown benchmark \"gli\""),
         (&["run", "/no/such/bench.py"], "does not exist"),
         (
@@ -80,7 +80,15 @@ fn bad_arguments_are_refused_before_anything_runs() {
             &["run", "gil", "--baseline", "3.13j PYTHON_JIT=0"],
             "baseline",
         ),
-        (&["run", "jit", "--repeat", "0"], "--repeat 0"),
+        (&["run", "jit", "--repeat", "0"], "'0' for '--processes"),
+        (
+            &["run", "jit", "--min-time", "0"],
+            "outside 0.001..=60 seconds",
+        ),
+        (
+            &["compare", "/no/a.json", "/no/b.json"],
+            "cannot read /no/a.json",
+        ),
         (
             &["run", "gil", "--json", "/no/such/dir/r.json"],
             "does not exist",
@@ -88,6 +96,16 @@ fn bad_arguments_are_refused_before_anything_runs() {
         (&["ext", "/no/such/module.c"], "does not exist"),
     ];
     for (args, needle) in cases {
+        // Checked before connecting: the argument is reported, not the daemon.
+        let out = cmd(args)
+            .env("DOCKER_HOST", "unix:///nope")
+            .output()
+            .unwrap();
+        assert!(
+            stderr(&out).contains(needle),
+            "{args:?} without a daemon: {}",
+            stderr(&out)
+        );
         let before = labelled_containers(None).len();
         let out = run(args);
         assert!(!out.status.success(), "{args:?} should fail");

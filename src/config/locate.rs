@@ -8,9 +8,9 @@
 
 /// 1-based line and column of the last key of `path`, like the YAML library's own.
 pub fn key_location(text: &str, path: &[&str]) -> Option<(usize, usize)> {
-    let mut depth = 0; // index in `path` of the key looked for
-                       // Indentation of the mapping holding that key, once known, and of the parent
-                       // key whose block we are in.
+    // The index in `path` of the key looked for, the indentation of the mapping
+    // holding it (once known), and that of the parent key whose block we are in.
+    let mut depth = 0;
     let mut level: Option<usize> = None;
     let mut parent: Option<usize> = None;
     for (index, line) in text.lines().enumerate() {

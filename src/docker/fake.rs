@@ -1,8 +1,11 @@
 //! An in-memory [`Engine`] for unit tests: images are a set of names with
 //! labels, containers answer through a handler the test supplies, and every
 //! request is recorded so a test can check what was asked, in what order.
+//! A build creates its tag with the labels of its request and of the
+//! Dockerfile's `LABEL` instructions, as a daemon would.
 
 use std::collections::HashMap;
+use std::io::Read;
 use std::path::Path;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -18,11 +21,16 @@ use super::{
 /// What a container handler returns for a spec.
 pub type Handler = dyn Fn(&ContainerSpec) -> Result<ContainerOutput, DockerError> + Send + Sync;
 
-/// One build the fake was asked for: the request and a digest of its context.
+/// Called with the number of containers started so far, when one starts.
+pub type RunHook = dyn Fn(usize) + Send + Sync;
+
+/// One build the fake was asked for: the request, a digest of its context and
+/// the Dockerfile the context held under the request's name (empty if none).
 #[derive(Debug, Clone)]
 pub struct RecordedBuild {
     pub request: BuildRequest,
     pub context_sha256: String,
+    pub dockerfile: String,
 }
 
 #[derive(Default)]
@@ -38,7 +46,9 @@ pub struct FakeEngine {
     state: Mutex<State>,
     handler: Box<Handler>,
     /// Called when a container starts, after it is recorded: lets a test cancel.
-    pub on_run: Mutex<Option<Box<dyn Fn(usize) + Send + Sync>>>,
+    pub on_run: Mutex<Option<Box<RunHook>>>,
+    /// A build of this tag is recorded, then fails with an error after its first step.
+    pub fail_build_of: Mutex<Option<String>>,
     pub cpus: u32,
 }
 
@@ -61,6 +71,7 @@ impl FakeEngine {
             state: Mutex::new(State::default()),
             handler: Box::new(handler),
             on_run: Mutex::new(None),
+            fail_build_of: Mutex::new(None),
             cpus: 2,
         })
     }
@@ -85,11 +96,67 @@ impl FakeEngine {
     pub fn runs(&self) -> Vec<ContainerSpec> {
         self.state.lock().unwrap().runs.clone()
     }
+}
 
-    /// Containers created and not removed.
-    pub fn live_containers(&self) -> usize {
-        self.state.lock().unwrap().live.len()
+/// The text of `name` in an uncompressed tar context, or "" when absent.
+fn context_file(context: &[u8], name: &str) -> String {
+    let mut archive = tar::Archive::new(context);
+    let Ok(entries) = archive.entries() else {
+        return String::new();
+    };
+    for mut entry in entries.flatten() {
+        if entry.path().is_ok_and(|p| p.as_os_str() == name) {
+            let mut text = String::new();
+            let _ = entry.read_to_string(&mut text);
+            return text;
+        }
     }
+    String::new()
+}
+
+/// The `key="value"` pairs of every `LABEL` instruction of a Dockerfile
+/// (line continuations joined, `\\` and `\"` unescaped in quoted values).
+fn dockerfile_labels(dockerfile: &str) -> Vec<(String, String)> {
+    let mut instructions = Vec::new();
+    let mut current = String::new();
+    for line in dockerfile.lines() {
+        match line.strip_suffix('\\') {
+            Some(head) => current.push_str(head),
+            None => instructions.push(std::mem::take(&mut current) + line),
+        }
+    }
+    let mut labels = Vec::new();
+    for instruction in instructions {
+        let Some(mut rest) = instruction.trim_start().strip_prefix("LABEL ") else {
+            continue;
+        };
+        while let Some((key, tail)) = rest.trim_start().split_once('=') {
+            let mut value = String::new();
+            let mut chars = tail.char_indices();
+            let end = if tail.starts_with('"') {
+                chars.next();
+                let mut end = tail.len();
+                while let Some((i, c)) = chars.next() {
+                    match c {
+                        '\\' => value.extend(chars.next().map(|(_, c)| c)),
+                        '"' => {
+                            end = i + 1;
+                            break;
+                        }
+                        c => value.push(c),
+                    }
+                }
+                end
+            } else {
+                let end = tail.find(char::is_whitespace).unwrap_or(tail.len());
+                value.push_str(&tail[..end]);
+                end
+            };
+            labels.push((key.to_string(), value));
+            rest = &tail[end..];
+        }
+    }
+    labels
 }
 
 #[async_trait::async_trait]
@@ -133,12 +200,26 @@ impl Engine for FakeEngine {
     ) -> BoxStream<'_, Result<BuildEvent, DockerError>> {
         use sha2::Digest;
         let digest = hex::encode(sha2::Sha256::digest(&context));
-        let labels: Vec<(String, String)> = req.labels.clone().into_iter().collect();
+        let dockerfile = context_file(&context, &req.dockerfile);
+        let mut labels = dockerfile_labels(&dockerfile);
+        labels.extend(req.labels.clone());
+        let fails = self.fail_build_of.lock().unwrap().as_deref() == Some(req.tag.as_str());
         let mut state = self.state.lock().unwrap();
         state.builds.push(RecordedBuild {
             request: req.clone(),
             context_sha256: digest,
+            dockerfile,
         });
+        if fails {
+            let events = vec![
+                Ok(BuildEvent::Line("Step 1/2 : FROM base\n".into())),
+                Err(DockerError::Api {
+                    op: format!("build {}", req.tag),
+                    message: "The command '/bin/sh -c make' returned a non-zero code: 2".into(),
+                }),
+            ];
+            return futures_util::stream::iter(events).boxed();
+        }
         let facts = ImageFacts {
             id: format!("sha256:{}", &state.builds.len()),
             size: 1_000_000,
@@ -202,5 +283,32 @@ impl Engine for FakeEngine {
             .iter()
             .map(|(k, v)| (k.clone(), v.clone()))
             .collect())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn labels_written_by_the_renderer_are_read_back() {
+        let labels = HashMap::from([
+            ("a.plain".to_string(), "x y".to_string()),
+            ("b.quoted".to_string(), r#"say "hi" \o/"#.to_string()),
+        ]);
+        let dockerfile = crate::commands::build::render::with_labels(
+            "FROM base\nRUN make \\\n    install\nLABEL first=1\n",
+            &labels,
+        );
+        let mut read = dockerfile_labels(&dockerfile);
+        read.sort();
+        assert_eq!(
+            read,
+            [
+                ("a.plain".to_string(), "x y".to_string()),
+                ("b.quoted".to_string(), r#"say "hi" \o/"#.to_string()),
+                ("first".to_string(), "1".to_string()),
+            ]
+        );
     }
 }

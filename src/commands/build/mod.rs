@@ -5,6 +5,9 @@
 //! one build request through the engine, `summary` reports; this file orders them.
 
 pub mod base;
+#[cfg(test)]
+#[path = "tests.rs"]
+mod orchestration_tests;
 pub mod render;
 pub mod stage;
 pub mod summary;

@@ -16,7 +16,7 @@ const HEADER: [&str; 7] = [
 ];
 
 /// Columns that never wrap: the file name, whose break would mislead, and
-/// the short fixed words. The others wrap, but not narrower than their header.
+/// the short fixed words.
 const NO_WRAP: [bool; 7] = [true, true, false, true, false, true, false];
 
 /// The matrix as a terminal table: failed checks in red if colors are
@@ -31,18 +31,12 @@ pub fn render_matrix(results: &[CheckResult]) -> String {
 /// The matrix, then each check's warnings (first line) below it. With
 /// `color`, failed rows are red; with a `width`, long cells wrap. Pure.
 fn render_matrix_with(results: &[CheckResult], color: bool, width: Option<u16>) -> String {
+    let rows: Vec<[String; 7]> = results.iter().map(row_cells).collect();
     let mut table = new_table(color, width);
     table.set_header(HEADER);
-    table.set_constraints(HEADER.iter().zip(NO_WRAP).map(|(h, keep)| {
-        if keep {
-            ColumnConstraint::ContentWidth
-        } else {
-            // The boundary includes the padding, one space either side.
-            ColumnConstraint::LowerBoundary(Width::Fixed(h.chars().count() as u16 + 2))
-        }
-    }));
-    for r in results {
-        table.add_row(row_cells(r).into_iter().map(|text| {
+    table.set_constraints(constraints(&rows));
+    for (r, cells) in results.iter().zip(rows) {
+        table.add_row(cells.map(|text| {
             let cell = Cell::new(text);
             if r.passed {
                 cell
@@ -63,6 +57,29 @@ fn render_matrix_with(results: &[CheckResult], color: bool, width: Option<u16>) 
         }
     }
     out.join("\n")
+}
+
+/// How narrow each column may get: the `NO_WRAP` columns keep their
+/// content width, the others wrap between words but never inside one.
+fn constraints(rows: &[[String; 7]]) -> Vec<ColumnConstraint> {
+    (0..HEADER.len())
+        .map(|i| {
+            if NO_WRAP[i] {
+                return ColumnConstraint::ContentWidth;
+            }
+            let longest_word = rows
+                .iter()
+                .map(|r| r[i].as_str())
+                .chain([HEADER[i]])
+                .flat_map(str::split_whitespace)
+                .map(console::measure_text_width)
+                .max()
+                .unwrap_or(0);
+            // The boundary includes the padding, one space either side.
+            let fixed = u16::try_from(longest_word + 2).unwrap_or(u16::MAX);
+            ColumnConstraint::LowerBoundary(Width::Fixed(fixed))
+        })
+        .collect()
 }
 
 /// A rounded box table that styles only when `color` and never asks the
@@ -204,16 +221,27 @@ mod tests {
     #[test]
     fn a_known_width_wraps_long_cells_to_fit() {
         let long = "GIL re-enabled, expected it to stay off, and more words to wrap";
-        let results = [check("3.13t-greeter_threaded_v1.so", &[], false, long)];
+        let results = [check(
+            "3.13t-greeter_threaded_v1.so",
+            &[("PYTHON_GIL", "0")],
+            false,
+            long,
+        )];
         let wide = render_matrix_with(&results, false, None);
-        assert!(console::measure_text_width(wide.lines().next().unwrap()) > 100);
+        assert!(console::measure_text_width(wide.lines().next().unwrap()) > 120);
         let r = render_matrix_with(&results, false, Some(120));
         assert!(
             r.lines().all(|l| console::measure_text_width(l) <= 120),
             "{r}"
         );
         assert!(r.lines().count() > 5, "something wrapped:\n{r}");
-        for word in ["expected", "wrap", "3.13t-greeter_threaded_v1.so"] {
+        // Words wrap whole, and the file name not at all.
+        let kept = [
+            "3.13t-greeter_threaded_v1.so",
+            "python3.13t",
+            "PYTHON_GIL=0",
+        ];
+        for word in long.split(' ').chain(kept) {
             assert!(r.contains(word), "{word} in\n{r}");
         }
     }
