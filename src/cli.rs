@@ -66,6 +66,9 @@ pub struct BuildArgs {
     /// Print the build summary as JSON to this file as well.
     #[arg(long, value_name = "FILE")]
     pub json: Option<PathBuf>,
+    /// CPU budget: variant builds in flight and make's -j (default: config build.jobs, 0 = the engine's CPUs).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=1024))]
+    pub jobs: Option<u32>,
 }
 
 #[derive(Debug, Args)]

@@ -21,7 +21,7 @@ use futures_util::stream::BoxStream;
 use thiserror::Error;
 
 pub use container::{BindMount, ContainerOutput, ContainerSpec};
-pub use engine::DockerEngine;
+pub use engine::{docker_host, DockerEngine};
 pub use image::{BuildEvent, BuildRequest, ImageFacts};
 
 /// Label on every container this tool creates: `pybench-docker.session=<id>`.

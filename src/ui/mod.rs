@@ -1,4 +1,5 @@
 //! What the user sees while a command works: progress, and the terminal.
 
+pub mod cpu;
 pub mod progress;
 pub mod terminal;

@@ -35,9 +35,11 @@ use render::{
 use stage::{cancellable, run_stage};
 use summary::{render_summary, BuildSummary, ImageReport, StageReport};
 
-/// `build`, checked: where to write the summary as JSON, if anywhere.
+/// `build`, checked: where to write the summary as JSON, and the CPU budget.
 pub struct BuildJob {
     pub json: Option<PathBuf>,
+    /// `--jobs`: overrides the config's `build.jobs`.
+    pub jobs: Option<u32>,
 }
 
 pub fn prepare(args: &BuildArgs) -> anyhow::Result<BuildJob> {
@@ -46,11 +48,14 @@ pub fn prepare(args: &BuildArgs) -> anyhow::Result<BuildJob> {
     }
     Ok(BuildJob {
         json: args.json.clone(),
+        jobs: args.jobs,
     })
 }
 
 pub async fn command(app: &App, job: &BuildJob) -> anyhow::Result<()> {
-    let summary = build_all(&BuildCtx::of(app)).await?;
+    let mut ctx = BuildCtx::of(app);
+    ctx.jobs = job.jobs.unwrap_or(ctx.jobs);
+    let summary = build_all(&ctx).await?;
     println!("{}", render_summary(&summary));
     if let Some(path) = &job.json {
         let bytes = serde_json::to_vec_pretty(&summary)?;
@@ -118,6 +123,8 @@ pub struct BuildCtx<'a> {
     pub cancel: tokio_util::sync::CancellationToken,
     /// Where sources, base tarballs and build logs are kept.
     pub cache: PathBuf,
+    /// CPU budget of the variant builds; 0 is the engine's CPU count.
+    pub jobs: u32,
 }
 
 impl<'a> BuildCtx<'a> {
@@ -130,6 +137,7 @@ impl<'a> BuildCtx<'a> {
             progress: &app.progress,
             cancel: app.session.cancel.clone(),
             cache: app.cache.clone(),
+            jobs: app.config.build.jobs,
         }
     }
 }
@@ -182,6 +190,8 @@ pub async fn images_fresh(
 /// Builds everything the plan names. Unchanged inputs hit the layer cache.
 pub async fn build_all(ctx: &BuildCtx<'_>) -> Result<BuildSummary, BuildError> {
     let started = Instant::now();
+    let host = crate::docker::docker_host();
+    let busy_before = crate::ui::cpu::local_busy_seconds(&host);
     let log_dir = new_log_dir(ctx)?;
     let mut stages = ensure_bases(ctx, &log_dir).await?;
     let mut tarballs = HashMap::new();
@@ -197,6 +207,9 @@ pub async fn build_all(ctx: &BuildCtx<'_>) -> Result<BuildSummary, BuildError> {
         stages,
         images: image_reports(ctx).await?,
         seconds: started.elapsed().as_secs_f64(),
+        cpu_seconds: busy_before
+            .zip(crate::ui::cpu::local_busy_seconds(&host))
+            .map(|(before, after)| after - before),
         skipped: false,
     })
 }
@@ -284,20 +297,45 @@ async fn build_variants(
     tarballs: &HashMap<String, PathBuf>,
     log_dir: &Path,
 ) -> Result<Vec<StageReport>, BuildError> {
-    let jobs = match ctx.config.build.jobs {
-        0 => ctx.engine.host_facts().await.cpus,
+    let jobs = match ctx.jobs {
+        0 => ctx.engine.host_facts().await.cpus.max(1),
         n => n,
     };
+    let variants: Vec<&VariantBuild> = ctx.plan.variant_builds().collect();
+    let in_flight = builds_in_flight(jobs, variants.len());
     let template = read_template(&ctx.dockerfiles, "cpython")?;
-    let builds = ctx.plan.variant_builds().map(|v| {
+    let builds = variants.into_iter().map(|v| {
         let prepared = variant_request(ctx, v, &template, &tarballs[&v.version.to_string()], jobs);
         async move {
             let (req, c) = prepared?;
             run_stage(ctx, v.label(), req, c, log_dir).await
         }
     });
-    let results = cancellable(&ctx.cancel, futures_util::future::join_all(builds)).await?;
+    // In plan order, at most `in_flight` at a time: the next starts as soon as
+    // one finishes.
+    let all = futures_util::StreamExt::collect::<Vec<_>>(futures_util::StreamExt::buffered(
+        futures_util::stream::iter(builds),
+        in_flight,
+    ));
+    let results = cancellable(&ctx.cancel, all).await?;
     results.into_iter().collect()
+}
+
+/// Variant builds running at once under a budget of `jobs` CPUs: one per CPU,
+/// each with `make -j jobs`. One build alone leaves cores idle in its serial
+/// phases (configure, install); a second fills them. More builds than CPUs
+/// only add context switches and memory. Pure.
+pub fn builds_in_flight(jobs: u32, variants: usize) -> usize {
+    (jobs.max(1) as usize).min(variants.max(1))
+}
+
+#[cfg(test)]
+#[test]
+fn one_build_per_cpu_at_most() {
+    assert_eq!(builds_in_flight(2, 3), 2);
+    assert_eq!(builds_in_flight(8, 3), 3);
+    assert_eq!(builds_in_flight(1, 3), 1);
+    assert_eq!(builds_in_flight(0, 0), 1);
 }
 
 /// The build request and context of one variant.

@@ -26,6 +26,9 @@ pub struct BuildSummary {
     pub stages: Vec<StageReport>,
     pub images: Vec<ImageReport>,
     pub seconds: f64,
+    /// The machine's busy CPU-seconds during the build, when the daemon is local.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cpu_seconds: Option<f64>,
     pub skipped: bool,
 }
 
@@ -66,10 +69,14 @@ fn render_summary_with(s: &BuildSummary, width: Option<u16>) -> String {
     if !s.images.is_empty() {
         sections.push(image_table(&s.images, width).to_string());
     }
-    sections.push(format!(
-        "total {}",
-        human_duration(Duration::from_secs_f64(s.seconds))
-    ));
+    let total = human_duration(Duration::from_secs_f64(s.seconds));
+    sections.push(match s.cpu_seconds {
+        Some(cpu) if s.seconds > 0.0 => format!(
+            "total {total}, {cpu:.0} CPU-seconds (on average {:.1} CPUs busy)",
+            cpu / s.seconds
+        ),
+        _ => format!("total {total}"),
+    });
     format!("\n{}\n", sections.join("\n\n"))
 }
 
@@ -141,8 +148,18 @@ mod tests {
                 size: 1_234_000_000,
             }],
             seconds: 75.0,
+            cpu_seconds: Some(150.0),
             skipped: false,
         }
+    }
+
+    #[test]
+    fn the_total_shows_cpu_use() {
+        let text = render_summary_with(&summary(), None);
+        assert!(
+            text.contains("total 1m15s, 150 CPU-seconds (on average 2.0 CPUs busy)"),
+            "{text}"
+        );
     }
 
     /// The cells of each table row (headers included), untrimmed.
@@ -220,6 +237,7 @@ mod tests {
             stages: vec![],
             images: vec![],
             seconds: 0.25,
+            cpu_seconds: None,
             skipped: true,
         };
         assert_eq!(render_summary_with(&s, None), "\ntotal 0.2s\n");
