@@ -82,7 +82,24 @@ pub fn check_limits(c: &Containers, text: &str) -> Result<(), String> {
             return Err(out_of_range(limit, value, text));
         }
     }
-    Ok(())
+    check_user(&c.user, text)
+}
+
+/// Benchmarks and extension imports never need root: an empty user would
+/// mean the image's default, which is root.
+fn check_user(user: &str, text: &str) -> Result<(), String> {
+    let name = user.split(':').next().unwrap_or_default().trim();
+    if !matches!(name, "" | "0" | "root") {
+        return Ok(());
+    }
+    let location = key_location(text, &["containers", "user"])
+        .map(|(line, column)| format!(" (line {line}, column {column})"))
+        .unwrap_or_default();
+    Err(format!(
+        "`containers.user` is {user:?}{location}, which runs the containers as root: the \
+         lockdown assumes an unprivileged user. Set `user:` under `containers:` to a \
+         non-root uid:gid such as \"1000:1000\" (the built-in default) and run again."
+    ))
 }
 
 fn out_of_range(limit: &Limit, value: i128, text: &str) -> String {
@@ -175,6 +192,17 @@ mod tests {
             )),
             "{e}"
         );
+    }
+
+    #[test]
+    fn root_or_empty_user_is_refused() {
+        for user in ["\"\"", "\"0:0\"", "root", "\"0\""] {
+            let text = DEFAULT_YAML.replace("user: \"1000:1000\"", &format!("user: {user}"));
+            let e = parse(&text, &Source::Embedded).unwrap_err().to_string();
+            assert!(e.contains("runs the containers as root"), "{user}: {e}");
+        }
+        let text = DEFAULT_YAML.replace("user: \"1000:1000\"", "user: \"65534:65534\"");
+        assert!(parse(&text, &Source::Embedded).is_ok());
     }
 
     #[test]

@@ -184,7 +184,10 @@ mod tests {
         assert!(r.contains("3.13t") && r.contains("cached") && r.contains("1.5s"));
         assert!(r.contains("1.23 GB") && r.contains("0123456789ab"));
         assert!(!r.contains("0123456789abc") && !r.contains("sha256"));
-        assert!(r.ends_with("\ntotal 1m15s\n"), "{r}");
+        assert!(
+            r.ends_with("\ntotal 1m15s, 150 CPU-seconds (on average 2.0 CPUs busy)\n"),
+            "{r}"
+        );
     }
 
     #[test]
