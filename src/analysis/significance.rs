@@ -49,9 +49,6 @@
 //!    a boundary measured with noise (its interval straddles the boundary),
 //!    fewer than two values on a side, and unusable input.
 
-// Not wired into the report yet: remove this once a command uses `verdict`.
-#![allow(dead_code)]
-
 use std::fmt;
 
 use rand::rngs::StdRng;
@@ -63,6 +60,7 @@ use crate::analysis::compare::SIGNIFICANT_CHANGE;
 use crate::analysis::stats::summarize;
 
 /// Default half-width of the "similar" band: ±10%, as in `compare`.
+#[cfg(test)]
 pub const DEFAULT_THRESHOLD: f64 = SIGNIFICANT_CHANGE;
 
 /// Default significance level.
@@ -152,6 +150,8 @@ pub enum Test {
     /// Both sides constant (zero variance), so no t statistic exists: the
     /// means are compared directly, p = 1 if equal and 0 if not.
     ConstantSamples,
+    /// [`paired_log_ratio`]: a paired t test on the logs of the ratios.
+    PairedLogT,
 }
 
 /// A [`Verdict`] with the numbers behind it.
@@ -202,6 +202,73 @@ pub fn welch_t_test(a: &[f64], b: &[f64]) -> Option<TTest> {
     // accurate for tiny p-values where 1 - cdf would cancel to 0.
     let p_value = (2.0 * dist.sf(t.abs())).min(1.0);
     Some(TTest { t, df, p_value })
+}
+
+/// Paired comparison of `other` with `baseline` on the log scale: pair `i` is
+/// two processes of the same round, run one right after the other, so a slow
+/// drift of the machine's speed cancels out of `ln(other_i / baseline_i)`.
+/// Returns the geometric-mean ratio, its `confidence` interval from Student's
+/// t with `n - 1` degrees of freedom, and the two-sided p-value of the paired
+/// t test. `None` with fewer than three pairs, unequal lengths, a value that
+/// is not positive and finite, or all differences equal (no spread).
+pub fn paired_log_ratio(baseline: &[f64], other: &[f64], confidence: f64) -> Option<PairedRatio> {
+    let usable = |xs: &[f64]| xs.iter().all(|x| x.is_finite() && *x > 0.0);
+    if baseline.len() != other.len() || baseline.len() < 3 || !usable(baseline) || !usable(other) {
+        return None;
+    }
+    if !valid_confidence(confidence) {
+        return None;
+    }
+    let diffs: Vec<f64> = baseline
+        .iter()
+        .zip(other)
+        .map(|(b, o)| (o / b).ln())
+        .collect();
+    let s = summarize(&diffs)?;
+    let se = s.stddev / (s.n as f64).sqrt();
+    if se <= 0.0 {
+        return None;
+    }
+    let dist = StudentsT::new(0.0, 1.0, (s.n - 1) as f64).ok()?;
+    let t_crit = dist.inverse_cdf(0.5 + confidence / 2.0);
+    let p_value = (2.0 * dist.sf((s.mean / se).abs())).min(1.0);
+    Some(PairedRatio {
+        ci: RatioCi {
+            ratio: s.mean.exp(),
+            low: (s.mean - t_crit * se).exp(),
+            high: (s.mean + t_crit * se).exp(),
+        },
+        p_value,
+        pairs: s.n,
+    })
+}
+
+/// What [`paired_log_ratio`] found.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct PairedRatio {
+    /// Geometric mean of the pair ratios, with its interval.
+    pub ci: RatioCi,
+    pub p_value: f64,
+    pub pairs: usize,
+}
+
+/// [`verdict`] for paired processes: the same rules on the paired interval and
+/// p-value. Falls back to [`verdict`] when pairing is impossible.
+pub fn paired_verdict(
+    baseline: &[f64],
+    other: &[f64],
+    threshold: f64,
+    alpha: f64,
+) -> VerdictDetail {
+    let mut detail = verdict(baseline, other, threshold, alpha);
+    if let Some(paired) = paired_log_ratio(baseline, other, 1.0 - alpha) {
+        detail.ratio = Some(paired.ci.ratio);
+        detail.ci = Some(paired.ci);
+        detail.p_value = Some(paired.p_value);
+        detail.test = Some(Test::PairedLogT);
+        detail.verdict = decide(paired.ci.ratio, paired.ci, paired.p_value, threshold, alpha);
+    }
+    detail
 }
 
 /// Two-sided Mann–Whitney U test, normal approximation with tie and
@@ -284,6 +351,7 @@ pub fn ratio_ci(
 ///
 /// `None` under the same conditions as [`ratio_ci`], or when `mean(b)` is not
 /// positive.
+#[cfg(test)]
 pub fn ratio_ci_delta(a_baseline: &[f64], b: &[f64], confidence: f64) -> Option<RatioCi> {
     if !valid_confidence(confidence) {
         return None;
@@ -768,5 +836,51 @@ mod tests {
         let value = serde_json::to_value(&d).unwrap();
         assert_eq!(value["verdict"], "similar");
         assert_eq!(value["test"], "welch");
+    }
+
+    #[test]
+    fn paired_log_ratio_matches_a_hand_computation() {
+        // ln(other/base) = ln 0.5, ln 0.6, ln 0.55: mean -0.6009, sd 0.0912.
+        let base = [2.0, 1.0, 4.0];
+        let other = [1.0, 0.6, 2.2];
+        let p = paired_log_ratio(&base, &other, 0.95).unwrap();
+        let logs = [0.5f64.ln(), 0.6f64.ln(), 0.55f64.ln()];
+        let mean = logs.iter().sum::<f64>() / 3.0;
+        assert!((p.ci.ratio - mean.exp()).abs() < 1e-12);
+        // t(0.975, 2) = 4.302652729911275 (scipy.stats.t.ppf)
+        let sd = (logs.iter().map(|l| (l - mean).powi(2)).sum::<f64>() / 2.0).sqrt();
+        let half = 4.302652729911275 * sd / 3f64.sqrt();
+        assert!((p.ci.low - (mean - half).exp()).abs() < 1e-9, "{p:?}");
+        assert!((p.ci.high - (mean + half).exp()).abs() < 1e-9, "{p:?}");
+        assert!(p.p_value < 0.01, "{p:?}");
+        assert_eq!(p.pairs, 3);
+    }
+
+    #[test]
+    fn pairing_cancels_a_drift_that_hides_the_difference_unpaired() {
+        // The machine slows down round after round; the other build is
+        // always 12% slower than the baseline of its own round.
+        let base: Vec<f64> = (0..6).map(|i| 1.0 + 0.2 * i as f64).collect();
+        let other: Vec<f64> = base
+            .iter()
+            .enumerate()
+            .map(|(i, b)| b * (1.12 + 0.005 * (i % 2) as f64))
+            .collect();
+        let unpaired = verdict(&base, &other, 0.10, 0.05);
+        assert_eq!(unpaired.verdict, Verdict::NotDistinguishable);
+        let paired = paired_verdict(&base, &other, 0.10, 0.05);
+        assert_eq!(paired.verdict, Verdict::Degraded, "{paired:?}");
+        assert_eq!(paired.test, Some(Test::PairedLogT));
+    }
+
+    #[test]
+    fn pairing_needs_three_equal_length_positive_sides() {
+        assert!(paired_log_ratio(&[1.0, 2.0], &[1.0, 2.0], 0.95).is_none());
+        assert!(paired_log_ratio(&[1.0, 2.0, 3.0], &[1.0, 2.0], 0.95).is_none());
+        assert!(paired_log_ratio(&[1.0, 0.0, 3.0], &[1.0, 2.0, 3.0], 0.95).is_none());
+        // Identical ratios: no spread, no interval; the unpaired verdict stands.
+        assert!(paired_log_ratio(&[1.0, 2.0, 3.0], &[2.0, 4.0, 6.0], 0.95).is_none());
+        let v = paired_verdict(&[1.0, 2.0, 3.0], &[2.0, 4.0, 6.0], 0.1, 0.05);
+        assert_eq!(v.test, Some(Test::Welch));
     }
 }

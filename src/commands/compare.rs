@@ -55,7 +55,7 @@ pub fn pair_reports(a: &Report, b: &Report) -> Vec<Pairing> {
         .iter()
         .filter_map(|row_b| {
             let row_a = a.rows.iter().find(|r| r.label() == row_b.label())?;
-            let comparison = compare_pair(row_a, row_b);
+            let comparison = compare_pair(row_a, row_b, false);
             let ok = |r: &crate::results::Row| r.outcome.is_ok().then(|| r.values());
             Some(Pairing {
                 label: row_b.label(),

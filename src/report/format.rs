@@ -236,7 +236,7 @@ pub(crate) fn legend(report: &Report) -> String {
     if compared {
         format!(
             "ratio = mean / mean of {base} at the same thread count, with its 95% interval; \
-             improved/degraded: >10% faster/slower and p < 0.05 (Welch); \
+             improved/degraded: >10% faster/slower and p < 0.05 (paired by round); \
              similar: the whole interval within ±10%; otherwise not distinguishable"
         )
     } else {

@@ -126,11 +126,11 @@ mod tests {
 |---|---|---|--:|--:|--:|---|
 | `system` | unsupported | unsupported | 2.47 s ± 17.8 ms | 1.04× [1.04–1.05] | <0.001 | **similar** |
 | `3.13` | disabled | unsupported | 2.37 s ± 9.18 ms | 1.00× | — | **baseline** |
-| `3.13t` | enabled ✨ | unsupported | 715 ms ± 16.5 ms | 0.30× [0.30–0.31] | <0.001 | **improved** |
+| `3.13t` | enabled ✨ | unsupported | 715 ms ± 16.5 ms | 0.30× [0.29–0.31] | <0.001 | **improved** |
 | `3.13t -X gil=1` | GIL re-enabled | unsupported | — | — | — | timed out after 600 s |
 | `3.13j` | disabled | enabled ✨ | — | — | — | failed: exit code 139 (SIGSEGV) |
 
-ratio = mean / mean of 3.13 at the same thread count, with its 95% interval; improved/degraded: >10% faster/slower and p \\< 0.05 (Welch); similar: the whole interval within ±10%; otherwise not distinguishable
+ratio = mean / mean of 3.13 at the same thread count, with its 95% interval; improved/degraded: >10% faster/slower and p \\< 0.05 (paired by round); similar: the whole interval within ±10%; otherwise not distinguishable
 ";
         assert_eq!(render(&fixture::report()), expected);
     }
