@@ -204,7 +204,7 @@ mod tests {
 
     #[test]
     fn unknown_key_names_line_and_column() {
-        let text = DEFAULT_YAML.replace("  repeat: 3", "  repaet: 3");
+        let text = DEFAULT_YAML.replace("  repeat: 20", "  repaet: 20");
         let line = text.lines().position(|l| l.contains("repaet")).unwrap() + 1;
         let e = err(&text);
         assert!(e.contains("unknown field `repaet`"), "{e}");
@@ -213,7 +213,7 @@ mod tests {
 
     #[test]
     fn wrong_type_names_line_and_column() {
-        let text = DEFAULT_YAML.replace("  repeat: 3", "  repeat: lots");
+        let text = DEFAULT_YAML.replace("  repeat: 20", "  repeat: lots");
         let line = text.lines().position(|l| l.contains("lots")).unwrap() + 1;
         let e = err(&text);
         assert!(e.contains(&format!("line {line}")), "{e}");

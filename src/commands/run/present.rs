@@ -13,18 +13,24 @@ pub fn outlier_notes(report: &Report) -> Vec<String> {
         if xs.len() < 5 {
             continue;
         }
-        for i in
-            crate::analysis::stats::outliers(&xs, crate::analysis::stats::DEFAULT_OUTLIER_THRESHOLD)
-        {
-            notes.push(format!(
-                "{}: run {} took {:.3} s, an outlier among its {} runs (modified z-score > {}); more --repeat or a --warmup run may steady it.",
-                row.interpreter,
-                i + 1,
-                xs[i],
-                xs.len(),
-                crate::analysis::stats::DEFAULT_OUTLIER_THRESHOLD
-            ));
+        let found = crate::analysis::stats::outliers(
+            &xs,
+            crate::analysis::stats::DEFAULT_OUTLIER_THRESHOLD,
+        );
+        if found.is_empty() {
+            continue;
         }
+        let which: Vec<String> = found
+            .iter()
+            .map(|i| format!("#{} ({})", i + 1, crate::report::format::duration(xs[*i])))
+            .collect();
+        notes.push(format!(
+            "{}: process {} of {} stood out (modified z-score > {}): the machine's speed changed while it ran; the paired statistics absorb some of that, more --processes absorb more.",
+            row.label(),
+            which.join(", "),
+            xs.len(),
+            crate::analysis::stats::DEFAULT_OUTLIER_THRESHOLD
+        ));
     }
     notes
 }
@@ -48,4 +54,33 @@ pub fn failures(report: &Report) -> anyhow::Result<()> {
         failed.join(", ")
     ))
     .into())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn one_note_per_row_naming_its_outlying_processes() {
+        let mut report = crate::report::fixture::report();
+        assert!(outlier_notes(&report).is_empty());
+        let row = &mut report.rows[1];
+        row.samples.truncate(1);
+        for (i, s) in [1.0, 1.01, 0.99, 1.0, 1.02, 3.0, 1.0].iter().enumerate() {
+            let mut sample = row.samples[0].clone();
+            sample.seconds = *s;
+            sample.warmup = false;
+            if i > 0 {
+                row.samples.push(sample);
+            } else {
+                row.samples[0] = sample;
+            }
+        }
+        let notes = outlier_notes(&report);
+        assert_eq!(notes.len(), 1, "{notes:?}");
+        assert!(
+            notes[0].starts_with("3.13: process #6 (3.00 s) of 7 stood out"),
+            "{notes:?}"
+        );
+    }
 }

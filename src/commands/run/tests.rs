@@ -119,6 +119,7 @@ async fn a_timed_out_row_says_after_how_long() {
     });
     let mut a = args("gil");
     a.timeout = Some(7);
+    a.processes = Some(3);
     let (report, _, _c) = measure(engine, a, None).await;
     let j = report
         .rows
