@@ -56,12 +56,11 @@ use rand::{Rng, SeedableRng};
 use serde::{Deserialize, Serialize};
 use statrs::distribution::{ContinuousCDF, Normal, StudentsT};
 
-use crate::analysis::compare::SIGNIFICANT_CHANGE;
 use crate::analysis::stats::summarize;
 
 /// Default half-width of the "similar" band: ±10%, as in `compare`.
 #[cfg(test)]
-pub const DEFAULT_THRESHOLD: f64 = SIGNIFICANT_CHANGE;
+pub const DEFAULT_THRESHOLD: f64 = crate::analysis::compare::SIGNIFICANT_CHANGE;
 
 /// Default significance level.
 pub const DEFAULT_ALPHA: f64 = 0.05;
