@@ -64,6 +64,16 @@ class Registry(unittest.TestCase):
         self.assertEqual(fixed, ["pool-threads", "pool-processes", "pool-hybrid"])
 
 
+class Catalog(unittest.TestCase):
+    def test_the_catalog_the_driver_reads_matches_the_registry(self):
+        path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "suite", "catalog.tsv")
+        with open(path, encoding="utf-8") as handle:
+            rows = [line.rstrip("\n").split("\t") for line in handle if not line.startswith("#")]
+        expected = [[b.category, b.name, "scaling" if b.scaling else "fixed", b.description]
+                    for b in suite.BENCHMARKS]
+        self.assertEqual(rows, expected, "regenerate suite/catalog.tsv from the registry")
+
+
 class EveryBenchmarkRuns(unittest.TestCase):
     def test_one_and_two_threads_give_values_and_leave_nothing_running(self):
         threads_before = threading.active_count()

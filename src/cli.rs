@@ -80,13 +80,24 @@ pub struct InfoArgs {
 
 #[derive(Debug, Args, Default)]
 pub struct RunArgs {
-    /// gil, jit, uops, or the path of a Python script to run through the same matrix.
-    pub benchmark: String,
+    /// gil, jit, uops, suite, a benchmark of the suite (see --list), or the path
+    /// of a Python script to run through the same matrix.
+    #[arg(required_unless_present = "list")]
+    pub benchmark: Option<String>,
 
-    /// Threads for the gil benchmark (default: the host's CPU count). gil also
-    /// always runs one thread, for each build's single-thread speed.
-    #[arg(short = 't', long, allow_negative_numbers = true, value_parser = clap::value_parser!(u32).range(1..=1024))]
-    pub threads: Option<u32>,
+    /// List every benchmark (gil, jit, uops and the suite's, by category) and exit.
+    #[arg(long)]
+    pub list: bool,
+
+    /// suite only: run just this category's benchmarks.
+    #[arg(long, value_name = "CATEGORY")]
+    pub category: Option<String>,
+
+    /// Threads: one count N (runs 1 and N) or a sweep such as 1,2,4, for gil and
+    /// the suite's benchmarks (default: 1 and the host's CPU count).
+    #[arg(short = 't', long, value_delimiter = ',', allow_negative_numbers = true,
+          value_parser = clap::value_parser!(u32).range(1..=1024))]
+    pub threads: Vec<u32>,
 
     /// gil: fib(N) per thread and loop (default 25); jit: calls of fib() per loop (default 10000).
     #[arg(short = 'n', allow_negative_numbers = true, value_parser = clap::value_parser!(u32).range(1..=100_000_000))]

@@ -230,6 +230,10 @@ impl Row {
     }
 }
 
+fn yes() -> bool {
+    true
+}
+
 /// A whole benchmark session.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Report {
@@ -253,6 +257,10 @@ pub struct Report {
     /// Minimum seconds per value the harness calibrated to.
     #[serde(default)]
     pub min_time: f64,
+    /// N threads each do the one-thread work (speed-up t1·N/tN); false when
+    /// the total work is fixed (t1/tN).
+    #[serde(default = "yes")]
+    pub scaling: bool,
     pub host: Host,
     pub started_at: DateTime<Utc>,
     pub finished_at: Option<DateTime<Utc>>,

@@ -501,3 +501,61 @@ fn benchmark_containers_are_locked_down() {
     }
     assert!(out.status.success(), "{}", stderr(&out));
 }
+
+#[test]
+fn the_whole_suite_runs_quickly_on_the_default_matrix() {
+    images();
+    let dir = tempfile::tempdir().unwrap();
+    let json = dir.path().join("suite.json");
+    let list = stdout(&run(&["run", "--list"]));
+    let names: Vec<String> = list
+        .lines()
+        .skip(1)
+        .filter_map(|l| {
+            let words: Vec<&str> = l.split_whitespace().collect();
+            (words.len() > 2 && !["gil", "jit", "uops"].contains(&words[0]))
+                .then(|| words[1].to_string())
+        })
+        .collect();
+    assert!(names.len() >= 10, "{list}");
+    let before = labelled_containers(None).len();
+    let mut args = vec![
+        "run",
+        "suite",
+        "--threads",
+        "2",
+        "--json",
+        json.to_str().unwrap(),
+    ];
+    args.extend([
+        "--processes",
+        "1",
+        "--values",
+        "1",
+        "--warmups",
+        "0",
+        "--min-time",
+        "0.005",
+    ]);
+    let out = run(&args);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stdout(&out).contains("Speed-up vs ×1"), "{}", stdout(&out));
+    for name in &names {
+        let r = read_json(&dir.path().join(format!("suite.{name}.json")));
+        let rows = r["rows"].as_array().unwrap();
+        assert_eq!(rows.len(), 10, "{name}: 5 interpreters at 1 and 2 threads");
+        for row in rows {
+            assert_eq!(row["outcome"]["status"], "ok", "{name}: {row}");
+            assert_eq!(
+                row["samples"][0]["values"].as_array().unwrap().len(),
+                1,
+                "{name}"
+            );
+        }
+    }
+    assert_eq!(
+        labelled_containers(None).len(),
+        before,
+        "no container is left"
+    );
+}

@@ -83,6 +83,35 @@ pub struct RowComparison {
     pub values: Option<Summary>,
     /// `None` when this row or its baseline has no summary.
     pub comparison: Option<Comparison>,
+    /// At N > 1 threads: how much faster than the same configuration at one
+    /// thread, per unit of work (t1·N/tN; t1/tN for fixed work), and that
+    /// speed-up divided by N.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub speedup: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub efficiency: Option<f64>,
+}
+
+/// `row`'s speed-up over the same interpreter at one thread, and efficiency.
+fn scaling_of(report: &Report, row: &Row) -> Option<(f64, f64)> {
+    let n = row.threads.filter(|n| *n > 1)?;
+    let one = report
+        .rows
+        .iter()
+        .find(|r| r.interpreter == row.interpreter && r.threads == Some(1))?;
+    if !completed(one) || !completed(row) {
+        return None;
+    }
+    let (t1, tn) = (
+        summarize(&one.values())?.mean,
+        summarize(&row.values())?.mean,
+    );
+    if tn <= 0.0 {
+        return None;
+    }
+    let work = if report.scaling { n as f64 } else { 1.0 };
+    let speedup = t1 * work / tn;
+    Some((speedup, speedup / n as f64))
 }
 
 fn completed(row: &Row) -> bool {
@@ -150,12 +179,15 @@ pub fn compare_rows(report: &Report) -> Vec<RowComparison> {
                     compare_pair(base, row, true)
                 }
             });
+            let scaling = scaling_of(report, row);
             RowComparison {
                 interpreter: row.interpreter.clone(),
                 label: row.label(),
                 summary: ok.then(|| summarize(&row.measured())).flatten(),
                 values: ok.then(|| summarize(&row.values())).flatten(),
                 comparison,
+                speedup: scaling.map(|s| s.0),
+                efficiency: scaling.map(|s| s.1),
             }
         })
         .collect()
@@ -201,6 +233,7 @@ mod tests {
             values: 1,
             warmup_values: 0,
             min_time: 0.1,
+            scaling: true,
             host: Host::default(),
             started_at: DateTime::<Utc>::from_timestamp(1_700_000_000, 0).unwrap(),
             finished_at: None,
@@ -366,5 +399,24 @@ mod tests {
         assert!(c.ci_low.unwrap() <= c.ratio && c.ratio <= c.ci_high.unwrap());
         assert!(c.ci_high.unwrap() > c.ci_low.unwrap());
         assert_eq!(c.verdict, Verdict::Improved);
+    }
+
+    #[test]
+    fn speedup_compares_each_interpreter_with_itself_at_one_thread() {
+        let mut rows = vec![];
+        for (name, one, two) in [("3.13", 1.0, 2.0), ("3.13t", 1.5, 1.6)] {
+            for (threads, s) in [(1, one), (2, two)] {
+                let mut r = row(name, &[s, s, s], Outcome::Ok);
+                r.threads = Some(threads);
+                rows.push(r);
+            }
+        }
+        let mut r = report("3.13", rows);
+        let rc = compare_rows(&r);
+        assert_eq!((rc[0].speedup, rc[1].speedup), (None, Some(1.0)));
+        assert!((rc[3].speedup.unwrap() - 1.875).abs() < 1e-9, "{:?}", rc[3]);
+        assert!((rc[3].efficiency.unwrap() - 0.9375).abs() < 1e-9);
+        r.scaling = false;
+        assert!((compare_rows(&r)[3].speedup.unwrap() - 1.5 / 1.6).abs() < 1e-9);
     }
 }

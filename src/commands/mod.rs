@@ -32,7 +32,8 @@ use crate::project::Project;
 enum Job {
     Build(build::BuildJob),
     Info(info::InfoJob),
-    Run(run::RunJob),
+    /// One job per benchmark: several for `run suite`.
+    Run(Vec<run::RunJob>),
     Ext(ext::ExtJob),
 }
 
@@ -78,6 +79,13 @@ async fn dispatch(cli: Cli) -> Result<()> {
     let plan =
         build_plan(&config).map_err(|p| anyhow::anyhow!("{config_origin} is not valid: {p}"))?;
     let project = Project::locate(cli.project_dir.as_deref()).map_err(anyhow::Error::msg)?;
+    if let Command::Run(args) = &cli.command {
+        if args.list {
+            let suite = run::catalog::load(&project.benchmarks())?;
+            print!("{}", run::catalog::render_list(&suite));
+            return Ok(());
+        }
+    }
     let job = prepare(&cli.command, &config, &plan, &project)?;
 
     let engine = Arc::new(DockerEngine::connect().await?);
@@ -104,7 +112,7 @@ fn prepare(
     Ok(match command {
         Command::Build(args) => Job::Build(build::prepare(args)?),
         Command::Info(args) => Job::Info(info::prepare(args, plan)?),
-        Command::Run(args) => Job::Run(run::prepare(args, config, plan)?),
+        Command::Run(args) => Job::Run(run::prepare(args, config, plan, &project.benchmarks())?),
         Command::Ext(args) => Job::Ext(ext::prepare(args, plan, project)?),
         Command::Config | Command::Compare(_) => {
             unreachable!("handled before anything is loaded")
@@ -112,11 +120,43 @@ fn prepare(
     })
 }
 
+/// Runs every benchmark's job; a failed row in one does not stop the others,
+/// an interruption stops them all.
+async fn run_each(app: &App, jobs: &[run::RunJob]) -> Result<()> {
+    let mut failed = vec![];
+    for job in jobs {
+        match run::command(app, job).await {
+            Ok(()) => {}
+            Err(e) if e.downcast_ref::<Interrupted>().is_some() || jobs.len() == 1 => {
+                return Err(e)
+            }
+            Err(e) => {
+                eprintln!(
+                    "{} {}: {}",
+                    style("error:").red().bold(),
+                    job.settings.benchmark.name(),
+                    chain(&e)
+                );
+                failed.push(job.settings.benchmark.name());
+            }
+        }
+    }
+    match failed.is_empty() {
+        true => Ok(()),
+        false => Err(anyhow::anyhow!(
+            "{} of {} benchmarks had failures: {} (see above).",
+            failed.len(),
+            jobs.len(),
+            failed.join(", ")
+        )),
+    }
+}
+
 async fn execute(app: &App, job: &Job) -> Result<()> {
     match job {
         Job::Build(job) => build::command(app, job).await,
         Job::Info(job) => info::command(app, job).await,
-        Job::Run(job) => run::command(app, job).await,
+        Job::Run(jobs) => run_each(app, jobs).await,
         Job::Ext(job) => ext::command(app, job).await,
     }
 }

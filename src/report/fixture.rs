@@ -113,6 +113,7 @@ pub(crate) fn report() -> Report {
         values: 1,
         warmup_values: 0,
         min_time: 0.1,
+        scaling: true,
         host: Host {
             cpus: 8,
             os: "linux".into(),

@@ -32,6 +32,9 @@ const HEADERS: [&str; 7] = [
     "Status",
 ];
 
+/// Shown when some row ran more than one thread.
+const SPEEDUP: &str = "Speed-up vs ×1";
+
 /// Renders the report: heading lines, the table and the legend. With
 /// `color`, ANSI styles are emitted whatever stdout is (the caller decides,
 /// e.g. with `console::colors_enabled()`).
@@ -42,8 +45,8 @@ pub fn render_table(report: &Report, color: bool) -> String {
         .load_style(presets::UTF8_FULL_CONDENSED.with_rounded_corners())
         .set_content_arrangement(ContentArrangement::Disabled)
         .set_header(
-            HEADERS
-                .iter()
+            headers(&comparisons)
+                .into_iter()
                 .map(|h| styled(Cell::new(h), color, None, true)),
         );
     if color {
@@ -51,10 +54,15 @@ pub fn render_table(report: &Report, color: bool) -> String {
     } else {
         table.force_no_tty();
     }
+    let scaled = comparisons.iter().any(|c| c.speedup.is_some());
     for (row, rc) in report.rows.iter().zip(&comparisons) {
-        table.add_row(body_row(report, row, rc, color));
+        let mut cells = body_row(report, row, rc, color);
+        if scaled {
+            cells.push(Cell::new(speedup_cell(rc)));
+        }
+        table.add_row(cells);
     }
-    for column in [3, 4, 5] {
+    for column in [3, 4, 5, 7] {
         if let Some(c) = table.column_mut(column) {
             c.set_cell_alignment(CellAlignment::Right);
         }
@@ -67,6 +75,22 @@ pub fn render_table(report: &Report, color: bool) -> String {
     ];
     out.extend(legend(report, &comparisons).into_iter().map(dim));
     out.join("\n") + "\n"
+}
+
+fn headers(comparisons: &[RowComparison]) -> Vec<&'static str> {
+    let mut headers = HEADERS.to_vec();
+    if comparisons.iter().any(|c| c.speedup.is_some()) {
+        headers.push(SPEEDUP);
+    }
+    headers
+}
+
+/// `1.87× (94%)`: the speed-up over one thread and the efficiency.
+fn speedup_cell(rc: &RowComparison) -> String {
+    match (rc.speedup, rc.efficiency) {
+        (Some(s), Some(e)) => format!("{} ({:.0}%)", format::ratio(s), e * 100.0),
+        _ => "—".into(),
+    }
 }
 
 fn paint(text: &str, color: bool, style: console::Style) -> String {
@@ -253,6 +277,22 @@ mod tests {
             unit: Unit::Processes,
         };
         assert_eq!(ratio_with_ci(&c), "0.87× [0.85–0.89]");
+    }
+
+    #[test]
+    fn thread_sweeps_add_the_speedup_column() {
+        let mut report = fixture::report();
+        assert!(!render_table(&report, false).contains(SPEEDUP));
+        let mut two = report.rows[1].clone();
+        report.rows[1].threads = Some(1);
+        two.threads = Some(2);
+        for s in &mut two.samples {
+            s.values.iter_mut().for_each(|v| *v *= 1.25);
+        }
+        report.rows.push(two);
+        let text = render_table(&report, false);
+        assert!(text.contains(SPEEDUP), "{text}");
+        assert!(text.contains("1.60× (80%)"), "{text}");
     }
 
     #[test]

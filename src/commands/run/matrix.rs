@@ -16,17 +16,21 @@ pub struct Configuration {
     pub cpuset: Option<String>,
 }
 
-/// Thread counts of a benchmark: `gil` always runs one thread too, so every
-/// build's single-thread cost is in the table next to its parallel speed.
+/// Thread counts of a benchmark: none given runs 1 and the CPU count; one
+/// count N runs 1 and N, so every build's single-thread cost is in the table
+/// next to its parallel speed; a sweep runs exactly its counts, in order.
 pub fn thread_counts(benchmark: &Benchmark, host_cpus: u32) -> Vec<Option<u32>> {
-    match benchmark {
-        Benchmark::Gil { threads, .. } => {
-            let mut counts = vec![1, threads.unwrap_or(host_cpus).max(1)];
-            counts.dedup();
-            counts.into_iter().map(Some).collect()
-        }
-        _ => vec![None],
+    if !matches!(benchmark, Benchmark::Gil { .. } | Benchmark::Suite { .. }) {
+        return vec![None];
     }
+    let mut counts = match benchmark.threads() {
+        [] => vec![1, host_cpus.max(1)],
+        [n] => vec![1, *n],
+        sweep => sweep.to_vec(),
+    };
+    counts.sort_unstable();
+    counts.dedup();
+    counts.into_iter().map(Some).collect()
 }
 
 /// Every interpreter at every thread count, grouped by thread count.
@@ -56,9 +60,6 @@ pub fn configurations(
 pub fn script_and_args(benchmark: &Benchmark, threads: Option<u32>) -> (String, Vec<String>) {
     let (script, mut args) = benchmark.script_and_args();
     if let Some(t) = threads {
-        if let Some(i) = args.iter().position(|a| a == "--threads") {
-            args.drain(i..=i + 1);
-        }
         args.extend(["--threads".to_string(), t.to_string()]);
     }
     (script, args)
@@ -78,7 +79,7 @@ mod tests {
     #[test]
     fn gil_runs_one_thread_and_the_asked_count_pinned() {
         let gil = Benchmark::Gil {
-            threads: Some(2),
+            threads: vec![2],
             n: 30,
         };
         let c = configurations(&interpreters(), &gil, 2);
@@ -96,12 +97,12 @@ mod tests {
             ]
         );
         let one = Benchmark::Gil {
-            threads: Some(1),
+            threads: vec![1],
             n: 30,
         };
         assert_eq!(thread_counts(&one, 8), vec![Some(1)]);
         let default = Benchmark::Gil {
-            threads: None,
+            threads: vec![],
             n: 30,
         };
         assert_eq!(thread_counts(&default, 4), vec![Some(1), Some(4)]);
@@ -110,7 +111,7 @@ mod tests {
     #[test]
     fn more_threads_than_cpus_run_on_all_cpus() {
         let gil = Benchmark::Gil {
-            threads: Some(8),
+            threads: vec![8],
             n: 30,
         };
         let c = configurations(&interpreters(), &gil, 2);
@@ -138,10 +139,24 @@ mod tests {
     #[test]
     fn the_configuration_sets_the_thread_count() {
         let gil = Benchmark::Gil {
-            threads: Some(4),
+            threads: vec![4],
             n: 25,
         };
         let (_, args) = script_and_args(&gil, Some(1));
         assert_eq!(args, vec!["-n", "25", "--threads", "1"]);
+        let suite = Benchmark::Suite {
+            name: "lock-shared".into(),
+            scaling: true,
+            threads: vec![4, 1, 2, 2],
+        };
+        let (script, args) = script_and_args(&suite, Some(2));
+        assert_eq!(
+            (script.as_str(), args),
+            (
+                "suite/run.py",
+                vec!["lock-shared".to_string(), "--threads".into(), "2".into()]
+            )
+        );
+        assert_eq!(thread_counts(&suite, 2), vec![Some(1), Some(2), Some(4)]);
     }
 }

@@ -4,6 +4,7 @@
 //! `settings` checks everything before a connection exists; `rounds` measures
 //! through the engine trait; `present` says what the table cannot.
 
+pub mod catalog;
 pub mod matrix;
 pub mod measurement;
 pub mod outputs;
@@ -89,6 +90,7 @@ async fn new_report(app: &App, job: &RunJob, configs: &[Configuration]) -> Resul
         values: s.sampling.values,
         warmup_values: s.sampling.warmups,
         min_time: s.sampling.min_time,
+        scaling: s.benchmark.scales_work(),
         host: Host {
             cpus: facts.cpus,
             os: facts.os,

@@ -34,6 +34,28 @@ impl Outputs {
         }
     }
 
+    /// For one benchmark of several (`run suite`): each file name gains the
+    /// benchmark's name, `r.json` → `r.lock-shared.json`; the pyperf folder
+    /// gains a subfolder.
+    pub fn for_member(self, name: &str) -> Outputs {
+        let files = self
+            .files
+            .into_iter()
+            .map(|(format, path)| {
+                let stem = path.file_stem().unwrap_or_default().to_string_lossy();
+                let file = match path.extension() {
+                    Some(ext) => format!("{stem}.{name}.{}", ext.to_string_lossy()),
+                    None => format!("{stem}.{name}"),
+                };
+                (format, path.with_file_name(file))
+            })
+            .collect();
+        Outputs {
+            files,
+            pyperf: self.pyperf.map(|p| p.join(name)),
+        }
+    }
+
     /// JSON is written after every round (partial results survive a crash);
     /// CSV and Markdown at the end.
     pub fn write(&self, report: &Report, last: bool) -> Result<()> {
@@ -49,5 +71,30 @@ impl Outputs {
             crate::report::pyperf::write_all(dir, report)?;
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn suite_members_get_their_own_files() {
+        let args = RunArgs {
+            json: Some("out/r.json".into()),
+            markdown: Some("r".into()),
+            pyperf: Some("pp".into()),
+            ..RunArgs::default()
+        };
+        let o = Outputs::from(&args).for_member("lock-shared");
+        let paths: Vec<&PathBuf> = o.files.iter().map(|(_, p)| p).collect();
+        assert_eq!(
+            paths,
+            [
+                &PathBuf::from("out/r.lock-shared.json"),
+                &PathBuf::from("r.lock-shared")
+            ]
+        );
+        assert_eq!(o.pyperf, Some(PathBuf::from("pp/lock-shared")));
     }
 }

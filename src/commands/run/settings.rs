@@ -11,14 +11,24 @@ use crate::cli::RunArgs;
 use crate::config::Config;
 use crate::plan::{Interpreter, Plan, Selection};
 
+use super::catalog::SuiteEntry;
 use super::outputs::Outputs;
 
 /// What to run, validated. Pure data.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Benchmark {
     Gil {
-        threads: Option<u32>,
+        /// `--threads` as given: empty (1 and the CPU count), N (1 and N), or a sweep.
+        threads: Vec<u32>,
         n: u32,
+    },
+    /// One benchmark of the free-threading suite (benchmarks/suite/).
+    Suite {
+        name: String,
+        /// Each thread does the one-thread work (speed-up t1·N/tN), or the
+        /// total work is fixed (t1/tN).
+        scaling: bool,
+        threads: Vec<u32>,
     },
     Jit {
         n: u32,
@@ -37,20 +47,30 @@ impl Benchmark {
             Benchmark::Gil { .. } => "gil".into(),
             Benchmark::Jit { .. } => "jit".into(),
             Benchmark::Uops => "uops".into(),
+            Benchmark::Suite { name, .. } => name.clone(),
             Benchmark::Script { file, .. } => file.clone(),
         }
+    }
+
+    /// The `--threads` counts a benchmark was given; empty when it takes none.
+    pub fn threads(&self) -> &[u32] {
+        match self {
+            Benchmark::Gil { threads, .. } | Benchmark::Suite { threads, .. } => threads,
+            _ => &[],
+        }
+    }
+
+    /// Whether N threads each do the one-thread work, so that the speed-up
+    /// of N threads is t1·N/tN.
+    pub fn scales_work(&self) -> bool {
+        !matches!(self, Benchmark::Suite { scaling: false, .. })
     }
 
     /// Script and arguments inside the container.
     pub fn script_and_args(&self) -> (String, Vec<String>) {
         match self {
-            Benchmark::Gil { threads, n } => {
-                let mut a = vec!["-n".to_string(), n.to_string()];
-                if let Some(t) = threads {
-                    a.extend(["--threads".to_string(), t.to_string()]);
-                }
-                ("gil.py".into(), a)
-            }
+            Benchmark::Gil { n, .. } => ("gil.py".into(), vec!["-n".to_string(), n.to_string()]),
+            Benchmark::Suite { name, .. } => ("suite/run.py".into(), vec![name.clone()]),
             Benchmark::Jit { n } => ("jit.py".into(), vec!["-n".into(), n.to_string()]),
             Benchmark::Uops => ("uops.py".into(), vec!["--demo".into()]),
             // User scripts run under a small timer that adds the banner and result line.
@@ -104,33 +124,96 @@ pub struct RunSettings {
     pub timeout: Duration,
 }
 
-/// The benchmark named on the command line, with its options.
-fn benchmark_from(args: &RunArgs, cfg: &Config) -> Result<Benchmark> {
-    let benchmark = match args.benchmark.as_str() {
-        "gil" => Benchmark::Gil {
-            threads: args.threads.or(cfg.benchmarks.gil.threads),
-            n: args.n.unwrap_or(cfg.benchmarks.gil.n),
-        },
-        "jit" => Benchmark::Jit {
-            n: args.n.unwrap_or(cfg.benchmarks.jit.n),
-        },
-        "uops" => Benchmark::Uops,
-        other => user_script(other, &args.script_args)?,
+/// The benchmarks named on the command line, with their options: one, or
+/// every benchmark of the suite (or of one `--category`).
+fn benchmarks_from(args: &RunArgs, cfg: &Config, suite: &[SuiteEntry]) -> Result<Vec<Benchmark>> {
+    let name = args.benchmark.as_deref().unwrap_or_default();
+    let threads = || {
+        args.threads
+            .clone()
+            .or_default_from(cfg.benchmarks.gil.threads)
     };
-    if !matches!(benchmark, Benchmark::Script { .. }) && !args.script_args.is_empty() {
-        bail!("arguments after `--` are for your own scripts; {} takes its options directly (see --help).", benchmark.name());
+    let chosen = match name {
+        "gil" => vec![Benchmark::Gil {
+            threads: threads(),
+            n: args.n.unwrap_or(cfg.benchmarks.gil.n),
+        }],
+        "jit" => vec![Benchmark::Jit {
+            n: args.n.unwrap_or(cfg.benchmarks.jit.n),
+        }],
+        "uops" => vec![Benchmark::Uops],
+        "suite" => suite_members(suite, args.category.as_deref())?
+            .into_iter()
+            .map(|e| suite_benchmark(e, threads()))
+            .collect(),
+        other => match suite.iter().find(|e| e.name == other) {
+            Some(e) => vec![suite_benchmark(e, threads())],
+            None => vec![user_script(other, &args.script_args)?],
+        },
+    };
+    let first = &chosen[0];
+    if !matches!(first, Benchmark::Script { .. }) && !args.script_args.is_empty() {
+        bail!("arguments after `--` are for your own scripts; {} takes its options directly (see --help).", first.name());
     }
-    if args.threads.is_some() && !matches!(benchmark, Benchmark::Gil { .. }) {
-        bail!("--threads applies to the gil benchmark only.");
+    if !args.threads.is_empty() && !matches!(first, Benchmark::Gil { .. } | Benchmark::Suite { .. })
+    {
+        bail!("--threads applies to gil and the suite's benchmarks only.");
     }
-    Ok(benchmark)
+    if args.category.is_some() && name != "suite" {
+        bail!("--category selects benchmarks of `run suite`; use `run suite --category NAME`.");
+    }
+    if args.n.is_some() && !matches!(first, Benchmark::Gil { .. } | Benchmark::Jit { .. }) {
+        bail!("-n applies to gil and jit only.");
+    }
+    Ok(chosen)
+}
+
+trait OrConfig {
+    fn or_default_from(self, configured: Option<u32>) -> Vec<u32>;
+}
+
+impl OrConfig for Vec<u32> {
+    /// The counts given, or the configured one, or none (the default sweep).
+    fn or_default_from(self, configured: Option<u32>) -> Vec<u32> {
+        if self.is_empty() {
+            configured.into_iter().collect()
+        } else {
+            self
+        }
+    }
+}
+
+fn suite_benchmark(e: &SuiteEntry, threads: Vec<u32>) -> Benchmark {
+    Benchmark::Suite {
+        name: e.name.clone(),
+        scaling: e.scaling,
+        threads,
+    }
+}
+
+/// The suite's benchmarks, or one category's; an unknown category lists the known.
+fn suite_members<'a>(
+    suite: &'a [SuiteEntry],
+    category: Option<&str>,
+) -> Result<Vec<&'a SuiteEntry>> {
+    let Some(wanted) = category else {
+        return Ok(suite.iter().collect());
+    };
+    let members: Vec<&SuiteEntry> = suite.iter().filter(|e| e.category == wanted).collect();
+    if members.is_empty() {
+        bail!(
+            "unknown category {wanted:?}. Categories: {}. See `run --list`.",
+            super::catalog::categories(suite).join(", ")
+        );
+    }
+    Ok(members)
 }
 
 /// A user's script: it must exist; its folder is mounted read-only.
 fn user_script(path_text: &str, args: &[String]) -> Result<Benchmark> {
     let path = Path::new(path_text);
     if !path_text.ends_with(".py") && !path.exists() {
-        bail!("unknown benchmark {path_text:?}. Use gil, jit, uops, or the path of a Python script (e.g. ./my_bench.py).");
+        bail!("unknown benchmark {path_text:?}. Use gil, jit, uops, suite, a benchmark of the suite (`run --list` shows them), or the path of a Python script (e.g. ./my_bench.py).");
     }
     if !path.is_file() {
         bail!("the script {path_text:?} does not exist or is not a file. Check the path; it is relative to the current directory.");
@@ -162,8 +245,12 @@ fn sampling_from(args: &RunArgs, cfg: &Config) -> Sampling {
 }
 
 /// Checks every argument before anything starts. Pure but for the file checks.
-pub fn settings_from(args: &RunArgs, cfg: &Config) -> Result<RunSettings> {
-    let benchmark = benchmark_from(args, cfg)?;
+pub fn settings_from(
+    args: &RunArgs,
+    cfg: &Config,
+    suite: &[SuiteEntry],
+) -> Result<Vec<RunSettings>> {
+    let benchmarks = benchmarks_from(args, cfg, suite)?;
     for (flag, path) in [
         ("--json", &args.json),
         ("--csv", &args.csv),
@@ -176,7 +263,7 @@ pub fn settings_from(args: &RunArgs, cfg: &Config) -> Result<RunSettings> {
     if let Some(dir) = &args.pyperf {
         crate::report::pyperf::check_folder(dir)?;
     }
-    Ok(RunSettings {
+    let settings = |benchmark| RunSettings {
         benchmark,
         sampling: sampling_from(args, cfg),
         baseline: args
@@ -184,7 +271,8 @@ pub fn settings_from(args: &RunArgs, cfg: &Config) -> Result<RunSettings> {
             .clone()
             .unwrap_or_else(|| cfg.benchmarks.baseline.clone()),
         timeout: Duration::from_secs(args.timeout.unwrap_or(cfg.containers.timeout_seconds)),
-    })
+    };
+    Ok(benchmarks.into_iter().map(settings).collect())
 }
 
 /// A run, ready to start: settings, the configurations in run order, outputs.
@@ -207,7 +295,7 @@ pub fn select_interpreters(
 ) -> Result<Vec<Interpreter>> {
     let chosen: Vec<&Interpreter> = if wanted.is_empty() {
         plan.default_interpreters(match benchmark {
-            Benchmark::Gil { .. } => Selection::Gil,
+            Benchmark::Gil { .. } | Benchmark::Suite { .. } => Selection::Gil,
             Benchmark::Jit { .. } | Benchmark::Uops => Selection::Jit,
             Benchmark::Script { .. } => Selection::All,
         })
@@ -224,30 +312,50 @@ pub fn select_interpreters(
     Ok(chosen.into_iter().cloned().collect())
 }
 
-/// Checks every argument of `run` against the configuration and the plan,
-/// before the daemon is contacted.
-pub fn prepare(args: &RunArgs, cfg: &Config, plan: &Plan) -> Result<RunJob> {
-    let settings = settings_from(args, cfg)?;
-    if args.interactive && !matches!(settings.benchmark, Benchmark::Uops) {
+/// Checks every argument of `run` against the configuration, the plan and the
+/// suite's catalogue, before the daemon is contacted: one job per benchmark.
+pub fn prepare(
+    args: &RunArgs,
+    cfg: &Config,
+    plan: &Plan,
+    benchmarks_dir: &Path,
+) -> Result<Vec<RunJob>> {
+    let suite = super::catalog::load(benchmarks_dir)?;
+    let all = settings_from(args, cfg, &suite)?;
+    if args.interactive && !matches!(all[0].benchmark, Benchmark::Uops) {
         bail!("--interactive is for `run uops` only.");
     }
-    let interpreters = select_interpreters(
-        plan,
-        &settings.benchmark,
-        &args.interpreters,
-        &settings.baseline,
-    )?;
-    let (_, mut arguments) = settings.benchmark.script_and_args();
-    if !args.interpreters.is_empty() {
-        arguments.push(format!("--interpreters={}", args.interpreters.join(",")));
-    }
-    Ok(RunJob {
-        settings,
-        interpreters,
-        outputs: Outputs::from(args),
-        interactive: args.interactive,
-        arguments,
-    })
+    let several = all.len() > 1;
+    all.into_iter()
+        .map(|settings| {
+            let interpreters = select_interpreters(
+                plan,
+                &settings.benchmark,
+                &args.interpreters,
+                &settings.baseline,
+            )?;
+            let (_, mut arguments) = settings.benchmark.script_and_args();
+            let threads = settings.benchmark.threads();
+            if !threads.is_empty() {
+                let list: Vec<String> = threads.iter().map(u32::to_string).collect();
+                arguments.push(format!("--threads={}", list.join(",")));
+            }
+            if !args.interpreters.is_empty() {
+                arguments.push(format!("--interpreters={}", args.interpreters.join(",")));
+            }
+            let outputs = match several {
+                true => Outputs::from(args).for_member(&settings.benchmark.name()),
+                false => Outputs::from(args),
+            };
+            Ok(RunJob {
+                settings,
+                interpreters,
+                outputs,
+                interactive: args.interactive,
+                arguments,
+            })
+        })
+        .collect()
 }
 
 #[cfg(test)]
@@ -255,24 +363,55 @@ mod tests {
     use super::*;
     use crate::config::{parse, Source, DEFAULT_YAML};
 
+    fn suite() -> Vec<SuiteEntry> {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("benchmarks");
+        crate::commands::run::catalog::load(&dir).unwrap()
+    }
+
+    #[test]
+    fn the_suite_expands_to_one_setting_per_benchmark() {
+        let mut a = args("suite");
+        a.category = Some("locks".into());
+        a.threads = vec![1, 2, 4];
+        let all = settings_from(&a, &cfg(), &suite()).unwrap();
+        assert!(all.len() >= 2);
+        assert!(all.iter().all(
+            |s| matches!(&s.benchmark, Benchmark::Suite { threads, .. } if threads == &[1, 2, 4])
+        ));
+        let one = settings_from(&args("lock-shared"), &cfg(), &suite()).unwrap();
+        assert_eq!(one.len(), 1);
+        a.category = Some("nope".into());
+        let e = settings_from(&a, &cfg(), &suite()).unwrap_err().to_string();
+        assert!(
+            e.contains("unknown category \"nope\"") && e.contains("locks"),
+            "{e}"
+        );
+        let mut g = args("gil");
+        g.category = Some("locks".into());
+        let e = settings_from(&g, &cfg(), &suite()).unwrap_err().to_string();
+        assert!(e.contains("run suite --category"), "{e}");
+    }
+
     fn cfg() -> crate::config::Config {
         parse(DEFAULT_YAML, &Source::Embedded).unwrap()
     }
 
     fn args(b: &str) -> RunArgs {
         RunArgs {
-            benchmark: b.into(),
+            benchmark: Some(b.into()),
             ..RunArgs::default()
         }
     }
 
     #[test]
     fn defaults_come_from_config() {
-        let s = settings_from(&args("gil"), &cfg()).unwrap();
+        let s = settings_from(&args("gil"), &cfg(), &suite())
+            .map(|mut v| v.remove(0))
+            .unwrap();
         assert_eq!(
             s.benchmark,
             Benchmark::Gil {
-                threads: None,
+                threads: vec![],
                 n: 25
             }
         );
@@ -286,7 +425,9 @@ mod tests {
             (c.repeat, c.warmup, c.values)
         );
         assert_eq!(s.baseline, "3.13");
-        let j = settings_from(&args("jit"), &cfg()).unwrap();
+        let j = settings_from(&args("jit"), &cfg(), &suite())
+            .map(|mut v| v.remove(0))
+            .unwrap();
         assert_eq!(j.benchmark, Benchmark::Jit { n: 10000 });
     }
 
@@ -295,7 +436,10 @@ mod tests {
         let mut a = args("jit");
         (a.processes, a.values, a.warmups, a.min_time, a.loops) =
             (Some(7), Some(3), Some(0), Some(0.5), Some(4));
-        let s = settings_from(&a, &cfg()).unwrap().sampling;
+        let s = settings_from(&a, &cfg(), &suite())
+            .map(|mut v| v.remove(0))
+            .unwrap()
+            .sampling;
         assert_eq!(
             (s.processes, s.values, s.warmups, s.loops),
             (7, 3, 0, Some(4))
@@ -314,12 +458,16 @@ mod tests {
 
     #[test]
     fn unknown_benchmark_and_missing_script() {
-        let e = settings_from(&args("gli"), &cfg()).unwrap_err().to_string();
+        let e = settings_from(&args("gli"), &cfg(), &suite())
+            .map(|mut v| v.remove(0))
+            .unwrap_err()
+            .to_string();
         assert!(
             e.contains("unknown benchmark \"gli\"") && e.contains("gil, jit, uops"),
             "{e}"
         );
-        let e = settings_from(&args("/nope/bench.py"), &cfg())
+        let e = settings_from(&args("/nope/bench.py"), &cfg(), &suite())
+            .map(|mut v| v.remove(0))
             .unwrap_err()
             .to_string();
         assert!(e.contains("does not exist"), "{e}");
@@ -329,22 +477,22 @@ mod tests {
     fn output_folder_must_exist_before_running() {
         let mut a = args("gil");
         a.json = Some("/nonexistent-dir/r.json".into());
-        let e = settings_from(&a, &cfg()).unwrap_err().to_string();
+        let e = settings_from(&a, &cfg(), &suite())
+            .map(|mut v| v.remove(0))
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("/nonexistent-dir"), "{e}");
     }
 
     #[test]
     fn scripts_and_arguments() {
         let g = Benchmark::Gil {
-            threads: Some(4),
+            threads: vec![4],
             n: 25,
         };
         assert_eq!(
             g.script_and_args(),
-            (
-                "gil.py".into(),
-                vec!["-n".into(), "25".into(), "--threads".into(), "4".into()]
-            )
+            ("gil.py".into(), vec!["-n".into(), "25".into()])
         );
         let s = Benchmark::Script {
             dir: "/x".into(),

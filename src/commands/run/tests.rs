@@ -10,9 +10,13 @@ use crate::commands::test_support::{app_on, interpreter_of, script_stdout};
 use crate::docker::fake::{exited, FakeEngine};
 use crate::docker::{ContainerOutput, ContainerSpec, DockerError};
 
+fn bench_dir() -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("benchmarks")
+}
+
 fn args(benchmark: &str) -> RunArgs {
     RunArgs {
-        benchmark: benchmark.into(),
+        benchmark: Some(benchmark.into()),
         ..RunArgs::default()
     }
 }
@@ -29,7 +33,9 @@ async fn measure(
     let cache = tempfile::tempdir().unwrap();
     let app = app_on(engine, cache.path());
     a.json = json.map(|p| p.to_path_buf());
-    let job = prepare(&a, &app.config, &app.plan).unwrap();
+    let job = prepare(&a, &app.config, &app.plan, &app.project.benchmarks())
+        .unwrap()
+        .remove(0);
     let configs = matrix::configurations(&job.interpreters, &job.settings.benchmark, 2);
     let mut report = new_report(&app, &job, &configs).await.unwrap();
     let interrupted = rounds::run_all(&app, &job, &configs, &mut report)
@@ -77,7 +83,7 @@ async fn a_failed_row_stops_alone_and_the_others_finish() {
     });
     let mut a = args("gil");
     a.processes = Some(3);
-    a.threads = Some(1);
+    a.threads = vec![1];
     let (report, _, _c) = measure(engine.clone(), a, None).await;
     let t = report
         .rows
@@ -154,9 +160,11 @@ async fn ctrl_c_keeps_finished_rounds_in_the_json() {
     }));
     let mut a = args("gil");
     a.processes = Some(3);
-    a.threads = Some(1);
+    a.threads = vec![1];
     a.json = Some(json.clone());
-    let job = prepare(&a, &app.config, &app.plan).unwrap();
+    let job = prepare(&a, &app.config, &app.plan, &app.project.benchmarks())
+        .unwrap()
+        .remove(0);
     let configs = matrix::configurations(&job.interpreters, &job.settings.benchmark, 2);
     let mut report = new_report(&app, &job, &configs).await.unwrap();
     let interrupted = rounds::run_all(&app, &job, &configs, &mut report)
@@ -187,7 +195,14 @@ async fn a_daemon_error_stops_the_run_with_it() {
     });
     let cache = tempfile::tempdir().unwrap();
     let app = app_on(engine, cache.path());
-    let job = prepare(&args("jit"), &app.config, &app.plan).unwrap();
+    let job = prepare(
+        &args("jit"),
+        &app.config,
+        &app.plan,
+        &app.project.benchmarks(),
+    )
+    .unwrap()
+    .remove(0);
     let configs = matrix::configurations(&job.interpreters, &job.settings.benchmark, 2);
     let mut report = new_report(&app, &job, &configs).await.unwrap();
     let e = rounds::run_all(&app, &job, &configs, &mut report)
@@ -240,17 +255,23 @@ fn arguments_are_checked_without_an_engine() {
     )
     .unwrap();
     let plan = crate::plan::build_plan(&cfg).unwrap();
-    let e = prepare(&args("gli"), &cfg, &plan)
+    let e = prepare(&args("gli"), &cfg, &plan, &bench_dir())
         .err()
         .unwrap()
         .to_string();
     assert!(e.contains("unknown benchmark \"gli\""), "{e}");
     let mut a = args("gil");
     a.baseline = Some("3.99".into());
-    let e = prepare(&a, &cfg, &plan).err().unwrap().to_string();
+    let e = prepare(&a, &cfg, &plan, &bench_dir())
+        .err()
+        .unwrap()
+        .to_string();
     assert!(e.contains("baseline \"3.99\""), "{e}");
     let mut a = args("gil");
     a.interactive = true;
-    let e = prepare(&a, &cfg, &plan).err().unwrap().to_string();
+    let e = prepare(&a, &cfg, &plan, &bench_dir())
+        .err()
+        .unwrap()
+        .to_string();
     assert!(e.contains("--interactive is for `run uops` only"), "{e}");
 }
