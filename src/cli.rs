@@ -38,7 +38,7 @@ pub enum Command {
     /// Show the environment banner of every interpreter configuration.
     Info(InfoArgs),
     /// Run a benchmark (gil, jit, uops, or a script path) across interpreters.
-    Run(RunArgs),
+    Run(Box<RunArgs>),
     /// Compile the greeter C extensions (or your own) against every build and test importing them.
     Ext(ExtArgs),
     /// Compare two runs' result files (--json): B against A, per configuration.
