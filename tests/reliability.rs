@@ -229,24 +229,47 @@ fn ctrl_c_during_a_build_stops_it_within_five_seconds() {
     assert_eq!(status.code(), Some(130));
 }
 
+/// The built-in config with two local mirrors instead of the internet ones:
+/// `dir/empty/` (holds nothing) and `dir/full/` (holds the good tarball).
+fn local_mirrors(dir: &std::path::Path, sha256: Option<&str>) -> std::path::PathBuf {
+    let full = dir.join("full");
+    std::fs::create_dir_all(&full).unwrap();
+    let good = dirs_cache().join("pybench-docker/sources/Python-3.13.15.tar.xz");
+    std::fs::copy(&good, full.join("Python-3.13.15.tar.xz"))
+        .expect("the shared build cached the source");
+    let mut text = stdout(&run(&["config"]))
+        .replace(
+            "https://www.python.org/ftp/python/{version}/Python-{version}.tar.xz",
+            &format!("file://{}/empty/Python-{{version}}.tar.xz", dir.display()),
+        )
+        .replace(
+            "http://deb.debian.org/debian/pool/main/p/python{major_minor}/python{major_minor}_{debian_version}.orig.tar.xz",
+            &format!("file://{}/Python-{{version}}.tar.xz", full.display()),
+        );
+    if let Some(sha) = sha256 {
+        text = text.replace(
+            "1e66a7945a48390ee4c2a4268a0e4185884059a13c4aab6d148aa208deea4a76",
+            sha,
+        );
+    }
+    let cfg = dir.join("c.yaml");
+    std::fs::write(&cfg, text).unwrap();
+    cfg
+}
+
 #[test]
 fn a_sha256_mismatch_lists_every_mirror_tried() {
     images();
     let dir = tempfile::tempdir().unwrap();
-    let cfg = dir.path().join("c.yaml");
-    let text = stdout(&run(&["config"])).replace(
-        "1e66a7945a48390ee4c2a4268a0e4185884059a13c4aab6d148aa208deea4a76",
-        "0000000000000000000000000000000000000000000000000000000000000000",
-    );
-    std::fs::write(&cfg, text).unwrap();
+    let cfg = local_mirrors(dir.path(), Some(&"0".repeat(64)));
     let out = cmd(&["--config", cfg.to_str().unwrap(), "build"])
         .env("XDG_CACHE_HOME", dir.path().join("cache"))
         .output()
         .unwrap();
     assert!(!out.status.success());
     let err = stderr(&out);
-    assert!(err.contains("www.python.org"), "{err}");
-    assert!(err.contains("deb.debian.org"), "{err}");
+    assert!(err.contains("/empty/Python-3.13.15.tar.xz"), "{err}");
+    assert!(err.contains("/full/Python-3.13.15.tar.xz"), "{err}");
     assert!(err.contains("sha256 mismatch"), "{err}");
     let leftovers: Vec<_> = walk(&dir.path().join("cache/pybench-docker/sources"));
     assert!(leftovers.is_empty(), "no partial files: {leftovers:?}");
@@ -256,17 +279,17 @@ fn a_sha256_mismatch_lists_every_mirror_tried() {
 fn a_truncated_cached_source_is_fetched_again() {
     images();
     let dir = tempfile::tempdir().unwrap();
-    let sources = dir.path().join("pybench-docker/sources");
+    let cfg = local_mirrors(dir.path(), None);
+    let sources = dir.path().join("cache/pybench-docker/sources");
     std::fs::create_dir_all(&sources).unwrap();
-    let good = dirs_cache().join("pybench-docker/sources/Python-3.13.15.tar.xz");
-    let bytes = std::fs::read(&good).expect("the shared build cached the source");
+    let bytes = std::fs::read(dir.path().join("full/Python-3.13.15.tar.xz")).unwrap();
     std::fs::write(
         sources.join("Python-3.13.15.tar.xz"),
         &bytes[..bytes.len() / 3],
     )
     .unwrap();
-    let out = cmd(&["build"])
-        .env("XDG_CACHE_HOME", dir.path())
+    let out = cmd(&["--config", cfg.to_str().unwrap(), "build"])
+        .env("XDG_CACHE_HOME", dir.path().join("cache"))
         .output()
         .unwrap();
     let err = stderr(&out);
