@@ -9,7 +9,8 @@ For the default `run gil` and `run jit` it prints:
   * a real difference: 3.13t against 3.13t -X gil=1 at 2 threads must be
     reported as significant.
 
-    bench/instrument.py [K]        (default K=3; images must be built)
+    bench/instrument.py [K]           (default K=3; images must be built)
+    bench/instrument.py --again DIR   (the A/A comparisons again, on the runs kept in DIR)
 
 Nothing here is a timed test: it prints figures, recorded in docs/instrument.md.
 """
@@ -56,11 +57,50 @@ def half_widths(report):
     return out
 
 
+def aa(files_by_bench, tmp):
+    """Compares each run with the next one of the same benchmark (A/A)."""
+    tests = false_verdicts = significant = 0
+    for name, files in files_by_bench:
+        for a, b in zip(files, files[1:]):
+            for row in compare(a, b, os.path.join(tmp, "cmp.json")):
+                if row.get("ratio") is None:
+                    continue
+                tests += 1
+                significant += bool(row["significant"])
+                if row.get("verdict") in ("improved", "degraded"):
+                    false_verdicts += 1
+                    print("  A/A false verdict: %s %s ratio %.3f [%.3f, %.3f] p=%.4f %s (%s)"
+                          % (name, row["label"], row["ratio"], row["ci_low"], row["ci_high"],
+                             row["p_value"], row["verdict"], row["unit"]))
+    print("A/A: %d comparisons of a configuration with itself: %d with p < 0.05 (%.1f %%), "
+          "%d with a verdict of improved or degraded (%.1f %%; target <= 5 %%)"
+          % (tests, significant, 100.0 * significant / max(tests, 1),
+             false_verdicts, 100.0 * false_verdicts / max(tests, 1)))
+
+
+def real_difference(tmp):
+    path = os.path.join(tmp, "real.json")
+    wall, report = run(["gil", "--threads", "2", "--interpreters", "3.13t,3.13t -X gil=1",
+                        "--baseline", "3.13t"], path)
+    for row in report["summary"]:
+        c = row.get("comparison") or {}
+        if row["label"] == "3.13t -X gil=1 ×2":
+            print("real difference: 3.13t -X gil=1 vs 3.13t at 2 threads: ratio %.2f [%.2f, %.2f], p=%.2g, %s (%.0f s)"
+                  % (c["ratio"], c["ci_low"], c["ci_high"], c["p_value"], c["verdict"], wall))
+
+
 def main():
+    if len(sys.argv) > 2 and sys.argv[1] == "--again":
+        tmp = sys.argv[2]
+        runs = [(n, sorted(os.path.join(tmp, f) for f in os.listdir(tmp)
+                           if f.startswith(n + "-") and f[len(n) + 1:-5].isdigit()))
+                for n in ("gil", "jit")]
+        aa(runs, tmp)
+        return
     k = int(sys.argv[1]) if len(sys.argv) > 1 else 3
     subprocess.run(["cargo", "build", "--release", "--quiet"], cwd=ROOT, check=True)
     tmp = tempfile.mkdtemp(prefix="pybench-instrument-")
-    tests = false_positives = 0
+    runs = []
     for bench in (["gil"], ["jit"]):
         name = bench[0]
         files = []
@@ -72,26 +112,12 @@ def main():
             worst = max(w for _, w in widths) if widths else float("nan")
             print("run %-4s #%d: %4.0f s wall, %d processes x %s values; CI half-width of the ratios: %s (worst %.1f %%)"
                   % (name, i + 1, wall, report["repeat"], report.get("values", "?"),
-                     ", ".join("%s ±%.1f%%" % (label, w) for label, w in widths), worst))
-        for a, b in zip(files, files[1:]):
-            rows = compare(a, b, os.path.join(tmp, "cmp.json"))
-            for row in rows:
-                tests += 1
-                if row["significant"]:
-                    false_positives += 1
-                    print("  A/A false positive: %s %s ratio %.3f p=%.4f"
-                          % (name, row["label"], row["ratio"], row["p_value"]))
+                     ", ".join("%s ±%.1f%%" % (label, w) for label, w in widths), worst), flush=True)
+        runs.append((name, files))
     print()
-    print("A/A: %d comparisons of a configuration with itself, %d reported a significant difference (%.1f %%; target <= 5 %%)"
-          % (tests, false_positives, 100.0 * false_positives / max(tests, 1)))
-    path = os.path.join(tmp, "real.json")
-    wall, report = run(["gil", "--threads", "2", "--interpreters", "3.13t,3.13t -X gil=1",
-                        "--baseline", "3.13t"], path)
-    for row in report["summary"]:
-        c = row.get("comparison") or {}
-        if row["label"] == "3.13t -X gil=1 ×2":
-            print("real difference: 3.13t -X gil=1 vs 3.13t at 2 threads: ratio %.2f [%.2f, %.2f], p=%.2g, %s (%.0f s)"
-                  % (c["ratio"], c["ci_low"], c["ci_high"], c["p_value"], c["verdict"], wall))
+    aa(runs, tmp)
+    real_difference(tmp)
+    print("runs kept in", tmp)
 
 
 if __name__ == "__main__":

@@ -46,16 +46,7 @@ fn info_banners_match_each_build() {
 }
 
 /// Small but real sampling, so the e2e runs stay short.
-const QUICK: [&str; 8] = [
-    "--processes",
-    "2",
-    "--values",
-    "3",
-    "--warmups",
-    "1",
-    "--min-time",
-    "0.02",
-];
+const QUICK: [&str; 6] = ["--values", "3", "--warmups", "1", "--min-time", "0.02"];
 
 #[test]
 fn run_gil_gives_a_row_per_configuration_and_thread_count() {
@@ -65,7 +56,16 @@ fn run_gil_gives_a_row_per_configuration_and_thread_count() {
     let csv = dir.path().join("gil.csv");
     let md = dir.path().join("gil.md");
     let pyperf = dir.path().join("pyperf");
-    let mut args = vec!["run", "gil", "--threads", "2", "-n", "20"];
+    let mut args = vec![
+        "run",
+        "gil",
+        "--threads",
+        "2",
+        "-n",
+        "20",
+        "--processes",
+        "2",
+    ];
     args.extend(QUICK);
     let paths = [&json, &csv, &md, &pyperf].map(|p| p.to_str().unwrap().to_string());
     for (flag, path) in ["--json", "--csv", "--markdown", "--pyperf"]
@@ -241,9 +241,15 @@ fn run_jit_compares_jit_on_and_off_and_compare_reads_the_results() {
         stdout(&out)
     );
 
-    // Every value 30% slower: significant, and the gate fails with the rows.
+    // Every value but the baseline's 30% slower: significant against the
+    // baseline of its run, and the gate fails naming the rows.
     let mut slower = r.clone();
-    for row in slower["rows"].as_array_mut().unwrap() {
+    for row in slower["rows"]
+        .as_array_mut()
+        .unwrap()
+        .iter_mut()
+        .filter(|row| row["interpreter"] != "3.13")
+    {
         for s in row["samples"].as_array_mut().unwrap() {
             s["seconds"] = (s["seconds"].as_f64().unwrap() * 1.3).into();
             for v in s["values"].as_array_mut().unwrap() {

@@ -17,7 +17,9 @@
 use serde::{Deserialize, Serialize};
 
 pub use crate::analysis::significance::Verdict;
-use crate::analysis::significance::{paired_verdict, verdict, Test, DEFAULT_ALPHA};
+use crate::analysis::significance::{
+    paired_verdict, verdict, verdict_of, welch_log_ratio, Test, DEFAULT_ALPHA,
+};
 use crate::analysis::stats::{summarize, Summary};
 use crate::results::{Report, Row};
 
@@ -38,6 +40,10 @@ pub enum Unit {
     Rounds,
     /// Every value, when a side had fewer than [`MIN_PROCESSES`] processes.
     Values,
+    /// Across runs: each process relative to its own run's baseline process
+    /// of the same round, so that a change of the machine's speed between
+    /// the runs cancels.
+    Normalized,
 }
 
 /// One configuration against its baseline.
@@ -153,6 +159,40 @@ pub fn compare_pair(baseline: &Row, row: &Row, same_run: bool) -> Option<Compari
         p_value: detail.p_value,
         verdict: detail.verdict,
         unit,
+    })
+}
+
+/// `row_b` of run B against `row_a` of run A, each first divided, round by
+/// round, by its own run's baseline process at the same thread count. `None`
+/// when either baseline is missing, incomplete or not aligned by round.
+pub fn compare_normalized(
+    base_a: &Row,
+    row_a: &Row,
+    base_b: &Row,
+    row_b: &Row,
+) -> Option<Comparison> {
+    let logs = |base: &Row, row: &Row| -> Option<Vec<f64>> {
+        let (b, r) = (base.measured(), row.measured());
+        let usable =
+            completed(base) && completed(row) && b.len() == r.len() && b.len() >= MIN_PROCESSES;
+        usable.then(|| b.iter().zip(&r).map(|(b, r)| (r / b).ln()).collect())
+    };
+    let found = welch_log_ratio(
+        &logs(base_a, row_a)?,
+        &logs(base_b, row_b)?,
+        1.0 - DEFAULT_ALPHA,
+    )?;
+    if !found.ci.ratio.is_finite() {
+        return None;
+    }
+    Some(Comparison {
+        ratio: found.ci.ratio,
+        change: found.ci.ratio - 1.0,
+        ci_low: Some(found.ci.low),
+        ci_high: Some(found.ci.high),
+        p_value: Some(found.p_value),
+        verdict: verdict_of(&found, SIGNIFICANT_CHANGE, DEFAULT_ALPHA),
+        unit: Unit::Normalized,
     })
 }
 

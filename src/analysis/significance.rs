@@ -242,6 +242,38 @@ pub fn paired_log_ratio(baseline: &[f64], other: &[f64], confidence: f64) -> Opt
     })
 }
 
+/// Welch's comparison of two sets of log ratios (each already relative to
+/// its own run's baseline): the ratio `exp(mean(b) - mean(a))`, its
+/// `confidence` interval from Student's t with the Welch–Satterthwaite
+/// degrees of freedom, and the two-sided p-value. `None` when Welch's test is
+/// undefined (fewer than two values a side, no spread).
+pub fn welch_log_ratio(a_logs: &[f64], b_logs: &[f64], confidence: f64) -> Option<PairedRatio> {
+    if !valid_confidence(confidence) {
+        return None;
+    }
+    let test = welch_t_test(a_logs, b_logs)?;
+    let (sa, sb) = (summarize(a_logs)?, summarize(b_logs)?);
+    let se = (sa.stddev.powi(2) / sa.n as f64 + sb.stddev.powi(2) / sb.n as f64).sqrt();
+    let t_crit = StudentsT::new(0.0, 1.0, test.df)
+        .ok()?
+        .inverse_cdf(0.5 + confidence / 2.0);
+    let diff = sb.mean - sa.mean;
+    Some(PairedRatio {
+        ci: RatioCi {
+            ratio: diff.exp(),
+            low: (diff - t_crit * se).exp(),
+            high: (diff + t_crit * se).exp(),
+        },
+        p_value: test.p_value,
+        pairs: sa.n.min(sb.n),
+    })
+}
+
+/// The verdict rules on an interval and p-value found elsewhere.
+pub fn verdict_of(found: &PairedRatio, threshold: f64, alpha: f64) -> Verdict {
+    decide(found.ci.ratio, found.ci, found.p_value, threshold, alpha)
+}
+
 /// What [`paired_log_ratio`] found.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct PairedRatio {
@@ -881,5 +913,19 @@ mod tests {
         assert!(paired_log_ratio(&[1.0, 2.0, 3.0], &[2.0, 4.0, 6.0], 0.95).is_none());
         let v = paired_verdict(&[1.0, 2.0, 3.0], &[2.0, 4.0, 6.0], 0.1, 0.05);
         assert_eq!(v.test, Some(Test::Welch));
+    }
+
+    #[test]
+    fn welch_on_logs_brackets_the_ratio_of_geometric_means() {
+        let a: Vec<f64> = [1.0f64, 1.1, 0.9, 1.05].iter().map(|x| x.ln()).collect();
+        let b: Vec<f64> = [1.5f64, 1.6, 1.4, 1.55].iter().map(|x| x.ln()).collect();
+        let w = welch_log_ratio(&a, &b, 0.95).unwrap();
+        assert!(w.ci.low < w.ci.ratio && w.ci.ratio < w.ci.high);
+        let geo = |xs: &[f64]| (xs.iter().sum::<f64>() / xs.len() as f64).exp();
+        assert!((w.ci.ratio - geo(&b) / geo(&a)).abs() < 1e-12, "{w:?}");
+        // Welch by hand for these logs: t = -7.803, df = 5.217, two-sided p = 4.557e-4.
+        assert!((w.p_value - 4.557e-4).abs() < 1e-6, "{w:?}");
+        assert_eq!(verdict_of(&w, 0.10, 0.05), Verdict::Degraded);
+        assert!(welch_log_ratio(&a[..1], &b, 0.95).is_none());
     }
 }

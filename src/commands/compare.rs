@@ -11,7 +11,7 @@ use serde::Serialize;
 
 #[cfg(test)]
 use crate::analysis::compare::Verdict;
-use crate::analysis::compare::{compare_pair, Comparison};
+use crate::analysis::compare::{compare_normalized, compare_pair, Comparison};
 use crate::analysis::significance::DEFAULT_ALPHA;
 use crate::analysis::stats::summarize;
 use crate::cli::CompareArgs;
@@ -50,12 +50,29 @@ fn mean_of(values: Vec<f64>) -> Option<f64> {
 }
 
 /// Pairs the rows of `b` with the rows of `a` by label. Pure.
+///
+/// Two runs were measured at different times, and a shared machine's speed
+/// drifts between them (by 20 % within minutes on the development VM), which
+/// would show as a difference of every configuration. So a configuration is
+/// compared relative to its run's baseline, round by round, when both runs
+/// have that baseline (the same baseline name); the baseline itself, and
+/// runs without a common baseline, are compared as measured.
 pub fn pair_reports(a: &Report, b: &Report) -> Vec<Pairing> {
     b.rows
         .iter()
         .filter_map(|row_b| {
             let row_a = a.rows.iter().find(|r| r.label() == row_b.label())?;
-            let comparison = compare_pair(row_a, row_b, false);
+            let bases = (a.baseline == b.baseline && row_b.interpreter != b.baseline)
+                .then(|| {
+                    Some((
+                        &a.rows[a.baseline_for(row_a)?],
+                        &b.rows[b.baseline_for(row_b)?],
+                    ))
+                })
+                .flatten();
+            let comparison = bases
+                .and_then(|(base_a, base_b)| compare_normalized(base_a, row_a, base_b, row_b))
+                .or_else(|| compare_pair(row_a, row_b, false));
             let ok = |r: &crate::results::Row| r.outcome.is_ok().then(|| r.values());
             Some(Pairing {
                 label: row_b.label(),
@@ -204,9 +221,14 @@ mod tests {
     use super::*;
     use crate::report::fixture;
 
+    /// Every row but the baseline `factor` times slower.
     fn scaled(report: &Report, factor: f64) -> Report {
         let mut r = report.clone();
-        for row in &mut r.rows {
+        for row in r
+            .rows
+            .iter_mut()
+            .filter(|row| row.interpreter != report.baseline)
+        {
             for s in &mut row.samples {
                 s.seconds *= factor;
                 s.values.iter_mut().for_each(|v| *v *= factor);
@@ -238,7 +260,13 @@ mod tests {
         let system = pairs.iter().find(|p| p.label == "system").unwrap();
         assert!((system.comparison.unwrap().ratio - 1.25).abs() < 1e-9);
         assert!(is_degraded(system) && system.significant);
-        assert_eq!(regressions(&pairs, 20.0).len(), 3);
+        assert_eq!(
+            system.comparison.unwrap().unit,
+            crate::analysis::compare::Unit::Normalized
+        );
+        let base = pairs.iter().find(|p| p.label == "3.13").unwrap();
+        assert_eq!(base.comparison.unwrap().ratio, 1.0);
+        assert_eq!(regressions(&pairs, 20.0).len(), 2);
         assert!(regressions(&pairs, 30.0).is_empty());
         assert!(render(&Comparisons {
             benchmark: "gil".into(),
@@ -249,6 +277,27 @@ mod tests {
             only_in_b: vec!["3.14".into()],
         })
         .contains("only in B: 3.14"));
+    }
+
+    #[test]
+    fn a_machine_that_slowed_down_between_runs_is_not_a_regression() {
+        // Everything, the baseline included, 25% slower: the machine, not
+        // the builds. Relative to the baseline nothing changed.
+        let a = fixture::report();
+        let mut b = scaled(&a, 1.25);
+        for row in b.rows.iter_mut().filter(|r| r.interpreter == a.baseline) {
+            for s in &mut row.samples {
+                s.seconds *= 1.25;
+                s.values.iter_mut().for_each(|v| *v *= 1.25);
+            }
+        }
+        let pairs = pair_reports(&a, &b);
+        let system = pairs.iter().find(|p| p.label == "system").unwrap();
+        assert!(
+            (system.comparison.unwrap().ratio - 1.0).abs() < 1e-9,
+            "{system:?}"
+        );
+        assert!(regressions(&pairs, 10.0).iter().all(|p| p.label == "3.13"));
     }
 
     #[test]
