@@ -39,7 +39,7 @@ fn no_daemon_is_a_clear_error_within_two_seconds() {
 fn config_errors_name_line_and_column() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("bad.yaml");
-    let text = pybench_default_config().replace("  repeat: 3", "  repeat: 3\n  repaet: 5");
+    let text = pybench_default_config().replace("  repeat: 20", "  repeat: 20\n  repaet: 5");
     std::fs::write(&path, &text).unwrap();
     let line = text.lines().position(|l| l.contains("repaet")).unwrap() + 1;
     let out = run(&["--config", path.to_str().unwrap(), "run", "gil"]);

@@ -137,13 +137,13 @@ pub fn project_copy() -> tempfile::TempDir {
 }
 
 /// A project copy whose variant Dockerfile runs `step` right after the (cached)
-/// unpack step, to fail or stall a build on purpose.
+/// copy of the source tarball, to fail or stall a build on purpose.
 pub fn project_with_step(step: &str) -> tempfile::TempDir {
     let project = project_copy();
     let dockerfile = project.path().join("dockerfiles/cpython.Dockerfile");
     let text = std::fs::read_to_string(&dockerfile).unwrap();
-    let anchor = "\nRUN set -eux; \\\n    ./configure";
-    assert!(text.contains(anchor), "the configure step moved");
+    let anchor = "\nRUN set -eux; \\\n    echo \"${PYTHON_SHA256}";
+    assert!(text.contains(anchor), "the build step moved");
     std::fs::write(
         &dockerfile,
         text.replacen(anchor, &format!("\nRUN {step}{anchor}"), 1),
