@@ -48,7 +48,8 @@ t1=$(now)
 kill $sampler
 ours_wall=$(python3 -c "print($t1 - $t0)")
 
-# The variant phase: from the first variant's start to the last one's end.
+# The variant phase: after the bases and the source, before the release
+# images (built together at the end, so their phase is the longest of them).
 python3 - "$tmp/build.json" "$tmp/cpu.log" "$t0" "$hz" "$chained_wall" "$chained_cpu" "$ours_wall" <<'PY'
 import json, sys
 summary = json.load(open(sys.argv[1]))
@@ -56,8 +57,8 @@ samples = [tuple(map(float, l.split())) for l in open(sys.argv[2]) if l.strip()]
 t0, hz = float(sys.argv[3]), float(sys.argv[4])
 chained_wall, chained_cpu, ours_wall = map(float, sys.argv[5:8])
 before = sum(s["seconds"] for s in summary["stages"] if s["stage"].startswith(("base ", "source ")))
-variants = [s for s in summary["stages"] if not s["stage"].startswith(("base ", "source ", "pythons ", "builder "))]
-start, end = t0 + before, t0 + before + max(s["seconds"] for s in variants)
+releases = max(s["seconds"] for s in summary["stages"] if s["stage"].startswith(("pythons ", "builder ")))
+start, end = t0 + before, t0 + ours_wall - releases
 def busy_at(t):
     return min(samples, key=lambda s: abs(s[0] - t))[1]
 variant_cpu = (busy_at(end) - busy_at(start)) / hz

@@ -48,18 +48,8 @@ pub async fn command(app: &App, job: &InfoJob) -> Result<()> {
     let dir = app.project.benchmarks();
     let mut problems = Vec::new();
     for interp in &job.interpreters {
-        let run = ScriptRun {
-            interpreter: interp,
-            dir: &dir,
-            script: "pyinfo.py".into(),
-            args: vec![],
-            extra_env: vec![],
-            extra_mounts: vec![],
-            image: None,
-            timeout: Duration::from_secs(app.config.containers.timeout_seconds.min(120)),
-            what: "info",
-            cpuset: None,
-        };
+        let timeout = Duration::from_secs(app.config.containers.timeout_seconds.min(120));
+        let run = ScriptRun::plain(interp, &dir, "pyinfo.py", &[], "info", timeout);
         let out = runner::run_script(app, &run).await?;
         println!(
             "{} {}",

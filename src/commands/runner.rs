@@ -82,6 +82,32 @@ pub struct ScriptRun<'a> {
     pub cpuset: Option<String>,
 }
 
+impl<'a> ScriptRun<'a> {
+    /// A script in `dir` on `interpreter`'s own image: no extra environment
+    /// or mounts, not pinned (for everything but measurements).
+    pub fn plain(
+        interpreter: &'a Interpreter,
+        dir: &'a Path,
+        script: &str,
+        args: &[&str],
+        what: &'static str,
+        timeout: Duration,
+    ) -> ScriptRun<'a> {
+        ScriptRun {
+            interpreter,
+            dir,
+            script: script.to_string(),
+            args: args.iter().map(|a| a.to_string()).collect(),
+            extra_env: vec![],
+            extra_mounts: vec![],
+            image: None,
+            timeout,
+            what,
+            cpuset: None,
+        }
+    }
+}
+
 /// The CPUs a measurement with `threads` threads is pinned to on a host with
 /// `cpus` CPUs: the last `threads` of them (CPU 0 takes most interrupts), all
 /// of them when there are more threads than CPUs. Pure.

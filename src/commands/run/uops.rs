@@ -18,18 +18,8 @@ pub async fn command(app: &App, interpreters: &[Interpreter], interactive: bool)
     let dir = app.project.benchmarks();
     let mut saw_executor = false;
     for interp in interpreters {
-        let run = ScriptRun {
-            interpreter: interp,
-            dir: &dir,
-            script: "uops.py".into(),
-            args: vec!["--demo".into()],
-            extra_env: vec![],
-            extra_mounts: vec![],
-            image: None,
-            timeout: Duration::from_secs(app.config.containers.timeout_seconds.min(300)),
-            what: "uops",
-            cpuset: None,
-        };
+        let timeout = Duration::from_secs(app.config.containers.timeout_seconds.min(300));
+        let run = ScriptRun::plain(interp, &dir, "uops.py", &["--demo"], "uops", timeout);
         let out = runner::run_script(app, &run).await?;
         println!(
             "{} {}",
@@ -79,17 +69,8 @@ async fn interactive_uops(app: &App, interpreters: &[Interpreter]) -> Result<()>
         .find(|i| i.variant == Some(Variant::Jit) && i.mode == Mode::Default)
         .or(interpreters.first())
         .ok_or_else(|| anyhow::anyhow!("no interpreter selected"))?;
-    let run = ScriptRun {
-        interpreter: interp,
-        dir: &app.project.benchmarks(),
-        script: "-i".into(),
-        args: vec!["uops.py".into()],
-        extra_env: vec![],
-        extra_mounts: vec![],
-        image: None,
-        timeout: Duration::from_secs(app.config.containers.timeout_seconds),
-        what: "repl",
-        cpuset: None,
-    };
+    let dir = app.project.benchmarks();
+    let timeout = Duration::from_secs(app.config.containers.timeout_seconds);
+    let run = ScriptRun::plain(interp, &dir, "-i", &["uops.py"], "repl", timeout);
     runner::interactive(app, &run).await
 }
