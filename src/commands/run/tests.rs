@@ -33,15 +33,22 @@ async fn measure(
     let cache = tempfile::tempdir().unwrap();
     let app = app_on(engine, cache.path());
     a.json = json.map(|p| p.to_path_buf());
-    let job = prepare(&a, &app.config, &app.plan, &app.project.benchmarks())
+    let (report, interrupted) = run_on(&app, &a).await;
+    (report, interrupted, cache)
+}
+
+/// Prepares `a` and runs its rounds on `app`: the report and whether it was
+/// interrupted.
+async fn run_on(app: &crate::commands::App, a: &RunArgs) -> (Report, bool) {
+    let job = prepare(a, &app.config, &app.plan, &app.project.benchmarks())
         .unwrap()
         .remove(0);
     let configs = matrix::configurations(&job.interpreters, &job.settings.benchmark, 2);
-    let mut report = new_report(&app, &job, &configs).await.unwrap();
-    let interrupted = rounds::run_all(&app, &job, &configs, &mut report)
+    let mut report = new_report(app, &job, &configs).await.unwrap();
+    let interrupted = rounds::run_all(app, &job, &configs, &mut report)
         .await
         .unwrap();
-    (report, interrupted, cache)
+    (report, interrupted)
 }
 
 #[tokio::test]
@@ -162,14 +169,7 @@ async fn ctrl_c_keeps_finished_rounds_in_the_json() {
     a.processes = Some(3);
     a.threads = vec![1];
     a.json = Some(json.clone());
-    let job = prepare(&a, &app.config, &app.plan, &app.project.benchmarks())
-        .unwrap()
-        .remove(0);
-    let configs = matrix::configurations(&job.interpreters, &job.settings.benchmark, 2);
-    let mut report = new_report(&app, &job, &configs).await.unwrap();
-    let interrupted = rounds::run_all(&app, &job, &configs, &mut report)
-        .await
-        .unwrap();
+    let (report, interrupted) = run_on(&app, &a).await;
     assert!(interrupted);
     assert_eq!(engine.runs().len(), 8, "nothing starts after Ctrl-C");
     // The file holds the first round, complete, written before the second began.
