@@ -111,6 +111,16 @@ def run_recording(module, name, make, threads):
 
 
 class WorkloadsMeasureWhatTheyClaim(unittest.TestCase):
+    def test_pure_bytecode_loads_no_shared_mortal_constant(self):
+        # On 3.13t a float or large-int literal is one object shared by all
+        # threads: its reference count, not the arithmetic, would be timed.
+        from suite import overhead
+
+        for const in overhead._arith.__code__.co_consts:
+            shared_mortal = isinstance(const, float) or (
+                isinstance(const, int) and not isinstance(const, bool) and not -5 <= const <= 256)
+            self.assertFalse(shared_mortal, "literal %r in the hot loop" % (const,))
+
     def test_thread_slots_are_distinct_within_every_run(self):
         slots = _common.ThreadSlots(3)
         taken = []
