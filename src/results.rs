@@ -347,18 +347,7 @@ mod tests {
     #[test]
     fn measured_skips_warmup_samples() {
         let t = DateTime::<Utc>::from_timestamp(1_700_000_000, 0).unwrap();
-        let sample = |seconds, warmup| Sample {
-            seconds,
-            started_at: t,
-            finished_at: t,
-            warmup,
-            loops: 1,
-            values: vec![seconds],
-            warmups: vec![],
-            thread_values: vec![],
-            cpuset: None,
-            host: None,
-        };
+        let sample = |seconds, warmup| Sample::single(seconds, t, t, warmup);
         let row = Row {
             interpreter: "3.13".into(),
             command: vec![],

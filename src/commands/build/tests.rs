@@ -72,6 +72,41 @@ async fn label_of(engine: &FakeEngine, image: &str, key: &str) -> Option<String>
     facts.labels.get(key).cloned()
 }
 
+/// The build of variant `v`: its Dockerfile, arguments and label. Returns
+/// its position among the builds.
+async fn check_variant_build(
+    app: &crate::commands::App,
+    engine: &FakeEngine,
+    builds: &[RecordedBuild],
+    v: &VariantBuild,
+) -> usize {
+    let plan = &app.plan;
+    let (i, b) = build_of(builds, &v.image);
+    assert_eq!(b.request.dockerfile, "cpython.rendered.Dockerfile");
+    let args = &b.request.build_args;
+    assert_eq!(
+        *args,
+        variant_build_args(v, &plan.builder_base.image, engine.cpus)
+    );
+    assert_eq!(args["MAKE_JOBS"], "2", "jobs: 0 is the engine's CPU count");
+    assert_eq!(args["PYTHON_VERSION"], v.version.to_string());
+    assert_eq!(args["CONFIGURE_FLAGS"], v.configure_flags.join(" "));
+    assert_eq!(args["BUILDER_BASE"], plan.builder_base.image);
+    // Pinned to the fake tarball, which is what the context carries.
+    let sha = crate::sources::sha256_file(
+        &app.cache
+            .join("sources")
+            .join(format!("Python-{}.tar.xz", v.version)),
+    )
+    .unwrap();
+    assert_eq!(args["PYTHON_SHA256"], sha);
+    assert_eq!(
+        label_of(engine, &v.image, "pybench-docker.variant").await,
+        Some(v.variant.key().to_string())
+    );
+    i
+}
+
 #[tokio::test]
 async fn build_all_builds_each_variant_then_the_release_images_from_them() {
     let dir = tempfile::tempdir().unwrap();
@@ -97,30 +132,7 @@ async fn build_all_builds_each_variant_then_the_release_images_from_them() {
 
     let mut last_variant = 0;
     for v in &variants {
-        let (i, b) = build_of(&builds, &v.image);
-        last_variant = last_variant.max(i);
-        assert_eq!(b.request.dockerfile, "cpython.rendered.Dockerfile");
-        let args = &b.request.build_args;
-        assert_eq!(
-            *args,
-            variant_build_args(v, &plan.builder_base.image, engine.cpus)
-        );
-        assert_eq!(args["MAKE_JOBS"], "2", "jobs: 0 is the engine's CPU count");
-        assert_eq!(args["PYTHON_VERSION"], v.version.to_string());
-        assert_eq!(args["CONFIGURE_FLAGS"], v.configure_flags.join(" "));
-        assert_eq!(args["BUILDER_BASE"], plan.builder_base.image);
-        // Pinned to the fake tarball, which is what the context carries.
-        let sha = crate::sources::sha256_file(
-            &app.cache
-                .join("sources")
-                .join(format!("Python-{}.tar.xz", v.version)),
-        )
-        .unwrap();
-        assert_eq!(args["PYTHON_SHA256"], sha);
-        assert_eq!(
-            label_of(&engine, &v.image, "pybench-docker.variant").await,
-            Some(v.variant.key().to_string())
-        );
+        last_variant = last_variant.max(check_variant_build(&app, &engine, &builds, v).await);
     }
 
     let hash = expected_hash(plan, &app.project.dockerfiles()).unwrap();
