@@ -1,4 +1,4 @@
-# One CPython variant (stock, free-threaded "t" or JIT "j"), built from source.
+# One CPython variant (stock, free-threaded "t", JIT "j", or both "tj"), built from source.
 #
 # The driver builds this file once per (version, variant), concurrently, each FROM
 # the same builder base: a change to one variant rebuilds only that variant.
@@ -19,7 +19,8 @@ ARG PYTHON_VERSION
 ARG PYTHON_SHA256
 # Where this variant lives, e.g. /opt/python/3.13.15-t
 ARG PREFIX
-# Suffix of the command on PATH: "" (python3.13), "t" (python3.13t), "j" (python3.13j)
+# Suffix of the command on PATH: "" (python3.13), "t" (python3.13t), "j" (python3.13j),
+# "tj" (python3.15tj)
 ARG EXE_SUFFIX
 # Variant flags (--disable-gil, --enable-experimental-jit) plus the build profile's
 ARG CONFIGURE_FLAGS
@@ -66,7 +67,7 @@ RUN set -eux; \
 suffix = sys.argv[1]; \
 ft = sysconfig.get_config_var("Py_GIL_DISABLED") == 1; \
 jit = "-D_Py_JIT" in (sysconfig.get_config_var("PY_CORE_CFLAGS") or ""); \
-assert ft == (suffix == "t"), f"free threading built in: {ft}"; \
-assert jit == (suffix == "j"), f"JIT built in: {jit}"; \
+assert ft == ("t" in suffix), f"free threading built in: {ft}"; \
+assert jit == ("j" in suffix), f"JIT built in: {jit}"; \
 print(sys.version)' "${EXE_SUFFIX}"; \
     "python${mm}${EXE_SUFFIX}-config" --includes

@@ -16,6 +16,9 @@ pub enum Variant {
     /// The experimental JIT: `--enable-experimental-jit`.
     #[serde(rename = "j")]
     Jit,
+    /// Free-threaded with the JIT (3.15+): both flags.
+    #[serde(rename = "tj")]
+    FreeThreadedJit,
 }
 
 impl Variant {
@@ -25,6 +28,7 @@ impl Variant {
             Variant::Stock => "",
             Variant::FreeThreaded => "t",
             Variant::Jit => "j",
+            Variant::FreeThreadedJit => "tj",
         }
     }
 
@@ -33,7 +37,18 @@ impl Variant {
             Variant::Stock => "stock",
             Variant::FreeThreaded => "t",
             Variant::Jit => "j",
+            Variant::FreeThreadedJit => "tj",
         }
+    }
+
+    /// Built with `--disable-gil`.
+    pub fn is_free_threaded(self) -> bool {
+        matches!(self, Variant::FreeThreaded | Variant::FreeThreadedJit)
+    }
+
+    /// Built with the JIT, so it needs LLVM at build time.
+    pub fn has_jit(self) -> bool {
+        matches!(self, Variant::Jit | Variant::FreeThreadedJit)
     }
 
     pub fn configure_flags(self) -> &'static [&'static str] {
@@ -41,6 +56,7 @@ impl Variant {
             Variant::Stock => &[],
             Variant::FreeThreaded => &["--disable-gil"],
             Variant::Jit => &["--enable-experimental-jit"],
+            Variant::FreeThreadedJit => &["--disable-gil", "--enable-experimental-jit"],
         }
     }
 }
@@ -122,13 +138,38 @@ impl fmt::Display for PyVersion {
     }
 }
 
-/// LLVM majors each Debian suite ships as clang-N / llvm-N packages.
-fn suite_llvms(suite: &str) -> Option<&'static [u32]> {
+/// LLVM majors each Debian suite ships as clang-N / llvm-N packages, and those
+/// its backports add.
+fn suite_llvms(suite: &str) -> Option<(&'static [u32], &'static [u32])> {
     match suite {
-        "bookworm" => Some(&[13, 14, 15, 16]),
-        "trixie" => Some(&[17, 18, 19]),
-        "forky" | "sid" | "unstable" => Some(&[19, 20, 21]),
+        "bookworm" => Some((&[13, 14, 15, 16], &[])),
+        "trixie" => Some((&[17, 18, 19], &[20, 21])),
+        "forky" | "sid" | "unstable" => Some((&[19, 20, 21], &[])),
         _ => None,
+    }
+}
+
+/// Where apt finds clang-N and llvm-N for `suite`: the suite itself (`None`) or
+/// its backports (`Some("trixie-backports")`). An unknown suite is trusted to
+/// have it. Pure.
+pub fn llvm_suite(suite: &str, llvm: u32) -> Result<Option<String>, String> {
+    let Some((main, backports)) = suite_llvms(suite) else {
+        return Ok(None);
+    };
+    if main.contains(&llvm) {
+        Ok(None)
+    } else if backports.contains(&llvm) {
+        Ok(Some(format!("{suite}-backports")))
+    } else {
+        let known: Vec<String> = main
+            .iter()
+            .chain(backports)
+            .map(|v| v.to_string())
+            .collect();
+        Err(format!(
+            "Debian {suite} ships LLVM {} (backports included), not LLVM {llvm}",
+            known.join(", ")
+        ))
     }
 }
 
@@ -141,18 +182,22 @@ pub fn validate_variant(version: &PyVersion, variant: Variant, suite: &str) -> R
             variant
         ));
     }
-    if variant == Variant::Jit {
-        let llvm = version.jit_llvm().ok_or_else(|| {
-            format!("pybench-docker does not know which LLVM the JIT of CPython {version} needs; drop the j variant for it.")
-        })?;
-        if let Some(available) = suite_llvms(suite) {
-            if !available.contains(&llvm) {
-                return Err(format!(
-                    "the JIT of CPython {version} needs LLVM {llvm}, which Debian {suite} does not ship (it has {}). Drop `j` from that release's variants, or use a suite that has clang-{llvm}.",
-                    available.iter().map(|v| v.to_string()).collect::<Vec<_>>().join(", ")
-                ));
-            }
+    if variant == Variant::FreeThreadedJit {
+        match version.minor {
+            13 => return Err(format!("CPython {version} cannot have the tj variant: a free-threaded 3.13 builds with the JIT but never runs it, so it would measure the plain free-threaded interpreter under another name. Use `t` and `j` as separate variants, or `tj` on 3.15.")),
+            14 => return Err(format!("CPython {version} cannot have the tj variant: 3.14's configure refuses --enable-experimental-jit together with --disable-gil. Use `t` and `j` as separate variants, or `tj` on 3.15.")),
+            _ => {}
         }
+    }
+    if variant.has_jit() {
+        let llvm = version.jit_llvm().ok_or_else(|| {
+            format!("pybench-docker does not know which LLVM the JIT of CPython {version} needs; drop the {variant} variant for it.")
+        })?;
+        llvm_suite(suite, llvm).map_err(|why| {
+            format!(
+                "the JIT of CPython {version} needs LLVM {llvm}, but {why}. Drop `{variant}` from that release's variants, or set base.suite to a Debian suite that has clang-{llvm}."
+            )
+        })?;
     }
     Ok(())
 }

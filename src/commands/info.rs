@@ -34,13 +34,16 @@ pub fn prepare(args: &InfoArgs, plan: &Plan) -> Result<InfoJob> {
 /// Free threading and JIT state an interpreter configuration must report. Pure.
 pub fn expected_features(i: &Interpreter) -> (FeatureState, FeatureState) {
     use FeatureState::*;
-    match (i.variant, &i.mode) {
-        (Some(Variant::FreeThreaded), Mode::GilForced) => (Disabled, Unsupported),
-        (Some(Variant::FreeThreaded), _) => (Enabled, Unsupported),
-        (Some(Variant::Jit), Mode::JitOff) => (Unsupported, Disabled),
-        (Some(Variant::Jit), _) => (Unsupported, Enabled),
-        _ => (Unsupported, Unsupported),
-    }
+    let state = |built_in: bool, switched_off: bool| match (built_in, switched_off) {
+        (false, _) => Unsupported,
+        (true, true) => Disabled,
+        (true, false) => Enabled,
+    };
+    let variant = i.variant.unwrap_or(Variant::Stock);
+    (
+        state(variant.is_free_threaded(), i.mode == Mode::GilForced),
+        state(variant.has_jit(), i.mode == Mode::JitOff),
+    )
 }
 
 pub async fn command(app: &App, job: &InfoJob) -> Result<()> {
@@ -96,13 +99,13 @@ pub async fn command(app: &App, job: &InfoJob) -> Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::{parse, Source, DEFAULT_YAML};
+    use crate::config::{parse, yaml_with_315, Source};
     use crate::plan::build_plan;
     use FeatureState::*;
 
     #[test]
     fn expectations_follow_the_tutorial() {
-        let plan = build_plan(&parse(DEFAULT_YAML, &Source::Embedded).unwrap()).unwrap();
+        let plan = build_plan(&parse(&yaml_with_315(), &Source::Embedded).unwrap()).unwrap();
         let want = |name: &str| {
             expected_features(plan.interpreters.iter().find(|i| i.name == name).unwrap())
         };
@@ -112,5 +115,9 @@ mod tests {
         assert_eq!(want("3.13t -X gil=1"), (Disabled, Unsupported));
         assert_eq!(want("3.13j"), (Unsupported, Enabled));
         assert_eq!(want("3.13j PYTHON_JIT=0"), (Unsupported, Disabled));
+        assert_eq!(want("3.14t"), (Enabled, Unsupported));
+        assert_eq!(want("3.15tj"), (Enabled, Enabled));
+        assert_eq!(want("3.15tj -X gil=1"), (Disabled, Enabled));
+        assert_eq!(want("3.15tj PYTHON_JIT=0"), (Enabled, Disabled));
     }
 }

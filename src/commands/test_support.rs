@@ -1,18 +1,19 @@
 //! Shared by the commands' unit tests: an [`App`] on a fake engine with the
-//! built-in configuration, and container outputs shaped like our scripts'.
+//! tutorial's configuration (the built-in one with 3.13 alone), and container
+//! outputs shaped like our scripts'.
 
 use std::sync::Arc;
 
 use crate::commands::App;
-use crate::config::{parse, Source, DEFAULT_YAML};
+use crate::config::{parse, tutorial_yaml, Source};
 use crate::docker::fake::FakeEngine;
 use crate::docker::ContainerSpec;
 use crate::plan::build_plan;
 use crate::project::Project;
 
-/// An app with the built-in config on `engine`, caching into `cache`.
+/// An app with the tutorial's config on `engine`, caching into `cache`.
 pub fn app_on(engine: Arc<FakeEngine>, cache: &std::path::Path) -> App {
-    app_with_yaml(DEFAULT_YAML, engine, cache)
+    app_with_yaml(&tutorial_yaml(), engine, cache)
 }
 
 pub fn app_with_yaml(yaml: &str, engine: Arc<FakeEngine>, cache: &std::path::Path) -> App {

@@ -40,12 +40,26 @@ impl BaseKind {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct BaseImage {
     pub kind: BaseKind,
+    /// The LLVM major a builder carries for JIT builds (clang-N, llvm-N).
+    pub llvm: Option<u32>,
     pub suite: String,
+    /// Further apt suites the packages come from, e.g. `trixie-backports` for LLVM 21.
+    pub extra_suites: Vec<String>,
     pub mirror: String,
     pub packages: Vec<String>,
-    /// `pybench-docker/base:builder-trixie-1a2b3c4d5e6f`; the hash covers suite,
-    /// mirror and packages, so an unchanged base is found and reused.
+    /// `pybench-docker/base:builder-llvm18-trixie-1a2b3c4d5e6f`; the hash covers
+    /// suites, mirror and packages, so an unchanged base is found and reused.
     pub image: String,
+}
+
+impl BaseImage {
+    /// `builder-llvm19`, `builder`, `runtime`: what the progress and summary call it.
+    pub fn label(&self) -> String {
+        match self.llvm {
+            Some(llvm) => format!("{}-llvm{llvm}", self.kind.name()),
+            None => self.kind.name().to_string(),
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -61,6 +75,8 @@ pub struct VariantBuild {
     /// `python3.13t-config`
     pub config_command: String,
     pub configure_flags: Vec<String>,
+    /// The builder base this variant compiles in: its release's toolchain.
+    pub builder_base: String,
     /// Intermediate image holding the build: `pybench-docker/cpython:3.13.15-t-quick`.
     pub image: String,
 }
@@ -79,6 +95,10 @@ pub struct ReleaseImages {
     pub pythons: String,
     /// `pybench-docker/builder:3.13.15`: builder base + every variant, for extensions.
     pub builder: String,
+    /// This release's toolchain base: the builder packages, plus the LLVM its
+    /// JIT needs when it has a JIT variant. Releases with the same toolchain
+    /// share it; adding a release never changes another release's base.
+    pub builder_base: String,
     pub variants: Vec<VariantBuild>,
 }
 
@@ -115,7 +135,8 @@ impl Interpreter {
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Plan {
-    pub builder_base: BaseImage,
+    /// One per toolchain the releases need, in first-use order.
+    pub builder_bases: Vec<BaseImage>,
     pub runtime_base: BaseImage,
     pub releases: Vec<ReleaseImages>,
     pub interpreters: Vec<Interpreter>,
@@ -142,11 +163,15 @@ pub fn build_plan(config: &Config) -> Result<Plan, String> {
         }
         versions.push((version, release));
     }
-    let (builder_base, runtime_base) = bases(config, &versions);
+    let mut builder_bases: Vec<BaseImage> = Vec::new();
     let mut releases = Vec::new();
     let mut interpreters = vec![system_interpreter()];
     for (version, release) in &versions {
-        let r = release_images(config, version, release);
+        let base = toolchain_base(config, version, release)?;
+        let r = release_images(config, version, release, &base.image);
+        if !builder_bases.iter().any(|b| b.image == base.image) {
+            builder_bases.push(base);
+        }
         for v in &r.variants {
             interpreters.extend(interpreters_of(v, &r.pythons));
         }
@@ -154,57 +179,85 @@ pub fn build_plan(config: &Config) -> Result<Plan, String> {
     }
     // The distro's python3 runs in the first release's runtime image.
     interpreters[0].image = releases[0].pythons.clone();
+    let runtime_base = base_image(
+        config,
+        BaseKind::Runtime,
+        None,
+        config.base.runtime_packages.clone(),
+    )?;
     Ok(Plan {
-        builder_base,
+        builder_bases,
         runtime_base,
         releases,
         interpreters,
     })
 }
 
-/// The builder and runtime bases, tagged with a hash of their recipe. The
-/// builder carries one clang/llvm per JIT-enabled release.
-fn bases(config: &Config, versions: &[(PyVersion, &Python)]) -> (BaseImage, BaseImage) {
-    let mut builder_packages = config.base.builder_packages.clone();
-    for (version, release) in versions {
-        if let (true, Some(llvm)) = (release.variants.contains(&Variant::Jit), version.jit_llvm()) {
-            builder_packages.push(format!("clang-{llvm}"));
-            builder_packages.push(format!("llvm-{llvm}"));
-        }
+/// A release's builder base: the configured toolchain, plus clang/llvm of the
+/// version's JIT when the release has a JIT variant. Per toolchain rather than
+/// shared, so that adding 3.14 (LLVM 19) leaves 3.13's base, and every layer
+/// built on it, untouched.
+fn toolchain_base(
+    config: &Config,
+    version: &PyVersion,
+    release: &Python,
+) -> Result<BaseImage, String> {
+    let mut packages = config.base.builder_packages.clone();
+    let llvm = match release.variants.iter().any(|v| v.has_jit()) {
+        true => version.jit_llvm(),
+        false => None,
+    };
+    if let Some(llvm) = llvm {
+        packages.push(format!("clang-{llvm}"));
+        packages.push(format!("llvm-{llvm}"));
     }
-    (
-        base_image(config, BaseKind::Builder, builder_packages),
-        base_image(
-            config,
-            BaseKind::Runtime,
-            config.base.runtime_packages.clone(),
-        ),
-    )
+    base_image(config, BaseKind::Builder, llvm, packages)
 }
 
-fn base_image(config: &Config, kind: BaseKind, mut packages: Vec<String>) -> BaseImage {
+fn base_image(
+    config: &Config,
+    kind: BaseKind,
+    llvm: Option<u32>,
+    mut packages: Vec<String>,
+) -> Result<BaseImage, String> {
     let (ns, suite) = (&config.images.namespace, &config.base.suite);
     packages.sort();
     packages.dedup();
+    let extra_suites: Vec<String> = match llvm {
+        Some(llvm) => crate::domain::llvm_suite(suite, llvm)?
+            .into_iter()
+            .collect(),
+        None => Vec::new(),
+    };
     let hash = short_hash(&[
         kind.name(),
         suite,
+        &extra_suites.join(","),
         &config.base.mirror,
         &packages.join(","),
         BASE_RECIPE_VERSION,
     ]);
-    BaseImage {
+    let mut base = BaseImage {
         kind,
+        llvm,
         suite: suite.clone(),
+        extra_suites,
         mirror: config.base.mirror.clone(),
-        image: format!("{ns}/base:{}-{suite}-{hash}", kind.name()),
+        image: String::new(),
         packages,
-    }
+    };
+    base.image = format!("{ns}/base:{}-{suite}-{hash}", base.label());
+    Ok(base)
 }
 
 /// One release's variant builds (each variant once, in canonical order) and
 /// the names of its `pythons` and `builder` images.
-fn release_images(config: &Config, version: &PyVersion, release: &Python) -> ReleaseImages {
+fn release_images(
+    config: &Config,
+    version: &PyVersion,
+    release: &Python,
+    builder_base: &str,
+) -> ReleaseImages {
     let ns = &config.images.namespace;
     let mut ordered = release.variants.clone();
     ordered.sort();
@@ -213,9 +266,10 @@ fn release_images(config: &Config, version: &PyVersion, release: &Python) -> Rel
         version: version.clone(),
         builder: format!("{ns}/builder:{version}"),
         pythons: format!("{ns}/pythons:{version}"),
+        builder_base: builder_base.to_string(),
         variants: ordered
             .into_iter()
-            .map(|variant| variant_build(config, version, release, variant))
+            .map(|variant| variant_build(config, version, release, variant, builder_base))
             .collect(),
     }
 }
@@ -225,6 +279,7 @@ fn variant_build(
     version: &PyVersion,
     release: &Python,
     variant: Variant,
+    builder_base: &str,
 ) -> VariantBuild {
     let profile = config.build.profile;
     let (mm, suffix) = (version.major_minor(), variant.suffix());
@@ -244,6 +299,7 @@ fn variant_build(
         command: format!("python{mm}{suffix}"),
         config_command: format!("python{mm}{suffix}-config"),
         configure_flags,
+        builder_base: builder_base.to_string(),
         image: format!(
             "{}/cpython:{version}-{}-{}",
             config.images.namespace,
@@ -267,7 +323,7 @@ fn system_interpreter() -> Interpreter {
 }
 
 /// A variant's configurations: as built, plus `-X gil=1` for a free-threaded
-/// build and `PYTHON_JIT=0` for a JIT build.
+/// build and `PYTHON_JIT=0` for a JIT build (both for `tj`).
 fn interpreters_of(v: &VariantBuild, image: &str) -> Vec<Interpreter> {
     let label = v.label();
     let config = |name: String, extra: &[&str], env: &[(&str, &str)], mode: Mode| Interpreter {
@@ -286,20 +342,21 @@ fn interpreters_of(v: &VariantBuild, image: &str) -> Vec<Interpreter> {
         mode,
     };
     let mut out = vec![config(label.clone(), &[], &[], Mode::Default)];
-    match v.variant {
-        Variant::Stock => {}
-        Variant::FreeThreaded => out.push(config(
+    if v.variant.is_free_threaded() {
+        out.push(config(
             format!("{label} -X gil=1"),
             &["-X", "gil=1"],
             &[],
             Mode::GilForced,
-        )),
-        Variant::Jit => out.push(config(
+        ));
+    }
+    if v.variant.has_jit() {
+        out.push(config(
             format!("{label} PYTHON_JIT=0"),
             &[],
             &[("PYTHON_JIT", "0")],
             Mode::JitOff,
-        )),
+        ));
     }
     out
 }
@@ -325,8 +382,18 @@ mod tests {
         }
     }
 
+    /// The default config with 3.15.0rc2 (every variant) uncommented.
+    fn with_315() -> Plan {
+        let yaml = crate::config::yaml_with_315();
+        build_plan(&parse(&yaml, &Source::Embedded).unwrap()).unwrap()
+    }
+
+    fn names(list: &[&Interpreter]) -> Vec<String> {
+        list.iter().map(|i| i.name.clone()).collect()
+    }
+
     #[test]
-    fn default_plan_has_the_tutorial_matrix() {
+    fn default_plan_has_the_tutorial_matrix_for_each_version() {
         let plan = default_plan();
         let names: Vec<_> = plan.interpreters.iter().map(|i| i.name.as_str()).collect();
         assert_eq!(
@@ -337,22 +404,28 @@ mod tests {
                 "3.13t",
                 "3.13t -X gil=1",
                 "3.13j",
-                "3.13j PYTHON_JIT=0"
+                "3.13j PYTHON_JIT=0",
+                "3.14",
+                "3.14t",
+                "3.14t -X gil=1",
+                "3.14j",
+                "3.14j PYTHON_JIT=0"
             ]
         );
         let gil = plan
             .interpreters
             .iter()
-            .find(|i| i.name == "3.13t -X gil=1")
+            .find(|i| i.name == "3.14t -X gil=1")
             .unwrap();
-        assert_eq!(gil.argv, ["python3.13t", "-X", "gil=1"]);
-        assert_eq!(gil.image, "pybench-docker/pythons:3.13.15");
+        assert_eq!(gil.argv, ["python3.14t", "-X", "gil=1"]);
+        assert_eq!(gil.image, "pybench-docker/pythons:3.14.7");
         let off = plan
             .interpreters
             .iter()
             .find(|i| i.name == "3.13j PYTHON_JIT=0")
             .unwrap();
         assert_eq!(off.env.get("PYTHON_JIT").map(String::as_str), Some("0"));
+        assert_eq!(off.image, "pybench-docker/pythons:3.13.15");
         assert_eq!(plan.interpreters[0].argv, ["/usr/bin/python3"]);
         assert_eq!(plan.interpreters[0].image, "pybench-docker/pythons:3.13.15");
     }
@@ -361,7 +434,7 @@ mod tests {
     fn variant_builds_have_prefixes_flags_and_images() {
         let plan = default_plan();
         let builds: Vec<_> = plan.variant_builds().collect();
-        assert_eq!(builds.len(), 3);
+        assert_eq!(builds.len(), 6);
         let t = builds
             .iter()
             .find(|b| b.variant == Variant::FreeThreaded)
@@ -396,61 +469,153 @@ mod tests {
     }
 
     #[test]
-    fn builder_base_gets_the_jits_llvm() {
-        let plan = default_plan();
-        assert!(plan.builder_base.packages.contains(&"clang-18".to_string()));
-        assert!(plan.builder_base.packages.contains(&"llvm-18".to_string()));
+    fn each_version_builds_in_the_base_of_its_own_llvm() {
+        let plan = with_315();
+        let labels: Vec<_> = plan.bases().map(|b| b.label()).collect();
+        assert_eq!(
+            labels,
+            [
+                "builder-llvm18",
+                "builder-llvm19",
+                "builder-llvm21",
+                "runtime"
+            ]
+        );
+        for (release, llvm) in plan.releases.iter().zip([18, 19, 21]) {
+            let base = plan
+                .builder_bases
+                .iter()
+                .find(|b| b.image == release.builder_base)
+                .unwrap();
+            assert_eq!(base.llvm, Some(llvm));
+            assert!(base.packages.contains(&format!("clang-{llvm}")));
+            assert!(base.packages.contains(&format!("llvm-{llvm}")));
+            assert!(base
+                .image
+                .starts_with(&format!("pybench-docker/base:builder-llvm{llvm}-trixie-")));
+            assert!(release
+                .variants
+                .iter()
+                .all(|v| v.builder_base == base.image));
+            // LLVM 21 is in trixie-backports only.
+            let backports = (llvm == 21).then(|| "trixie-backports".to_string());
+            assert_eq!(base.extra_suites, backports.into_iter().collect::<Vec<_>>());
+        }
         assert!(!plan
             .runtime_base
             .packages
             .iter()
             .any(|p| p.starts_with("clang")));
-        assert!(plan
-            .builder_base
-            .image
-            .starts_with("pybench-docker/base:builder-trixie-"));
+    }
+
+    #[test]
+    fn adding_a_version_leaves_the_others_untouched() {
+        let before = default_plan();
+        let after = with_315();
+        assert_eq!(before.releases[..], after.releases[..2]);
+        assert_eq!(before.builder_bases[..], after.builder_bases[..2]);
+        assert_eq!(before.runtime_base, after.runtime_base);
+        // A version without a JIT variant needs no LLVM: the plain builder.
+        let yaml = DEFAULT_YAML.replace(
+            "  # The release candidate",
+            "  - version: 3.15.0rc2\n    sha256: 8d93af5eaaaea5adfd41bd786a7ba3f03f2ad1ab57c6a65e0b963deab91d5ad7\n    variants: [t]\n  # The release candidate",
+        );
+        let plain = build_plan(&parse(&yaml, &Source::Embedded).unwrap()).unwrap();
+        assert_eq!(plain.builder_bases[2].label(), "builder");
+        assert!(!plain.builder_bases[2]
+            .packages
+            .iter()
+            .any(|p| p.contains("llvm")));
+        assert_eq!(plain.releases[..2], before.releases[..]);
     }
 
     #[test]
     fn base_tag_changes_with_packages_only() {
         let a = default_plan();
         let b = default_plan();
-        assert_eq!(a.builder_base.image, b.builder_base.image);
+        assert_eq!(a.builder_bases, b.builder_bases);
         let yaml = DEFAULT_YAML.replace("    - tzdata\n", "");
         let c = build_plan(&parse(&yaml, &Source::Embedded).unwrap()).unwrap();
         assert_ne!(a.runtime_base.image, c.runtime_base.image);
-        assert_eq!(a.builder_base.image, c.builder_base.image);
+        assert_eq!(a.builder_bases, c.builder_bases);
     }
 
     #[test]
-    fn jit_needing_missing_llvm_is_refused_before_building() {
+    fn variants_the_version_cannot_build_are_refused_before_building() {
         let v = PyVersion::parse("3.15.0rc2").unwrap();
-        let e = validate_variant(&v, Variant::Jit, "trixie").unwrap_err();
-        assert!(e.contains("LLVM 21"), "{e}");
-        assert!(validate_variant(&v, Variant::FreeThreaded, "trixie").is_ok());
+        assert!(validate_variant(&v, Variant::Jit, "trixie").is_ok());
+        assert!(validate_variant(&v, Variant::FreeThreadedJit, "trixie").is_ok());
+        let e = validate_variant(&v, Variant::Jit, "bookworm").unwrap_err();
+        assert!(e.contains("LLVM 21") && e.contains("bookworm"), "{e}");
         let v314 = PyVersion::parse("3.14.7").unwrap();
         assert!(validate_variant(&v314, Variant::Jit, "trixie").is_ok());
+        let e = validate_variant(&v314, Variant::FreeThreadedJit, "trixie").unwrap_err();
+        assert!(e.contains("configure refuses"), "{e}");
+        let v313 = PyVersion::parse("3.13.15").unwrap();
+        let e = validate_variant(&v313, Variant::FreeThreadedJit, "trixie").unwrap_err();
+        assert!(e.contains("never runs"), "{e}");
         let old = PyVersion::parse("3.12.7").unwrap();
         assert!(validate_variant(&old, Variant::FreeThreaded, "trixie").is_err());
+        // The error reaches the user from the config, before anything starts.
+        let yaml = DEFAULT_YAML.replace(
+            "  - version: 3.14.7\n    sha256: 3b48dac8fb59f62eaa67ac83c1eb12bda1b7a08406dd286e252c11a66be27f81\n    variants: [stock, t, j]",
+            "  - version: 3.14.7\n    sha256: 3b48dac8fb59f62eaa67ac83c1eb12bda1b7a08406dd286e252c11a66be27f81\n    variants: [stock, tj]",
+        );
+        let e = build_plan(&parse(&yaml, &Source::Embedded).unwrap()).unwrap_err();
+        assert!(e.contains("3.14.7 cannot have the tj variant"), "{e}");
     }
 
     #[test]
-    fn selections() {
+    fn free_threaded_jit_gets_both_switches() {
+        let plan = with_315();
+        let tj: Vec<_> = plan
+            .interpreters
+            .iter()
+            .filter(|i| i.variant == Some(Variant::FreeThreadedJit))
+            .collect();
+        assert_eq!(
+            names(&tj),
+            ["3.15tj", "3.15tj -X gil=1", "3.15tj PYTHON_JIT=0"]
+        );
+        assert_eq!(tj[0].argv, ["python3.15tj"]);
+        let build = plan
+            .variant_builds()
+            .find(|b| b.variant == Variant::FreeThreadedJit)
+            .unwrap();
+        assert_eq!(
+            build.configure_flags,
+            ["--disable-gil", "--enable-experimental-jit"]
+        );
+        assert_eq!(build.prefix, "/opt/python/3.15.0rc2-tj");
+    }
+
+    #[test]
+    fn default_matrices_span_the_versions() {
         let plan = default_plan();
-        let names = |sel| {
-            plan.default_interpreters(sel)
-                .iter()
-                .map(|i| i.name.clone())
-                .collect::<Vec<_>>()
-        };
         assert_eq!(
-            names(Selection::Gil),
-            ["system", "3.13", "3.13t", "3.13t -X gil=1", "3.13j"]
+            names(&plan.default_interpreters(Selection::Gil)),
+            ["system", "3.13", "3.13t", "3.14", "3.14t", "3.14t -X gil=1"]
         );
         assert_eq!(
-            names(Selection::Jit),
-            ["system", "3.13", "3.13j", "3.13j PYTHON_JIT=0"]
+            names(&plan.default_interpreters(Selection::Jit)),
+            [
+                "system",
+                "3.13",
+                "3.13j",
+                "3.14",
+                "3.14j",
+                "3.14j PYTHON_JIT=0"
+            ]
         );
+        let plan = with_315();
+        let gil = names(&plan.default_interpreters(Selection::Gil));
+        assert!(gil.contains(&"3.15tj".to_string()), "{gil:?}");
+        assert!(gil.contains(&"3.15t -X gil=1".to_string()), "{gil:?}");
+        assert!(!gil.contains(&"3.14t -X gil=1".to_string()), "{gil:?}");
+        let jit = names(&plan.default_interpreters(Selection::Jit));
+        assert!(jit.contains(&"3.15tj".to_string()), "{jit:?}");
+        assert!(jit.contains(&"3.15j PYTHON_JIT=0".to_string()), "{jit:?}");
+        assert!(!jit.contains(&"3.15t".to_string()), "{jit:?}");
     }
 
     #[test]
@@ -470,10 +635,36 @@ mod tests {
     }
 
     #[test]
+    fn select_by_pattern() {
+        let plan = default_plan();
+        let got = plan.select(&["3.14*".into()]).unwrap();
+        assert_eq!(
+            names(&got),
+            [
+                "3.14",
+                "3.14t",
+                "3.14t -X gil=1",
+                "3.14j",
+                "3.14j PYTHON_JIT=0"
+            ]
+        );
+        let got = plan
+            .select(&["*T".into(), "3.13t".into(), "system".into()])
+            .unwrap();
+        assert_eq!(names(&got), ["3.13t", "3.14t", "system"]);
+        let got = plan.select(&["3.1?j".into()]).unwrap();
+        assert_eq!(names(&got), ["3.13j", "3.14j"]);
+        let e = plan.select(&["3.15*".into()]).unwrap_err();
+        assert!(e.contains("no interpreter matches \"3.15*\""), "{e}");
+        let e = plan.select(&["3.1[".into()]).unwrap_err();
+        assert!(e.contains("not a valid pattern"), "{e}");
+    }
+
+    #[test]
     fn two_releases_expand_independently() {
         let yaml = DEFAULT_YAML.replace(
-            "  # Also pinned",
-            "  - version: 3.14.7\n    sha256: 3b48dac8fb59f62eaa67ac83c1eb12bda1b7a08406dd286e252c11a66be27f81\n    variants: [t]\n  # Also pinned",
+            "    variants: [stock, t, j]\n  - version: 3.14.7\n    sha256: 3b48dac8fb59f62eaa67ac83c1eb12bda1b7a08406dd286e252c11a66be27f81\n    variants: [stock, t, j]",
+            "    variants: [stock, t, j]\n  - version: 3.14.7\n    sha256: 3b48dac8fb59f62eaa67ac83c1eb12bda1b7a08406dd286e252c11a66be27f81\n    variants: [t]",
         );
         let plan = build_plan(&parse(&yaml, &Source::Embedded).unwrap()).unwrap();
         assert_eq!(plan.releases.len(), 2);
@@ -481,8 +672,9 @@ mod tests {
             .interpreters
             .iter()
             .any(|i| i.name == "3.14t -X gil=1" && i.image == "pybench-docker/pythons:3.14.7"));
-        assert!(plan.builder_base.packages.contains(&"clang-18".to_string()));
-        assert!(!plan.builder_base.packages.contains(&"clang-19".to_string()));
+        assert!(!plan.interpreters.iter().any(|i| i.name == "3.14j"));
+        assert_eq!(plan.builder_bases.len(), 2);
+        assert_eq!(plan.builder_bases[1].llvm, None);
     }
 
     #[test]

@@ -1,32 +1,54 @@
 //! Choosing configurations: a benchmark's default matrix, or names the user gave.
 
-use super::{Interpreter, Mode, Plan, Variant, VariantBuild};
+use super::{BaseImage, Interpreter, Mode, Plan, Variant, VariantBuild};
 
 /// Which interpreters a benchmark uses by default.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Selection {
-    /// The free-threading comparison: system, stock, t, t -X gil=1, j.
+    /// The free-threading comparison: system, then per version stock and the
+    /// free-threaded builds, with the newest version's `-X gil=1`.
     Gil,
-    /// The JIT comparison: system, stock, j, j PYTHON_JIT=0.
+    /// The JIT comparison: system, then per version stock and the JIT builds,
+    /// with the newest version's `PYTHON_JIT=0`.
     Jit,
     /// Every configuration.
     All,
 }
 
 impl Plan {
+    /// A benchmark's default matrix. With several versions configured, every
+    /// version contributes its stock build and the builds the comparison is
+    /// about; the runtime switches (`-X gil=1`, `PYTHON_JIT=0`) come from the
+    /// newest version only, to keep a default run within minutes.
     pub fn default_interpreters(&self, selection: Selection) -> Vec<&Interpreter> {
+        let newest = self.releases.iter().map(|r| &r.version).max();
         self.interpreters
             .iter()
-            .filter(|i| match selection {
-                Selection::All => true,
-                Selection::Gil => i.mode != Mode::JitOff,
-                Selection::Jit => i.variant != Some(Variant::FreeThreaded),
+            .filter(|i| {
+                let Some(variant) = i.variant else {
+                    return true;
+                };
+                let is_newest = i.version.as_ref() == newest;
+                match selection {
+                    Selection::All => true,
+                    Selection::Gil => match i.mode {
+                        Mode::Default => variant == Variant::Stock || variant.is_free_threaded(),
+                        Mode::GilForced => is_newest,
+                        Mode::JitOff => false,
+                    },
+                    Selection::Jit => match i.mode {
+                        Mode::Default => variant == Variant::Stock || variant.has_jit(),
+                        Mode::JitOff => is_newest && variant == Variant::Jit,
+                        Mode::GilForced => false,
+                    },
+                }
             })
             .collect()
     }
 
-    /// Resolves user-given names (`3.13,3.13t -X gil=1`). Unknown names are an error
-    /// listing the valid ones. Whitespace and case are not significant.
+    /// Resolves user-given names (`3.13,3.13t -X gil=1`) and patterns (`3.14*`,
+    /// `*t`). Unknown names, and patterns matching nothing, are an error listing
+    /// the valid names. Whitespace and case are not significant.
     pub fn select(&self, names: &[String]) -> Result<Vec<&Interpreter>, String> {
         let norm = |s: &str| {
             s.split_whitespace()
@@ -37,18 +59,34 @@ impl Plan {
         let mut chosen: Vec<&Interpreter> = Vec::new();
         for name in names {
             let wanted = norm(name);
-            let found = self
-                .interpreters
-                .iter()
-                .find(|i| norm(&i.name) == wanted || i.slug().to_lowercase() == wanted);
-            match found {
-                Some(i) if !chosen.iter().any(|c| c.name == i.name) => chosen.push(i),
-                Some(_) => {}
-                None => {
-                    return Err(format!(
-                        "unknown interpreter {name:?}. Valid names: {}.",
-                        self.interpreter_names().join(", ")
-                    ))
+            let found: Vec<&Interpreter> = if wanted.contains(['*', '?', '[']) {
+                let pattern = glob::Pattern::new(&wanted).map_err(|e| {
+                    format!("{name:?} is not a valid pattern ({e}). Use * for any text and ? for one character, e.g. \"3.14*\" or \"*t\".")
+                })?;
+                self.interpreters
+                    .iter()
+                    .filter(|i| pattern.matches(&norm(&i.name)))
+                    .collect()
+            } else {
+                self.interpreters
+                    .iter()
+                    .filter(|i| norm(&i.name) == wanted || i.slug().to_lowercase() == wanted)
+                    .take(1)
+                    .collect()
+            };
+            if found.is_empty() {
+                return Err(format!(
+                    "{} {name:?}. Valid names: {}.",
+                    match wanted.contains(['*', '?', '[']) {
+                        true => "no interpreter matches",
+                        false => "unknown interpreter",
+                    },
+                    self.interpreter_names().join(", ")
+                ));
+            }
+            for i in found {
+                if !chosen.iter().any(|c| c.name == i.name) {
+                    chosen.push(i);
                 }
             }
         }
@@ -72,6 +110,13 @@ impl Plan {
                 }
             })
             .collect()
+    }
+
+    /// Every base image: the builders, one per toolchain, then the runtime.
+    pub fn bases(&self) -> impl Iterator<Item = &BaseImage> {
+        self.builder_bases
+            .iter()
+            .chain(std::iter::once(&self.runtime_base))
     }
 
     pub fn variant_builds(&self) -> impl Iterator<Item = &VariantBuild> {

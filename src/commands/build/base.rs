@@ -38,8 +38,18 @@ pub fn mmdebstrap_args(base: &BaseImage, out: &Path) -> Vec<String> {
     }
     args.push(base.suite.clone());
     args.push(out.display().to_string());
-    args.push(base.mirror.clone());
+    args.extend(apt_sources(base));
     args
+}
+
+/// One `deb` line per suite the base installs from. apt gives backports a low
+/// priority, so only packages that exist nowhere else (clang-21 on trixie)
+/// come from there. Pure.
+fn apt_sources(base: &BaseImage) -> Vec<String> {
+    std::iter::once(&base.suite)
+        .chain(&base.extra_suites)
+        .map(|suite| format!("deb {} {suite} main", base.mirror))
+        .collect()
 }
 
 /// Instructions applied to the imported rootfs's image config.
@@ -53,8 +63,15 @@ pub fn import_changes() -> Vec<String> {
 
 /// The Dockerfile that finishes a pulled base with apt.
 pub fn pull_dockerfile(from: &str, base: &BaseImage) -> String {
+    let extra: String = apt_sources(base)
+        .iter()
+        .skip(1)
+        .map(|line| {
+            format!("    echo '{line}' >> /etc/apt/sources.list.d/pybench-docker.list; \\\n")
+        })
+        .collect();
     format!(
-        "FROM {from}\nRUN set -eux; \\\n    apt-get update; \\\n    apt-get install -y --no-install-recommends \\\n        {}; \\\n    rm -rf /var/lib/apt/lists/*\n",
+        "FROM {from}\nRUN set -eux; \\\n{extra}    apt-get update; \\\n    apt-get install -y --no-install-recommends \\\n        {}; \\\n    rm -rf /var/lib/apt/lists/*\n",
         base.packages.join(" \\\n        ")
     )
 }
@@ -259,6 +276,8 @@ mod tests {
     fn base() -> BaseImage {
         BaseImage {
             kind: BaseKind::Runtime,
+            llvm: None,
+            extra_suites: vec![],
             suite: "trixie".into(),
             mirror: "http://deb.debian.org/debian".into(),
             packages: vec!["python3".into(), "tzdata".into()],
@@ -275,8 +294,34 @@ mod tests {
         let n = args.len();
         assert_eq!(
             &args[n - 3..],
-            ["trixie", "/c/x.tar", "http://deb.debian.org/debian"]
+            [
+                "trixie",
+                "/c/x.tar",
+                "deb http://deb.debian.org/debian trixie main"
+            ]
         );
+    }
+
+    #[test]
+    fn backports_are_one_more_source() {
+        let b = BaseImage {
+            kind: BaseKind::Builder,
+            llvm: Some(21),
+            extra_suites: vec!["trixie-backports".into()],
+            packages: vec!["clang-21".into(), "llvm-21".into()],
+            ..base()
+        };
+        let args = mmdebstrap_args(&b, Path::new("/c/x.tar"));
+        assert_eq!(
+            &args[args.len() - 2..],
+            [
+                "deb http://deb.debian.org/debian trixie main",
+                "deb http://deb.debian.org/debian trixie-backports main"
+            ]
+        );
+        let d = pull_dockerfile("debian:trixie-slim", &b);
+        assert!(d.contains("echo 'deb http://deb.debian.org/debian trixie-backports main' >> /etc/apt/sources.list.d/pybench-docker.list; \\\n    apt-get update"), "{d}");
+        assert!(!pull_dockerfile("debian:trixie-slim", &base()).contains("sources.list.d"));
     }
 
     #[test]

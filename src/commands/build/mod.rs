@@ -68,8 +68,8 @@ pub async fn command(app: &App, job: &BuildJob) -> anyhow::Result<()> {
 /// Builds the images when they are missing or were built from another plan.
 pub async fn ensure_images(app: &App) -> anyhow::Result<()> {
     let ctx = BuildCtx::of(app);
-    let hash = expected_hash(ctx.plan, &ctx.dockerfiles)?;
-    if images_fresh(ctx.engine, ctx.plan, &hash).await? {
+    let hashes = expected_hashes(ctx.plan, &ctx.dockerfiles)?;
+    if images_fresh(ctx.engine, ctx.plan, &hashes).await? {
         return Ok(());
     }
     app.progress.println(format!(
@@ -159,27 +159,31 @@ fn stage_context(
     Ok(c)
 }
 
-/// The hash the final images should carry: the plan and the image templates
-/// (nothing else in the Dockerfiles folder counts).
-pub fn expected_hash(plan: &Plan, dockerfiles: &Path) -> Result<String, BuildError> {
+/// The hash each release's final images should carry, in plan order: that
+/// release, its bases and the image templates (nothing else in the Dockerfiles
+/// folder counts). Another release's change leaves it alone.
+pub fn expected_hashes(plan: &Plan, dockerfiles: &Path) -> Result<Vec<String>, BuildError> {
     let templates = TEMPLATE_KINDS
         .iter()
         .map(|kind| Ok((*kind, read_template(dockerfiles, kind)?)))
         .collect::<Result<Vec<_>, BuildError>>()?;
-    Ok(build_hash(plan, &templates))
+    Ok(plan
+        .releases
+        .iter()
+        .map(|r| build_hash(plan, r, &templates))
+        .collect())
 }
 
 /// Are the final images present and built from exactly this plan?
 pub async fn images_fresh(
     engine: &dyn Engine,
     plan: &Plan,
-    hash: &str,
+    hashes: &[String],
 ) -> Result<bool, BuildError> {
-    for r in &plan.releases {
+    for (r, hash) in plan.releases.iter().zip(hashes) {
         for image in [&r.pythons, &r.builder] {
             match engine.inspect_image(image).await? {
-                Some(facts)
-                    if facts.labels.get(BUILD_HASH_LABEL).map(String::as_str) == Some(hash) => {}
+                Some(facts) if facts.labels.get(BUILD_HASH_LABEL) == Some(hash) => {}
                 _ => return Ok(false),
             }
         }
@@ -200,9 +204,9 @@ pub async fn build_all(ctx: &BuildCtx<'_>) -> Result<BuildSummary, BuildError> {
         stages.push(report);
         tarballs.insert(release.version.to_string(), path);
     }
-    let hash = expected_hash(ctx.plan, &ctx.dockerfiles)?;
+    let hashes = expected_hashes(ctx.plan, &ctx.dockerfiles)?;
     stages.extend(build_variants(ctx, &tarballs, &log_dir).await?);
-    stages.extend(build_releases(ctx, &hash, &log_dir).await?);
+    stages.extend(build_releases(ctx, &hashes, &log_dir).await?);
     Ok(BuildSummary {
         stages,
         images: image_reports(ctx).await?,
@@ -226,9 +230,9 @@ fn new_log_dir(ctx: &BuildCtx<'_>) -> Result<PathBuf, BuildError> {
     Ok(log_dir)
 }
 
-/// Both bases at once: each is mostly waiting on the mirror.
+/// Every base at once: each is mostly waiting on the mirror.
 async fn ensure_bases(ctx: &BuildCtx<'_>, log_dir: &Path) -> Result<Vec<StageReport>, BuildError> {
-    let bases = [&ctx.plan.builder_base, &ctx.plan.runtime_base];
+    let bases: Vec<&BaseImage> = ctx.plan.bases().collect();
     let results = cancellable(
         &ctx.cancel,
         futures_util::future::join_all(bases.iter().map(|b| ensure_base(ctx, b, log_dir))),
@@ -305,7 +309,7 @@ async fn build_variants(
     let in_flight = builds_in_flight(jobs, variants.len());
     let template = read_template(&ctx.dockerfiles, "cpython")?;
     let builds = variants.into_iter().map(|v| {
-        let prepared = variant_request(ctx, v, &template, &tarballs[&v.version.to_string()], jobs);
+        let prepared = variant_request(v, &template, &tarballs[&v.version.to_string()], jobs);
         async move {
             let (req, c) = prepared?;
             run_stage(ctx, v.label(), req, c, log_dir).await
@@ -340,7 +344,6 @@ fn one_build_per_cpu_at_most() {
 
 /// The build request and context of one variant.
 fn variant_request(
-    ctx: &BuildCtx<'_>,
     v: &VariantBuild,
     template: &str,
     tarball: &Path,
@@ -363,7 +366,7 @@ fn variant_request(
     let req = BuildRequest {
         tag: v.image.clone(),
         dockerfile: "cpython.rendered.Dockerfile".into(),
-        build_args: variant_build_args(v, &ctx.plan.builder_base.image, jobs),
+        build_args: variant_build_args(v, jobs),
         labels: HashMap::new(),
         network: false,
     };
@@ -380,11 +383,11 @@ fn read_template(dir: &Path, kind: &str) -> Result<String, BuildError> {
 /// runtime base (`pythons`) and the builder base (`builder`).
 async fn build_releases(
     ctx: &BuildCtx<'_>,
-    hash: &str,
+    hashes: &[String],
     log_dir: &Path,
 ) -> Result<Vec<StageReport>, BuildError> {
     let mut builds = Vec::new();
-    for release in &ctx.plan.releases {
+    for (release, hash) in ctx.plan.releases.iter().zip(hashes) {
         for kind in ["pythons", "builder"] {
             let (req, c) = release_request(ctx, release, kind, hash)?;
             builds.push(run_stage(
@@ -413,11 +416,7 @@ fn release_request(
             "RUNTIME_BASE",
             &ctx.plan.runtime_base.image,
         ),
-        _ => (
-            &release.builder,
-            "BUILDER_BASE",
-            &ctx.plan.builder_base.image,
-        ),
+        _ => (&release.builder, "BUILDER_BASE", &release.builder_base),
     };
     let template = read_template(&ctx.dockerfiles, kind)?;
     let rendered = render_release_dockerfile(&template, release).map_err(BuildError::Context)?;
@@ -457,7 +456,7 @@ async fn ensure_base(
     b: &BaseImage,
     log_dir: &Path,
 ) -> Result<StageReport, BuildError> {
-    let name = format!("base {}", b.kind.name());
+    let name = format!("base {}", b.label());
     let task = ctx.progress.task(&name);
     task.step(format!("looking for {}", b.image));
     let t0 = Instant::now();
@@ -568,27 +567,27 @@ mod tests {
         }
         write("README.md", "notes");
         let p = plan();
-        let first = expected_hash(&p, dir.path()).unwrap();
+        let first = expected_hashes(&p, dir.path()).unwrap();
 
         write("README.md", "other notes");
         write("scratch.Dockerfile", "FROM unused\n");
-        assert_eq!(expected_hash(&p, dir.path()).unwrap(), first);
+        assert_eq!(expected_hashes(&p, dir.path()).unwrap(), first);
 
         for kind in TEMPLATE_KINDS {
             write(&format!("{kind}.Dockerfile"), "FROM changed\n");
-            assert_ne!(expected_hash(&p, dir.path()).unwrap(), first, "{kind}");
+            assert_ne!(expected_hashes(&p, dir.path()).unwrap(), first, "{kind}");
             write(&format!("{kind}.Dockerfile"), &format!("FROM {kind}\n"));
         }
-        assert_eq!(expected_hash(&p, dir.path()).unwrap(), first);
+        assert_eq!(expected_hashes(&p, dir.path()).unwrap(), first);
 
         std::fs::remove_file(dir.path().join("builder.Dockerfile")).unwrap();
-        let msg = expected_hash(&p, dir.path()).unwrap_err().to_string();
+        let msg = expected_hashes(&p, dir.path()).unwrap_err().to_string();
         assert!(msg.contains("builder.Dockerfile"), "{msg}");
     }
 
     #[test]
     fn the_project_has_every_template() {
         let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("dockerfiles");
-        expected_hash(&plan(), &dir).unwrap();
+        expected_hashes(&plan(), &dir).unwrap();
     }
 }

@@ -76,13 +76,9 @@ pub fn render_variant_dockerfile(template: &str, v: &VariantBuild) -> Result<Str
 }
 
 /// Build arguments of one variant's build. Pure.
-pub fn variant_build_args(
-    v: &VariantBuild,
-    builder_base: &str,
-    jobs: u32,
-) -> HashMap<String, String> {
+pub fn variant_build_args(v: &VariantBuild, jobs: u32) -> HashMap<String, String> {
     HashMap::from([
-        ("BUILDER_BASE".into(), builder_base.to_string()),
+        ("BUILDER_BASE".into(), v.builder_base.clone()),
         ("PYTHON_VERSION".into(), v.version.to_string()),
         ("PYTHON_SHA256".into(), v.sha256.clone()),
         ("PREFIX".into(), v.prefix.clone()),
@@ -96,12 +92,16 @@ pub fn variant_build_args(
 /// `cpython` for each variant, `pythons` and `builder` for each release.
 pub const TEMPLATE_KINDS: [&str; 3] = ["builder", "cpython", "pythons"];
 
-/// Hash of everything the final images depend on: the plan and the text of
-/// each template, given as `(kind, text)` pairs in [`TEMPLATE_KINDS`] order. Pure.
-pub fn build_hash(plan: &Plan, templates: &[(&str, String)]) -> String {
+/// Hash of everything a release's final images depend on: the release, its
+/// bases and the text of each template, given as `(kind, text)` pairs in
+/// [`TEMPLATE_KINDS`] order. Pure.
+pub fn build_hash(plan: &Plan, release: &ReleaseImages, templates: &[(&str, String)]) -> String {
+    let builder_base = plan
+        .builder_bases
+        .iter()
+        .find(|b| b.image == release.builder_base);
     let plan_json =
-        serde_json::to_string(&(&plan.builder_base, &plan.runtime_base, &plan.releases))
-            .unwrap_or_default();
+        serde_json::to_string(&(builder_base, &plan.runtime_base, release)).unwrap_or_default();
     let mut parts = vec![plan_json.as_str()];
     for (kind, text) in templates {
         parts.extend([*kind, text.as_str()]);
@@ -254,7 +254,7 @@ mod tests {
     fn variant_args_name_everything_the_dockerfile_uses() {
         let p = plan();
         let t = p.variant_builds().find(|v| v.variant.key() == "t").unwrap();
-        let args = variant_build_args(t, "base:1", 2);
+        let args = variant_build_args(t, 2);
         let dockerfile = std::fs::read_to_string(
             Path::new(env!("CARGO_MANIFEST_DIR")).join("dockerfiles/cpython.Dockerfile"),
         )
@@ -274,15 +274,32 @@ mod tests {
             TEMPLATE_KINDS.map(|k| (k, if k == "cpython" { cpython } else { k }.to_string()))
         };
         let p = plan();
-        let a = build_hash(&p, &templates("FROM a"));
-        assert_eq!(a, build_hash(&p, &templates("FROM a")));
-        assert_ne!(a, build_hash(&p, &templates("FROM b")));
+        let r = &p.releases[0];
+        let a = build_hash(&p, r, &templates("FROM a"));
+        assert_eq!(a, build_hash(&p, r, &templates("FROM a")));
+        assert_ne!(a, build_hash(&p, r, &templates("FROM b")));
         // Text moving from one template to another is a change too.
         let moved = [("builder", "x".into()), ("cpython", String::new())];
         let back = [("builder", String::new()), ("cpython", "x".into())];
-        assert_ne!(build_hash(&p, &moved), build_hash(&p, &back));
+        assert_ne!(build_hash(&p, r, &moved), build_hash(&p, r, &back));
         let yaml = DEFAULT_YAML.replace("profile: quick", "profile: release");
         let q = build_plan(&parse(&yaml, &Source::Embedded).unwrap()).unwrap();
-        assert_ne!(a, build_hash(&q, &templates("FROM a")));
+        assert_ne!(a, build_hash(&q, &q.releases[0], &templates("FROM a")));
+        // Each release has its own hash, and a change to one leaves the other's.
+        assert_ne!(a, build_hash(&p, &p.releases[1], &templates("FROM a")));
+        let yaml = DEFAULT_YAML.replace(
+            "variants: [stock, t, j]\n  # The release",
+            "variants: [t]\n  # The release",
+        );
+        let fewer = build_plan(&parse(&yaml, &Source::Embedded).unwrap()).unwrap();
+        assert_eq!(fewer.releases[1].variants.len(), 1);
+        assert_eq!(
+            a,
+            build_hash(&fewer, &fewer.releases[0], &templates("FROM a"))
+        );
+        assert_ne!(
+            build_hash(&p, &p.releases[1], &templates("FROM a")),
+            build_hash(&fewer, &fewer.releases[1], &templates("FROM a"))
+        );
     }
 }

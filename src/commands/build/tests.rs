@@ -50,7 +50,7 @@ fn no_containers(spec: &ContainerSpec) -> Result<ContainerOutput, DockerError> {
 fn offline_app(yaml: &str, cache: &Path) -> (App, Arc<FakeEngine>) {
     let engine = FakeEngine::new(no_containers);
     let app = app_with_yaml(yaml, engine.clone(), cache);
-    for base in [&app.plan.builder_base, &app.plan.runtime_base] {
+    for base in app.plan.bases() {
         engine.add_image(&base.image, &[]);
     }
     (app, engine)
@@ -84,14 +84,15 @@ async fn check_variant_build(
     let (i, b) = build_of(builds, &v.image);
     assert_eq!(b.request.dockerfile, "cpython.rendered.Dockerfile");
     let args = &b.request.build_args;
-    assert_eq!(
-        *args,
-        variant_build_args(v, &plan.builder_base.image, engine.cpus)
-    );
+    assert_eq!(*args, variant_build_args(v, engine.cpus));
     assert_eq!(args["MAKE_JOBS"], "2", "jobs: 0 is the engine's CPU count");
     assert_eq!(args["PYTHON_VERSION"], v.version.to_string());
     assert_eq!(args["CONFIGURE_FLAGS"], v.configure_flags.join(" "));
-    assert_eq!(args["BUILDER_BASE"], plan.builder_base.image);
+    // Every variant compiles in its release's toolchain: the LLVM of that
+    // version's JIT (each default release has a JIT variant).
+    assert_eq!(args["BUILDER_BASE"], v.builder_base);
+    let base = plan.bases().find(|b| b.image == v.builder_base).unwrap();
+    assert_eq!(base.llvm, v.version.jit_llvm());
     // Pinned to the fake tarball, which is what the context carries.
     let sha = crate::sources::sha256_file(
         &app.cache
@@ -120,8 +121,8 @@ async fn build_all_builds_each_variant_then_the_release_images_from_them() {
     let variants: Vec<&VariantBuild> = plan.variant_builds().collect();
     assert_eq!(
         variants.len(),
-        3,
-        "the built-in config builds stock, t and j"
+        6,
+        "the built-in config builds stock, t and j of 3.13 and 3.14"
     );
     assert_eq!(builds.len(), variants.len() + 2 * plan.releases.len());
     assert!(
@@ -135,11 +136,11 @@ async fn build_all_builds_each_variant_then_the_release_images_from_them() {
         last_variant = last_variant.max(check_variant_build(&app, &engine, &builds, v).await);
     }
 
-    let hash = expected_hash(plan, &app.project.dockerfiles()).unwrap();
-    for release in &plan.releases {
+    let hashes = expected_hashes(plan, &app.project.dockerfiles()).unwrap();
+    for (release, hash) in plan.releases.iter().zip(&hashes) {
         for (image, base_arg, base) in [
             (&release.pythons, "RUNTIME_BASE", &plan.runtime_base.image),
-            (&release.builder, "BUILDER_BASE", &plan.builder_base.image),
+            (&release.builder, "BUILDER_BASE", &release.builder_base),
         ] {
             let (i, b) = build_of(&builds, image);
             assert!(i > last_variant, "{image} is built after every variant");
@@ -162,9 +163,18 @@ async fn build_all_builds_each_variant_then_the_release_images_from_them() {
     }
 
     let stages: Vec<&str> = summary.stages.iter().map(|s| s.stage.as_str()).collect();
-    assert_eq!(stages[..2], ["base builder", "base runtime"]);
-    assert!(summary.stages[..2].iter().all(|s| s.outcome == "reused"));
-    assert_eq!(stages[2], format!("source {}", plan.releases[0].version));
+    let bases = plan.bases().count();
+    assert_eq!(
+        stages[..bases],
+        ["base builder-llvm18", "base builder-llvm19", "base runtime"]
+    );
+    assert!(summary.stages[..bases]
+        .iter()
+        .all(|s| s.outcome == "reused"));
+    assert_eq!(
+        stages[bases],
+        format!("source {}", plan.releases[0].version)
+    );
     assert_eq!(summary.images.len(), 2 * plan.releases.len());
 }
 
@@ -185,8 +195,8 @@ async fn two_runs_send_byte_identical_contexts() {
     }
     assert_eq!(
         runs[0].len(),
-        5,
-        "three variants, pythons and builder: {:?}",
+        10,
+        "per release three variants, pythons and builder: {:?}",
         runs[0]
     );
     assert_eq!(runs[0], runs[1]);
@@ -200,7 +210,7 @@ async fn ensure_images_builds_only_when_an_image_is_missing_or_stale() {
 
     ensure_images(&app).await.unwrap();
     let first = engine.builds().len();
-    assert_eq!(first, 5, "three variants, pythons and builder");
+    assert_eq!(first, 10, "per release three variants, pythons and builder");
 
     // Every image present with this plan's hash: nothing to do.
     ensure_images(&app).await.unwrap();

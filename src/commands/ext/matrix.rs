@@ -53,6 +53,7 @@ fn tutorial_name(source_stem: &str, v: Variant) -> String {
         (stem, Variant::Stock) => format!("{stem}_stock.so"),
         (stem, Variant::FreeThreaded) => format!("{stem}_ft.so"),
         (stem, Variant::Jit) => format!("{stem}_jit.so"),
+        (stem, Variant::FreeThreadedJit) => format!("{stem}_ft_jit.so"),
     }
 }
 
@@ -90,7 +91,7 @@ pub fn greeter_matrix(release: &ReleaseImages) -> (Vec<Compile>, Vec<ImportCheck
         };
     for b in &release.variants {
         // Each module in the interpreter whose headers built it.
-        let single_phase = if b.variant == Variant::FreeThreaded {
+        let single_phase = if b.variant.is_free_threaded() {
             Expect::GilReenabled
         } else {
             Expect::Works
@@ -215,9 +216,11 @@ mod tests {
 
     #[test]
     fn user_matrix_compiles_for_every_build() {
+        // Every build of every version: 3.13 and 3.14, stock, t and j.
         let (c, k) = user_matrix(&plan(), "spam", "spam");
-        assert_eq!(c.len(), 3);
-        assert_eq!(k.len(), 3);
+        assert_eq!(c.len(), 6);
+        assert_eq!(k.len(), 6);
+        assert!(c.iter().any(|c| c.config_command == "python3.14t-config"));
         assert!(k
             .iter()
             .all(|k| k.expect == Expect::Imports && k.built_for == k.interpreter));

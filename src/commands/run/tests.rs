@@ -61,11 +61,11 @@ async fn every_configuration_runs_once_per_round_in_the_same_order() {
     assert!(!interrupted);
     let order: Vec<String> = engine.runs().iter().map(interpreter_of).collect();
     let names: Vec<String> = report.rows.iter().map(|r| r.interpreter.clone()).collect();
-    // Five configurations at one thread, then the same five at two (the CPUs).
-    assert_eq!(names.len(), 10, "{names:?}");
-    assert_eq!(names[..5], names[5..]);
+    // Four configurations at one thread, then the same four at two (the CPUs).
+    assert_eq!(names.len(), 8, "{names:?}");
+    assert_eq!(names[..4], names[4..]);
     let threads: Vec<Option<u32>> = report.rows.iter().map(|r| r.threads).collect();
-    assert_eq!(threads, [[Some(1); 5], [Some(2); 5]].concat());
+    assert_eq!(threads, [[Some(1); 4], [Some(2); 4]].concat());
     let expected: Vec<String> = (0..3).flat_map(|_| names.clone()).collect();
     assert_eq!(order, expected);
     for row in &report.rows {
@@ -117,14 +117,14 @@ async fn a_failed_row_stops_alone_and_the_others_finish() {
         assert_eq!(row.measured().len(), 3, "{}", row.interpreter);
     }
     let e = present::failures(&report).unwrap_err().to_string();
-    assert!(e.contains("1 of 5 configurations failed: 3.13t"), "{e}");
+    assert!(e.contains("1 of 4 configurations failed: 3.13t"), "{e}");
 }
 
 #[tokio::test]
 async fn a_timed_out_row_says_after_how_long() {
     let engine = FakeEngine::new(|spec| {
         let mut out = exited(0, &script_stdout(1.0), "");
-        if interpreter_of(spec) == "3.13j" {
+        if interpreter_of(spec) == "3.13t -X gil=1" {
             out.timed_out = true;
             out.exit_code = 137;
         }
@@ -137,7 +137,7 @@ async fn a_timed_out_row_says_after_how_long() {
     let j = report
         .rows
         .iter()
-        .find(|r| r.interpreter == "3.13j")
+        .find(|r| r.interpreter == "3.13t -X gil=1")
         .unwrap();
     assert!(
         matches!(j.outcome, Outcome::TimedOut { after_seconds } if after_seconds == 7.0),
@@ -147,7 +147,7 @@ async fn a_timed_out_row_says_after_how_long() {
     assert!(report
         .rows
         .iter()
-        .filter(|r| r.interpreter != "3.13j")
+        .filter(|r| r.interpreter != "3.13t -X gil=1")
         .all(|r| r.measured().len() == 3));
 }
 
@@ -159,9 +159,9 @@ async fn ctrl_c_keeps_finished_rounds_in_the_json() {
     let engine = FakeEngine::new(ok_for_all);
     let app = app_on(engine.clone(), cache.path());
     let cancel = app.session.cancel.clone();
-    // The 8th container (3rd of the second round) is where Ctrl-C arrives.
+    // The 7th container (3rd of the second round) is where Ctrl-C arrives.
     *engine.on_run.lock().unwrap() = Some(Box::new(move |n| {
-        if n == 8 {
+        if n == 7 {
             cancel.cancel();
         }
     }));
@@ -171,10 +171,10 @@ async fn ctrl_c_keeps_finished_rounds_in_the_json() {
     a.json = Some(json.clone());
     let (report, interrupted) = run_on(&app, &a).await;
     assert!(interrupted);
-    assert_eq!(engine.runs().len(), 8, "nothing starts after Ctrl-C");
+    assert_eq!(engine.runs().len(), 7, "nothing starts after Ctrl-C");
     // The file holds the first round, complete, written before the second began.
     let saved: Report = serde_json::from_slice(&std::fs::read(&json).unwrap()).unwrap();
-    assert_eq!(saved.rows.len(), 5);
+    assert_eq!(saved.rows.len(), 4);
     assert!(saved.rows.iter().all(|r| r.measured().len() == 1));
     assert!(
         saved.finished_at.is_none(),
@@ -182,7 +182,7 @@ async fn ctrl_c_keeps_finished_rounds_in_the_json() {
     );
     // In memory, the two runs of round two that ended are kept too.
     let in_memory: usize = report.rows.iter().map(|r| r.measured().len()).sum();
-    assert_eq!(in_memory, 7);
+    assert_eq!(in_memory, 6);
 }
 
 #[tokio::test]
