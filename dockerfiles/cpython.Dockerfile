@@ -2,9 +2,9 @@
 #
 # The driver builds this file once per (version, variant), concurrently, each FROM
 # the same builder base: a change to one variant rebuilds only that variant.
-# Nothing is downloaded here. The source tarball arrives in the build context,
-# already fetched and sha256-checked by the driver, and is checked again below
-# before anything is unpacked.
+# Nothing is downloaded here. The source arrives in the build context, already
+# fetched and sha256-checked by the driver (a release tarball, or an own checkout
+# it packed), and is checked again below before anything is unpacked.
 ARG BUILDER_BASE
 FROM ${BUILDER_BASE}
 
@@ -29,12 +29,13 @@ ARG MAKE_JOBS=2
 # One step from tarball to installed prefix, as the official python images do:
 # only the prefix becomes a layer. Committing the unpacked source and the build
 # tree as layers of their own cost more CPU than compiling on fuse-overlayfs.
-COPY Python.tar.xz /usr/src/Python.tar.xz
+COPY source.tar /usr/src/source.tar
 RUN set -eux; \
-    echo "${PYTHON_SHA256} */usr/src/Python.tar.xz" | sha256sum --check --strict -; \
+    echo "${PYTHON_SHA256} */usr/src/source.tar" | sha256sum --check --strict -; \
     mkdir -p /usr/src/python; \
-    tar --extract --xz --file /usr/src/Python.tar.xz --directory /usr/src/python --strip-components=1; \
-    rm /usr/src/Python.tar.xz; \
+    # tar finds the compression itself: xz for releases, gzip for a packed checkout.
+    tar --extract --file /usr/src/source.tar --directory /usr/src/python --strip-components=1; \
+    rm /usr/src/source.tar; \
     cd /usr/src/python; \
     ./configure \
         --build="$(dpkg-architecture --query DEB_BUILD_GNU_TYPE)" \

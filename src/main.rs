@@ -1,6 +1,7 @@
 //! pybench-docker: parse, run, print the error chain, exit non-zero on failure.
 
 mod analysis;
+mod checkout;
 mod cli;
 mod commands;
 mod config;

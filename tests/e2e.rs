@@ -39,6 +39,16 @@ fn info_banners_match_each_build() {
         "{jit}"
     );
     assert!(block("3.13j PYTHON_JIT=0").contains("JIT Compiler: disabled"));
+    // 3.14: the same lines, the JIT's state read from sys._jit.
+    assert!(block("3.14").contains("🐍 CPython 3.14.7 /usr/local/bin/python3.14\n"));
+    assert!(block("3.14t").contains("Free Threading: enabled ✨"));
+    assert!(block("3.14t -X gil=1").contains("Free Threading: disabled"));
+    let jit = block("3.14j");
+    assert!(
+        jit.contains("JIT Compiler: enabled ✨") && jit.contains("Free Threading: unsupported"),
+        "{jit}"
+    );
+    assert!(block("3.14j PYTHON_JIT=0").contains("JIT Compiler: disabled"));
     assert!(labelled_containers(None)
         .iter()
         .all(|(_, l)| !l.contains_key("pybench-docker.script")
@@ -77,7 +87,7 @@ fn run_gil_gives_a_row_per_configuration_and_thread_count() {
     let out = run(&args);
     assert!(out.status.success(), "{}", stderr(&out));
     let table = stdout(&out);
-    for name in ["system", "3.13t -X gil=1 ×2", "baseline", "Ratio [95% CI]"] {
+    for name in ["system", "3.14t -X gil=1 ×2", "baseline", "Ratio [95% CI]"] {
         assert!(table.contains(name), "{name} missing from\n{table}");
     }
     let r = read_json(&json);
@@ -88,7 +98,7 @@ fn run_gil_gives_a_row_per_configuration_and_thread_count() {
         .iter()
         .map(|s| s["label"].as_str().unwrap().to_string())
         .collect();
-    let names = ["system", "3.13", "3.13t", "3.13t -X gil=1", "3.13j"];
+    let names = ["system", "3.13", "3.13t", "3.14", "3.14t", "3.14t -X gil=1"];
     let expected: Vec<String> = [1, 2]
         .iter()
         .flat_map(|t| names.iter().map(move |n| format!("{n} ×{t}")))
@@ -112,7 +122,7 @@ fn run_gil_gives_a_row_per_configuration_and_thread_count() {
         assert!(row["image_id"].as_str().unwrap().starts_with("sha256:"));
         assert!(row["banner"].as_str().unwrap().contains("Free Threading:"));
     }
-    let ft: Vec<&str> = rows[..5]
+    let ft: Vec<&str> = rows[..6]
         .iter()
         .map(|r| r["info"]["free_threading"].as_str().unwrap())
         .collect();
@@ -122,13 +132,21 @@ fn run_gil_gives_a_row_per_configuration_and_thread_count() {
             "unsupported",
             "unsupported",
             "enabled",
-            "disabled",
-            "unsupported"
+            "unsupported",
+            "enabled",
+            "disabled"
         ]
     );
-    assert_eq!(rows[4]["info"]["jit"], "enabled");
-    assert_eq!(rows[3]["command"][1], "-X");
-    assert_eq!(rows[3]["info"]["flags"]["gil"], 1, "{}", rows[3]["info"]);
+    let versions: Vec<&str> = rows[1..6]
+        .iter()
+        .map(|r| r["info"]["version"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        versions,
+        ["3.13.15", "3.13.15", "3.14.7", "3.14.7", "3.14.7"]
+    );
+    assert_eq!(rows[5]["command"][1], "-X");
+    assert_eq!(rows[5]["info"]["flags"]["gil"], 1, "{}", rows[5]["info"]);
     assert!(r["host"]["cpus"].as_u64().unwrap() >= 1);
     assert_eq!(
         (r["values"].as_u64(), r["warmup_values"].as_u64()),
@@ -144,12 +162,12 @@ fn run_gil_gives_a_row_per_configuration_and_thread_count() {
             assert!(c["p_value"].as_f64().is_some(), "{s}");
         }
     }
-    assert_eq!(std::fs::read_to_string(&csv).unwrap().lines().count(), 11);
+    assert_eq!(std::fs::read_to_string(&csv).unwrap().lines().count(), 13);
     assert!(std::fs::read_to_string(&md)
         .unwrap()
-        .contains("| `3.13t -X gil=1 ×2` |"));
+        .contains("| `3.14t -X gil=1 ×2` |"));
     let files = std::fs::read_dir(&pyperf).unwrap().count();
-    assert_eq!(files, 10);
+    assert_eq!(files, 12);
     pyperf_reads(&pyperf);
 }
 
@@ -222,18 +240,41 @@ fn run_jit_compares_jit_on_and_off_and_compare_reads_the_results() {
         .iter()
         .map(|r| r["interpreter"].as_str().unwrap())
         .collect();
-    assert_eq!(names, ["system", "3.13", "3.13j", "3.13j PYTHON_JIT=0"]);
-    assert_eq!(rows[2]["info"]["jit"], "enabled");
-    assert_eq!(rows[3]["info"]["jit"], "disabled");
-    assert_eq!(rows[3]["env"]["PYTHON_JIT"], "0");
-    assert_eq!(rows[3]["info"]["env"]["PYTHON_JIT"], "0");
+    assert_eq!(
+        names,
+        [
+            "system",
+            "3.13",
+            "3.13j",
+            "3.14",
+            "3.14j",
+            "3.14j PYTHON_JIT=0"
+        ]
+    );
+    let jit: Vec<&str> = rows
+        .iter()
+        .map(|r| r["info"]["jit"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        jit,
+        [
+            "unsupported",
+            "unsupported",
+            "enabled",
+            "unsupported",
+            "enabled",
+            "disabled"
+        ]
+    );
+    assert_eq!(rows[5]["env"]["PYTHON_JIT"], "0");
+    assert_eq!(rows[5]["info"]["env"]["PYTHON_JIT"], "0");
 
     // The same run against itself: nothing is slower, the gate passes.
     let report = json.to_str().unwrap();
     let out = run(&["compare", report, report, "--fail-on-regression", "5"]);
     assert!(out.status.success(), "{}", stderr(&out));
     assert!(
-        stdout(&out).contains("3.13j PYTHON_JIT=0"),
+        stdout(&out).contains("3.14j PYTHON_JIT=0"),
         "{}",
         stdout(&out)
     );
@@ -273,7 +314,7 @@ fn run_jit_compares_jit_on_and_off_and_compare_reads_the_results() {
         stderr(&out)
     );
     let rows = read_json(&cmp)["rows"].as_array().unwrap().clone();
-    assert_eq!(rows.len(), 4);
+    assert_eq!(rows.len(), 6);
     for row in &rows {
         let slowed = row["label"] != "3.13";
         assert_eq!(row["verdict"] == "degraded", slowed, "{row}");
@@ -301,6 +342,14 @@ fn run_uops_reveals_micro_ops_only_with_the_jit() {
         stock.contains("Micro-ops unavailable") && !stock.contains("_START_EXECUTOR"),
         "{stock}"
     );
+    // 3.14 warms up after its own threshold (4096 backward jumps, not 16).
+    let start = text.find("▶ 3.14j\n").expect("3.14j block");
+    let jit314 = &text[start..];
+    let jit314 = &jit314[..jit314[3..]
+        .find("▶ ")
+        .map(|i| i + 3)
+        .unwrap_or(jit314.len())];
+    assert!(jit314.contains("_START_EXECUTOR"), "{jit314}");
 }
 
 /// `run SCRIPT` once on 3.13 and 3.13t, results to `json`, then `extra` arguments.
@@ -377,6 +426,9 @@ fn ext_matrix_checks_gil_and_abi() {
         "3.13-greeter_stock.so",
         "3.13-greeter_threaded_v1.so",
         "3.13-greeter_threaded_v2.so",
+        "3.14-greeter_stock.so",
+        "3.14-greeter_threaded_v1.so",
+        "3.14-greeter_threaded_v2.so",
     ] {
         assert!(outdir.join(f).is_file(), "{f}");
     }
@@ -420,6 +472,20 @@ fn ext_matrix_checks_gil_and_abi() {
     assert_eq!(forced["gil_after"], false);
     let abi = find("3.13-greeter_stock.so", "3.13t", false);
     assert_eq!(abi["imported"], false);
+    assert_eq!(abi["verdict"], "ABI mismatch caught");
+    // The same on 3.14: the GIL comes back for v1, stays off for v2, and the
+    // ABI guard holds.
+    let v1 = find("3.14-greeter_threaded_v1.so", "3.14t", false);
+    assert_eq!(
+        (v1["imported"].clone(), v1["gil_after"].clone()),
+        (true.into(), true.into())
+    );
+    let v2 = find("3.14-greeter_threaded_v2.so", "3.14t", false);
+    assert_eq!(
+        (v2["imported"].clone(), v2["gil_after"].clone()),
+        (true.into(), false.into())
+    );
+    let abi = find("3.14-greeter_stock.so", "3.14t", false);
     assert_eq!(abi["verdict"], "ABI mismatch caught");
     assert!(checks.iter().all(|c| c["passed"] == true));
     assert!(stdout(&out).contains("ABI mismatch caught"));
@@ -548,7 +614,7 @@ fn the_whole_suite_runs_quickly_on_the_default_matrix() {
     for name in &names {
         let r = read_json(&dir.path().join(format!("suite.{name}.json")));
         let rows = r["rows"].as_array().unwrap();
-        assert_eq!(rows.len(), 10, "{name}: 5 interpreters at 1 and 2 threads");
+        assert_eq!(rows.len(), 12, "{name}: 6 interpreters at 1 and 2 threads");
         for row in rows {
             assert_eq!(row["outcome"]["status"], "ok", "{name}: {row}");
             assert_eq!(

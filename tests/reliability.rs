@@ -239,9 +239,11 @@ fn ctrl_c_during_a_build_stops_it_within_five_seconds() {
 fn local_mirrors(dir: &std::path::Path, sha256: Option<&str>) -> std::path::PathBuf {
     let full = dir.join("full");
     std::fs::create_dir_all(&full).unwrap();
-    let good = dirs_cache().join("pybench-docker/sources/Python-3.13.15.tar.xz");
-    std::fs::copy(&good, full.join("Python-3.13.15.tar.xz"))
-        .expect("the shared build cached the source");
+    for version in ["3.13.15", "3.14.7"] {
+        let name = format!("Python-{version}.tar.xz");
+        let good = dirs_cache().join("pybench-docker/sources").join(&name);
+        std::fs::copy(&good, full.join(&name)).expect("the shared build cached the source");
+    }
     let mut text = stdout(&run(&["config"]))
         .replace(
             "https://www.python.org/ftp/python/{version}/Python-{version}.tar.xz",
@@ -306,12 +308,6 @@ fn a_truncated_cached_source_is_fetched_again() {
             .len(),
         bytes.len()
     );
-}
-
-fn dirs_cache() -> std::path::PathBuf {
-    std::env::var_os("XDG_CACHE_HOME")
-        .map(Into::into)
-        .unwrap_or_else(|| std::path::PathBuf::from(std::env::var("HOME").unwrap()).join(".cache"))
 }
 
 fn walk(p: &std::path::Path) -> Vec<std::path::PathBuf> {

@@ -55,7 +55,13 @@ pub fn load(path: Option<&Path>) -> Result<(Config, Source), ConfigError> {
                 source,
             })?;
             let origin = Source::File(p.to_path_buf());
-            Ok((parse(&text, &origin)?, origin))
+            let mut config = parse(&text, &origin)?;
+            let dir = p.parent().unwrap_or(Path::new("."));
+            resolve_own_sources(&mut config, dir).map_err(|problem| ConfigError::Invalid {
+                origin: origin.to_string(),
+                problem,
+            })?;
+            Ok((config, origin))
         }
     }
 }
@@ -96,6 +102,37 @@ fn check(c: &Config, text: &str) -> Result<(), String> {
     check_namespace(&c.images.namespace)
 }
 
+/// Makes every own `source` absolute (relative to the config file) and fills
+/// in its version from the source itself when the entry leaves it out.
+pub fn resolve_own_sources(config: &mut Config, config_dir: &Path) -> Result<(), String> {
+    for p in &mut config.pythons {
+        let Some(source) = &p.source else { continue };
+        let source = config_dir.join(source);
+        let found = crate::checkout::read_version(&source)?;
+        match (p.version.is_empty(), found) {
+            (true, Some(v)) => p.version = v,
+            (true, None) => {
+                return Err(format!(
+                    "cannot tell the CPython version of {}: its name does not say it and it is not a directory with Include/patchlevel.h. Add `version: 3.x.y` to its entry.",
+                    source.display()
+                ))
+            }
+            (false, Some(v)) if crate::plan::PyVersion::parse(&v) != crate::plan::PyVersion::parse(&p.version) => {
+                return Err(format!(
+                    "the entry for {} says version {}, but the source is {v}. Remove `version:` (it is read from the source) or point `source:` at the right tree.",
+                    source.display(),
+                    p.version
+                ))
+            }
+            _ => {}
+        }
+        crate::plan::PyVersion::parse(&p.version)
+            .map_err(|e| format!("{} (the version of {})", e, source.display()))?;
+        p.source = Some(source);
+    }
+    Ok(())
+}
+
 fn check_pythons(pythons: &[PythonRelease]) -> Result<(), String> {
     if pythons.is_empty() {
         return Err(
@@ -104,19 +141,64 @@ fn check_pythons(pythons: &[PythonRelease]) -> Result<(), String> {
     }
     let mut seen = std::collections::BTreeSet::new();
     for p in pythons {
-        crate::plan::PyVersion::parse(&p.version)?;
-        if !seen.insert(p.version.clone()) {
+        if p.source.is_some() {
+            check_own_source(p)?;
+        } else {
+            crate::plan::PyVersion::parse(&p.version)?;
+            check_release(p)?;
+        }
+        let key = p.name.clone().unwrap_or_else(|| p.version.clone());
+        if !seen.insert(key.clone()) {
             return Err(format!(
-                "CPython {} is listed twice under `pythons`; keep one entry.",
-                p.version
+                "{key} is listed twice under `pythons`; keep one entry."
             ));
         }
-        check_release(p)?;
+    }
+    Ok(())
+}
+
+/// An own CPython: a name to go by, no pinned sha256 (its content is the key).
+fn check_own_source(p: &PythonRelease) -> Result<(), String> {
+    let source = p
+        .source
+        .as_ref()
+        .map(|s| s.display().to_string())
+        .unwrap_or_default();
+    let Some(name) = &p.name else {
+        return Err(format!(
+            "the entry with `source: {source}` needs a `name:` (e.g. `name: my-branch`): its interpreters are called my-branch, my-branch-t, ..."
+        ));
+    };
+    let valid = name.starts_with(|c: char| c.is_ascii_lowercase())
+        && name
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '-' | '.' | '_'))
+        && name.len() <= 64;
+    if !valid {
+        return Err(format!(
+            "`name: {name}` (for `source: {source}`) must start with a lowercase letter and hold only lowercase letters, digits, '-', '.' and '_' (at most 64), e.g. `my-branch`: it becomes part of image tags and interpreter names."
+        ));
+    }
+    if !p.sha256.is_empty() {
+        return Err(format!(
+            "`{name}` has both `source:` and `sha256:`; remove `sha256:`: an own source is identified by its content, hashed at build time."
+        ));
+    }
+    if p.variants.is_empty() {
+        return Err(format!(
+            "`{name}` has no variants: list some of stock, t, j."
+        ));
     }
     Ok(())
 }
 
 fn check_release(p: &PythonRelease) -> Result<(), String> {
+    if let Some(name) = &p.name {
+        return Err(format!(
+            "`name: {name}` is only for an own `source:`; a release is named by its version ({}). Remove `name:`, or add `source:`.",
+            p.version
+        ));
+    }
     if p.sha256.len() != 64
         || !p
             .sha256
@@ -274,5 +356,62 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(e.contains("/nonexistent/pb.yaml"), "{e}");
+    }
+
+    /// The built-in config plus `entry` under `pythons`, written next to a
+    /// CPython-shaped tree `cpython/` (version `patchlevel`), then loaded.
+    fn load_with(entry: &str, patchlevel: &str) -> Result<Config, String> {
+        let dir = tempfile::tempdir().unwrap();
+        let include = dir.path().join("cpython/Include");
+        std::fs::create_dir_all(&include).unwrap();
+        std::fs::write(
+            include.join("patchlevel.h"),
+            format!("#define PY_VERSION \"{patchlevel}\"\n"),
+        )
+        .unwrap();
+        let text = DEFAULT_YAML.replacen("\nsources:\n", &format!("{entry}\nsources:\n"), 1);
+        let cfg = dir.path().join("c.yaml");
+        std::fs::write(&cfg, text).unwrap();
+        load(Some(&cfg)).map(|(c, _)| c).map_err(|e| e.to_string())
+    }
+
+    #[test]
+    fn an_own_source_is_resolved_next_to_the_config() {
+        let c = load_with(
+            "  - name: my-branch\n    source: cpython\n    variants: [stock, t]\n",
+            "3.15.0a1+",
+        )
+        .unwrap();
+        let own = c.pythons.last().unwrap();
+        assert_eq!(own.version, "3.15.0a1");
+        assert!(own.source.as_ref().unwrap().is_absolute());
+        assert!(own.source.as_ref().unwrap().ends_with("cpython"));
+    }
+
+    #[test]
+    fn own_sources_are_checked_with_the_fix() {
+        let cases = [
+            ("  - source: cpython\n    variants: [t]\n", "needs a `name:`"),
+            ("  - name: 3.14\n    source: cpython\n    variants: [t]\n", "must start with a lowercase letter"),
+            ("  - name: a b\n    source: cpython\n    variants: [t]\n", "must start with a lowercase letter"),
+            ("  - name: mine\n    source: cpython\n    sha256: abc\n    variants: [t]\n", "remove `sha256:`"),
+            ("  - name: mine\n    source: nowhere\n    variants: [t]\n", "does not exist"),
+            ("  - name: mine\n    source: cpython\n    version: 3.14.1\n    variants: [t]\n", "the source is 3.14.7"),
+            ("  - name: mine\n    source: cpython\n    variants: []\n", "has no variants"),
+            ("  - name: 3.13.15\n    version: 3.13.15\n    sha256: 1e66a7945a48390ee4c2a4268a0e4185884059a13c4aab6d148aa208deea4a76\n    variants: [t]\n", "only for an own `source:`"),
+            ("  - name: mine\n    source: cpython\n    variants: [t]\n  - name: mine\n    source: cpython\n    variants: [j]\n", "mine is listed twice"),
+        ];
+        for (entry, want) in cases {
+            let e = load_with(entry, "3.14.7").unwrap_err();
+            assert!(e.contains(want), "{entry:?}: {e}");
+        }
+        // A tarball whose name does not say its version needs `version:`.
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("main.tar.gz"), "x").unwrap();
+        let mut c = parse(DEFAULT_YAML, &Source::Embedded).unwrap();
+        c.pythons[0].source = Some("main.tar.gz".into());
+        c.pythons[0].version.clear();
+        let e = resolve_own_sources(&mut c, dir.path()).unwrap_err();
+        assert!(e.contains("Add `version: 3.x.y`"), "{e}");
     }
 }

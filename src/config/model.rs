@@ -20,10 +20,21 @@ pub struct Config {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct PythonRelease {
-    /// A CPython release such as `3.13.15` or `3.15.0rc2`.
+    /// A CPython release such as `3.13.15` or `3.15.0rc2`. For an own `source`,
+    /// read from its `Include/patchlevel.h` when left out.
+    #[serde(default)]
     pub version: String,
     /// sha256 of the release tarball (`Python-<version>.tar.xz`), lowercase hex.
+    /// Not given for an own `source`: its content is hashed at build time.
+    #[serde(default)]
     pub sha256: String,
+    /// An own CPython: a checkout (directory) or a source tarball, built like a
+    /// release. Relative to the config file.
+    #[serde(default)]
+    pub source: Option<std::path::PathBuf>,
+    /// The name an own `source` goes by: `my-branch`, `my-branch-t`, ...
+    #[serde(default)]
+    pub name: Option<String>,
     /// Debian's spelling of the version when it differs (`3.15.0~rc2`).
     #[serde(default)]
     pub debian_version: Option<String>,

@@ -64,7 +64,11 @@ impl BaseImage {
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct VariantBuild {
+    /// `3.13t`, or `my-branch-t` for an own source.
+    pub name: String,
     pub version: PyVersion,
+    /// Pinned for a release; empty for an own source, whose archive is hashed
+    /// when it is packed.
     pub sha256: String,
     pub debian_version: Option<String>,
     pub variant: Variant,
@@ -82,15 +86,22 @@ pub struct VariantBuild {
 }
 
 impl VariantBuild {
-    /// `3.13t`
+    /// `3.13t`, `my-branch-t`: what tables and progress call it.
     pub fn label(&self) -> String {
-        format!("{}{}", self.version.major_minor(), self.variant.suffix())
+        self.name.clone()
     }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ReleaseImages {
     pub version: PyVersion,
+    /// What its interpreters are called before the variant suffix: `3.13`,
+    /// or the `name` of an own source (`my-branch`).
+    pub label: String,
+    /// The tag of its images: the version (`3.13.15`), or the own source's name.
+    pub tag: String,
+    /// An own source (checkout or tarball) instead of a pinned release.
+    pub source: Option<std::path::PathBuf>,
     /// `pybench-docker/pythons:3.13.15`: runtime base + every variant.
     pub pythons: String,
     /// `pybench-docker/builder:3.13.15`: builder base + every variant, for extensions.
@@ -262,23 +273,45 @@ fn release_images(
     let mut ordered = release.variants.clone();
     ordered.sort();
     ordered.dedup();
+    let (label, tag) = match &release.name {
+        Some(name) => (name.clone(), name.clone()),
+        None => (version.major_minor(), version.to_string()),
+    };
     ReleaseImages {
         version: version.clone(),
-        builder: format!("{ns}/builder:{version}"),
-        pythons: format!("{ns}/pythons:{version}"),
+        builder: format!("{ns}/builder:{tag}"),
+        pythons: format!("{ns}/pythons:{tag}"),
         builder_base: builder_base.to_string(),
+        source: release.source.clone(),
         variants: ordered
             .into_iter()
-            .map(|variant| variant_build(config, version, release, variant, builder_base))
+            .map(|variant| {
+                let name = match (&release.name, variant) {
+                    (Some(own), Variant::Stock) => own.clone(),
+                    (Some(own), _) => format!("{own}-{}", variant.suffix()),
+                    (None, _) => format!("{label}{}", variant.suffix()),
+                };
+                variant_build(
+                    config,
+                    (version, &tag),
+                    release,
+                    (variant, name),
+                    builder_base,
+                )
+            })
             .collect(),
+        label,
+        tag,
     }
 }
 
+/// One variant of a release (`tag`: its image tag, the version or an own
+/// source's name), called `name`.
 fn variant_build(
     config: &Config,
-    version: &PyVersion,
+    (version, tag): (&PyVersion, &str),
     release: &Python,
-    variant: Variant,
+    (variant, name): (Variant, String),
     builder_base: &str,
 ) -> VariantBuild {
     let profile = config.build.profile;
@@ -288,20 +321,21 @@ fn variant_build(
         .map(|s| s.to_string())
         .collect();
     VariantBuild {
+        name,
         version: version.clone(),
         sha256: release.sha256.clone(),
         debian_version: release.debian_version.clone(),
         variant,
         prefix: match variant {
-            Variant::Stock => format!("/opt/python/{version}"),
-            _ => format!("/opt/python/{version}-{suffix}"),
+            Variant::Stock => format!("/opt/python/{tag}"),
+            _ => format!("/opt/python/{tag}-{suffix}"),
         },
         command: format!("python{mm}{suffix}"),
         config_command: format!("python{mm}{suffix}-config"),
         configure_flags,
         builder_base: builder_base.to_string(),
         image: format!(
-            "{}/cpython:{version}-{}-{}",
+            "{}/cpython:{tag}-{}-{}",
             config.images.namespace,
             variant.key(),
             profile.name()

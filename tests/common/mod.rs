@@ -179,3 +179,10 @@ fn copy_dir(from: &Path, to: &Path) {
         }
     }
 }
+
+/// The user's cache folder, where the shared build keeps the sources.
+pub fn dirs_cache() -> PathBuf {
+    std::env::var_os("XDG_CACHE_HOME")
+        .map(Into::into)
+        .unwrap_or_else(|| PathBuf::from(std::env::var("HOME").unwrap()).join(".cache"))
+}

@@ -68,7 +68,10 @@ pub async fn command(app: &App, job: &BuildJob) -> anyhow::Result<()> {
 /// Builds the images when they are missing or were built from another plan.
 pub async fn ensure_images(app: &App) -> anyhow::Result<()> {
     let ctx = BuildCtx::of(app);
-    let hashes = expected_hashes(ctx.plan, &ctx.dockerfiles)?;
+    // An own source is identified by its content: pack it to know whether the
+    // images still match it (an unchanged tree packs to the same bytes).
+    let (_, sources) = fetch_sources(&ctx, true).await?;
+    let hashes = expected_hashes(ctx.plan, &ctx.dockerfiles, &sources)?;
     if images_fresh(ctx.engine, ctx.plan, &hashes).await? {
         return Ok(());
     }
@@ -143,7 +146,7 @@ impl<'a> BuildCtx<'a> {
 }
 
 /// The build context of one stage: exactly its rendered Dockerfile and, for a
-/// variant, the verified source tarball its `COPY Python.tar.xz` needs.
+/// variant, the verified source archive its `COPY source.tar` needs.
 fn stage_context(
     dockerfile_name: &str,
     dockerfile: String,
@@ -154,15 +157,20 @@ fn stage_context(
     c.add_bytes(dockerfile_name, dockerfile, false)
         .map_err(err)?;
     if let Some(tarball) = tarball {
-        c.add_file("Python.tar.xz", tarball).map_err(err)?;
+        c.add_file("source.tar", tarball).map_err(err)?;
     }
     Ok(c)
 }
 
 /// The hash each release's final images should carry, in plan order: that
-/// release, its bases and the image templates (nothing else in the Dockerfiles
-/// folder counts). Another release's change leaves it alone.
-pub fn expected_hashes(plan: &Plan, dockerfiles: &Path) -> Result<Vec<String>, BuildError> {
+/// release, its bases, its source archive's digest and the image templates
+/// (nothing else in the Dockerfiles folder counts). Another release's change
+/// leaves it alone.
+pub fn expected_hashes(
+    plan: &Plan,
+    dockerfiles: &Path,
+    sources: &Sources,
+) -> Result<Vec<String>, BuildError> {
     let templates = TEMPLATE_KINDS
         .iter()
         .map(|kind| Ok((*kind, read_template(dockerfiles, kind)?)))
@@ -170,8 +178,75 @@ pub fn expected_hashes(plan: &Plan, dockerfiles: &Path) -> Result<Vec<String>, B
     Ok(plan
         .releases
         .iter()
-        .map(|r| build_hash(plan, r, &templates))
+        .map(|r| {
+            // A release's pinned sha256 is in the plan already.
+            let own = r.source.as_ref().and_then(|_| sources.get(&r.tag));
+            build_hash(plan, r, own.map_or("", |(_, sha)| sha), &templates)
+        })
         .collect())
+}
+
+/// Each release's source archive and its sha256, by release tag.
+pub type Sources = HashMap<String, (PathBuf, String)>;
+
+/// Every release's source: verified tarballs, packed own sources. With
+/// `own_only`, just the own sources (their digest is part of the image hash).
+async fn fetch_sources(
+    ctx: &BuildCtx<'_>,
+    own_only: bool,
+) -> Result<(Vec<StageReport>, Sources), BuildError> {
+    let mut stages = Vec::new();
+    let mut sources = HashMap::new();
+    for release in &ctx.plan.releases {
+        let fetched = match &release.source {
+            Some(own) => pack_own_source(ctx, release, own).await?,
+            None if own_only => continue,
+            None => fetch_source(ctx, &release.variants[0]).await?,
+        };
+        let (report, path, sha) = fetched;
+        stages.push(report);
+        sources.insert(release.tag.clone(), (path, sha));
+    }
+    Ok((stages, sources))
+}
+
+/// An own checkout packed (or an own tarball hashed) off the async runtime.
+async fn pack_own_source(
+    ctx: &BuildCtx<'_>,
+    release: &ReleaseImages,
+    own: &Path,
+) -> Result<(StageReport, PathBuf, String), BuildError> {
+    let name = format!("source {}", release.tag);
+    let task = ctx.progress.task(&name);
+    task.step(format!("packing {}", own.display()));
+    let t0 = Instant::now();
+    let (own, tag, dir) = (
+        own.to_path_buf(),
+        release.tag.clone(),
+        ctx.cache.join("checkouts"),
+    );
+    let packed = tokio::task::spawn_blocking(move || crate::checkout::archive(&own, &tag, &dir));
+    let (path, sha) = match cancellable(&ctx.cancel, packed).await? {
+        Ok(Ok(done)) => done,
+        Ok(Err(e)) => {
+            task.fail("cannot pack");
+            return Err(BuildError::Context(e));
+        }
+        Err(join) => return Err(BuildError::Context(format!("packing crashed: {join}"))),
+    };
+    let size = std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0);
+    task.finish(format!(
+        "{} ({:.1} MB), sha256 {}",
+        path.display(),
+        size as f64 / 1e6,
+        &sha[..12]
+    ));
+    let report = StageReport {
+        stage: name,
+        outcome: "packed".into(),
+        seconds: t0.elapsed().as_secs_f64(),
+    };
+    Ok((report, path, sha))
 }
 
 /// Are the final images present and built from exactly this plan?
@@ -198,14 +273,10 @@ pub async fn build_all(ctx: &BuildCtx<'_>) -> Result<BuildSummary, BuildError> {
     let busy_before = crate::ui::cpu::local_busy_seconds(&host);
     let log_dir = new_log_dir(ctx)?;
     let mut stages = ensure_bases(ctx, &log_dir).await?;
-    let mut tarballs = HashMap::new();
-    for release in &ctx.plan.releases {
-        let (report, path) = fetch_source(ctx, &release.variants[0]).await?;
-        stages.push(report);
-        tarballs.insert(release.version.to_string(), path);
-    }
-    let hashes = expected_hashes(ctx.plan, &ctx.dockerfiles)?;
-    stages.extend(build_variants(ctx, &tarballs, &log_dir).await?);
+    let (fetched, sources) = fetch_sources(ctx, false).await?;
+    stages.extend(fetched);
+    let hashes = expected_hashes(ctx.plan, &ctx.dockerfiles, &sources)?;
+    stages.extend(build_variants(ctx, &sources, &log_dir).await?);
     stages.extend(build_releases(ctx, &hashes, &log_dir).await?);
     Ok(BuildSummary {
         stages,
@@ -246,7 +317,7 @@ async fn ensure_bases(ctx: &BuildCtx<'_>, log_dir: &Path) -> Result<Vec<StageRep
 async fn fetch_source(
     ctx: &BuildCtx<'_>,
     v: &VariantBuild,
-) -> Result<(StageReport, PathBuf), BuildError> {
+) -> Result<(StageReport, PathBuf, String), BuildError> {
     let spec = SourceSpec {
         version: v.version.to_string(),
         sha256: v.sha256.clone(),
@@ -291,14 +362,14 @@ async fn fetch_source(
         outcome: "verified".into(),
         seconds: t0.elapsed().as_secs_f64(),
     };
-    Ok((report, path))
+    Ok((report, path, v.sha256.clone()))
 }
 
 /// Every variant at once: while one is in a serial phase (configure, install),
 /// the others keep the cores busy. The first failure is reported.
 async fn build_variants(
     ctx: &BuildCtx<'_>,
-    tarballs: &HashMap<String, PathBuf>,
+    sources: &Sources,
     log_dir: &Path,
 ) -> Result<Vec<StageReport>, BuildError> {
     let jobs = match ctx.jobs {
@@ -308,8 +379,13 @@ async fn build_variants(
     let variants: Vec<&VariantBuild> = ctx.plan.variant_builds().collect();
     let in_flight = builds_in_flight(jobs, variants.len());
     let template = read_template(&ctx.dockerfiles, "cpython")?;
+    let tag_of = |v: &VariantBuild| {
+        let release = ctx.plan.releases.iter().find(|r| r.variants.contains(v));
+        release.map(|r| r.tag.clone()).unwrap_or_default()
+    };
     let builds = variants.into_iter().map(|v| {
-        let prepared = variant_request(v, &template, &tarballs[&v.version.to_string()], jobs);
+        let (archive, sha256) = &sources[&tag_of(v)];
+        let prepared = variant_request(v, &template, archive, sha256, jobs);
         async move {
             let (req, c) = prepared?;
             run_stage(ctx, v.label(), req, c, log_dir).await
@@ -346,7 +422,8 @@ fn one_build_per_cpu_at_most() {
 fn variant_request(
     v: &VariantBuild,
     template: &str,
-    tarball: &Path,
+    archive: &Path,
+    sha256: &str,
     jobs: u32,
 ) -> Result<(BuildRequest, ContextBuilder), BuildError> {
     let labels = HashMap::from([
@@ -355,18 +432,18 @@ fn variant_request(
             "pybench-docker.configure-flags".into(),
             v.configure_flags.join(" "),
         ),
-        ("pybench-docker.source-sha256".into(), v.sha256.clone()),
+        ("pybench-docker.source-sha256".into(), sha256.to_string()),
     ]);
     let dockerfile = render_variant_dockerfile(template, v).map_err(BuildError::Context)?;
     let c = stage_context(
         "cpython.rendered.Dockerfile",
         with_labels(&dockerfile, &labels),
-        Some(tarball),
+        Some(archive),
     )?;
     let req = BuildRequest {
         tag: v.image.clone(),
         dockerfile: "cpython.rendered.Dockerfile".into(),
-        build_args: variant_build_args(v, jobs),
+        build_args: variant_build_args(v, sha256, jobs),
         labels: HashMap::new(),
         network: false,
     };
@@ -392,7 +469,7 @@ async fn build_releases(
             let (req, c) = release_request(ctx, release, kind, hash)?;
             builds.push(run_stage(
                 ctx,
-                format!("{kind} {}", release.version),
+                format!("{kind} {}", release.tag),
                 req,
                 c,
                 log_dir,
@@ -529,11 +606,11 @@ mod tests {
         assert_eq!(
             entries(&variant),
             vec![
-                ("Python.tar.xz".to_string(), b"xz bytes".to_vec()),
                 (
                     "cpython.rendered.Dockerfile".to_string(),
                     b"FROM a\n".to_vec()
                 ),
+                ("source.tar".to_string(), b"xz bytes".to_vec()),
             ]
         );
         let release =
@@ -567,27 +644,39 @@ mod tests {
         }
         write("README.md", "notes");
         let p = plan();
-        let first = expected_hashes(&p, dir.path()).unwrap();
+        let first = expected_hashes(&p, dir.path(), &Sources::new()).unwrap();
 
         write("README.md", "other notes");
         write("scratch.Dockerfile", "FROM unused\n");
-        assert_eq!(expected_hashes(&p, dir.path()).unwrap(), first);
+        assert_eq!(
+            expected_hashes(&p, dir.path(), &Sources::new()).unwrap(),
+            first
+        );
 
         for kind in TEMPLATE_KINDS {
             write(&format!("{kind}.Dockerfile"), "FROM changed\n");
-            assert_ne!(expected_hashes(&p, dir.path()).unwrap(), first, "{kind}");
+            assert_ne!(
+                expected_hashes(&p, dir.path(), &Sources::new()).unwrap(),
+                first,
+                "{kind}"
+            );
             write(&format!("{kind}.Dockerfile"), &format!("FROM {kind}\n"));
         }
-        assert_eq!(expected_hashes(&p, dir.path()).unwrap(), first);
+        assert_eq!(
+            expected_hashes(&p, dir.path(), &Sources::new()).unwrap(),
+            first
+        );
 
         std::fs::remove_file(dir.path().join("builder.Dockerfile")).unwrap();
-        let msg = expected_hashes(&p, dir.path()).unwrap_err().to_string();
+        let msg = expected_hashes(&p, dir.path(), &Sources::new())
+            .unwrap_err()
+            .to_string();
         assert!(msg.contains("builder.Dockerfile"), "{msg}");
     }
 
     #[test]
     fn the_project_has_every_template() {
         let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("dockerfiles");
-        expected_hashes(&plan(), &dir).unwrap();
+        expected_hashes(&plan(), &dir, &Sources::new()).unwrap();
     }
 }

@@ -76,11 +76,11 @@ pub fn render_variant_dockerfile(template: &str, v: &VariantBuild) -> Result<Str
 }
 
 /// Build arguments of one variant's build. Pure.
-pub fn variant_build_args(v: &VariantBuild, jobs: u32) -> HashMap<String, String> {
+pub fn variant_build_args(v: &VariantBuild, sha256: &str, jobs: u32) -> HashMap<String, String> {
     HashMap::from([
         ("BUILDER_BASE".into(), v.builder_base.clone()),
         ("PYTHON_VERSION".into(), v.version.to_string()),
-        ("PYTHON_SHA256".into(), v.sha256.clone()),
+        ("PYTHON_SHA256".into(), sha256.to_string()),
         ("PREFIX".into(), v.prefix.clone()),
         ("EXE_SUFFIX".into(), v.variant.suffix().to_string()),
         ("CONFIGURE_FLAGS".into(), v.configure_flags.join(" ")),
@@ -95,14 +95,19 @@ pub const TEMPLATE_KINDS: [&str; 3] = ["builder", "cpython", "pythons"];
 /// Hash of everything a release's final images depend on: the release, its
 /// bases and the text of each template, given as `(kind, text)` pairs in
 /// [`TEMPLATE_KINDS`] order. Pure.
-pub fn build_hash(plan: &Plan, release: &ReleaseImages, templates: &[(&str, String)]) -> String {
+pub fn build_hash(
+    plan: &Plan,
+    release: &ReleaseImages,
+    source_sha256: &str,
+    templates: &[(&str, String)],
+) -> String {
     let builder_base = plan
         .builder_bases
         .iter()
         .find(|b| b.image == release.builder_base);
     let plan_json =
         serde_json::to_string(&(builder_base, &plan.runtime_base, release)).unwrap_or_default();
-    let mut parts = vec![plan_json.as_str()];
+    let mut parts = vec![plan_json.as_str(), source_sha256];
     for (kind, text) in templates {
         parts.extend([*kind, text.as_str()]);
     }
@@ -254,7 +259,7 @@ mod tests {
     fn variant_args_name_everything_the_dockerfile_uses() {
         let p = plan();
         let t = p.variant_builds().find(|v| v.variant.key() == "t").unwrap();
-        let args = variant_build_args(t, 2);
+        let args = variant_build_args(t, &t.sha256, 2);
         let dockerfile = std::fs::read_to_string(
             Path::new(env!("CARGO_MANIFEST_DIR")).join("dockerfiles/cpython.Dockerfile"),
         )
@@ -275,18 +280,18 @@ mod tests {
         };
         let p = plan();
         let r = &p.releases[0];
-        let a = build_hash(&p, r, &templates("FROM a"));
-        assert_eq!(a, build_hash(&p, r, &templates("FROM a")));
-        assert_ne!(a, build_hash(&p, r, &templates("FROM b")));
+        let a = build_hash(&p, r, "", &templates("FROM a"));
+        assert_eq!(a, build_hash(&p, r, "", &templates("FROM a")));
+        assert_ne!(a, build_hash(&p, r, "", &templates("FROM b")));
         // Text moving from one template to another is a change too.
         let moved = [("builder", "x".into()), ("cpython", String::new())];
         let back = [("builder", String::new()), ("cpython", "x".into())];
-        assert_ne!(build_hash(&p, r, &moved), build_hash(&p, r, &back));
+        assert_ne!(build_hash(&p, r, "", &moved), build_hash(&p, r, "", &back));
         let yaml = DEFAULT_YAML.replace("profile: quick", "profile: release");
         let q = build_plan(&parse(&yaml, &Source::Embedded).unwrap()).unwrap();
-        assert_ne!(a, build_hash(&q, &q.releases[0], &templates("FROM a")));
+        assert_ne!(a, build_hash(&q, &q.releases[0], "", &templates("FROM a")));
         // Each release has its own hash, and a change to one leaves the other's.
-        assert_ne!(a, build_hash(&p, &p.releases[1], &templates("FROM a")));
+        assert_ne!(a, build_hash(&p, &p.releases[1], "", &templates("FROM a")));
         let yaml = DEFAULT_YAML.replace(
             "variants: [stock, t, j]\n  # The release",
             "variants: [t]\n  # The release",
@@ -295,11 +300,13 @@ mod tests {
         assert_eq!(fewer.releases[1].variants.len(), 1);
         assert_eq!(
             a,
-            build_hash(&fewer, &fewer.releases[0], &templates("FROM a"))
+            build_hash(&fewer, &fewer.releases[0], "", &templates("FROM a"))
         );
+        // An own source's content is part of its hash.
+        assert_ne!(a, build_hash(&p, r, "0123", &templates("FROM a")));
         assert_ne!(
-            build_hash(&p, &p.releases[1], &templates("FROM a")),
-            build_hash(&fewer, &fewer.releases[1], &templates("FROM a"))
+            build_hash(&p, &p.releases[1], "", &templates("FROM a")),
+            build_hash(&fewer, &fewer.releases[1], "", &templates("FROM a"))
         );
     }
 }

@@ -84,7 +84,7 @@ async fn check_variant_build(
     let (i, b) = build_of(builds, &v.image);
     assert_eq!(b.request.dockerfile, "cpython.rendered.Dockerfile");
     let args = &b.request.build_args;
-    assert_eq!(*args, variant_build_args(v, engine.cpus));
+    assert_eq!(*args, variant_build_args(v, &v.sha256, engine.cpus));
     assert_eq!(args["MAKE_JOBS"], "2", "jobs: 0 is the engine's CPU count");
     assert_eq!(args["PYTHON_VERSION"], v.version.to_string());
     assert_eq!(args["CONFIGURE_FLAGS"], v.configure_flags.join(" "));
@@ -136,7 +136,7 @@ async fn build_all_builds_each_variant_then_the_release_images_from_them() {
         last_variant = last_variant.max(check_variant_build(&app, &engine, &builds, v).await);
     }
 
-    let hashes = expected_hashes(plan, &app.project.dockerfiles()).unwrap();
+    let hashes = expected_hashes(plan, &app.project.dockerfiles(), &Sources::new()).unwrap();
     for (release, hash) in plan.releases.iter().zip(&hashes) {
         for (image, base_arg, base) in [
             (&release.pythons, "RUNTIME_BASE", &plan.runtime_base.image),

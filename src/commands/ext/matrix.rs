@@ -59,7 +59,7 @@ fn tutorial_name(source_stem: &str, v: Variant) -> String {
 
 /// The greeter matrix of the tutorial, and more, for one release. Pure.
 pub fn greeter_matrix(release: &ReleaseImages) -> (Vec<Compile>, Vec<ImportCheck>) {
-    let mm = release.version.major_minor();
+    let mm = &release.label;
     let mut compiles = Vec::new();
     for source in ["greeter", "greeter_threaded"] {
         for b in &release.variants {
@@ -135,7 +135,7 @@ pub fn user_matrix(plan: &Plan, stem: &str, module: &str) -> (Vec<Compile>, Vec<
     let mut compiles = Vec::new();
     let mut checks = Vec::new();
     for release in &plan.releases {
-        let mm = release.version.major_minor();
+        let mm = &release.label;
         for b in &release.variants {
             let output = format!("{mm}-{}", tutorial_name(stem, b.variant));
             compiles.push(Compile {
