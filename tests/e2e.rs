@@ -279,8 +279,9 @@ fn run_jit_compares_jit_on_and_off_and_compare_reads_the_results() {
         stdout(&out)
     );
 
-    // Every value but the baseline's twice as slow: significant against the
-    // baseline of its run, and the gate fails naming the rows.
+    // Every value but the baseline's three times as slow: significant against
+    // the baseline of its run even on a busy machine (the other e2e tests run
+    // at the same time), and the gate fails naming the rows.
     let mut slower = r.clone();
     for row in slower["rows"]
         .as_array_mut()
@@ -289,9 +290,9 @@ fn run_jit_compares_jit_on_and_off_and_compare_reads_the_results() {
         .filter(|row| row["interpreter"] != "3.13")
     {
         for s in row["samples"].as_array_mut().unwrap() {
-            s["seconds"] = (s["seconds"].as_f64().unwrap() * 2.0).into();
+            s["seconds"] = (s["seconds"].as_f64().unwrap() * 3.0).into();
             for v in s["values"].as_array_mut().unwrap() {
-                *v = (v.as_f64().unwrap() * 2.0).into();
+                *v = (v.as_f64().unwrap() * 3.0).into();
             }
         }
     }
@@ -589,7 +590,6 @@ fn the_whole_suite_runs_quickly_on_the_default_matrix() {
         })
         .collect();
     assert!(names.len() >= 10, "{list}");
-    let before = labelled_containers(None).len();
     let mut args = vec![
         "run",
         "suite",
@@ -624,9 +624,13 @@ fn the_whole_suite_runs_quickly_on_the_default_matrix() {
             );
         }
     }
-    assert_eq!(
-        labelled_containers(None).len(),
-        before,
-        "no container is left"
+    // Other tests run at the same time: look at this run's session only.
+    let session = read_json(&dir.path().join(format!("suite.{}.json", names[0])))["session"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(
+        labelled_containers(Some(&session)).is_empty(),
+        "no container of session {session} is left"
     );
 }
