@@ -20,9 +20,9 @@ args=()
 [ -n "$config" ] && args=(--config "$config")
 if [ -n "$config" ]; then
   "$bin" "${args[@]}" config >/dev/null # checks the file before minutes are spent
-  versions=$(grep -oE '^  - version: [0-9]+\.[0-9]+' "$config" | cut -d' ' -f4)
+  versions=$(grep -oE '^  - version: [0-9]+\.[0-9]+' "$config" | awk '{print $3}')
 else
-  versions=$("$bin" config | grep -oE '^  - version: [0-9]+\.[0-9]+' | cut -d' ' -f4)
+  versions=$("$bin" config | grep -oE '^  - version: [0-9]+\.[0-9]+' | awk '{print $3}')
 fi
 
 # Runs the tool; a configuration the config does not have is skipped, any
