@@ -70,13 +70,15 @@ pub fn archive(source: &Path, name: &str, cache_dir: &Path) -> Result<(PathBuf, 
     let out = cache_dir.join(format!("{name}.tar.gz"));
     let partial = cache_dir.join(format!("{name}.tar.gz.partial-{}", std::process::id()));
     let files = tracked_files(source)?;
-    pack(source, &files, &partial).map_err(|e| {
-        format!(
+    if let Err(e) = pack(source, &files, &partial) {
+        // Nothing half-written stays in the cache.
+        let _ = std::fs::remove_file(&partial);
+        return Err(format!(
             "cannot pack {} into {}: {e}",
             source.display(),
             partial.display()
-        )
-    })?;
+        ));
+    }
     std::fs::rename(&partial, &out)
         .map_err(|e| format!("cannot move {} into place: {e}", out.display()))?;
     let digest = sha256_of(&out).map_err(|e| format!("cannot read {}: {e}", out.display()))?;
