@@ -41,7 +41,7 @@ pub enum Command {
     Run(Box<RunArgs>),
     /// Compile the greeter C extensions (or your own) against every build and test importing them.
     Ext(ExtArgs),
-    /// Compare two runs' result files (--json): B against A, per configuration.
+    /// Compare results (--json files, or folders of repeated runs): B against A, per configuration.
     Compare(CompareArgs),
     /// Print the built-in config.yaml, as a starting point for --config.
     Config,
@@ -49,9 +49,9 @@ pub enum Command {
 
 #[derive(Debug, Args)]
 pub struct CompareArgs {
-    /// The reference run's JSON file.
+    /// The reference: a run's JSON file (--json), or a folder of repeated runs' files.
     pub a: PathBuf,
-    /// The run compared with it.
+    /// What is compared with it: a file or a folder, as A.
     pub b: PathBuf,
     /// Exit non-zero when a configuration is significantly slower in B by more than PCT percent.
     #[arg(long, value_name = "PCT", value_parser = parse_percent)]

@@ -275,22 +275,25 @@ fn run_jit_compares_jit_on_and_off_and_compare_reads_the_results() {
     // Every value but the baseline's three times as slow: significant against
     // the baseline of its run even on a busy machine (the other e2e tests run
     // at the same time), and the gate fails naming the rows.
-    let mut slower = r.clone();
-    for row in slower["rows"]
-        .as_array_mut()
-        .unwrap()
-        .iter_mut()
-        .filter(|row| row["interpreter"] != "3.13")
-    {
-        for s in row["samples"].as_array_mut().unwrap() {
-            s["seconds"] = (s["seconds"].as_f64().unwrap() * 3.0).into();
-            for v in s["values"].as_array_mut().unwrap() {
-                *v = (v.as_f64().unwrap() * 3.0).into();
+    let scaled = |factor: f64| -> serde_json::Value {
+        let mut slower = r.clone();
+        for row in slower["rows"]
+            .as_array_mut()
+            .unwrap()
+            .iter_mut()
+            .filter(|row| row["interpreter"] != "3.13")
+        {
+            for s in row["samples"].as_array_mut().unwrap() {
+                s["seconds"] = (s["seconds"].as_f64().unwrap() * factor).into();
+                for v in s["values"].as_array_mut().unwrap() {
+                    *v = (v.as_f64().unwrap() * factor).into();
+                }
             }
         }
-    }
+        slower
+    };
     let slow = dir.path().join("slow.json");
-    std::fs::write(&slow, serde_json::to_vec(&slower).unwrap()).unwrap();
+    std::fs::write(&slow, serde_json::to_vec(&scaled(3.0)).unwrap()).unwrap();
     let cmp = dir.path().join("cmp.json");
     let out = run(&[
         "compare",
@@ -313,6 +316,36 @@ fn run_jit_compares_jit_on_and_off_and_compare_reads_the_results() {
         let slowed = row["label"] != "3.13";
         assert_eq!(row["verdict"] == "degraded", slowed, "{row}");
         assert_eq!(row["unit"] == "normalized", slowed, "{row}");
+    }
+
+    // Folders of repeated runs: one level per run, the same verdicts.
+    let (before, after) = (dir.path().join("before"), dir.path().join("after"));
+    for (folder, factors) in [(&before, [1.0, 1.02, 0.98]), (&after, [3.0, 3.06, 2.94])] {
+        std::fs::create_dir(folder).unwrap();
+        for (i, factor) in factors.iter().enumerate() {
+            let file = folder.join(format!("{i}.json"));
+            std::fs::write(file, serde_json::to_vec(&scaled(*factor)).unwrap()).unwrap();
+        }
+    }
+    let out = run(&[
+        "compare",
+        before.to_str().unwrap(),
+        after.to_str().unwrap(),
+        "--fail-on-regression",
+        "10",
+        "--json",
+        cmp.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(1), "{}", stdout(&out));
+    assert!(stdout(&out).contains("(3 runs)"), "{}", stdout(&out));
+    let rows = read_json(&cmp)["rows"].as_array().unwrap().clone();
+    assert_eq!(rows.len(), 6);
+    for row in rows.iter().filter(|row| row["label"] != "3.13") {
+        assert_eq!(
+            (&row["verdict"], &row["unit"]),
+            (&"degraded".into(), &"runs".into()),
+            "{row}"
+        );
     }
 }
 

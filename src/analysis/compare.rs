@@ -18,7 +18,7 @@ use serde::{Deserialize, Serialize};
 
 pub use crate::analysis::significance::Verdict;
 use crate::analysis::significance::{
-    paired_verdict, verdict, verdict_of, welch_log_ratio, Test, DEFAULT_ALPHA,
+    paired_verdict, pooled_log_ratio, verdict, verdict_of, welch_log_ratio, Test, DEFAULT_ALPHA,
 };
 use crate::analysis::stats::{summarize, Summary};
 use crate::results::{Report, Row};
@@ -44,6 +44,9 @@ pub enum Unit {
     /// of the same round, so that a change of the machine's speed between
     /// the runs cancels.
     Normalized,
+    /// Across sets of runs: one level per run (see [`run_level`]), so the
+    /// spread between whole runs is part of the interval.
+    Runs,
 }
 
 /// One configuration against its baseline.
@@ -193,6 +196,49 @@ pub fn compare_normalized(
         p_value: Some(found.p_value),
         verdict: verdict_of(&found, SIGNIFICANT_CHANGE, DEFAULT_ALPHA),
         unit: Unit::Normalized,
+    })
+}
+
+/// A configuration's level in one run, on the log scale: with its run's
+/// baseline row (`base`), the mean over rounds of `ln(row / baseline)`, so
+/// the machine's speed during that run cancels; without one, the log of the
+/// mean of its process means. `None` when a row did not complete, the rounds
+/// do not line up, or a time is not positive.
+pub fn run_level(base: Option<&Row>, row: &Row) -> Option<f64> {
+    if !completed(row) {
+        return None;
+    }
+    let measured = row.measured();
+    let logs: Vec<f64> = match base {
+        Some(base) => {
+            let base_measured = base.measured();
+            if !completed(base) || base_measured.len() != measured.len() {
+                return None;
+            }
+            base_measured
+                .iter()
+                .zip(&measured)
+                .map(|(b, r)| (r / b).ln())
+                .collect()
+        }
+        None => vec![summarize(&measured)?.mean.ln()],
+    };
+    summarize(&logs).map(|s| s.mean).filter(|m| m.is_finite())
+}
+
+/// Set B of runs against set A, one [`run_level`] per run: Student's pooled
+/// t test, so a side may be a single run checked against several. `None`
+/// with fewer than three runs in all or no spread between them.
+pub fn compare_runs(a_levels: &[f64], b_levels: &[f64]) -> Option<Comparison> {
+    let found = pooled_log_ratio(a_levels, b_levels, 1.0 - DEFAULT_ALPHA)?;
+    Some(Comparison {
+        ratio: found.ci.ratio,
+        change: found.ci.ratio - 1.0,
+        ci_low: Some(found.ci.low),
+        ci_high: Some(found.ci.high),
+        p_value: Some(found.p_value),
+        verdict: verdict_of(&found, SIGNIFICANT_CHANGE, DEFAULT_ALPHA),
+        unit: Unit::Runs,
     })
 }
 
@@ -458,5 +504,40 @@ mod tests {
         assert!((rc[3].efficiency.unwrap() - 0.9375).abs() < 1e-9);
         r.scaling = false;
         assert!((compare_rows(&r)[3].speedup.unwrap() - 1.5 / 1.6).abs() < 1e-9);
+    }
+
+    #[test]
+    fn a_run_level_is_relative_to_its_baseline_round_by_round() {
+        let base = row("3.13", &[1.0, 2.0, 4.0], Outcome::Ok);
+        let twice = row("3.13t", &[2.0, 4.0, 8.0], Outcome::Ok);
+        let level = run_level(Some(&base), &twice).unwrap();
+        assert!((level - 2f64.ln()).abs() < 1e-12);
+        // Without a baseline: the log of the mean of the process means.
+        assert!((run_level(None, &twice).unwrap() - (14.0f64 / 3.0).ln()).abs() < 1e-12);
+        let short = row("3.13t", &[2.0, 4.0], Outcome::Ok);
+        assert_eq!(run_level(Some(&base), &short), None);
+        assert_eq!(
+            run_level(Some(&base), &row("x", &[1.0, 1.0, 1.0], failed())),
+            None
+        );
+        assert_eq!(
+            run_level(Some(&row("3.13", &[1.0, 1.0, 1.0], failed())), &twice),
+            None
+        );
+    }
+
+    #[test]
+    fn runs_decide_on_the_spread_between_runs() {
+        let a = [0.0, 0.01, -0.01];
+        let slower = compare_runs(&a, &[0.20, 0.21, 0.19]).unwrap();
+        assert_eq!(
+            (slower.verdict, slower.unit),
+            (Verdict::Degraded, Unit::Runs)
+        );
+        assert!((slower.ratio - 0.2f64.exp()).abs() < 1e-12);
+        // The same shift with runs that scatter by ±20 %: not distinguishable.
+        let scattered = compare_runs(&[0.0, 0.2, -0.2], &[0.2, 0.4, 0.0]).unwrap();
+        assert_eq!(scattered.verdict, Verdict::NotDistinguishable);
+        assert!(compare_runs(&[0.0], &[0.1]).is_none());
     }
 }

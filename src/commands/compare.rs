@@ -1,9 +1,14 @@
-//! `compare A.json B.json`: every configuration of run B against the same
-//! configuration of run A (same benchmark, interpreter and thread count), with
-//! the interval, the p-value and the status of `run`'s table. Like `pyperf
-//! compare_to`; `--fail-on-regression PCT` makes it a CI gate. Needs no daemon.
+//! `compare A B`: every configuration of B against the same configuration of
+//! A (same benchmark, interpreter and thread count), with the interval, the
+//! p-value and the status of `run`'s table. Like `pyperf compare_to`;
+//! `--fail-on-regression PCT` makes it a CI gate. Needs no daemon.
+//!
+//! A side is one result file or a folder of them (the same benchmark run
+//! several times). Whole runs on a shared machine differ by more than the
+//! processes inside one run do, so only with repeated runs can the interval
+//! hold that spread; with one run a side, the output says what that misses.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context, Result};
 use comfy_table::{presets, Cell, CellAlignment, Table};
@@ -11,7 +16,9 @@ use serde::Serialize;
 
 #[cfg(test)]
 use crate::analysis::compare::Verdict;
-use crate::analysis::compare::{compare_normalized, compare_pair, Comparison};
+use crate::analysis::compare::{
+    compare_normalized, compare_pair, compare_runs, run_level, Comparison,
+};
 use crate::analysis::significance::DEFAULT_ALPHA;
 use crate::analysis::stats::summarize;
 use crate::cli::CompareArgs;
@@ -37,8 +44,12 @@ pub struct Pairing {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Comparisons {
     pub benchmark: String,
+    /// Each side's file, or its folder.
     pub a: String,
     pub b: String,
+    /// Runs on each side.
+    pub runs_a: usize,
+    pub runs_b: usize,
     pub rows: Vec<Pairing>,
     /// Configurations present in only one of the runs.
     pub only_in_a: Vec<String>,
@@ -87,6 +98,71 @@ pub fn pair_reports(a: &Report, b: &Report) -> Vec<Pairing> {
         .collect()
 }
 
+/// Pairs set B of runs with set A (several runs on at least one side). Pure.
+///
+/// Each run gives one level per configuration ([`run_level`]), relative to
+/// that run's baseline when every run has the same baseline; the levels are
+/// the observations, so the spread between whole runs is in the interval.
+/// Only configurations present in every run of both sides are paired.
+pub fn pair_runs(a: &[Report], b: &[Report]) -> Vec<Pairing> {
+    let baseline = &b[0].baseline;
+    let same_baseline = a.iter().chain(b).all(|r| &r.baseline == baseline);
+    let in_all = common_labels(a);
+    common_labels(b)
+        .into_iter()
+        .filter(|label| in_all.contains(label))
+        .map(|label| {
+            let level = |r: &Report| -> Option<f64> {
+                let row = r.rows.iter().find(|row| row.label() == label)?;
+                if same_baseline && &row.interpreter != baseline {
+                    run_level(Some(&r.rows[r.baseline_for(row)?]), row)
+                } else {
+                    run_level(None, row)
+                }
+            };
+            let levels = |side: &[Report]| -> Option<Vec<f64>> { side.iter().map(level).collect() };
+            let mean = |side: &[Report]| -> Option<f64> {
+                let means: Option<Vec<f64>> = side
+                    .iter()
+                    .map(|r| {
+                        let row = r.rows.iter().find(|row| row.label() == label)?;
+                        row.outcome.is_ok().then(|| mean_of(row.values())).flatten()
+                    })
+                    .collect();
+                mean_of(means?)
+            };
+            let comparison = levels(a)
+                .zip(levels(b))
+                .and_then(|(la, lb)| compare_runs(&la, &lb));
+            Pairing {
+                mean_a: mean(a),
+                mean_b: mean(b),
+                significant: comparison
+                    .and_then(|c| c.p_value)
+                    .is_some_and(|p| p < DEFAULT_ALPHA),
+                comparison,
+                label,
+            }
+        })
+        .collect()
+}
+
+/// Labels present in every run of a side, in the first run's order.
+fn common_labels(side: &[Report]) -> Vec<String> {
+    let Some((first, rest)) = side.split_first() else {
+        return vec![];
+    };
+    first
+        .rows
+        .iter()
+        .map(|r| r.label())
+        .filter(|label| {
+            rest.iter()
+                .all(|r| r.rows.iter().any(|row| &row.label() == label))
+        })
+        .collect()
+}
+
 /// Configurations slower in B by more than `percent` %, significantly.
 pub fn regressions(pairs: &[Pairing], percent: f64) -> Vec<&Pairing> {
     pairs
@@ -99,7 +175,7 @@ pub fn regressions(pairs: &[Pairing], percent: f64) -> Vec<&Pairing> {
 fn load(path: &Path) -> Result<Report> {
     let text = std::fs::read_to_string(path).with_context(|| {
         format!(
-            "cannot read {}: give the JSON file a run wrote with --json",
+            "cannot read {}: give the JSON file a run wrote with --json, or a folder of them",
             path.display()
         )
     })?;
@@ -111,24 +187,71 @@ fn load(path: &Path) -> Result<Report> {
     })
 }
 
-/// Loads and pairs both runs; refuses files that cannot be compared.
-pub fn comparisons(a_path: &Path, b_path: &Path) -> Result<Comparisons> {
-    let (a, b) = (load(a_path)?, load(b_path)?);
-    if a.benchmark != b.benchmark {
+/// The files of one side: `path` itself, or every `*.json` in the folder.
+fn side_files(path: &Path) -> Result<Vec<PathBuf>> {
+    if !path.is_dir() {
+        return Ok(vec![path.to_path_buf()]);
+    }
+    let mut files: Vec<PathBuf> = std::fs::read_dir(path)
+        .with_context(|| format!("cannot list {}", path.display()))?
+        .filter_map(|entry| entry.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|e| e == "json") && p.is_file())
+        .collect();
+    files.sort();
+    if files.is_empty() {
         bail!(
-            "{} measured {:?} and {} measured {:?}: compare two runs of the same benchmark.",
-            a_path.display(),
-            a.benchmark,
-            b_path.display(),
-            b.benchmark
+            "{} holds no .json file: put the result files of repeated runs there (`run … --json {}/1.json`, then 2.json, …).",
+            path.display(),
+            path.display()
         );
     }
-    let rows = pair_reports(&a, &b);
-    let labels = |r: &Report| -> Vec<String> { r.rows.iter().map(|r| r.label()).collect() };
-    let (in_a, in_b) = (labels(&a), labels(&b));
+    Ok(files)
+}
+
+/// One side: its description and its runs, all of one benchmark.
+fn load_side(path: &Path) -> Result<(String, Vec<Report>)> {
+    let files = side_files(path)?;
+    let reports = files.iter().map(|f| load(f)).collect::<Result<Vec<_>>>()?;
+    if let Some((i, other)) = reports
+        .iter()
+        .enumerate()
+        .find(|(_, r)| r.benchmark != reports[0].benchmark)
+    {
+        bail!(
+            "{} measured {:?} but {} measured {:?}: a folder holds repeated runs of one benchmark.",
+            files[0].display(),
+            reports[0].benchmark,
+            files[i].display(),
+            other.benchmark
+        );
+    }
+    let description = match files.len() {
+        1 if !path.is_dir() => path.display().to_string(),
+        n => format!("{} ({n} runs)", path.display()),
+    };
+    Ok((description, reports))
+}
+
+/// Loads and pairs both sides; refuses files that cannot be compared.
+pub fn comparisons(a_path: &Path, b_path: &Path) -> Result<Comparisons> {
+    let ((a_name, a), (b_name, b)) = (load_side(a_path)?, load_side(b_path)?);
+    if a[0].benchmark != b[0].benchmark {
+        bail!(
+            "{} measured {:?} and {} measured {:?}: compare runs of the same benchmark.",
+            a_path.display(),
+            a[0].benchmark,
+            b_path.display(),
+            b[0].benchmark
+        );
+    }
+    let rows = match (a.as_slice(), b.as_slice()) {
+        ([one_a], [one_b]) => pair_reports(one_a, one_b),
+        _ => pair_runs(&a, &b),
+    };
+    let (in_a, in_b) = (common_labels(&a), common_labels(&b));
     if rows.is_empty() {
         bail!(
-            "the two runs share no configuration ({} has {}; {} has {}): run the same --interpreters and --threads in both.",
+            "the two sides share no configuration ({} has {}; {} has {}): run the same --interpreters and --threads in both.",
             a_path.display(),
             in_a.join(", "),
             b_path.display(),
@@ -136,9 +259,11 @@ pub fn comparisons(a_path: &Path, b_path: &Path) -> Result<Comparisons> {
         );
     }
     Ok(Comparisons {
-        benchmark: b.benchmark,
-        a: a_path.display().to_string(),
-        b: b_path.display().to_string(),
+        benchmark: b[0].benchmark.clone(),
+        a: a_name,
+        b: b_name,
+        runs_a: a.len(),
+        runs_b: b.len(),
         only_in_a: in_a.iter().filter(|l| !in_b.contains(l)).cloned().collect(),
         only_in_b: in_b.iter().filter(|l| !in_a.contains(l)).cloned().collect(),
         rows,
@@ -177,12 +302,31 @@ pub fn render(c: &Comparisons) -> String {
         }
     }
     let mut out = format!("{}: A = {}, B = {}\n{table}\n", c.benchmark, c.a, c.b);
+    out += &method_note(c);
     for (side, labels) in [("A", &c.only_in_a), ("B", &c.only_in_b)] {
         if !labels.is_empty() {
             out += &format!("only in {side}: {}\n", labels.join(", "));
         }
     }
     out
+}
+
+/// What the intervals hold, and with one run a side what they miss.
+fn method_note(c: &Comparisons) -> String {
+    if c.runs_a == 1 && c.runs_b == 1 {
+        "one run a side: the intervals hold the noise inside each run, not the larger \
+         spread between runs on a shared machine, so read a verdict here as a lead; \
+         to confirm it, repeat each side (3 runs or more, `run … --json DIR/N.json`) \
+         and compare the folders\n"
+            .into()
+    } else {
+        format!(
+            "one level per run ({} + {} runs), each configuration relative to its run's \
+             baseline (the baseline as measured); Student's t on the runs, so the spread \
+             between runs is in the interval\n",
+            c.runs_a, c.runs_b
+        )
+    }
 }
 
 pub fn command(args: &CompareArgs) -> Result<()> {
@@ -272,6 +416,8 @@ mod tests {
             benchmark: "gil".into(),
             a: "a.json".into(),
             b: "b.json".into(),
+            runs_a: 1,
+            runs_b: 1,
             rows: pairs,
             only_in_a: vec![],
             only_in_b: vec!["3.14".into()],
@@ -329,5 +475,100 @@ mod tests {
         let e = comparisons(&pa, &dir.path().join("missing")).unwrap_err();
         assert!(format!("{e:#}").contains("cannot read"), "{e:#}");
         assert_eq!(comparisons(&pa, &pa).unwrap().rows.len(), a.rows.len());
+        let empty = dir.path().join("empty");
+        std::fs::create_dir(&empty).unwrap();
+        let e = comparisons(&pa, &empty).unwrap_err().to_string();
+        assert!(e.contains("holds no .json file"), "{e}");
+        let mixed = dir.path().join("mixed");
+        std::fs::create_dir(&mixed).unwrap();
+        std::fs::copy(&pa, mixed.join("1.json")).unwrap();
+        std::fs::copy(&pj, mixed.join("2.json")).unwrap();
+        let e = comparisons(&pa, &mixed).unwrap_err().to_string();
+        assert!(
+            e.contains("a folder holds repeated runs of one benchmark"),
+            "{e}"
+        );
+    }
+
+    /// `report` with every non-baseline row `factor` times slower, and every
+    /// value (baseline too) multiplied by `machine`: another run of it.
+    fn another_run(report: &Report, factor: f64, machine: f64) -> Report {
+        let mut r = scaled(report, factor);
+        for row in &mut r.rows {
+            for s in &mut row.samples {
+                s.seconds *= machine;
+                s.values.iter_mut().for_each(|v| *v *= machine);
+            }
+        }
+        r
+    }
+
+    #[test]
+    fn folders_of_runs_compare_run_levels() {
+        let a = fixture::report();
+        // Three runs a side; the machine's speed differs from run to run.
+        let side_a: Vec<Report> = [(1.0, 1.0), (1.02, 1.3), (0.98, 0.9)]
+            .iter()
+            .map(|(f, m)| another_run(&a, *f, *m))
+            .collect();
+        let slower: Vec<Report> = [(1.25, 1.1), (1.27, 0.8), (1.23, 1.0)]
+            .iter()
+            .map(|(f, m)| another_run(&a, *f, *m))
+            .collect();
+        let pairs = pair_runs(&side_a, &slower);
+        let system = pairs.iter().find(|p| p.label == "system").unwrap();
+        let c = system.comparison.unwrap();
+        assert_eq!(c.unit, crate::analysis::compare::Unit::Runs);
+        assert!((c.ratio - 1.25).abs() < 0.01, "{c:?}");
+        assert!(c.ci_low.unwrap() > 1.1 && system.significant);
+        assert_eq!(c.verdict, Verdict::Degraded);
+        // The same runs against themselves: nothing to report.
+        for p in pair_runs(&side_a, &side_a) {
+            if let Some(c) = p.comparison {
+                assert!(!p.significant && c.verdict != Verdict::Degraded, "{p:?}");
+            }
+        }
+        // The failed row of the fixture pairs without a comparison.
+        let failed = pairs.iter().find(|p| p.label == "3.13j").unwrap();
+        assert_eq!((failed.comparison, failed.mean_b), (None, None));
+    }
+
+    #[test]
+    fn one_new_run_is_checked_against_several() {
+        let a = fixture::report();
+        let history: Vec<Report> = [(1.0, 1.0), (1.03, 1.2), (0.97, 0.9)]
+            .iter()
+            .map(|(f, m)| another_run(&a, *f, *m))
+            .collect();
+        let pairs = pair_runs(&history, &[another_run(&a, 1.02, 1.4)]);
+        let system = pairs.iter().find(|p| p.label == "system").unwrap();
+        let c = system.comparison.unwrap();
+        assert!(c.ci_low.unwrap() < 1.0 && c.ci_high.unwrap() > 1.0, "{c:?}");
+        assert!(!system.significant);
+    }
+
+    #[test]
+    fn a_folder_side_is_described_with_its_run_count() {
+        let dir = tempfile::tempdir().unwrap();
+        let a = fixture::report();
+        let (before, after) = (dir.path().join("before"), dir.path().join("after"));
+        for (folder, factor) in [(&before, 1.0), (&after, 1.3)] {
+            std::fs::create_dir(folder).unwrap();
+            for (i, m) in [1.0, 1.1, 0.95].iter().enumerate() {
+                let r = another_run(&a, factor * (1.0 + 0.01 * i as f64), *m);
+                std::fs::write(
+                    folder.join(format!("{i}.json")),
+                    serde_json::to_vec(&r).unwrap(),
+                )
+                .unwrap();
+            }
+        }
+        let c = comparisons(&before, &after).unwrap();
+        assert_eq!((c.runs_a, c.runs_b), (3, 3));
+        let text = render(&c);
+        assert!(text.contains("before (3 runs)"), "{text}");
+        assert!(text.contains("3 + 3 runs"), "{text}");
+        let single = render(&comparisons(&before.join("0.json"), &after.join("0.json")).unwrap());
+        assert!(single.contains("one run a side"), "{single}");
     }
 }
