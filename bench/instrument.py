@@ -3,20 +3,24 @@
 
 For the default `run gil` and `run jit` it prints:
   * the wall time of one run and the 95 % CI half-width of every ratio;
-  * an A/A check: the same configurations measured in K separate runs, each
-    consecutive pair compared with `pybench-docker compare`; every significant
-    difference found there is a false positive (target: at most 1 in 20);
+  * an A/A check: the same configurations measured in K separate runs and
+    compared with `pybench-docker compare`, first run against run (each
+    consecutive pair), then folder against folder (every split of the K runs
+    into two halves, each half a side); every significant difference found
+    there is a false positive (target: at most 1 in 20);
   * a real difference: 3.13t against 3.13t -X gil=1 at 2 threads must be
     reported as significant.
 
-    bench/instrument.py [K]           (default K=3; images must be built)
+    bench/instrument.py [K]           (default K=4; images must be built)
     bench/instrument.py --again DIR   (the A/A comparisons again, on the runs kept in DIR)
 
 Nothing here is a timed test: it prints figures, recorded in docs/instrument.md.
 """
 
+import itertools
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -57,12 +61,36 @@ def half_widths(report):
     return out
 
 
-def aa(files_by_bench, tmp):
-    """Compares each run with the next one of the same benchmark (A/A)."""
-    tests = false_verdicts = significant = 0
+def halves(files):
+    """Every split of the runs into two equal halves, each split once."""
+    k = len(files) // 2 * 2
+    first, rest = files[0], files[1:k]
+    for others in itertools.combinations(rest, k // 2 - 1):
+        yield [first, *others], [f for f in rest if f not in others]
+
+
+def folder(tmp, name, files):
+    """A folder holding links to `files`: one side of a folder comparison."""
+    path = os.path.join(tmp, name)
+    shutil.rmtree(path, ignore_errors=True)
+    os.makedirs(path)
+    for f in files:
+        os.symlink(f, os.path.join(path, os.path.basename(f)))
+    return path
+
+
+def aa(files_by_bench, tmp, by_folders):
+    """A/A: each run against the next, or half of the runs against the other half."""
+    tests = false_verdicts = significant = sides = 0
     for name, files in files_by_bench:
-        for a, b in zip(files, files[1:]):
-            for row in compare(a, b, os.path.join(tmp, "cmp.json")):
+        pairs = list(halves(files)) if by_folders else [([a], [b]) for a, b in zip(files, files[1:])]
+        for a, b in pairs:
+            sides += 1
+            if by_folders:
+                a_path, b_path = folder(tmp, "side-a", a), folder(tmp, "side-b", b)
+            else:
+                a_path, b_path = a[0], b[0]
+            for row in compare(a_path, b_path, os.path.join(tmp, "cmp.json")):
                 if row.get("ratio") is None:
                     continue
                 tests += 1
@@ -72,10 +100,13 @@ def aa(files_by_bench, tmp):
                     print("  A/A false verdict: %s %s ratio %.3f [%.3f, %.3f] p=%.4f %s (%s)"
                           % (name, row["label"], row["ratio"], row["ci_low"], row["ci_high"],
                              row["p_value"], row["verdict"], row["unit"]))
-    print("A/A: %d comparisons of a configuration with itself: %d with p < 0.05 (%.1f %%), "
+    what = ("folder against folder (%d splits of the runs into halves; splits share runs, so "
+            "the comparisons are not independent)" % sides if by_folders
+            else "run against the next run (%d pairs)" % sides)
+    print("A/A, %s: %d comparisons of a configuration with itself: %d with p < 0.05 (%.1f %%), "
           "%d with a verdict of improved or degraded (%.1f %%; target <= 5 %%)"
-          % (tests, significant, 100.0 * significant / max(tests, 1),
-             false_verdicts, 100.0 * false_verdicts / max(tests, 1)))
+          % (what, tests, significant, 100.0 * significant / max(tests, 1),
+             false_verdicts, 100.0 * false_verdicts / max(tests, 1)), flush=True)
 
 
 def real_difference(tmp):
@@ -95,9 +126,10 @@ def main():
         runs = [(n, sorted(os.path.join(tmp, f) for f in os.listdir(tmp)
                            if f.startswith(n + "-") and f[len(n) + 1:-5].isdigit()))
                 for n in ("gil", "jit")]
-        aa(runs, tmp)
+        aa(runs, tmp, by_folders=False)
+        aa(runs, tmp, by_folders=True)
         return
-    k = int(sys.argv[1]) if len(sys.argv) > 1 else 3
+    k = int(sys.argv[1]) if len(sys.argv) > 1 else 4
     subprocess.run(["cargo", "build", "--release", "--quiet"], cwd=ROOT, check=True)
     tmp = tempfile.mkdtemp(prefix="pybench-instrument-")
     runs = []
@@ -115,7 +147,8 @@ def main():
                      ", ".join("%s ±%.1f%%" % (label, w) for label, w in widths), worst), flush=True)
         runs.append((name, files))
     print()
-    aa(runs, tmp)
+    aa(runs, tmp, by_folders=False)
+    aa(runs, tmp, by_folders=True)
     real_difference(tmp)
     print("runs kept in", tmp)
 
