@@ -149,9 +149,16 @@ def _run_threads(work, loops, threads):
     return max(ends) - min(starts), [e - s for s, e in zip(starts, ends)]
 
 
-def time_loops(work, loops, threads=1):
-    """Seconds for ``loops`` loops (the makespan with threads) and per-thread seconds."""
-    if threads == 1:
+def time_loops(work, loops, threads=1, in_workers=False):
+    """Seconds for ``loops`` loops (the makespan with threads) and per-thread seconds.
+
+    One thread runs on the calling thread unless ``in_workers``: then it gets
+    a thread of its own, as N threads do. On a free-threaded build the thread
+    that created an object updates its reference count cheaply and every
+    other thread atomically, so a benchmark whose objects are made before
+    measuring needs ``in_workers`` for 1 and N threads to take the same path.
+    """
+    if threads == 1 and not in_workers:
         start = time.perf_counter()
         work(loops)
         elapsed = time.perf_counter() - start
@@ -159,13 +166,13 @@ def time_loops(work, loops, threads=1):
     return _run_threads(work, loops, threads)
 
 
-def calibrate(work, min_time, threads=1, timer=None):
+def calibrate(work, min_time, threads=1, timer=None, in_workers=False):
     """The smallest power of two of loops whose run takes at least ``min_time``.
 
     ``timer(loops)`` returns seconds; it defaults to timing ``work``. Doubling
     from one loop costs at most about twice ``min_time`` in all.
     """
-    timer = timer or (lambda loops: time_loops(work, loops, threads)[0])
+    timer = timer or (lambda loops: time_loops(work, loops, threads, in_workers)[0])
     loops = 1
     while loops < MAX_LOOPS:
         elapsed = timer(loops)
@@ -231,8 +238,11 @@ class HostState:
         }
 
 
-def measure(name, work, threads=1, options=None):
-    """Calibrate, warm up and measure ``work``; return one benchmark's record."""
+def measure(name, work, threads=1, options=None, in_workers=False):
+    """Calibrate, warm up and measure ``work``; return one benchmark's record.
+
+    ``in_workers``: see :func:`time_loops`.
+    """
     options = options or options_from_env()
     if threads < 1:
         raise ValueError("threads must be >= 1, got %r" % threads)
@@ -241,10 +251,11 @@ def measure(name, work, threads=1, options=None):
     if not options.gc_enabled:
         gc.disable()
     try:
-        loops = options.loops or calibrate(work, options.min_time, threads)
+        loops = options.loops or calibrate(work, options.min_time, threads,
+                                           in_workers=in_workers)
         warmups, values, thread_values = [], [], []
         for i in range(options.warmups + options.values):
-            makespan, per_thread = time_loops(work, loops, threads)
+            makespan, per_thread = time_loops(work, loops, threads, in_workers)
             if i < options.warmups:
                 warmups.append(makespan / loops)
             else:

@@ -94,6 +94,15 @@ class Measuring(unittest.TestCase):
             self.assertLess(makespan, 0.05)
             self.assertGreaterEqual(makespan, max(per_thread))
 
+    def test_one_thread_runs_in_a_worker_when_asked(self):
+        seen = []
+        work = lambda loops: seen.append(threading.current_thread() is threading.main_thread())  # noqa: E731
+        harness.time_loops(work, 1, 1)
+        harness.time_loops(work, 1, 1, in_workers=True)
+        harness.measure("w", work, 1, harness.Options(values=1, warmups=0, loops=1),
+                        in_workers=True)
+        self.assertEqual(seen, [True, False, False])
+
     def test_a_worker_exception_reaches_the_caller(self):
         def work(loops):
             raise RuntimeError("boom")

@@ -204,9 +204,17 @@ class WorkloadsMeasureWhatTheyClaim(unittest.TestCase):
         total = progression.DOCUMENTS * progression.WORDS_PER_DOCUMENT
         self.assertEqual(sum(work.counts.values()), 2 * total)
 
+    def test_thread_pool_starts_every_worker_before_timing(self):
+        before = threading.active_count()
+        work = parallel.make_thread_pool(4)
+        try:
+            self.assertEqual(threading.active_count() - before, 4)
+        finally:
+            work.close()
+
     def test_hybrid_pool_shape(self):
         self.assertEqual([parallel.hybrid_shape(n) for n in (1, 2, 3, 4)],
-                         [(1, 1), (1, 2), (2, 2), (2, 2)])
+                         [(1, 1, 0), (1, 2, 0), (2, 2, 1), (2, 2, 0)])
         self.assertEqual(parallel._run_batch([10, 10]), [parallel.crunch(10)] * 2)
 
 

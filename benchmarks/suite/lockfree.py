@@ -15,6 +15,10 @@ from ._common import SMALL_INTS, ThreadSlots
 ROUNDS = 30_000
 DICT_ROUNDS = 300
 HOT_KEYS = 16
+# Lists start this long so that append/pop never empties them: an empty list
+# frees its item array and the next append allocates a new one, which would
+# time the allocator (and, on a free-threaded build, its delayed frees).
+PREFILL = 64
 
 
 def _append_pop(target, rounds):
@@ -27,11 +31,12 @@ def _append_pop(target, rounds):
 def make_list_append_shared(threads):
     """list.append then list.pop on ONE list shared by all threads.
 
-    Each thread pops only after its own append, so the list never runs empty
-    and stays at most N items long. Expected: GIL ~1x; a free-threaded build
-    serialises on the list's lock and cache lines, well below N x.
+    Each thread pops only after its own append, so the list stays between
+    PREFILL and PREFILL + N items long and is never resized after the first
+    rounds. Expected: GIL ~1x; a free-threaded build serialises on the list's
+    lock and cache lines, well below N x.
     """
-    shared = []
+    shared = [None] * PREFILL
 
     def work(loops):
         _append_pop(shared, loops * ROUNDS)
@@ -42,11 +47,11 @@ def make_list_append_shared(threads):
 def make_list_append_own(threads):
     """list.append then list.pop on each thread's OWN list (the baseline).
 
-    The lists are created in ``make``, like the shared one. Expected: GIL ~1x;
-    free-threaded ~N x up to the core count.
+    The lists are created in ``make`` and prefilled, like the shared one.
+    Expected: GIL ~1x; free-threaded ~N x up to the core count.
     """
     slots = ThreadSlots(threads)
-    lists = [[] for _ in range(threads)]
+    lists = [[None] * PREFILL for _ in range(threads)]
 
     def work(loops):
         _append_pop(lists[slots.take()], loops * ROUNDS)
@@ -59,9 +64,11 @@ def make_dict_setitem_shared(threads):
 
     Unlike ``dict-update-shared`` (locks category), the threads collide on
     the very same entries: the worst case for the dict's lock and cache lines.
-    Expected: GIL ~1x; free-threaded well below N x.
+    The keys and values are small ints (immortal), so no reference count of a
+    key is shared on top of that. Expected: GIL ~1x; free-threaded well below
+    N x.
     """
-    keys = ["hot-%d" % i for i in range(HOT_KEYS)]
+    keys = list(SMALL_INTS[:HOT_KEYS])
     shared = dict.fromkeys(keys, 0)
 
     def work(loops):
@@ -113,19 +120,21 @@ def make_counter_count_shared(threads):
 
 
 def make_counter_racy_shared(threads):
-    """``counter[0] += 1`` on ONE shared list with no lock: fast and wrong.
+    """``counter[0] = (counter[0] + 1) & 255`` on ONE shared list, no lock: fast and wrong.
 
     A read, an add and a store: another thread can write in between, so
     increments are lost (rarely on a GIL build, often on a free-threaded
     one). Shown for its cost next to ``counter-count-shared`` and
     ``lock-shared``, never as a pattern to copy. Expected: GIL ~1x;
-    free-threaded below N x (list lock and cache-line contention).
+    free-threaded below N x (list lock and cache-line contention). The count
+    wraps at 256 so that every value is an immortal small int, as in the lock
+    benchmarks.
     """
     shared = [0]
 
     def work(loops):
         counter = shared
         for _ in range(loops * ROUNDS):
-            counter[0] += 1
+            counter[0] = (counter[0] + 1) & 255
 
     return work

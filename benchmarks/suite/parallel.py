@@ -28,11 +28,14 @@ build is the check there (none was available where this was written).
 
 import math
 import multiprocessing
+import threading
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 
 from ._common import ThreadSlots, share, with_close
 
-TOTAL_CHUNKS = 16
+# 48 chunks split evenly over 1, 2, 3, 4, 6, 8, 12, 16 or 24 workers; with
+# another N the best possible speed-up is 48 / ceil(48 / N), below N.
+TOTAL_CHUNKS = 48
 CHUNK_N = 6_000
 # Threads per process in the hybrid pool.
 HYBRID_THREADS = 2
@@ -58,8 +61,14 @@ def _context():
 _child_pool = None
 
 
-def _start_child_threads(threads):
+def _start_child_threads(threads, fewer):
+    """Runs in each new worker process; ``fewer`` counts processes still to
+    take one thread less (shared through the fork)."""
     global _child_pool
+    with fewer.get_lock():
+        if fewer.value > 0:
+            fewer.value -= 1
+            threads -= 1
     _child_pool = ThreadPoolExecutor(max_workers=threads)
 
 
@@ -88,7 +97,7 @@ def _client(threads, submit_share):
 
 
 def make_thread_pool(threads):
-    """A ThreadPoolExecutor of N threads runs the 16 chunks of one loop.
+    """A ThreadPoolExecutor of N threads runs the 48 chunks of one loop.
 
     Expected: a GIL build gets no speed-up from more workers (t1 / tN ~ 1,
     slightly less from hand-offs); a free-threaded build approaches N up to
@@ -96,7 +105,11 @@ def make_thread_pool(threads):
     no processes).
     """
     pool = ThreadPoolExecutor(max_workers=threads)
-    list(pool.map(crunch, [1] * threads))  # start the workers outside the timing
+    # Start all N workers outside the timing. An executor starts a thread only
+    # when no worker is idle, so the start-up tasks wait for each other: each
+    # submit then finds every earlier worker busy and starts a new one.
+    started = threading.Barrier(threads)
+    list(pool.map(lambda _: started.wait(), range(threads)))
 
     def submit_share(count):
         return [pool.submit(crunch, CHUNK_N) for _ in range(count)]
@@ -105,7 +118,7 @@ def make_thread_pool(threads):
 
 
 def make_process_pool(threads):
-    """A ProcessPoolExecutor of N forked processes runs the 16 chunks of one loop.
+    """A ProcessPoolExecutor of N forked processes runs the 48 chunks of one loop.
 
     Expected: GIL and free-threaded builds alike approach N up to the core
     count (each process has its own interpreter and GIL), minus the cost of
@@ -122,13 +135,17 @@ def make_process_pool(threads):
 
 
 def hybrid_shape(threads):
-    """(processes, threads per process) of the hybrid pool for N workers."""
+    """(processes, threads per process, processes with one thread less) for N workers.
+
+    N threads in all: with an odd N, one process runs one thread fewer.
+    """
     per_process = min(HYBRID_THREADS, threads)
-    return math.ceil(threads / per_process), per_process
+    processes = math.ceil(threads / per_process)
+    return processes, per_process, processes * per_process - threads
 
 
 def make_hybrid_pool(threads):
-    """ceil(N/2) forked processes with 2 threads each run the 16 chunks of one loop.
+    """ceil(N/2) forked processes, N threads in all, run the 48 chunks of one loop.
 
     Each task sent to a process is a batch of up to two chunks that the
     process runs on its own two threads. Expected: a free-threaded build
@@ -137,9 +154,11 @@ def make_hybrid_pool(threads):
     share its GIL. The gap between them is what free threading adds to a
     process pool.
     """
-    processes, per_process = hybrid_shape(threads)
-    pool = ProcessPoolExecutor(max_workers=processes, mp_context=_context(),
-                               initializer=_start_child_threads, initargs=(per_process,))
+    processes, per_process, fewer = hybrid_shape(threads)
+    context = _context()
+    pool = ProcessPoolExecutor(max_workers=processes, mp_context=context,
+                               initializer=_start_child_threads,
+                               initargs=(per_process, context.Value("i", fewer)))
     pool.submit(_run_batch, [1]).result()
 
     def submit_share(count):

@@ -43,15 +43,15 @@ def _churn(a, b, c, d, rounds):
 def make_shared_mortal(threads):
     """N threads take and drop references to ONE mortal object created up front.
 
-    The object is made in ``make`` by the main thread. With N >= 2 the
-    harness's threads are all other threads, so on a free-threaded build each
-    of them updates the object's atomic shared reference count and those
-    atomics contend on one cache line. With one thread the harness runs
-    ``work`` in the main thread itself, the owner, which takes the plain
-    path: the speed-up t1 * N / tN therefore shows the atomic cost and the
-    contention together. A GIL build is expected to behave as the private
-    variant (~1x speed-up); a free-threaded build to scale poorly or even slow
-    down as N grows, far behind ``refcount-private-mortal``.
+    The object is made in ``make`` by the main thread, and the suite runs
+    every benchmark thread (one thread too) as another thread, so on a
+    free-threaded build each of them updates the object's atomic shared
+    reference count: at one thread uncontended, from two threads on contended
+    on one cache line. The speed-up t1 * N / tN therefore shows the
+    contention; the single-thread cost against ``refcount-private-mortal``
+    shows the atomic path alone. A GIL build is expected to behave as the
+    private variant (~1x speed-up); a free-threaded build to scale poorly or
+    even slow down as N grows, far behind ``refcount-private-mortal``.
     """
     shared = Payload()
 

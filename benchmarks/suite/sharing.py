@@ -14,8 +14,9 @@ build, its per-object lock). The variants separate those effects:
 
 The values written are small ints (immortal from 3.12 on), so a store moves
 one pointer and allocates nothing. All containers are created in ``make`` by
-the main thread, the private ones too, so ownership is the same everywhere and
-only the sharing differs. On a GIL build all variants are expected to run at
+the main thread, the private ones too, and every benchmark thread (one thread
+included) is another thread, so ownership is the same everywhere and only the
+sharing differs. On a GIL build all variants are expected to run at
 about the same speed and not to scale (~1x). On a free-threaded build the
 private variants are expected to scale ~N x and the shared ones to fall behind
 as N grows, ``slots-one-list`` the furthest.
@@ -76,9 +77,12 @@ def make_slots_spread_list(threads):
 def make_slots_own_list(threads):
     """Each thread writes slot 0 of its OWN list (the no-sharing baseline).
 
-    Expected: GIL ~1x; free-threaded ~N x up to the core count.
+    Each list has STRIDE slots although only slot 0 is written: lists made one
+    after another sit next to each other in memory, and one-slot item arrays
+    would put several threads' slot 0 on one cache line (false sharing in the
+    baseline). Expected: GIL ~1x; free-threaded ~N x up to the core count.
     """
-    return _make_list_writer(threads, [[0] for _ in range(threads)], 0)
+    return _make_list_writer(threads, [[0] * STRIDE for _ in range(threads)], 0)
 
 
 class Record:
