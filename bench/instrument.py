@@ -38,6 +38,8 @@ def run(args, out):
     wall = time.monotonic() - started
     if proc.returncode not in (0, 1):
         sys.exit("run %s failed (%d):\n%s" % (args, proc.returncode, proc.stderr[-2000:]))
+    with open(out[:-len(".json")] + ".txt", "w") as handle:  # the table, as printed
+        handle.write(proc.stdout + proc.stderr)
     with open(out) as handle:
         return wall, json.load(handle)
 
