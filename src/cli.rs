@@ -94,7 +94,8 @@ pub struct RunArgs {
     pub category: Option<String>,
 
     /// Threads: one count N (runs 1 and N) or a sweep such as 1,2,4, for gil and
-    /// the suite's benchmarks (default: 1 and the host's CPU count).
+    /// the suite's benchmarks (default: 1 and the host's CPU count), and for your
+    /// script when its arguments after `--` hold {threads}.
     #[arg(short = 't', long, value_delimiter = ',', allow_negative_numbers = true,
           value_parser = clap::value_parser!(u32).range(1..=1024))]
     pub threads: Vec<u32>,
@@ -162,6 +163,11 @@ pub struct RunArgs {
     /// uops only: open the tutorial's interactive REPL (needs a terminal).
     #[arg(long)]
     pub interactive: bool,
+
+    /// Your script with --threads: each of the N threads does the one-thread work
+    /// (speed-up t1·N/tN); without it the script's total work is taken as fixed (t1/tN).
+    #[arg(long)]
+    pub work_per_thread: bool,
 
     /// Arguments passed to a user script after `--`.
     #[arg(last = true)]

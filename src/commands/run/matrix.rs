@@ -1,7 +1,7 @@
 //! The configurations a run measures: each interpreter at each thread count,
 //! with the CPUs its containers are pinned to. Pure.
 
-use super::settings::Benchmark;
+use super::settings::{Benchmark, THREADS_PLACEHOLDER};
 use crate::commands::runner::cpuset_for;
 use crate::plan::Interpreter;
 
@@ -20,7 +20,12 @@ pub struct Configuration {
 /// count N runs 1 and N, so every build's single-thread cost is in the table
 /// next to its parallel speed; a sweep runs exactly its counts, in order.
 pub fn thread_counts(benchmark: &Benchmark, host_cpus: u32) -> Vec<Option<u32>> {
-    if !matches!(benchmark, Benchmark::Gil { .. } | Benchmark::Suite { .. }) {
+    let swept = match benchmark {
+        Benchmark::Gil { .. } | Benchmark::Suite { .. } => true,
+        Benchmark::Script { threads, .. } => !threads.is_empty(),
+        Benchmark::Jit { .. } | Benchmark::Uops => false,
+    };
+    if !swept {
         return vec![None];
     }
     let mut counts = match benchmark.threads() {
@@ -39,8 +44,10 @@ pub fn configurations(
     benchmark: &Benchmark,
     host_cpus: u32,
 ) -> Vec<Configuration> {
+    // A script says how many threads it runs only through a sweep.
     let cpuset = |threads: Option<u32>| match benchmark {
-        Benchmark::Script { .. } | Benchmark::Uops => None,
+        Benchmark::Uops => None,
+        Benchmark::Script { .. } if threads.is_none() => None,
         _ => Some(cpuset_for(threads.unwrap_or(1), host_cpus)),
     };
     thread_counts(benchmark, host_cpus)
@@ -56,11 +63,18 @@ pub fn configurations(
 }
 
 /// Script and arguments for one configuration: the benchmark's, with the
-/// configuration's thread count.
+/// configuration's thread count (`--threads N`, or in place of a user
+/// script's `{threads}`).
 pub fn script_and_args(benchmark: &Benchmark, threads: Option<u32>) -> (String, Vec<String>) {
     let (script, mut args) = benchmark.script_and_args();
-    if let Some(t) = threads {
-        args.extend(["--threads".to_string(), t.to_string()]);
+    match (threads, benchmark) {
+        (Some(t), Benchmark::Script { .. }) => {
+            for arg in &mut args {
+                *arg = arg.replace(THREADS_PLACEHOLDER, &t.to_string());
+            }
+        }
+        (Some(t), _) => args.extend(["--threads".to_string(), t.to_string()]),
+        (None, _) => {}
     }
     (script, args)
 }
@@ -130,10 +144,38 @@ mod tests {
             dir: "/x".into(),
             file: "b.py".into(),
             args: vec![],
+            threads: vec![],
+            scaling: false,
         };
         assert!(configurations(&interpreters(), &script, 2)
             .iter()
             .all(|c| c.cpuset.is_none()));
+    }
+
+    #[test]
+    fn a_script_sweep_fills_in_its_thread_count_and_is_pinned() {
+        let script = Benchmark::Script {
+            dir: "/x".into(),
+            file: "b.py".into(),
+            args: vec!["--workers={threads}".into(), "-v".into()],
+            threads: vec![4, 1],
+            scaling: false,
+        };
+        let c = configurations(&interpreters(), &script, 2);
+        let got: Vec<(Option<u32>, Option<&str>)> =
+            c.iter().map(|c| (c.threads, c.cpuset.as_deref())).collect();
+        assert_eq!(
+            got,
+            [
+                (Some(1), Some("1")),
+                (Some(1), Some("1")),
+                (Some(4), Some("0-1")),
+                (Some(4), Some("0-1"))
+            ]
+        );
+        let (_, args) = script_and_args(&script, Some(4));
+        assert_eq!(args, ["/script/b.py", "--workers=4", "-v"]);
+        assert!(!script.scales_work());
     }
 
     #[test]

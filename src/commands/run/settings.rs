@@ -37,9 +37,17 @@ pub enum Benchmark {
     Script {
         dir: PathBuf,
         file: String,
+        /// Arguments after `--`; `{threads}` is replaced by each thread count.
         args: Vec<String>,
+        /// `--threads` for a script that takes its thread count as `{threads}`.
+        threads: Vec<u32>,
+        /// `--work-per-thread`: each thread does the one-thread work.
+        scaling: bool,
     },
 }
+
+/// The placeholder in a script's arguments that `--threads` fills in.
+pub const THREADS_PLACEHOLDER: &str = "{threads}";
 
 impl Benchmark {
     pub fn name(&self) -> String {
@@ -55,7 +63,9 @@ impl Benchmark {
     /// The `--threads` counts a benchmark was given; empty when it takes none.
     pub fn threads(&self) -> &[u32] {
         match self {
-            Benchmark::Gil { threads, .. } | Benchmark::Suite { threads, .. } => threads,
+            Benchmark::Gil { threads, .. }
+            | Benchmark::Suite { threads, .. }
+            | Benchmark::Script { threads, .. } => threads,
             _ => &[],
         }
     }
@@ -63,7 +73,10 @@ impl Benchmark {
     /// Whether N threads each do the one-thread work, so that the speed-up
     /// of N threads is t1·N/tN.
     pub fn scales_work(&self) -> bool {
-        !matches!(self, Benchmark::Suite { scaling: false, .. })
+        !matches!(
+            self,
+            Benchmark::Suite { scaling: false, .. } | Benchmark::Script { scaling: false, .. }
+        )
     }
 
     /// Script and arguments inside the container.
@@ -148,16 +161,18 @@ fn benchmarks_from(args: &RunArgs, cfg: &Config, suite: &[SuiteEntry]) -> Result
             .collect(),
         other => match suite.iter().find(|e| e.name == other) {
             Some(e) => vec![suite_benchmark(e, threads())],
-            None => vec![user_script(other, &args.script_args)?],
+            None => vec![user_script(other, args)?],
         },
     };
     let first = &chosen[0];
     if !matches!(first, Benchmark::Script { .. }) && !args.script_args.is_empty() {
         bail!("arguments after `--` are for your own scripts; {} takes its options directly (see --help).", first.name());
     }
-    if !args.threads.is_empty() && !matches!(first, Benchmark::Gil { .. } | Benchmark::Suite { .. })
-    {
-        bail!("--threads applies to gil and the suite's benchmarks only.");
+    if !args.threads.is_empty() && matches!(first, Benchmark::Jit { .. } | Benchmark::Uops) {
+        bail!("--threads applies to gil, the suite's benchmarks and your own scripts (with {THREADS_PLACEHOLDER} in their arguments).");
+    }
+    if args.work_per_thread && !matches!(first, Benchmark::Script { .. }) {
+        bail!("--work-per-thread is for your own scripts; the built-in benchmarks know how their work grows with threads.");
     }
     if args.category.is_some() && name != "suite" {
         bail!("--category selects benchmarks of `run suite`; use `run suite --category NAME`.");
@@ -209,14 +224,29 @@ fn suite_members<'a>(
     Ok(members)
 }
 
-/// A user's script: it must exist; its folder is mounted read-only.
-fn user_script(path_text: &str, args: &[String]) -> Result<Benchmark> {
+/// A user's script: it must exist; its folder is mounted read-only. A thread
+/// sweep needs `{threads}` in its arguments, and `{threads}` needs a sweep.
+fn user_script(path_text: &str, run: &RunArgs) -> Result<Benchmark> {
+    let args = &run.script_args;
+    let placeholder = args.iter().any(|a| a.contains(THREADS_PLACEHOLDER));
     let path = Path::new(path_text);
     if !path_text.ends_with(".py") && !path.exists() {
         bail!("unknown benchmark {path_text:?}. Use gil, jit, uops, suite, a benchmark of the suite (`run --list` shows them), or the path of a Python script (e.g. ./my_bench.py).");
     }
     if !path.is_file() {
         bail!("the script {path_text:?} does not exist or is not a file. Check the path; it is relative to the current directory.");
+    }
+    match (run.threads.is_empty(), placeholder) {
+        (false, false) => bail!(
+            "--threads runs your script once per thread count, but nothing tells the script the count: put {THREADS_PLACEHOLDER} where it takes it, e.g. `run {path_text} --threads 1,2,4 -- --workers {THREADS_PLACEHOLDER}`."
+        ),
+        (true, true) => bail!(
+            "the script's arguments contain {THREADS_PLACEHOLDER} but no --threads was given: add the counts to run, e.g. --threads 1,2,4."
+        ),
+        _ => {}
+    }
+    if run.work_per_thread && run.threads.is_empty() {
+        bail!("--work-per-thread describes a thread sweep: give --threads too.");
     }
     let path = path.canonicalize()?;
     Ok(Benchmark::Script {
@@ -229,6 +259,8 @@ fn user_script(path_text: &str, args: &[String]) -> Result<Benchmark> {
             .map(|f| f.to_string_lossy().into_owned())
             .unwrap_or_default(),
         args: args.to_vec(),
+        threads: run.threads.clone(),
+        scaling: run.work_per_thread,
     })
 }
 
@@ -392,6 +424,43 @@ mod tests {
         assert!(e.contains("run suite --category"), "{e}");
     }
 
+    #[test]
+    fn a_script_sweep_needs_the_placeholder_and_the_counts() {
+        let dir = tempfile::tempdir().unwrap();
+        let script = dir.path().join("b.py");
+        std::fs::write(&script, "pass\n").unwrap();
+        let run = |threads: Vec<u32>, script_args: &[&str], per_thread: bool| {
+            let mut a = args(script.to_str().unwrap());
+            a.threads = threads;
+            a.script_args = script_args.iter().map(|s| s.to_string()).collect();
+            a.work_per_thread = per_thread;
+            settings_from(&a, &cfg(), &suite()).map(|mut v| v.remove(0).benchmark)
+        };
+        let e = run(vec![1, 2], &["-v"], false).unwrap_err().to_string();
+        assert!(e.contains("put {threads} where it takes it"), "{e}");
+        let e = run(vec![], &["--workers", "{threads}"], false)
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("no --threads was given"), "{e}");
+        let e = run(vec![], &[], true).unwrap_err().to_string();
+        assert!(e.contains("give --threads too"), "{e}");
+        let ok = run(vec![1, 2], &["--workers", "{threads}"], true).unwrap();
+        assert!(
+            matches!(&ok, Benchmark::Script { threads, scaling: true, .. } if threads == &[1, 2]),
+            "{ok:?}"
+        );
+        assert!(ok.scales_work());
+        let mut gil = args("gil");
+        gil.work_per_thread = true;
+        let e = settings_from(&gil, &cfg(), &suite())
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("--work-per-thread is for your own scripts"),
+            "{e}"
+        );
+    }
+
     fn cfg() -> crate::config::Config {
         parse(DEFAULT_YAML, &Source::Embedded).unwrap()
     }
@@ -498,6 +567,8 @@ mod tests {
             dir: "/x".into(),
             file: "b.py".into(),
             args: vec!["--k".into()],
+            threads: vec![],
+            scaling: false,
         };
         assert_eq!(
             s.script_and_args(),
