@@ -164,6 +164,10 @@ pub struct RunArgs {
     #[arg(long)]
     pub interactive: bool,
 
+    /// Your script: print what it wrote to stdout and stderr, per interpreter (it is in --json either way).
+    #[arg(long)]
+    pub show_output: bool,
+
     /// Your script with --threads: each of the N threads does the one-thread work
     /// (speed-up t1·N/tN); without it the script's total work is taken as fixed (t1/tN).
     #[arg(long)]

@@ -144,6 +144,68 @@ pub struct Sample {
     /// What else the machine was doing while this process measured.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub host: Option<HostState>,
+    /// A user's script: what it printed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub output: Option<ScriptOutput>,
+    /// A user's script that measured several named benchmarks with the
+    /// harness: each of them (the first one is also `values` above).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub metrics: Vec<Metric>,
+}
+
+/// What a user's script printed in one process, the machine line left out;
+/// each stream keeps its last [`ScriptOutput::LIMIT`] bytes.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ScriptOutput {
+    pub stdout: String,
+    pub stderr: String,
+    /// Whether a stream was cut to its tail.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub truncated: bool,
+}
+
+impl ScriptOutput {
+    pub const LIMIT: usize = 64 * 1024;
+
+    /// The streams of a process, without lines starting with `machine_prefix`.
+    pub fn capture(stdout: &str, stderr: &str, machine_prefix: &str) -> ScriptOutput {
+        let kept: Vec<&str> = stdout
+            .lines()
+            .filter(|l| !l.starts_with(machine_prefix))
+            .collect();
+        let (stdout, cut_out) = tail_bytes(&kept.join("\n"), Self::LIMIT);
+        let (stderr, cut_err) = tail_bytes(stderr.trim_end(), Self::LIMIT);
+        ScriptOutput {
+            stdout,
+            stderr,
+            truncated: cut_out || cut_err,
+        }
+    }
+}
+
+/// The last `limit` bytes of `text`, cut at a character boundary.
+fn tail_bytes(text: &str, limit: usize) -> (String, bool) {
+    if text.len() <= limit {
+        return (text.to_string(), false);
+    }
+    let mut start = text.len() - limit;
+    while !text.is_char_boundary(start) {
+        start += 1;
+    }
+    (text[start..].to_string(), true)
+}
+
+/// One named benchmark a script measured in one process.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Metric {
+    pub name: String,
+    pub loops: u64,
+    /// Seconds per loop.
+    pub values: Vec<f64>,
+    #[serde(default)]
+    pub warmups: Vec<f64>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub thread_values: Vec<Vec<f64>>,
 }
 
 /// The machine as the harness saw it from inside the container.
@@ -179,6 +241,8 @@ impl Sample {
             thread_values: vec![],
             cpuset: None,
             host: None,
+            output: None,
+            metrics: vec![],
         }
     }
 }
@@ -342,6 +406,19 @@ mod tests {
         let ok: Outcome = serde_json::from_str(r#"{"status":"ok"}"#).unwrap();
         assert!(ok.is_ok());
         assert_eq!(ok.status(), "ok");
+    }
+
+    #[test]
+    fn script_output_drops_the_machine_line_and_keeps_the_tail() {
+        let o = ScriptOutput::capture("a\nPYBENCH_RESULT {}\nb\n", "err\n", "PYBENCH_RESULT");
+        assert_eq!(
+            (o.stdout.as_str(), o.stderr.as_str(), o.truncated),
+            ("a\nb", "err", false)
+        );
+        let long = "é".repeat(ScriptOutput::LIMIT); // two bytes each
+        let o = ScriptOutput::capture(&long, "", "PYBENCH_RESULT");
+        assert!(o.truncated && o.stdout.len() <= ScriptOutput::LIMIT);
+        assert!(o.stdout.chars().all(|c| c == 'é'));
     }
 
     #[test]

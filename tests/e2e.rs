@@ -435,6 +435,104 @@ fn user_scripts_run_through_the_same_matrix() {
     );
 }
 
+const NAMED_METRICS: &str = "\
+import sys
+import harness
+
+threads = int(sys.argv[1])
+
+def spin(loops):
+    for _ in range(loops):
+        sum(range(2000))
+
+def build(loops):
+    for _ in range(loops):
+        [str(i) for i in range(500)]
+
+print('threads', threads)
+harness.bench('spin', spin, threads=threads)
+harness.bench('build', build)
+";
+
+#[test]
+fn a_user_script_sweeps_threads_and_reports_each_named_benchmark() {
+    images();
+    let dir = tempfile::tempdir().unwrap();
+    let script = dir.path().join("mine.py");
+    std::fs::write(&script, NAMED_METRICS).unwrap();
+    let json = dir.path().join("mine.json");
+    let mut extra = vec!["--threads", "1,2", "--values", "2", "--min-time", "0.01"];
+    extra.extend(["--show-output", "--", "{threads}"]);
+    let out = run(&[
+        "run",
+        script.to_str().unwrap(),
+        "--interpreters",
+        "3.13,3.13t",
+        "--processes",
+        "3",
+        "--json",
+        json.to_str().unwrap(),
+    ]
+    .into_iter()
+    .chain(extra)
+    .collect::<Vec<_>>());
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = stdout(&out);
+    assert!(
+        text.contains("mine.py:spin") && text.contains("mine.py:build"),
+        "{text}"
+    );
+    assert!(
+        text.contains("▶ 3.13t ×2 printed (process 1 of 3):"),
+        "{text}"
+    );
+    assert!(text.contains("  threads 2\n"), "{text}");
+    let main = read_json(&json);
+    let first = &main["rows"][0]["samples"][0];
+    assert_eq!(
+        first["output"]["stdout"].as_str().unwrap().lines().next(),
+        Some("threads 1")
+    );
+    for (file, name) in [
+        ("mine.spin.json", "mine.py:spin"),
+        ("mine.build.json", "mine.py:build"),
+    ] {
+        let r = read_json(&dir.path().join(file));
+        assert_eq!(r["benchmark"], name);
+        let labels: Vec<&str> = r["summary"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|row| row["label"].as_str().unwrap())
+            .collect();
+        assert_eq!(labels, ["3.13 ×1", "3.13t ×1", "3.13 ×2", "3.13t ×2"]);
+        for row in r["rows"].as_array().unwrap() {
+            let measured = row["samples"].as_array().unwrap().iter();
+            let measured = measured.filter(|s| s["warmup"] == false).count();
+            assert_eq!(
+                (measured, &row["outcome"]["status"]),
+                (3, &"ok".into()),
+                "{row}"
+            );
+        }
+        // Every row but the baseline has its interval and p-value.
+        for row in r["summary"].as_array().unwrap() {
+            let c = &row["comparison"];
+            assert!(
+                c["verdict"] == "baseline" || c["p_value"].is_number(),
+                "{row}"
+            );
+        }
+    }
+    // The thread sweep gives the spin benchmark its speed-up at 2 threads.
+    let spin = read_json(&dir.path().join("mine.spin.json"));
+    assert!(
+        spin["summary"][3]["speedup"].is_number(),
+        "{}",
+        spin["summary"][3]
+    );
+}
+
 #[test]
 fn ext_matrix_checks_gil_and_abi() {
     images();

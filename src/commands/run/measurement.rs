@@ -11,7 +11,7 @@ use serde_json::Value;
 
 use crate::commands::runner::{self, Parsed};
 use crate::docker::ContainerOutput;
-use crate::results::{HostState, InterpreterInfo, Outcome};
+use crate::results::{HostState, InterpreterInfo, Metric, Outcome};
 
 /// What a process measured.
 #[derive(Debug, Clone, PartialEq)]
@@ -24,6 +24,9 @@ pub struct Measured {
     pub thread_values: Vec<Vec<f64>>,
     pub host: Option<HostState>,
     pub info: Option<InterpreterInfo>,
+    /// Every named benchmark of the line when there are several (a user's
+    /// script that called `harness.bench` more than once); else empty.
+    pub metrics: Vec<Metric>,
 }
 
 fn numbers(v: Option<&Value>) -> Option<Vec<f64>> {
@@ -34,29 +37,60 @@ fn valid(xs: &[f64]) -> bool {
     xs.iter().all(|x| x.is_finite() && *x >= 0.0)
 }
 
-/// The first benchmark of a schema-2 line, or the `seconds` of a schema-1 line.
-pub fn parse_measurement(line: &Value) -> Result<Measured, String> {
-    let info = runner::info_of(line);
-    if let Some(bench) = line.get("benchmarks").and_then(|b| b.get(0)) {
-        let values = numbers(bench.get("values"))
-            .filter(|v| !v.is_empty() && valid(v))
-            .ok_or("the result line's benchmark has no valid \"values\"")?;
-        let warmups = numbers(bench.get("warmups")).unwrap_or_default();
-        let thread_values = bench
+/// One benchmark entry of a schema-2 line.
+fn metric_of(bench: &Value, index: usize) -> Result<Metric, String> {
+    let name = match bench.get("name").and_then(Value::as_str) {
+        Some(name) if !name.trim().is_empty() => name.to_string(),
+        _ => format!("benchmark {}", index + 1),
+    };
+    let values = numbers(bench.get("values"))
+        .filter(|v| !v.is_empty() && valid(v))
+        .ok_or(format!(
+            "the result line's benchmark {name:?} has no valid \"values\""
+        ))?;
+    Ok(Metric {
+        name,
+        loops: bench.get("loops").and_then(Value::as_u64).unwrap_or(1),
+        values,
+        warmups: numbers(bench.get("warmups")).unwrap_or_default(),
+        thread_values: bench
             .get("thread_values")
             .and_then(Value::as_array)
             .map(|rows| rows.iter().filter_map(|r| numbers(Some(r))).collect())
-            .unwrap_or_default();
+            .unwrap_or_default(),
+    })
+}
+
+/// The first benchmark of a schema-2 line (and all of them when there are
+/// several), or the `seconds` of a schema-1 line.
+pub fn parse_measurement(line: &Value) -> Result<Measured, String> {
+    let info = runner::info_of(line);
+    if let Some(benches) = line
+        .get("benchmarks")
+        .and_then(Value::as_array)
+        .filter(|b| !b.is_empty())
+    {
+        let mut metrics = benches
+            .iter()
+            .enumerate()
+            .map(|(i, b)| metric_of(b, i))
+            .collect::<Result<Vec<_>, _>>()?;
+        let first = metrics[0].clone();
+        let host = benches[0]
+            .get("host")
+            .and_then(|h| serde_json::from_value(h.clone()).ok());
+        if metrics.len() == 1 {
+            metrics.clear();
+        }
         return Ok(Measured {
-            seconds: values.iter().sum::<f64>() / values.len() as f64,
-            loops: bench.get("loops").and_then(Value::as_u64).unwrap_or(1),
-            values,
-            warmups,
-            thread_values,
-            host: bench
-                .get("host")
-                .and_then(|h| serde_json::from_value(h.clone()).ok()),
+            seconds: first.values.iter().sum::<f64>() / first.values.len() as f64,
+            loops: first.loops,
+            values: first.values,
+            warmups: first.warmups,
+            thread_values: first.thread_values,
+            host,
             info,
+            metrics,
         });
     }
     match line.get("seconds").and_then(Value::as_f64) {
@@ -68,6 +102,7 @@ pub fn parse_measurement(line: &Value) -> Result<Measured, String> {
             thread_values: vec![],
             host: None,
             info,
+            metrics: vec![],
         }),
         _ => Err("the result line has no valid \"seconds\"".into()),
     }
@@ -120,6 +155,23 @@ mod tests {
         assert_eq!(m.values, vec![0.1, 0.3]);
         assert_eq!(m.warmups, vec![0.5]);
         assert_eq!(m.thread_values, vec![vec![0.1, 0.09], vec![0.3, 0.2]]);
+    }
+
+    #[test]
+    fn several_named_benchmarks_are_all_kept() {
+        let line = serde_json::json!({"schema": 2, "benchmarks": [
+            {"name": "sort", "loops": 2, "values": [0.1, 0.3]},
+            {"name": "", "loops": 1, "values": [2.0], "warmups": [2.5]}]});
+        let m = parse_measurement(&line).unwrap();
+        assert_eq!((m.values.clone(), m.loops), (vec![0.1, 0.3], 2));
+        let names: Vec<&str> = m.metrics.iter().map(|x| x.name.as_str()).collect();
+        assert_eq!(names, ["sort", "benchmark 2"]);
+        assert_eq!(m.metrics[1].warmups, [2.5]);
+        let bad = serde_json::json!({"schema": 2, "benchmarks": [
+            {"name": "a", "values": [1.0]}, {"name": "b", "values": []}]});
+        assert!(parse_measurement(&bad).unwrap_err().contains("\"b\""));
+        let one = serde_json::json!({"schema": 2, "benchmarks": [{"name": "a", "values": [1.0]}]});
+        assert!(parse_measurement(&one).unwrap().metrics.is_empty());
     }
 
     #[test]

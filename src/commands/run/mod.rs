@@ -7,6 +7,7 @@
 pub mod catalog;
 pub mod matrix;
 pub mod measurement;
+pub mod metrics;
 pub mod outputs;
 pub mod present;
 pub mod rounds;
@@ -46,15 +47,28 @@ pub async fn command(app: &App, job: &RunJob) -> Result<()> {
         job.outputs.write(&report, true)?;
         return Err(Interrupted.into());
     }
-    println!(
-        "{}",
-        report::render_table(&report, console::colors_enabled())
-    );
-    for note in present::outlier_notes(&report) {
-        eprintln!("{} {note}", style("note:").yellow());
+    // A script that measured several named benchmarks: one table (and one
+    // set of result files) per name, each with the full statistics.
+    let by_metric = metrics::split(&report);
+    let tables: Vec<&Report> = match by_metric.is_empty() {
+        true => vec![&report],
+        false => by_metric.iter().map(|(_, r)| r).collect(),
+    };
+    for shown in &tables {
+        println!("{}", report::render_table(shown, console::colors_enabled()));
+        for note in present::outlier_notes(shown) {
+            eprintln!("{} {note}", style("note:").yellow());
+        }
+    }
+    if job.show_output {
+        print!("{}", present::script_outputs(&report));
     }
     job.outputs.write(&report, true)?;
-    present::failures(&report)
+    for (name, metric) in &by_metric {
+        let outputs = job.outputs.clone().for_member(&metrics::file_part(name));
+        outputs.write(metric, true)?;
+    }
+    tables.iter().try_for_each(|r| present::failures(r))
 }
 
 /// Says so when a configuration has more threads than the engine has CPUs:

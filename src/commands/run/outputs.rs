@@ -10,6 +10,7 @@ use crate::report::Format;
 use crate::results::Report;
 
 /// The result files the user asked for.
+#[derive(Clone)]
 pub struct Outputs {
     files: Vec<(Format, PathBuf)>,
     /// Folder for one pyperf file per configuration, written at the end.

@@ -35,6 +35,38 @@ pub fn outlier_notes(report: &Report) -> Vec<String> {
     notes
 }
 
+/// What a user's script printed, per configuration: its first measured
+/// process (every process's output is in the JSON). Pure.
+pub fn script_outputs(report: &Report) -> String {
+    let mut out = String::new();
+    for row in &report.rows {
+        let measured: Vec<_> = row.samples.iter().filter(|s| !s.warmup).collect();
+        let Some(output) = measured.iter().find_map(|s| s.output.as_ref()) else {
+            continue;
+        };
+        out += &format!(
+            "▶ {} printed (process 1 of {}{}):\n",
+            row.label(),
+            measured.len(),
+            if output.truncated {
+                ", cut to its tail"
+            } else {
+                ""
+            }
+        );
+        for (stream, text) in [("stdout", &output.stdout), ("stderr", &output.stderr)] {
+            let text = text.trim_end();
+            if !text.is_empty() {
+                out += &format!("  [{stream}]\n");
+                for line in text.lines() {
+                    out += &format!("  {line}\n");
+                }
+            }
+        }
+    }
+    out
+}
+
 /// Ok when every row measured; otherwise names the failed rows (the table
 /// above says why).
 pub fn failures(report: &Report) -> anyhow::Result<()> {

@@ -13,7 +13,7 @@ use super::settings::{Benchmark, RunJob, RunSettings};
 use crate::commands::runner::{self, ScriptRun};
 use crate::commands::App;
 use crate::error::Interrupted;
-use crate::results::{Outcome, Report, Row, Sample};
+use crate::results::{Outcome, Report, Row, Sample, ScriptOutput};
 
 /// One container run in the schedule.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -98,6 +98,8 @@ struct RunResult {
     output: crate::docker::ContainerOutput,
     timeout: Duration,
     cpuset: Option<String>,
+    /// A user's script: keep what it printed.
+    keep_output: bool,
 }
 
 async fn one_run(
@@ -137,7 +139,18 @@ async fn one_run(
         output,
         timeout: s.timeout,
         cpuset: config.cpuset.clone(),
+        keep_output: matches!(s.benchmark, Benchmark::Script { .. }),
     })
+}
+
+/// What a script printed, without our banner and machine line.
+fn script_output(out: &crate::docker::ContainerOutput) -> ScriptOutput {
+    let stdout = match runner::extract_banner(&out.stdout) {
+        Some(banner) => out.stdout.replacen(&banner, "", 1),
+        None => out.stdout.clone(),
+    };
+    let stdout = stdout.trim_start_matches('\n');
+    ScriptOutput::capture(stdout, &out.stderr, runner::RESULT_PREFIX.trim_end())
 }
 
 /// Folds one run into its row: a sample, or the row's failure. Pure but for printing.
@@ -169,6 +182,8 @@ fn absorb(app: &App, row: &mut Row, r: RunResult) {
                 thread_values: m.thread_values,
                 cpuset: r.cpuset,
                 host: m.host,
+                output: r.keep_output.then(|| script_output(out)),
+                metrics: m.metrics,
             });
             Outcome::Ok
         }

@@ -313,6 +313,8 @@ pub struct RunJob {
     pub interpreters: Vec<Interpreter>,
     pub outputs: Outputs,
     pub interactive: bool,
+    /// Print what a user's script printed, per configuration.
+    pub show_output: bool,
     /// The benchmark's arguments as recorded in the report.
     pub arguments: Vec<String>,
 }
@@ -357,6 +359,9 @@ pub fn prepare(
     if args.interactive && !matches!(all[0].benchmark, Benchmark::Uops) {
         bail!("--interactive is for `run uops` only.");
     }
+    if args.show_output && !matches!(all[0].benchmark, Benchmark::Script { .. }) {
+        bail!("--show-output is for your own scripts; the built-in benchmarks print their banner and the table.");
+    }
     let several = all.len() > 1;
     all.into_iter()
         .map(|settings| {
@@ -384,6 +389,7 @@ pub fn prepare(
                 interpreters,
                 outputs,
                 interactive: args.interactive,
+                show_output: args.show_output,
                 arguments,
             })
         })

@@ -275,3 +275,60 @@ fn arguments_are_checked_without_an_engine() {
         .to_string();
     assert!(e.contains("--interactive is for `run uops` only"), "{e}");
 }
+
+#[tokio::test]
+async fn a_script_sweep_keeps_what_it_printed_and_each_named_benchmark() {
+    let engine = FakeEngine::new(|spec| {
+        let workers = spec.cmd.iter().position(|a| a == "--workers");
+        let n = workers.map(|i| spec.cmd[i + 1].clone()).unwrap_or_default();
+        let stdout = format!(
+            "====================\nFree Threading: unsupported\n====================\n\
+             sorted with {n} workers\n\
+             PYBENCH_RESULT {{\"schema\":2,\"kind\":\"script\",\"benchmarks\":[\
+             {{\"name\":\"sort\",\"loops\":2,\"values\":[0.5,0.7]}},\
+             {{\"name\":\"parse\",\"loops\":1,\"values\":[2.0]}}]}}\n"
+        );
+        Ok(exited(0, &stdout, "a warning\n"))
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let script = dir.path().join("b.py");
+    std::fs::write(&script, "pass\n").unwrap();
+    let mut a = args(script.to_str().unwrap());
+    a.interpreters = vec!["3.13".into(), "3.13t".into()];
+    a.processes = Some(2);
+    a.threads = vec![1, 2];
+    a.script_args = vec!["--workers".into(), "{threads}".into()];
+    let (report, _, _c) = measure(engine.clone(), a, None).await;
+    let workers: Vec<String> = engine
+        .runs()
+        .iter()
+        .filter_map(|s| {
+            s.cmd
+                .iter()
+                .position(|a| a == "--workers")
+                .map(|i| s.cmd[i + 1].clone())
+        })
+        .collect();
+    assert_eq!(workers, ["1", "1", "2", "2", "1", "1", "2", "2"]);
+    assert!(
+        engine.runs().iter().all(|s| s.cpuset.is_some()),
+        "a sweep is pinned"
+    );
+    let labels: Vec<String> = report.rows.iter().map(|r| r.label()).collect();
+    assert_eq!(labels, ["3.13 ×1", "3.13t ×1", "3.13 ×2", "3.13t ×2"]);
+    let sample = &report.rows[2].samples[0];
+    let output = sample.output.as_ref().expect("the script's output is kept");
+    assert_eq!(output.stdout, "sorted with 2 workers");
+    assert_eq!(output.stderr, "a warning");
+    assert_eq!(sample.metrics.len(), 2);
+    let shown = present::script_outputs(&report);
+    assert!(shown.contains("▶ 3.13t ×2 printed (process 1 of 2):\n  [stdout]\n  sorted with 2 workers\n  [stderr]\n  a warning\n"), "{shown}");
+    let parts = metrics::split(&report);
+    let parse = &parts[1].1;
+    assert_eq!(parse.benchmark, "b.py:parse");
+    assert_eq!(parse.rows[3].measured(), [2.0, 2.0]);
+    assert!(
+        !parse.scaling,
+        "without --work-per-thread the work is fixed"
+    );
+}

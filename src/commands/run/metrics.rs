@@ -1,0 +1,154 @@
+//! A user's script that measured several named benchmarks (`harness.bench`
+//! called more than once) gives one report per name, so that each gets the
+//! statistics, intervals, verdicts and result files of a built-in benchmark.
+//! Pure.
+
+use crate::results::{Outcome, Report, Row, Sample};
+
+/// Each metric's name (in the order the script measured them) with its report;
+/// empty when the script measured one benchmark or none.
+pub fn split(report: &Report) -> Vec<(String, Report)> {
+    names(report)
+        .into_iter()
+        .map(|name| {
+            let one = metric_report(report, &name);
+            (name, one)
+        })
+        .collect()
+}
+
+fn names(report: &Report) -> Vec<String> {
+    let mut names: Vec<String> = vec![];
+    let every = report.rows.iter().flat_map(|r| &r.samples);
+    for metric in every.flat_map(|s| &s.metrics) {
+        if !names.contains(&metric.name) {
+            names.push(metric.name.clone());
+        }
+    }
+    names
+}
+
+/// `report` with every process's values of metric `name` in place of the first's.
+fn metric_report(report: &Report, name: &str) -> Report {
+    Report {
+        benchmark: format!("{}:{name}", report.benchmark),
+        rows: report
+            .rows
+            .iter()
+            .map(|row| metric_row(row, name))
+            .collect(),
+        ..report.clone()
+    }
+}
+
+fn metric_row(row: &Row, name: &str) -> Row {
+    let mut missing = None;
+    let samples: Vec<Sample> = row
+        .samples
+        .iter()
+        .enumerate()
+        .filter_map(|(i, s)| match s.metrics.iter().find(|m| m.name == name) {
+            Some(m) => Some(Sample {
+                seconds: m.values.iter().sum::<f64>() / m.values.len().max(1) as f64,
+                loops: m.loops,
+                values: m.values.clone(),
+                warmups: m.warmups.clone(),
+                thread_values: m.thread_values.clone(),
+                output: None,
+                metrics: vec![],
+                ..s.clone()
+            }),
+            None => {
+                missing.get_or_insert(i + 1);
+                None
+            }
+        })
+        .collect();
+    let outcome = match (&row.outcome, missing) {
+        (Outcome::Ok, Some(process)) => Outcome::Failed {
+            reason: format!("process {process} did not report {name:?}"),
+            stderr_tail: String::new(),
+        },
+        (other, _) => other.clone(),
+    };
+    Row {
+        samples,
+        outcome,
+        ..row.clone()
+    }
+}
+
+/// A metric's name as part of a file name: `r.json` → `r.NAME.json`.
+pub fn file_part(name: &str) -> String {
+    name.chars()
+        .map(|c| match c {
+            'a'..='z' | 'A'..='Z' | '0'..='9' | '.' | '_' | '-' => c,
+            _ => '-',
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::fixture;
+    use crate::results::Metric;
+
+    fn metric(name: &str, values: &[f64]) -> Metric {
+        Metric {
+            name: name.into(),
+            loops: 4,
+            values: values.to_vec(),
+            ..Metric::default()
+        }
+    }
+
+    #[test]
+    fn each_named_benchmark_becomes_a_report() {
+        let mut r = fixture::report();
+        for row in &mut r.rows {
+            for s in &mut row.samples {
+                s.metrics = vec![
+                    metric("sort", &[s.seconds]),
+                    metric("parse json", &[1.0, 3.0]),
+                ];
+            }
+        }
+        assert!(split(&fixture::report()).is_empty());
+        let parts = split(&r);
+        let names: Vec<&str> = parts.iter().map(|(n, _)| n.as_str()).collect();
+        assert_eq!(names, ["sort", "parse json"]);
+        let (_, parse) = &parts[1];
+        assert_eq!(parse.benchmark, "gil:parse json");
+        let base = parse.rows.iter().find(|r| r.interpreter == "3.13").unwrap();
+        assert!(base
+            .samples
+            .iter()
+            .all(|s| s.seconds == 2.0 && s.loops == 4));
+        assert!(base.samples.iter().all(|s| s.metrics.is_empty()));
+        // The failed and timed-out rows of the fixture keep their outcome.
+        assert_eq!(parse.rows[3].outcome, r.rows[3].outcome);
+        assert_eq!(file_part("parse json/v2"), "parse-json-v2");
+    }
+
+    #[test]
+    fn a_process_without_the_metric_fails_the_row_saying_which() {
+        let mut r = fixture::report();
+        for row in &mut r.rows {
+            for s in &mut row.samples {
+                s.metrics = vec![metric("a", &[1.0]), metric("b", &[2.0])];
+            }
+        }
+        r.rows[1].samples[2].metrics.truncate(1);
+        let parts = split(&r);
+        let b = &parts[1].1.rows[1];
+        assert_eq!(
+            b.outcome,
+            Outcome::Failed {
+                reason: "process 3 did not report \"b\"".into(),
+                stderr_tail: String::new()
+            }
+        );
+        assert!(parts[0].1.rows[1].outcome.is_ok());
+    }
+}
