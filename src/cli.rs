@@ -131,7 +131,8 @@ pub struct RunArgs {
     #[arg(long, value_parser = clap::value_parser!(u32).range(1..))]
     pub loops: Option<u32>,
 
-    /// Interpreter the others are compared with (default from config: 3.13).
+    /// Interpreter the others are compared with (default from config: 3.13), or
+    /// per-version: each build against its own version's stock build.
     #[arg(long, value_name = "NAME")]
     pub baseline: Option<String>,
 

@@ -262,6 +262,10 @@ pub struct Row {
     /// Threads the benchmark ran, when it takes a thread count.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub threads: Option<u32>,
+    /// The interpreter this row is compared with when the report has no single
+    /// baseline ([`PER_VERSION`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub baseline: Option<String>,
     pub samples: Vec<Sample>,
     pub outcome: Outcome,
 }
@@ -306,7 +310,8 @@ pub struct Report {
     /// `"gil"`, `"jit"` or the name of a user script.
     pub benchmark: String,
     pub arguments: Vec<String>,
-    /// Interpreter display name that every other row is compared against.
+    /// Interpreter display name that every other row is compared against, or
+    /// [`PER_VERSION`]: each row names its own ([`Row::baseline`]).
     pub baseline: String,
     /// Measured processes per configuration.
     pub repeat: u32,
@@ -331,17 +336,41 @@ pub struct Report {
     pub rows: Vec<Row>,
 }
 
+/// `--baseline per-version`: each build is compared with its own version's
+/// stock build (the distro python with the first version's).
+pub const PER_VERSION: &str = "per-version";
+
 impl Report {
-    /// The first row whose display name is the baseline, if any.
-    pub fn baseline_row(&self) -> Option<&Row> {
-        self.rows.iter().find(|r| r.interpreter == self.baseline)
+    /// The interpreter `row` is compared with.
+    pub fn baseline_name<'a>(&'a self, row: &'a Row) -> &'a str {
+        row.baseline.as_deref().unwrap_or(&self.baseline)
     }
 
-    /// The row a row is compared with: the baseline at the same thread count.
+    /// The baselines' rows at their first thread count, each once.
+    pub fn baseline_rows(&self) -> Vec<&Row> {
+        let mut seen: Vec<&str> = vec![];
+        for row in &self.rows {
+            let name = self.baseline_name(row);
+            if !seen.contains(&name) {
+                seen.push(name);
+            }
+        }
+        seen.iter()
+            .filter_map(|name| self.rows.iter().find(|r| r.interpreter == *name))
+            .collect()
+    }
+
+    /// The row a row is compared with: its baseline at the same thread count.
     pub fn baseline_for(&self, row: &Row) -> Option<usize> {
+        let name = self.baseline_name(row);
         self.rows
             .iter()
-            .position(|r| r.interpreter == self.baseline && r.threads == row.threads)
+            .position(|r| r.interpreter == name && r.threads == row.threads)
+    }
+
+    /// Whether `row` is a baseline (compared with itself).
+    pub fn is_baseline(&self, row: &Row) -> bool {
+        row.interpreter == self.baseline_name(row)
     }
 }
 
@@ -436,6 +465,7 @@ mod tests {
             threads: None,
             samples: vec![sample(9.0, true), sample(1.0, false), sample(2.0, false)],
             outcome: Outcome::Ok,
+            baseline: None,
         };
         assert_eq!(row.measured(), vec![1.0, 2.0]);
     }

@@ -304,6 +304,7 @@ mod tests {
             banner: None,
             samples,
             outcome,
+            baseline: None,
         }
     }
 

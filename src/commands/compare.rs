@@ -73,7 +73,7 @@ pub fn pair_reports(a: &Report, b: &Report) -> Vec<Pairing> {
         .iter()
         .filter_map(|row_b| {
             let row_a = a.rows.iter().find(|r| r.label() == row_b.label())?;
-            let bases = (a.baseline == b.baseline && row_b.interpreter != b.baseline)
+            let bases = (a.baseline == b.baseline && !b.is_baseline(row_b))
                 .then(|| {
                     Some((
                         &a.rows[a.baseline_for(row_a)?],
@@ -114,7 +114,7 @@ pub fn pair_runs(a: &[Report], b: &[Report]) -> Vec<Pairing> {
         .map(|label| {
             let level = |r: &Report| -> Option<f64> {
                 let row = r.rows.iter().find(|row| row.label() == label)?;
-                if same_baseline && &row.interpreter != baseline {
+                if same_baseline && !r.is_baseline(row) {
                     run_level(Some(&r.rows[r.baseline_for(row)?]), row)
                 } else {
                     run_level(None, row)

@@ -12,7 +12,7 @@ use sha2::{Digest, Sha256};
 
 use crate::config::{Config, PythonRelease as Python};
 pub use crate::domain::{validate_variant, Mode, PyVersion, Variant};
-pub use select::Selection;
+pub use select::{per_version_baselines, Selection};
 
 /// Bumped when the way bases are made (commands/build/base.rs) changes, so old
 /// base tags are not reused.
@@ -650,6 +650,25 @@ mod tests {
         assert!(jit.contains(&"3.15tj".to_string()), "{jit:?}");
         assert!(jit.contains(&"3.15j PYTHON_JIT=0".to_string()), "{jit:?}");
         assert!(!jit.contains(&"3.15t".to_string()), "{jit:?}");
+    }
+
+    #[test]
+    fn per_version_each_build_meets_its_own_stock() {
+        let plan = default_plan();
+        let gil = plan.default_interpreters(Selection::Gil);
+        assert_eq!(
+            per_version_baselines(&gil).unwrap(),
+            ["3.13", "3.13", "3.13", "3.14", "3.14", "3.14"]
+        );
+        let without = plan.select(&["system".into(), "3.14t".into()]).unwrap();
+        let e = per_version_baselines(&without).unwrap_err();
+        assert!(e.contains("no stock build"), "{e}");
+        let without = plan.select(&["3.13".into(), "3.14t".into()]).unwrap();
+        let e = per_version_baselines(&without).unwrap_err();
+        assert!(
+            e.contains("compares 3.14t with its version's stock build"),
+            "{e}"
+        );
     }
 
     #[test]

@@ -15,6 +15,32 @@ pub enum Selection {
     All,
 }
 
+/// `--baseline per-version`: the name each chosen interpreter is compared
+/// with — its own release's stock build (the same image, the stock variant, no
+/// runtime switch); the distro python gets the first release's. An error names
+/// a release whose stock build is not among `chosen`. Pure.
+pub fn per_version_baselines(chosen: &[&Interpreter]) -> Result<Vec<String>, String> {
+    let is_stock = |i: &Interpreter| i.variant == Some(Variant::Stock) && i.mode == Mode::Default;
+    let stock_of = |image: &str| chosen.iter().find(|i| i.image == image && is_stock(i));
+    let first_stock = chosen.iter().find(|i| is_stock(i));
+    chosen
+        .iter()
+        .map(|i| {
+            let found = match i.variant {
+                None => first_stock,
+                Some(_) => stock_of(&i.image),
+            };
+            found.map(|s| s.name.clone()).ok_or_else(|| match i.variant {
+                None => "--baseline per-version compares the distro python with the first version's stock build, and this run has no stock build: add one to --interpreters (e.g. 3.13).".to_string(),
+                Some(_) => format!(
+                    "--baseline per-version compares {} with its version's stock build, which is not in this run: add it to --interpreters, or name one baseline with --baseline.",
+                    i.name
+                ),
+            })
+        })
+        .collect()
+}
+
 impl Plan {
     /// A benchmark's default matrix. With several versions configured, every
     /// version contributes its stock build and the builds the comparison is

@@ -66,6 +66,7 @@ fn row(name: &str, python: &str, flags: &[&str], env: &[(&str, &str)]) -> Row {
         banner: None,
         samples: Vec::new(),
         outcome: Outcome::Ok,
+        baseline: None,
     }
 }
 

@@ -230,17 +230,25 @@ pub(crate) fn busy_machine(report: &Report) -> Option<String> {
 /// The line that explains how to read ratios and statuses.
 pub(crate) fn legend(report: &Report) -> String {
     let base = one_line(&report.baseline);
-    let compared = report
-        .baseline_row()
-        .is_some_and(|row| row.outcome.is_ok() && !row.measured().is_empty());
+    let bases = report.baseline_rows();
+    let compared = !bases.is_empty()
+        && bases
+            .iter()
+            .all(|row| row.outcome.is_ok() && !row.measured().is_empty());
+    let of = match report.baseline == crate::results::PER_VERSION {
+        true => {
+            "its own version's stock build (the distro python: the first version's)".to_string()
+        }
+        false => base.clone(),
+    };
     if compared {
         format!(
-            "ratio = mean / mean of {base} at the same thread count, with its 95% interval; \
+            "ratio = mean / mean of {of} at the same thread count, with its 95% interval; \
              improved/degraded: >10% faster/slower and p < 0.05 (paired by round); \
              similar: the whole interval within ±10%; otherwise not distinguishable"
         )
     } else {
-        format!("no ratios: the baseline {base} has no completed measurements")
+        format!("no ratios: a baseline ({base}) has no completed measurements")
     }
 }
 

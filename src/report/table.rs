@@ -132,7 +132,7 @@ fn subtitle(report: &Report) -> String {
 fn body_row(report: &Report, row: &Row, rc: &RowComparison, color: bool) -> Vec<Cell> {
     let status = Status::of(row, rc);
     let (fg, bold) = status_style(&status);
-    let is_baseline = row.interpreter == report.baseline;
+    let is_baseline = report.is_baseline(row);
     let name = Cell::new(format::one_line(&row.label()));
     let info = row.info.as_ref();
     let mut cells = vec![
@@ -261,7 +261,7 @@ mod tests {
         let mut report = fixture::report();
         report.baseline = "3.12".into();
         let text = render_table(&report, false);
-        assert!(text.contains("no ratios: the baseline 3.12 has no completed measurements"));
+        assert!(text.contains("no ratios: a baseline (3.12) has no completed measurements"));
         assert!(text.contains(" ok "), "{text}");
     }
 

@@ -115,6 +115,19 @@ async fn new_report(app: &App, job: &RunJob, configs: &[Configuration]) -> Resul
         finished_at: None,
         rows: vec![],
     };
+    // Per version: each row names its own baseline (checked by `prepare`).
+    let per_version = match s.baseline == crate::results::PER_VERSION {
+        true => {
+            let chosen: Vec<&crate::plan::Interpreter> = job.interpreters.iter().collect();
+            let names = crate::plan::per_version_baselines(&chosen).map_err(anyhow::Error::msg)?;
+            job.interpreters
+                .iter()
+                .map(|i| i.name.clone())
+                .zip(names)
+                .collect()
+        }
+        false => std::collections::BTreeMap::new(),
+    };
     for c in configs {
         let interp = &c.interpreter;
         let image_id = app.engine.inspect_image(&interp.image).await?;
@@ -129,6 +142,7 @@ async fn new_report(app: &App, job: &RunJob, configs: &[Configuration]) -> Resul
             banner: None,
             samples: vec![],
             outcome: Outcome::Ok,
+            baseline: per_version.get(&interp.name).cloned(),
         });
     }
     Ok(report)

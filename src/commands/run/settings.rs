@@ -336,7 +336,9 @@ pub fn select_interpreters(
     } else {
         plan.select(wanted).map_err(anyhow::Error::msg)?
     };
-    if !matches!(benchmark, Benchmark::Uops) && !chosen.iter().any(|i| i.name == baseline) {
+    if baseline == crate::results::PER_VERSION {
+        crate::plan::per_version_baselines(&chosen).map_err(anyhow::Error::msg)?;
+    } else if !matches!(benchmark, Benchmark::Uops) && !chosen.iter().any(|i| i.name == baseline) {
         let names: Vec<&str> = chosen.iter().map(|i| i.name.as_str()).collect();
         bail!(
             "the baseline {baseline:?} is not among the interpreters of this run ({}). Pass --baseline with one of them, or add it to --interpreters.",

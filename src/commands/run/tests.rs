@@ -332,3 +332,33 @@ async fn a_script_sweep_keeps_what_it_printed_and_each_named_benchmark() {
         "without --work-per-thread the work is fixed"
     );
 }
+
+#[tokio::test]
+async fn per_version_rows_name_their_own_stock_build() {
+    let engine = FakeEngine::new(ok_for_all);
+    let mut a = args("gil");
+    a.processes = Some(1);
+    a.threads = vec![1];
+    a.baseline = Some("per-version".into());
+    let (report, _, _c) = measure(engine, a, None).await;
+    let pairs: Vec<(String, Option<String>)> = report
+        .rows
+        .iter()
+        .map(|r| (r.interpreter.clone(), r.baseline.clone()))
+        .collect();
+    assert!(
+        pairs.iter().all(|(_, b)| b.as_deref() == Some("3.13")),
+        "{pairs:?}"
+    );
+    let base = report
+        .rows
+        .iter()
+        .find(|r| r.interpreter == "3.13t")
+        .unwrap();
+    assert_eq!(
+        report.rows[report.baseline_for(base).unwrap()].interpreter,
+        "3.13"
+    );
+    let text = crate::report::render_table(&report, false);
+    assert!(text.contains("its own version's stock build"), "{text}");
+}
