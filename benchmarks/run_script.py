@@ -5,18 +5,66 @@ environment banner, runs the script as __main__ with its own argv, and reports
 on the machine line either what the script measured with `harness.bench()`
 (every value, schema 2) or, when it did not use the harness, the wall time of
 the whole script as one value.
+
+A pyperf script (the driver sets PYBENCH_PYPERF=1 and puts the pinned pyperf
+wheel on PYTHONPATH) runs unchanged in a child process, as `python script.py
+ARGS --output FILE`, and every benchmark of its pyperf result becomes a named
+benchmark of the machine line (all values of all of pyperf's worker processes).
 """
 
 import sys
 
 sys.dont_write_bytecode = True
 
+import json  # noqa: E402
 import os  # noqa: E402
 import runpy  # noqa: E402
+import subprocess  # noqa: E402
+import tempfile  # noqa: E402
 import time  # noqa: E402
 
 import harness  # noqa: E402
 import pyinfo  # noqa: E402
+
+
+def pyperf_records(result):
+    """Harness-style records from a pyperf JSON result (format 1.0)."""
+    common = result.get("metadata", {})
+    records = []
+    for i, bench in enumerate(result.get("benchmarks", [])):
+        meta = dict(common, **bench.get("metadata", {}))
+        values, warmups, loops = [], [], None
+        for run in bench.get("runs", []):
+            run_meta = run.get("metadata", {})
+            if run_meta.get("calibrate_loops") or run_meta.get("recalibrate_loops"):
+                continue
+            values.extend(run.get("values", []))
+            warmups.extend(value for _, value in run.get("warmups", []))
+            loops = loops or run_meta.get("loops") or meta.get("loops")
+        if values:
+            records.append({"name": meta.get("name") or "benchmark %d" % (i + 1),
+                            "loops": loops or 1, "threads": 1, "values": values,
+                            "warmups": warmups})
+    return records
+
+
+def run_pyperf(script, args):
+    """Runs a pyperf script in a child process; returns (exit code, records)."""
+    out = os.path.join(tempfile.mkdtemp(prefix="pyperf-"), "result.json")
+    env = dict(os.environ)
+    # pyperf's workers are started without our -X options and with few of the
+    # environment's variables: carry the GIL and JIT switches over.
+    gil = sys._xoptions.get("gil") if hasattr(sys, "_xoptions") else None
+    if gil is not None and gil is not True:
+        env["PYTHON_GIL"] = str(gil)
+    command = [sys.executable, script, *args, "--output", out,
+               "--inherit-environ", "PYTHON_JIT,PYTHONHASHSEED"]
+    sys.stdout.flush()
+    code = subprocess.call(command, env=env)
+    if code != 0:
+        return code, []
+    with open(out) as handle:
+        return 0, pyperf_records(json.load(handle))
 
 
 def main() -> int:
@@ -25,6 +73,16 @@ def main() -> int:
         return 2
     script = sys.argv[1]
     pyinfo.print_banner()
+    if os.environ.get("PYBENCH_PYPERF") == "1":
+        code, records = run_pyperf(script, sys.argv[2:])
+        if code != 0:
+            print(f"{script} exited with {code}", file=sys.stderr)
+            return code
+        if not records:
+            print(f"{script} wrote no pyperf values", file=sys.stderr)
+            return 1
+        pyinfo.emit("script", script=os.path.basename(script), **harness.result_fields(records))
+        return 0
     sys.argv = sys.argv[1:]
     # The script sees its own folder first on sys.path, as `python script.py` would.
     # Our folder stays importable, after the script's, for `import harness`.

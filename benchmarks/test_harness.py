@@ -19,6 +19,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import gil  # noqa: E402
 import harness  # noqa: E402
 import jit  # noqa: E402
+import run_script  # noqa: E402
 
 
 class Calibration(unittest.TestCase):
@@ -155,6 +156,24 @@ def machine_line(script, argv):
         status = script.main(argv)
     lines = out.getvalue().splitlines()
     return status, lines, json.loads(lines[-1].split(" ", 1)[1])
+
+
+class PyperfResults(unittest.TestCase):
+    def test_every_benchmark_becomes_a_record_without_calibration_runs(self):
+        result = {"version": "1.0", "metadata": {"loops": 8},
+                  "benchmarks": [
+                      {"metadata": {"name": "sum"},
+                       "runs": [{"metadata": {"calibrate_loops": 1}, "warmups": [[1, 0.5]]},
+                                {"metadata": {"loops": 16}, "warmups": [[16, 0.3]],
+                                 "values": [0.1, 0.2]},
+                                {"warmups": [[16, 0.4]], "values": [0.3]}]},
+                      {"metadata": {}, "runs": [{"values": [1.0]}]},
+                      {"metadata": {"name": "empty"}, "runs": [{"warmups": [[1, 2.0]]}]}]}
+        records = run_script.pyperf_records(result)
+        self.assertEqual([r["name"] for r in records], ["sum", "benchmark 2"])
+        self.assertEqual(records[0]["values"], [0.1, 0.2, 0.3])
+        self.assertEqual(records[0]["warmups"], [0.3, 0.4])
+        self.assertEqual((records[0]["loops"], records[1]["loops"]), (16, 8))
 
 
 class Scripts(unittest.TestCase):

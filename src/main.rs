@@ -11,6 +11,7 @@ mod domain;
 mod error;
 mod plan;
 mod project;
+mod pyperf_wheel;
 mod report;
 mod results;
 mod session;

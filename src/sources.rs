@@ -311,6 +311,39 @@ pub fn fetch(
     })
 }
 
+/// A file pinned by its sha256 (a wheel from PyPI): the cached copy in
+/// `cache_dir`, or downloaded from `url` when missing or wrong. The error is
+/// a short reason.
+pub fn fetch_pinned(
+    url: &str,
+    file_name: &str,
+    sha256: &str,
+    cache_dir: &Path,
+) -> Result<PathBuf, String> {
+    let path = cache_dir.join(file_name);
+    match sha256_file(&path) {
+        Ok(found) if found.eq_ignore_ascii_case(sha256) => return Ok(path),
+        Ok(_) => {
+            fs::remove_file(&path).map_err(|e| format!("cannot replace {}: {e}", path.display()))?
+        }
+        Err(e) if e.kind() == io::ErrorKind::NotFound => {}
+        Err(e) => return Err(format!("cannot read {}: {e}", path.display())),
+    }
+    fs::create_dir_all(cache_dir)
+        .map_err(|e| format!("cannot create {}: {e}", cache_dir.display()))?;
+    let guard = PartialFile(cache_dir.join(format!(".{file_name}.partial-{}", std::process::id())));
+    let (reader, total) = open_url(&http_agent(), url)?;
+    let mut file =
+        File::create(&guard.0).map_err(|e| format!("cannot write {}: {e}", guard.0.display()))?;
+    let (_, actual) = copy_hashing(reader, &mut file, total, &mut |_| {})?;
+    if !actual.eq_ignore_ascii_case(sha256) {
+        return Err(format!("sha256 mismatch: expected {sha256}, got {actual}"));
+    }
+    fs::rename(&guard.0, &path).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+    guard.disarm();
+    Ok(path)
+}
+
 /// True when a correct tarball is already cached; deletes a wrong one.
 fn check_cached(
     spec: &SourceSpec,
@@ -1040,6 +1073,32 @@ mod tests {
         let err = res.unwrap_err();
         assert!(matches!(err, SourceError::NoMirrors { .. }), "{err}");
         assert!(err.to_string().contains("Python-3.13.1.tar.xz"), "{err}");
+    }
+
+    #[test]
+    fn a_pinned_file_is_downloaded_once_and_verified() {
+        let dir = tempfile::tempdir().unwrap();
+        let served = dir.path().join("served.whl");
+        std::fs::write(&served, b"wheel bytes").unwrap();
+        let sha = sha256_file(&served).unwrap();
+        let url = format!("file://{}", served.display());
+        let cache = dir.path().join("cache");
+        let got = fetch_pinned(&url, "w.whl", &sha, &cache).unwrap();
+        assert_eq!(std::fs::read(&got).unwrap(), b"wheel bytes");
+        // Cached: the URL is not needed any more.
+        assert_eq!(
+            fetch_pinned("file:///nowhere", "w.whl", &sha, &cache).unwrap(),
+            got
+        );
+        // A wrong pin is refused and leaves nothing behind.
+        let e = fetch_pinned(&url, "x.whl", &"0".repeat(64), &cache).unwrap_err();
+        assert!(e.contains("sha256 mismatch"), "{e}");
+        let left: Vec<_> = std::fs::read_dir(&cache)
+            .unwrap()
+            .flatten()
+            .map(|e| e.file_name())
+            .collect();
+        assert_eq!(left, ["w.whl"]);
     }
 
     #[test]

@@ -533,6 +533,103 @@ fn a_user_script_sweeps_threads_and_reports_each_named_benchmark() {
     );
 }
 
+const PYPERF_SCRIPT: &str = "\
+import sys
+import pyperf
+
+# Every process (pyperf's workers too) says whether its GIL is on.
+print('gil', getattr(sys, '_is_gil_enabled', lambda: None)(), file=sys.stderr)
+runner = pyperf.Runner()
+runner.bench_func('sum-range', sum, range(1000))
+runner.bench_func('sorted', sorted, list(range(300, 0, -1)))
+";
+
+/// The pinned pyperf wheel in the cache, copied from the wheelhouse
+/// `.ci/setup` fills, so that the run does not download it.
+fn pyperf_wheel_in_cache() {
+    let wheel = "pyperf-2.11.0-py3-none-any.whl";
+    let from = root().join("target/wheelhouse").join(wheel);
+    assert!(
+        from.exists(),
+        "no {wheel} in target/wheelhouse: run .ci/setup first"
+    );
+    let dir = common::dirs_cache().join("pybench-docker/wheels");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::copy(&from, dir.join(wheel)).unwrap();
+}
+
+#[test]
+fn a_pyperf_script_runs_unchanged_on_every_interpreter() {
+    images();
+    pyperf_wheel_in_cache();
+    let dir = tempfile::tempdir().unwrap();
+    let script = dir.path().join("pp.py");
+    std::fs::write(&script, PYPERF_SCRIPT).unwrap();
+    let json = dir.path().join("pp.json");
+    let out = run(&[
+        "run",
+        script.to_str().unwrap(),
+        "--processes",
+        "2",
+        "--json",
+        json.to_str().unwrap(),
+        "--",
+        "--processes",
+        "2",
+        "--values",
+        "2",
+        "--warmups",
+        "1",
+        "--min-time",
+        "0.005",
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = stdout(&out);
+    assert!(
+        text.contains("pp.py:sum-range") && text.contains("pp.py:sorted"),
+        "{text}"
+    );
+    let r = read_json(&dir.path().join("pp.sorted.json"));
+    let rows = r["rows"].as_array().unwrap();
+    let names: Vec<&str> = rows
+        .iter()
+        .map(|r| r["interpreter"].as_str().unwrap())
+        .collect();
+    for expected in [
+        "system",
+        "3.13",
+        "3.13t",
+        "3.13t -X gil=1",
+        "3.14j PYTHON_JIT=0",
+    ] {
+        assert!(names.contains(&expected), "{names:?}");
+    }
+    for row in rows {
+        assert_eq!(row["outcome"]["status"], "ok", "{row}");
+        let measured = row["samples"].as_array().unwrap().iter();
+        for sample in measured.filter(|s| s["warmup"] == false) {
+            // pyperf's 2 worker processes × 2 values, per container.
+            assert_eq!(sample["values"].as_array().unwrap().len(), 4, "{sample}");
+        }
+    }
+    // pyperf's workers keep the configuration: -X gil=1 reaches them.
+    let main = read_json(&json);
+    for (name, state) in [("3.13t -X gil=1", "gil True"), ("3.13t", "gil False")] {
+        let row = main["rows"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["interpreter"] == name)
+            .unwrap();
+        let stderr = row["samples"][0]["output"]["stderr"].as_str().unwrap();
+        let said: Vec<&str> = stderr.lines().filter(|l| l.starts_with("gil ")).collect();
+        assert!(
+            said.len() >= 3 && said.iter().all(|l| *l == state),
+            "{name}: {stderr}"
+        );
+    }
+}
+
 #[test]
 fn ext_matrix_checks_gil_and_abi() {
     images();

@@ -146,6 +146,7 @@ mod tests {
             args: vec![],
             threads: vec![],
             scaling: false,
+            pyperf: false,
         };
         assert!(configurations(&interpreters(), &script, 2)
             .iter()
@@ -160,6 +161,7 @@ mod tests {
             args: vec!["--workers={threads}".into(), "-v".into()],
             threads: vec![4, 1],
             scaling: false,
+            pyperf: false,
         };
         let c = configurations(&interpreters(), &script, 2);
         let got: Vec<(Option<u32>, Option<&str>)> =

@@ -31,6 +31,9 @@ use matrix::Configuration;
 
 /// Runs a prepared job: images first, then the rounds, then the table.
 pub async fn command(app: &App, job: &RunJob) -> Result<()> {
+    if let Benchmark::Script { pyperf: true, .. } = job.settings.benchmark {
+        crate::pyperf_wheel::ensure(&app.cache)?;
+    }
     crate::commands::build::ensure_images(app).await?;
     if let Benchmark::Uops = job.settings.benchmark {
         return uops::command(app, &job.interpreters, job.interactive).await;

@@ -111,19 +111,34 @@ async fn one_run(
     let (script, args) = script_and_args(&s.benchmark, config.threads);
     let bench_dir = app.project.benchmarks();
     let mut mounts = vec![];
-    if let Benchmark::Script { dir, .. } = &s.benchmark {
+    let mut env = s.sampling.harness_env();
+    if let Benchmark::Script { dir, pyperf, .. } = &s.benchmark {
         mounts.push(crate::docker::container::BindMount {
             host: dir.display().to_string(),
             container: "/script".into(),
             read_only: true,
         });
+        if *pyperf {
+            // Fetched and verified by `command` before the first round.
+            let wheel = app.cache.join("wheels").join(crate::pyperf_wheel::FILE);
+            mounts.push(crate::docker::container::BindMount {
+                host: wheel.display().to_string(),
+                container: crate::pyperf_wheel::IN_CONTAINER.into(),
+                read_only: true,
+            });
+            env.push((
+                "PYTHONPATH".into(),
+                crate::pyperf_wheel::IN_CONTAINER.into(),
+            ));
+            env.push(("PYBENCH_PYPERF".into(), "1".into()));
+        }
     }
     let run = ScriptRun {
         interpreter: &config.interpreter,
         dir: &bench_dir,
         script,
         args,
-        extra_env: s.sampling.harness_env(),
+        extra_env: env,
         extra_mounts: mounts,
         image: None,
         timeout: s.timeout,

@@ -43,6 +43,9 @@ pub enum Benchmark {
         threads: Vec<u32>,
         /// `--work-per-thread`: each thread does the one-thread work.
         scaling: bool,
+        /// The script uses pyperf: it gets the pinned wheel, and its pyperf
+        /// results are read.
+        pyperf: bool,
     },
 }
 
@@ -249,6 +252,8 @@ fn user_script(path_text: &str, run: &RunArgs) -> Result<Benchmark> {
         bail!("--work-per-thread describes a thread sweep: give --threads too.");
     }
     let path = path.canonicalize()?;
+    let source = std::fs::read(&path).unwrap_or_default();
+    let pyperf = crate::pyperf_wheel::script_uses_pyperf(&String::from_utf8_lossy(&source));
     Ok(Benchmark::Script {
         dir: path
             .parent()
@@ -261,6 +266,7 @@ fn user_script(path_text: &str, run: &RunArgs) -> Result<Benchmark> {
         args: args.to_vec(),
         threads: run.threads.clone(),
         scaling: run.work_per_thread,
+        pyperf,
     })
 }
 
@@ -577,6 +583,7 @@ mod tests {
             args: vec!["--k".into()],
             threads: vec![],
             scaling: false,
+            pyperf: false,
         };
         assert_eq!(
             s.script_and_args(),
