@@ -48,8 +48,12 @@ def pyperf_records(result):
     return records
 
 
-def run_pyperf(script, args):
-    """Runs a pyperf script in a child process; returns (exit code, records)."""
+def run_pyperf(script, args, capture=False):
+    """Runs a pyperf script in a child process.
+
+    Returns (exit code, records) or, with ``capture``, (exit code, records,
+    stderr text): its stderr is then also passed through to ours.
+    """
     out = os.path.join(tempfile.mkdtemp(prefix="pyperf-"), "result.json")
     env = dict(os.environ)
     # pyperf's workers are started without our -X options and with few of the
@@ -60,11 +64,19 @@ def run_pyperf(script, args):
     command = [sys.executable, script, *args, "--output", out,
                "--inherit-environ", "PYTHON_JIT,PYTHONHASHSEED"]
     sys.stdout.flush()
-    code = subprocess.call(command, env=env)
-    if code != 0:
-        return code, []
-    with open(out) as handle:
-        return 0, pyperf_records(json.load(handle))
+    errors = ""
+    if capture:
+        proc = subprocess.run(command, env=env, stderr=subprocess.PIPE, text=True,
+                              errors="replace")
+        code, errors = proc.returncode, proc.stderr
+        sys.stderr.write(errors)
+    else:
+        code = subprocess.call(command, env=env)
+    records = []
+    if code == 0:
+        with open(out) as handle:
+            records = pyperf_records(json.load(handle))
+    return (code, records, errors) if capture else (code, records)
 
 
 def main() -> int:

@@ -80,8 +80,8 @@ pub struct InfoArgs {
 
 #[derive(Debug, Args, Default)]
 pub struct RunArgs {
-    /// gil, jit, uops, suite, a benchmark of the suite (see --list), or the path
-    /// of a Python script to run through the same matrix.
+    /// gil, jit, uops, suite, a benchmark of the suite (see --list), pyperformance,
+    /// or the path of a Python script to run through the same matrix.
     #[arg(required_unless_present = "list")]
     pub benchmark: Option<String>,
 
@@ -164,6 +164,10 @@ pub struct RunArgs {
     /// uops only: open the tutorial's interactive REPL (needs a terminal).
     #[arg(long)]
     pub interactive: bool,
+
+    /// pyperformance: the benchmarks to run, comma-separated (default: every one that needs only the standard library).
+    #[arg(long, value_delimiter = ',', value_name = "NAMES")]
+    pub benchmarks: Vec<String>,
 
     /// Your script: print what it wrote to stdout and stderr, per interpreter (it is in --json either way).
     #[arg(long)]

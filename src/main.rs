@@ -11,12 +11,12 @@ mod domain;
 mod error;
 mod plan;
 mod project;
-mod pyperf_wheel;
 mod report;
 mod results;
 mod session;
 mod sources;
 mod ui;
+mod wheels;
 
 use clap::Parser;
 use console::style;

@@ -151,6 +151,16 @@ pub struct Sample {
     /// harness: each of them (the first one is also `values` above).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub metrics: Vec<Metric>,
+    /// Named benchmarks this process could not run (pyperformance), with why.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub skipped: Vec<Skipped>,
+}
+
+/// A named benchmark a process did not measure.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Skipped {
+    pub name: String,
+    pub reason: String,
 }
 
 /// What a user's script printed in one process, the machine line left out;
@@ -243,6 +253,7 @@ impl Sample {
             host: None,
             output: None,
             metrics: vec![],
+            skipped: vec![],
         }
     }
 }

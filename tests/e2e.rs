@@ -544,24 +544,28 @@ runner.bench_func('sum-range', sum, range(1000))
 runner.bench_func('sorted', sorted, list(range(300, 0, -1)))
 ";
 
-/// The pinned pyperf wheel in the cache, copied from the wheelhouse
-/// `.ci/setup` fills, so that the run does not download it.
-fn pyperf_wheel_in_cache() {
-    let wheel = "pyperf-2.11.0-py3-none-any.whl";
-    let from = root().join("target/wheelhouse").join(wheel);
-    assert!(
-        from.exists(),
-        "no {wheel} in target/wheelhouse: run .ci/setup first"
-    );
+/// The pinned wheels in the cache, copied from the wheelhouse `.ci/setup`
+/// fills, so that the run does not download them.
+fn wheels_in_cache() {
     let dir = common::dirs_cache().join("pybench-docker/wheels");
     std::fs::create_dir_all(&dir).unwrap();
-    std::fs::copy(&from, dir.join(wheel)).unwrap();
+    for wheel in [
+        "pyperf-2.11.0-py3-none-any.whl",
+        "pyperformance-1.14.0-py3-none-any.whl",
+    ] {
+        let from = root().join("target/wheelhouse").join(wheel);
+        assert!(
+            from.exists(),
+            "no {wheel} in target/wheelhouse: run .ci/setup first"
+        );
+        std::fs::copy(&from, dir.join(wheel)).unwrap();
+    }
 }
 
 #[test]
 fn a_pyperf_script_runs_unchanged_on_every_interpreter() {
     images();
-    pyperf_wheel_in_cache();
+    wheels_in_cache();
     let dir = tempfile::tempdir().unwrap();
     let script = dir.path().join("pp.py");
     std::fs::write(&script, PYPERF_SCRIPT).unwrap();
@@ -628,6 +632,61 @@ fn a_pyperf_script_runs_unchanged_on_every_interpreter() {
             "{name}: {stderr}"
         );
     }
+}
+
+#[test]
+fn a_pyperformance_subset_runs_on_every_build() {
+    images();
+    wheels_in_cache();
+    let dir = tempfile::tempdir().unwrap();
+    let json = dir.path().join("pf.json");
+    let out = run(&[
+        "run",
+        "pyperformance",
+        "--benchmarks",
+        "nbody,unpack_sequence,chameleon",
+        "--processes",
+        "2",
+        "--json",
+        json.to_str().unwrap(),
+        "--",
+        "--processes",
+        "1",
+        "--values",
+        "2",
+        "--warmups",
+        "1",
+        "--min-time",
+        "0.005",
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = stdout(&out);
+    assert!(
+        text.contains("│ nbody") && text.contains("│ unpack_sequence"),
+        "{text}"
+    );
+    assert!(text.contains("geometric mean"), "{text}");
+    assert!(
+        stderr(&out).contains("chameleon (needs chameleon==4.6.0)"),
+        "{}",
+        stderr(&out)
+    );
+    let r = read_json(&dir.path().join("pf.nbody.json"));
+    let rows = r["rows"].as_array().unwrap();
+    let names: Vec<&str> = rows
+        .iter()
+        .map(|r| r["interpreter"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["3.13", "3.13t", "3.13j", "3.14", "3.14t", "3.14j"]);
+    for row in rows {
+        assert_eq!(row["outcome"]["status"], "ok", "{row}");
+    }
+    // Each build against its own version's stock build.
+    let t314 = rows.iter().find(|r| r["interpreter"] == "3.14t").unwrap();
+    assert_eq!(t314["baseline"], "3.14");
+    let summary = r["summary"].as_array().unwrap();
+    let c = &summary.iter().find(|s| s["label"] == "3.14t").unwrap()["comparison"];
+    assert!(c["ratio"].is_number() && c["verdict"] != "baseline", "{c}");
 }
 
 #[test]

@@ -13,6 +13,8 @@ pub enum Selection {
     Jit,
     /// Every configuration.
     All,
+    /// Every build as built (no runtime switches), without the distro python.
+    Builds,
 }
 
 /// `--baseline per-version`: the name each chosen interpreter is compared
@@ -52,11 +54,12 @@ impl Plan {
             .iter()
             .filter(|i| {
                 let Some(variant) = i.variant else {
-                    return true;
+                    return selection != Selection::Builds;
                 };
                 let is_newest = i.version.as_ref() == newest;
                 match selection {
                     Selection::All => true,
+                    Selection::Builds => i.mode == Mode::Default,
                     Selection::Gil => match i.mode {
                         Mode::Default => variant == Variant::Stock || variant.is_free_threaded(),
                         Mode::GilForced => is_newest,

@@ -4,6 +4,7 @@
 pub mod csv;
 pub mod json;
 pub mod markdown;
+pub mod matrix;
 pub mod pyperf;
 pub mod table;
 pub mod write;

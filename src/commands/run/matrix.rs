@@ -23,7 +23,7 @@ pub fn thread_counts(benchmark: &Benchmark, host_cpus: u32) -> Vec<Option<u32>> 
     let swept = match benchmark {
         Benchmark::Gil { .. } | Benchmark::Suite { .. } => true,
         Benchmark::Script { threads, .. } => !threads.is_empty(),
-        Benchmark::Jit { .. } | Benchmark::Uops => false,
+        Benchmark::Jit { .. } | Benchmark::Uops | Benchmark::Pyperformance { .. } => false,
     };
     if !swept {
         return vec![None];

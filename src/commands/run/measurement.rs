@@ -11,7 +11,7 @@ use serde_json::Value;
 
 use crate::commands::runner::{self, Parsed};
 use crate::docker::ContainerOutput;
-use crate::results::{HostState, InterpreterInfo, Metric, Outcome};
+use crate::results::{HostState, InterpreterInfo, Metric, Outcome, Skipped};
 
 /// What a process measured.
 #[derive(Debug, Clone, PartialEq)]
@@ -27,6 +27,8 @@ pub struct Measured {
     /// Every named benchmark of the line when there are several (a user's
     /// script that called `harness.bench` more than once); else empty.
     pub metrics: Vec<Metric>,
+    /// Named benchmarks the process reported as not run, with why.
+    pub skipped: Vec<Skipped>,
 }
 
 fn numbers(v: Option<&Value>) -> Option<Vec<f64>> {
@@ -79,7 +81,14 @@ pub fn parse_measurement(line: &Value) -> Result<Measured, String> {
         let host = benches[0]
             .get("host")
             .and_then(|h| serde_json::from_value(h.clone()).ok());
-        if metrics.len() == 1 {
+        let skipped: Vec<Skipped> = line
+            .get("skipped")
+            .and_then(|s| serde_json::from_value(s.clone()).ok())
+            .unwrap_or_default();
+        // One benchmark is the row itself, unless others were named and
+        // skipped, or it is one of pyperformance's (reported by name).
+        let pyperformance = line.get("kind").and_then(Value::as_str) == Some("pyperformance");
+        if metrics.len() == 1 && skipped.is_empty() && !pyperformance {
             metrics.clear();
         }
         return Ok(Measured {
@@ -91,6 +100,7 @@ pub fn parse_measurement(line: &Value) -> Result<Measured, String> {
             host,
             info,
             metrics,
+            skipped,
         });
     }
     match line.get("seconds").and_then(Value::as_f64) {
@@ -103,6 +113,7 @@ pub fn parse_measurement(line: &Value) -> Result<Measured, String> {
             host: None,
             info,
             metrics: vec![],
+            skipped: vec![],
         }),
         _ => Err("the result line has no valid \"seconds\"".into()),
     }

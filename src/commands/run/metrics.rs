@@ -56,16 +56,22 @@ fn metric_row(row: &Row, name: &str) -> Row {
                 thread_values: m.thread_values.clone(),
                 output: None,
                 metrics: vec![],
+                skipped: vec![],
                 ..s.clone()
             }),
             None => {
-                missing.get_or_insert(i + 1);
+                let why = s.skipped.iter().find(|k| k.name == name);
+                missing.get_or_insert((i + 1, why.map(|k| k.reason.clone())));
                 None
             }
         })
         .collect();
     let outcome = match (&row.outcome, missing) {
-        (Outcome::Ok, Some(process)) => Outcome::Failed {
+        (Outcome::Ok, Some((_, Some(why)))) => Outcome::Failed {
+            reason: format!("{name} did not run: {}", why.lines().next().unwrap_or("")),
+            stderr_tail: why,
+        },
+        (Outcome::Ok, Some((process, None))) => Outcome::Failed {
             reason: format!("process {process} did not report {name:?}"),
             stderr_tail: String::new(),
         },

@@ -10,6 +10,7 @@ pub mod measurement;
 pub mod metrics;
 pub mod outputs;
 pub mod present;
+pub mod pyperformance;
 pub mod rounds;
 pub mod settings;
 pub mod uops;
@@ -31,8 +32,8 @@ use matrix::Configuration;
 
 /// Runs a prepared job: images first, then the rounds, then the table.
 pub async fn command(app: &App, job: &RunJob) -> Result<()> {
-    if let Benchmark::Script { pyperf: true, .. } = job.settings.benchmark {
-        crate::pyperf_wheel::ensure(&app.cache)?;
+    for wheel in rounds::wheels_of(&job.settings.benchmark) {
+        wheel.ensure(&app.cache)?;
     }
     crate::commands::build::ensure_images(app).await?;
     if let Benchmark::Uops = job.settings.benchmark {
@@ -42,6 +43,11 @@ pub async fn command(app: &App, job: &RunJob) -> Result<()> {
     let configs = matrix::configurations(&job.interpreters, &job.settings.benchmark, facts.cpus);
     if let Some(note) = oversubscribed(&configs, facts.cpus) {
         eprintln!("{} {note}", style("note:").yellow());
+    }
+    if let Benchmark::Pyperformance { skipped, .. } = &job.settings.benchmark {
+        if let Some(note) = present::needs_note(skipped) {
+            eprintln!("{} {note}", style("note:").yellow());
+        }
     }
     let mut report = new_report(app, job, &configs).await?;
     let interrupted = rounds::run_all(app, job, &configs, &mut report).await?;
@@ -53,6 +59,23 @@ pub async fn command(app: &App, job: &RunJob) -> Result<()> {
     // A script that measured several named benchmarks: one table (and one
     // set of result files) per name, each with the full statistics.
     let by_metric = metrics::split(&report);
+    if let Benchmark::Pyperformance { .. } = job.settings.benchmark {
+        // Dozens of benchmarks: one line each instead of a table each.
+        println!(
+            "{}",
+            present::pyperformance_heading(&report, by_metric.len())
+        );
+        print!("{}", report::matrix::render(&by_metric));
+        for note in present::skipped_notes(&report) {
+            eprintln!("{} {note}", style("skipped:").yellow());
+        }
+        job.outputs.write(&report, true)?;
+        for (name, metric) in &by_metric {
+            let outputs = job.outputs.clone().for_member(&metrics::file_part(name));
+            outputs.write(metric, true)?;
+        }
+        return present::failures(&report);
+    }
     let tables: Vec<&Report> = match by_metric.is_empty() {
         true => vec![&report],
         false => by_metric.iter().map(|(_, r)| r).collect(),

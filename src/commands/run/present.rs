@@ -67,6 +67,49 @@ pub fn script_outputs(report: &Report) -> String {
     out
 }
 
+/// Before a pyperformance run: the chosen benchmarks that cannot run here.
+pub fn needs_note(skipped: &[(String, String)]) -> Option<String> {
+    if skipped.is_empty() {
+        return None;
+    }
+    let list: Vec<String> = skipped
+        .iter()
+        .map(|(n, why)| format!("{n} ({why})"))
+        .collect();
+    Some(format!(
+        "{} pyperformance benchmark(s) skipped: they need third-party packages, and the containers have no network and pybench-docker installs none: {}.",
+        skipped.len(),
+        list.join(", ")
+    ))
+}
+
+/// The line above pyperformance's table.
+pub fn pyperformance_heading(report: &Report, benchmarks: usize) -> String {
+    format!(
+        "pyperformance 1.14.0 · {benchmarks} benchmarks · baseline {} · {} · {}",
+        report.baseline,
+        crate::report::format::repetitions(report),
+        crate::report::format::host(report)
+    )
+}
+
+/// Benchmarks a configuration could not run, with the first line of why. Pure.
+pub fn skipped_notes(report: &Report) -> Vec<String> {
+    let mut notes: Vec<String> = vec![];
+    for row in &report.rows {
+        let mut seen: Vec<&str> = vec![];
+        for k in row.samples.iter().flat_map(|s| &s.skipped) {
+            if seen.contains(&k.name.as_str()) {
+                continue;
+            }
+            seen.push(&k.name);
+            let why = k.reason.lines().last().unwrap_or("").trim();
+            notes.push(format!("{} on {}: {why}", k.name, row.label()));
+        }
+    }
+    notes
+}
+
 /// Ok when every row measured; otherwise names the failed rows (the table
 /// above says why).
 pub fn failures(report: &Report) -> anyhow::Result<()> {

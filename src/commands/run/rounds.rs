@@ -12,8 +12,10 @@ use super::measurement::outcome_of;
 use super::settings::{Benchmark, RunJob, RunSettings};
 use crate::commands::runner::{self, ScriptRun};
 use crate::commands::App;
+use crate::docker::container::BindMount;
 use crate::error::Interrupted;
 use crate::results::{Outcome, Report, Row, Sample, ScriptOutput};
+use crate::wheels::{self, Wheel};
 
 /// One container run in the schedule.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -112,27 +114,22 @@ async fn one_run(
     let bench_dir = app.project.benchmarks();
     let mut mounts = vec![];
     let mut env = s.sampling.harness_env();
-    if let Benchmark::Script { dir, pyperf, .. } = &s.benchmark {
-        mounts.push(crate::docker::container::BindMount {
+    if let Benchmark::Script { dir, .. } = &s.benchmark {
+        mounts.push(BindMount {
             host: dir.display().to_string(),
             container: "/script".into(),
             read_only: true,
         });
-        if *pyperf {
-            // Fetched and verified by `command` before the first round.
-            let wheel = app.cache.join("wheels").join(crate::pyperf_wheel::FILE);
-            mounts.push(crate::docker::container::BindMount {
-                host: wheel.display().to_string(),
-                container: crate::pyperf_wheel::IN_CONTAINER.into(),
-                read_only: true,
-            });
-            env.push((
-                "PYTHONPATH".into(),
-                crate::pyperf_wheel::IN_CONTAINER.into(),
-            ));
-            env.push(("PYBENCH_PYPERF".into(), "1".into()));
-        }
     }
+    // Fetched and verified by `command` before the first round.
+    for wheel in wheels_of(&s.benchmark) {
+        mounts.push(BindMount {
+            host: wheel.cached(&app.cache).display().to_string(),
+            container: wheel.in_container(),
+            read_only: true,
+        });
+    }
+    env.extend(wheel_env(&s.benchmark));
     let run = ScriptRun {
         interpreter: &config.interpreter,
         dir: &bench_dir,
@@ -156,6 +153,32 @@ async fn one_run(
         cpuset: config.cpuset.clone(),
         keep_output: matches!(s.benchmark, Benchmark::Script { .. }),
     })
+}
+
+/// The pinned wheels a benchmark's containers need.
+pub fn wheels_of(benchmark: &Benchmark) -> Vec<&'static Wheel> {
+    match benchmark {
+        Benchmark::Script { pyperf: true, .. } => vec![&wheels::PYPERF],
+        Benchmark::Pyperformance { .. } => vec![&wheels::PYPERF, &wheels::PYPERFORMANCE],
+        _ => vec![],
+    }
+}
+
+/// The environment that points the container's Python at those wheels. Pure.
+fn wheel_env(benchmark: &Benchmark) -> Vec<(String, String)> {
+    let mut env = vec![];
+    if wheels_of(benchmark).is_empty() {
+        return env;
+    }
+    env.push(("PYTHONPATH".to_string(), wheels::PYPERF.in_container()));
+    match benchmark {
+        Benchmark::Pyperformance { .. } => env.push((
+            "PYBENCH_PYPERFORMANCE".into(),
+            wheels::PYPERFORMANCE.in_container(),
+        )),
+        _ => env.push(("PYBENCH_PYPERF".into(), "1".into())),
+    }
+    env
 }
 
 /// What a script printed, without our banner and machine line.
@@ -199,6 +222,7 @@ fn absorb(app: &App, row: &mut Row, r: RunResult) {
                 host: m.host,
                 output: r.keep_output.then(|| script_output(out)),
                 metrics: m.metrics,
+                skipped: m.skipped,
             });
             Outcome::Ok
         }

@@ -34,6 +34,15 @@ pub enum Benchmark {
         n: u32,
     },
     Uops,
+    /// pyperformance's benchmarks, each a pyperf script, in one container
+    /// per configuration and round.
+    Pyperformance {
+        names: Vec<String>,
+        /// Chosen but not runnable here, with why.
+        skipped: Vec<(String, String)>,
+        /// pyperf's own options, after `--`.
+        pyperf_args: Vec<String>,
+    },
     Script {
         dir: PathBuf,
         file: String,
@@ -58,6 +67,7 @@ impl Benchmark {
             Benchmark::Gil { .. } => "gil".into(),
             Benchmark::Jit { .. } => "jit".into(),
             Benchmark::Uops => "uops".into(),
+            Benchmark::Pyperformance { .. } => "pyperformance".into(),
             Benchmark::Suite { name, .. } => name.clone(),
             Benchmark::Script { file, .. } => file.clone(),
         }
@@ -89,6 +99,16 @@ impl Benchmark {
             Benchmark::Suite { name, .. } => ("suite/run.py".into(), vec![name.clone()]),
             Benchmark::Jit { n } => ("jit.py".into(), vec!["-n".into(), n.to_string()]),
             Benchmark::Uops => ("uops.py".into(), vec!["--demo".into()]),
+            Benchmark::Pyperformance {
+                names, pyperf_args, ..
+            } => {
+                let mut a = names.clone();
+                if !pyperf_args.is_empty() {
+                    a.push("--".into());
+                    a.extend(pyperf_args.iter().cloned());
+                }
+                ("run_pyperformance.py".into(), a)
+            }
             // User scripts run under a small timer that adds the banner and result line.
             Benchmark::Script { file, args, .. } => {
                 let mut a = vec![format!("/script/{file}")];
@@ -140,9 +160,25 @@ pub struct RunSettings {
     pub timeout: Duration,
 }
 
+/// The names `run` accepts besides scripts: the suite's and pyperformance's.
+pub struct Catalogs {
+    pub suite: Vec<SuiteEntry>,
+    pub pyperformance: Vec<super::pyperformance::Entry>,
+}
+
+impl Catalogs {
+    pub fn load(benchmarks: &Path) -> Result<Catalogs> {
+        Ok(Catalogs {
+            suite: super::catalog::load(benchmarks)?,
+            pyperformance: super::pyperformance::load(benchmarks)?,
+        })
+    }
+}
+
 /// The benchmarks named on the command line, with their options: one, or
 /// every benchmark of the suite (or of one `--category`).
-fn benchmarks_from(args: &RunArgs, cfg: &Config, suite: &[SuiteEntry]) -> Result<Vec<Benchmark>> {
+fn benchmarks_from(args: &RunArgs, cfg: &Config, catalogs: &Catalogs) -> Result<Vec<Benchmark>> {
+    let suite = &catalogs.suite;
     let name = args.benchmark.as_deref().unwrap_or_default();
     let threads = || {
         args.threads
@@ -158,6 +194,15 @@ fn benchmarks_from(args: &RunArgs, cfg: &Config, suite: &[SuiteEntry]) -> Result
             n: args.n.unwrap_or(cfg.benchmarks.jit.n),
         }],
         "uops" => vec![Benchmark::Uops],
+        "pyperformance" => {
+            let (names, skipped) =
+                super::pyperformance::choose(&catalogs.pyperformance, &args.benchmarks)?;
+            vec![Benchmark::Pyperformance {
+                names,
+                skipped,
+                pyperf_args: args.script_args.clone(),
+            }]
+        }
         "suite" => suite_members(suite, args.category.as_deref())?
             .into_iter()
             .map(|e| suite_benchmark(e, threads()))
@@ -168,10 +213,22 @@ fn benchmarks_from(args: &RunArgs, cfg: &Config, suite: &[SuiteEntry]) -> Result
         },
     };
     let first = &chosen[0];
-    if !matches!(first, Benchmark::Script { .. }) && !args.script_args.is_empty() {
+    if !args.benchmarks.is_empty() && !matches!(first, Benchmark::Pyperformance { .. }) {
+        bail!("--benchmarks chooses pyperformance's benchmarks: `run pyperformance --benchmarks nbody,float`.");
+    }
+    let takes_args = matches!(
+        first,
+        Benchmark::Script { .. } | Benchmark::Pyperformance { .. }
+    );
+    if !takes_args && !args.script_args.is_empty() {
         bail!("arguments after `--` are for your own scripts; {} takes its options directly (see --help).", first.name());
     }
-    if !args.threads.is_empty() && matches!(first, Benchmark::Jit { .. } | Benchmark::Uops) {
+    if !args.threads.is_empty()
+        && matches!(
+            first,
+            Benchmark::Jit { .. } | Benchmark::Uops | Benchmark::Pyperformance { .. }
+        )
+    {
         bail!("--threads applies to gil, the suite's benchmarks and your own scripts (with {THREADS_PLACEHOLDER} in their arguments).");
     }
     if args.work_per_thread && !matches!(first, Benchmark::Script { .. }) {
@@ -253,7 +310,7 @@ fn user_script(path_text: &str, run: &RunArgs) -> Result<Benchmark> {
     }
     let path = path.canonicalize()?;
     let source = std::fs::read(&path).unwrap_or_default();
-    let pyperf = crate::pyperf_wheel::script_uses_pyperf(&String::from_utf8_lossy(&source));
+    let pyperf = crate::wheels::script_uses_pyperf(&String::from_utf8_lossy(&source));
     Ok(Benchmark::Script {
         dir: path
             .parent()
@@ -286,9 +343,9 @@ fn sampling_from(args: &RunArgs, cfg: &Config) -> Sampling {
 pub fn settings_from(
     args: &RunArgs,
     cfg: &Config,
-    suite: &[SuiteEntry],
+    catalogs: &Catalogs,
 ) -> Result<Vec<RunSettings>> {
-    let benchmarks = benchmarks_from(args, cfg, suite)?;
+    let benchmarks = benchmarks_from(args, cfg, catalogs)?;
     for (flag, path) in [
         ("--json", &args.json),
         ("--csv", &args.csv),
@@ -301,13 +358,15 @@ pub fn settings_from(
     if let Some(dir) = &args.pyperf {
         crate::report::pyperf::check_folder(dir)?;
     }
-    let settings = |benchmark| RunSettings {
+    let settings = |benchmark: Benchmark| RunSettings {
+        // pyperformance answers "what does each build cost against its own
+        // version's stock build" unless told otherwise.
+        baseline: args.baseline.clone().unwrap_or_else(|| match benchmark {
+            Benchmark::Pyperformance { .. } => crate::results::PER_VERSION.to_string(),
+            _ => cfg.benchmarks.baseline.clone(),
+        }),
         benchmark,
         sampling: sampling_from(args, cfg),
-        baseline: args
-            .baseline
-            .clone()
-            .unwrap_or_else(|| cfg.benchmarks.baseline.clone()),
         timeout: Duration::from_secs(args.timeout.unwrap_or(cfg.containers.timeout_seconds)),
     };
     Ok(benchmarks.into_iter().map(settings).collect())
@@ -338,6 +397,7 @@ pub fn select_interpreters(
             Benchmark::Gil { .. } | Benchmark::Suite { .. } => Selection::Gil,
             Benchmark::Jit { .. } | Benchmark::Uops => Selection::Jit,
             Benchmark::Script { .. } => Selection::All,
+            Benchmark::Pyperformance { .. } => Selection::Builds,
         })
     } else {
         plan.select(wanted).map_err(anyhow::Error::msg)?
@@ -362,8 +422,7 @@ pub fn prepare(
     plan: &Plan,
     benchmarks_dir: &Path,
 ) -> Result<Vec<RunJob>> {
-    let suite = super::catalog::load(benchmarks_dir)?;
-    let all = settings_from(args, cfg, &suite)?;
+    let all = settings_from(args, cfg, &Catalogs::load(benchmarks_dir)?)?;
     if args.interactive && !matches!(all[0].benchmark, Benchmark::Uops) {
         bail!("--interactive is for `run uops` only.");
     }
@@ -409,9 +468,9 @@ mod tests {
     use super::*;
     use crate::config::{parse, Source, DEFAULT_YAML};
 
-    fn suite() -> Vec<SuiteEntry> {
+    fn suite() -> Catalogs {
         let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("benchmarks");
-        crate::commands::run::catalog::load(&dir).unwrap()
+        Catalogs::load(&dir).unwrap()
     }
 
     #[test]

@@ -362,3 +362,54 @@ async fn per_version_rows_name_their_own_stock_build() {
     let text = crate::report::render_table(&report, false);
     assert!(text.contains("its own version's stock build"), "{text}");
 }
+
+#[tokio::test]
+async fn pyperformance_runs_its_benchmarks_in_each_container_against_each_version() {
+    let engine = FakeEngine::new(|spec| {
+        let line = "PYBENCH_RESULT {\"schema\":2,\"kind\":\"pyperformance\",\"benchmarks\":[\
+             {\"name\":\"nbody\",\"loops\":4,\"values\":[0.1,0.12]}],\
+             \"skipped\":[{\"name\":\"float\",\"reason\":\"exit code 1: boom\"}]}";
+        let stdout = format!("====================\nx\n====================\n{line}\n");
+        assert!(
+            spec.cmd
+                .ends_with(&["float".into(), "nbody".into(), "--".into(), "--fast".into()]),
+            "{:?}",
+            spec.cmd
+        );
+        Ok(exited(0, &stdout, ""))
+    });
+    let mut a = args("pyperformance");
+    a.benchmarks = vec!["nbody".into(), "float".into(), "chameleon".into()];
+    a.script_args = vec!["--fast".into()];
+    a.processes = Some(2);
+    let (report, _, _c) = measure(engine.clone(), a, None).await;
+    let spec = &engine.runs()[0];
+    let mounts: Vec<&str> = spec.mounts.iter().map(|m| m.container.as_str()).collect();
+    assert!(
+        mounts.contains(&"/opt/wheels/pyperformance-1.14.0-py3-none-any.whl"),
+        "{mounts:?}"
+    );
+    assert!(spec.mounts.iter().all(|m| m.read_only));
+    assert!(spec
+        .env
+        .iter()
+        .any(|(k, v)| k == "PYTHONPATH" && v.ends_with("pyperf-2.11.0-py3-none-any.whl")));
+    let names: Vec<&str> = report.rows.iter().map(|r| r.interpreter.as_str()).collect();
+    assert_eq!(
+        names,
+        ["3.13", "3.13t", "3.13j"],
+        "every build, no runtime switch"
+    );
+    assert_eq!(report.baseline, "per-version");
+    let parts = metrics::split(&report);
+    assert_eq!(parts.len(), 1);
+    assert_eq!(parts[0].1.benchmark, "pyperformance:nbody");
+    assert!(
+        present::skipped_notes(&report).contains(&"float on 3.13t: exit code 1: boom".to_string())
+    );
+    assert!(
+        present::needs_note(&[("chameleon".into(), "needs chameleon==4.6.0".into())])
+            .unwrap()
+            .contains("chameleon (needs chameleon==4.6.0)")
+    );
+}

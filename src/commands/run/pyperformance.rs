@@ -1,0 +1,135 @@
+//! `run pyperformance`: which of pyperformance's benchmarks run, from
+//! `benchmarks/pyperformance.tsv` (generated from the pinned wheel; a test
+//! keeps them equal). Benchmarks that need third-party packages are skipped
+//! with the reason: the containers have no network and pybench-docker
+//! installs no packages into the images. Pure but for reading the file.
+
+use std::path::Path;
+
+use anyhow::{bail, Context, Result};
+
+/// One pyperformance benchmark.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Entry {
+    pub name: String,
+    /// Third-party requirements (`chameleon==4.6.0`); empty: only pyperf.
+    pub needs: Vec<String>,
+}
+
+/// Parses the catalogue: name, folder, extra options, requirements. Pure.
+pub fn parse(text: &str) -> Result<Vec<Entry>, String> {
+    text.lines()
+        .enumerate()
+        .filter(|(_, l)| !l.starts_with('#') && !l.trim().is_empty())
+        .map(
+            |(i, line)| match line.split('\t').collect::<Vec<_>>().as_slice() {
+                [name, _folder, _opts, needs] => Ok(Entry {
+                    name: name.to_string(),
+                    needs: needs.split_whitespace().map(String::from).collect(),
+                }),
+                _ => Err(format!("line {}: expected 4 tab-separated fields", i + 1)),
+            },
+        )
+        .collect()
+}
+
+pub fn load(benchmarks: &Path) -> Result<Vec<Entry>> {
+    let path = benchmarks.join("pyperformance.tsv");
+    let text = std::fs::read_to_string(&path)
+        .with_context(|| format!("cannot read {}", path.display()))?;
+    parse(&text).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))
+}
+
+/// Benchmarks chosen but not runnable here, each with why.
+pub type Skips = Vec<(String, String)>;
+
+/// The benchmarks to run and the ones skipped (with why), for `--benchmarks`
+/// (every benchmark when empty). Unknown names are an error listing the
+/// known ones. Pure.
+pub fn choose(catalog: &[Entry], wanted: &[String]) -> Result<(Vec<String>, Skips)> {
+    let unknown: Vec<&String> = wanted
+        .iter()
+        .filter(|w| !catalog.iter().any(|e| &e.name == *w))
+        .collect();
+    if !unknown.is_empty() {
+        let known: Vec<&str> = catalog.iter().map(|e| e.name.as_str()).collect();
+        bail!(
+            "unknown pyperformance benchmark(s): {}. pyperformance 1.14.0 has: {}.",
+            unknown
+                .iter()
+                .map(|s| s.as_str())
+                .collect::<Vec<_>>()
+                .join(", "),
+            known.join(", ")
+        );
+    }
+    let chosen = catalog
+        .iter()
+        .filter(|e| wanted.is_empty() || wanted.contains(&e.name));
+    let (runnable, needs): (Vec<&Entry>, Vec<&Entry>) = chosen.partition(|e| e.needs.is_empty());
+    let skipped = needs
+        .iter()
+        .map(|e| (e.name.clone(), format!("needs {}", e.needs.join(", "))))
+        .collect();
+    if runnable.is_empty() {
+        bail!(
+            "every benchmark chosen needs third-party packages ({}), and pybench-docker installs none into the images: choose benchmarks that need only the standard library (see benchmarks/pyperformance.tsv; e.g. nbody, float, richards).",
+            needs.iter().map(|e| e.name.as_str()).collect::<Vec<_>>().join(", ")
+        );
+    }
+    Ok((runnable.iter().map(|e| e.name.clone()).collect(), skipped))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn catalog() -> Vec<Entry> {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("benchmarks");
+        load(&dir).unwrap()
+    }
+
+    #[test]
+    fn the_catalogue_knows_pyperformance_and_its_requirements() {
+        let c = catalog();
+        assert!(c.len() > 90, "{}", c.len());
+        let nbody = c.iter().find(|e| e.name == "nbody").unwrap();
+        assert!(nbody.needs.is_empty());
+        let chameleon = c.iter().find(|e| e.name == "chameleon").unwrap();
+        assert_eq!(chameleon.needs, ["chameleon==4.6.0"]);
+    }
+
+    #[test]
+    fn choosing_skips_third_party_needs_and_refuses_unknown_names() {
+        let c = catalog();
+        let names = |xs: &[&str]| xs.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        let (run, skipped) = choose(&c, &names(&["nbody", "chameleon", "float"])).unwrap();
+        assert_eq!(run, ["float", "nbody"]);
+        assert_eq!(
+            skipped,
+            [(
+                "chameleon".to_string(),
+                "needs chameleon==4.6.0".to_string()
+            )]
+        );
+        let e = choose(&c, &names(&["nbody", "nope"]))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("unknown pyperformance benchmark(s): nope") && e.contains("richards"),
+            "{e}"
+        );
+        let e = choose(&c, &names(&["chameleon"])).unwrap_err().to_string();
+        assert!(e.contains("needs third-party packages"), "{e}");
+        let (all, _) = choose(&c, &[]).unwrap();
+        assert!(all.len() > 60 && all.contains(&"richards".to_string()));
+    }
+
+    #[test]
+    fn malformed_lines_are_reported_with_their_number() {
+        assert_eq!(
+            parse("# header\nnbody\tbm_nbody\n").unwrap_err(),
+            "line 2: expected 4 tab-separated fields"
+        );
+    }
+}
