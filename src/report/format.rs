@@ -10,11 +10,16 @@ pub(crate) fn duration(seconds: f64) -> String {
     let ms = seconds * 1000.0;
     // Thresholds sit half a unit below each boundary, so values that round up
     // take the next format: 0.9996 s prints "1.00 s", not "1000 ms".
+    let us = ms * 1000.0;
     match ms.abs() {
         m if m >= 999.5 => format!("{seconds:.2} s"),
         m if m >= 99.95 => format!("{ms:.0} ms"),
         m if m >= 9.995 => format!("{ms:.1} ms"),
-        _ => format!("{ms:.2} ms"),
+        m if m >= 0.9995 || m == 0.0 => format!("{ms:.2} ms"),
+        // pyperf and pyperformance time operations of microseconds.
+        m if m >= 0.09995 => format!("{us:.0} µs"),
+        m if m >= 0.009995 => format!("{us:.1} µs"),
+        _ => format!("{us:.2} µs"),
     }
 }
 
@@ -330,6 +335,10 @@ mod tests {
         assert_eq!(duration(0.0042), "4.20 ms");
         assert_eq!(duration(0.0), "0.00 ms");
         assert_eq!(duration(0.9996), "1.00 s");
+        assert_eq!(duration(0.000845), "845 µs");
+        assert_eq!(duration(0.0000421), "42.1 µs");
+        assert_eq!(duration(0.0000042), "4.20 µs");
+        assert_eq!(duration(0.0009996), "1.00 ms");
         assert_eq!(duration(0.9994), "999 ms");
         assert_eq!(duration(0.09996), "100 ms");
         assert_eq!(duration(0.009996), "10.0 ms");

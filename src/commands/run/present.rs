@@ -86,9 +86,9 @@ pub fn needs_note(skipped: &[(String, String)]) -> Option<String> {
 /// The line above pyperformance's table.
 pub fn pyperformance_heading(report: &Report, benchmarks: usize) -> String {
     format!(
-        "pyperformance 1.14.0 · {benchmarks} benchmarks · baseline {} · {} · {}",
+        "pyperformance 1.14.0 · {benchmarks} benchmarks · baseline {} · {} containers per build, each running pyperf's worker processes · {}",
         report.baseline,
-        crate::report::format::repetitions(report),
+        report.repeat,
         crate::report::format::host(report)
     )
 }
