@@ -64,7 +64,9 @@ def half_widths(report):
 
 
 def halves(files):
-    """Every split of the runs into two equal halves, each split once."""
+    """Every split of the runs into two equal halves, each split once (an odd last run is left out)."""
+    if len(files) < 2:
+        return
     k = len(files) // 2 * 2
     first, rest = files[0], files[1:k]
     for others in itertools.combinations(rest, k // 2 - 1):

@@ -80,9 +80,9 @@ def main(argv):
             why = "exit code %d" % code if code else "no values"
             skipped.append({"name": name, "reason": "%s: %s" % (why, tail(errors))})
             continue
-        for record in found:
-            record["name"] = name  # pyperformance's name, e.g. pickle_dict
-        records.extend(found[:1])
+        if len(found) == 1:
+            found[0]["name"] = name  # pyperformance's name, e.g. pickle_dict
+        records.extend(found)  # some scripts time several (deepcopy, deepcopy_memo, ...)
     if not records:
         print("no pyperformance benchmark ran on this interpreter:", file=sys.stderr)
         for s in skipped:

@@ -48,6 +48,20 @@ def pyperf_records(result):
     return records
 
 
+def _without_inherit_environ(args):
+    """The arguments without the user's --inherit-environ, and its names (merged with ours)."""
+    rest, names = [], []
+    it = iter(args)
+    for arg in it:
+        if arg == "--inherit-environ":
+            names += next(it, "").split(",")
+        elif arg.startswith("--inherit-environ="):
+            names += arg.split("=", 1)[1].split(",")
+        else:
+            rest.append(arg)
+    return rest, [n for n in names if n]
+
+
 def run_pyperf(script, args, capture=False):
     """Runs a pyperf script in a child process.
 
@@ -61,8 +75,9 @@ def run_pyperf(script, args, capture=False):
     gil = sys._xoptions.get("gil") if hasattr(sys, "_xoptions") else None
     if gil is not None and gil is not True:
         env["PYTHON_GIL"] = str(gil)
-    command = [sys.executable, script, *args, "--output", out,
-               "--inherit-environ", "PYTHON_JIT,PYTHONHASHSEED"]
+    args, inherit = _without_inherit_environ(args)
+    inherit = ",".join(["PYTHON_JIT", "PYTHONHASHSEED"] + inherit)
+    command = [sys.executable, script, *args, "--output", out, "--inherit-environ", inherit]
     sys.stdout.flush()
     errors = ""
     if capture:
@@ -73,7 +88,7 @@ def run_pyperf(script, args, capture=False):
     else:
         code = subprocess.call(command, env=env)
     records = []
-    if code == 0:
+    if code == 0 and os.path.exists(out):  # a script that is no pyperf Runner writes none
         with open(out) as handle:
             records = pyperf_records(json.load(handle))
     return (code, records, errors) if capture else (code, records)

@@ -176,6 +176,13 @@ class PyperfResults(unittest.TestCase):
         self.assertEqual((records[0]["loops"], records[1]["loops"]), (16, 8))
 
 
+class PyperfArguments(unittest.TestCase):
+    def test_the_users_inherit_environ_is_merged_not_overridden(self):
+        rest, names = run_script._without_inherit_environ(
+            ["--fast", "--inherit-environ", "A,B", "-p", "2", "--inherit-environ=C"])
+        self.assertEqual((rest, names), (["--fast", "-p", "2"], ["A", "B", "C"]))
+
+
 class Scripts(unittest.TestCase):
     def test_gil_reports_schema_two_with_thread_values(self):
         argv = ["-t", "2", "-n", "10", "--values", "3", "--warmups", "1", "--min-time", "0.001",

@@ -50,6 +50,9 @@ pub struct Comparisons {
     /// Runs on each side.
     pub runs_a: usize,
     pub runs_b: usize,
+    /// Configurations were compared relative to their runs' baselines (every
+    /// run has the same baselines); otherwise as measured.
+    pub normalized: bool,
     pub rows: Vec<Pairing>,
     /// Configurations present in only one of the runs.
     pub only_in_a: Vec<String>,
@@ -73,7 +76,8 @@ pub fn pair_reports(a: &Report, b: &Report) -> Vec<Pairing> {
         .iter()
         .filter_map(|row_b| {
             let row_a = a.rows.iter().find(|r| r.label() == row_b.label())?;
-            let bases = (a.baseline == b.baseline && !b.is_baseline(row_b))
+            let same = a.baseline == b.baseline && a.baseline_name(row_a) == b.baseline_name(row_b);
+            let bases = (same && !b.is_baseline(row_b))
                 .then(|| {
                     Some((
                         &a.rows[a.baseline_for(row_a)?],
@@ -105,8 +109,7 @@ pub fn pair_reports(a: &Report, b: &Report) -> Vec<Pairing> {
 /// the observations, so the spread between whole runs is in the interval.
 /// Only configurations present in every run of both sides are paired.
 pub fn pair_runs(a: &[Report], b: &[Report]) -> Vec<Pairing> {
-    let baseline = &b[0].baseline;
-    let same_baseline = a.iter().chain(b).all(|r| &r.baseline == baseline);
+    let same_baseline = same_baselines(a, b);
     let in_all = common_labels(a);
     common_labels(b)
         .into_iter()
@@ -208,65 +211,114 @@ fn side_files(path: &Path) -> Result<Vec<PathBuf>> {
     Ok(files)
 }
 
-/// One side: its description and its runs, all of one benchmark.
-fn load_side(path: &Path) -> Result<(String, Vec<Report>)> {
+/// One side: its runs, grouped by benchmark in the order first seen. A run
+/// that measured several named benchmarks (a script's, pyperformance) holds
+/// only the first one's values in its main file, so only its per-benchmark
+/// files (`r.NAME.json`, written beside it) are compared.
+fn load_side(path: &Path) -> Result<Vec<(String, Vec<Report>)>> {
     let files = side_files(path)?;
-    let reports = files.iter().map(|f| load(f)).collect::<Result<Vec<_>>>()?;
-    if let Some((i, other)) = reports
-        .iter()
-        .enumerate()
-        .find(|(_, r)| r.benchmark != reports[0].benchmark)
-    {
+    let mut groups: Vec<(String, Vec<Report>)> = vec![];
+    let mut aggregates = vec![];
+    for file in &files {
+        let report = load(file)?;
+        if report.rows.iter().flat_map(|r| &r.samples).any(|s| !s.metrics.is_empty()) {
+            aggregates.push(file.display().to_string());
+            continue;
+        }
+        match groups.iter_mut().find(|(b, _)| *b == report.benchmark) {
+            Some((_, runs)) => runs.push(report),
+            None => groups.push((report.benchmark.clone(), vec![report])),
+        }
+    }
+    if groups.is_empty() {
         bail!(
-            "{} measured {:?} but {} measured {:?}: a folder holds repeated runs of one benchmark.",
-            files[0].display(),
-            reports[0].benchmark,
-            files[i].display(),
-            other.benchmark
+            "{} measured several named benchmarks, and holds the first one's values only: compare the per-benchmark files written beside it (r.NAME.json for --json r.json).",
+            aggregates.join(", ")
         );
     }
-    let description = match files.len() {
-        1 if !path.is_dir() => path.display().to_string(),
-        n => format!("{} ({n} runs)", path.display()),
-    };
-    Ok((description, reports))
+    Ok(groups)
 }
 
-/// Loads and pairs both sides; refuses files that cannot be compared.
-pub fn comparisons(a_path: &Path, b_path: &Path) -> Result<Comparisons> {
-    let ((a_name, a), (b_name, b)) = (load_side(a_path)?, load_side(b_path)?);
-    if a[0].benchmark != b[0].benchmark {
-        bail!(
-            "{} measured {:?} and {} measured {:?}: compare runs of the same benchmark.",
-            a_path.display(),
-            a[0].benchmark,
-            b_path.display(),
-            b[0].benchmark
-        );
+/// How a side is named in the output: the file, or the folder with its runs.
+fn describe(path: &Path, runs: usize) -> String {
+    match (path.is_dir(), runs) {
+        (false, _) => path.display().to_string(),
+        (true, 1) => format!("{} (1 run)", path.display()),
+        (true, n) => format!("{} ({n} runs)", path.display()),
     }
-    let rows = match (a.as_slice(), b.as_slice()) {
-        ([one_a], [one_b]) => pair_reports(one_a, one_b),
-        _ => pair_runs(&a, &b),
+}
+
+/// Loads both sides and pairs them, benchmark by benchmark: one
+/// [`Comparisons`] per benchmark measured on both sides. Refuses sides that
+/// share no benchmark, or a benchmark that shares no configuration.
+pub fn all_comparisons(a_path: &Path, b_path: &Path) -> Result<Vec<Comparisons>> {
+    let (a_groups, b_groups) = (load_side(a_path)?, load_side(b_path)?);
+    let names = |g: &[(String, Vec<Report>)]| -> Vec<String> {
+        g.iter().map(|(n, _)| format!("{n:?}")).collect()
     };
-    let (in_a, in_b) = (common_labels(&a), common_labels(&b));
-    if rows.is_empty() {
+    let mut out = vec![];
+    for (benchmark, b) in &b_groups {
+        let Some((_, a)) = a_groups.iter().find(|(n, _)| n == benchmark) else {
+            continue;
+        };
+        let rows = match (a.as_slice(), b.as_slice()) {
+            ([one_a], [one_b]) => pair_reports(one_a, one_b),
+            _ => pair_runs(a, b),
+        };
+        let (in_a, in_b) = (common_labels(a), common_labels(b));
+        if rows.is_empty() {
+            bail!(
+                "the two sides share no configuration of {benchmark:?} ({} has {}; {} has {}): run the same --interpreters and --threads in both.",
+                a_path.display(),
+                in_a.join(", "),
+                b_path.display(),
+                in_b.join(", ")
+            );
+        }
+        out.push(Comparisons {
+            benchmark: benchmark.clone(),
+            a: describe(a_path, a.len()),
+            b: describe(b_path, b.len()),
+            runs_a: a.len(),
+            runs_b: b.len(),
+            normalized: same_baselines(a, b),
+            only_in_a: in_a.iter().filter(|l| !in_b.contains(l)).cloned().collect(),
+            only_in_b: in_b.iter().filter(|l| !in_a.contains(l)).cloned().collect(),
+            rows,
+        });
+    }
+    if out.is_empty() {
         bail!(
-            "the two sides share no configuration ({} has {}; {} has {}): run the same --interpreters and --threads in both.",
+            "{} measured {} and {} measured {}: compare runs of the same benchmark.",
             a_path.display(),
-            in_a.join(", "),
+            names(&a_groups).join(", "),
             b_path.display(),
-            in_b.join(", ")
+            names(&b_groups).join(", ")
         );
     }
-    Ok(Comparisons {
-        benchmark: b[0].benchmark.clone(),
-        a: a_name,
-        b: b_name,
-        runs_a: a.len(),
-        runs_b: b.len(),
-        only_in_a: in_a.iter().filter(|l| !in_b.contains(l)).cloned().collect(),
-        only_in_b: in_b.iter().filter(|l| !in_a.contains(l)).cloned().collect(),
-        rows,
+    Ok(out)
+}
+
+/// [`all_comparisons`] when both sides hold one benchmark (as in tests).
+#[cfg(test)]
+pub fn comparisons(a_path: &Path, b_path: &Path) -> Result<Comparisons> {
+    Ok(all_comparisons(a_path, b_path)?.remove(0))
+}
+
+/// Whether every run of both sides has the same baseline for every row, so
+/// that configurations can be compared relative to it.
+fn same_baselines(a: &[Report], b: &[Report]) -> bool {
+    let first = a.iter().chain(b).next();
+    let Some(first) = first else { return false };
+    a.iter().chain(b).all(|r| {
+        r.baseline == first.baseline
+            && r.rows.iter().all(|row| {
+                first
+                    .rows
+                    .iter()
+                    .find(|f| f.label() == row.label())
+                    .is_none_or(|f| first.baseline_name(f) == r.baseline_name(row))
+            })
     })
 }
 
@@ -320,34 +372,50 @@ fn method_note(c: &Comparisons) -> String {
          and compare the folders\n"
             .into()
     } else {
+        let relative = match c.normalized {
+            true => "each configuration relative to its run's baseline (the baseline as measured)",
+            false => "as measured (the runs have different baselines, so the machine's speed in each run is in the ratio)",
+        };
         format!(
-            "one level per run ({} + {} runs), each configuration relative to its run's \
-             baseline (the baseline as measured); Student's t on the runs, so the spread \
-             between runs is in the interval\n",
+            "one level per run ({} + {} runs), {relative}; Student's t on the runs, so the \
+             spread between runs is in the interval\n",
             c.runs_a, c.runs_b
         )
     }
 }
 
 pub fn command(args: &CompareArgs) -> Result<()> {
-    let c = comparisons(&args.a, &args.b)?;
-    print!("{}", render(&c));
+    let all = all_comparisons(&args.a, &args.b)?;
+    for c in &all {
+        print!("{}", render(c));
+    }
     if let Some(path) = &args.json {
-        let bytes = serde_json::to_vec_pretty(&c)?;
+        // One benchmark: its comparison; several: all of them.
+        let bytes = match all.as_slice() {
+            [one] => serde_json::to_vec_pretty(one)?,
+            many => serde_json::to_vec_pretty(&serde_json::json!({ "benchmarks": many }))?,
+        };
         crate::report::write::write_atomically(path, &bytes)
             .with_context(|| format!("cannot write {}", path.display()))?;
     }
     if let Some(percent) = args.fail_on_regression {
-        let slower = regressions(&c.rows, percent);
+        let slower: Vec<String> = all
+            .iter()
+            .flat_map(|c| {
+                regressions(&c.rows, percent).into_iter().filter_map(move |p| {
+                    let change = p.comparison?.change * 100.0;
+                    Some(match all.len() {
+                        1 => format!("{} {change:+.1}%", p.label),
+                        _ => format!("{} {} {change:+.1}%", c.benchmark, p.label),
+                    })
+                })
+            })
+            .collect();
         if !slower.is_empty() {
-            let list: Vec<String> = slower
-                .iter()
-                .filter_map(|p| Some(format!("{} {:+.1}%", p.label, p.comparison?.change * 100.0)))
-                .collect();
             bail!(
                 "{} configuration(s) significantly slower in B by more than {percent}%: {}.",
                 slower.len(),
-                list.join(", ")
+                slower.join(", ")
             );
         }
     }
@@ -418,6 +486,7 @@ mod tests {
             b: "b.json".into(),
             runs_a: 1,
             runs_b: 1,
+            normalized: true,
             rows: pairs,
             only_in_a: vec![],
             only_in_b: vec!["3.14".into()],
@@ -523,7 +592,9 @@ mod tests {
         assert!(c.ci_low.unwrap() > 1.1 && system.significant);
         assert_eq!(c.verdict, Verdict::Degraded);
         // The same runs against themselves: nothing to report.
-        for p in pair_runs(&side_a, &side_a) {
+        let itself = pair_runs(&side_a, &side_a);
+        assert_eq!(itself.iter().filter(|p| p.comparison.is_some()).count(), 3);
+        for p in itself {
             if let Some(c) = p.comparison {
                 assert!(!p.significant && c.verdict != Verdict::Degraded, "{p:?}");
             }

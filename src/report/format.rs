@@ -236,25 +236,33 @@ pub(crate) fn busy_machine(report: &Report) -> Option<String> {
 pub(crate) fn legend(report: &Report) -> String {
     let base = one_line(&report.baseline);
     let bases = report.baseline_rows();
-    let compared = !bases.is_empty()
-        && bases
-            .iter()
-            .all(|row| row.outcome.is_ok() && !row.measured().is_empty());
+    let done = |row: &&crate::results::Row| row.outcome.is_ok() && !row.measured().is_empty();
+    let failed: Vec<String> = bases
+        .iter()
+        .filter(|row| !done(row))
+        .map(|row| one_line(&row.interpreter))
+        .collect();
     let of = match report.baseline == crate::results::PER_VERSION {
         true => {
             "its own version's stock build (the distro python: the first version's)".to_string()
         }
         false => base.clone(),
     };
-    if compared {
-        format!(
-            "ratio = mean / mean of {of} at the same thread count, with its 95% interval; \
-             improved/degraded: >10% faster/slower and p < 0.05 (paired by round); \
-             similar: the whole interval within ±10%; otherwise not distinguishable"
-        )
-    } else {
-        format!("no ratios: a baseline ({base}) has no completed measurements")
+    if !bases.iter().any(done) {
+        return format!("no ratios: the baseline ({base}) has no completed measurements");
     }
+    let mut text = format!(
+        "ratio = mean / mean of {of} at the same thread count, with its 95% interval; \
+         improved/degraded: >10% faster/slower and p < 0.05 (paired by round); \
+         similar: the whole interval within ±10%; otherwise not distinguishable"
+    );
+    if !failed.is_empty() {
+        text += &format!(
+            "; no ratios for the rows of {}: that baseline did not complete",
+            failed.join(", ")
+        );
+    }
+    text
 }
 
 /// "5 processes × 10 values each", with warm-ups and correct plurals.

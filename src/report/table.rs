@@ -261,7 +261,7 @@ mod tests {
         let mut report = fixture::report();
         report.baseline = "3.12".into();
         let text = render_table(&report, false);
-        assert!(text.contains("no ratios: a baseline (3.12) has no completed measurements"));
+        assert!(text.contains("no ratios: the baseline (3.12) has no completed measurements"));
         assert!(text.contains(" ok "), "{text}");
     }
 

@@ -383,22 +383,25 @@ async fn build_variants(
         let release = ctx.plan.releases.iter().find(|r| r.variants.contains(v));
         release.map(|r| r.tag.clone()).unwrap_or_default()
     };
-    let builds = variants.into_iter().map(|v| {
+    let builds = variants.into_iter().enumerate().map(|(i, v)| {
         let (archive, sha256) = &sources[&tag_of(v)];
         let prepared = variant_request(v, &template, archive, sha256, jobs);
         async move {
             let (req, c) = prepared?;
-            run_stage(ctx, v.label(), req, c, log_dir).await
+            Ok::<_, BuildError>((i, run_stage(ctx, v.label(), req, c, log_dir).await?))
         }
     });
     // Longest first, at most `in_flight` at a time: the next starts as soon
-    // as one finishes.
-    let all = futures_util::StreamExt::collect::<Vec<_>>(futures_util::StreamExt::buffered(
-        futures_util::stream::iter(builds),
-        in_flight,
-    ));
-    let results = cancellable(&ctx.cancel, all).await?;
-    results.into_iter().collect()
+    // as any one finishes (`buffered` would wait for the first in line).
+    let all = futures_util::StreamExt::collect::<Vec<_>>(
+        futures_util::StreamExt::buffer_unordered(futures_util::stream::iter(builds), in_flight),
+    );
+    let mut results = cancellable(&ctx.cancel, all)
+        .await?
+        .into_iter()
+        .collect::<Result<Vec<_>, _>>()?;
+    results.sort_by_key(|(i, _)| *i);
+    Ok(results.into_iter().map(|(_, report)| report).collect())
 }
 
 /// The variant builds, longest first (a JIT build also generates its

@@ -93,7 +93,8 @@ pub fn pyperformance_heading(report: &Report, benchmarks: usize) -> String {
     )
 }
 
-/// Benchmarks a configuration could not run, with the first line of why. Pure.
+/// Benchmarks a configuration could not run, with the last line of why (the
+/// error of a traceback). Pure.
 pub fn skipped_notes(report: &Report) -> Vec<String> {
     let mut notes: Vec<String> = vec![];
     for row in &report.rows {

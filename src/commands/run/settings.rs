@@ -58,6 +58,9 @@ pub enum Benchmark {
     },
 }
 
+/// pyperformance's default time limit per benchmark in one container.
+const PYPERFORMANCE_SECONDS_EACH: u64 = 600;
+
 /// The placeholder in a script's arguments that `--threads` fills in.
 pub const THREADS_PLACEHOLDER: &str = "{threads}";
 
@@ -231,6 +234,19 @@ fn benchmarks_from(args: &RunArgs, cfg: &Config, catalogs: &Catalogs) -> Result<
     {
         bail!("--threads applies to gil, the suite's benchmarks and your own scripts (with {THREADS_PLACEHOLDER} in their arguments).");
     }
+    let pyperf_runs = matches!(
+        first,
+        Benchmark::Pyperformance { .. } | Benchmark::Script { pyperf: true, .. }
+    );
+    let harness_flags = [
+        ("--values", args.values.is_some()),
+        ("--warmups", args.warmups.is_some()),
+        ("--min-time", args.min_time.is_some()),
+        ("--loops", args.loops.is_some()),
+    ];
+    if let (true, Some((flag, _))) = (pyperf_runs, harness_flags.iter().find(|(_, given)| *given)) {
+        bail!("{flag} sets our harness, which pyperf does not use: give pyperf's own options after `--` (e.g. `-- --values 3 --min-time 0.1`, or `-- --fast`); --processes still sets the containers per configuration.");
+    }
     if args.work_per_thread && !matches!(first, Benchmark::Script { .. }) {
         bail!("--work-per-thread is for your own scripts; the built-in benchmarks know how their work grows with threads.");
     }
@@ -365,9 +381,18 @@ pub fn settings_from(
             Benchmark::Pyperformance { .. } => crate::results::PER_VERSION.to_string(),
             _ => cfg.benchmarks.baseline.clone(),
         }),
+        timeout: Duration::from_secs(args.timeout.unwrap_or_else(|| {
+            let configured = cfg.containers.timeout_seconds;
+            match &benchmark {
+                // One container runs every chosen benchmark, each a few minutes at most.
+                Benchmark::Pyperformance { names, .. } => {
+                    configured.max(PYPERFORMANCE_SECONDS_EACH * names.len() as u64)
+                }
+                _ => configured,
+            }
+        })),
         benchmark,
         sampling: sampling_from(args, cfg),
-        timeout: Duration::from_secs(args.timeout.unwrap_or(cfg.containers.timeout_seconds)),
     };
     Ok(benchmarks.into_iter().map(settings).collect())
 }
@@ -532,6 +557,22 @@ mod tests {
             e.contains("--work-per-thread is for your own scripts"),
             "{e}"
         );
+    }
+
+    #[test]
+    fn pyperformance_takes_pyperf_options_and_time_for_its_benchmarks() {
+        let mut a = args("pyperformance");
+        a.benchmarks = vec!["nbody".into(), "float".into()];
+        let s = settings_from(&a, &cfg(), &suite()).unwrap().remove(0);
+        assert_eq!(s.baseline, "per-version");
+        assert_eq!(s.timeout, Duration::from_secs(1200));
+        a.values = Some(3);
+        let e = settings_from(&a, &cfg(), &suite()).unwrap_err().to_string();
+        assert!(e.contains("--values sets our harness"), "{e}");
+        let mut g = args("gil");
+        g.benchmarks = vec!["nbody".into()];
+        let e = settings_from(&g, &cfg(), &suite()).unwrap_err().to_string();
+        assert!(e.contains("--benchmarks chooses pyperformance's"), "{e}");
     }
 
     fn cfg() -> crate::config::Config {
