@@ -221,7 +221,12 @@ fn load_side(path: &Path) -> Result<Vec<(String, Vec<Report>)>> {
     let mut aggregates = vec![];
     for file in &files {
         let report = load(file)?;
-        if report.rows.iter().flat_map(|r| &r.samples).any(|s| !s.metrics.is_empty()) {
+        if report
+            .rows
+            .iter()
+            .flat_map(|r| &r.samples)
+            .any(|s| !s.metrics.is_empty())
+        {
             aggregates.push(file.display().to_string());
             continue;
         }
@@ -367,9 +372,10 @@ pub fn render(c: &Comparisons) -> String {
 fn method_note(c: &Comparisons) -> String {
     if c.runs_a == 1 && c.runs_b == 1 {
         "one run a side: the intervals hold the noise inside each run, not the larger \
-         spread between runs on a shared machine, so read a verdict here as a lead; \
-         to confirm it, repeat each side (3 runs or more, `run … --json DIR/N.json`) \
-         and compare the folders\n"
+         spread between runs on a shared machine, and the baseline itself is compared \
+         as measured (a change of the machine's speed shows there), so read a verdict \
+         here as a lead; to confirm it, repeat each side (3 runs or more, \
+         `run … --json DIR/N.json`) and compare the folders\n"
             .into()
     } else {
         let relative = match c.normalized {
@@ -399,16 +405,19 @@ pub fn command(args: &CompareArgs) -> Result<()> {
             .with_context(|| format!("cannot write {}", path.display()))?;
     }
     if let Some(percent) = args.fail_on_regression {
+        let several = all.len() > 1;
         let slower: Vec<String> = all
             .iter()
             .flat_map(|c| {
-                regressions(&c.rows, percent).into_iter().filter_map(move |p| {
-                    let change = p.comparison?.change * 100.0;
-                    Some(match all.len() {
-                        1 => format!("{} {change:+.1}%", p.label),
-                        _ => format!("{} {} {change:+.1}%", c.benchmark, p.label),
+                regressions(&c.rows, percent)
+                    .into_iter()
+                    .filter_map(move |p| {
+                        let change = p.comparison?.change * 100.0;
+                        Some(match several {
+                            false => format!("{} {change:+.1}%", p.label),
+                            true => format!("{} {} {change:+.1}%", c.benchmark, p.label),
+                        })
                     })
-                })
             })
             .collect();
         if !slower.is_empty() {
@@ -552,11 +561,18 @@ mod tests {
         std::fs::create_dir(&mixed).unwrap();
         std::fs::copy(&pa, mixed.join("1.json")).unwrap();
         std::fs::copy(&pj, mixed.join("2.json")).unwrap();
-        let e = comparisons(&pa, &mixed).unwrap_err().to_string();
-        assert!(
-            e.contains("a folder holds repeated runs of one benchmark"),
-            "{e}"
-        );
+        // A folder of several benchmarks: each compared with its own runs.
+        let both = all_comparisons(&mixed, &mixed).unwrap();
+        let names: Vec<&str> = both.iter().map(|c| c.benchmark.as_str()).collect();
+        assert_eq!(names, ["gil", "jit"]);
+        assert_eq!(both[0].a, format!("{} (1 run)", mixed.display()));
+        // A run of several named benchmarks is compared through its per-name files.
+        let mut several = a.clone();
+        several.rows[0].samples[0].metrics = vec![crate::results::Metric::default()];
+        let e = comparisons(&write("s", &several), &pa)
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("compare the per-benchmark files"), "{e}");
     }
 
     /// `report` with every non-baseline row `factor` times slower, and every

@@ -68,7 +68,10 @@ fn metric_row(row: &Row, name: &str) -> Row {
         .collect();
     let outcome = match (&row.outcome, missing) {
         (Outcome::Ok, Some((_, Some(why)))) => Outcome::Failed {
-            reason: format!("{name} did not run: {}", why.lines().last().unwrap_or("").trim()),
+            reason: format!(
+                "{name} did not run: {}",
+                why.lines().last().unwrap_or("").trim()
+            ),
             stderr_tail: why,
         },
         (Outcome::Ok, Some((process, None))) => Outcome::Failed {
