@@ -18,7 +18,8 @@ use serde::{Deserialize, Serialize};
 
 pub use crate::analysis::significance::Verdict;
 use crate::analysis::significance::{
-    paired_verdict, pooled_log_ratio, verdict, verdict_of, welch_log_ratio, Test, DEFAULT_ALPHA,
+    paired_verdict, pooled_log_ratio, verdict, verdict_of, welch_log_ratio, PairedRatio, Test,
+    DEFAULT_ALPHA,
 };
 use crate::analysis::stats::{summarize, Summary};
 use crate::results::{Report, Row};
@@ -66,6 +67,19 @@ pub struct Comparison {
 }
 
 impl Comparison {
+    /// A ratio, interval and p-value found by a test on logs, with the verdict.
+    fn found(found: &PairedRatio, unit: Unit) -> Comparison {
+        Comparison {
+            ratio: found.ci.ratio,
+            change: found.ci.ratio - 1.0,
+            ci_low: Some(found.ci.low),
+            ci_high: Some(found.ci.high),
+            p_value: Some(found.p_value),
+            verdict: verdict_of(found, SIGNIFICANT_CHANGE, DEFAULT_ALPHA),
+            unit,
+        }
+    }
+
     fn of_baseline(unit: Unit) -> Comparison {
         Comparison {
             ratio: 1.0,
@@ -188,15 +202,7 @@ pub fn compare_normalized(
     if !found.ci.ratio.is_finite() {
         return None;
     }
-    Some(Comparison {
-        ratio: found.ci.ratio,
-        change: found.ci.ratio - 1.0,
-        ci_low: Some(found.ci.low),
-        ci_high: Some(found.ci.high),
-        p_value: Some(found.p_value),
-        verdict: verdict_of(&found, SIGNIFICANT_CHANGE, DEFAULT_ALPHA),
-        unit: Unit::Normalized,
-    })
+    Some(Comparison::found(&found, Unit::Normalized))
 }
 
 /// A configuration's level in one run, on the log scale: with its run's
@@ -231,15 +237,7 @@ pub fn run_level(base: Option<&Row>, row: &Row) -> Option<f64> {
 /// with fewer than three runs in all or no spread between them.
 pub fn compare_runs(a_levels: &[f64], b_levels: &[f64]) -> Option<Comparison> {
     let found = pooled_log_ratio(a_levels, b_levels, 1.0 - DEFAULT_ALPHA)?;
-    Some(Comparison {
-        ratio: found.ci.ratio,
-        change: found.ci.ratio - 1.0,
-        ci_low: Some(found.ci.low),
-        ci_high: Some(found.ci.high),
-        p_value: Some(found.p_value),
-        verdict: verdict_of(&found, SIGNIFICANT_CHANGE, DEFAULT_ALPHA),
-        unit: Unit::Runs,
-    })
+    Some(Comparison::found(&found, Unit::Runs))
 }
 
 /// One entry per row of `report`, in the same order.

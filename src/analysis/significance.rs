@@ -232,11 +232,7 @@ pub fn paired_log_ratio(baseline: &[f64], other: &[f64], confidence: f64) -> Opt
     let t_crit = dist.inverse_cdf(0.5 + confidence / 2.0);
     let p_value = (2.0 * dist.sf((s.mean / se).abs())).min(1.0);
     Some(PairedRatio {
-        ci: RatioCi {
-            ratio: s.mean.exp(),
-            low: (s.mean - t_crit * se).exp(),
-            high: (s.mean + t_crit * se).exp(),
-        },
+        ci: log_interval(s.mean, t_crit * se),
         p_value,
         pairs: s.n,
     })
@@ -259,14 +255,19 @@ pub fn welch_log_ratio(a_logs: &[f64], b_logs: &[f64], confidence: f64) -> Optio
         .inverse_cdf(0.5 + confidence / 2.0);
     let diff = sb.mean - sa.mean;
     Some(PairedRatio {
-        ci: RatioCi {
-            ratio: diff.exp(),
-            low: (diff - t_crit * se).exp(),
-            high: (diff + t_crit * se).exp(),
-        },
+        ci: log_interval(diff, t_crit * se),
         p_value: test.p_value,
         pairs: sa.n.min(sb.n),
     })
+}
+
+/// `exp(diff)` with the interval `exp(diff ± half_width)`.
+fn log_interval(diff: f64, half_width: f64) -> RatioCi {
+    RatioCi {
+        ratio: diff.exp(),
+        low: (diff - half_width).exp(),
+        high: (diff + half_width).exp(),
+    }
 }
 
 /// Student's two-sample t test with a pooled variance, on logs: for sets of
@@ -295,11 +296,7 @@ pub fn pooled_log_ratio(a_logs: &[f64], b_logs: &[f64], confidence: f64) -> Opti
     let t_crit = dist.inverse_cdf(0.5 + confidence / 2.0);
     let diff = sb.mean - sa.mean;
     Some(PairedRatio {
-        ci: RatioCi {
-            ratio: diff.exp(),
-            low: (diff - t_crit * se).exp(),
-            high: (diff + t_crit * se).exp(),
-        },
+        ci: log_interval(diff, t_crit * se),
         p_value: (2.0 * dist.sf((diff / se).abs())).min(1.0),
         pairs: na.min(nb),
     })
