@@ -39,7 +39,8 @@ pub enum Command {
     Info(InfoArgs),
     /// Run a benchmark (gil, jit, uops, or a script path) across interpreters.
     Run(Box<RunArgs>),
-    /// Compile the greeter C extensions (or your own) against every build and test importing them.
+    /// Check C extensions on every build: the greeters, your .c file, or a real package
+    /// (project, sdist, --pypi NAME): built, imported, GIL state, a readiness verdict.
     Ext(ExtArgs),
     /// Compare results (--json files, or folders of repeated runs): B against A, per configuration.
     Compare(CompareArgs),
@@ -185,14 +186,45 @@ pub struct RunArgs {
 
 #[derive(Debug, Args)]
 pub struct ExtArgs {
-    /// Your own single-file extension (default: the greeter modules in c_extension/).
+    /// What to check: a single .c file, a project folder (pyproject.toml or setup.py),
+    /// or an sdist (.tar.gz, .zip). Default: the tutorial's greeter modules.
     pub source: Option<PathBuf>,
+
+    /// Check a package from PyPI: its sdist, NAME or NAME==VERSION, built on every interpreter.
+    #[arg(long, value_name = "NAME[==VERSION]")]
+    pub pypi: Option<String>,
+
+    /// A folder of wheels for the build requirements (repeatable); asked before PyPI.
+    #[arg(long, value_name = "DIR")]
+    pub wheelhouse: Vec<PathBuf>,
+
+    /// Never ask PyPI: build requirements come only from --wheelhouse and the cache.
+    #[arg(long)]
+    pub offline: bool,
+
+    /// Python code (or "-m module") run in N threads at once with the GIL forced off,
+    /// after the imports: crashes are reported apart from exceptions.
+    #[arg(long, value_name = "CODE", allow_hyphen_values = true)]
+    pub smoke: Option<String>,
+
+    /// Threads for --smoke.
+    #[arg(long, value_name = "N", default_value_t = 8, value_parser = clap::value_parser!(u32).range(1..=256))]
+    pub smoke_threads: u32,
+
+    /// Verdicts that make the exit status non-zero
+    /// (default: smoke-fails,import-fails,build-fails,crashes).
+    #[arg(long, value_name = "VERDICTS", value_delimiter = ',')]
+    pub fail_on: Option<Vec<crate::commands::ext::readiness::Readiness>>,
+
+    /// Write a package's readiness as a Markdown table (for a pull request).
+    #[arg(long, value_name = "FILE")]
+    pub markdown: Option<PathBuf>,
 
     /// Module name of your extension (default: the file name without .c).
     #[arg(long)]
     pub module: Option<String>,
 
-    /// Where the compiled modules go (default: ./pybench-ext-out).
+    /// Where the compiled modules or built wheels go (default: ./pybench-ext-out).
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
 

@@ -344,6 +344,21 @@ pub fn fetch_pinned(
     Ok(path)
 }
 
+/// A small text document (a JSON API answer) from an http(s) or file:// URL,
+/// at most `limit` bytes. The error is a short reason.
+pub fn fetch_text(url: &str, limit: u64) -> Result<String, String> {
+    let (reader, _) = open_url(&http_agent(), url)?;
+    let mut text = String::new();
+    reader
+        .take(limit + 1)
+        .read_to_string(&mut text)
+        .map_err(|e| format!("cannot read the answer of {url}: {e}"))?;
+    if text.len() as u64 > limit {
+        return Err(format!("the answer of {url} is larger than {limit} bytes"));
+    }
+    Ok(text)
+}
+
 /// True when a correct tarball is already cached; deletes a wrong one.
 fn check_cached(
     spec: &SourceSpec,

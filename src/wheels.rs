@@ -1,5 +1,5 @@
 //! Pure-Python wheels from PyPI that the containers need: pyperf (for users'
-//! pyperf scripts) and pyperformance (its benchmarks). Each is pinned by
+//! pyperf scripts), pyperformance (its benchmarks) and pip (`ext` builds). Each is pinned by
 //! sha256, downloaded on the host the first time, cached, and mounted
 //! read-only into the containers, where Python imports it straight from the
 //! zip: no install, no network inside.
@@ -33,6 +33,16 @@ pub const PYPERFORMANCE: Wheel = Wheel {
     url: "https://files.pythonhosted.org/packages/39/fc/793a5bf51635d90151c7a4c5ca8aad3fb5eef910321f7bad307314c4a857/pyperformance-1.14.0-py3-none-any.whl",
     requirement: "pyperformance==1.14.0",
     purpose: "`run pyperformance` takes its benchmarks from pyperformance",
+};
+
+/// pip, run straight from its wheel (`python pip.whl/pip wheel …`) to build
+/// packages' wheels in the builder image without installing anything there.
+pub const PIP: Wheel = Wheel {
+    file: "pip-26.3-py3-none-any.whl",
+    sha256: "f3b60b20ffaadd4415ed7957212a38ac63fa4c5fa375bd0f4a797777940fad13",
+    url: "https://files.pythonhosted.org/packages/07/25/ee8c38ae72d66b844ce8eb9711ba905dba21ca1a8a0c960057c41cd23337/pip-26.3-py3-none-any.whl",
+    requirement: "pip==26.3",
+    purpose: "`ext` builds packages with pip",
 };
 
 impl Wheel {

@@ -544,24 +544,6 @@ runner.bench_func('sum-range', sum, range(1000))
 runner.bench_func('sorted', sorted, list(range(300, 0, -1)))
 ";
 
-/// The pinned wheels in the cache, copied from the wheelhouse `.ci/setup`
-/// fills, so that the run does not download them.
-fn wheels_in_cache() {
-    let dir = common::dirs_cache().join("pybench-docker/wheels");
-    std::fs::create_dir_all(&dir).unwrap();
-    for wheel in [
-        "pyperf-2.11.0-py3-none-any.whl",
-        "pyperformance-1.14.0-py3-none-any.whl",
-    ] {
-        let from = root().join("target/wheelhouse").join(wheel);
-        assert!(
-            from.exists(),
-            "no {wheel} in target/wheelhouse: run .ci/setup first"
-        );
-        std::fs::copy(&from, dir.join(wheel)).unwrap();
-    }
-}
-
 #[test]
 fn a_pyperf_script_runs_unchanged_on_every_interpreter() {
     images();

@@ -114,7 +114,7 @@ pub fn list_options(session: Option<&str>) -> ListContainersOptions {
 }
 
 /// What a finished (or stopped) container left behind.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ContainerOutput {
     pub exit_code: i64,
     pub stdout: String,

@@ -132,16 +132,21 @@ pub struct Interpreter {
 impl Interpreter {
     /// A name without spaces, for files and container names: `3.13t-X-gil-1`.
     pub fn slug(&self) -> String {
-        let mut s = String::new();
-        for ch in self.name.chars() {
-            if ch.is_ascii_alphanumeric() || ch == '.' {
-                s.push(ch);
-            } else if !s.ends_with('-') {
-                s.push('-');
-            }
-        }
-        s.trim_matches('-').to_string()
+        slug_of(&self.name)
     }
+}
+
+/// An interpreter's name without spaces: `3.13t -X gil=1` → `3.13t-X-gil-1`. Pure.
+pub fn slug_of(name: &str) -> String {
+    let mut s = String::new();
+    for ch in name.chars() {
+        if ch.is_ascii_alphanumeric() || ch == '.' {
+            s.push(ch);
+        } else if !s.ends_with('-') {
+            s.push('-');
+        }
+    }
+    s.trim_matches('-').to_string()
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]

@@ -186,3 +186,23 @@ pub fn dirs_cache() -> PathBuf {
         .map(Into::into)
         .unwrap_or_else(|| PathBuf::from(std::env::var("HOME").unwrap()).join(".cache"))
 }
+
+/// The pinned wheels the tool would download on first use (pyperf,
+/// pyperformance, pip), copied from .ci/setup's target/wheelhouse into the
+/// tool's cache: the tests never touch the network.
+pub fn wheels_in_cache() {
+    let dir = dirs_cache().join("pybench-docker/wheels");
+    std::fs::create_dir_all(&dir).unwrap();
+    for wheel in [
+        "pyperf-2.11.0-py3-none-any.whl",
+        "pyperformance-1.14.0-py3-none-any.whl",
+        "pip-26.3-py3-none-any.whl",
+    ] {
+        let from = root().join("target/wheelhouse").join(wheel);
+        assert!(
+            from.exists(),
+            "no {wheel} in target/wheelhouse: run .ci/setup first"
+        );
+        std::fs::copy(&from, dir.join(wheel)).unwrap();
+    }
+}

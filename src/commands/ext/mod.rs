@@ -1,16 +1,24 @@
-//! `pybench-docker ext`: compile C extensions against every CPython build in the
-//! builder image, then import each in interpreters and check what happens:
-//! does it load, does `greet()` work, is the GIL re-enabled, is an ABI mismatch caught?
+//! `pybench-docker ext`: C extensions on every CPython build.
 //!
-//! `matrix` decides what to compile and check, `verdict` reads and judges each
+//! Single-file modules (the tutorial's greeters, or a user's `.c`): compiled
+//! with gcc in the builder image, then imported in interpreters: does it
+//! load, does `greet()` work, is the GIL re-enabled, is an ABI mismatch
+//! caught? `matrix` decides what to compile and check, `verdict` judges each
 //! check, `render` draws the table; this file runs the containers in order.
+//!
+//! Real packages (a project, an sdist, a PyPI name) go through `package`:
+//! pip builds a wheel per interpreter, every extension module is imported,
+//! `readiness` gives the verdict and `package_render` draws it.
 
 pub mod matrix;
+pub mod package;
+pub mod package_render;
+pub mod readiness;
 pub mod render;
 pub mod verdict;
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -23,14 +31,24 @@ use crate::commands::runner::{self, ScriptRun};
 use crate::commands::App;
 use crate::docker::BindMount;
 use crate::error::ChecksFailed;
+use crate::packages::source::{classify, ExtSource};
 use crate::plan::{Interpreter, Mode, Plan};
 use crate::project::Project;
 use matrix::{greeter_matrix, user_matrix, Compile, ImportCheck};
+use package::PackageJob;
 use render::render_matrix;
 use verdict::{read_check, CheckResult};
 
-/// `ext`, checked: what to compile from where, and where results go.
-pub struct ExtJob {
+/// `ext`, checked: single-file modules compiled with gcc, or a package.
+#[derive(Debug)]
+pub enum ExtJob {
+    Modules(ModuleJob),
+    Package(PackageJob),
+}
+
+/// Single-file modules, checked: what to compile from where, and where results go.
+#[derive(Debug)]
+pub struct ModuleJob {
     pub source_dir: PathBuf,
     pub compiles: Vec<Compile>,
     pub checks: Vec<ImportCheck>,
@@ -57,6 +75,20 @@ fn safe_name(s: &str) -> bool {
 
 /// Checks the source, module name and output folders before anything starts.
 pub fn prepare(args: &ExtArgs, plan: &Plan, project: &Project) -> Result<ExtJob> {
+    let source = classify(args.source.as_deref(), args.pypi.as_deref())?;
+    if !matches!(source, ExtSource::Greeter | ExtSource::CFile(_)) {
+        return Ok(ExtJob::Package(package::prepare(args, source)?));
+    }
+    let package_only = [
+        ("--wheelhouse", !args.wheelhouse.is_empty()),
+        ("--offline", args.offline),
+        ("--smoke", args.smoke.is_some()),
+        ("--fail-on", args.fail_on.is_some()),
+        ("--markdown", args.markdown.is_some()),
+    ];
+    if let Some((flag, _)) = package_only.iter().find(|(_, given)| *given) {
+        bail!("{flag} is for packages (a project folder, an sdist or --pypi NAME), not for single .c files. Drop it, or give a package.");
+    }
     let (source_dir, compiles, checks) = match &args.source {
         None => {
             let (mut compiles, mut checks) = (Vec::new(), Vec::new());
@@ -80,14 +112,14 @@ pub fn prepare(args: &ExtArgs, plan: &Plan, project: &Project) -> Result<ExtJob>
     if let Some(j) = &args.json {
         crate::report::write::check_parent_exists("--json", j)?;
     }
-    Ok(ExtJob {
+    Ok(ExtJob::Modules(ModuleJob {
         source_dir,
         compiles,
         checks,
         out_dir: out_abs,
         json: args.json.clone(),
         timeout: args.timeout,
-    })
+    }))
 }
 
 /// A user's single `.c` file: its folder and its matrix.
@@ -122,6 +154,13 @@ fn user_source(
 }
 
 pub async fn command(app: &App, job: &ExtJob) -> Result<()> {
+    match job {
+        ExtJob::Modules(job) => modules_command(app, job).await,
+        ExtJob::Package(job) => package::command(app, job).await,
+    }
+}
+
+async fn modules_command(app: &App, job: &ModuleJob) -> Result<()> {
     crate::commands::build::ensure_images(app).await?;
     let timeout = Duration::from_secs(job.timeout.unwrap_or(app.config.containers.timeout_seconds));
     // A staging folder the unprivileged container user may write to.
@@ -141,7 +180,7 @@ pub async fn command(app: &App, job: &ExtJob) -> Result<()> {
 }
 
 /// The table, compiler errors, the JSON file, and the exit status.
-fn present(job: &ExtJob, compile_log: &CompileLog, results: &[CheckResult]) -> Result<()> {
+fn present(job: &ModuleJob, compile_log: &CompileLog, results: &[CheckResult]) -> Result<()> {
     println!("{}", render_matrix(results));
     for (c, ok, log) in compile_log {
         if !ok {
@@ -177,7 +216,7 @@ fn present(job: &ExtJob, compile_log: &CompileLog, results: &[CheckResult]) -> R
 /// Every compile, then every import check, each in its own container.
 async fn compile_and_check(
     app: &App,
-    job: &ExtJob,
+    job: &ModuleJob,
     staging: &Path,
     timeout: Duration,
 ) -> Result<(CompileLog, Vec<CheckResult>)> {
@@ -290,7 +329,7 @@ async fn import_check(
     Ok(read_check(k, &out))
 }
 
-fn set_mode(p: &Path, mode: u32) -> Result<()> {
+pub(super) fn set_mode(p: &Path, mode: u32) -> Result<()> {
     use std::os::unix::fs::PermissionsExt;
     std::fs::set_permissions(p, std::fs::Permissions::from_mode(mode))
         .with_context(|| format!("cannot set permissions on {}", p.display()))

@@ -84,7 +84,7 @@ fn constraints(rows: &[[String; 7]]) -> Vec<ColumnConstraint> {
 
 /// A rounded box table that styles only when `color` and never asks the
 /// terminal anything itself (so rendering stays pure).
-fn new_table(color: bool, width: Option<u16>) -> Table {
+pub(super) fn new_table(color: bool, width: Option<u16>) -> Table {
     let mut table = Table::new();
     table
         .load_style(UTF8_FULL_CONDENSED.with_rounded_corners())

@@ -51,15 +51,23 @@ fn toolchain(spec: &ContainerSpec) -> Result<ContainerOutput, DockerError> {
     ))
 }
 
-fn job(app: &App, out: &std::path::Path, json: Option<std::path::PathBuf>) -> ExtJob {
-    let args = ExtArgs {
-        source: None,
-        module: None,
-        out: Some(out.to_path_buf()),
-        json,
-        timeout: None,
-    };
-    prepare(&args, &app.plan, &app.project).unwrap()
+/// `ext ARGS…` as the command line would give it.
+pub(super) fn ext_args(args: &[&str]) -> ExtArgs {
+    use clap::Parser;
+    let argv = ["pybench-docker", "ext"].iter().chain(args);
+    match crate::cli::Cli::try_parse_from(argv).unwrap().command {
+        crate::cli::Command::Ext(a) => a,
+        _ => unreachable!("an ext command line"),
+    }
+}
+
+fn job(app: &App, out: &std::path::Path, json: Option<std::path::PathBuf>) -> ModuleJob {
+    let mut args = ext_args(&["--out", out.to_str().unwrap()]);
+    args.json = json;
+    match prepare(&args, &app.plan, &app.project).unwrap() {
+        ExtJob::Modules(job) => job,
+        ExtJob::Package(_) => unreachable!("the greeters are modules"),
+    }
 }
 
 #[tokio::test]
@@ -149,13 +157,8 @@ async fn compiles_run_in_the_builder_image_and_imports_in_the_runtime_image() {
 fn output_inside_the_sources_is_refused_before_anything_runs() {
     let cache = tempfile::tempdir().unwrap();
     let app = app_on(FakeEngine::new(toolchain), cache.path());
-    let args = ExtArgs {
-        source: None,
-        module: None,
-        out: Some(app.project.c_extension().join("out")),
-        json: None,
-        timeout: None,
-    };
+    let out = app.project.c_extension().join("out");
+    let args = ext_args(&["--out", out.to_str().unwrap()]);
     let e = prepare(&args, &app.plan, &app.project)
         .err()
         .unwrap()

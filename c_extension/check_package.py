@@ -1,0 +1,308 @@
+"""Build a package into a wheel for this interpreter, then check its extension modules.
+
+Two steps, each in its own container (neither has network access):
+
+    # in the builder image: wheel, then install into a per-interpreter target
+    python check_package.py build --pip PIP.whl --src /src --work /out/3.13t --wheelhouse /wheelhouse
+
+    # in the runtime image: import every extension module the wheel installed
+    python check_package.py check --work /out/3.13t --modules pkg._core,pkg._x [--smoke CODE] [--smoke-threads 8]
+
+Each step prints what it did, then one machine line (``PYBENCH_RESULT {json}``,
+the protocol of ../benchmarks/pyinfo.py), kind "package-build" or "package-check":
+
+    package-build: {"built": bool, "stage": "build"|"install"|null, "wheel": str|null,
+                    "tags": [str], "modules": [str], "log": str, "missing": str|null}
+    package-check: {"info": {...}, "modules": [{"module", "imported", "gil_before",
+                    "gil_after", "warnings", "error", "missing", "signal", "exit_code"}],
+                    "smoke": null|{"threads", "errors", "signal", "exit_code", "gil_after"}}
+
+Every import and the smoke run happen in a child process: a module that
+re-enables the GIL must not colour the next one, and a crash (a signal) is
+told apart from an exception by the child's exit status.
+"""
+
+import sys
+
+sys.dont_write_bytecode = True
+
+import argparse  # noqa: E402
+import json  # noqa: E402
+import os  # noqa: E402
+import re  # noqa: E402
+import shutil  # noqa: E402
+import subprocess  # noqa: E402
+import threading  # noqa: E402
+import time  # noqa: E402
+import traceback  # noqa: E402
+import warnings  # noqa: E402
+import zipfile  # noqa: E402
+
+RESULT_PREFIX = "PYBENCH_RESULT "
+SCHEMA = 1
+LOG_TAIL = 48 * 1024
+CHILD_TIMEOUT = 600
+
+_MISSING_REQUIREMENT = re.compile(r"No matching distribution found for ([A-Za-z0-9._-]+)")
+_EXTENSION = re.compile(r"\.(cpython-[^.]*\.so|abi3\.so|so)$")
+
+
+def emit(kind, payload):
+    body = {"schema": SCHEMA, "kind": kind}
+    body.update(payload)
+    sys.stdout.flush()
+    sys.stdout.write(RESULT_PREFIX + json.dumps(body, separators=(",", ":"), ensure_ascii=True) + "\n")
+    sys.stdout.flush()
+
+
+def tail(text, limit=LOG_TAIL):
+    return text if len(text) <= limit else "...\n" + text[-limit:]
+
+
+def gil_enabled():
+    probe = getattr(sys, "_is_gil_enabled", None)
+    return None if probe is None else bool(probe())
+
+
+# ------------------------------------------------------------------------ build
+
+
+def _ignore_build_outputs(folder, names):
+    """Leftovers of earlier builds in the user's tree are not copied."""
+    skip = {".git", ".hg", ".tox", ".nox", ".venv", "__pycache__", "build", "dist"}
+    return [n for n in names if n in skip or n.endswith(".egg-info") or n.endswith(".so")]
+
+
+def extension_modules(names):
+    """Dotted names of the extension modules among a wheel's file names."""
+    modules = []
+    for name in names:
+        if ".data/" in name or ".libs/" in name or name.startswith("/"):
+            continue
+        match = _EXTENSION.search(name)
+        if match is None:
+            continue
+        stem = name[: match.start()]
+        parts = stem.split("/")
+        if all(p.isidentifier() for p in parts):
+            modules.append(".".join(parts))
+    return sorted(set(modules))
+
+
+def wheel_tags(wheel_file):
+    """The python-abi-platform tags of a wheel, from its WHEEL file."""
+    with zipfile.ZipFile(wheel_file) as archive:
+        for name in archive.namelist():
+            if name.count("/") == 1 and name.endswith(".dist-info/WHEEL"):
+                text = archive.read(name).decode("utf-8", "replace")
+                return [line.split(":", 1)[1].strip() for line in text.splitlines() if line.startswith("Tag:")]
+    return []
+
+
+def run_logged(command, env, log):
+    log.append("$ " + " ".join(command))
+    done = subprocess.run(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, errors="replace")
+    log.append(done.stdout)
+    return done.returncode
+
+
+def build(args):
+    work = args.work
+    src = os.path.join(work, "src")
+    dist = os.path.join(work, "dist")
+    site = os.path.join(work, "site")
+    for folder in (src, dist, site):
+        shutil.rmtree(folder, ignore_errors=True)
+    for folder in ("tmp", "home"):
+        os.makedirs(os.path.join(work, folder), exist_ok=True)
+    shutil.copytree(args.src, src, ignore=_ignore_build_outputs, symlinks=True)
+    # Only our pip settings: none inherited from the image or the host.
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PIP_")}
+    env.update(
+        TMPDIR=os.path.join(work, "tmp"),
+        HOME=os.path.join(work, "home"),
+        PIP_NO_INPUT="1",
+        PIP_NO_CACHE_DIR="1",
+        PIP_DISABLE_PIP_VERSION_CHECK="1",
+        PYTHONDONTWRITEBYTECODE="1",
+    )
+    pip = [sys.executable, os.path.join(args.pip, "pip")]
+    index = ["--no-index", "--find-links", args.wheelhouse]
+    log = []
+    result = {"built": False, "stage": "build", "wheel": None, "tags": [], "modules": [], "missing": None}
+    code = run_logged(pip + ["wheel", "--no-deps", "--progress-bar", "off", "--wheel-dir", dist] + index + [src], env, log)
+    wheels = sorted(f for f in os.listdir(dist) if f.endswith(".whl")) if os.path.isdir(dist) else []
+    if code == 0 and wheels:
+        wheel = os.path.join(dist, wheels[0])
+        result.update(wheel=wheels[0], tags=wheel_tags(wheel), stage="install")
+        with zipfile.ZipFile(wheel) as archive:
+            result["modules"] = extension_modules(archive.namelist())
+        code = run_logged(pip + ["install", "--no-deps", "--no-compile", "--target", site] + index + [wheel], env, log)
+        if code == 0:
+            result.update(built=True, stage=None)
+    text = "\n".join(log)
+    missing = _MISSING_REQUIREMENT.search(text)
+    result["missing"] = missing.group(1) if missing else None
+    result["log"] = tail(text)
+    print(tail(text, 4000))
+    print("wheel: %s, extension modules: %s" % (result["wheel"], ", ".join(result["modules"]) or "none"))
+    emit("package-build", result)
+    return 0
+
+
+# ------------------------------------------------------------------------ check
+
+
+def import_one(module):
+    """In a child: import one module, report GIL state and warnings."""
+    import importlib
+
+    before = gil_enabled()
+    result = {"module": module, "imported": False, "gil_before": before, "error": None, "missing": None}
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            importlib.import_module(module)
+            result["imported"] = True
+        except BaseException as exc:  # anything the module's init raises
+            result["error"] = {"type": type(exc).__name__, "message": str(exc)}
+            if isinstance(exc, ModuleNotFoundError):
+                result["missing"] = exc.name
+    result["gil_after"] = gil_enabled()
+    result["warnings"] = [{"category": w.category.__name__, "message": str(w.message)} for w in caught]
+    emit("package-import", result)
+    return 0 if result["imported"] else 1
+
+
+def smoke_one(code, threads):
+    """In a child: run the smoke code (or -m module) in N threads at once."""
+    import runpy
+
+    if code.startswith("-m "):
+        module = code[3:].strip()
+        sys.argv = [module]  # not this script's arguments
+        body = lambda: runpy.run_module(module, run_name="__main__", alter_sys=False)  # noqa: E731
+    else:
+        compiled = compile(code, "<smoke>", "exec")
+        body = lambda: exec(compiled, {"__name__": "__smoke__"})  # noqa: E731
+    barrier = threading.Barrier(threads)
+    errors = []
+
+    def worker(n):
+        try:
+            barrier.wait()
+            body()
+        except SystemExit as exc:
+            if exc.code not in (None, 0):
+                errors.append({"thread": n, "type": "SystemExit", "message": str(exc.code)})
+        except BaseException as exc:
+            last = traceback.format_exception_only(type(exc), exc)[-1].strip()
+            errors.append({"thread": n, "type": type(exc).__name__, "message": last})
+
+    workers = [threading.Thread(target=worker, args=(n,)) for n in range(threads)]
+    start = time.perf_counter()
+    for w in workers:
+        w.start()
+    for w in workers:
+        w.join()
+    emit("package-smoke", {"threads": threads, "errors": errors, "gil_after": gil_enabled(),
+                           "seconds": time.perf_counter() - start})
+    return 0 if not errors else 1
+
+
+def child(arguments, env):
+    """Runs this script in a child; returns (machine line or None, exit code, signal, output tail)."""
+    command = [sys.executable, os.path.abspath(__file__)] + arguments
+    try:
+        done = subprocess.run(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                              text=True, errors="replace", timeout=CHILD_TIMEOUT)
+    except subprocess.TimeoutExpired:
+        return None, -1, None, "timed out after %d s" % CHILD_TIMEOUT
+    line = None
+    for text in reversed(done.stdout.splitlines()):
+        if text.startswith(RESULT_PREFIX):
+            line = json.loads(text[len(RESULT_PREFIX):])
+            break
+    signal = -done.returncode if done.returncode < 0 else None
+    return line, done.returncode, signal, tail(done.stdout, 4000)
+
+
+def free_threaded():
+    import sysconfig
+
+    return sysconfig.get_config_var("Py_GIL_DISABLED") == 1
+
+
+def check(args):
+    site = os.path.join(args.work, "site")
+    modules = [m for m in args.modules.split(",") if m]
+    env = dict(os.environ)
+    env["PYTHONPATH"] = site
+    env["PYTHONDONTWRITEBYTECODE"] = "1"
+    results = []
+    for module in modules:
+        line, code, signal, output = child(["import-one", module], env)
+        entry = line or {"module": module, "imported": False, "gil_before": None, "gil_after": None,
+                         "warnings": [], "missing": None,
+                         "error": {"type": "Crash" if signal else "NoResult", "message": output}}
+        entry.pop("schema", None)
+        entry.pop("kind", None)
+        entry.update(exit_code=code, signal=signal)
+        results.append(entry)
+        state = "imported" if entry["imported"] else "failed"
+        print("%-40s %s, GIL %s -> %s%s" % (module, state, entry["gil_before"], entry["gil_after"],
+                                              ", signal %d" % signal if signal else ""))
+    smoke = None
+    if args.smoke:
+        smoke_env = dict(env)
+        if free_threaded():
+            smoke_env["PYTHON_GIL"] = "0"
+        line, code, signal, output = child(["smoke-one", "--threads", str(args.smoke_threads), args.smoke], smoke_env)
+        smoke = line or {"threads": args.smoke_threads, "errors": [], "gil_after": None}
+        smoke.pop("schema", None)
+        smoke.pop("kind", None)
+        smoke.update(exit_code=code, signal=signal, output=output if (signal or not line) else "")
+        print("smoke (%d threads): exit %d%s, %d errors" % (args.smoke_threads, code,
+              ", signal %d" % signal if signal else "", len(smoke["errors"])))
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    import check_import  # the interpreter facts, as the greeter checks report them
+
+    info = check_import.collect_info()
+    emit("package-check", {"info": info, "modules": results, "smoke": smoke})
+    return 0
+
+
+def parse_args(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+    b = sub.add_parser("build", help="build and install the wheel (builder image)")
+    b.add_argument("--pip", required=True, help="pip's wheel file")
+    b.add_argument("--src", required=True, help="the project folder (read-only)")
+    b.add_argument("--work", required=True, help="this interpreter's writable folder")
+    b.add_argument("--wheelhouse", required=True, help="folder of build-requirement wheels")
+    c = sub.add_parser("check", help="import the installed extension modules (runtime image)")
+    c.add_argument("--work", required=True)
+    c.add_argument("--modules", required=True, help="comma-separated dotted names (from the build step)")
+    c.add_argument("--smoke", default=None, help='Python code, or "-m module", run in N threads')
+    c.add_argument("--smoke-threads", type=int, default=8)
+    i = sub.add_parser("import-one")
+    i.add_argument("module")
+    s = sub.add_parser("smoke-one")
+    s.add_argument("--threads", type=int, required=True)
+    s.add_argument("code")
+    return parser.parse_args(argv)
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    if args.command == "build":
+        return build(args)
+    if args.command == "check":
+        return check(args)
+    if args.command == "import-one":
+        return import_one(args.module)
+    return smoke_one(args.code, args.threads)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

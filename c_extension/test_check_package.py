@@ -1,0 +1,82 @@
+"""Unit tests for check_package.py's pure parts and its child processes
+(run with the host's python3 by tests/python.rs)."""
+
+import os
+import subprocess
+import sys
+import unittest
+
+sys.dont_write_bytecode = True
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+import check_package  # noqa: E402
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+def run_child(*args, env=None):
+    return subprocess.run([sys.executable, os.path.join(HERE, "check_package.py")] + list(args),
+                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env)
+
+
+def machine_line(text):
+    import json
+
+    lines = [line for line in text.splitlines() if line.startswith(check_package.RESULT_PREFIX)]
+    return json.loads(lines[-1][len(check_package.RESULT_PREFIX):])
+
+
+class ExtensionModules(unittest.TestCase):
+    def test_dotted_names_from_wheel_entries(self):
+        names = [
+            "pb_multi/__init__.py",
+            "pb_multi/_core.cpython-313t-x86_64-linux-gnu.so",
+            "pb_multi/sub/_fast.abi3.so",
+            "top.cpython-314-x86_64-linux-gnu.so",
+            "pb_multi.libs/libfoo-1a2b.so.1",
+            "pb_multi-1.0.data/scripts/tool.so",
+            "not-a-module/x.so",
+        ]
+        self.assertEqual(
+            check_package.extension_modules(names),
+            ["pb_multi._core", "pb_multi.sub._fast", "top"],
+        )
+
+    def test_a_missing_build_requirement_is_named(self):
+        log = "ERROR: Could not find a version that satisfies the requirement pb-buildhelper==1.0\n" \
+              "ERROR: No matching distribution found for pb-buildhelper==1.0"
+        self.assertEqual(check_package._MISSING_REQUIREMENT.search(log).group(1), "pb-buildhelper")
+
+
+class Children(unittest.TestCase):
+    def test_an_import_failure_names_the_missing_module(self):
+        done = run_child("import-one", "pb_surely_not_installed.sub")
+        self.assertEqual(done.returncode, 1)
+        result = machine_line(done.stdout)
+        self.assertFalse(result["imported"])
+        self.assertEqual(result["missing"], "pb_surely_not_installed")
+        self.assertEqual(result["error"]["type"], "ModuleNotFoundError")
+
+    def test_smoke_errors_are_counted_per_thread(self):
+        done = run_child("smoke-one", "--threads", "3", "raise KeyError('k')")
+        result = machine_line(done.stdout)
+        self.assertEqual(done.returncode, 1)
+        self.assertEqual(len(result["errors"]), 3)
+        self.assertTrue(all(e["type"] == "KeyError" for e in result["errors"]), result)
+        done = run_child("smoke-one", "--threads", "2", "import sys; sys.exit(0)")
+        self.assertEqual(machine_line(done.stdout)["errors"], [])
+
+    def test_check_tells_a_crash_from_an_exception(self):
+        env = dict(os.environ)
+        done = run_child("check", "--work", HERE, "--modules", "", "--smoke",
+                         "import os, signal; os.kill(os.getpid(), signal.SIGSEGV)", "--smoke-threads", "2", env=env)
+        smoke = machine_line(done.stdout)["smoke"]
+        self.assertEqual(smoke["signal"], 11)
+        done = run_child("check", "--work", HERE, "--modules", "", "--smoke", "-m this", env=env)
+        smoke = machine_line(done.stdout)["smoke"]
+        self.assertIsNone(smoke["signal"])
+        self.assertEqual((smoke["exit_code"], smoke["errors"]), (0, []))
+
+
+if __name__ == "__main__":
+    unittest.main()

@@ -1,0 +1,572 @@
+//! `ext PROJECT|SDIST|--pypi NAME`: a real package on every interpreter build.
+//!
+//! On the host: the sdist is fetched (for --pypi) and unpacked, the build
+//! requirements are resolved for every target and gathered into a
+//! wheelhouse. Then per interpreter, two containers without network:
+//! pip builds and installs the wheel in the builder image; the runtime image
+//! imports each extension module in its own process (and runs the smoke
+//! code). `readiness` judges; `package_render` draws.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use anyhow::{bail, Context, Result};
+use futures_util::StreamExt;
+
+use super::package_render::{render_markdown, render_readiness};
+use super::readiness::{judge, read_build, read_check, PackageResult, Readiness};
+use crate::cli::ExtArgs;
+use crate::commands::runner::{self, ScriptRun};
+use crate::commands::App;
+use crate::docker::BindMount;
+use crate::error::ChecksFailed;
+use crate::packages::index::{PackageIndex, PyPi, Wheelhouse, PYPI};
+use crate::packages::source::{project_build_system, unpack_sdist, ExtSource};
+use crate::packages::wheel_tags::Target;
+use crate::packages::wheelhouse;
+use crate::plan::{Interpreter, Mode, Plan};
+use crate::wheels::PIP;
+
+/// A package check, validated: where it comes from and what to report.
+#[derive(Debug)]
+pub struct PackageJob {
+    pub source: ExtSource,
+    pub wheelhouses: Vec<PathBuf>,
+    pub offline: bool,
+    pub smoke: Option<String>,
+    pub smoke_threads: u32,
+    pub fail_on: Vec<Readiness>,
+    pub out_dir: PathBuf,
+    pub json: Option<PathBuf>,
+    pub markdown: Option<PathBuf>,
+    pub timeout: Option<u64>,
+}
+
+/// Checks every argument of a package check before anything starts.
+pub fn prepare(args: &ExtArgs, source: ExtSource) -> Result<PackageJob> {
+    if args.module.is_some() {
+        bail!("--module names the module of a single .c file; a package's modules are found in its wheel. Drop --module.");
+    }
+    for dir in &args.wheelhouse {
+        if !dir.is_dir() {
+            bail!("--wheelhouse {} is not a folder. Give a folder of .whl files (build requirements), e.g. one filled by `pip download --only-binary=:all: --dest DIR setuptools`.", dir.display());
+        }
+    }
+    if args
+        .smoke
+        .as_deref()
+        .is_some_and(|s| s.trim().is_empty() || s.trim() == "-m")
+    {
+        bail!("--smoke needs Python code, like --smoke \"import mypkg; mypkg.run()\", or \"-m mypkg.selftest\".");
+    }
+    for (flag, path) in [("--json", &args.json), ("--markdown", &args.markdown)] {
+        if let Some(p) = path {
+            crate::report::write::check_parent_exists(flag, p)?;
+        }
+    }
+    let out_dir = args
+        .out
+        .clone()
+        .unwrap_or_else(|| PathBuf::from("pybench-ext-out"));
+    Ok(PackageJob {
+        source,
+        wheelhouses: args
+            .wheelhouse
+            .iter()
+            .map(|d| d.canonicalize())
+            .collect::<Result<_, _>>()?,
+        offline: args.offline,
+        smoke: args.smoke.clone(),
+        smoke_threads: args.smoke_threads,
+        fail_on: args
+            .fail_on
+            .clone()
+            .unwrap_or_else(Readiness::failing_by_default),
+        out_dir: std::path::absolute(out_dir)?,
+        json: args.json.clone(),
+        markdown: args.markdown.clone(),
+        timeout: args.timeout,
+    })
+}
+
+/// The interpreters a package is checked on: every build as built (no -X
+/// or environment variants), the distro's python excluded.
+pub fn package_interpreters(plan: &Plan) -> Vec<&Interpreter> {
+    plan.interpreters
+        .iter()
+        .filter(|i| i.mode == Mode::Default && i.variant.is_some())
+        .collect()
+}
+
+/// The wheel target of an interpreter build. Pure.
+pub fn target_of(i: &Interpreter) -> Option<Target> {
+    Some(Target {
+        major: i.version.as_ref()?.major,
+        minor: i.version.as_ref()?.minor,
+        free_threaded: i.variant?.is_free_threaded(),
+    })
+}
+
+/// Where the package is, on the host, ready to mount: a folder.
+fn project_folder(job: &PackageJob, staging: &Path, cache: &Path) -> Result<(PathBuf, String)> {
+    match &job.source {
+        ExtSource::Project(dir) => Ok((dir.clone(), dir.display().to_string())),
+        ExtSource::Sdist(archive) => Ok((
+            unpack_sdist(archive, &staging.join("sdist"))?,
+            archive.display().to_string(),
+        )),
+        ExtSource::Pypi { name, version } => {
+            if job.offline {
+                bail!("--pypi downloads the sdist from PyPI, which --offline forbids. Download it yourself and give `ext` the archive, or drop --offline.");
+            }
+            let pypi = PyPi { base: PYPI.into() };
+            let sdist = pypi.sdist(name, version.as_deref())?;
+            let archive = crate::sources::fetch_pinned(&sdist.url, &sdist.file, &sdist.sha256, &cache.join("sdists"))
+                .map_err(|why| anyhow::anyhow!("downloading {} from PyPI failed ({why}). Check the network, or download the sdist yourself and give `ext` its path.", sdist.file))?;
+            Ok((
+                unpack_sdist(&archive, &staging.join("sdist"))?,
+                format!(
+                    "{} {} from PyPI ({})",
+                    sdist.name, sdist.version, sdist.file
+                ),
+            ))
+        }
+        _ => unreachable!("package jobs are made for projects, sdists and PyPI names"),
+    }
+}
+
+/// Everything the containers need, resolved and fetched on the host.
+struct Prepared {
+    project: PathBuf,
+    described: String,
+    wheelhouse: PathBuf,
+    wheelhouse_files: Vec<String>,
+    requires: Vec<String>,
+}
+
+fn prepare_on_host(app: &App, job: &PackageJob, staging: &Path) -> Result<Prepared> {
+    let (project, described) = project_folder(job, staging, &app.cache)?;
+    let build_system = project_build_system(&project)?;
+    let targets: Vec<Target> = package_interpreters(&app.plan)
+        .into_iter()
+        .filter_map(target_of)
+        .collect();
+    let mut local_dirs = job.wheelhouses.clone();
+    local_dirs.push(app.cache.join("wheels"));
+    let local = Wheelhouse { dirs: local_dirs };
+    let pypi = PyPi { base: PYPI.into() };
+    let mut indexes: Vec<&dyn PackageIndex> = vec![&local];
+    if !job.offline {
+        indexes.push(&pypi);
+    }
+    let planned = wheelhouse::plan(&build_system.requires, &targets, &indexes)?;
+    let wheelhouse = staging.join("wheelhouse");
+    wheelhouse::gather(&planned, &app.cache.join("wheels"), &wheelhouse)?;
+    Ok(Prepared {
+        project,
+        described,
+        wheelhouse,
+        wheelhouse_files: planned.keys().cloned().collect(),
+        requires: build_system.requires,
+    })
+}
+
+pub async fn command(app: &App, job: &PackageJob) -> Result<()> {
+    let staging = app.cache.join("ext").join(&app.session.id);
+    std::fs::create_dir_all(&staging)
+        .with_context(|| format!("cannot create {}", staging.display()))?;
+    super::set_mode(&staging, 0o777)?;
+    let result = async {
+        let prepared = prepare_on_host(app, job, &staging)?;
+        PIP.ensure(&app.cache)?;
+        crate::commands::build::ensure_images(app).await?;
+        let results = check_everywhere(app, job, &prepared, &staging).await?;
+        copy_wheels(&staging, &results, &job.out_dir)?;
+        Ok::<_, anyhow::Error>((prepared, results))
+    }
+    .await;
+    let _ = std::fs::remove_dir_all(&staging);
+    let (prepared, results) = result?;
+    present(job, &prepared, &results)
+}
+
+/// Every interpreter's build and check, as many at a time as the engine has CPUs.
+async fn check_everywhere(
+    app: &App,
+    job: &PackageJob,
+    prepared: &Prepared,
+    staging: &Path,
+) -> Result<Vec<PackageResult>> {
+    let interpreters = package_interpreters(&app.plan);
+    let task = app
+        .progress
+        .counter("ext", interpreters.len() as u64, false);
+    let parallel = app.engine.host_facts().await.cpus.max(1) as usize;
+    let timeout = Duration::from_secs(job.timeout.unwrap_or(app.config.containers.timeout_seconds));
+    let mut done = 0;
+    let mut results = Vec::new();
+    let mut runs = futures_util::stream::iter(
+        interpreters
+            .into_iter()
+            .map(|i| one_interpreter(app, job, prepared, staging, i, timeout)),
+    )
+    .buffered(parallel);
+    while let Some(r) = runs.next().await {
+        let r = r?;
+        done += 1;
+        task.step(format!("{}: {}", r.interpreter, r.readiness.words()));
+        task.set_position(done);
+        results.push(r);
+    }
+    task.finish(format!("{} interpreters", results.len()));
+    Ok(results)
+}
+
+fn mount(host: &Path, container: &str, read_only: bool) -> BindMount {
+    BindMount {
+        host: host.display().to_string(),
+        container: container.into(),
+        read_only,
+    }
+}
+
+/// Build, install and check on one interpreter.
+async fn one_interpreter(
+    app: &App,
+    job: &PackageJob,
+    prepared: &Prepared,
+    staging: &Path,
+    interp: &Interpreter,
+    timeout: Duration,
+) -> Result<PackageResult> {
+    let release = app
+        .plan
+        .releases
+        .iter()
+        .find(|r| r.variants.iter().any(|v| v.label() == interp.name))
+        .context("an interpreter without a release")?;
+    let work = format!("/out/{}", interp.slug());
+    let scripts = app.project.c_extension();
+    let build_run = ScriptRun {
+        interpreter: interp,
+        dir: &scripts,
+        script: "check_package.py".into(),
+        args: build_args(&work),
+        extra_env: vec![],
+        extra_mounts: vec![
+            mount(&prepared.project, "/src", true),
+            mount(&prepared.wheelhouse, "/wheelhouse", true),
+            mount(&PIP.cached(&app.cache), &PIP.in_container(), true),
+            mount(staging, "/out", false),
+        ],
+        image: Some(release.builder.clone()),
+        timeout,
+        what: "wheel",
+        cpuset: None,
+    };
+    let build = read_build(&runner::run_script(app, &build_run).await?);
+    let free_threaded = interp.variant.is_some_and(|v| v.is_free_threaded());
+    let (modules, smoke) = if build.built {
+        let check_run = ScriptRun {
+            interpreter: interp,
+            dir: &scripts,
+            script: "check_package.py".into(),
+            args: check_args(
+                &work,
+                &build.modules,
+                job.smoke.as_deref(),
+                job.smoke_threads,
+            ),
+            extra_env: vec![],
+            extra_mounts: vec![mount(staging, "/out", true)],
+            image: None,
+            timeout,
+            what: "import",
+            cpuset: None,
+        };
+        read_check(&runner::run_script(app, &check_run).await?)
+            .map_err(|why| anyhow::anyhow!("checking the package on {}: {why}", interp.name))?
+    } else {
+        (vec![], None)
+    };
+    let (readiness, why) = judge(&build, &modules, smoke.as_ref(), free_threaded);
+    Ok(PackageResult {
+        interpreter: interp.name.clone(),
+        free_threaded,
+        build,
+        modules,
+        smoke,
+        readiness,
+        why,
+    })
+}
+
+/// check_package.py's build arguments. Pure.
+pub fn build_args(work: &str) -> Vec<String> {
+    [
+        "build",
+        "--pip",
+        &PIP.in_container(),
+        "--src",
+        "/src",
+        "--work",
+        work,
+        "--wheelhouse",
+        "/wheelhouse",
+    ]
+    .map(String::from)
+    .to_vec()
+}
+
+/// check_package.py's check arguments. Pure.
+pub fn check_args(
+    work: &str,
+    modules: &[String],
+    smoke: Option<&str>,
+    threads: u32,
+) -> Vec<String> {
+    let mut args: Vec<String> = ["check", "--work", work, "--modules", &modules.join(",")]
+        .map(String::from)
+        .to_vec();
+    if let Some(code) = smoke {
+        args.extend([
+            "--smoke-threads".into(),
+            threads.to_string(),
+            format!("--smoke={code}"),
+        ]);
+    }
+    args
+}
+
+/// Each interpreter's wheel into `out/<interpreter>/`.
+fn copy_wheels(staging: &Path, results: &[PackageResult], out: &Path) -> Result<()> {
+    for r in results {
+        let Some(wheel) = &r.build.wheel else {
+            continue;
+        };
+        let slug = crate::plan::slug_of(&r.interpreter);
+        let from = staging.join(&slug).join("dist").join(wheel);
+        if !from.is_file() {
+            continue;
+        }
+        let dir = out.join(&slug);
+        std::fs::create_dir_all(&dir)
+            .with_context(|| format!("cannot create {}", dir.display()))?;
+        std::fs::copy(&from, dir.join(wheel))
+            .with_context(|| format!("cannot copy {}", from.display()))?;
+    }
+    Ok(())
+}
+
+/// The table, the files, and the exit status `--fail-on` asks for.
+fn present(job: &PackageJob, prepared: &Prepared, results: &[PackageResult]) -> Result<()> {
+    println!("{}", render_readiness(&prepared.described, results));
+    println!("wheels: {}", job.out_dir.display());
+    let doc = serde_json::json!({
+        "kind": "ext-package",
+        "package": prepared.described,
+        "build_requires": prepared.requires,
+        "wheelhouse": prepared.wheelhouse_files,
+        "results": results,
+    });
+    if let Some(j) = &job.json {
+        crate::report::write::write_atomically(j, &serde_json::to_vec_pretty(&doc)?)?;
+    }
+    if let Some(m) = &job.markdown {
+        crate::report::write::write_atomically(
+            m,
+            render_markdown(&prepared.described, results).as_bytes(),
+        )?;
+    }
+    let failing: Vec<String> = results
+        .iter()
+        .filter(|r| job.fail_on.contains(&r.readiness))
+        .map(|r| format!("{} ({})", r.interpreter, r.readiness.words()))
+        .collect();
+    if !failing.is_empty() {
+        return Err(ChecksFailed(format!(
+            "the package is not ready on {}; see the table above (--fail-on chooses which verdicts fail).",
+            failing.join(", ")
+        ))
+        .into());
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::commands::test_support::{app_on, interpreter_of};
+    use crate::docker::fake::{exited, FakeEngine};
+    use crate::docker::{ContainerOutput, ContainerSpec, DockerError};
+
+    /// pip and check_package.py as the containers would answer: every build
+    /// makes a wheel; on free-threaded builds `pb._slow` re-enables the GIL.
+    fn pip_and_checker(spec: &ContainerSpec) -> Result<ContainerOutput, DockerError> {
+        let ft = interpreter_of(spec).ends_with('t');
+        let t = if ft { "t" } else { "" };
+        let line = if spec.cmd.iter().any(|a| a == "build") {
+            let out = spec.mounts.iter().find(|m| m.container == "/out").unwrap();
+            let work = spec
+                .cmd
+                .iter()
+                .skip_while(|a| *a != "--work")
+                .nth(1)
+                .unwrap();
+            let dist = Path::new(&out.host)
+                .join(work.trim_start_matches("/out/"))
+                .join("dist");
+            std::fs::create_dir_all(&dist).unwrap();
+            let wheel = format!("pb-1.0-cp313-cp313{t}-linux_x86_64.whl");
+            std::fs::write(dist.join(&wheel), b"PK").unwrap();
+            format!(
+                r#"{{"built":true,"stage":null,"wheel":"{wheel}","tags":["cp313-cp313{t}-linux_x86_64"],"modules":["pb._core","pb._slow"],"missing":null,"log":""}}"#
+            )
+        } else {
+            let module = |name: &str, after: bool| {
+                format!(
+                    r#"{{"module":"{name}","imported":true,"gil_before":{},"gil_after":{after},"warnings":[],"error":null,"missing":null,"signal":null,"exit_code":0}}"#,
+                    !ft
+                )
+            };
+            format!(
+                r#"{{"modules":[{},{}],"smoke":null}}"#,
+                module("pb._core", !ft),
+                module("pb._slow", true)
+            )
+        };
+        Ok(exited(0, &format!("PYBENCH_RESULT {line}\n"), ""))
+    }
+
+    #[tokio::test]
+    async fn a_package_is_built_and_judged_on_every_build() {
+        let engine = FakeEngine::new(pip_and_checker);
+        let cache = tempfile::tempdir().unwrap();
+        let app = app_on(engine.clone(), cache.path());
+        let project = tempfile::tempdir().unwrap();
+        std::fs::write(
+            project.path().join("pyproject.toml"),
+            "[build-system]\nrequires = [\"setuptools>=70\"]\n",
+        )
+        .unwrap();
+        let house = tempfile::tempdir().unwrap();
+        crate::packages::testing::write_wheel(
+            &house.path().join("setuptools-80.0-py3-none-any.whl"),
+            "setuptools",
+            "80.0",
+            &[],
+        );
+        let out = tempfile::tempdir().unwrap();
+        let args = super::super::tests::ext_args(&[
+            project.path().to_str().unwrap(),
+            "--offline",
+            "--wheelhouse",
+            house.path().to_str().unwrap(),
+            "--out",
+            out.path().to_str().unwrap(),
+        ]);
+        let source = crate::packages::source::classify(args.source.as_deref(), None).unwrap();
+        let job = prepare(&args, source).unwrap();
+        let staging = cache.path().join("staging");
+        std::fs::create_dir_all(&staging).unwrap();
+        let prepared = prepare_on_host(&app, &job, &staging).unwrap();
+        assert_eq!(
+            prepared.wheelhouse_files,
+            ["setuptools-80.0-py3-none-any.whl"]
+        );
+        assert!(staging
+            .join("wheelhouse/setuptools-80.0-py3-none-any.whl")
+            .is_file());
+        let results = check_everywhere(&app, &job, &prepared, &staging)
+            .await
+            .unwrap();
+        let verdicts: Vec<(&str, Readiness)> = results
+            .iter()
+            .map(|r| (r.interpreter.as_str(), r.readiness))
+            .collect();
+        assert_eq!(
+            verdicts,
+            [
+                ("3.13", Readiness::Ready),
+                ("3.13t", Readiness::NeedsGil),
+                ("3.13j", Readiness::Ready)
+            ]
+        );
+        assert!(
+            results[1].why.starts_with("pb._slow re-enabled"),
+            "{}",
+            results[1].why
+        );
+
+        // Builds in the builder image with the sources and wheelhouse read-only;
+        // checks in the interpreter's own image, reading /out only.
+        let runs = engine.runs();
+        assert_eq!(runs.len(), 6);
+        for spec in &runs {
+            let building = spec.cmd.iter().any(|a| a == "build");
+            assert_eq!(spec.image.contains("builder"), building, "{}", spec.image);
+            for m in &spec.mounts {
+                let writable = building && m.container == "/out";
+                assert_eq!(m.read_only, !writable, "{} in {:?}", m.container, spec.cmd);
+            }
+        }
+        copy_wheels(&staging, &results, out.path()).unwrap();
+        assert!(out
+            .path()
+            .join("3.13t/pb-1.0-cp313-cp313t-linux_x86_64.whl")
+            .is_file());
+    }
+
+    #[test]
+    fn package_flags_are_checked_before_anything_runs() {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path().to_str().unwrap();
+        std::fs::write(dir.path().join("setup.py"), "").unwrap();
+        let prepared = |extra: &[&str]| {
+            let mut argv = vec![d];
+            argv.extend_from_slice(extra);
+            let args = super::super::tests::ext_args(&argv);
+            let source =
+                crate::packages::source::classify(args.source.as_deref(), args.pypi.as_deref())?;
+            prepare(&args, source)
+        };
+        let e = prepared(&["--module", "x"]).unwrap_err().to_string();
+        assert!(e.contains("Drop --module"), "{e}");
+        let e = prepared(&["--wheelhouse", "/no/such/dir"])
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("is not a folder"), "{e}");
+        let e = prepared(&["--smoke", "-m"]).unwrap_err().to_string();
+        assert!(e.contains("--smoke needs Python code"), "{e}");
+        let job = prepared(&["--fail-on", "needs-gil,crashes"]).unwrap();
+        assert_eq!(job.fail_on, [Readiness::NeedsGil, Readiness::Crashes]);
+        assert_eq!(
+            prepared(&[]).unwrap().fail_on,
+            Readiness::failing_by_default()
+        );
+    }
+
+    #[test]
+    fn container_arguments() {
+        assert_eq!(
+            build_args("/out/3.13t")[..3],
+            ["build", "--pip", "/opt/wheels/pip-26.3-py3-none-any.whl"]
+        );
+        let modules = vec!["pb._core".to_string(), "pb._extra".to_string()];
+        assert_eq!(
+            check_args("/out/3.13t", &modules, None, 8),
+            [
+                "check",
+                "--work",
+                "/out/3.13t",
+                "--modules",
+                "pb._core,pb._extra"
+            ]
+        );
+        let with_smoke = check_args("/w", &modules, Some("-m pb.selftest"), 4);
+        assert_eq!(
+            with_smoke[5..],
+            ["--smoke-threads", "4", "--smoke=-m pb.selftest"]
+        );
+    }
+}

@@ -1,0 +1,438 @@
+//! A package on one interpreter build: what check_package.py reported, read
+//! into types, and the readiness verdict drawn from it. Pure.
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use crate::commands::runner::{self, Parsed};
+use crate::docker::ContainerOutput;
+
+/// The verdict for one interpreter, worst last.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, clap::ValueEnum)]
+#[serde(rename_all = "kebab-case")]
+pub enum Readiness {
+    /// Builds, imports, and on a free-threaded build the GIL stays off.
+    Ready,
+    /// Imports, but a free-threaded interpreter re-enabled the GIL for it.
+    NeedsGil,
+    /// The smoke code raised in at least one thread.
+    SmokeFails,
+    /// Built, but an extension module did not import.
+    ImportFails,
+    /// The wheel did not build (or install).
+    BuildFails,
+    /// An import or the smoke run killed the interpreter with a signal.
+    Crashes,
+}
+
+impl Readiness {
+    pub fn words(self) -> &'static str {
+        match self {
+            Readiness::Ready => "ready",
+            Readiness::NeedsGil => "works with the GIL",
+            Readiness::SmokeFails => "smoke fails",
+            Readiness::ImportFails => "import fails",
+            Readiness::BuildFails => "build fails",
+            Readiness::Crashes => "crashes",
+        }
+    }
+
+    /// What `--fail-on` holds unless told otherwise: everything but "ready"
+    /// and "works with the GIL", which are facts about the package, not failures.
+    pub fn failing_by_default() -> Vec<Readiness> {
+        vec![
+            Readiness::SmokeFails,
+            Readiness::ImportFails,
+            Readiness::BuildFails,
+            Readiness::Crashes,
+        ]
+    }
+}
+
+/// The build step: a wheel, built and installed for this interpreter?
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct BuildOutcome {
+    pub built: bool,
+    /// Where it stopped: "build" or "install"; None when it did not stop.
+    pub stage: Option<String>,
+    pub wheel: Option<String>,
+    /// From the wheel's WHEEL file: `cp313-cp313t-linux_x86_64`.
+    #[serde(default)]
+    pub tags: Vec<String>,
+    /// Dotted names of the extension modules in the wheel.
+    #[serde(default)]
+    pub modules: Vec<String>,
+    /// A build requirement pip could not find in the wheelhouse.
+    pub missing: Option<String>,
+    #[serde(default)]
+    pub log: String,
+}
+
+/// One extension module's import, in its own process.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ModuleCheck {
+    pub module: String,
+    pub imported: bool,
+    pub gil_before: Option<bool>,
+    pub gil_after: Option<bool>,
+    #[serde(default, deserialize_with = "warning_lines")]
+    pub warnings: Vec<String>,
+    #[serde(default, deserialize_with = "error_line")]
+    pub error: Option<String>,
+    /// The module a ModuleNotFoundError names.
+    pub missing: Option<String>,
+    pub signal: Option<i32>,
+    pub exit_code: i64,
+}
+
+impl ModuleCheck {
+    /// Off before the import and on after it: the module re-enabled the GIL.
+    pub fn reenabled_gil(&self) -> bool {
+        self.gil_before == Some(false) && self.gil_after == Some(true)
+    }
+}
+
+/// The smoke run: the user's code in N threads with the GIL forced off.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct SmokeOutcome {
+    pub threads: u32,
+    #[serde(default, deserialize_with = "error_lines")]
+    pub errors: Vec<String>,
+    pub signal: Option<i32>,
+    pub exit_code: i64,
+    pub gil_after: Option<bool>,
+    #[serde(default)]
+    pub output: String,
+}
+
+/// A package on one interpreter, judged.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PackageResult {
+    pub interpreter: String,
+    pub free_threaded: bool,
+    pub build: BuildOutcome,
+    pub modules: Vec<ModuleCheck>,
+    pub smoke: Option<SmokeOutcome>,
+    pub readiness: Readiness,
+    /// One line saying why.
+    pub why: String,
+}
+
+fn warning_lines<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {
+    let values: Vec<Value> = Deserialize::deserialize(d)?;
+    Ok(values.iter().map(|w| typed_line(w, "category")).collect())
+}
+
+fn error_line<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    let value: Option<Value> = Deserialize::deserialize(d)?;
+    Ok(value
+        .filter(|v| !v.is_null())
+        .map(|v| typed_line(&v, "type")))
+}
+
+fn error_lines<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {
+    let values: Vec<Value> = Deserialize::deserialize(d)?;
+    Ok(values.iter().map(|e| typed_line(e, "type")).collect())
+}
+
+/// `{"type": "ImportError", "message": "x"}` as `ImportError: x`.
+fn typed_line(v: &Value, kind: &str) -> String {
+    let text = |k: &str| v.get(k).and_then(|x| x.as_str()).unwrap_or("");
+    let message = text("message");
+    // Smoke errors carry Python's own "Type: message" line already.
+    if message.starts_with(text(kind)) {
+        return message.to_string();
+    }
+    format!("{}: {message}", text(kind))
+}
+
+/// The build container's report; a missing line becomes a failed build
+/// whose log is what the container printed.
+pub fn read_build(out: &ContainerOutput) -> BuildOutcome {
+    match runner::parse_machine_line(&out.stdout) {
+        Parsed::Result(v) => serde_json::from_value(v).unwrap_or_else(|e| BuildOutcome {
+            stage: Some("build".into()),
+            log: format!("unreadable build report: {e}"),
+            ..Default::default()
+        }),
+        _ => BuildOutcome {
+            stage: Some("build".into()),
+            log: format!(
+                "the build step printed no report (exit code {}):\n{}\n{}",
+                out.exit_code,
+                runner::tail(&out.stdout, 40),
+                runner::tail(&out.stderr, 40)
+            ),
+            ..Default::default()
+        },
+    }
+}
+
+/// The check container's report: modules and smoke, or an error saying why
+/// there is none.
+pub fn read_check(
+    out: &ContainerOutput,
+) -> Result<(Vec<ModuleCheck>, Option<SmokeOutcome>), String> {
+    let v = match runner::parse_machine_line(&out.stdout) {
+        Parsed::Result(v) => v,
+        Parsed::Malformed(why) => return Err(why),
+        Parsed::Missing => {
+            return Err(format!(
+                "the check step printed no report (exit code {}): {}",
+                out.exit_code,
+                runner::tail(&out.stderr, 5)
+            ))
+        }
+    };
+    let modules = serde_json::from_value(v.get("modules").cloned().unwrap_or(Value::Null))
+        .map_err(|e| format!("unreadable module report: {e}"))?;
+    let smoke = match v.get("smoke") {
+        None | Some(Value::Null) => None,
+        Some(s) => Some(
+            serde_json::from_value(s.clone())
+                .map_err(|e| format!("unreadable smoke report: {e}"))?,
+        ),
+    };
+    Ok((modules, smoke))
+}
+
+/// The first line of a build log that says what went wrong: gcc's first
+/// error, else pip's. Pure.
+pub fn first_error(log: &str) -> Option<String> {
+    let lines: Vec<&str> = log.lines().map(str::trim).collect();
+    lines
+        .iter()
+        .find(|l| l.contains(": error:") || l.contains("fatal error:"))
+        .or_else(|| lines.iter().find(|l| l.starts_with("ERROR:")))
+        .map(|l| l.to_string())
+}
+
+fn import_failure(m: &ModuleCheck) -> String {
+    let error = m
+        .error
+        .clone()
+        .unwrap_or_else(|| format!("exit code {}", m.exit_code));
+    match &m.missing {
+        Some(name) => format!("{}: {error} (needs {name})", m.module),
+        None => format!("{}: {error}", m.module),
+    }
+}
+
+/// The verdict and its reason. Pure.
+pub fn judge(
+    build: &BuildOutcome,
+    modules: &[ModuleCheck],
+    smoke: Option<&SmokeOutcome>,
+    free_threaded: bool,
+) -> (Readiness, String) {
+    if !build.built {
+        let stage = build.stage.as_deref().unwrap_or("build");
+        let why = match (&build.missing, first_error(&build.log)) {
+            (Some(name), _) => format!(
+                "the build requirement {name} is not in the wheelhouse (pass its wheel with --wheelhouse)"
+            ),
+            (None, Some(line)) => line,
+            (None, None) => format!("{stage} failed; see the log in the JSON"),
+        };
+        return (Readiness::BuildFails, why);
+    }
+    if let Some(m) = modules.iter().find(|m| m.signal.is_some()) {
+        let why = format!(
+            "importing {} killed the interpreter (signal {})",
+            m.module,
+            m.signal.unwrap_or(0)
+        );
+        return (Readiness::Crashes, why);
+    }
+    if let Some(sig) = smoke.and_then(|s| s.signal) {
+        return (
+            Readiness::Crashes,
+            format!("the smoke run killed the interpreter (signal {sig})"),
+        );
+    }
+    if let Some(m) = modules.iter().find(|m| !m.imported) {
+        return (Readiness::ImportFails, import_failure(m));
+    }
+    if let Some(s) = smoke.filter(|s| !s.errors.is_empty() || s.exit_code != 0) {
+        let why = s
+            .errors
+            .first()
+            .cloned()
+            .unwrap_or_else(|| format!("exit code {}", s.exit_code));
+        let n = s.errors.len();
+        return (
+            Readiness::SmokeFails,
+            format!("smoke: {why} ({n} of {} threads)", s.threads),
+        );
+    }
+    let reenabling: Vec<&str> = modules
+        .iter()
+        .filter(|m| m.reenabled_gil())
+        .map(|m| m.module.as_str())
+        .collect();
+    if free_threaded && !reenabling.is_empty() {
+        let why = format!(
+            "{} re-enabled the GIL (no Py_mod_gil slot)",
+            reenabling.join(", ")
+        );
+        return (Readiness::NeedsGil, why);
+    }
+    let why = match (modules.len(), free_threaded) {
+        (0, _) => "no extension modules in the wheel (pure Python)".to_string(),
+        (n, true) => format!("{n} module(s) import, GIL stays off"),
+        (n, false) => format!("{n} module(s) import"),
+    };
+    (Readiness::Ready, why)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn built(modules: &[&str]) -> BuildOutcome {
+        BuildOutcome {
+            built: true,
+            wheel: Some("pb-1.0-cp313-cp313t-linux_x86_64.whl".into()),
+            modules: modules.iter().map(|m| m.to_string()).collect(),
+            ..Default::default()
+        }
+    }
+
+    fn imported(module: &str, gil: (Option<bool>, Option<bool>)) -> ModuleCheck {
+        ModuleCheck {
+            module: module.into(),
+            imported: true,
+            gil_before: gil.0,
+            gil_after: gil.1,
+            ..Default::default()
+        }
+    }
+
+    const OFF: (Option<bool>, Option<bool>) = (Some(false), Some(false));
+    const REENABLED: (Option<bool>, Option<bool>) = (Some(false), Some(true));
+    const GIL_BUILD: (Option<bool>, Option<bool>) = (Some(true), Some(true));
+
+    #[test]
+    fn ready_and_needs_gil() {
+        let b = built(&["a", "b"]);
+        let ok = [imported("a", OFF), imported("b", OFF)];
+        assert_eq!(
+            judge(&b, &ok, None, true),
+            (Readiness::Ready, "2 module(s) import, GIL stays off".into())
+        );
+        let one_reenables = [imported("a", OFF), imported("b", REENABLED)];
+        let (r, why) = judge(&b, &one_reenables, None, true);
+        assert_eq!(r, Readiness::NeedsGil);
+        assert!(why.starts_with("b re-enabled"), "{why}");
+        // A GIL build has the GIL throughout: ready.
+        let gil = [imported("a", GIL_BUILD)];
+        assert_eq!(judge(&built(&["a"]), &gil, None, false).0, Readiness::Ready);
+        assert!(judge(&built(&[]), &[], None, true)
+            .1
+            .contains("pure Python"));
+    }
+
+    #[test]
+    fn build_failures_name_the_cause() {
+        let mut b = BuildOutcome {
+            log: "running build_ext\nsrc/x.c:3:1: error: expected ';' before '}' token\nERROR: Failed building wheel".into(),
+            stage: Some("build".into()),
+            ..Default::default()
+        };
+        assert_eq!(
+            judge(&b, &[], None, false),
+            (
+                Readiness::BuildFails,
+                "src/x.c:3:1: error: expected ';' before '}' token".into()
+            )
+        );
+        b.missing = Some("pb-buildhelper".into());
+        assert!(judge(&b, &[], None, false)
+            .1
+            .contains("pb-buildhelper is not in the wheelhouse"));
+    }
+
+    #[test]
+    fn crashes_outrank_import_failures_and_name_the_module() {
+        let b = built(&["a", "b"]);
+        let missing = ModuleCheck {
+            module: "a".into(),
+            error: Some("ModuleNotFoundError: No module named 'numpy'".into()),
+            missing: Some("numpy".into()),
+            exit_code: 1,
+            ..Default::default()
+        };
+        let (r, why) = judge(&b, &[missing.clone(), imported("b", OFF)], None, true);
+        assert_eq!(r, Readiness::ImportFails);
+        assert!(
+            why.contains("a: ModuleNotFoundError") && why.ends_with("(needs numpy)"),
+            "{why}"
+        );
+        let crashed = ModuleCheck {
+            module: "b".into(),
+            signal: Some(11),
+            exit_code: -11,
+            ..Default::default()
+        };
+        let (r, why) = judge(&b, &[missing, crashed], None, true);
+        assert_eq!(r, Readiness::Crashes);
+        assert!(
+            why.contains("importing b") && why.contains("signal 11"),
+            "{why}"
+        );
+    }
+
+    #[test]
+    fn smoke_runs_tell_crashes_from_exceptions() {
+        let b = built(&["a"]);
+        let ok = [imported("a", OFF)];
+        let raised = SmokeOutcome {
+            threads: 8,
+            errors: vec!["ValueError: boom".into(), "ValueError: boom".into()],
+            exit_code: 1,
+            ..Default::default()
+        };
+        assert_eq!(
+            judge(&b, &ok, Some(&raised), true),
+            (
+                Readiness::SmokeFails,
+                "smoke: ValueError: boom (2 of 8 threads)".into()
+            )
+        );
+        let killed = SmokeOutcome {
+            threads: 8,
+            signal: Some(6),
+            exit_code: -6,
+            ..Default::default()
+        };
+        assert_eq!(judge(&b, &ok, Some(&killed), true).0, Readiness::Crashes);
+        let fine = SmokeOutcome {
+            threads: 8,
+            ..Default::default()
+        };
+        assert_eq!(judge(&b, &ok, Some(&fine), true).0, Readiness::Ready);
+    }
+
+    #[test]
+    fn reports_are_read_from_the_machine_lines() {
+        let out = |stdout: &str, code| ContainerOutput {
+            stdout: stdout.into(),
+            stderr: "Traceback\nboom".into(),
+            exit_code: code,
+            ..Default::default()
+        };
+        let b = read_build(&out(
+            r#"PYBENCH_RESULT {"built":true,"stage":null,"wheel":"x.whl","tags":["cp313-cp313-linux_x86_64"],"modules":["x"],"missing":null,"log":"ok"}"#,
+            0,
+        ));
+        assert!(b.built && b.modules == ["x"]);
+        let none = read_build(&out("", 1));
+        assert!(!none.built && none.log.contains("boom"), "{}", none.log);
+        let line = r#"PYBENCH_RESULT {"modules":[{"module":"x","imported":false,"gil_before":false,"gil_after":false,"warnings":[{"category":"RuntimeWarning","message":"GIL"}],"error":{"type":"ImportError","message":"nope"},"missing":null,"signal":null,"exit_code":1}],"smoke":{"threads":4,"errors":[{"thread":0,"type":"ValueError","message":"ValueError: boom"}],"signal":null,"exit_code":1,"gil_after":false,"output":""}}"#;
+        let (modules, smoke) = read_check(&out(line, 0)).unwrap();
+        assert_eq!(modules[0].error.as_deref(), Some("ImportError: nope"));
+        assert_eq!(modules[0].warnings, ["RuntimeWarning: GIL"]);
+        assert_eq!(smoke.unwrap().errors, ["ValueError: boom"]);
+        assert!(read_check(&out("", 1)).unwrap_err().contains("no report"));
+    }
+}

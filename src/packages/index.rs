@@ -1,0 +1,297 @@
+//! Where build requirements come from: folders of wheels on the host (the
+//! user's `--wheelhouse`, our cache) and PyPI's JSON API. The resolver sees
+//! both through `PackageIndex`, so it is tested with an index in memory.
+
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+use anyhow::{anyhow, bail, Context, Result};
+use serde::Deserialize;
+
+use super::wheel_tags::{normalize, parse_wheel_name, WheelName};
+
+/// One wheel an index offers.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Candidate {
+    pub wheel: WheelName,
+    pub file: String,
+    pub origin: Origin,
+    /// `Requires-Python`, when the index says.
+    pub requires_python: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Origin {
+    /// A wheel already on this machine.
+    Local(PathBuf),
+    /// A wheel to download, pinned by the index's sha256.
+    Remote { url: String, sha256: String },
+}
+
+/// What the resolver asks of an index.
+pub trait PackageIndex {
+    /// Every wheel of the (normalized) project name; empty if it has none.
+    fn candidates(&self, name: &str) -> Result<Vec<Candidate>>;
+    /// The `Requires-Dist` lines of one candidate.
+    fn requires(&self, candidate: &Candidate) -> Result<Vec<String>>;
+    /// For error messages: "the wheelhouse /x", "PyPI".
+    fn describe(&self) -> String;
+}
+
+/// Folders of `.whl` files.
+pub struct Wheelhouse {
+    pub dirs: Vec<PathBuf>,
+}
+
+impl PackageIndex for Wheelhouse {
+    fn candidates(&self, name: &str) -> Result<Vec<Candidate>> {
+        let mut out = Vec::new();
+        for dir in &self.dirs {
+            let Ok(entries) = std::fs::read_dir(dir) else {
+                continue;
+            };
+            for entry in entries.flatten() {
+                let file = entry.file_name().to_string_lossy().into_owned();
+                match parse_wheel_name(&file) {
+                    Some(wheel) if wheel.name == name => out.push(Candidate {
+                        wheel,
+                        file,
+                        origin: Origin::Local(entry.path()),
+                        requires_python: None,
+                    }),
+                    _ => {}
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    fn requires(&self, candidate: &Candidate) -> Result<Vec<String>> {
+        let Origin::Local(path) = &candidate.origin else {
+            bail!("{} is not in a wheelhouse", candidate.file);
+        };
+        Ok(metadata_field(&read_metadata(path)?, "Requires-Dist"))
+    }
+
+    fn describe(&self) -> String {
+        let dirs: Vec<String> = self.dirs.iter().map(|d| d.display().to_string()).collect();
+        format!("the wheelhouse ({})", dirs.join(", "))
+    }
+}
+
+/// The `METADATA` file of a wheel on disk.
+fn read_metadata(wheel: &Path) -> Result<String> {
+    let file =
+        std::fs::File::open(wheel).with_context(|| format!("cannot open {}", wheel.display()))?;
+    let mut zip = zip::ZipArchive::new(file)
+        .with_context(|| format!("{} is not a wheel (not a zip archive)", wheel.display()))?;
+    let name = (0..zip.len())
+        .filter_map(|i| {
+            zip.name_for_index(i)
+                .and_then(|n| n.ok())
+                .map(|n| n.to_string())
+        })
+        .find(|n| n.ends_with(".dist-info/METADATA") && n.matches('/').count() == 1)
+        .ok_or_else(|| anyhow!("{} has no .dist-info/METADATA", wheel.display()))?;
+    let mut text = String::new();
+    zip.by_name(&name)?
+        .take(4 << 20)
+        .read_to_string(&mut text)
+        .with_context(|| format!("cannot read {name} in {}", wheel.display()))?;
+    Ok(text)
+}
+
+/// Values of one header of a core-metadata file (headers end at the first
+/// blank line; continuation lines are not used by these fields). Pure.
+pub fn metadata_field(metadata: &str, field: &str) -> Vec<String> {
+    metadata
+        .lines()
+        .take_while(|l| !l.trim().is_empty())
+        .filter_map(|l| l.split_once(':'))
+        .filter(|(k, _)| k.trim().eq_ignore_ascii_case(field))
+        .map(|(_, v)| v.trim().to_string())
+        .collect()
+}
+
+/// PyPI's JSON API (`/pypi/NAME/json`), or a mirror with the same API.
+pub struct PyPi {
+    pub base: String,
+}
+
+pub const PYPI: &str = "https://pypi.org";
+
+#[derive(Deserialize)]
+struct ProjectJson {
+    info: InfoJson,
+    #[serde(default)]
+    releases: std::collections::BTreeMap<String, Vec<FileJson>>,
+    #[serde(default)]
+    urls: Vec<FileJson>,
+}
+
+#[derive(Deserialize)]
+struct InfoJson {
+    #[serde(default)]
+    requires_dist: Option<Vec<String>>,
+    version: String,
+}
+
+/// One file of a release, as PyPI lists it.
+#[derive(Debug, Clone, Deserialize)]
+pub struct FileJson {
+    pub filename: String,
+    pub url: String,
+    pub digests: Digests,
+    #[serde(default)]
+    pub requires_python: Option<String>,
+    #[serde(default)]
+    pub yanked: bool,
+    #[serde(default)]
+    pub packagetype: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct Digests {
+    pub sha256: String,
+}
+
+/// A release's sdist, for `ext --pypi`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Sdist {
+    pub name: String,
+    pub version: String,
+    pub file: String,
+    pub url: String,
+    pub sha256: String,
+}
+
+const JSON_LIMIT: u64 = 64 << 20;
+
+impl PyPi {
+    fn get(&self, path: &str) -> Result<(ProjectJson, String)> {
+        let url = format!("{}/pypi/{path}/json", self.base.trim_end_matches('/'));
+        let text = crate::sources::fetch_text(&url, JSON_LIMIT)
+            .map_err(|why| anyhow!("asking {url} failed: {why}"))?;
+        let json = serde_json::from_str(&text)
+            .with_context(|| format!("{url} did not answer with PyPI's JSON"))?;
+        Ok((json, url))
+    }
+
+    /// The sdist of `name` (newest release, or `version`).
+    pub fn sdist(&self, name: &str, version: Option<&str>) -> Result<Sdist> {
+        let path = match version {
+            Some(v) => format!("{}/{v}", normalize(name)),
+            None => normalize(name),
+        };
+        let (json, url) = self.get(&path)?;
+        let file = json
+            .urls
+            .iter()
+            .find(|f| f.packagetype == "sdist" && !f.yanked)
+            .ok_or_else(|| {
+                anyhow!(
+                    "{name} {} has no source distribution on PyPI (only wheels): \
+                     download its source yourself and give `ext` the folder or archive.",
+                    json.info.version
+                )
+            })?;
+        Ok(Sdist {
+            name: normalize(name),
+            version: json.info.version.clone(),
+            file: file.filename.clone(),
+            url: absolute(&url, &file.url)?,
+            sha256: file.digests.sha256.clone(),
+        })
+    }
+}
+
+/// A file URL as listed, made absolute (mirrors list relative ones).
+fn absolute(page: &str, href: &str) -> Result<String> {
+    let base = url::Url::parse(page).with_context(|| format!("{page} is not a URL"))?;
+    Ok(base
+        .join(href)
+        .with_context(|| format!("{href} is not a URL"))?
+        .to_string())
+}
+
+impl PackageIndex for PyPi {
+    fn candidates(&self, name: &str) -> Result<Vec<Candidate>> {
+        let (json, page) = match self.get(name) {
+            Ok(found) => found,
+            Err(e) if e.to_string().contains("HTTP 404") => return Ok(vec![]),
+            Err(e) => return Err(e),
+        };
+        let mut out = Vec::new();
+        for files in json.releases.values() {
+            for f in files.iter().filter(|f| !f.yanked) {
+                if let Some(wheel) = parse_wheel_name(&f.filename) {
+                    out.push(Candidate {
+                        wheel,
+                        file: f.filename.clone(),
+                        origin: Origin::Remote {
+                            url: absolute(&page, &f.url)?,
+                            sha256: f.digests.sha256.clone(),
+                        },
+                        requires_python: f.requires_python.clone().filter(|s| !s.is_empty()),
+                    });
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    fn requires(&self, candidate: &Candidate) -> Result<Vec<String>> {
+        let (json, _) = self.get(&format!(
+            "{}/{}",
+            candidate.wheel.name, candidate.wheel.version
+        ))?;
+        Ok(json.info.requires_dist.unwrap_or_default())
+    }
+
+    fn describe(&self) -> String {
+        format!("PyPI ({})", self.base)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn metadata_headers_are_read_until_the_body() {
+        let meta = "Metadata-Version: 2.1\nName: x\nRequires-Dist: a>=1\nrequires-dist: b; extra == \"t\"\n\nRequires-Dist: not-a-header\n";
+        assert_eq!(
+            metadata_field(meta, "Requires-Dist"),
+            ["a>=1", "b; extra == \"t\""]
+        );
+        assert!(metadata_field(meta, "Requires-Python").is_empty());
+    }
+
+    #[test]
+    fn relative_file_urls_are_made_absolute() {
+        let page = "https://mirror.example/pypi/pip/json";
+        assert_eq!(
+            absolute(page, "../../packages/07/pip.whl").unwrap(),
+            "https://mirror.example/packages/07/pip.whl"
+        );
+        assert_eq!(
+            absolute(page, "https://files.example/pip.whl").unwrap(),
+            "https://files.example/pip.whl"
+        );
+    }
+
+    #[test]
+    fn a_wheelhouse_lists_its_wheels_and_reads_their_metadata() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("pb_helper-1.0-py3-none-any.whl");
+        super::super::testing::write_wheel(&path, "pb-helper", "1.0", &["six>=1"]);
+        std::fs::write(dir.path().join("notes.txt"), "x").unwrap();
+        let house = Wheelhouse {
+            dirs: vec![dir.path().to_path_buf(), dir.path().join("missing")],
+        };
+        let found = house.candidates("pb-helper").unwrap();
+        assert_eq!(found.len(), 1);
+        assert_eq!(house.requires(&found[0]).unwrap(), ["six>=1"]);
+        assert!(house.candidates("six").unwrap().is_empty());
+    }
+}

@@ -1,0 +1,211 @@
+//! End to end on the real daemon: `ext` on real packages (tests/packages/),
+//! built with pip from a local wheelhouse on every interpreter build, with
+//! no network in any container and none left behind.
+
+mod common;
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use common::*;
+
+/// The build requirement only the test's wheelhouse has (tests/packages/README.md).
+fn write_helper_wheel(dir: &Path) {
+    let files = [
+        (
+            "pb_buildhelper/__init__.py",
+            "def define_macros():\n    return [(\"PB_HELPER_MAGIC\", \"42\")]\n",
+        ),
+        (
+            "pb_buildhelper-1.0.dist-info/METADATA",
+            "Metadata-Version: 2.1\nName: pb-buildhelper\nVersion: 1.0\n",
+        ),
+        (
+            "pb_buildhelper-1.0.dist-info/WHEEL",
+            "Wheel-Version: 1.0\nGenerator: pybench-docker-tests\nRoot-Is-Purelib: true\nTag: py3-none-any\n",
+        ),
+        (
+            "pb_buildhelper-1.0.dist-info/RECORD",
+            "pb_buildhelper/__init__.py,sha256=T5CHxfVuE21h0PW1mv6a4Gd0N4sQWlq9_06zVIeQoBE,60\n\
+pb_buildhelper-1.0.dist-info/METADATA,sha256=rsHLfjKHQjuRgC_fAS2gxSKsJCl6AjvbniGfnOKFuII,56\n\
+pb_buildhelper-1.0.dist-info/WHEEL,sha256=1zwPIv0Ag6uXq9CyB7jvtd41s1W5_2kLZqdoDA83-9A,91\n\
+pb_buildhelper-1.0.dist-info/RECORD,,\n",
+        ),
+    ];
+    let path = dir.join("pb_buildhelper-1.0-py3-none-any.whl");
+    let mut zip = zip::ZipWriter::new(std::fs::File::create(path).unwrap());
+    for (name, body) in files {
+        zip.start_file(name, zip::write::SimpleFileOptions::default())
+            .unwrap();
+        zip.write_all(body.as_bytes()).unwrap();
+    }
+    zip.finish().unwrap();
+}
+
+/// A package folder as an sdist: `NAME-1.0/…` in a .tar.gz.
+fn sdist_of(package: &Path, name: &str, dest: &Path) -> PathBuf {
+    let archive = dest.join(format!("{name}-1.0.tar.gz"));
+    let gz = flate2::write::GzEncoder::new(
+        std::fs::File::create(&archive).unwrap(),
+        flate2::Compression::default(),
+    );
+    let mut tar = tar::Builder::new(gz);
+    tar.append_dir_all(format!("{name}-1.0"), package).unwrap();
+    tar.into_inner().unwrap().finish().unwrap();
+    archive
+}
+
+/// `ext SOURCE` offline with both wheelhouses; the JSON's verdict per interpreter.
+fn check(source: &Path, house: &Path, extra: &[&str]) -> (bool, Vec<(String, String, String)>) {
+    let out_dir = tempfile::tempdir().unwrap();
+    let json = out_dir.path().join("r.json");
+    let setup_house = root().join("target/wheelhouse");
+    let mut args = vec![
+        "ext",
+        source.to_str().unwrap(),
+        "--offline",
+        "--wheelhouse",
+        setup_house.to_str().unwrap(),
+        "--wheelhouse",
+        house.to_str().unwrap(),
+        "--out",
+        out_dir.path().to_str().unwrap(),
+        "--json",
+        json.to_str().unwrap(),
+    ];
+    args.extend_from_slice(extra);
+    let out = run(&args);
+    let text = stdout(&out);
+    assert!(
+        text.contains("Extension readiness:"),
+        "{text}\n{}",
+        stderr(&out)
+    );
+    let r = read_json(&json);
+    let verdicts = r["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| {
+            (
+                x["interpreter"].as_str().unwrap().to_string(),
+                x["readiness"].as_str().unwrap().to_string(),
+                x["why"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    (out.status.success(), verdicts)
+}
+
+fn is_free_threaded(interpreter: &str) -> bool {
+    interpreter.ends_with('t')
+}
+
+#[test]
+fn each_package_gets_its_verdict_on_every_build() {
+    images();
+    wheels_in_cache();
+    assert!(
+        root()
+            .join("target/wheelhouse/setuptools-84.2.1-py3-none-any.whl")
+            .is_file(),
+        "no setuptools wheel in target/wheelhouse: run .ci/setup first"
+    );
+    let house = tempfile::tempdir().unwrap();
+    write_helper_wheel(house.path());
+    let packages = root().join("tests/packages");
+    let sdist = sdist_of(
+        &packages.join("gil_undeclared"),
+        "pb_gil_undeclared",
+        house.path(),
+    );
+
+    // (source, expected on GIL builds, expected on free-threaded builds, exit ok)
+    let cases: [(PathBuf, &str, &str, bool); 5] = [
+        (packages.join("gil_declared"), "ready", "ready", true),
+        (sdist, "ready", "needs-gil", true),
+        (packages.join("broken"), "build-fails", "build-fails", false),
+        (packages.join("multi"), "ready", "ready", true),
+        (packages.join("needs_helper"), "ready", "ready", true),
+    ];
+    for (source, gil_build, ft_build, exit_ok) in cases {
+        let (ok, verdicts) = check(&source, house.path(), &[]);
+        assert_eq!(
+            verdicts.len(),
+            6,
+            "every build of 3.13 and 3.14: {verdicts:?}"
+        );
+        for (interpreter, verdict, why) in &verdicts {
+            let expected = if is_free_threaded(interpreter) {
+                ft_build
+            } else {
+                gil_build
+            };
+            assert_eq!(
+                verdict,
+                expected,
+                "{} on {interpreter}: {why}",
+                source.display()
+            );
+            if verdict == "build-fails" {
+                assert!(why.contains("error"), "gcc's error is the reason: {why}");
+            }
+        }
+        assert_eq!(ok, exit_ok, "{}: exit status", source.display());
+    }
+
+    // The smoke run: exceptions and crashes told apart, the GIL forced off.
+    let declared = packages.join("gil_declared");
+    let (ok, verdicts) = check(
+        &declared,
+        house.path(),
+        &[
+            "--smoke",
+            "import pb_gil_declared\nassert pb_gil_declared.add(2, 3) == 5",
+            "--smoke-threads",
+            "4",
+        ],
+    );
+    assert!(ok, "{verdicts:?}");
+    assert!(
+        verdicts.iter().all(|(_, v, _)| v == "ready"),
+        "{verdicts:?}"
+    );
+    let (ok, verdicts) = check(
+        &declared,
+        house.path(),
+        &[
+            "--smoke",
+            "import os, signal; os.kill(os.getpid(), signal.SIGSEGV)",
+        ],
+    );
+    assert!(!ok);
+    assert!(
+        verdicts
+            .iter()
+            .all(|(_, v, why)| v == "crashes" && why.contains("signal 11")),
+        "{verdicts:?}"
+    );
+    assert!(
+        labelled_containers(None).is_empty(),
+        "containers left behind"
+    );
+}
+
+#[test]
+fn a_missing_build_requirement_is_named_before_any_container_starts() {
+    let empty = tempfile::tempdir().unwrap();
+    let out = run(&[
+        "ext",
+        root().join("tests/packages/needs_helper").to_str().unwrap(),
+        "--offline",
+        "--wheelhouse",
+        empty.path().to_str().unwrap(),
+    ]);
+    assert!(!out.status.success());
+    let err = stderr(&out);
+    assert!(
+        err.contains("no wheel of") && err.contains("--wheelhouse"),
+        "{err}"
+    );
+}
