@@ -17,6 +17,7 @@ import sys
 
 sys.dont_write_bytecode = True
 
+import json  # noqa: E402
 import os  # noqa: E402
 import tempfile  # noqa: E402
 import zipfile  # noqa: E402
@@ -68,9 +69,15 @@ def main(argv):
     pyinfo.print_banner()
     records, skipped = [], []
     work = tempfile.mkdtemp(prefix="pyperformance-")
+    # Benchmarks whose third-party packages have no wheel for this build
+    # (decided on the host): skipped with the host's reason.
+    unavailable = json.loads(os.environ.get("PYBENCH_UNAVAILABLE") or "{}")
     for name in names:
         if name not in known:
             skipped.append({"name": name, "reason": "not a pyperformance 1.14.0 benchmark"})
+            continue
+        if name in unavailable:
+            skipped.append({"name": name, "reason": unavailable[name]})
             continue
         folder, opts = known[name]
         script = os.path.join(extract(wheel, folder, work), "run_benchmark.py")

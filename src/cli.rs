@@ -166,9 +166,18 @@ pub struct RunArgs {
     #[arg(long)]
     pub interactive: bool,
 
-    /// pyperformance: the benchmarks to run, comma-separated (default: every one that needs only the standard library).
+    /// pyperformance: the benchmarks to run, comma-separated (default: all of them).
     #[arg(long, value_delimiter = ',', value_name = "NAMES")]
     pub benchmarks: Vec<String>,
+
+    /// pyperformance: a folder of wheels for the benchmarks' third-party packages
+    /// (repeatable); asked before PyPI.
+    #[arg(long, value_name = "DIR")]
+    pub wheelhouse: Vec<PathBuf>,
+
+    /// pyperformance: never ask PyPI; third-party packages come only from --wheelhouse and the cache.
+    #[arg(long)]
+    pub offline: bool,
 
     /// Your script: print what it wrote to stdout and stderr, per interpreter (it is in --json either way).
     #[arg(long)]

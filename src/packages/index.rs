@@ -114,8 +114,11 @@ pub fn metadata_field(metadata: &str, field: &str) -> Vec<String> {
 }
 
 /// PyPI's JSON API (`/pypi/NAME/json`), or a mirror with the same API.
+/// Answers are kept for the life of the value: resolving for several
+/// targets asks the same questions.
 pub struct PyPi {
-    pub base: String,
+    base: String,
+    answers: std::sync::Mutex<std::collections::HashMap<String, String>>,
 }
 
 pub const PYPI: &str = "https://pypi.org";
@@ -168,10 +171,28 @@ pub struct Sdist {
 const JSON_LIMIT: u64 = 64 << 20;
 
 impl PyPi {
+    pub fn new(base: &str) -> PyPi {
+        PyPi {
+            base: base.to_string(),
+            answers: Default::default(),
+        }
+    }
+
     fn get(&self, path: &str) -> Result<(ProjectJson, String)> {
         let url = format!("{}/pypi/{path}/json", self.base.trim_end_matches('/'));
-        let text = crate::sources::fetch_text(&url, JSON_LIMIT)
-            .map_err(|why| anyhow!("asking {url} failed: {why}"))?;
+        let known = self.answers.lock().unwrap().get(&url).cloned();
+        let text = match known {
+            Some(text) => text,
+            None => {
+                let text = crate::sources::fetch_text(&url, JSON_LIMIT)
+                    .map_err(|why| anyhow!("asking {url} failed: {why}"))?;
+                self.answers
+                    .lock()
+                    .unwrap()
+                    .insert(url.clone(), text.clone());
+                text
+            }
+        };
         let json = serde_json::from_str(&text)
             .with_context(|| format!("{url} did not answer with PyPI's JSON"))?;
         Ok((json, url))

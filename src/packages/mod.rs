@@ -3,6 +3,7 @@
 //! requirements resolved on the host, since containers have no network.
 
 pub mod index;
+pub mod install;
 pub mod pyproject;
 pub mod resolve;
 pub mod source;

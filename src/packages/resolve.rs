@@ -104,10 +104,7 @@ pub fn resolve(
     let mut asked: BTreeMap<String, Vec<(VersionSpecifiers, String)>> = BTreeMap::new();
     let mut queue: VecDeque<(Requirement, String)> = VecDeque::new();
     for line in requirements {
-        queue.push_back((
-            parse_requirement(line, "build-system.requires")?,
-            "the project".into(),
-        ));
+        queue.push_back((parse_requirement(line, "asked for")?, String::new()));
     }
     while let Some((req, by)) = queue.pop_front() {
         let name = normalize(req.name.as_ref());
@@ -122,13 +119,23 @@ pub fn resolve(
             if v.is_some_and(|v| all.iter().all(|s| s.contains(&v))) {
                 continue;
             }
-            let who: Vec<String> = wanted.iter().map(|(s, by)| format!("{s} ({by})")).collect();
+            let who: Vec<String> = wanted
+                .iter()
+                .map(|(s, by)| match by.as_str() {
+                    "" => s.to_string(),
+                    by => format!("{s} ({by})"),
+                })
+                .collect();
+            let asker = if by.is_empty() {
+                "the requirements given"
+            } else {
+                by.as_str()
+            };
             return Err(anyhow!(
-                "the build requirements conflict for {}: {name} {} was chosen, but {} asks for {name}{}; \
-                 pin a version that fits all of {} in pyproject.toml, or provide it with --wheelhouse.",
+                "the requirements conflict for {}: {name} {} was chosen, but {asker} asks for {name}{}; \
+                 pin a version that fits all of {}, or provide one with --wheelhouse.",
                 target.label(),
                 have.wheel.version,
-                by,
                 spec.map(|s| s.to_string()).unwrap_or_default(),
                 who.join(", ")
             ));
@@ -143,8 +150,12 @@ pub fn resolve(
         }
         let Some((candidate, index)) = found else {
             let places: Vec<String> = indexes.iter().map(|i| i.describe()).collect();
+            let why = match by.as_str() {
+                "" => String::new(),
+                by => format!(", needed by {by}"),
+            };
             return Err(anyhow!(
-                "no wheel of {name}{} for {} ({}; needed by {by}) in {}. Put one in a folder and pass it \
+                "no wheel of {name}{} for {} ({}{why}) in {}. Put one in a folder and pass it \
                  with --wheelhouse, or drop --offline so that PyPI is asked.",
                 spec.map(|s| s.to_string()).unwrap_or_default(),
                 target.label(),

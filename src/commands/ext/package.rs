@@ -119,7 +119,7 @@ fn project_folder(job: &PackageJob, staging: &Path, cache: &Path) -> Result<(Pat
             if job.offline {
                 bail!("--pypi downloads the sdist from PyPI, which --offline forbids. Download it yourself and give `ext` the archive, or drop --offline.");
             }
-            let pypi = PyPi { base: PYPI.into() };
+            let pypi = PyPi::new(PYPI);
             let sdist = pypi.sdist(name, version.as_deref())?;
             let archive = crate::sources::fetch_pinned(&sdist.url, &sdist.file, &sdist.sha256, &cache.join("sdists"))
                 .map_err(|why| anyhow::anyhow!("downloading {} from PyPI failed ({why}). Check the network, or download the sdist yourself and give `ext` its path.", sdist.file))?;
@@ -154,7 +154,7 @@ fn prepare_on_host(app: &App, job: &PackageJob, staging: &Path) -> Result<Prepar
     let mut local_dirs = job.wheelhouses.clone();
     local_dirs.push(app.cache.join("wheels"));
     let local = Wheelhouse { dirs: local_dirs };
-    let pypi = PyPi { base: PYPI.into() };
+    let pypi = PyPi::new(PYPI);
     let mut indexes: Vec<&dyn PackageIndex> = vec![&local];
     if !job.offline {
         indexes.push(&pypi);

@@ -11,6 +11,7 @@ pub mod metrics;
 pub mod outputs;
 pub mod present;
 pub mod pyperformance;
+pub mod pyperformance_deps;
 pub mod rounds;
 pub mod settings;
 pub mod uops;
@@ -35,6 +36,16 @@ pub async fn command(app: &App, job: &RunJob) -> Result<()> {
     for wheel in rounds::wheels_of(&job.settings.benchmark) {
         wheel.ensure(&app.cache)?;
     }
+    let deps = match &job.settings.benchmark {
+        Benchmark::Pyperformance { needs, .. } => pyperformance_deps::prepare(
+            &app.cache,
+            &job.interpreters,
+            needs,
+            &job.wheelhouses,
+            job.offline,
+        )?,
+        _ => pyperformance_deps::Deps::new(),
+    };
     crate::commands::build::ensure_images(app).await?;
     if let Benchmark::Uops = job.settings.benchmark {
         return uops::command(app, &job.interpreters, job.interactive).await;
@@ -44,13 +55,8 @@ pub async fn command(app: &App, job: &RunJob) -> Result<()> {
     if let Some(note) = oversubscribed(&configs, facts.cpus) {
         eprintln!("{} {note}", style("note:").yellow());
     }
-    if let Benchmark::Pyperformance { skipped, .. } = &job.settings.benchmark {
-        if let Some(note) = present::needs_note(skipped) {
-            eprintln!("{} {note}", style("note:").yellow());
-        }
-    }
     let mut report = new_report(app, job, &configs).await?;
-    let interrupted = rounds::run_all(app, job, &configs, &mut report).await?;
+    let interrupted = rounds::run_all(app, job, &deps, &configs, &mut report).await?;
     report.finished_at = Some(Utc::now());
     if interrupted {
         job.outputs.write(&report, true)?;

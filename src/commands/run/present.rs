@@ -67,22 +67,6 @@ pub fn script_outputs(report: &Report) -> String {
     out
 }
 
-/// Before a pyperformance run: the chosen benchmarks that cannot run here.
-pub fn needs_note(skipped: &[(String, String)]) -> Option<String> {
-    if skipped.is_empty() {
-        return None;
-    }
-    let list: Vec<String> = skipped
-        .iter()
-        .map(|(n, why)| format!("{n} ({why})"))
-        .collect();
-    Some(format!(
-        "{} pyperformance benchmark(s) skipped: they need third-party packages, and the containers have no network and pybench-docker installs none: {}.",
-        skipped.len(),
-        list.join(", ")
-    ))
-}
-
 /// The line above pyperformance's table.
 pub fn pyperformance_heading(report: &Report, benchmarks: usize) -> String {
     format!(

@@ -1,8 +1,7 @@
 //! `run pyperformance`: which of pyperformance's benchmarks run, from
 //! `benchmarks/pyperformance.tsv` (generated from the pinned wheel; a test
-//! keeps them equal). Benchmarks that need third-party packages are skipped
-//! with the reason: the containers have no network and pybench-docker
-//! installs no packages into the images. Pure but for reading the file.
+//! keeps them equal), and the third-party packages each needs, which
+//! `pyperformance_deps` provides. Pure but for reading the file.
 
 use std::path::Path;
 
@@ -40,13 +39,13 @@ pub fn load(benchmarks: &Path) -> Result<Vec<Entry>> {
     parse(&text).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))
 }
 
-/// Benchmarks chosen but not runnable here, each with why.
-pub type Skips = Vec<(String, String)>;
+/// Each chosen benchmark's third-party requirements, where it has any.
+pub type Needs = Vec<(String, Vec<String>)>;
 
-/// The benchmarks to run and the ones skipped (with why), for `--benchmarks`
-/// (every benchmark when empty). Unknown names are an error listing the
-/// known ones. Pure.
-pub fn choose(catalog: &[Entry], wanted: &[String]) -> Result<(Vec<String>, Skips)> {
+/// The benchmarks to run (every benchmark when `wanted` is empty) and their
+/// third-party requirements. Unknown names are an error listing the known
+/// ones. Pure.
+pub fn choose(catalog: &[Entry], wanted: &[String]) -> Result<(Vec<String>, Needs)> {
     let unknown: Vec<&String> = wanted
         .iter()
         .filter(|w| !catalog.iter().any(|e| &e.name == *w))
@@ -63,21 +62,16 @@ pub fn choose(catalog: &[Entry], wanted: &[String]) -> Result<(Vec<String>, Skip
             known.join(", ")
         );
     }
-    let chosen = catalog
+    let chosen: Vec<&Entry> = catalog
         .iter()
-        .filter(|e| wanted.is_empty() || wanted.contains(&e.name));
-    let (runnable, needs): (Vec<&Entry>, Vec<&Entry>) = chosen.partition(|e| e.needs.is_empty());
-    let skipped = needs
-        .iter()
-        .map(|e| (e.name.clone(), format!("needs {}", e.needs.join(", "))))
+        .filter(|e| wanted.is_empty() || wanted.contains(&e.name))
         .collect();
-    if runnable.is_empty() {
-        bail!(
-            "every benchmark chosen needs third-party packages ({}), and pybench-docker installs none into the images: choose benchmarks that need only the standard library (see benchmarks/pyperformance.tsv; e.g. nbody, float, richards).",
-            needs.iter().map(|e| e.name.as_str()).collect::<Vec<_>>().join(", ")
-        );
-    }
-    Ok((runnable.iter().map(|e| e.name.clone()).collect(), skipped))
+    let needs = chosen
+        .iter()
+        .filter(|e| !e.needs.is_empty())
+        .map(|e| (e.name.clone(), e.needs.clone()))
+        .collect();
+    Ok((chosen.iter().map(|e| e.name.clone()).collect(), needs))
 }
 
 #[cfg(test)]
@@ -100,16 +94,16 @@ mod tests {
     }
 
     #[test]
-    fn choosing_skips_third_party_needs_and_refuses_unknown_names() {
+    fn choosing_keeps_requirements_and_refuses_unknown_names() {
         let c = catalog();
         let names = |xs: &[&str]| xs.iter().map(|s| s.to_string()).collect::<Vec<_>>();
-        let (run, skipped) = choose(&c, &names(&["nbody", "chameleon", "float"])).unwrap();
-        assert_eq!(run, ["float", "nbody"]);
+        let (run, needs) = choose(&c, &names(&["nbody", "chameleon", "float"])).unwrap();
+        assert_eq!(run, ["chameleon", "float", "nbody"]);
         assert_eq!(
-            skipped,
+            needs,
             [(
                 "chameleon".to_string(),
-                "needs chameleon==4.6.0".to_string()
+                vec!["chameleon==4.6.0".to_string()]
             )]
         );
         let e = choose(&c, &names(&["nbody", "nope"]))
@@ -119,10 +113,9 @@ mod tests {
             e.contains("unknown pyperformance benchmark(s): nope") && e.contains("richards"),
             "{e}"
         );
-        let e = choose(&c, &names(&["chameleon"])).unwrap_err().to_string();
-        assert!(e.contains("needs third-party packages"), "{e}");
-        let (all, _) = choose(&c, &[]).unwrap();
-        assert!(all.len() > 60 && all.contains(&"richards".to_string()));
+        let (all, needs) = choose(&c, &[]).unwrap();
+        assert!(all.len() > 90 && all.contains(&"richards".to_string()));
+        assert!(needs.len() > 20, "{}", needs.len());
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! The measuring loop: every interpreter configuration once per round, rounds
 //! repeated, each run in its own container, folded into the report as it ends.
 
+use super::pyperformance_deps::{unavailable_env, Deps, InterpreterDeps, SITE_IN_CONTAINER};
 use std::time::Duration;
 
 use anyhow::Result;
@@ -52,6 +53,7 @@ pub fn schedule(configs: usize, warmup: u32, repeat: u32) -> Vec<Vec<Slot>> {
 pub async fn run_all(
     app: &App,
     job: &RunJob,
+    deps: &Deps,
     configs: &[Configuration],
     report: &mut Report,
 ) -> Result<bool> {
@@ -75,7 +77,15 @@ pub async fn run_all(
             };
             let label = report.rows[slot.config].label();
             bar.step(format!("{label} {kind} {}/{of}", slot.number));
-            match one_run(app, config, s, slot.warmup).await {
+            match one_run(
+                app,
+                config,
+                s,
+                deps.get(&config.interpreter.name),
+                slot.warmup,
+            )
+            .await
+            {
                 Ok(result) => absorb(app, &mut report.rows[slot.config], result),
                 Err(e) if e.downcast_ref::<Interrupted>().is_some() => {
                     bar.fail("interrupted");
@@ -108,6 +118,7 @@ async fn one_run(
     app: &App,
     config: &Configuration,
     s: &RunSettings,
+    deps: Option<&InterpreterDeps>,
     warmup: bool,
 ) -> Result<RunResult> {
     let (script, args) = script_and_args(&s.benchmark, config.threads);
@@ -130,6 +141,22 @@ async fn one_run(
         });
     }
     env.extend(wheel_env(&s.benchmark));
+    if let Some(d) = deps {
+        // pyperformance's third-party packages, unpacked on the host.
+        if let Some(site) = &d.site {
+            mounts.push(BindMount {
+                host: site.display().to_string(),
+                container: SITE_IN_CONTAINER.into(),
+                read_only: true,
+            });
+            for (k, v) in env.iter_mut() {
+                if k == "PYTHONPATH" {
+                    *v = format!("{v}:{SITE_IN_CONTAINER}");
+                }
+            }
+        }
+        env.extend(unavailable_env(d));
+    }
     let run = ScriptRun {
         interpreter: &config.interpreter,
         dir: &bench_dir,

@@ -38,8 +38,8 @@ pub enum Benchmark {
     /// per configuration and round.
     Pyperformance {
         names: Vec<String>,
-        /// Chosen but not runnable here, with why.
-        skipped: Vec<(String, String)>,
+        /// The chosen benchmarks' third-party requirements, where they have any.
+        needs: Vec<(String, Vec<String>)>,
         /// pyperf's own options, after `--`.
         pyperf_args: Vec<String>,
     },
@@ -198,11 +198,11 @@ fn benchmarks_from(args: &RunArgs, cfg: &Config, catalogs: &Catalogs) -> Result<
         }],
         "uops" => vec![Benchmark::Uops],
         "pyperformance" => {
-            let (names, skipped) =
+            let (names, needs) =
                 super::pyperformance::choose(&catalogs.pyperformance, &args.benchmarks)?;
             vec![Benchmark::Pyperformance {
                 names,
-                skipped,
+                needs,
                 pyperf_args: args.script_args.clone(),
             }]
         }
@@ -218,6 +218,14 @@ fn benchmarks_from(args: &RunArgs, cfg: &Config, catalogs: &Catalogs) -> Result<
     let first = &chosen[0];
     if !args.benchmarks.is_empty() && !matches!(first, Benchmark::Pyperformance { .. }) {
         bail!("--benchmarks chooses pyperformance's benchmarks: `run pyperformance --benchmarks nbody,float`.");
+    }
+    if (args.offline || !args.wheelhouse.is_empty())
+        && !matches!(first, Benchmark::Pyperformance { .. })
+    {
+        bail!("--wheelhouse and --offline say where pyperformance's third-party packages come from: they are for `run pyperformance`.");
+    }
+    if let Some(dir) = args.wheelhouse.iter().find(|d| !d.is_dir()) {
+        bail!("--wheelhouse {} is not a folder. Give a folder of .whl files, e.g. one filled by `pip download --only-binary=:all: --dest DIR tomli==2.0.1`.", dir.display());
     }
     let takes_args = matches!(
         first,
@@ -407,6 +415,9 @@ pub struct RunJob {
     pub show_output: bool,
     /// The benchmark's arguments as recorded in the report.
     pub arguments: Vec<String>,
+    /// Where pyperformance's third-party packages may come from.
+    pub wheelhouses: Vec<PathBuf>,
+    pub offline: bool,
 }
 
 /// The configurations a run measures: the benchmark's default matrix, or the
@@ -483,6 +494,8 @@ pub fn prepare(
                 interactive: args.interactive,
                 show_output: args.show_output,
                 arguments,
+                wheelhouses: args.wheelhouse.clone(),
+                offline: args.offline,
             })
         })
         .collect()

@@ -45,7 +45,7 @@ async fn run_on(app: &crate::commands::App, a: &RunArgs) -> (Report, bool) {
         .remove(0);
     let configs = matrix::configurations(&job.interpreters, &job.settings.benchmark, 2);
     let mut report = new_report(app, &job, &configs).await.unwrap();
-    let interrupted = rounds::run_all(app, &job, &configs, &mut report)
+    let interrupted = rounds::run_all(app, &job, &Default::default(), &configs, &mut report)
         .await
         .unwrap();
     (report, interrupted)
@@ -205,7 +205,7 @@ async fn a_daemon_error_stops_the_run_with_it() {
     .remove(0);
     let configs = matrix::configurations(&job.interpreters, &job.settings.benchmark, 2);
     let mut report = new_report(&app, &job, &configs).await.unwrap();
-    let e = rounds::run_all(&app, &job, &configs, &mut report)
+    let e = rounds::run_all(&app, &job, &Default::default(), &configs, &mut report)
         .await
         .unwrap_err()
         .to_string();
@@ -371,8 +371,13 @@ async fn pyperformance_runs_its_benchmarks_in_each_container_against_each_versio
              \"skipped\":[{\"name\":\"float\",\"reason\":\"exit code 1: boom\"}]}";
         let stdout = format!("====================\nx\n====================\n{line}\n");
         assert!(
-            spec.cmd
-                .ends_with(&["float".into(), "nbody".into(), "--".into(), "--fast".into()]),
+            spec.cmd.ends_with(&[
+                "chameleon".into(),
+                "float".into(),
+                "nbody".into(),
+                "--".into(),
+                "--fast".into()
+            ]),
             "{:?}",
             spec.cmd
         );
@@ -407,9 +412,55 @@ async fn pyperformance_runs_its_benchmarks_in_each_container_against_each_versio
     assert!(
         present::skipped_notes(&report).contains(&"float on 3.13t: exit code 1: boom".to_string())
     );
-    assert!(
-        present::needs_note(&[("chameleon".into(), "needs chameleon==4.6.0".into())])
-            .unwrap()
-            .contains("chameleon (needs chameleon==4.6.0)")
-    );
+}
+
+#[tokio::test]
+async fn pyperformance_containers_get_their_builds_packages() {
+    use super::pyperformance_deps::{Deps, InterpreterDeps};
+    let engine = FakeEngine::new(|_| {
+        let line = "PYBENCH_RESULT {\"schema\":2,\"kind\":\"pyperformance\",\"benchmarks\":[\
+             {\"name\":\"nbody\",\"loops\":4,\"values\":[0.1,0.12]}],\"skipped\":[]}";
+        Ok(exited(0, &format!("{line}\n"), ""))
+    });
+    let cache = tempfile::tempdir().unwrap();
+    let app = app_on(engine.clone(), cache.path());
+    let mut a = args("pyperformance");
+    a.benchmarks = vec!["nbody".into(), "chameleon".into()];
+    a.processes = Some(1);
+    let job = prepare(&a, &app.config, &app.plan, &app.project.benchmarks())
+        .unwrap()
+        .remove(0);
+    let configs = matrix::configurations(&job.interpreters, &job.settings.benchmark, 2);
+    let mut report = new_report(&app, &job, &configs).await.unwrap();
+    let deps: Deps = [(
+        "3.13t".to_string(),
+        InterpreterDeps {
+            site: Some("/cache/pyperformance-site/3.13t-abc".into()),
+            unavailable: vec![("chameleon".into(), "no wheel of chameleon for 3.13t".into())],
+        },
+    )]
+    .into();
+    rounds::run_all(&app, &job, &deps, &configs, &mut report)
+        .await
+        .unwrap();
+    for spec in engine.runs() {
+        let free_threaded = crate::commands::test_support::interpreter_of(&spec) == "3.13t";
+        let site = spec.mounts.iter().find(|m| m.container == "/opt/site");
+        assert_eq!(site.is_some(), free_threaded);
+        assert!(site.is_none_or(|m| m.read_only && m.host.ends_with("3.13t-abc")));
+        let env = |k: &str| {
+            spec.env
+                .iter()
+                .find(|(key, _)| key == k)
+                .map(|(_, v)| v.clone())
+        };
+        assert_eq!(
+            env("PYTHONPATH").unwrap().ends_with(":/opt/site"),
+            free_threaded
+        );
+        assert_eq!(
+            env("PYBENCH_UNAVAILABLE").is_some_and(|v| v.contains("no wheel of chameleon")),
+            free_threaded
+        );
+    }
 }
