@@ -106,6 +106,9 @@ fn render_readiness_with(
         table.add_row(row);
     }
     let mut out = vec![format!("Extension readiness: {package}"), table.to_string()];
+    if let Some(modules) = module_matrix(results, color, width) {
+        out.push(modules);
+    }
     for r in results {
         let mark = if r.readiness == Readiness::Ready {
             "✓"
@@ -124,6 +127,57 @@ fn render_readiness_with(
         }
     }
     out.join("\n")
+}
+
+/// One module on one interpreter, in a few words. Pure.
+fn module_cell(r: &PackageResult, module: &str) -> String {
+    let Some(m) = r.modules.iter().find(|m| m.module == module) else {
+        return "—".into();
+    };
+    if let Some(sig) = m.signal {
+        return format!("crashed (signal {sig})");
+    }
+    if !m.imported {
+        let kind = m
+            .error
+            .as_deref()
+            .and_then(|e| e.split(':').next())
+            .unwrap_or("failed");
+        return match &m.missing {
+            Some(name) => format!("{kind} (needs {name})"),
+            None => kind.to_string(),
+        };
+    }
+    match (r.free_threaded, m.reenabled_gil()) {
+        (true, true) => "GIL re-enabled".into(),
+        (true, false) => "ok, GIL off".into(),
+        (false, _) => "ok".into(),
+    }
+}
+
+/// Modules down, interpreters across: what each import did. None when the
+/// package has no more than one module (the readiness table says it all).
+fn module_matrix(results: &[PackageResult], color: bool, width: Option<u16>) -> Option<String> {
+    let mut modules: Vec<&str> = results
+        .iter()
+        .flat_map(|r| r.modules.iter().map(|m| m.module.as_str()))
+        .collect();
+    modules.sort();
+    modules.dedup();
+    if modules.len() < 2 {
+        return None;
+    }
+    let mut table = new_table(color, width);
+    table.set_header(
+        std::iter::once("module").chain(results.iter().map(|r| r.interpreter.as_str())),
+    );
+    for module in modules {
+        table.add_row(
+            std::iter::once(module.to_string())
+                .chain(results.iter().map(|r| module_cell(r, module))),
+        );
+    }
+    Some(table.to_string())
 }
 
 /// The verdicts as a Markdown table with the reasons, for a pull request. Pure.
@@ -223,6 +277,31 @@ mod tests {
         let md = render_markdown("pb-x 1.0", &results);
         assert!(md.contains("| 3.13t | cp313t | 1/1 | on: re-enabled by pb._core | ok, 8 threads | **works with the GIL** |"), "{md}");
         assert!(md.contains("1 of 2 builds ready."), "{md}");
+    }
+
+    #[test]
+    fn several_modules_get_a_matrix() {
+        let mut a = result("3.13t", true, false, Readiness::ImportFails, "x");
+        a.modules.push(ModuleCheck {
+            module: "pb._extra".into(),
+            error: Some("ModuleNotFoundError: No module named 'numpy'".into()),
+            missing: Some("numpy".into()),
+            ..Default::default()
+        });
+        let b = result("3.13", false, true, Readiness::Ready, "y");
+        let text = module_matrix(&[b.clone(), a.clone()], false, None).unwrap();
+        for needle in [
+            "pb._core",
+            "ok, GIL off",
+            "ModuleNotFoundError (needs numpy)",
+            "—",
+        ] {
+            assert!(text.contains(needle), "{needle}\n{text}");
+        }
+        assert!(
+            module_matrix(&[b], false, None).is_none(),
+            "one module: no matrix"
+        );
     }
 
     #[test]
