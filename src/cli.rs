@@ -44,6 +44,9 @@ pub enum Command {
     Ext(ExtArgs),
     /// Compare results (--json files, or folders of repeated runs): B against A, per configuration.
     Compare(CompareArgs),
+    /// Turn result files (run, compare, ext --json) into a static HTML page with charts,
+    /// and the verdicts into Markdown for a pull request.
+    Report(ReportArgs),
     /// Print the built-in config.yaml, as a starting point for --config.
     Config,
 }
@@ -60,6 +63,21 @@ pub struct CompareArgs {
     /// Write the comparison as JSON.
     #[arg(long, value_name = "FILE")]
     pub json: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+#[command(group = clap::ArgGroup::new("output").required(true).multiple(true))]
+pub struct ReportArgs {
+    /// Result files written with --json by run (a suite's or a script's per-benchmark files
+    /// too), compare and ext, or folders of them. Several runs of one benchmark show its history.
+    #[arg(required = true, value_name = "RESULT.json")]
+    pub files: Vec<PathBuf>,
+    /// Write the page into DIR: index.html, and the result files copied under DIR/data/.
+    #[arg(long, value_name = "DIR", group = "output")]
+    pub html: Option<PathBuf>,
+    /// Write the verdicts as compact Markdown (for a pull request).
+    #[arg(long, value_name = "FILE", group = "output")]
+    pub markdown: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]

@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context, Result};
 use comfy_table::{presets, Cell, CellAlignment, Table};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 #[cfg(test)]
 use crate::analysis::compare::Verdict;
@@ -27,7 +27,7 @@ use crate::report::table::ratio_with_ci;
 use crate::results::Report;
 
 /// One configuration found in both runs.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Pairing {
     pub label: String,
     /// Mean seconds per loop in A and in B, when the row completed.
@@ -40,8 +40,8 @@ pub struct Pairing {
     pub significant: bool,
 }
 
-/// What `compare` found, as written by `--json`.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+/// What `compare` found, as written by `--json` (and read back by `report`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Comparisons {
     pub benchmark: String,
     /// Each side's file, or its folder.
@@ -55,7 +55,9 @@ pub struct Comparisons {
     pub normalized: bool,
     pub rows: Vec<Pairing>,
     /// Configurations present in only one of the runs.
+    #[serde(default)]
     pub only_in_a: Vec<String>,
+    #[serde(default)]
     pub only_in_b: Vec<String>,
 }
 

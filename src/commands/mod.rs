@@ -8,6 +8,7 @@ pub mod build;
 pub mod compare;
 pub mod ext;
 pub mod info;
+pub mod report;
 pub mod run;
 pub mod runner;
 #[cfg(test)]
@@ -73,6 +74,7 @@ async fn dispatch(cli: Cli) -> Result<()> {
             return Ok(());
         }
         Command::Compare(args) => return compare::command(args),
+        Command::Report(args) => return report::command(args),
         _ => {}
     }
     let (config, config_origin) = config::load(cli.config.as_deref())?;
@@ -114,7 +116,7 @@ fn prepare(
         Command::Info(args) => Job::Info(info::prepare(args, plan)?),
         Command::Run(args) => Job::Run(run::prepare(args, config, plan, &project.benchmarks())?),
         Command::Ext(args) => Job::Ext(ext::prepare(args, plan, project)?),
-        Command::Config | Command::Compare(_) => {
+        Command::Config | Command::Compare(_) | Command::Report(_) => {
             unreachable!("handled before anything is loaded")
         }
     })

@@ -308,7 +308,7 @@ pub(crate) fn invocation(report: &Report) -> String {
 }
 
 /// Single-quotes an argument when a shell would otherwise split or expand it.
-fn shell_quote(arg: &str) -> String {
+pub(crate) fn shell_quote(arg: &str) -> String {
     let plain = !arg.is_empty()
         && arg
             .chars()

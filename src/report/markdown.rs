@@ -87,7 +87,7 @@ fn table_row(row: &Row, rc: &RowComparison) -> String {
 
 /// Makes text safe inside a table cell: one line, pipes escaped, and
 /// characters Markdown would interpret backslash-escaped.
-fn cell(text: &str) -> String {
+pub(crate) fn cell(text: &str) -> String {
     let mut out = String::new();
     for c in format::one_line(text).chars() {
         if "\\|*_`[]<#".contains(c) {
@@ -101,7 +101,7 @@ fn cell(text: &str) -> String {
 /// Makes text safe inside a code span in a table: backslashes are literal in
 /// code spans, but GFM still splits cells on `|` unless it is escaped, and a
 /// backtick would end the span early.
-fn code(text: &str) -> String {
+pub(crate) fn code(text: &str) -> String {
     format::one_line(text).replace('|', "\\|").replace('`', "'")
 }
 

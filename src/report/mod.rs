@@ -1,11 +1,15 @@
 //! Turning a [`Report`] into files (JSON, CSV, Markdown, plain text) and into
-//! the table printed on the terminal.
+//! the table printed on the terminal; and result files of every kind into a
+//! static HTML page with charts ([`html`]) or a Markdown summary ([`summary`]).
 
 pub mod csv;
+pub mod documents;
+pub mod html;
 pub mod json;
 pub mod markdown;
 pub mod matrix;
 pub mod pyperf;
+pub mod summary;
 pub mod table;
 pub mod write;
 

@@ -1,0 +1,398 @@
+//! `report RESULT.json… --html DIR [--markdown FILE]`: result files of any
+//! kind (run, a suite's or a script's per-benchmark files, compare, ext)
+//! turned into a static page with charts, and a Markdown summary of the
+//! verdicts for a pull request. Needs no daemon.
+//!
+//! Every file is read and recognised before anything is written: one that
+//! is not ours stops the command with a paragraph saying which and why.
+//! The page links each raw file; they are copied into `DIR/data/` so that
+//! the links work wherever the folder goes.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{bail, Context, Result};
+
+use crate::cli::ReportArgs;
+use crate::report::documents::{self, Document, Input, Source};
+use crate::report::write::{check_parent_exists, write_atomically};
+use crate::report::{html, summary};
+
+/// The folder under DIR that holds the copies of the result files.
+const DATA: &str = "data";
+
+/// One file given on the command line, read.
+struct Given {
+    path: PathBuf,
+    bytes: Vec<u8>,
+    /// Its copy's name under [`DATA`].
+    copy: String,
+}
+
+/// The files named: each file itself, each folder's `*.json` in name order.
+fn expand(paths: &[PathBuf]) -> Result<Vec<PathBuf>> {
+    let mut files = vec![];
+    for path in paths {
+        if !path.is_dir() {
+            files.push(path.clone());
+            continue;
+        }
+        let mut found: Vec<PathBuf> = std::fs::read_dir(path)
+            .with_context(|| format!("cannot list {}", path.display()))?
+            .filter_map(|entry| entry.ok().map(|e| e.path()))
+            .filter(|p| p.extension().is_some_and(|e| e == "json") && p.is_file())
+            .collect();
+        if found.is_empty() {
+            bail!(
+                "{} holds no .json file: give result files written with --json, or folders of them.",
+                path.display()
+            );
+        }
+        found.sort();
+        files.extend(found);
+    }
+    Ok(files)
+}
+
+/// A distinct file name under [`DATA`] for each path: its own name, with
+/// `-2`, `-3`, … before the extension when another file has it already.
+fn copy_names(paths: &[PathBuf]) -> Vec<String> {
+    let mut names: Vec<String> = vec![];
+    for path in paths {
+        let name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_else(|| "result.json".into());
+        let (stem, ext) = match name.rsplit_once('.') {
+            Some((s, e)) if !s.is_empty() => (s.to_string(), format!(".{e}")),
+            _ => (name.clone(), String::new()),
+        };
+        let mut candidate = name.clone();
+        let mut n = 2;
+        while names.contains(&candidate) {
+            candidate = format!("{stem}-{n}{ext}");
+            n += 1;
+        }
+        names.push(candidate);
+    }
+    names
+}
+
+/// A relative link to `name` under [`DATA`], percent-encoded.
+fn href(name: &str) -> String {
+    const SAFE: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
+        .remove(b'-')
+        .remove(b'_')
+        .remove(b'.')
+        .remove(b'~');
+    format!(
+        "{DATA}/{}",
+        percent_encoding::utf8_percent_encode(name, SAFE)
+    )
+}
+
+/// Reads every file; all the problems at once, one paragraph each.
+fn read_all(paths: &[PathBuf]) -> Result<Vec<Given>> {
+    let mut given = vec![];
+    let mut problems = vec![];
+    for (path, copy) in paths.iter().zip(copy_names(paths)) {
+        match std::fs::read(path) {
+            Ok(bytes) => given.push(Given {
+                path: path.clone(),
+                bytes,
+                copy,
+            }),
+            Err(e) => problems.push(format!(
+                "cannot read {}: {e}. Give the JSON files pybench-docker wrote with --json.",
+                path.display()
+            )),
+        }
+    }
+    match problems.is_empty() {
+        true => Ok(given),
+        false => Err(nothing_written(problems, paths.len())),
+    }
+}
+
+fn nothing_written(problems: Vec<String>, total: usize) -> anyhow::Error {
+    let count = problems.len();
+    let text = problems.join("\n\n");
+    match (count, total) {
+        (1, _) => anyhow::anyhow!("{text}\nNothing was written."),
+        _ => anyhow::anyhow!(
+            "{count} of {total} files cannot be reported; nothing was written.\n\n{text}"
+        ),
+    }
+}
+
+/// Recognises every file. A run that measured several named benchmarks
+/// becomes one document per benchmark; a run given twice (its own file and
+/// the file of one of its benchmarks, say) is shown once.
+fn recognise(given: &[Given]) -> Result<Vec<Input>> {
+    let mut inputs: Vec<Input> = vec![];
+    let mut problems = vec![];
+    for g in given {
+        let path = g.path.display().to_string();
+        let source = Source {
+            path: path.clone(),
+            href: href(&g.copy),
+        };
+        let document = match documents::read(&path, &g.bytes) {
+            Ok(d) => d,
+            Err(paragraph) => {
+                problems.push(paragraph);
+                continue;
+            }
+        };
+        let documents = match document {
+            Document::Run(report) => {
+                let parts = crate::commands::run::metrics::split(&report);
+                match parts.is_empty() {
+                    true => vec![Document::Run(report)],
+                    false => parts
+                        .into_iter()
+                        .map(|(_, r)| Document::Run(Box::new(r)))
+                        .collect(),
+                }
+            }
+            other => vec![other],
+        };
+        for document in documents {
+            if let Document::Run(r) = &document {
+                let seen = inputs.iter().any(|i| match &i.document {
+                    Document::Run(o) => {
+                        o.benchmark == r.benchmark
+                            && o.session == r.session
+                            && o.started_at == r.started_at
+                    }
+                    _ => false,
+                });
+                if seen {
+                    continue;
+                }
+            }
+            inputs.push(Input {
+                source: source.clone(),
+                document,
+            });
+        }
+    }
+    match problems.is_empty() {
+        true => Ok(inputs),
+        false => Err(nothing_written(problems, given.len())),
+    }
+}
+
+/// The page and the copies of the files it links to.
+fn write_site(dir: &Path, given: &[Given], page: &str) -> Result<()> {
+    let data = dir.join(DATA);
+    std::fs::create_dir_all(&data).with_context(|| format!("cannot create {}", data.display()))?;
+    for g in given {
+        let to = data.join(&g.copy);
+        write_atomically(&to, &g.bytes)
+            .with_context(|| format!("cannot write {}", to.display()))?;
+    }
+    let index = dir.join("index.html");
+    write_atomically(&index, page.as_bytes())
+        .with_context(|| format!("cannot write {}", index.display()))
+}
+
+pub fn command(args: &ReportArgs) -> Result<()> {
+    if let Some(dir) = &args.html {
+        if dir.exists() && !dir.is_dir() {
+            bail!(
+                "--html {}: not a folder; give the folder to write index.html into.",
+                dir.display()
+            );
+        }
+    }
+    if let Some(path) = &args.markdown {
+        check_parent_exists("--markdown", path)?;
+    }
+    let paths = expand(&args.files)?;
+    let given = read_all(&paths)?;
+    let inputs = recognise(&given)?;
+    if let Some(dir) = &args.html {
+        let page = html::render(&inputs, chrono::Utc::now());
+        write_site(dir, &given, &page)?;
+        println!(
+            "wrote {} ({} from {}; the files are copied to {})",
+            dir.join("index.html").display(),
+            html::plural(inputs.len(), "document", "documents"),
+            html::plural(given.len(), "file", "files"),
+            dir.join(DATA).display()
+        );
+    }
+    if let Some(path) = &args.markdown {
+        write_atomically(path, summary::render(&inputs).as_bytes())
+            .with_context(|| format!("cannot write {}", path.display()))?;
+        println!("wrote {}", path.display());
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::fixture;
+    use crate::results::Metric;
+
+    fn args(files: Vec<PathBuf>, html: Option<PathBuf>, markdown: Option<PathBuf>) -> ReportArgs {
+        ReportArgs {
+            files,
+            html,
+            markdown,
+        }
+    }
+
+    fn write_json(dir: &Path, name: &str, value: &impl serde::Serialize) -> PathBuf {
+        let path = dir.join(name);
+        std::fs::write(&path, serde_json::to_vec(value).unwrap()).unwrap();
+        path
+    }
+
+    #[test]
+    fn a_bad_file_stops_everything_before_anything_is_written() {
+        let dir = tempfile::tempdir().unwrap();
+        let good = write_json(dir.path(), "gil.json", &fixture::report());
+        let bad = dir.path().join("notes.json");
+        std::fs::write(&bad, b"{\"todo\": [1]}").unwrap();
+        let site = dir.path().join("site");
+        let md = dir.path().join("pr.md");
+        let e = command(&args(
+            vec![good.clone(), bad],
+            Some(site.clone()),
+            Some(md.clone()),
+        ))
+        .unwrap_err()
+        .to_string();
+        assert!(
+            e.contains("notes.json is not a pybench-docker result file"),
+            "{e}"
+        );
+        assert!(
+            e.contains("`run --json FILE`") && e.ends_with("Nothing was written."),
+            "{e}"
+        );
+        assert!(!site.exists() && !md.exists());
+        // Two problems: both said, with the count.
+        let missing = dir.path().join("missing.json");
+        let e = command(&args(
+            vec![good, missing.clone(), missing],
+            Some(site.clone()),
+            None,
+        ))
+        .unwrap_err()
+        .to_string();
+        assert!(
+            e.starts_with("2 of 3 files cannot be reported; nothing was written."),
+            "{e}"
+        );
+        assert_eq!(e.matches("cannot read").count(), 2, "{e}");
+        assert!(!site.exists());
+    }
+
+    #[test]
+    fn writes_the_page_the_copies_and_the_summary() {
+        let dir = tempfile::tempdir().unwrap();
+        let runs = dir.path().join("runs");
+        std::fs::create_dir(&runs).unwrap();
+        let early = fixture::report();
+        let mut late = fixture::report();
+        late.started_at += chrono::Duration::days(2);
+        late.session = "late".into();
+        write_json(&runs, "1.json", &early);
+        write_json(&runs, "2.json", &late);
+        let other = dir.path().join("other");
+        std::fs::create_dir(&other).unwrap();
+        let mut jit = fixture::report();
+        jit.benchmark = "jit".into();
+        let jit_path = write_json(&other, "1.json", &jit);
+        let site = dir.path().join("site");
+        let md = dir.path().join("pr.md");
+        command(&args(
+            vec![runs, jit_path],
+            Some(site.clone()),
+            Some(md.clone()),
+        ))
+        .unwrap();
+        let page = std::fs::read_to_string(site.join("index.html")).unwrap();
+        assert_eq!(page.matches("class=\"chart ratio\"").count(), 2);
+        assert_eq!(page.matches("class=\"chart trend\"").count(), 2);
+        // Same names from two folders: both copied, the second renamed.
+        for name in ["1.json", "2.json", "1-2.json"] {
+            assert!(site.join("data").join(name).is_file(), "{name}");
+            assert!(page.contains(&format!("href=\"data/{name}\"")), "{name}");
+        }
+        assert_eq!(
+            std::fs::read(site.join("data/1-2.json")).unwrap(),
+            std::fs::read(other.join("1.json")).unwrap()
+        );
+        let summary = std::fs::read_to_string(md).unwrap();
+        assert!(
+            summary.starts_with("## pybench-docker: gil · jit"),
+            "{summary}"
+        );
+    }
+
+    #[test]
+    fn a_run_of_several_benchmarks_is_split_and_shown_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut report = fixture::report();
+        for row in &mut report.rows {
+            for s in &mut row.samples {
+                s.metrics = ["sort", "parse"]
+                    .iter()
+                    .map(|name| Metric {
+                        name: name.to_string(),
+                        loops: 1,
+                        values: s.values.clone(),
+                        ..Metric::default()
+                    })
+                    .collect();
+            }
+        }
+        let whole = write_json(dir.path(), "r.json", &report);
+        let parts = crate::commands::run::metrics::split(&report);
+        let sort = write_json(dir.path(), "r.sort.json", &parts[0].1);
+        let given = read_all(&[whole, sort]).unwrap();
+        let inputs = recognise(&given).unwrap();
+        let names: Vec<&str> = inputs
+            .iter()
+            .filter_map(|i| match &i.document {
+                Document::Run(r) => Some(r.benchmark.as_str()),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(names, ["gil:sort", "gil:parse"]);
+    }
+
+    #[test]
+    fn copies_get_distinct_safe_names() {
+        let paths: Vec<PathBuf> = ["a/r.json", "b/r.json", "c/r.json", "x y#.json", "noext"]
+            .iter()
+            .map(PathBuf::from)
+            .collect();
+        assert_eq!(
+            copy_names(&paths),
+            ["r.json", "r-2.json", "r-3.json", "x y#.json", "noext"]
+        );
+        assert_eq!(href("x y#.json"), "data/x%20y%23.json");
+    }
+
+    #[test]
+    fn folders_without_results_and_file_outputs_are_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let e = expand(&[dir.path().to_path_buf()]).unwrap_err().to_string();
+        assert!(e.contains("holds no .json file"), "{e}");
+        let good = write_json(dir.path(), "gil.json", &fixture::report());
+        let e = command(&args(vec![good.clone()], Some(good.clone()), None))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("not a folder"), "{e}");
+        let md = dir.path().join("nope/pr.md");
+        let e = command(&args(vec![good], None, Some(md)))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("does not exist"), "{e}");
+    }
+}

@@ -1,0 +1,751 @@
+//! The charts of the page, each drawn from the data with the primitives of
+//! [`svg`](super::svg): the ratio of every configuration to its baseline
+//! with its 95% interval, speed-up against thread count, and a ratio's
+//! trend across runs. Pure.
+
+use chrono::{DateTime, Utc};
+
+use super::svg::{self, Anchor, Linear, Log, Paint, Svg};
+use crate::analysis::compare::{Comparison, RowComparison, Verdict};
+use crate::report::documents::CompareDoc;
+use crate::report::format::{self, Status};
+use crate::results::Report;
+
+/// Text colours and lines.
+pub const INK: &str = "#1f2328";
+pub const MUTED: &str = "#59636e";
+const GRID: &str = "#d8dee4";
+const ZEBRA: &str = "#f6f8fa";
+/// The "similar" band of ±10% around 1.
+const BAND: &str = "#e7f0fb";
+const AXIS: &str = "#8c959f";
+
+/// The colour of a verdict, the same in every chart and table.
+pub fn verdict_colour(v: Verdict) -> &'static str {
+    match v {
+        Verdict::Improved => "#1a7f37",
+        Verdict::Degraded => "#cf222e",
+        Verdict::Similar => "#0969da",
+        Verdict::NotDistinguishable => "#b35900",
+        Verdict::Baseline => "#6e7781",
+    }
+}
+
+/// A verdict as people read it.
+pub fn verdict_words(v: Verdict) -> &'static str {
+    match v {
+        Verdict::Improved => "improved",
+        Verdict::Degraded => "degraded",
+        Verdict::Similar => "similar",
+        Verdict::NotDistinguishable => "not distinguishable",
+        Verdict::Baseline => "baseline",
+    }
+}
+
+const VERDICTS: [Verdict; 5] = [
+    Verdict::Improved,
+    Verdict::Similar,
+    Verdict::Degraded,
+    Verdict::NotDistinguishable,
+    Verdict::Baseline,
+];
+
+/// Colours for one line per interpreter (Okabe–Ito, readable on white and
+/// by most colour-blind readers), in order.
+const SERIES: [&str; 8] = [
+    "#0072b2", "#d55e00", "#009e73", "#cc79a7", "#e69f00", "#56b4e9", "#3d3d3d", "#8c564b",
+];
+
+/// One line of a ratio chart.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RatioRow {
+    pub label: String,
+    /// Rows of one group (a thread count) are drawn under its heading.
+    pub group: Option<String>,
+    /// The comparison, or why there is none.
+    pub value: Result<Comparison, String>,
+}
+
+/// A run's rows: each configuration against its baseline
+/// (`comparisons`: [`compare_rows`] of `report`).
+pub fn ratio_rows(report: &Report, comparisons: &[RowComparison]) -> Vec<RatioRow> {
+    let threads: Vec<Option<u32>> = report.rows.iter().map(|r| r.threads).collect();
+    let grouped = threads.iter().any(|t| *t != threads[0]);
+    report
+        .rows
+        .iter()
+        .zip(comparisons)
+        .map(|(row, rc)| RatioRow {
+            label: row.label(),
+            group: grouped.then(|| match row.threads {
+                Some(1) => "1 thread".to_string(),
+                Some(n) => format!("{n} threads"),
+                None => "no thread count".to_string(),
+            }),
+            value: match (rc.comparison, row.outcome.is_ok()) {
+                (Some(c), true) => Ok(c),
+                _ => Err(match Status::of(row, rc) {
+                    Status::Completed => "no baseline to compare with".to_string(),
+                    other => other.text(),
+                }),
+            },
+        })
+        .collect()
+}
+
+/// A comparison's rows: B against A per configuration.
+pub fn pairing_rows(doc: &CompareDoc) -> Vec<RatioRow> {
+    doc.rows
+        .iter()
+        .map(|p| RatioRow {
+            label: p.label.clone(),
+            group: None,
+            value: p
+                .comparison
+                .ok_or_else(|| "not completed in A or in B".to_string()),
+        })
+        .collect()
+}
+
+/// `0.89× [0.82–0.97]`.
+pub fn ratio_text(c: &Comparison) -> String {
+    crate::report::table::ratio_with_ci(c)
+}
+
+/// The tooltip of a point: everything known about it.
+fn point_title(label: &str, c: &Comparison) -> String {
+    let mut text = format!("{label}: {}", ratio_text(c));
+    if let Some(p) = c.p_value {
+        text += &format!(", p {}", format::p_value(p));
+    }
+    text + &format!(", {}", verdict_words(c.verdict))
+}
+
+/// The smallest and largest value a log axis of ratios must show: the
+/// points, their intervals and the ±10% band, with a margin.
+fn ratio_domain<'a>(comparisons: impl Iterator<Item = &'a Comparison>) -> (f64, f64) {
+    let (mut lo, mut hi) = (0.9f64, 1.1f64);
+    for c in comparisons {
+        for x in [Some(c.ratio), c.ci_low, c.ci_high].into_iter().flatten() {
+            if x > 0.0 && x.is_finite() {
+                lo = lo.min(x);
+                hi = hi.max(x);
+            }
+        }
+    }
+    (lo / 1.08, hi * 1.08)
+}
+
+/// Ratio to the baseline per configuration: a point at the ratio, a whisker
+/// over its 95% interval, coloured by verdict, on a log axis with the ±10%
+/// band of "similar" shaded; rows without a ratio say why. With a legend.
+pub fn ratio_chart(label: &str, axis_title: &str, rows: &[RatioRow]) -> String {
+    const WIDTH: f64 = 900.0;
+    const ROW: f64 = 26.0;
+    const GROUP: f64 = 24.0;
+    const TOP: f64 = 6.0;
+    const SIZE: f64 = 12.0;
+    let widest = rows
+        .iter()
+        .map(|r| svg::text_width(&r.label, SIZE))
+        .fold(0.0, f64::max);
+    let left = (widest + 24.0).clamp(110.0, 280.0);
+    let right = WIDTH - 270.0;
+    let (lo, hi) = ratio_domain(rows.iter().filter_map(|r| r.value.as_ref().ok()));
+    let x = Log {
+        domain: (lo, hi),
+        range: (left, right),
+    };
+    // Lay out the rows first: groups get a heading line.
+    let mut lines: Vec<(f64, Option<&str>, Option<&RatioRow>)> = vec![];
+    let mut y = TOP;
+    let mut last_group: Option<&str> = None;
+    for row in rows {
+        if row.group.is_some() && row.group.as_deref() != last_group {
+            lines.push((y, row.group.as_deref(), None));
+            y += GROUP;
+            last_group = row.group.as_deref();
+        }
+        lines.push((y, None, Some(row)));
+        y += ROW;
+    }
+    let plot_bottom = y;
+    let mut s = Svg::new(WIDTH, plot_bottom + 80.0, label, "chart ratio");
+    for (i, (y, _, row)) in lines.iter().enumerate() {
+        if row.is_some() && i % 2 == 0 {
+            s.rect(0.0, *y, WIDTH, ROW, Paint::fill(ZEBRA), None);
+        }
+    }
+    s.rect(
+        x.map(0.9),
+        TOP,
+        x.map(1.1) - x.map(0.9),
+        plot_bottom - TOP,
+        Paint::fill(BAND),
+        Some("±10%: similar when the whole interval lies here"),
+    );
+    for t in svg::log_ticks(lo, hi) {
+        let (colour, width) = if t == 1.0 { (AXIS, 1.5) } else { (GRID, 1.0) };
+        s.line(
+            x.map(t),
+            TOP,
+            x.map(t),
+            plot_bottom,
+            Paint::stroke(colour, width),
+            None,
+        );
+        s.text(
+            x.map(t),
+            plot_bottom + 16.0,
+            &format!("{}×", svg::tick_label(t)),
+            Anchor::Middle,
+            11.0,
+            MUTED,
+            400,
+        );
+    }
+    s.line(
+        left,
+        plot_bottom,
+        right,
+        plot_bottom,
+        Paint::stroke(AXIS, 1.0),
+        None,
+    );
+    s.text(
+        (left + right) / 2.0,
+        plot_bottom + 34.0,
+        axis_title,
+        Anchor::Middle,
+        12.0,
+        MUTED,
+        400,
+    );
+    for (y, group, row) in &lines {
+        let mid = y + ROW / 2.0;
+        if let Some(group) = group {
+            s.text(8.0, y + 16.0, group, Anchor::Start, 12.0, MUTED, 600);
+            continue;
+        }
+        let Some(row) = row else { continue };
+        s.text(
+            left - 12.0,
+            mid + 4.0,
+            &row.label,
+            Anchor::End,
+            SIZE,
+            INK,
+            400,
+        );
+        match &row.value {
+            Ok(c) => {
+                let colour = verdict_colour(c.verdict);
+                let title = point_title(&row.label, c);
+                if let (Some(l), Some(h)) = (c.ci_low, c.ci_high) {
+                    let whisker = Paint::stroke(colour, 2.0).datum();
+                    s.line(x.map(l), mid, x.map(h), mid, whisker, Some(&title));
+                    for end in [l, h] {
+                        let cap = Paint::stroke(colour, 2.0);
+                        s.line(x.map(end), mid - 5.0, x.map(end), mid + 5.0, cap, None);
+                    }
+                }
+                let dot = Paint::fill(colour).with_stroke("#ffffff", 1.5).datum();
+                s.circle(x.map(c.ratio), mid, 5.5, dot, Some(&title));
+                s.text(
+                    right + 14.0,
+                    mid + 4.0,
+                    &ratio_text(c),
+                    Anchor::Start,
+                    SIZE,
+                    INK,
+                    400,
+                );
+                s.text(
+                    WIDTH - 8.0,
+                    mid + 4.0,
+                    verdict_words(c.verdict),
+                    Anchor::End,
+                    SIZE,
+                    colour,
+                    600,
+                );
+            }
+            Err(why) => {
+                let why = shorten(why, 90);
+                s.text(left + 8.0, mid + 4.0, &why, Anchor::Start, SIZE, MUTED, 400);
+            }
+        }
+    }
+    legend(&mut s, left, plot_bottom + 60.0);
+    s.finish()
+}
+
+/// One swatch per verdict and the band, in a row starting at `x`.
+fn legend(s: &mut Svg, x: f64, y: f64) {
+    let mut x = x;
+    for v in VERDICTS {
+        s.circle(x + 5.0, y - 4.0, 5.0, Paint::fill(verdict_colour(v)), None);
+        s.text(x + 14.0, y, verdict_words(v), Anchor::Start, 12.0, INK, 400);
+        x += 14.0 + svg::text_width(verdict_words(v), 12.0) + 18.0;
+    }
+    s.rect(x, y - 10.0, 14.0, 12.0, Paint::fill(BAND), None);
+    s.text(x + 20.0, y, "±10% band", Anchor::Start, 12.0, INK, 400);
+}
+
+/// Cuts `text` to `max` characters with an ellipsis.
+fn shorten(text: &str, max: usize) -> String {
+    let one = format::one_line(text);
+    match one.char_indices().nth(max) {
+        Some((i, _)) => format!("{}…", &one[..i]),
+        None => one,
+    }
+}
+
+/// One interpreter's speed-up at each thread count.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Series {
+    pub name: String,
+    /// (threads, speed-up over one thread, efficiency), by thread count.
+    pub points: Vec<(u32, f64, f64)>,
+}
+
+/// Speed-up against threads per interpreter, for the interpreters measured
+/// at two thread counts or more (one thread included, where it is 1).
+pub fn scaling_series(report: &Report, comparisons: &[RowComparison]) -> Vec<Series> {
+    let mut out: Vec<Series> = vec![];
+    for (row, rc) in report.rows.iter().zip(comparisons) {
+        let point = match (row.threads, rc.speedup, rc.efficiency) {
+            (Some(n), Some(s), Some(e)) if n > 1 => (n, s, e),
+            (Some(1), ..) if rc.summary.is_some() && row.outcome.is_ok() => (1, 1.0, 1.0),
+            _ => continue,
+        };
+        match out.iter_mut().find(|s| s.name == row.interpreter) {
+            Some(series) => series.points.push(point),
+            None => out.push(Series {
+                name: row.interpreter.clone(),
+                points: vec![point],
+            }),
+        }
+    }
+    for s in &mut out {
+        s.points.sort_by_key(|p| p.0);
+    }
+    out.retain(|s| s.points.len() >= 2 && s.points[0].0 == 1);
+    out
+}
+
+/// Speed-up over one thread against thread count, a line per interpreter,
+/// with the ideal (N× at N threads); `None` unless some interpreter ran at
+/// two thread counts or more.
+pub fn scaling_chart(report: &Report, comparisons: &[RowComparison]) -> Option<String> {
+    let series = scaling_series(report, comparisons);
+    if series.is_empty() {
+        return None;
+    }
+    const WIDTH: f64 = 900.0;
+    const HEIGHT: f64 = 340.0;
+    let (left, right, top, bottom) = (60.0, WIDTH - 210.0, 16.0, HEIGHT - 52.0);
+    let mut counts: Vec<u32> = series
+        .iter()
+        .flat_map(|s| s.points.iter().map(|p| p.0))
+        .collect();
+    counts.sort_unstable();
+    counts.dedup();
+    let max_n = *counts.last()? as f64;
+    let highest = series
+        .iter()
+        .flat_map(|s| s.points.iter().map(|p| p.1))
+        .fold(max_n, f64::max);
+    let y = Linear {
+        domain: (0.0, highest * 1.08),
+        range: (bottom, top),
+    };
+    // Doubling sweeps (1, 2, 4, 8, …) read best on a log axis.
+    let log_x = max_n >= 8.0;
+    let x = |n: f64| match log_x {
+        true => Log {
+            domain: (1.0, max_n),
+            range: (left, right),
+        }
+        .map(n),
+        false => Linear {
+            domain: (1.0, max_n),
+            range: (left, right),
+        }
+        .map(n),
+    };
+    let mut s = Svg::new(WIDTH, HEIGHT, "speed-up against threads", "chart scaling");
+    for t in svg::linear_ticks(0.0, highest * 1.08, 6) {
+        s.line(
+            left,
+            y.map(t),
+            right,
+            y.map(t),
+            Paint::stroke(GRID, 1.0),
+            None,
+        );
+        let label = format!("{}×", svg::tick_label(t));
+        s.text(
+            left - 8.0,
+            y.map(t) + 4.0,
+            &label,
+            Anchor::End,
+            11.0,
+            MUTED,
+            400,
+        );
+    }
+    for n in &counts {
+        let xn = x(*n as f64);
+        s.line(xn, bottom, xn, bottom + 5.0, Paint::stroke(AXIS, 1.0), None);
+        s.text(
+            xn,
+            bottom + 18.0,
+            &n.to_string(),
+            Anchor::Middle,
+            11.0,
+            MUTED,
+            400,
+        );
+    }
+    s.line(left, bottom, right, bottom, Paint::stroke(AXIS, 1.0), None);
+    s.line(left, top, left, bottom, Paint::stroke(AXIS, 1.0), None);
+    s.text(
+        (left + right) / 2.0,
+        bottom + 38.0,
+        "threads",
+        Anchor::Middle,
+        12.0,
+        MUTED,
+        400,
+    );
+    s.vertical_text(
+        16.0,
+        (top + bottom) / 2.0,
+        "speed-up over 1 thread",
+        12.0,
+        MUTED,
+    );
+    let ideal: Vec<(f64, f64)> = counts
+        .iter()
+        .map(|n| (x(*n as f64), y.map(*n as f64)))
+        .collect();
+    s.polyline(
+        &ideal,
+        Paint::stroke(AXIS, 1.5).dashed(),
+        Some("ideal: N× at N threads"),
+    );
+    for (i, series) in series.iter().enumerate() {
+        let colour = SERIES[i % SERIES.len()];
+        let points: Vec<(f64, f64)> = series
+            .points
+            .iter()
+            .map(|(n, sp, _)| (x(*n as f64), y.map(*sp)))
+            .collect();
+        // A segment from each thread count to the next.
+        for pair in points.windows(2) {
+            let ((x1, y1), (x2, y2)) = (pair[0], pair[1]);
+            s.line(x1, y1, x2, y2, Paint::stroke(colour, 2.5).datum(), None);
+        }
+        for ((n, sp, eff), (px, py)) in series.points.iter().zip(&points) {
+            let title = format!(
+                "{} ×{n}: {} speed-up ({:.0}% efficiency)",
+                series.name,
+                format::ratio(*sp),
+                eff * 100.0
+            );
+            let dot = Paint::fill(colour).with_stroke("#ffffff", 1.5).datum();
+            s.circle(*px, *py, 4.5, dot, Some(&title));
+        }
+        let ly = top + 8.0 + i as f64 * 22.0;
+        s.line(
+            right + 24.0,
+            ly,
+            right + 48.0,
+            ly,
+            Paint::stroke(colour, 2.5),
+            None,
+        );
+        s.circle(right + 36.0, ly, 4.0, Paint::fill(colour), None);
+        s.text(
+            right + 56.0,
+            ly + 4.0,
+            &series.name,
+            Anchor::Start,
+            12.0,
+            INK,
+            400,
+        );
+    }
+    let ly = top + 8.0 + series.len() as f64 * 22.0;
+    s.line(
+        right + 24.0,
+        ly,
+        right + 48.0,
+        ly,
+        Paint::stroke(AXIS, 1.5).dashed(),
+        None,
+    );
+    s.text(
+        right + 56.0,
+        ly + 4.0,
+        "ideal",
+        Anchor::Start,
+        12.0,
+        MUTED,
+        400,
+    );
+    Some(s.finish())
+}
+
+/// One configuration's ratio in each run, oldest first, on a time axis:
+/// points and whiskers coloured by verdict, joined by a thin line.
+pub fn trend_chart(label: &str, points: &[(DateTime<Utc>, Comparison)]) -> String {
+    const WIDTH: f64 = 420.0;
+    const HEIGHT: f64 = 220.0;
+    let (left, right, top, bottom) = (50.0, WIDTH - 20.0, 34.0, HEIGHT - 40.0);
+    let (lo, hi) = ratio_domain(points.iter().map(|(_, c)| c));
+    let y = Log {
+        domain: (lo, hi),
+        range: (bottom, top),
+    };
+    let times: Vec<f64> = points.iter().map(|(t, _)| t.timestamp() as f64).collect();
+    let (t0, t1) = (
+        times.iter().copied().fold(f64::INFINITY, f64::min),
+        times.iter().copied().fold(f64::NEG_INFINITY, f64::max),
+    );
+    let x = Linear {
+        domain: (t0, t1),
+        range: (left + 14.0, right - 14.0),
+    };
+    let mut s = Svg::new(
+        WIDTH,
+        HEIGHT,
+        &format!("{label}: ratio per run"),
+        "chart trend",
+    );
+    s.text(left, 18.0, label, Anchor::Start, 13.0, INK, 600);
+    if let Some((_, newest)) = points.last() {
+        let colour = verdict_colour(newest.verdict);
+        let text = format!("newest {}", format::ratio(newest.ratio));
+        s.text(right, 18.0, &text, Anchor::End, 12.0, colour, 600);
+    }
+    s.rect(
+        left,
+        y.map(1.1),
+        right - left,
+        y.map(0.9) - y.map(1.1),
+        Paint::fill(BAND),
+        None,
+    );
+    for t in svg::log_ticks(lo, hi) {
+        let (colour, width) = if t == 1.0 { (AXIS, 1.5) } else { (GRID, 1.0) };
+        s.line(
+            left,
+            y.map(t),
+            right,
+            y.map(t),
+            Paint::stroke(colour, width),
+            None,
+        );
+        let text = format!("{}×", svg::tick_label(t));
+        s.text(
+            left - 6.0,
+            y.map(t) + 4.0,
+            &text,
+            Anchor::End,
+            11.0,
+            MUTED,
+            400,
+        );
+    }
+    s.line(left, bottom, right, bottom, Paint::stroke(AXIS, 1.0), None);
+    for (at, anchor) in time_ticks(t0, t1) {
+        let text = date_label(at, t1 - t0);
+        let tx = x.map(at);
+        s.line(tx, bottom, tx, bottom + 4.0, Paint::stroke(AXIS, 1.0), None);
+        s.text(tx, bottom + 18.0, &text, anchor, 11.0, MUTED, 400);
+    }
+    let path: Vec<(f64, f64)> = points
+        .iter()
+        .zip(&times)
+        .map(|((_, c), t)| (x.map(*t), y.map(c.ratio)))
+        .collect();
+    s.polyline(&path, Paint::stroke(AXIS, 1.5), None);
+    for ((at, c), t) in points.iter().zip(&times) {
+        let colour = verdict_colour(c.verdict);
+        let title = format!(
+            "{}: {}",
+            at.format("%Y-%m-%d %H:%M UTC"),
+            point_title(label, c)
+        );
+        let px = x.map(*t);
+        if let (Some(l), Some(h)) = (c.ci_low, c.ci_high) {
+            let whisker = Paint::stroke(colour, 2.0).datum();
+            s.line(px, y.map(l), px, y.map(h), whisker, Some(&title));
+        }
+        let dot = Paint::fill(colour).with_stroke("#ffffff", 1.5).datum();
+        s.circle(px, y.map(c.ratio), 5.0, dot, Some(&title));
+    }
+    s.finish()
+}
+
+/// Where the time axis gets labels: both ends, and the middle when there
+/// is room; the ends aligned inwards.
+fn time_ticks(t0: f64, t1: f64) -> Vec<(f64, Anchor)> {
+    if t1 <= t0 {
+        return vec![(t0, Anchor::Middle)];
+    }
+    vec![
+        (t0, Anchor::Start),
+        ((t0 + t1) / 2.0, Anchor::Middle),
+        (t1, Anchor::End),
+    ]
+}
+
+/// A date for the time axis, precise enough for the span shown.
+fn date_label(timestamp: f64, span_seconds: f64) -> String {
+    let Some(at) = DateTime::<Utc>::from_timestamp(timestamp as i64, 0) else {
+        return String::new();
+    };
+    if span_seconds >= 2.0 * 86_400.0 {
+        at.format("%Y-%m-%d").to_string()
+    } else {
+        at.format("%m-%d %H:%M").to_string()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::svg::tests::{assert_well_formed, count};
+    use super::*;
+    use crate::analysis::compare::compare_rows;
+    use crate::report::fixture;
+    use crate::results::Row;
+
+    #[test]
+    fn the_ratio_chart_draws_every_completed_row_and_says_why_for_the_others() {
+        let report = fixture::report();
+        let rows = ratio_rows(&report, &compare_rows(&report));
+        assert_eq!(rows.len(), 5);
+        assert!(rows.iter().all(|r| r.group.is_none()));
+        let chart = ratio_chart("gil", "ratio", &rows);
+        assert_well_formed(&chart);
+        // system, 3.13 (the baseline) and 3.13t have a point; the two
+        // with an interval also a whisker.
+        assert_eq!(count(&chart, "<circle class=\"datum\""), 3);
+        assert_eq!(count(&chart, "<line class=\"datum\""), 2);
+        assert!(chart.contains("timed out after 600 s"));
+        assert!(chart.contains("failed: exit code 139 (SIGSEGV)"));
+        assert!(chart.contains(">improved</text>") && chart.contains(">baseline</text>"));
+        // The legend: a swatch for each verdict and the band.
+        for v in VERDICTS {
+            assert!(
+                chart.contains(&format!(">{}</text>", verdict_words(v))),
+                "{v}"
+            );
+        }
+        assert!(chart.contains("±10% band"));
+        assert!(chart.contains("<title>3.13t: 0.30× ["), "{chart}");
+    }
+
+    fn threaded(report: &Report) -> Report {
+        let mut r = report.clone();
+        r.rows.retain(|row| row.outcome.is_ok());
+        let mut two: Vec<Row> = r.rows.clone();
+        for row in &mut r.rows {
+            row.threads = Some(1);
+        }
+        for row in &mut two {
+            row.threads = Some(2);
+            // Each thread does the one-thread work: the GIL builds take
+            // twice as long, the free-threaded one 10% longer.
+            let factor = if row.interpreter == "3.13t" { 1.1 } else { 2.0 };
+            for s in &mut row.samples {
+                s.seconds *= factor;
+                s.values.iter_mut().for_each(|v| *v *= factor);
+            }
+        }
+        r.rows.extend(two);
+        r
+    }
+
+    #[test]
+    fn threads_group_the_ratio_chart() {
+        let report = threaded(&fixture::report());
+        let rows = ratio_rows(&report, &compare_rows(&report));
+        let groups: Vec<Option<&str>> = rows.iter().map(|r| r.group.as_deref()).collect();
+        assert_eq!(groups[0], Some("1 thread"));
+        assert_eq!(groups[rows.len() - 1], Some("2 threads"));
+        let chart = ratio_chart("gil", "ratio", &rows);
+        assert_well_formed(&chart);
+        assert_eq!(count(&chart, ">1 thread</text>"), 1);
+        assert_eq!(count(&chart, ">2 threads</text>"), 1);
+    }
+
+    #[test]
+    fn the_scaling_chart_has_a_line_per_interpreter_and_the_ideal() {
+        let plain = fixture::report();
+        assert_eq!(scaling_chart(&plain, &compare_rows(&plain)), None);
+        let report = threaded(&fixture::report());
+        let comparisons = compare_rows(&report);
+        let series = scaling_series(&report, &comparisons);
+        let names: Vec<&str> = series.iter().map(|s| s.name.as_str()).collect();
+        assert_eq!(names, ["system", "3.13", "3.13t"]);
+        let ft = &series[2];
+        assert_eq!(ft.points[0], (1, 1.0, 1.0));
+        assert!((ft.points[1].1 - 2.0 / 1.1).abs() < 1e-9, "{ft:?}");
+        let chart = scaling_chart(&report, &comparisons).unwrap();
+        assert_well_formed(&chart);
+        // A segment and two points per interpreter; the ideal is not data.
+        assert_eq!(count(&chart, "<line class=\"datum\""), 3);
+        assert_eq!(count(&chart, "<circle class=\"datum\""), 6);
+        assert_eq!(count(&chart, "<polyline"), 1);
+        assert!(chart.contains("ideal</text>"));
+        assert!(chart.contains("<title>3.13t ×2: 1.82× speed-up (91% efficiency)</title>"));
+    }
+
+    #[test]
+    fn a_trend_has_a_point_and_whisker_per_run() {
+        let report = fixture::report();
+        let c = compare_rows(&report)[2].comparison.unwrap();
+        let day = |d: i64| report.started_at + chrono::Duration::days(d);
+        let points = vec![
+            (day(0), c),
+            (day(3), Comparison { ratio: 0.5, ..c }),
+            (day(9), c),
+        ];
+        let chart = trend_chart("3.13t", &points);
+        assert_well_formed(&chart);
+        assert_eq!(count(&chart, "<circle class=\"datum\""), 3);
+        assert_eq!(count(&chart, "<line class=\"datum\""), 3);
+        assert_eq!(count(&chart, "<polyline"), 1);
+        assert!(chart.contains(">2025-06-01</text>") && chart.contains(">2025-06-10</text>"));
+        assert!(chart.contains("newest 0.30×"));
+        // Runs on one day are labelled with their hours.
+        let hours = vec![(day(0), c), (day(0) + chrono::Duration::hours(5), c)];
+        assert!(trend_chart("x", &hours).contains(">06-01 19:03</text>"));
+    }
+
+    #[test]
+    fn a_comparison_draws_b_against_a() {
+        let bytes = crate::report::documents::tests::comparison_json();
+        let Ok(crate::report::documents::Document::Compare(docs)) =
+            crate::report::documents::read("c.json", &bytes)
+        else {
+            panic!("not a comparison")
+        };
+        let rows = pairing_rows(&docs[0]);
+        let chart = ratio_chart("compare", "B / A", &rows);
+        assert_well_formed(&chart);
+        assert_eq!(count(&chart, "<circle class=\"datum\""), 3);
+        assert!(chart.contains("not completed in A or in B"));
+        assert!(chart.contains(">degraded</text>"));
+    }
+
+    #[test]
+    fn long_reasons_are_shortened() {
+        assert_eq!(shorten("a\nb", 10), "a b");
+        assert_eq!(shorten(&"x".repeat(20), 5), "xxxxx…");
+    }
+}

@@ -1,0 +1,205 @@
+//! The articles of `ext --json` files: the import matrix of compiled
+//! modules against interpreter configurations, and a package's readiness
+//! per interpreter, as HTML tables. Pure.
+
+use super::{escape, plural, source_link};
+use crate::report::documents::{ExtMatrix, ExtPackage, Grade, Source};
+
+fn head(id: &str, title: &str, sub: &str, source: &Source) -> String {
+    format!(
+        "<article class=\"card\" id=\"{}\">\n<header class=\"card-head\"><h2>{}</h2>\
+         <p class=\"sub\">{} · {}</p></header>\n",
+        escape(id),
+        escape(title),
+        escape(sub),
+        source_link(source)
+    )
+}
+
+/// Values in the order first seen, each once.
+fn distinct<'a>(values: impl Iterator<Item = &'a str>) -> Vec<&'a str> {
+    let mut out: Vec<&str> = vec![];
+    for v in values {
+        if !out.contains(&v) {
+            out.push(v);
+        }
+    }
+    out
+}
+
+/// The greeter matrix (or one module): every compile by source and build,
+/// then every import by module file and interpreter configuration.
+pub fn matrix_article(m: &ExtMatrix, source: &Source, id: &str) -> String {
+    let passed = m.checks.iter().filter(|c| c.passed).count();
+    let compiled = m.compiles.iter().filter(|c| c.ok).count();
+    let sub = format!(
+        "{passed} of {} as expected · {compiled} of {} succeeded",
+        plural(m.checks.len(), "import check", "import checks"),
+        plural(m.compiles.len(), "compile", "compiles"),
+    );
+    let mut out = head(id, "ext · import matrix", &sub, source);
+
+    let sources = distinct(m.compiles.iter().map(|c| c.compile.source.as_str()));
+    let builds = distinct(m.compiles.iter().map(|c| c.compile.build.as_str()));
+    let mut body = String::from("<div class=\"scroll\"><table>\n<thead><tr><th>Source</th>");
+    for b in &builds {
+        body += &format!("<th>{}</th>", escape(b));
+    }
+    body += "</tr></thead>\n<tbody>\n";
+    for s in &sources {
+        body += &format!("<tr><td><code>{}</code></td>", escape(s));
+        for b in &builds {
+            let entry = m
+                .compiles
+                .iter()
+                .find(|c| c.compile.source == *s && c.compile.build == *b);
+            body += &match entry {
+                None => "<td class=\"empty\">—</td>".to_string(),
+                Some(c) if c.ok => format!(
+                    "<td class=\"pass\" title=\"{}\">✓ {}</td>",
+                    escape(&c.compile.config_command),
+                    escape(&c.compile.output)
+                ),
+                Some(c) => format!(
+                    "<td class=\"fail\"><details><summary>✗ failed</summary><pre>{}</pre>\
+                     </details></td>",
+                    escape(&c.log)
+                ),
+            };
+        }
+        body += "</tr>\n";
+    }
+    body += "</tbody></table></div>\n";
+    out += &format!("<section>\n<h3>Compiles</h3>\n{body}</section>\n");
+
+    let modules = distinct(m.checks.iter().map(|c| c.output.as_str()));
+    let configurations: Vec<String> = {
+        let mut seen: Vec<String> = vec![];
+        for c in &m.checks {
+            let name = c.configuration();
+            if !seen.contains(&name) {
+                seen.push(name);
+            }
+        }
+        seen
+    };
+    let mut body = String::from(
+        "<p class=\"muted\">A row per compiled module, a column per interpreter configuration: \
+         what importing it did, green when that is what was expected.</p>\n\
+         <div class=\"scroll\"><table>\n<thead><tr><th>Module</th><th>Built for</th>",
+    );
+    for c in &configurations {
+        body += &format!("<th>{}</th>", escape(c));
+    }
+    body += "</tr></thead>\n<tbody>\n";
+    for module in &modules {
+        let built_for = m
+            .checks
+            .iter()
+            .find(|c| c.output == *module)
+            .map_or("", |c| c.built_for.as_str());
+        body += &format!(
+            "<tr><td><code>{}</code></td><td>{}</td>",
+            escape(module),
+            escape(built_for)
+        );
+        for conf in &configurations {
+            let check = m
+                .checks
+                .iter()
+                .find(|c| c.output == *module && c.configuration() == *conf);
+            body += &match check {
+                None => "<td class=\"empty\">—</td>".to_string(),
+                Some(c) => {
+                    let mut title = format!("expected: {}", c.expect);
+                    if let Some(e) = &c.error {
+                        title += &format!("; {e}");
+                    }
+                    for w in &c.warnings {
+                        title += &format!("; {w}");
+                    }
+                    if let Some(gil) = c.gil_after {
+                        title += &format!("; GIL after import: {}", if gil { "on" } else { "off" });
+                    }
+                    format!(
+                        "<td class=\"{}\" title=\"{}\">{} {}</td>",
+                        if c.passed { "pass" } else { "fail" },
+                        escape(&title),
+                        if c.passed { "✓" } else { "✗" },
+                        escape(&c.verdict)
+                    )
+                }
+            };
+        }
+        body += "</tr>\n";
+    }
+    body += "</tbody></table></div>\n";
+    out += &format!("<section>\n<h3>Imports</h3>\n{body}</section>\n");
+    out + "</article>\n"
+}
+
+/// A package's readiness: a row per interpreter with its verdict and why.
+pub fn package_article(p: &ExtPackage, source: &Source, id: &str) -> String {
+    let ready = p
+        .results
+        .iter()
+        .filter(|r| r.readiness_words().1 == Grade::Good)
+        .count();
+    let mut sub = format!(
+        "{ready} of {} ready",
+        plural(p.results.len(), "build", "builds")
+    );
+    if !p.build_requires.is_empty() {
+        sub += &format!(" · build requires {}", p.build_requires.join(", "));
+    }
+    let mut out = head(id, &format!("ext · {}", p.package), &sub, source);
+    let mut body = String::from(
+        "<div class=\"scroll\"><table>\n<thead><tr><th>Interpreter</th><th>Wheel</th>\
+         <th class=\"num\">Imported</th><th>GIL after import</th><th>Smoke</th><th>Verdict</th>\
+         <th>Why</th></tr></thead>\n<tbody>\n",
+    );
+    for r in &p.results {
+        let (words, grade) = r.readiness_words();
+        let class = match grade {
+            Grade::Good => "g-good",
+            Grade::Caution => "g-caution",
+            Grade::Bad => "g-bad",
+        };
+        let imported = r
+            .imported()
+            .map_or_else(|| "—".to_string(), |(ok, n)| format!("{ok}/{n}"));
+        let gil = if !r.build.built || r.modules.is_empty() {
+            "—".to_string()
+        } else if !r.free_threaded {
+            "on (GIL build)".to_string()
+        } else {
+            match r.reenabled_gil().as_slice() {
+                [] => "off: Py_mod_gil declared".to_string(),
+                names => format!("on: re-enabled by {}", names.join(", ")),
+            }
+        };
+        let smoke = match &r.smoke {
+            None => "—".to_string(),
+            Some(s) => match (s.signal, s.errors.len(), s.exit_code) {
+                (Some(sig), ..) => format!("signal {sig}"),
+                (None, 0, 0) => format!("ok, {} threads", s.threads),
+                (None, 0, code) => format!("exit {code}"),
+                (None, n, _) => format!("{n} of {} threads raised", s.threads),
+            },
+        };
+        body += &format!(
+            "<tr><td>{}</td><td class=\"mono\">{}</td><td class=\"num\">{}</td><td>{}</td>\
+             <td>{}</td><td><span class=\"pill {class}\">{}</span></td><td>{}</td></tr>\n",
+            escape(&r.interpreter),
+            escape(r.abi_tag().unwrap_or("—")),
+            escape(&imported),
+            escape(&gil),
+            escape(&smoke),
+            escape(words),
+            escape(&r.why),
+        );
+    }
+    body += "</tbody></table></div>\n";
+    out += &format!("<section>\n<h3>Readiness</h3>\n{body}</section>\n");
+    out + "</article>\n"
+}

@@ -1,0 +1,315 @@
+//! `report` end to end, with the real binary and a real browser: result
+//! files recorded on this project's machine (tests/fixtures/report/: `run
+//! gil` at 1 and 2 threads, two `run jit` nine days apart, `ext`'s greeter
+//! matrix, a package's readiness) and a comparison the binary writes from
+//! one of them are rendered into a page; headless Chromium (Debian's
+//! `chromium`, installed by .ci/setup) opens it from disk, takes a
+//! screenshot and dumps the DOM: the charts are there, drawn from data, and
+//! the browser logged no console error.
+//!
+//! Needs no Docker. Without chromium this test fails, loudly: it never skips.
+
+use std::fs::File;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+const BIN: &str = env!("CARGO_BIN_EXE_pybench-docker");
+
+fn fixture(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/report")
+        .join(name)
+}
+
+/// A fresh folder under target/tmp that stays after the test, so the page
+/// and its screenshot can be looked at.
+fn out_dir(name: &str) -> PathBuf {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(name);
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+fn pybench(args: &[&Path]) -> Output {
+    let out = Command::new(BIN)
+        .args(args)
+        .env("NO_COLOR", "1")
+        .stdin(Stdio::null())
+        .output()
+        .expect("the binary runs");
+    eprintln!(
+        "$ pybench-docker {}\n--- exit {:?}\n--- stdout\n{}\n--- stderr\n{}",
+        args.iter()
+            .map(|a| a.display().to_string())
+            .collect::<Vec<_>>()
+            .join(" "),
+        out.status.code(),
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out
+}
+
+/// Runs headless Chromium on `page` with `args`; its stdout and stderr.
+/// Killed after two minutes. Panics, saying how to install it, when there
+/// is no `chromium`.
+fn chromium(work: &Path, name: &str, page: &Path, args: &[&str]) -> (String, String) {
+    let (stdout, stderr) = (
+        work.join(format!("{name}.out")),
+        work.join(format!("{name}.err")),
+    );
+    let mut child = Command::new("chromium")
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--enable-logging=stderr",
+            "--v=0",
+            "--no-first-run",
+            "--hide-scrollbars",
+        ])
+        .arg(format!(
+            "--user-data-dir={}",
+            work.join(format!("{name}-profile")).display()
+        ))
+        .args(args)
+        .arg(format!("file://{}", page.display()))
+        .stdin(Stdio::null())
+        .stdout(File::create(&stdout).unwrap())
+        .stderr(File::create(&stderr).unwrap())
+        .spawn()
+        .unwrap_or_else(|e| {
+            panic!(
+                "cannot start chromium ({e}): this test opens the report in a real browser. \
+                 Install Debian's chromium package (`apt-get install chromium`; .ci/setup does)."
+            )
+        });
+    let deadline = Instant::now() + Duration::from_secs(120);
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!(
+                "chromium did not finish within two minutes on {}",
+                page.display()
+            );
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    let (out, err) = (
+        std::fs::read_to_string(&stdout).unwrap(),
+        std::fs::read_to_string(&stderr).unwrap(),
+    );
+    assert!(status.success(), "chromium failed ({status}):\n{err}");
+    (out, err)
+}
+
+/// The lines in which the browser reports a console message or an uncaught
+/// exception. The page has no script, so any is a fault (a resource it
+/// could not load, a malformed attribute).
+fn console_errors(stderr: &str) -> Vec<&str> {
+    stderr
+        .lines()
+        .filter(|l| l.contains(":CONSOLE") || l.contains("Uncaught"))
+        .collect()
+}
+
+/// (width, height) from a PNG's IHDR chunk.
+fn png_size(bytes: &[u8]) -> (u32, u32) {
+    assert_eq!(&bytes[..8], b"\x89PNG\r\n\x1a\n", "not a PNG");
+    assert_eq!(&bytes[12..16], b"IHDR");
+    let be = |b: &[u8]| u32::from_be_bytes([b[0], b[1], b[2], b[3]]);
+    (be(&bytes[16..20]), be(&bytes[20..24]))
+}
+
+/// The `<svg>` elements of a serialized DOM.
+fn svgs(dom: &str) -> Vec<&str> {
+    dom.match_indices("<svg")
+        .map(|(i, _)| {
+            let end = dom[i..].find("</svg>").expect("a closed <svg>") + i + 6;
+            &dom[i..end]
+        })
+        .collect()
+}
+
+#[test]
+fn the_report_of_recorded_results_opens_in_a_browser_with_its_charts() {
+    let work = out_dir("report-e2e");
+    let names = [
+        "gil.json",
+        "jit-2026-11-22.json",
+        "jit-2026-12-01.json",
+        "ext.json",
+        "ext-package.json",
+    ];
+    // A comparison, as `compare --json` writes it: the gil run against itself.
+    let compare = work.join("compare.json");
+    let gil = fixture("gil.json");
+    let out = pybench(&[
+        Path::new("compare"),
+        &gil,
+        &gil,
+        Path::new("--json"),
+        &compare,
+    ]);
+    assert!(out.status.success(), "compare failed");
+
+    let site = work.join("site");
+    let markdown = work.join("summary.md");
+    let mut args: Vec<PathBuf> = vec!["report".into()];
+    args.extend(names.iter().map(|n| fixture(n)));
+    args.extend([
+        compare.clone(),
+        "--html".into(),
+        site.clone(),
+        "--markdown".into(),
+        markdown.clone(),
+    ]);
+    let refs: Vec<&Path> = args.iter().map(|p| p.as_path()).collect();
+    let out = pybench(&refs);
+    assert!(out.status.success(), "report failed");
+
+    // Every raw file is linked and copied beside the page, unchanged.
+    let index = site.join("index.html");
+    let html = std::fs::read_to_string(&index).unwrap();
+    for name in names.iter().chain(&["compare.json"]) {
+        assert!(html.contains(&format!("href=\"data/{name}\"")), "{name}");
+        let copy = std::fs::read(site.join("data").join(name)).unwrap();
+        let original = match *name {
+            "compare.json" => std::fs::read(&compare).unwrap(),
+            n => std::fs::read(fixture(n)).unwrap(),
+        };
+        assert!(copy == original, "{name} copied unchanged");
+    }
+    let summary = std::fs::read_to_string(&markdown).unwrap();
+    assert!(summary.starts_with("## pybench-docker: gil · jit · ext · ext tests/packages/gil\\_undeclared · compare gil"), "{summary}");
+    assert!(
+        summary.contains("| `3.13t ×2` | 1.06× [1.00–1.13] | 0.04 | **not-distinguishable** |"),
+        "{summary}"
+    );
+    assert!(summary.contains("| Status | Earlier runs |"), "{summary}");
+    assert!(
+        summary.contains("| `3.13t` | cp313t | **works with the GIL** |"),
+        "{summary}"
+    );
+
+    // The browser's console is watched: a page with an error must show up.
+    let canary = work.join("canary.html");
+    std::fs::write(
+        &canary,
+        "<!DOCTYPE html><html><body><script>console.error('canary')</script></body></html>",
+    )
+    .unwrap();
+    let (_, err) = chromium(&work, "canary", &canary, &["--dump-dom"]);
+    assert!(
+        console_errors(&err).iter().any(|l| l.contains("canary")),
+        "chromium did not report a console error of a page that has one; the check below \
+         would prove nothing:\n{err}"
+    );
+
+    // The screenshot: a PNG of the whole window, with a page on it.
+    let screenshot = work.join("screenshot.png");
+    let (_, err) = chromium(
+        &work,
+        "screenshot",
+        &index,
+        &[
+            &format!("--screenshot={}", screenshot.display()),
+            "--window-size=1280,2000",
+        ],
+    );
+    assert_eq!(console_errors(&err), Vec::<&str>::new(), "{err}");
+    let png = std::fs::read(&screenshot).expect("chromium wrote the screenshot");
+    assert_eq!(png_size(&png), (1280, 2000));
+    // A blank page of that size compresses to a few kilobytes; text and
+    // charts make it much larger (about 300 KB here).
+    assert!(
+        png.len() > 80_000,
+        "{} is only {} bytes: the page looks empty",
+        screenshot.display(),
+        png.len()
+    );
+
+    // The DOM as the browser parsed it: every chart is there, and drawn
+    // from data (`class="datum"` marks a point, whisker or segment).
+    let (dom, err) = chromium(&work, "dom", &index, &["--dump-dom"]);
+    assert_eq!(console_errors(&err), Vec::<&str>::new(), "{err}");
+    for heading in [
+        "gil -n 25",
+        "jit -n 10000",
+        "ext · import matrix",
+        "ext · tests/packages/gil_undeclared",
+        "compare · gil",
+    ] {
+        assert!(dom.contains(&format!("<h2>{heading}</h2>")), "{heading}");
+    }
+    let charts = svgs(&dom);
+    let kinds: Vec<&str> = charts
+        .iter()
+        .map(|svg| {
+            let class = svg.find("class=\"chart ").expect("a chart class") + 13;
+            &svg[class..class + svg[class..].find('"').unwrap()]
+        })
+        .collect();
+    // gil: ratio and scaling (1 and 2 threads); jit: ratio and a trend for
+    // each of its three non-baseline configurations; the comparison.
+    assert_eq!(
+        kinds,
+        ["ratio", "scaling", "ratio", "trend", "trend", "trend", "ratio"]
+    );
+    let points: Vec<usize> = charts
+        .iter()
+        .map(|svg| svg.matches("<circle class=\"datum\"").count())
+        .collect();
+    // A point per configuration (gil 10, jit 4, compare 10), per
+    // interpreter and thread count (scaling 5 × 2), per run (trends).
+    assert_eq!(points, [10, 10, 4, 2, 2, 2, 10]);
+    for (svg, kind) in charts.iter().zip(&kinds) {
+        let data = svg.matches("<line class=\"datum\"").count()
+            + svg.matches("<rect class=\"datum\"").count();
+        assert!(
+            data > 0,
+            "a {kind} chart without a line or rect of data:\n{svg}"
+        );
+    }
+    // The import matrix and the package's readiness are tables.
+    assert!(dom.contains("<th>3.13t PYTHON_GIL=0</th>"));
+    assert!(dom.contains("on: re-enabled by pb_gil_undeclared"));
+    assert!(dom.contains("4 of 6 builds ready"));
+    eprintln!("screenshot: {}", screenshot.display());
+}
+
+#[test]
+fn a_file_that_is_not_ours_is_named_and_nothing_is_written() {
+    let work = out_dir("report-e2e-bad");
+    let notes = work.join("notes.json");
+    std::fs::write(&notes, br#"{"title": "my notes", "items": []}"#).unwrap();
+    let site = work.join("site");
+    let gil = fixture("gil.json");
+    let out = pybench(&[
+        Path::new("report"),
+        &gil,
+        &notes,
+        Path::new("--html"),
+        &site,
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains(&format!(
+            "{} is not a pybench-docker result file: it holds an object with the keys \"items\", \"title\"",
+            notes.display()
+        )),
+        "{stderr}"
+    );
+    assert!(stderr.contains("`run --json FILE`"), "{stderr}");
+    assert!(!site.exists(), "nothing is written");
+    // Without --html or --markdown there is nothing to do: clap says so.
+    let out = pybench(&[Path::new("report"), &gil]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--html"));
+}
