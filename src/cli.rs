@@ -180,6 +180,11 @@ pub struct RunArgs {
     #[arg(long, value_name = "DIR")]
     pub pyperf: Option<PathBuf>,
 
+    /// Write the page `report` would make of this run's results into DIR: index.html,
+    /// and the result files under DIR/data/ (a suite's benchmarks on one page).
+    #[arg(long, value_name = "DIR")]
+    pub html: Option<PathBuf>,
+
     /// uops only: open the tutorial's interactive REPL (needs a terminal).
     #[arg(long)]
     pub interactive: bool,
@@ -258,6 +263,11 @@ pub struct ExtArgs {
     /// Write the matrix as JSON.
     #[arg(long, value_name = "FILE")]
     pub json: Option<PathBuf>,
+
+    /// Write the page `report` would make of the result into DIR: index.html, and the
+    /// JSON under DIR/data/.
+    #[arg(long, value_name = "DIR")]
+    pub html: Option<PathBuf>,
 
     /// Seconds before a container is killed.
     #[arg(long, value_name = "SECONDS", value_parser = clap::value_parser!(u64).range(1..=86_400))]

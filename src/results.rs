@@ -277,6 +277,12 @@ pub struct Row {
     /// baseline ([`PER_VERSION`]).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub baseline: Option<String>,
+    /// The `./configure` flags of the interpreter's build beyond those every
+    /// build gets: its variant's and the build profile's (empty for a stock
+    /// quick build). `None` for the distro's python, and in files written
+    /// before they were recorded.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub configure_flags: Option<Vec<String>>,
     pub samples: Vec<Sample>,
     pub outcome: Outcome,
 }
@@ -462,6 +468,33 @@ mod tests {
     }
 
     #[test]
+    fn configure_flags_are_optional_so_older_files_still_read() {
+        for recorded in [
+            include_str!("../tests/fixtures/report/gil.json"),
+            include_str!("../tests/fixtures/report/jit-2026-11-22.json"),
+            include_str!("../tests/fixtures/report/jit-2026-12-01.json"),
+        ] {
+            let report: Report = serde_json::from_str(recorded).unwrap();
+            assert!(report.rows.iter().all(|r| r.configure_flags.is_none()));
+            // Not recorded: not written either, so the file stays as it was.
+            assert!(!serde_json::to_string(&report)
+                .unwrap()
+                .contains("configure_flags"));
+        }
+        let mut report: Report =
+            serde_json::from_str(include_str!("../tests/fixtures/report/gil.json")).unwrap();
+        report.rows[1].configure_flags = Some(vec![]);
+        report.rows[2].configure_flags = Some(vec!["--disable-gil".into()]);
+        let json = serde_json::to_value(&report).unwrap();
+        assert_eq!(
+            json["rows"][2]["configure_flags"],
+            serde_json::json!(["--disable-gil"])
+        );
+        let back: Report = serde_json::from_value(json).unwrap();
+        assert_eq!(back, report);
+    }
+
+    #[test]
     fn measured_skips_warmup_samples() {
         let t = DateTime::<Utc>::from_timestamp(1_700_000_000, 0).unwrap();
         let sample = |seconds, warmup| Sample::single(seconds, t, t, warmup);
@@ -477,6 +510,7 @@ mod tests {
             samples: vec![sample(9.0, true), sample(1.0, false), sample(2.0, false)],
             outcome: Outcome::Ok,
             baseline: None,
+            configure_flags: None,
         };
         assert_eq!(row.measured(), vec![1.0, 2.0]);
     }

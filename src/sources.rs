@@ -434,6 +434,13 @@ fn http_agent() -> ureq::Agent {
         // Statuses are turned into readable reasons below.
         .http_status_as_error(false)
         .user_agent(concat!("pybench-docker/", env!("CARGO_PKG_VERSION")))
+        // The system's trust store, so that a proxy's own CA (as on many
+        // corporate networks) is trusted like curl and pip trust it.
+        .tls_config(
+            ureq::tls::TlsConfig::builder()
+                .root_certs(ureq::tls::RootCerts::PlatformVerifier)
+                .build(),
+        )
         .build()
         .into()
 }

@@ -5,7 +5,9 @@
 //! one of them are rendered into a page; headless Chromium (Debian's
 //! `chromium`, installed by .ci/setup) opens it from disk, takes a
 //! screenshot and dumps the DOM: the charts are there, drawn from data, and
-//! the browser logged no console error.
+//! the browser logged no console error. A run with a second version shows
+//! the across-versions chart; and `run`/`ext --html` at a file are refused
+//! with the other arguments, before any connection to a daemon is tried.
 //!
 //! Needs no Docker. Without chromium this test fails, loudly: it never skips.
 
@@ -312,4 +314,129 @@ fn a_file_that_is_not_ours_is_named_and_nothing_is_written() {
     let out = pybench(&[Path::new("report"), &gil]);
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("--html"));
+}
+
+/// `run` and `ext` with `--html`, run where no daemon can answer
+/// (`DOCKER_HOST=unix:///nope`): a bad `--html` must be refused while the
+/// arguments are checked, before any connection is tried.
+fn without_daemon(args: &[&str]) -> (Option<i32>, String) {
+    let out = Command::new(BIN)
+        .args(args)
+        .env("NO_COLOR", "1")
+        .env("DOCKER_HOST", "unix:///nope")
+        .env_remove("PYBENCH_DOCKER_CONFIG")
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .stdin(Stdio::null())
+        .output()
+        .expect("the binary runs");
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    eprintln!(
+        "$ DOCKER_HOST=unix:///nope pybench-docker {}\n--- exit {:?}\n--- stderr\n{stderr}",
+        args.join(" "),
+        out.status.code()
+    );
+    (out.status.code(), stderr)
+}
+
+#[test]
+fn html_on_run_and_ext_is_checked_before_the_daemon_is_contacted() {
+    let work = out_dir("report-html-args");
+    let file = work.join("page.html");
+    std::fs::write(&file, "not a folder").unwrap();
+    let file = file.to_str().unwrap();
+    let missing = work.join("no/such/site");
+    let missing = missing.to_str().unwrap();
+    // A package's check (`ext PROJECT`) takes the other road through ext.
+    let project = work.join("project");
+    std::fs::create_dir_all(&project).unwrap();
+    std::fs::write(project.join("setup.py"), "").unwrap();
+    let project = project.to_str().unwrap();
+    for (args, words) in [
+        (vec!["ext", "--html", file], "not a folder"),
+        (vec!["ext", project, "--html", file], "not a folder"),
+        (vec!["run", "gil", "--html", file], "not a folder"),
+        (vec!["run", "suite", "--html", file], "not a folder"),
+        (vec!["run", "jit", "--html", missing], "does not exist"),
+    ] {
+        let (code, stderr) = without_daemon(&args);
+        assert_eq!(code, Some(1), "{args:?}: {stderr}");
+        let error = stderr.trim();
+        assert!(
+            error.starts_with(&format!("error: --html {}", args[args.len() - 1])),
+            "{args:?}: {error}"
+        );
+        assert!(error.contains(words), "{args:?}: {error}");
+        assert!(!error.contains('\n'), "one paragraph: {error}");
+        assert!(
+            !error.contains("daemon") && !error.contains("/nope"),
+            "{args:?}: the daemon was contacted before --html was checked: {error}"
+        );
+        assert!(std::fs::read_to_string(file).unwrap() == "not a folder");
+    }
+    // The same command with a good --html gets as far as the connection,
+    // and fails there: it was the flag that stopped the others.
+    let site = work.join("site");
+    let (code, stderr) = without_daemon(&["run", "gil", "--html", site.to_str().unwrap()]);
+    assert_eq!(code, Some(1), "{stderr}");
+    assert!(
+        stderr.contains("cannot reach the Docker daemon at unix:///nope"),
+        "{stderr}"
+    );
+    assert!(!site.exists(), "nothing written without results");
+}
+
+#[test]
+fn the_across_versions_chart_opens_in_a_browser() {
+    // The recorded gil run has one version (3.13: stock, t, j). A second one
+    // is made here by copying its 3.13 rows under 3.14's names, so the chart
+    // has two versions to draw; the numbers are the recorded ones.
+    let work = out_dir("report-e2e-versions");
+    let mut run: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(fixture("gil.json")).unwrap()).unwrap();
+    let rows = run["rows"].as_array_mut().unwrap();
+    let copies: Vec<serde_json::Value> = rows
+        .iter()
+        .filter(|r| r["interpreter"].as_str().unwrap().starts_with("3.13"))
+        .map(|r| {
+            let mut r = r.clone();
+            let name = r["interpreter"]
+                .as_str()
+                .unwrap()
+                .replacen("3.13", "3.14", 1);
+            r["interpreter"] = name.into();
+            r
+        })
+        .collect();
+    rows.extend(copies);
+    let two = work.join("two-versions.json");
+    std::fs::write(&two, serde_json::to_vec(&run).unwrap()).unwrap();
+    let site = work.join("site");
+    let out = pybench(&[Path::new("report"), &two, Path::new("--html"), &site]);
+    assert!(out.status.success(), "report failed");
+    let (dom, err) = chromium(&work, "dom", &site.join("index.html"), &["--dump-dom"]);
+    assert_eq!(console_errors(&err), Vec::<&str>::new(), "{err}");
+    let versions: Vec<&str> = svgs(&dom)
+        .into_iter()
+        .filter(|svg| svg.contains("class=\"chart versions\""))
+        .collect();
+    assert_eq!(versions.len(), 1, "one across-versions chart");
+    let chart = versions[0];
+    // Per version, the t and the j build against its stock build at one
+    // thread, each a point and a whisker; 3.13t -X gil=1 is not a build.
+    assert_eq!(chart.matches("<circle class=\"datum\"").count(), 4);
+    assert_eq!(chart.matches("<line class=\"datum\"").count(), 4);
+    for label in [
+        "3.13t (free-threaded)",
+        "3.13j (JIT)",
+        "3.14t (free-threaded)",
+        "3.14j (JIT)",
+    ] {
+        assert!(chart.contains(&format!(">{label}</text>")), "{label}");
+    }
+    // The recorded 3.13t ×1 against 3.13 ×1: 1.94× [1.85–2.04], degraded.
+    assert!(
+        chart.contains("<title>3.13t (free-threaded): 1.94× [1.85–2.04]"),
+        "{chart}"
+    );
+    assert!(dom.contains("<h3>Across versions</h3>"));
 }

@@ -303,6 +303,7 @@ mod tests {
             samples,
             outcome,
             baseline: None,
+            configure_flags: None,
         }
     }
 

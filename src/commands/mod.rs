@@ -35,7 +35,7 @@ enum Job {
     Info(info::InfoJob),
     /// One job per benchmark: several for `run suite`.
     Run(Vec<run::RunJob>),
-    Ext(ext::ExtJob),
+    Ext(Box<ext::ExtJob>),
 }
 
 /// Runs the command line; returns the process exit code.
@@ -115,7 +115,7 @@ fn prepare(
         Command::Build(args) => Job::Build(build::prepare(args)?),
         Command::Info(args) => Job::Info(info::prepare(args, plan)?),
         Command::Run(args) => Job::Run(run::prepare(args, config, plan, &project.benchmarks())?),
-        Command::Ext(args) => Job::Ext(ext::prepare(args, plan, project)?),
+        Command::Ext(args) => Job::Ext(Box::new(ext::prepare(args, plan, project)?)),
         Command::Config | Command::Compare(_) | Command::Report(_) => {
             unreachable!("handled before anything is loaded")
         }

@@ -8,24 +8,20 @@
 //! The page links each raw file; they are copied into `DIR/data/` so that
 //! the links work wherever the folder goes.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use anyhow::{bail, Context, Result};
 
 use crate::cli::ReportArgs;
-use crate::report::documents::{self, Document, Input, Source};
+use crate::report::documents::{self, Document};
+use crate::report::site::{self, SiteFile};
+use crate::report::summary;
 use crate::report::write::{check_parent_exists, write_atomically};
-use crate::report::{html, summary};
-
-/// The folder under DIR that holds the copies of the result files.
-const DATA: &str = "data";
 
 /// One file given on the command line, read.
 struct Given {
     path: PathBuf,
     bytes: Vec<u8>,
-    /// Its copy's name under [`DATA`].
-    copy: String,
 }
 
 /// The files named: each file itself, each folder's `*.json` in name order.
@@ -53,53 +49,15 @@ fn expand(paths: &[PathBuf]) -> Result<Vec<PathBuf>> {
     Ok(files)
 }
 
-/// A distinct file name under [`DATA`] for each path: its own name, with
-/// `-2`, `-3`, … before the extension when another file has it already.
-fn copy_names(paths: &[PathBuf]) -> Vec<String> {
-    let mut names: Vec<String> = vec![];
-    for path in paths {
-        let name = path
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_else(|| "result.json".into());
-        let (stem, ext) = match name.rsplit_once('.') {
-            Some((s, e)) if !s.is_empty() => (s.to_string(), format!(".{e}")),
-            _ => (name.clone(), String::new()),
-        };
-        let mut candidate = name.clone();
-        let mut n = 2;
-        while names.contains(&candidate) {
-            candidate = format!("{stem}-{n}{ext}");
-            n += 1;
-        }
-        names.push(candidate);
-    }
-    names
-}
-
-/// A relative link to `name` under [`DATA`], percent-encoded.
-fn href(name: &str) -> String {
-    const SAFE: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
-        .remove(b'-')
-        .remove(b'_')
-        .remove(b'.')
-        .remove(b'~');
-    format!(
-        "{DATA}/{}",
-        percent_encoding::utf8_percent_encode(name, SAFE)
-    )
-}
-
 /// Reads every file; all the problems at once, one paragraph each.
 fn read_all(paths: &[PathBuf]) -> Result<Vec<Given>> {
     let mut given = vec![];
     let mut problems = vec![];
-    for (path, copy) in paths.iter().zip(copy_names(paths)) {
+    for path in paths {
         match std::fs::read(path) {
             Ok(bytes) => given.push(Given {
                 path: path.clone(),
                 bytes,
-                copy,
             }),
             Err(e) => problems.push(format!(
                 "cannot read {}: {e}. Give the JSON files pybench-docker wrote with --json.",
@@ -125,17 +83,14 @@ fn nothing_written(problems: Vec<String>, total: usize) -> anyhow::Error {
 }
 
 /// Recognises every file. A run that measured several named benchmarks
-/// becomes one document per benchmark; a run given twice (its own file and
-/// the file of one of its benchmarks, say) is shown once.
-fn recognise(given: &[Given]) -> Result<Vec<Input>> {
-    let mut inputs: Vec<Input> = vec![];
+/// becomes one document per benchmark (a run given twice, its own file and
+/// the file of one of its benchmarks say, is shown once: [`site::inputs`]).
+fn recognise(given: Vec<Given>) -> Result<Vec<SiteFile>> {
+    let mut files = vec![];
     let mut problems = vec![];
+    let total = given.len();
     for g in given {
         let path = g.path.display().to_string();
-        let source = Source {
-            path: path.clone(),
-            href: href(&g.copy),
-        };
         let document = match documents::read(&path, &g.bytes) {
             Ok(d) => d,
             Err(paragraph) => {
@@ -156,73 +111,32 @@ fn recognise(given: &[Given]) -> Result<Vec<Input>> {
             }
             other => vec![other],
         };
-        for document in documents {
-            if let Document::Run(r) = &document {
-                let seen = inputs.iter().any(|i| match &i.document {
-                    Document::Run(o) => {
-                        o.benchmark == r.benchmark
-                            && o.session == r.session
-                            && o.started_at == r.started_at
-                    }
-                    _ => false,
-                });
-                if seen {
-                    continue;
-                }
-            }
-            inputs.push(Input {
-                source: source.clone(),
-                document,
-            });
-        }
+        files.push(SiteFile {
+            path,
+            bytes: g.bytes,
+            documents,
+        });
     }
     match problems.is_empty() {
-        true => Ok(inputs),
-        false => Err(nothing_written(problems, given.len())),
+        true => Ok(files),
+        false => Err(nothing_written(problems, total)),
     }
-}
-
-/// The page and the copies of the files it links to.
-fn write_site(dir: &Path, given: &[Given], page: &str) -> Result<()> {
-    let data = dir.join(DATA);
-    std::fs::create_dir_all(&data).with_context(|| format!("cannot create {}", data.display()))?;
-    for g in given {
-        let to = data.join(&g.copy);
-        write_atomically(&to, &g.bytes)
-            .with_context(|| format!("cannot write {}", to.display()))?;
-    }
-    let index = dir.join("index.html");
-    write_atomically(&index, page.as_bytes())
-        .with_context(|| format!("cannot write {}", index.display()))
 }
 
 pub fn command(args: &ReportArgs) -> Result<()> {
     if let Some(dir) = &args.html {
-        if dir.exists() && !dir.is_dir() {
-            bail!(
-                "--html {}: not a folder; give the folder to write index.html into.",
-                dir.display()
-            );
-        }
+        site::check_dir(dir)?;
     }
     if let Some(path) = &args.markdown {
         check_parent_exists("--markdown", path)?;
     }
     let paths = expand(&args.files)?;
-    let given = read_all(&paths)?;
-    let inputs = recognise(&given)?;
+    let files = recognise(read_all(&paths)?)?;
     if let Some(dir) = &args.html {
-        let page = html::render(&inputs, chrono::Utc::now());
-        write_site(dir, &given, &page)?;
-        println!(
-            "wrote {} ({} from {}; the files are copied to {})",
-            dir.join("index.html").display(),
-            html::plural(inputs.len(), "document", "documents"),
-            html::plural(given.len(), "file", "files"),
-            dir.join(DATA).display()
-        );
+        println!("{}", site::write(dir, &files, chrono::Utc::now())?);
     }
     if let Some(path) = &args.markdown {
+        let inputs = site::inputs(&files);
         write_atomically(path, summary::render(&inputs).as_bytes())
             .with_context(|| format!("cannot write {}", path.display()))?;
         println!("wrote {}", path.display());
@@ -232,6 +146,8 @@ pub fn command(args: &ReportArgs) -> Result<()> {
 
 #[cfg(test)]
 mod tests {
+    use std::path::Path;
+
     use super::*;
     use crate::report::fixture;
     use crate::results::Metric;
@@ -354,8 +270,8 @@ mod tests {
         let whole = write_json(dir.path(), "r.json", &report);
         let parts = crate::commands::run::metrics::split(&report);
         let sort = write_json(dir.path(), "r.sort.json", &parts[0].1);
-        let given = read_all(&[whole, sort]).unwrap();
-        let inputs = recognise(&given).unwrap();
+        let files = recognise(read_all(&[whole, sort]).unwrap()).unwrap();
+        let inputs = site::inputs(&files);
         let names: Vec<&str> = inputs
             .iter()
             .filter_map(|i| match &i.document {
@@ -364,19 +280,6 @@ mod tests {
             })
             .collect();
         assert_eq!(names, ["gil:sort", "gil:parse"]);
-    }
-
-    #[test]
-    fn copies_get_distinct_safe_names() {
-        let paths: Vec<PathBuf> = ["a/r.json", "b/r.json", "c/r.json", "x y#.json", "noext"]
-            .iter()
-            .map(PathBuf::from)
-            .collect();
-        assert_eq!(
-            copy_names(&paths),
-            ["r.json", "r-2.json", "r-3.json", "x y#.json", "noext"]
-        );
-        assert_eq!(href("x y#.json"), "data/x%20y%23.json");
     }
 
     #[test]

@@ -118,6 +118,8 @@ pub fn metadata_field(metadata: &str, field: &str) -> Vec<String> {
 /// targets asks the same questions.
 pub struct PyPi {
     base: String,
+    /// Where wheels are downloaded to (the cache's wheel folder).
+    downloads: PathBuf,
     answers: std::sync::Mutex<std::collections::HashMap<String, String>>,
 }
 
@@ -128,14 +130,10 @@ struct ProjectJson {
     info: InfoJson,
     #[serde(default)]
     releases: std::collections::BTreeMap<String, Vec<FileJson>>,
-    #[serde(default)]
-    urls: Vec<FileJson>,
 }
 
 #[derive(Deserialize)]
 struct InfoJson {
-    #[serde(default)]
-    requires_dist: Option<Vec<String>>,
     version: String,
 }
 
@@ -171,9 +169,10 @@ pub struct Sdist {
 const JSON_LIMIT: u64 = 64 << 20;
 
 impl PyPi {
-    pub fn new(base: &str) -> PyPi {
+    pub fn new(base: &str, downloads: &Path) -> PyPi {
         PyPi {
             base: base.to_string(),
+            downloads: downloads.to_path_buf(),
             answers: Default::default(),
         }
     }
@@ -198,27 +197,29 @@ impl PyPi {
         Ok((json, url))
     }
 
-    /// The sdist of `name` (newest release, or `version`).
+    /// The sdist of `name` (newest release, or `version`), from the
+    /// project's page: mirrors do not all serve per-release pages.
     pub fn sdist(&self, name: &str, version: Option<&str>) -> Result<Sdist> {
-        let path = match version {
-            Some(v) => format!("{}/{v}", normalize(name)),
-            None => normalize(name),
-        };
-        let (json, url) = self.get(&path)?;
-        let file = json
-            .urls
+        let (json, url) = self.get(&normalize(name))?;
+        let version = version.unwrap_or(&json.info.version).to_string();
+        let files = json.releases.get(&version).ok_or_else(|| {
+            anyhow!(
+                "{name} has no release {version} on PyPI (the newest is {}).",
+                json.info.version
+            )
+        })?;
+        let file = files
             .iter()
             .find(|f| f.packagetype == "sdist" && !f.yanked)
             .ok_or_else(|| {
                 anyhow!(
-                    "{name} {} has no source distribution on PyPI (only wheels): \
-                     download its source yourself and give `ext` the folder or archive.",
-                    json.info.version
+                    "{name} {version} has no source distribution on PyPI (only wheels): \
+                     download its source yourself and give `ext` the folder or archive."
                 )
             })?;
         Ok(Sdist {
             name: normalize(name),
-            version: json.info.version.clone(),
+            version,
             file: file.filename.clone(),
             url: absolute(&url, &file.url)?,
             sha256: file.digests.sha256.clone(),
@@ -261,12 +262,16 @@ impl PackageIndex for PyPi {
         Ok(out)
     }
 
+    /// From the wheel's own METADATA (downloaded into the cache, where the
+    /// wheelhouse takes it from later): the authoritative list, and mirrors
+    /// do not all serve per-release pages.
     fn requires(&self, candidate: &Candidate) -> Result<Vec<String>> {
-        let (json, _) = self.get(&format!(
-            "{}/{}",
-            candidate.wheel.name, candidate.wheel.version
-        ))?;
-        Ok(json.info.requires_dist.unwrap_or_default())
+        let Origin::Remote { url, sha256 } = &candidate.origin else {
+            bail!("{} is not on PyPI", candidate.file);
+        };
+        let wheel = crate::sources::fetch_pinned(url, &candidate.file, sha256, &self.downloads)
+            .map_err(|why| anyhow!("downloading {} failed: {why}", candidate.file))?;
+        Ok(metadata_field(&read_metadata(&wheel)?, "Requires-Dist"))
     }
 
     fn describe(&self) -> String {

@@ -158,6 +158,20 @@ pub struct Plan {
     pub interpreters: Vec<Interpreter>,
 }
 
+impl Plan {
+    /// The build an interpreter configuration runs: its release's variant
+    /// (the same for `3.13t` and `3.13t -X gil=1`); `None` for the distro's
+    /// python.
+    pub fn variant_build_of(&self, interpreter: &Interpreter) -> Option<&VariantBuild> {
+        let variant = interpreter.variant?;
+        self.releases
+            .iter()
+            .filter(|r| r.pythons == interpreter.image)
+            .flat_map(|r| &r.variants)
+            .find(|v| v.variant == variant)
+    }
+}
+
 /// Short stable hash for image tags.
 pub fn short_hash(parts: &[&str]) -> String {
     let mut h = Sha256::new();
@@ -674,6 +688,31 @@ mod tests {
             e.contains("compares 3.14t with its version's stock build"),
             "{e}"
         );
+    }
+
+    #[test]
+    fn each_configuration_knows_its_build_and_configure_flags() {
+        let plan = default_plan();
+        let flags = |name: &str| {
+            let i = plan.interpreters.iter().find(|i| i.name == name).unwrap();
+            plan.variant_build_of(i)
+                .map(|v| v.configure_flags.join(" "))
+        };
+        assert_eq!(flags("system"), None);
+        assert_eq!(flags("3.13").as_deref(), Some(""));
+        assert_eq!(flags("3.13t").as_deref(), Some("--disable-gil"));
+        assert_eq!(flags("3.13t -X gil=1").as_deref(), Some("--disable-gil"));
+        assert_eq!(
+            flags("3.14j PYTHON_JIT=0").as_deref(),
+            Some("--enable-experimental-jit")
+        );
+        // Each version's own build, not the first with that variant.
+        let t14 = plan
+            .interpreters
+            .iter()
+            .find(|i| i.name == "3.14t")
+            .unwrap();
+        assert_eq!(plan.variant_build_of(t14).unwrap().name, "3.14t");
     }
 
     #[test]

@@ -67,6 +67,7 @@ fn row(name: &str, python: &str, flags: &[&str], env: &[(&str, &str)]) -> Row {
         samples: Vec::new(),
         outcome: Outcome::Ok,
         baseline: None,
+        configure_flags: None,
     }
 }
 

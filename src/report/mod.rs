@@ -1,6 +1,7 @@
 //! Turning a [`Report`] into files (JSON, CSV, Markdown, plain text) and into
 //! the table printed on the terminal; and result files of every kind into a
-//! static HTML page with charts ([`html`]) or a Markdown summary ([`summary`]).
+//! static HTML page with charts ([`html`], written with its files' copies by
+//! [`site`]) or a Markdown summary ([`summary`]).
 
 pub mod csv;
 pub mod documents;
@@ -9,6 +10,7 @@ pub mod json;
 pub mod markdown;
 pub mod matrix;
 pub mod pyperf;
+pub mod site;
 pub mod summary;
 pub mod table;
 pub mod write;

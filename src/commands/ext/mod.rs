@@ -55,6 +55,8 @@ pub struct ModuleJob {
     /// Absolute; never inside `source_dir`.
     pub out_dir: PathBuf,
     pub json: Option<PathBuf>,
+    /// `--html DIR`: the page of the JSON document.
+    pub html: Option<PathBuf>,
     pub timeout: Option<u64>,
 }
 
@@ -112,12 +114,16 @@ pub fn prepare(args: &ExtArgs, plan: &Plan, project: &Project) -> Result<ExtJob>
     if let Some(j) = &args.json {
         crate::report::write::check_parent_exists("--json", j)?;
     }
+    if let Some(dir) = &args.html {
+        crate::report::site::check_dir(dir)?;
+    }
     Ok(ExtJob::Modules(ModuleJob {
         source_dir,
         compiles,
         checks,
         out_dir: out_abs,
         json: args.json.clone(),
+        html: args.html.clone(),
         timeout: args.timeout,
     }))
 }
@@ -194,13 +200,19 @@ fn present(job: &ModuleJob, compile_log: &CompileLog, results: &[CheckResult]) -
         }
     }
     println!("compiled modules: {}", job.out_dir.display());
+    let compiles: Vec<_> = compile_log
+        .iter()
+        .map(|(c, ok, log)| serde_json::json!({"compile": c, "ok": ok, "log": log}))
+        .collect();
+    let doc = serde_json::json!({ "compiles": compiles, "checks": results });
+    let bytes = serde_json::to_vec_pretty(&doc)?;
     if let Some(j) = &job.json {
-        let compiles: Vec<_> = compile_log
-            .iter()
-            .map(|(c, ok, log)| serde_json::json!({"compile": c, "ok": ok, "log": log}))
-            .collect();
-        let doc = serde_json::json!({ "compiles": compiles, "checks": results });
-        crate::report::write::write_atomically(j, &serde_json::to_vec_pretty(&doc)?)?;
+        crate::report::write::write_atomically(j, &bytes)?;
+    }
+    if let Some(dir) = &job.html {
+        let (json, now) = (job.json.as_deref(), chrono::Utc::now());
+        let said = crate::report::site::write_one(dir, json, "ext.json", bytes, now)?;
+        println!("{said}");
     }
     let failed = results.iter().filter(|r| !r.passed).count()
         + compile_log.iter().filter(|(_, ok, _)| !ok).count();

@@ -39,6 +39,8 @@ pub struct PackageJob {
     pub out_dir: PathBuf,
     pub json: Option<PathBuf>,
     pub markdown: Option<PathBuf>,
+    /// `--html DIR`: the page of the JSON document.
+    pub html: Option<PathBuf>,
     pub timeout: Option<u64>,
 }
 
@@ -64,6 +66,9 @@ pub fn prepare(args: &ExtArgs, source: ExtSource) -> Result<PackageJob> {
             crate::report::write::check_parent_exists(flag, p)?;
         }
     }
+    if let Some(dir) = &args.html {
+        crate::report::site::check_dir(dir)?;
+    }
     let out_dir = args
         .out
         .clone()
@@ -85,6 +90,7 @@ pub fn prepare(args: &ExtArgs, source: ExtSource) -> Result<PackageJob> {
         out_dir: std::path::absolute(out_dir)?,
         json: args.json.clone(),
         markdown: args.markdown.clone(),
+        html: args.html.clone(),
         timeout: args.timeout,
     })
 }
@@ -119,7 +125,7 @@ fn project_folder(job: &PackageJob, staging: &Path, cache: &Path) -> Result<(Pat
             if job.offline {
                 bail!("--pypi downloads the sdist from PyPI, which --offline forbids. Download it yourself and give `ext` the archive, or drop --offline.");
             }
-            let pypi = PyPi::new(PYPI);
+            let pypi = PyPi::new(PYPI, &cache.join("wheels"));
             let sdist = pypi.sdist(name, version.as_deref())?;
             let archive = crate::sources::fetch_pinned(&sdist.url, &sdist.file, &sdist.sha256, &cache.join("sdists"))
                 .map_err(|why| anyhow::anyhow!("downloading {} from PyPI failed ({why}). Check the network, or download the sdist yourself and give `ext` its path.", sdist.file))?;
@@ -154,7 +160,7 @@ fn prepare_on_host(app: &App, job: &PackageJob, staging: &Path) -> Result<Prepar
     let mut local_dirs = job.wheelhouses.clone();
     local_dirs.push(app.cache.join("wheels"));
     let local = Wheelhouse { dirs: local_dirs };
-    let pypi = PyPi::new(PYPI);
+    let pypi = PyPi::new(PYPI, &app.cache.join("wheels"));
     let mut indexes: Vec<&dyn PackageIndex> = vec![&local];
     if !job.offline {
         indexes.push(&pypi);
@@ -369,14 +375,20 @@ fn present(job: &PackageJob, prepared: &Prepared, results: &[PackageResult]) -> 
         "wheelhouse": prepared.wheelhouse_files,
         "results": results,
     });
+    let bytes = serde_json::to_vec_pretty(&doc)?;
     if let Some(j) = &job.json {
-        crate::report::write::write_atomically(j, &serde_json::to_vec_pretty(&doc)?)?;
+        crate::report::write::write_atomically(j, &bytes)?;
     }
     if let Some(m) = &job.markdown {
         crate::report::write::write_atomically(
             m,
             render_markdown(&prepared.described, results).as_bytes(),
         )?;
+    }
+    if let Some(dir) = &job.html {
+        let (json, now) = (job.json.as_deref(), chrono::Utc::now());
+        let said = crate::report::site::write_one(dir, json, "ext-package.json", bytes, now)?;
+        println!("{said}");
     }
     let failing: Vec<String> = results
         .iter()
@@ -515,6 +527,17 @@ mod tests {
             .path()
             .join("3.13t/pb-1.0-cp313-cp313t-linux_x86_64.whl")
             .is_file());
+        // --html: the readiness page of the JSON document, without --json too.
+        let site = out.path().join("site");
+        let job = PackageJob {
+            html: Some(site.clone()),
+            ..job
+        };
+        present(&job, &prepared, &results).unwrap();
+        let page = std::fs::read_to_string(site.join("index.html")).unwrap();
+        assert!(page.contains("2 of 3 builds ready"), "{page}");
+        assert!(page.contains("href=\"data/ext-package.json\">ext-package.json</a>"));
+        assert!(site.join("data/ext-package.json").is_file());
     }
 
     #[test]

@@ -77,7 +77,8 @@ async fn the_greeter_matrix_compiles_imports_and_judges() {
     let out = tempfile::tempdir().unwrap();
     let app = app_on(engine.clone(), cache.path());
     let json = out.path().join("ext.json");
-    let job = job(&app, &out.path().join("modules"), Some(json.clone()));
+    let mut job = job(&app, &out.path().join("modules"), Some(json.clone()));
+    job.html = Some(out.path().join("site"));
     let staging = cache.path().join("staging");
     std::fs::create_dir_all(&staging).unwrap();
     let (log, results) = compile_and_check(&app, &job, &staging, Duration::from_secs(9))
@@ -125,6 +126,16 @@ async fn the_greeter_matrix_compiles_imports_and_judges() {
     let doc: serde_json::Value = serde_json::from_slice(&std::fs::read(&json).unwrap()).unwrap();
     assert_eq!(doc["compiles"].as_array().unwrap().len(), 6);
     assert_eq!(doc["checks"].as_array().unwrap().len(), results.len());
+    // --html: the page of that JSON, written before the failure is reported.
+    let site = out.path().join("site");
+    assert_eq!(
+        std::fs::read(site.join("data/ext.json")).unwrap(),
+        std::fs::read(&json).unwrap()
+    );
+    let page = std::fs::read_to_string(site.join("index.html")).unwrap();
+    assert!(page.contains("<h2>ext · import matrix</h2>"), "{page}");
+    assert!(page.contains("<th>3.13t PYTHON_GIL=0</th>"));
+    assert!(page.contains("expected &#39;;&#39;"));
 }
 
 #[tokio::test]

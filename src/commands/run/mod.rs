@@ -60,6 +60,7 @@ pub async fn command(app: &App, job: &RunJob) -> Result<()> {
     report.finished_at = Some(Utc::now());
     if interrupted {
         job.outputs.write(&report, true)?;
+        job.outputs.write_html(&report, &metrics::split(&report))?;
         return Err(Interrupted.into());
     }
     // A script that measured several named benchmarks: one table (and one
@@ -80,6 +81,7 @@ pub async fn command(app: &App, job: &RunJob) -> Result<()> {
             let outputs = job.outputs.clone().for_member(&metrics::file_part(name));
             outputs.write(metric, true)?;
         }
+        job.outputs.write_html(&report, &by_metric)?;
         return present::failures(&report);
     }
     let tables: Vec<&Report> = match by_metric.is_empty() {
@@ -100,6 +102,7 @@ pub async fn command(app: &App, job: &RunJob) -> Result<()> {
         let outputs = job.outputs.clone().for_member(&metrics::file_part(name));
         outputs.write(metric, true)?;
     }
+    job.outputs.write_html(&report, &by_metric)?;
     tables.iter().try_for_each(|r| present::failures(r))
 }
 
@@ -175,6 +178,7 @@ async fn new_report(app: &App, job: &RunJob, configs: &[Configuration]) -> Resul
             samples: vec![],
             outcome: Outcome::Ok,
             baseline: per_version.get(&interp.name).cloned(),
+            configure_flags: (app.plan.variant_build_of(interp)).map(|v| v.configure_flags.clone()),
         });
     }
     Ok(report)

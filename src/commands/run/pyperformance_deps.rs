@@ -89,7 +89,7 @@ pub fn prepare(
     let mut dirs = wheelhouses.to_vec();
     dirs.push(cache.join("wheels"));
     let local = Wheelhouse { dirs };
-    let pypi = PyPi::new(PYPI);
+    let pypi = PyPi::new(PYPI, &cache.join("wheels"));
     let mut indexes: Vec<&dyn PackageIndex> = vec![&local];
     if !offline {
         indexes.push(&pypi);

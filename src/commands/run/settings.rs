@@ -382,6 +382,9 @@ pub fn settings_from(
     if let Some(dir) = &args.pyperf {
         crate::report::pyperf::check_folder(dir)?;
     }
+    if let Some(dir) = &args.html {
+        crate::report::site::check_dir(dir)?;
+    }
     let settings = |benchmark: Benchmark| RunSettings {
         // pyperformance answers "what does each build cost against its own
         // version's stock build" unless told otherwise.
@@ -465,7 +468,12 @@ pub fn prepare(
     if args.show_output && !matches!(all[0].benchmark, Benchmark::Script { .. }) {
         bail!("--show-output is for your own scripts; the built-in benchmarks print their banner and the table.");
     }
+    if args.html.is_some() && matches!(all[0].benchmark, Benchmark::Uops) {
+        bail!("--html is for benchmarks that measure; `run uops` prints micro-ops, not results.");
+    }
     let several = all.len() > 1;
+    // One page for every benchmark of a suite: the jobs share its files.
+    let outputs_of_all = Outputs::from(args);
     all.into_iter()
         .map(|settings| {
             let interpreters = select_interpreters(
@@ -484,8 +492,10 @@ pub fn prepare(
                 arguments.push(format!("--interpreters={}", args.interpreters.join(",")));
             }
             let outputs = match several {
-                true => Outputs::from(args).for_member(&settings.benchmark.name()),
-                false => Outputs::from(args),
+                true => outputs_of_all
+                    .clone()
+                    .for_member(&settings.benchmark.name()),
+                false => outputs_of_all.clone(),
             };
             Ok(RunJob {
                 settings,
@@ -678,6 +688,39 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(e.contains("/nonexistent-dir"), "{e}");
+        // --html: a folder, or one that can be made; never a file.
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("page.html");
+        std::fs::write(&file, "").unwrap();
+        for (html, refused) in [
+            (file.clone(), Some("not a folder")),
+            (dir.path().join("no/site"), Some("does not exist")),
+            (dir.path().join("site"), None),
+        ] {
+            let mut a = args("gil");
+            a.html = Some(html);
+            let e = settings_from(&a, &cfg(), &suite())
+                .err()
+                .map(|e| e.to_string());
+            match refused {
+                Some(words) => assert!(
+                    e.as_ref()
+                        .is_some_and(|e| e.starts_with("--html ") && e.contains(words)),
+                    "{e:?}"
+                ),
+                None => assert_eq!(e, None),
+            }
+        }
+        // uops measures nothing to put on a page.
+        let mut a = args("uops");
+        a.html = Some(dir.path().join("site"));
+        let plan = crate::plan::build_plan(&cfg()).unwrap();
+        let bench = Path::new(env!("CARGO_MANIFEST_DIR")).join("benchmarks");
+        let e = prepare(&a, &cfg(), &plan, &bench)
+            .err()
+            .unwrap()
+            .to_string();
+        assert!(e.contains("--html is for benchmarks that measure"), "{e}");
     }
 
     #[test]

@@ -80,6 +80,33 @@ async fn every_configuration_runs_once_per_round_in_the_same_order() {
 }
 
 #[tokio::test]
+async fn rows_record_their_builds_configure_flags() {
+    let mut a = args("gil");
+    a.processes = Some(1);
+    a.threads = vec![1];
+    let (report, _, _c) = measure(FakeEngine::new(ok_for_all), a, None).await;
+    let flags: Vec<(&str, Option<String>)> = report
+        .rows
+        .iter()
+        .map(|r| {
+            (
+                r.interpreter.as_str(),
+                r.configure_flags.as_ref().map(|f| f.join(" ")),
+            )
+        })
+        .collect();
+    assert_eq!(
+        flags,
+        [
+            ("system", None),
+            ("3.13", Some(String::new())),
+            ("3.13t", Some("--disable-gil".into())),
+            ("3.13t -X gil=1", Some("--disable-gil".into())),
+        ]
+    );
+}
+
+#[tokio::test]
 async fn a_failed_row_stops_alone_and_the_others_finish() {
     let engine = FakeEngine::new(|spec| {
         if interpreter_of(spec) == "3.13t" {

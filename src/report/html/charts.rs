@@ -1,15 +1,16 @@
 //! The charts of the page, each drawn from the data with the primitives of
 //! [`svg`](super::svg): the ratio of every configuration to its baseline
-//! with its 95% interval, speed-up against thread count, and a ratio's
+//! with its 95% interval, speed-up against thread count, each version's
+//! free-threaded and JIT builds against its stock build, and a ratio's
 //! trend across runs. Pure.
 
 use chrono::{DateTime, Utc};
 
 use super::svg::{self, Anchor, Linear, Log, Paint, Svg};
-use crate::analysis::compare::{Comparison, RowComparison, Verdict};
+use crate::analysis::compare::{compare_pair, Comparison, RowComparison, Verdict};
 use crate::report::documents::CompareDoc;
 use crate::report::format::{self, Status};
-use crate::results::Report;
+use crate::results::{Outcome, Report, Row};
 
 /// Text colours and lines.
 pub const INK: &str = "#1f2328";
@@ -140,6 +141,98 @@ fn ratio_domain<'a>(comparisons: impl Iterator<Item = &'a Comparison>) -> (f64, 
 /// over its 95% interval, coloured by verdict, on a log axis with the ±10%
 /// band of "similar" shaded; rows without a ratio say why. With a legend.
 pub fn ratio_chart(label: &str, axis_title: &str, rows: &[RatioRow]) -> String {
+    rows_chart(label, axis_title, rows, "chart ratio")
+}
+
+/// The builds a version has besides its stock one, each with the name
+/// suffixes it can have: `3.13t` (a release), `my-branch-t` (an own source).
+const BUILDS: [(&str, [&str; 2]); 2] = [("free-threaded", ["t", "-t"]), ("JIT", ["j", "-j"])];
+
+/// Across versions: per version (a stock build whose free-threaded or JIT
+/// build is in the run too), the free-threaded build's and the JIT build's
+/// ratio to that stock build at one thread (or without a thread count),
+/// paired round by round as in the run's own comparisons. Grouped by
+/// version; empty unless two versions or more have such a pair.
+pub fn version_rows(report: &Report) -> Vec<RatioRow> {
+    let single: Vec<&Row> = (report.rows.iter())
+        .filter(|r| matches!(r.threads, None | Some(1)))
+        .collect();
+    let named = |name: &str| single.iter().copied().find(|r| r.interpreter == name);
+    // `3.13t` is a build of `3.13`, so it is not a version's stock build.
+    let a_build_of_another = |name: &str| {
+        (BUILDS.iter().flat_map(|(_, suffixes)| suffixes)).any(|suffix| {
+            name.strip_suffix(suffix)
+                .is_some_and(|s| named(s).is_some())
+        })
+    };
+    let mut out = vec![];
+    let mut versions = 0;
+    for stock in &single {
+        let name = stock.interpreter.as_str();
+        if name.contains(' ') || a_build_of_another(name) {
+            continue;
+        }
+        let group = match stock.info.as_ref().map(|i| i.version.as_str()) {
+            Some(v) if !v.is_empty() && v != name => format!("{name} · CPython {v}"),
+            _ => name.to_string(),
+        };
+        let mut rows = vec![];
+        for (kind, suffixes) in BUILDS {
+            let Some(build) = suffixes.iter().find_map(|s| named(&format!("{name}{s}"))) else {
+                continue;
+            };
+            rows.push(RatioRow {
+                label: format!("{} ({kind})", build.interpreter),
+                group: Some(group.clone()),
+                value: compare_pair(stock, build, true).ok_or_else(|| why_not(stock, build)),
+            });
+        }
+        if !rows.is_empty() {
+            versions += 1;
+            out.extend(rows);
+        }
+    }
+    match versions >= 2 {
+        true => out,
+        false => vec![],
+    }
+}
+
+/// Why a build has no ratio to its stock build.
+fn why_not(stock: &Row, build: &Row) -> String {
+    for (row, whose) in [(build, ""), (stock, "its stock build ")] {
+        match &row.outcome {
+            Outcome::Failed { reason, .. } => {
+                return format!("{whose}failed: {}", format::one_line(reason))
+            }
+            Outcome::TimedOut { after_seconds } => {
+                return format!("{whose}timed out after {}", format::timeout(*after_seconds))
+            }
+            Outcome::Ok => {}
+        }
+    }
+    "no measured processes to compare".to_string()
+}
+
+/// The across-versions chart ([`version_rows`]); `None` unless two versions
+/// or more have a free-threaded or JIT build beside their stock build.
+pub fn versions_chart(report: &Report) -> Option<String> {
+    let rows = version_rows(report);
+    (!rows.is_empty()).then(|| {
+        rows_chart(
+            &format!(
+                "{}: each build against its version's stock build",
+                report.benchmark
+            ),
+            "build / its version's stock build, one thread (log scale; below 1× is faster)",
+            &rows,
+            "chart versions",
+        )
+    })
+}
+
+/// The chart of [`ratio_chart`], with the SVG's `class`.
+fn rows_chart(label: &str, axis_title: &str, rows: &[RatioRow], class: &str) -> String {
     const WIDTH: f64 = 900.0;
     const ROW: f64 = 26.0;
     const GROUP: f64 = 24.0;
@@ -170,7 +263,7 @@ pub fn ratio_chart(label: &str, axis_title: &str, rows: &[RatioRow]) -> String {
         y += ROW;
     }
     let plot_bottom = y;
-    let mut s = Svg::new(WIDTH, plot_bottom + 80.0, label, "chart ratio");
+    let mut s = Svg::new(WIDTH, plot_bottom + 80.0, label, class);
     for (i, (y, _, row)) in lines.iter().enumerate() {
         if row.is_some() && i % 2 == 0 {
             s.rect(0.0, *y, WIDTH, ROW, Paint::fill(ZEBRA), None);
@@ -616,7 +709,7 @@ fn date_label(timestamp: f64, span_seconds: f64) -> String {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::super::svg::tests::{assert_well_formed, count};
     use super::*;
     use crate::analysis::compare::compare_rows;
@@ -703,6 +796,140 @@ mod tests {
         assert_eq!(count(&chart, "<polyline"), 1);
         assert!(chart.contains("ideal</text>"));
         assert!(chart.contains("<title>3.13t ×2: 1.82× speed-up (91% efficiency)</title>"));
+    }
+
+    /// The fixture (3.13, 3.13t, a timed-out 3.13t -X gil=1, a failed
+    /// 3.13j) with a second version beside it: 3.14 10% faster than 3.13,
+    /// 3.14t 1.3× and 3.14j 0.85× of 3.14, with some noise of their own.
+    pub(crate) fn two_versions() -> Report {
+        let mut report = fixture::report();
+        let of = |name: &str| report.rows.iter().find(|r| r.interpreter == name).cloned();
+        let mut more = vec![];
+        for (from, to, factor) in [
+            ("3.13", "3.14", 0.9),
+            ("3.13", "3.14t", 0.9 * 1.3),
+            ("3.13", "3.14j", 0.9 * 0.85),
+        ] {
+            let mut row = of(from).unwrap();
+            row.interpreter = to.into();
+            if let Some(info) = &mut row.info {
+                info.version = "3.14.0".into();
+            }
+            for (i, s) in row.samples.iter_mut().enumerate() {
+                let f = factor * (1.0 + 0.004 * ((i * 7 + to.len()) % 5) as f64);
+                s.seconds *= f;
+                s.values.iter_mut().for_each(|v| *v *= f);
+            }
+            more.push(row);
+        }
+        report.rows.extend(more);
+        report
+    }
+
+    fn labels(rows: &[RatioRow]) -> Vec<(&str, &str)> {
+        rows.iter()
+            .map(|r| (r.group.as_deref().unwrap(), r.label.as_str()))
+            .collect()
+    }
+
+    #[test]
+    fn across_versions_each_build_meets_its_own_stock_build() {
+        let report = two_versions();
+        let rows = version_rows(&report);
+        assert_eq!(
+            labels(&rows),
+            [
+                ("3.13 · CPython 3.13.1", "3.13t (free-threaded)"),
+                ("3.13 · CPython 3.13.1", "3.13j (JIT)"),
+                ("3.14 · CPython 3.14.0", "3.14t (free-threaded)"),
+                ("3.14 · CPython 3.14.0", "3.14j (JIT)"),
+            ]
+        );
+        // The run's own comparison: 3.13t against 3.13, paired by round.
+        let by_row = compare_rows(&report);
+        assert_eq!(rows[0].value, Ok(by_row[2].comparison.unwrap()));
+        assert_eq!(rows[1].value, Err("failed: exit code 139 (SIGSEGV)".into()));
+        // 3.14t against 3.14, not against the report's baseline (3.13).
+        let (t, j) = (
+            rows[2].value.clone().unwrap(),
+            rows[3].value.clone().unwrap(),
+        );
+        assert!((t.ratio - 1.3).abs() < 0.02, "{t:?}");
+        assert!((j.ratio - 0.85).abs() < 0.02, "{j:?}");
+        assert_eq!(
+            (t.verdict, j.verdict),
+            (Verdict::Degraded, Verdict::Improved)
+        );
+        assert!(t.ci_low.unwrap() < t.ratio && t.ratio < t.ci_high.unwrap());
+        let base = report
+            .rows
+            .iter()
+            .position(|r| r.interpreter == "3.14")
+            .unwrap();
+        let row = report
+            .rows
+            .iter()
+            .position(|r| r.interpreter == "3.14t")
+            .unwrap();
+        assert_eq!(
+            Some(t),
+            compare_pair(&report.rows[base], &report.rows[row], true)
+        );
+
+        let chart = versions_chart(&report).unwrap();
+        assert_well_formed(&chart);
+        assert!(chart.contains("class=\"chart versions\""));
+        // A point for each of the three ratios, a whisker for each interval.
+        assert_eq!(count(&chart, "<circle class=\"datum\""), 3);
+        assert_eq!(count(&chart, "<line class=\"datum\""), 3);
+        assert_eq!(count(&chart, ">3.14 · CPython 3.14.0</text>"), 1);
+        assert!(chart.contains("failed: exit code 139 (SIGSEGV)"));
+        assert!(
+            chart.contains("<title>3.14t (free-threaded): 1.3"),
+            "{chart}"
+        );
+    }
+
+    #[test]
+    fn across_versions_needs_two_versions_and_takes_one_thread() {
+        // One version: nothing to compare across.
+        let one = fixture::report();
+        assert_eq!(version_rows(&one), vec![]);
+        assert_eq!(versions_chart(&one), None);
+        // A second version with its stock build alone has no pair either.
+        let mut stock_only = two_versions();
+        stock_only
+            .rows
+            .retain(|r| !r.interpreter.starts_with("3.14") || r.interpreter == "3.14");
+        assert_eq!(versions_chart(&stock_only), None);
+        // Thread sweeps: the one-thread rows only.
+        let swept = threaded(&two_versions());
+        let rows = version_rows(&swept);
+        // (threaded() keeps the rows that completed: 3.13j is gone.)
+        assert_eq!(
+            labels(&rows).iter().map(|(_, l)| *l).collect::<Vec<_>>(),
+            [
+                "3.13t (free-threaded)",
+                "3.14t (free-threaded)",
+                "3.14j (JIT)"
+            ]
+        );
+        assert_eq!(rows[1].value, version_rows(&two_versions())[2].value);
+        // An own source is a version too: my-branch, my-branch-t, my-branch-j.
+        let mut own = two_versions();
+        for row in &mut own.rows {
+            if let Some(rest) = row.interpreter.strip_prefix("3.14") {
+                row.interpreter = match rest {
+                    "" => "my-branch".into(),
+                    suffix => format!("my-branch-{suffix}"),
+                };
+                row.info = None;
+            }
+        }
+        let own_rows = version_rows(&own);
+        let groups = labels(&own_rows);
+        assert_eq!(groups[2], ("my-branch", "my-branch-t (free-threaded)"));
+        assert_eq!(groups[3], ("my-branch", "my-branch-j (JIT)"));
     }
 
     #[test]

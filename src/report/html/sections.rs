@@ -81,6 +81,13 @@ pub fn run_article(history: &History, id: &str) -> String {
         );
         out += &section("Scaling with threads", &figure(&chart, &caption));
     }
+    if let Some(chart) = charts::versions_chart(report) {
+        let caption = "Each version's free-threaded (t) and JIT (j) build against the same \
+                       version's stock build, at one thread: above 1× is what the build costs a \
+                       single thread, below 1× what it gains. Paired round by round within this \
+                       run, with 95% intervals; coloured by verdict (±10%, p < 0.05).";
+        out += &section("Across versions", &figure(&chart, caption));
+    }
     if history.runs.len() > 1 {
         out += &section("History", &history_body(history));
     }
@@ -250,6 +257,17 @@ fn provenance(history: &History) -> String {
     }
     out += "</dl>\n";
     out += &configurations(report);
+    if report.rows.iter().any(|r| r.configure_flags.is_some()) {
+        let every: Vec<String> = EVERY_BUILD
+            .iter()
+            .map(|f| format!("<code>{}</code>", escape(f)))
+            .collect();
+        out += &format!(
+            "<p class=\"muted\">Configure flags: each build's own (its variant's and the build \
+             profile's), beyond those every build gets: {}.</p>\n",
+            every.join(", ")
+        );
+    }
     if !history.earlier().is_empty() {
         out += &earlier_runs(history);
     }
@@ -262,11 +280,13 @@ fn short_id(id: &str) -> &str {
     &hex[..hex.len().min(12)]
 }
 
-/// Each configuration: interpreter version, command, environment, CPUs, image.
+/// Each configuration: interpreter version, configure flags, command,
+/// environment, CPUs, image.
 fn configurations(report: &Report) -> String {
     let mut out = String::from(
         "<div class=\"scroll\"><table>\n<thead><tr><th>Configuration</th><th>Python</th>\
-         <th>Command</th><th>Environment</th><th>CPUs</th><th>Image id</th></tr></thead>\n<tbody>\n",
+         <th>Configure flags</th><th>Command</th><th>Environment</th><th>CPUs</th>\
+         <th>Image id</th></tr></thead>\n<tbody>\n",
     );
     for row in &report.rows {
         let python = row.info.as_ref().map_or_else(
@@ -282,11 +302,13 @@ fn configurations(report: &Report) -> String {
         let env: Vec<String> = row.env.iter().map(|(k, v)| format!("{k}={v}")).collect();
         let cpus = first_cpuset(row).unwrap_or("—");
         out += &format!(
-            "<tr><td>{}</td><td title=\"{}\">{}</td><td><code>{}</code></td><td><code>{}</code></td>\
-             <td class=\"mono\">{}</td><td class=\"mono\" title=\"{}\">{}</td></tr>\n",
+            "<tr><td>{}</td><td title=\"{}\">{}</td><td>{}</td><td><code>{}</code></td>\
+             <td><code>{}</code></td><td class=\"mono\">{}</td>\
+             <td class=\"mono\" title=\"{}\">{}</td></tr>\n",
             escape(&row.label()),
             escape(&banner),
             escape(python.trim()),
+            configure_flags(row),
             escape(&command.join(" ")),
             escape(&env.join(" ")),
             escape(cpus),
@@ -295,6 +317,27 @@ fn configurations(report: &Report) -> String {
         );
     }
     out + "</tbody></table></div>\n"
+}
+
+/// The flags dockerfiles/cpython.Dockerfile gives `./configure` for every
+/// build (a test keeps the two in step).
+const EVERY_BUILD: [&str; 5] = [
+    "--build",
+    "--prefix",
+    "--enable-option-checking=fatal",
+    "--enable-loadable-sqlite-extensions",
+    "--without-ensurepip",
+];
+
+/// A build's own configure flags, `none` for a build with none beyond
+/// every build's, `—` where the file does not say (the distro's python, a
+/// file written before they were recorded).
+fn configure_flags(row: &Row) -> String {
+    match row.configure_flags.as_deref() {
+        Some([]) => "<span class=\"muted\">none</span>".into(),
+        Some(flags) => format!("<code>{}</code>", escape(&flags.join(" "))),
+        None => "<span class=\"muted\">—</span>".into(),
+    }
 }
 
 fn first_cpuset(row: &Row) -> Option<&str> {
@@ -430,5 +473,98 @@ mod tests {
         assert!(text.contains("<code>PYTHON_JIT=1</code>"));
         assert!(text.contains("href=\"data/gil.json\">runs/gil.json</a>"));
         assert_eq!(short_id("sha256:954df46f037ac1234"), "954df46f037a");
+    }
+
+    #[test]
+    fn provenance_shows_each_builds_configure_flags() {
+        let mut report = fixture::report();
+        // Recorded by run from the plan: none for the distro's python.
+        for row in &mut report.rows[1..] {
+            row.configure_flags = Some(match row.interpreter.as_str() {
+                "3.13" => vec![],
+                "3.13j" => vec!["--enable-experimental-jit".into()],
+                _ => vec!["--disable-gil".into()],
+            });
+        }
+        let table = configurations(&report);
+        assert!(table.contains("<th>Configure flags</th>"));
+        let cells: Vec<&str> = table
+            .lines()
+            .filter(|l| l.starts_with("<tr><td>"))
+            .map(|l| l.split("</td>").nth(2).unwrap().trim_start_matches("<td>"))
+            .collect();
+        assert_eq!(
+            cells,
+            [
+                "<span class=\"muted\">—</span>",
+                "<span class=\"muted\">none</span>",
+                "<code>--disable-gil</code>",
+                "<code>--disable-gil</code>",
+                "<code>--enable-experimental-jit</code>",
+            ]
+        );
+        let inputs = [Input {
+            source: Source {
+                path: "gil.json".into(),
+                href: "data/gil.json".into(),
+            },
+            document: Document::Run(Box::new(report)),
+        }];
+        let text = provenance(&crate::report::documents::histories(&inputs)[0]);
+        assert!(text.contains("beyond those every build gets: <code>--build</code>"));
+        // Files from before the flags were recorded: dashes, and no note.
+        let old = provenance(
+            &crate::report::documents::histories(&[Input {
+                source: inputs[0].source.clone(),
+                document: Document::Run(Box::new(fixture::report())),
+            }])[0],
+        );
+        assert!(!old.contains("every build gets"));
+        assert_eq!(old.matches("<span class=\"muted\">—</span>").count(), 5);
+    }
+
+    /// The flags the note says every build gets are those the Dockerfile
+    /// gives `./configure` besides the build's own.
+    #[test]
+    fn every_builds_flags_are_the_dockerfiles() {
+        let dockerfile = include_str!("../../../dockerfiles/cpython.Dockerfile");
+        let configure = &dockerfile[dockerfile.find("./configure").unwrap()..];
+        let configure = &configure[..configure.find("${CONFIGURE_FLAGS}").unwrap()];
+        // One flag a line, after `./configure \`.
+        let flags: Vec<&str> = configure
+            .lines()
+            .skip(1)
+            .map(|l| l.trim().split(['=', ' ']).next().unwrap())
+            .filter(|w| !w.is_empty())
+            .collect();
+        let ours: Vec<&str> = EVERY_BUILD
+            .iter()
+            .map(|f| f.split('=').next().unwrap())
+            .collect();
+        assert_eq!(flags, ours);
+        assert!(configure.contains("--enable-option-checking=fatal"));
+    }
+
+    #[test]
+    fn a_run_of_two_versions_has_the_across_versions_section() {
+        let one = |report| {
+            let inputs = [Input {
+                source: Source {
+                    path: "r.json".into(),
+                    href: "data/r.json".into(),
+                },
+                document: Document::Run(Box::new(report)),
+            }];
+            run_article(
+                &crate::report::documents::histories(&inputs)[0],
+                "run-gil-0",
+            )
+        };
+        let article = one(crate::report::html::charts::tests::two_versions());
+        assert!(article.contains("<h3>Across versions</h3>"));
+        assert_eq!(article.matches("class=\"chart versions\"").count(), 1);
+        assert!(article.contains("against the same version&#39;s stock build"));
+        let article = one(fixture::report());
+        assert!(!article.contains("Across versions") && !article.contains("chart versions"));
     }
 }
