@@ -200,10 +200,28 @@ pub fn read_check(
 /// error, else pip's. Pure.
 pub fn first_error(log: &str) -> Option<String> {
     let lines: Vec<&str> = log.lines().map(str::trim).collect();
+    let compiler = |l: &&&str| l.contains(": error:") || l.contains("fatal error:");
+    // The build backend's own ("error: [Errno 2] No such file or directory: 'g++'"),
+    // not pip's wrapper around it.
+    let backend =
+        |l: &&&str| l.starts_with("error:") && !l.contains("subprocess-exited-with-error");
+    // A build script that refuses (RuntimeError: … does not support …); the
+    // last one, as a traceback ends with it.
+    let exception = |l: &&&str| {
+        l.split_once(": ").is_some_and(|(kind, _)| {
+            (kind.ends_with("Error") || kind.ends_with("Exception"))
+                && kind
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '.' || c == '_')
+        })
+    };
+    let pip = |l: &&&str| l.starts_with("ERROR:");
     lines
         .iter()
-        .find(|l| l.contains(": error:") || l.contains("fatal error:"))
-        .or_else(|| lines.iter().find(|l| l.starts_with("ERROR:")))
+        .find(compiler)
+        .or_else(|| lines.iter().find(backend))
+        .or_else(|| lines.iter().rev().find(exception))
+        .or_else(|| lines.iter().find(pip))
         .map(|l| l.to_string())
 }
 
@@ -345,6 +363,20 @@ mod tests {
                 Readiness::BuildFails,
                 "src/x.c:3:1: error: expected ';' before '}' token".into()
             )
+        );
+        let no_cxx = "  error: subprocess-exited-with-error\n      error: [Errno 2] No such file or directory: 'g++'\n  ERROR: Failed building wheel for ujson";
+        assert_eq!(
+            first_error(no_cxx).as_deref(),
+            Some("error: [Errno 2] No such file or directory: 'g++'")
+        );
+        assert_eq!(
+            first_error("x\nERROR: Failed to build").as_deref(),
+            Some("ERROR: Failed to build")
+        );
+        let refused = "  Traceback (most recent call last):\n      File \"<string>\", line 22\n      RuntimeError: CFFI does not support the free-threaded build of CPython 3.13.\n  ERROR: Failed to build 'file:///out/3.13t/src'";
+        assert_eq!(
+            first_error(refused).as_deref(),
+            Some("RuntimeError: CFFI does not support the free-threaded build of CPython 3.13.")
         );
         b.missing = Some("pb-buildhelper".into());
         assert!(judge(&b, &[], None, false)
