@@ -110,10 +110,10 @@ fn render_readiness_with(
         out.push(modules);
     }
     for r in results {
-        let mark = if r.readiness == Readiness::Ready {
-            "✓"
-        } else {
-            "✗"
+        let mark = match r.readiness {
+            Readiness::Ready => "✓",
+            Readiness::NeedsGil => "◐",
+            _ => "✗",
         };
         out.push(format!("{mark} {}: {}", r.interpreter, r.why));
         for m in &r.modules {
@@ -269,7 +269,7 @@ mod tests {
             "on: re-enabled by pb._core",
             "ok, 8 threads",
             "works with the GIL",
-            "✗ 3.13t: pb._core re-enabled",
+            "◐ 3.13t: pb._core re-enabled",
             "⚠ pb._core: RuntimeWarning",
         ] {
             assert!(text.contains(needle), "{needle}\n{text}");
