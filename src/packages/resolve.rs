@@ -9,9 +9,7 @@ use std::str::FromStr;
 
 use anyhow::{anyhow, Result};
 use pep508_rs::pep440_rs::{Version, VersionSpecifiers};
-use pep508_rs::{
-    ExtraName, MarkerEnvironment, MarkerEnvironmentBuilder, Requirement, VersionOrUrl,
-};
+use pep508_rs::{MarkerEnvironment, MarkerEnvironmentBuilder, Requirement, VersionOrUrl};
 
 use super::index::{Candidate, PackageIndex};
 use super::wheel_tags::{normalize, Target};
@@ -91,6 +89,79 @@ fn best<'a>(
     newest(false).or_else(|| newest(true))
 }
 
+/// Every specifier seen per project, with who asked ("" for the list given).
+type Asked = Vec<(VersionSpecifiers, String)>;
+
+/// The error for a project chosen already whose version a later requirement refuses.
+fn conflict(
+    target: &Target,
+    name: &str,
+    have: &Candidate,
+    asked: &Asked,
+    by: &str,
+    spec: Option<&VersionSpecifiers>,
+) -> anyhow::Error {
+    let who: Vec<String> = asked
+        .iter()
+        .map(|(s, by)| match by.as_str() {
+            "" => s.to_string(),
+            by => format!("{s} ({by})"),
+        })
+        .collect();
+    let asker = if by.is_empty() {
+        "the requirements given"
+    } else {
+        by
+    };
+    anyhow!(
+        "the requirements conflict for {}: {name} {} was chosen, but {asker} asks for {name}{}; \
+         pin a version that fits all of {}, or provide one with --wheelhouse.",
+        target.label(),
+        have.wheel.version,
+        spec.map(|s| s.to_string()).unwrap_or_default(),
+        who.join(", ")
+    )
+}
+
+/// The error for a project no index has a fitting wheel of.
+fn no_wheel(
+    target: &Target,
+    name: &str,
+    by: &str,
+    spec: Option<&VersionSpecifiers>,
+    indexes: &[&dyn PackageIndex],
+) -> anyhow::Error {
+    let places: Vec<String> = indexes.iter().map(|i| i.describe()).collect();
+    let why = match by {
+        "" => String::new(),
+        by => format!(", needed by {by}"),
+    };
+    anyhow!(
+        "no wheel of {name}{} for {} ({}{why}) in {}. Put one in a folder and pass it \
+         with --wheelhouse, or drop --offline so that PyPI is asked.",
+        spec.map(|s| s.to_string()).unwrap_or_default(),
+        target.label(),
+        target.abi_tag(),
+        places.join(" or ")
+    )
+}
+
+/// The first index's best candidate, with that index (which is asked for its requirements).
+fn find<'a>(
+    name: &str,
+    wanted: &[VersionSpecifiers],
+    target: &Target,
+    indexes: &[&'a dyn PackageIndex],
+) -> Result<Option<(Candidate, &'a dyn PackageIndex)>> {
+    for index in indexes {
+        let candidates = index.candidates(name)?;
+        if let Some(c) = best(&candidates, wanted, target) {
+            return Ok(Some((c.clone(), *index)));
+        }
+    }
+    Ok(None)
+}
+
 /// Resolves `requirements` for `target`; indexes are asked in order, and the
 /// first that has a fitting wheel of a project supplies it.
 pub fn resolve(
@@ -100,8 +171,7 @@ pub fn resolve(
 ) -> Result<Resolution> {
     let env = marker_environment(target);
     let mut chosen = Resolution::new();
-    // Every specifier seen per project, and who asked, for conflict messages.
-    let mut asked: BTreeMap<String, Vec<(VersionSpecifiers, String)>> = BTreeMap::new();
+    let mut asked: BTreeMap<String, Asked> = BTreeMap::new();
     let mut queue: VecDeque<(Requirement, String)> = VecDeque::new();
     for line in requirements {
         queue.push_back((parse_requirement(line, "asked for")?, String::new()));
@@ -119,55 +189,15 @@ pub fn resolve(
             if v.is_some_and(|v| all.iter().all(|s| s.contains(&v))) {
                 continue;
             }
-            let who: Vec<String> = wanted
-                .iter()
-                .map(|(s, by)| match by.as_str() {
-                    "" => s.to_string(),
-                    by => format!("{s} ({by})"),
-                })
-                .collect();
-            let asker = if by.is_empty() {
-                "the requirements given"
-            } else {
-                by.as_str()
-            };
-            return Err(anyhow!(
-                "the requirements conflict for {}: {name} {} was chosen, but {asker} asks for {name}{}; \
-                 pin a version that fits all of {}, or provide one with --wheelhouse.",
-                target.label(),
-                have.wheel.version,
-                spec.map(|s| s.to_string()).unwrap_or_default(),
-                who.join(", ")
-            ));
+            return Err(conflict(target, &name, have, wanted, &by, spec.as_ref()));
         }
-        let mut found = None;
-        for index in indexes {
-            let candidates = index.candidates(&name)?;
-            if let Some(c) = best(&candidates, &all, target) {
-                found = Some((c.clone(), *index));
-                break;
-            }
-        }
-        let Some((candidate, index)) = found else {
-            let places: Vec<String> = indexes.iter().map(|i| i.describe()).collect();
-            let why = match by.as_str() {
-                "" => String::new(),
-                by => format!(", needed by {by}"),
-            };
-            return Err(anyhow!(
-                "no wheel of {name}{} for {} ({}{why}) in {}. Put one in a folder and pass it \
-                 with --wheelhouse, or drop --offline so that PyPI is asked.",
-                spec.map(|s| s.to_string()).unwrap_or_default(),
-                target.label(),
-                target.abi_tag(),
-                places.join(" or ")
-            ));
+        let Some((candidate, index)) = find(&name, &all, target, indexes)? else {
+            return Err(no_wheel(target, &name, &by, spec.as_ref(), indexes));
         };
-        let extras: Vec<ExtraName> = req.extras.clone();
         let dependent = format!("{name} {}", candidate.wheel.version);
         for line in index.requires(&candidate)? {
             let dep = parse_requirement(&line, &dependent)?;
-            if dep.marker.evaluate(&env, &extras) {
+            if dep.marker.evaluate(&env, &req.extras) {
                 queue.push_back((dep, dependent.clone()));
             }
         }

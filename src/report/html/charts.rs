@@ -233,144 +233,205 @@ pub fn versions_chart(report: &Report) -> Option<String> {
 
 /// The chart of [`ratio_chart`], with the SVG's `class`.
 fn rows_chart(label: &str, axis_title: &str, rows: &[RatioRow], class: &str) -> String {
+    let layout = RowsLayout::of(rows);
+    let mut s = Svg::new(RowsLayout::WIDTH, layout.bottom + 80.0, label, class);
+    rows_background(&mut s, &layout);
+    ratio_axis(&mut s, &layout, axis_title);
+    for (y, line) in &layout.lines {
+        match line {
+            RowsLine::Heading(group) => {
+                s.text(8.0, y + 16.0, group, Anchor::Start, 12.0, MUTED, 600);
+            }
+            RowsLine::Row(row) => ratio_row(&mut s, &layout, y + RowsLayout::ROW / 2.0, row),
+        }
+    }
+    legend(&mut s, layout.left, layout.bottom + 60.0);
+    s.finish()
+}
+
+/// A line of a rows chart: a group's heading, or a row.
+enum RowsLine<'a> {
+    Heading(&'a str),
+    Row(&'a RatioRow),
+}
+
+/// Where a rows chart puts things: the labels left of the ratio axis, the
+/// figures right of it, and each line at its height.
+struct RowsLayout<'a> {
+    left: f64,
+    right: f64,
+    x: Log,
+    /// Each line with the `y` of its top.
+    lines: Vec<(f64, RowsLine<'a>)>,
+    /// Below the last line: where the axis goes.
+    bottom: f64,
+}
+
+impl<'a> RowsLayout<'a> {
     const WIDTH: f64 = 900.0;
+    /// The heights of a row's line and of a group's heading line.
     const ROW: f64 = 26.0;
     const GROUP: f64 = 24.0;
     const TOP: f64 = 6.0;
+    /// The font size of the labels and figures.
     const SIZE: f64 = 12.0;
-    let widest = rows
-        .iter()
-        .map(|r| svg::text_width(&r.label, SIZE))
-        .fold(0.0, f64::max);
-    let left = (widest + 24.0).clamp(110.0, 280.0);
-    let right = WIDTH - 270.0;
-    let (lo, hi) = ratio_domain(rows.iter().filter_map(|r| r.value.as_ref().ok()));
-    let x = Log {
-        domain: (lo, hi),
-        range: (left, right),
-    };
-    // Lay out the rows first: groups get a heading line.
-    let mut lines: Vec<(f64, Option<&str>, Option<&RatioRow>)> = vec![];
-    let mut y = TOP;
-    let mut last_group: Option<&str> = None;
-    for row in rows {
-        if row.group.is_some() && row.group.as_deref() != last_group {
-            lines.push((y, row.group.as_deref(), None));
-            y += GROUP;
-            last_group = row.group.as_deref();
-        }
-        lines.push((y, None, Some(row)));
-        y += ROW;
-    }
-    let plot_bottom = y;
-    let mut s = Svg::new(WIDTH, plot_bottom + 80.0, label, class);
-    for (i, (y, _, row)) in lines.iter().enumerate() {
-        if row.is_some() && i % 2 == 0 {
-            s.rect(0.0, *y, WIDTH, ROW, Paint::fill(ZEBRA), None);
+
+    fn of(rows: &'a [RatioRow]) -> RowsLayout<'a> {
+        let widest = rows
+            .iter()
+            .map(|r| svg::text_width(&r.label, Self::SIZE))
+            .fold(0.0, f64::max);
+        // Room for the widest label, but neither cramped nor the whole width.
+        let left = (widest + 24.0).clamp(110.0, 280.0);
+        let right = Self::WIDTH - 270.0;
+        let (lo, hi) = ratio_domain(rows.iter().filter_map(|r| r.value.as_ref().ok()));
+        let x = Log {
+            domain: (lo, hi),
+            range: (left, right),
+        };
+        let (lines, bottom) = Self::lines(rows);
+        RowsLayout {
+            left,
+            right,
+            x,
+            lines,
+            bottom,
         }
     }
+
+    /// A line per row, and a heading line where a group starts; with the
+    /// `y` below the last.
+    fn lines(rows: &'a [RatioRow]) -> (Vec<(f64, RowsLine<'a>)>, f64) {
+        let mut lines = vec![];
+        let mut y = Self::TOP;
+        let mut last_group: Option<&str> = None;
+        for row in rows {
+            if let Some(group) = row.group.as_deref().filter(|g| Some(*g) != last_group) {
+                lines.push((y, RowsLine::Heading(group)));
+                y += Self::GROUP;
+                last_group = Some(group);
+            }
+            lines.push((y, RowsLine::Row(row)));
+            y += Self::ROW;
+        }
+        (lines, y)
+    }
+}
+
+/// Zebra stripes behind every other line (headings count, so a group's
+/// first row may be unstriped) and the ±10% band over all of them.
+fn rows_background(s: &mut Svg, layout: &RowsLayout) {
+    for (i, (y, line)) in layout.lines.iter().enumerate() {
+        if matches!(line, RowsLine::Row(_)) && i % 2 == 0 {
+            s.rect(
+                0.0,
+                *y,
+                RowsLayout::WIDTH,
+                RowsLayout::ROW,
+                Paint::fill(ZEBRA),
+                None,
+            );
+        }
+    }
+    let x = layout.x;
     s.rect(
         x.map(0.9),
-        TOP,
+        RowsLayout::TOP,
         x.map(1.1) - x.map(0.9),
-        plot_bottom - TOP,
+        layout.bottom - RowsLayout::TOP,
         Paint::fill(BAND),
         Some("±10%: similar when the whole interval lies here"),
     );
-    for t in svg::log_ticks(lo, hi) {
+}
+
+/// The ratio axis under the rows: a gridline and label per tick, 1×
+/// darker, and the axis title.
+fn ratio_axis(s: &mut Svg, layout: &RowsLayout, axis_title: &str) {
+    let (x, bottom) = (layout.x, layout.bottom);
+    for t in svg::log_ticks(x.domain.0, x.domain.1) {
         let (colour, width) = if t == 1.0 { (AXIS, 1.5) } else { (GRID, 1.0) };
-        s.line(
-            x.map(t),
-            TOP,
-            x.map(t),
-            plot_bottom,
-            Paint::stroke(colour, width),
-            None,
-        );
+        let grid = Paint::stroke(colour, width);
+        s.line(x.map(t), RowsLayout::TOP, x.map(t), bottom, grid, None);
+        let text = format!("{}×", svg::tick_label(t));
         s.text(
             x.map(t),
-            plot_bottom + 16.0,
-            &format!("{}×", svg::tick_label(t)),
+            bottom + 16.0,
+            &text,
             Anchor::Middle,
             11.0,
             MUTED,
             400,
         );
     }
-    s.line(
-        left,
-        plot_bottom,
-        right,
-        plot_bottom,
-        Paint::stroke(AXIS, 1.0),
-        None,
-    );
+    let (left, right) = (layout.left, layout.right);
+    s.line(left, bottom, right, bottom, Paint::stroke(AXIS, 1.0), None);
+    let middle = (left + right) / 2.0;
     s.text(
-        (left + right) / 2.0,
-        plot_bottom + 34.0,
+        middle,
+        bottom + 34.0,
         axis_title,
         Anchor::Middle,
         12.0,
         MUTED,
         400,
     );
-    for (y, group, row) in &lines {
-        let mid = y + ROW / 2.0;
-        if let Some(group) = group {
-            s.text(8.0, y + 16.0, group, Anchor::Start, 12.0, MUTED, 600);
-            continue;
+}
+
+/// One row at height `mid`: its label, then its point and figures, or why
+/// it has none.
+fn ratio_row(s: &mut Svg, layout: &RowsLayout, mid: f64, row: &RatioRow) {
+    const SIZE: f64 = RowsLayout::SIZE;
+    // Text sits a little below the middle to look centred on it.
+    let baseline = mid + 4.0;
+    let (left, right) = (layout.left, layout.right);
+    s.text(
+        left - 12.0,
+        baseline,
+        &row.label,
+        Anchor::End,
+        SIZE,
+        INK,
+        400,
+    );
+    match &row.value {
+        Ok(c) => {
+            ratio_point(s, layout.x, mid, &row.label, c);
+            let ratio = ratio_text(c);
+            s.text(
+                right + 14.0,
+                baseline,
+                &ratio,
+                Anchor::Start,
+                SIZE,
+                INK,
+                400,
+            );
+            let (words, colour) = (verdict_words(c.verdict), verdict_colour(c.verdict));
+            let end = RowsLayout::WIDTH - 8.0;
+            s.text(end, baseline, words, Anchor::End, SIZE, colour, 600);
         }
-        let Some(row) = row else { continue };
-        s.text(
-            left - 12.0,
-            mid + 4.0,
-            &row.label,
-            Anchor::End,
-            SIZE,
-            INK,
-            400,
-        );
-        match &row.value {
-            Ok(c) => {
-                let colour = verdict_colour(c.verdict);
-                let title = point_title(&row.label, c);
-                if let (Some(l), Some(h)) = (c.ci_low, c.ci_high) {
-                    let whisker = Paint::stroke(colour, 2.0).datum();
-                    s.line(x.map(l), mid, x.map(h), mid, whisker, Some(&title));
-                    for end in [l, h] {
-                        let cap = Paint::stroke(colour, 2.0);
-                        s.line(x.map(end), mid - 5.0, x.map(end), mid + 5.0, cap, None);
-                    }
-                }
-                let dot = Paint::fill(colour).with_stroke("#ffffff", 1.5).datum();
-                s.circle(x.map(c.ratio), mid, 5.5, dot, Some(&title));
-                s.text(
-                    right + 14.0,
-                    mid + 4.0,
-                    &ratio_text(c),
-                    Anchor::Start,
-                    SIZE,
-                    INK,
-                    400,
-                );
-                s.text(
-                    WIDTH - 8.0,
-                    mid + 4.0,
-                    verdict_words(c.verdict),
-                    Anchor::End,
-                    SIZE,
-                    colour,
-                    600,
-                );
-            }
-            Err(why) => {
-                let why = shorten(why, 90);
-                s.text(left + 8.0, mid + 4.0, &why, Anchor::Start, SIZE, MUTED, 400);
-            }
+        Err(why) => {
+            let why = shorten(why, 90);
+            s.text(left + 8.0, baseline, &why, Anchor::Start, SIZE, MUTED, 400);
         }
     }
-    legend(&mut s, left, plot_bottom + 60.0);
-    s.finish()
+}
+
+/// A ratio's dot on the `x` axis at height `mid`, over the whisker of its
+/// interval (where it has one) with a cap at each end.
+fn ratio_point(s: &mut Svg, x: Log, mid: f64, label: &str, c: &Comparison) {
+    let colour = verdict_colour(c.verdict);
+    let title = point_title(label, c);
+    if let (Some(l), Some(h)) = (c.ci_low, c.ci_high) {
+        let whisker = Paint::stroke(colour, 2.0).datum();
+        s.line(x.map(l), mid, x.map(h), mid, whisker, Some(&title));
+        for end in [l, h] {
+            let cap = Paint::stroke(colour, 2.0);
+            s.line(x.map(end), mid - 5.0, x.map(end), mid + 5.0, cap, None);
+        }
+    }
+    let dot = Paint::fill(colour).with_stroke("#ffffff", 1.5).datum();
+    s.circle(x.map(c.ratio), mid, 5.5, dot, Some(&title));
 }
 
 /// One swatch per verdict and the band, in a row starting at `x`.
@@ -432,43 +493,96 @@ pub fn scaling_series(report: &Report, comparisons: &[RowComparison]) -> Vec<Ser
 /// two thread counts or more.
 pub fn scaling_chart(report: &Report, comparisons: &[RowComparison]) -> Option<String> {
     let series = scaling_series(report, comparisons);
-    if series.is_empty() {
-        return None;
+    let layout = ScalingLayout::of(&series)?;
+    let (width, height) = (ScalingLayout::WIDTH, ScalingLayout::HEIGHT);
+    let mut s = Svg::new(width, height, "speed-up against threads", "chart scaling");
+    speedup_grid(&mut s, &layout);
+    thread_axis(&mut s, &layout);
+    ideal_line(&mut s, &layout);
+    for (i, one) in series.iter().enumerate() {
+        let colour = SERIES[i % SERIES.len()];
+        scaling_line(&mut s, &layout, one, colour);
+        let swatch = Paint::stroke(colour, 2.5);
+        scaling_legend_entry(&mut s, i, swatch, Some(colour), &one.name, INK);
     }
+    let dashed = Paint::stroke(AXIS, 1.5).dashed();
+    scaling_legend_entry(&mut s, series.len(), dashed, None, "ideal", MUTED);
+    Some(s.finish())
+}
+
+/// The thread axis: logarithmic for doubling sweeps (1, 2, 4, 8, …), which
+/// read best that way, linear for shorter ones.
+enum ThreadScale {
+    Linear(Linear),
+    Log(Log),
+}
+
+impl ThreadScale {
+    fn of(max_n: f64, range: (f64, f64)) -> ThreadScale {
+        let domain = (1.0, max_n);
+        match max_n >= 8.0 {
+            true => ThreadScale::Log(Log { domain, range }),
+            false => ThreadScale::Linear(Linear { domain, range }),
+        }
+    }
+
+    fn map(&self, n: u32) -> f64 {
+        match self {
+            ThreadScale::Linear(scale) => scale.map(n as f64),
+            ThreadScale::Log(scale) => scale.map(n as f64),
+        }
+    }
+}
+
+/// Where the scaling chart puts things: the thread counts measured across,
+/// the speed-up up (from 0 to a little over the highest, or the ideal's at
+/// the most threads), the legend on the right.
+struct ScalingLayout {
+    /// Every thread count measured, ascending.
+    counts: Vec<u32>,
+    x: ThreadScale,
+    y: Linear,
+}
+
+impl ScalingLayout {
     const WIDTH: f64 = 900.0;
     const HEIGHT: f64 = 340.0;
-    let (left, right, top, bottom) = (60.0, WIDTH - 210.0, 16.0, HEIGHT - 52.0);
-    let mut counts: Vec<u32> = series
-        .iter()
-        .flat_map(|s| s.points.iter().map(|p| p.0))
-        .collect();
-    counts.sort_unstable();
-    counts.dedup();
-    let max_n = *counts.last()? as f64;
-    let highest = series
-        .iter()
-        .flat_map(|s| s.points.iter().map(|p| p.1))
-        .fold(max_n, f64::max);
-    let y = Linear {
-        domain: (0.0, highest * 1.08),
-        range: (bottom, top),
-    };
-    // Doubling sweeps (1, 2, 4, 8, …) read best on a log axis.
-    let log_x = max_n >= 8.0;
-    let x = |n: f64| match log_x {
-        true => Log {
-            domain: (1.0, max_n),
-            range: (left, right),
-        }
-        .map(n),
-        false => Linear {
-            domain: (1.0, max_n),
-            range: (left, right),
-        }
-        .map(n),
-    };
-    let mut s = Svg::new(WIDTH, HEIGHT, "speed-up against threads", "chart scaling");
-    for t in svg::linear_ticks(0.0, highest * 1.08, 6) {
+    const LEFT: f64 = 60.0;
+    const RIGHT: f64 = Self::WIDTH - 210.0;
+    const TOP: f64 = 16.0;
+    const BOTTOM: f64 = Self::HEIGHT - 52.0;
+
+    /// `None` without a thread count to show.
+    fn of(series: &[Series]) -> Option<ScalingLayout> {
+        let mut counts: Vec<u32> = series
+            .iter()
+            .flat_map(|s| s.points.iter().map(|p| p.0))
+            .collect();
+        counts.sort_unstable();
+        counts.dedup();
+        let max_n = *counts.last()? as f64;
+        let highest = series
+            .iter()
+            .flat_map(|s| s.points.iter().map(|p| p.1))
+            .fold(max_n, f64::max);
+        let y = Linear {
+            domain: (0.0, highest * 1.08),
+            range: (Self::BOTTOM, Self::TOP),
+        };
+        let x = ThreadScale::of(max_n, (Self::LEFT, Self::RIGHT));
+        Some(ScalingLayout { counts, x, y })
+    }
+
+    /// The `y` of the `i`th legend entry.
+    fn legend_y(i: usize) -> f64 {
+        Self::TOP + 8.0 + i as f64 * 22.0
+    }
+}
+
+/// A gridline and label per speed-up tick.
+fn speedup_grid(s: &mut Svg, layout: &ScalingLayout) {
+    let (left, right, y) = (ScalingLayout::LEFT, ScalingLayout::RIGHT, layout.y);
+    for t in svg::linear_ticks(0.0, y.domain.1, 6) {
         s.line(
             left,
             y.map(t),
@@ -488,23 +602,24 @@ pub fn scaling_chart(report: &Report, comparisons: &[RowComparison]) -> Option<S
             400,
         );
     }
-    for n in &counts {
-        let xn = x(*n as f64);
+}
+
+/// A tick and label per thread count measured, both axis lines and their
+/// titles.
+fn thread_axis(s: &mut Svg, layout: &ScalingLayout) {
+    let (left, right) = (ScalingLayout::LEFT, ScalingLayout::RIGHT);
+    let (top, bottom) = (ScalingLayout::TOP, ScalingLayout::BOTTOM);
+    for n in &layout.counts {
+        let xn = layout.x.map(*n);
         s.line(xn, bottom, xn, bottom + 5.0, Paint::stroke(AXIS, 1.0), None);
-        s.text(
-            xn,
-            bottom + 18.0,
-            &n.to_string(),
-            Anchor::Middle,
-            11.0,
-            MUTED,
-            400,
-        );
+        let text = n.to_string();
+        s.text(xn, bottom + 18.0, &text, Anchor::Middle, 11.0, MUTED, 400);
     }
     s.line(left, bottom, right, bottom, Paint::stroke(AXIS, 1.0), None);
     s.line(left, top, left, bottom, Paint::stroke(AXIS, 1.0), None);
+    let middle = (left + right) / 2.0;
     s.text(
-        (left + right) / 2.0,
+        middle,
         bottom + 38.0,
         "threads",
         Anchor::Middle,
@@ -512,126 +627,146 @@ pub fn scaling_chart(report: &Report, comparisons: &[RowComparison]) -> Option<S
         MUTED,
         400,
     );
-    s.vertical_text(
-        16.0,
-        (top + bottom) / 2.0,
-        "speed-up over 1 thread",
-        12.0,
-        MUTED,
-    );
-    let ideal: Vec<(f64, f64)> = counts
-        .iter()
-        .map(|n| (x(*n as f64), y.map(*n as f64)))
+    let title = "speed-up over 1 thread";
+    s.vertical_text(16.0, (top + bottom) / 2.0, title, 12.0, MUTED);
+}
+
+/// The dashed ideal, N× at N threads, through every thread count measured.
+fn ideal_line(s: &mut Svg, layout: &ScalingLayout) {
+    let ideal: Vec<(f64, f64)> = (layout.counts.iter())
+        .map(|n| (layout.x.map(*n), layout.y.map(*n as f64)))
         .collect();
-    s.polyline(
-        &ideal,
-        Paint::stroke(AXIS, 1.5).dashed(),
-        Some("ideal: N× at N threads"),
-    );
-    for (i, series) in series.iter().enumerate() {
-        let colour = SERIES[i % SERIES.len()];
-        let points: Vec<(f64, f64)> = series
-            .points
-            .iter()
-            .map(|(n, sp, _)| (x(*n as f64), y.map(*sp)))
-            .collect();
-        // A segment from each thread count to the next.
-        for pair in points.windows(2) {
-            let ((x1, y1), (x2, y2)) = (pair[0], pair[1]);
-            s.line(x1, y1, x2, y2, Paint::stroke(colour, 2.5).datum(), None);
-        }
-        for ((n, sp, eff), (px, py)) in series.points.iter().zip(&points) {
-            let title = format!(
-                "{} ×{n}: {} speed-up ({:.0}% efficiency)",
-                series.name,
-                format::ratio(*sp),
-                eff * 100.0
-            );
-            let dot = Paint::fill(colour).with_stroke("#ffffff", 1.5).datum();
-            s.circle(*px, *py, 4.5, dot, Some(&title));
-        }
-        let ly = top + 8.0 + i as f64 * 22.0;
-        s.line(
-            right + 24.0,
-            ly,
-            right + 48.0,
-            ly,
-            Paint::stroke(colour, 2.5),
-            None,
-        );
-        s.circle(right + 36.0, ly, 4.0, Paint::fill(colour), None);
-        s.text(
-            right + 56.0,
-            ly + 4.0,
-            &series.name,
-            Anchor::Start,
-            12.0,
-            INK,
-            400,
-        );
+    let paint = Paint::stroke(AXIS, 1.5).dashed();
+    s.polyline(&ideal, paint, Some("ideal: N× at N threads"));
+}
+
+/// One interpreter's line: a segment from each thread count to the next,
+/// and a dot at each with its speed-up and efficiency.
+fn scaling_line(s: &mut Svg, layout: &ScalingLayout, series: &Series, colour: &str) {
+    let points: Vec<(f64, f64)> = (series.points.iter())
+        .map(|(n, sp, _)| (layout.x.map(*n), layout.y.map(*sp)))
+        .collect();
+    for pair in points.windows(2) {
+        let ((x1, y1), (x2, y2)) = (pair[0], pair[1]);
+        s.line(x1, y1, x2, y2, Paint::stroke(colour, 2.5).datum(), None);
     }
-    let ly = top + 8.0 + series.len() as f64 * 22.0;
-    s.line(
-        right + 24.0,
-        ly,
-        right + 48.0,
-        ly,
-        Paint::stroke(AXIS, 1.5).dashed(),
-        None,
-    );
+    for ((n, sp, eff), (px, py)) in series.points.iter().zip(&points) {
+        let title = format!(
+            "{} ×{n}: {} speed-up ({:.0}% efficiency)",
+            series.name,
+            format::ratio(*sp),
+            eff * 100.0
+        );
+        let dot = Paint::fill(colour).with_stroke("#ffffff", 1.5).datum();
+        s.circle(*px, *py, 4.5, dot, Some(&title));
+    }
+}
+
+/// The `i`th entry of the legend right of the plot: a stretch of `line`,
+/// with a dot of `marker` on it if given, and `name` in `text_colour`.
+fn scaling_legend_entry(
+    s: &mut Svg,
+    i: usize,
+    line: Paint,
+    marker: Option<&str>,
+    name: &str,
+    text_colour: &str,
+) {
+    let (x, y) = (ScalingLayout::RIGHT, ScalingLayout::legend_y(i));
+    s.line(x + 24.0, y, x + 48.0, y, line, None);
+    if let Some(colour) = marker {
+        s.circle(x + 36.0, y, 4.0, Paint::fill(colour), None);
+    }
     s.text(
-        right + 56.0,
-        ly + 4.0,
-        "ideal",
+        x + 56.0,
+        y + 4.0,
+        name,
         Anchor::Start,
         12.0,
-        MUTED,
+        text_colour,
         400,
     );
-    Some(s.finish())
 }
 
 /// One configuration's ratio in each run, oldest first, on a time axis:
 /// points and whiskers coloured by verdict, joined by a thin line.
 pub fn trend_chart(label: &str, points: &[(DateTime<Utc>, Comparison)]) -> String {
-    const WIDTH: f64 = 420.0;
-    const HEIGHT: f64 = 220.0;
-    let (left, right, top, bottom) = (50.0, WIDTH - 20.0, 34.0, HEIGHT - 40.0);
-    let (lo, hi) = ratio_domain(points.iter().map(|(_, c)| c));
-    let y = Log {
-        domain: (lo, hi),
-        range: (bottom, top),
-    };
-    let times: Vec<f64> = points.iter().map(|(t, _)| t.timestamp() as f64).collect();
-    let (t0, t1) = (
-        times.iter().copied().fold(f64::INFINITY, f64::min),
-        times.iter().copied().fold(f64::NEG_INFINITY, f64::max),
-    );
-    let x = Linear {
-        domain: (t0, t1),
-        range: (left + 14.0, right - 14.0),
-    };
+    let layout = TrendLayout::of(points);
     let mut s = Svg::new(
-        WIDTH,
-        HEIGHT,
+        TrendLayout::WIDTH,
+        TrendLayout::HEIGHT,
         &format!("{label}: ratio per run"),
         "chart trend",
     );
+    trend_heading(&mut s, label, points);
+    trend_ratio_axis(&mut s, &layout);
+    time_axis(&mut s, &layout);
+    trend_points(&mut s, &layout, label, points);
+    s.finish()
+}
+
+/// Where a trend chart puts things: time across, the ratio up on a log
+/// scale.
+struct TrendLayout {
+    x: Linear,
+    y: Log,
+    /// Each point's time, in seconds since the epoch.
+    times: Vec<f64>,
+}
+
+impl TrendLayout {
+    const WIDTH: f64 = 420.0;
+    const HEIGHT: f64 = 220.0;
+    const LEFT: f64 = 50.0;
+    const RIGHT: f64 = Self::WIDTH - 20.0;
+    const TOP: f64 = 34.0;
+    const BOTTOM: f64 = Self::HEIGHT - 40.0;
+
+    fn of(points: &[(DateTime<Utc>, Comparison)]) -> TrendLayout {
+        let (lo, hi) = ratio_domain(points.iter().map(|(_, c)| c));
+        let y = Log {
+            domain: (lo, hi),
+            range: (Self::BOTTOM, Self::TOP),
+        };
+        let times: Vec<f64> = points.iter().map(|(t, _)| t.timestamp() as f64).collect();
+        let (t0, t1) = (
+            times.iter().copied().fold(f64::INFINITY, f64::min),
+            times.iter().copied().fold(f64::NEG_INFINITY, f64::max),
+        );
+        // Inset, so that the first and last dots are not cut by the edges.
+        let x = Linear {
+            domain: (t0, t1),
+            range: (Self::LEFT + 14.0, Self::RIGHT - 14.0),
+        };
+        TrendLayout { x, y, times }
+    }
+}
+
+/// The configuration's name, and its newest ratio in its verdict's colour.
+fn trend_heading(s: &mut Svg, label: &str, points: &[(DateTime<Utc>, Comparison)]) {
+    let (left, right) = (TrendLayout::LEFT, TrendLayout::RIGHT);
     s.text(left, 18.0, label, Anchor::Start, 13.0, INK, 600);
     if let Some((_, newest)) = points.last() {
         let colour = verdict_colour(newest.verdict);
         let text = format!("newest {}", format::ratio(newest.ratio));
         s.text(right, 18.0, &text, Anchor::End, 12.0, colour, 600);
     }
+}
+
+/// The ±10% band, a gridline and label per ratio tick (1× darker), and the
+/// line along the bottom.
+fn trend_ratio_axis(s: &mut Svg, layout: &TrendLayout) {
+    let (left, right, y) = (TrendLayout::LEFT, TrendLayout::RIGHT, layout.y);
+    let band_height = y.map(0.9) - y.map(1.1);
     s.rect(
         left,
         y.map(1.1),
         right - left,
-        y.map(0.9) - y.map(1.1),
+        band_height,
         Paint::fill(BAND),
         None,
     );
-    for t in svg::log_ticks(lo, hi) {
+    for t in svg::log_ticks(y.domain.0, y.domain.1) {
         let (colour, width) = if t == 1.0 { (AXIS, 1.5) } else { (GRID, 1.0) };
         s.line(
             left,
@@ -652,26 +787,39 @@ pub fn trend_chart(label: &str, points: &[(DateTime<Utc>, Comparison)]) -> Strin
             400,
         );
     }
+    let bottom = TrendLayout::BOTTOM;
     s.line(left, bottom, right, bottom, Paint::stroke(AXIS, 1.0), None);
+}
+
+/// A tick and date at each end of the time axis and in the middle.
+fn time_axis(s: &mut Svg, layout: &TrendLayout) {
+    let (t0, t1) = layout.x.domain;
+    let bottom = TrendLayout::BOTTOM;
     for (at, anchor) in time_ticks(t0, t1) {
         let text = date_label(at, t1 - t0);
-        let tx = x.map(at);
+        let tx = layout.x.map(at);
         s.line(tx, bottom, tx, bottom + 4.0, Paint::stroke(AXIS, 1.0), None);
         s.text(tx, bottom + 18.0, &text, anchor, 11.0, MUTED, 400);
     }
-    let path: Vec<(f64, f64)> = points
-        .iter()
-        .zip(&times)
+}
+
+/// The thin line through the runs' ratios, then each run's whisker and dot,
+/// titled with its time.
+fn trend_points(
+    s: &mut Svg,
+    layout: &TrendLayout,
+    label: &str,
+    points: &[(DateTime<Utc>, Comparison)],
+) {
+    let (x, y) = (layout.x, layout.y);
+    let path: Vec<(f64, f64)> = (points.iter().zip(&layout.times))
         .map(|((_, c), t)| (x.map(*t), y.map(c.ratio)))
         .collect();
     s.polyline(&path, Paint::stroke(AXIS, 1.5), None);
-    for ((at, c), t) in points.iter().zip(&times) {
+    for ((at, c), t) in points.iter().zip(&layout.times) {
         let colour = verdict_colour(c.verdict);
-        let title = format!(
-            "{}: {}",
-            at.format("%Y-%m-%d %H:%M UTC"),
-            point_title(label, c)
-        );
+        let when = at.format("%Y-%m-%d %H:%M UTC");
+        let title = format!("{when}: {}", point_title(label, c));
         let px = x.map(*t);
         if let (Some(l), Some(h)) = (c.ci_low, c.ci_high) {
             let whisker = Paint::stroke(colour, 2.0).datum();
@@ -680,7 +828,6 @@ pub fn trend_chart(label: &str, points: &[(DateTime<Utc>, Comparison)]) -> Strin
         let dot = Paint::fill(colour).with_stroke("#ffffff", 1.5).datum();
         s.circle(px, y.map(c.ratio), 5.0, dot, Some(&title));
     }
-    s.finish()
 }
 
 /// Where the time axis gets labels: both ends, and the middle when there

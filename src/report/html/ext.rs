@@ -3,7 +3,7 @@
 //! per interpreter, as HTML tables. Pure.
 
 use super::{escape, plural, source_link};
-use crate::report::documents::{ExtMatrix, ExtPackage, Grade, Source};
+use crate::report::documents::{CompileEntry, ExtMatrix, ExtPackage, Grade, ImportCheck, Source};
 
 fn head(id: &str, title: &str, sub: &str, source: &Source) -> String {
     format!(
@@ -17,8 +17,8 @@ fn head(id: &str, title: &str, sub: &str, source: &Source) -> String {
 }
 
 /// Values in the order first seen, each once.
-fn distinct<'a>(values: impl Iterator<Item = &'a str>) -> Vec<&'a str> {
-    let mut out: Vec<&str> = vec![];
+fn distinct<T: PartialEq>(values: impl Iterator<Item = T>) -> Vec<T> {
+    let mut out: Vec<T> = vec![];
     for v in values {
         if !out.contains(&v) {
             out.push(v);
@@ -30,15 +30,32 @@ fn distinct<'a>(values: impl Iterator<Item = &'a str>) -> Vec<&'a str> {
 /// The greeter matrix (or one module): every compile by source and build,
 /// then every import by module file and interpreter configuration.
 pub fn matrix_article(m: &ExtMatrix, source: &Source, id: &str) -> String {
+    let mut out = head(id, "ext · import matrix", &matrix_summary(m), source);
+    out += &format!(
+        "<section>\n<h3>Compiles</h3>\n{}</section>\n",
+        compiles_table(m)
+    );
+    out += &format!(
+        "<section>\n<h3>Imports</h3>\n{}</section>\n",
+        imports_table(m)
+    );
+    out + "</article>\n"
+}
+
+/// `1 of 2 import checks as expected · 1 of 2 compiles succeeded`.
+fn matrix_summary(m: &ExtMatrix) -> String {
     let passed = m.checks.iter().filter(|c| c.passed).count();
     let compiled = m.compiles.iter().filter(|c| c.ok).count();
-    let sub = format!(
+    format!(
         "{passed} of {} as expected · {compiled} of {} succeeded",
         plural(m.checks.len(), "import check", "import checks"),
         plural(m.compiles.len(), "compile", "compiles"),
-    );
-    let mut out = head(id, "ext · import matrix", &sub, source);
+    )
+}
 
+/// A row per source file, a column per build whose headers it was
+/// compiled against.
+fn compiles_table(m: &ExtMatrix) -> String {
     let sources = distinct(m.compiles.iter().map(|c| c.compile.source.as_str()));
     let builds = distinct(m.compiles.iter().map(|c| c.compile.build.as_str()));
     let mut body = String::from("<div class=\"scroll\"><table>\n<thead><tr><th>Source</th>");
@@ -53,36 +70,35 @@ pub fn matrix_article(m: &ExtMatrix, source: &Source, id: &str) -> String {
                 .compiles
                 .iter()
                 .find(|c| c.compile.source == *s && c.compile.build == *b);
-            body += &match entry {
-                None => "<td class=\"empty\">—</td>".to_string(),
-                Some(c) if c.ok => format!(
-                    "<td class=\"pass\" title=\"{}\">✓ {}</td>",
-                    escape(&c.compile.config_command),
-                    escape(&c.compile.output)
-                ),
-                Some(c) => format!(
-                    "<td class=\"fail\"><details><summary>✗ failed</summary><pre>{}</pre>\
-                     </details></td>",
-                    escape(&c.log)
-                ),
-            };
+            body += &compile_cell(entry);
         }
         body += "</tr>\n";
     }
-    body += "</tbody></table></div>\n";
-    out += &format!("<section>\n<h3>Compiles</h3>\n{body}</section>\n");
+    body + "</tbody></table></div>\n"
+}
 
+/// The module file a compile wrote, or its log when it failed; a dash for
+/// a source and build never compiled together.
+fn compile_cell(entry: Option<&CompileEntry>) -> String {
+    match entry {
+        None => "<td class=\"empty\">—</td>".to_string(),
+        Some(c) if c.ok => format!(
+            "<td class=\"pass\" title=\"{}\">✓ {}</td>",
+            escape(&c.compile.config_command),
+            escape(&c.compile.output)
+        ),
+        Some(c) => format!(
+            "<td class=\"fail\"><details><summary>✗ failed</summary><pre>{}</pre>\
+             </details></td>",
+            escape(&c.log)
+        ),
+    }
+}
+
+/// A row per compiled module, a column per interpreter configuration.
+fn imports_table(m: &ExtMatrix) -> String {
     let modules = distinct(m.checks.iter().map(|c| c.output.as_str()));
-    let configurations: Vec<String> = {
-        let mut seen: Vec<String> = vec![];
-        for c in &m.checks {
-            let name = c.configuration();
-            if !seen.contains(&name) {
-                seen.push(name);
-            }
-        }
-        seen
-    };
+    let configurations = distinct(m.checks.iter().map(|c| c.configuration()));
     let mut body = String::from(
         "<p class=\"muted\">A row per compiled module, a column per interpreter configuration: \
          what importing it did, green when that is what was expected.</p>\n\
@@ -108,34 +124,41 @@ pub fn matrix_article(m: &ExtMatrix, source: &Source, id: &str) -> String {
                 .checks
                 .iter()
                 .find(|c| c.output == *module && c.configuration() == *conf);
-            body += &match check {
-                None => "<td class=\"empty\">—</td>".to_string(),
-                Some(c) => {
-                    let mut title = format!("expected: {}", c.expect);
-                    if let Some(e) = &c.error {
-                        title += &format!("; {e}");
-                    }
-                    for w in &c.warnings {
-                        title += &format!("; {w}");
-                    }
-                    if let Some(gil) = c.gil_after {
-                        title += &format!("; GIL after import: {}", if gil { "on" } else { "off" });
-                    }
-                    format!(
-                        "<td class=\"{}\" title=\"{}\">{} {}</td>",
-                        if c.passed { "pass" } else { "fail" },
-                        escape(&title),
-                        if c.passed { "✓" } else { "✗" },
-                        escape(&c.verdict)
-                    )
-                }
-            };
+            body += &import_cell(check);
         }
         body += "</tr>\n";
     }
-    body += "</tbody></table></div>\n";
-    out += &format!("<section>\n<h3>Imports</h3>\n{body}</section>\n");
-    out + "</article>\n"
+    body + "</tbody></table></div>\n"
+}
+
+/// What importing a module did, marked as expected or not, with the
+/// details in its tooltip; a dash for a module not tried there.
+fn import_cell(check: Option<&ImportCheck>) -> String {
+    let Some(c) = check else {
+        return "<td class=\"empty\">—</td>".to_string();
+    };
+    format!(
+        "<td class=\"{}\" title=\"{}\">{} {}</td>",
+        if c.passed { "pass" } else { "fail" },
+        escape(&import_details(c)),
+        if c.passed { "✓" } else { "✗" },
+        escape(&c.verdict)
+    )
+}
+
+/// `expected: works; <error>; <warnings>; GIL after import: off`.
+fn import_details(c: &ImportCheck) -> String {
+    let mut title = format!("expected: {}", c.expect);
+    if let Some(e) = &c.error {
+        title += &format!("; {e}");
+    }
+    for w in &c.warnings {
+        title += &format!("; {w}");
+    }
+    if let Some(gil) = c.gil_after {
+        title += &format!("; GIL after import: {}", if gil { "on" } else { "off" });
+    }
+    title
 }
 
 /// A package's readiness: a row per interpreter with its verdict and why.

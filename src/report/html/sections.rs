@@ -190,13 +190,29 @@ fn history_body(history: &History) -> String {
 /// command and image, and the earlier runs.
 fn provenance(history: &History) -> String {
     let (report, source) = history.newest();
-    let mut facts: Vec<(&str, String)> = vec![
+    let mut out = String::from("<dl class=\"facts\">\n");
+    for (term, value) in run_facts(report, source) {
+        out += &format!("<dt>{}</dt><dd>{value}</dd>\n", escape(term));
+    }
+    out += "</dl>\n";
+    out += &configurations(report);
+    if report.rows.iter().any(|r| r.configure_flags.is_some()) {
+        out += &every_build_note();
+    }
+    if !history.earlier().is_empty() {
+        out += &earlier_runs(history);
+    }
+    out
+}
+
+/// The newest run's facts, each a term and its value as HTML.
+fn run_facts(report: &Report, source: &Source) -> Vec<(&'static str, String)> {
+    let command = escape(&format::invocation(report));
+    let machine = format::machine(report).map_or_else(|| "not recorded".into(), |m| escape(&m));
+    let mut facts = vec![
         (
             "Command",
-            format!(
-                "<code>pybench-docker run {}</code>",
-                escape(&format::invocation(report))
-            ),
+            format!("<code>pybench-docker run {command}</code>"),
         ),
         (
             "Session",
@@ -206,37 +222,54 @@ fn provenance(history: &History) -> String {
             "Started",
             escape(&report.started_at.format(DATE).to_string()),
         ),
+        ("Finished", escape(&finished(report))),
+        ("Host", escape(&format::host(report))),
+        ("Machine while measuring", machine),
+        ("Docker", escape(docker_version(report))),
+        (
+            "Tool",
+            escape(&format!("pybench-docker {}", report.tool_version)),
+        ),
+        ("Measurement", escape(&measurement(report))),
+        ("Baseline", escape(&report.baseline)),
     ];
-    facts.push((
-        "Finished",
-        match report.finished_at {
-            Some(end) => {
-                let minutes = (end - report.started_at).num_seconds() as f64 / 60.0;
-                escape(&format!("{} ({minutes:.1} min)", end.format(DATE)))
-            }
-            None => "unfinished".into(),
-        },
-    ));
-    facts.push(("Host", escape(&format::host(report))));
-    facts.push((
-        "Machine while measuring",
-        format::machine(report).map_or_else(|| "not recorded".into(), |m| escape(&m)),
-    ));
-    let docker = match report.host.docker_version.as_str() {
-        "" => "unknown".to_string(),
-        v => v.to_string(),
-    };
-    facts.push(("Docker", escape(&docker)));
-    facts.push((
-        "Tool",
-        escape(&format!("pybench-docker {}", report.tool_version)),
-    ));
+    let images = images(report);
+    if !images.is_empty() {
+        facts.push(("Images", escape(&images.join(", "))));
+    }
+    facts.push(("Raw results", source_link(source)));
+    facts
+}
+
+/// When the run ended and how long it took, or that it did not.
+fn finished(report: &Report) -> String {
+    match report.finished_at {
+        Some(end) => {
+            let minutes = (end - report.started_at).num_seconds() as f64 / 60.0;
+            format!("{} ({minutes:.1} min)", end.format(DATE))
+        }
+        None => "unfinished".into(),
+    }
+}
+
+fn docker_version(report: &Report) -> &str {
+    match report.host.docker_version.as_str() {
+        "" => "unknown",
+        v => v,
+    }
+}
+
+/// How many processes and values, and the least time per value if set.
+fn measurement(report: &Report) -> String {
     let mut measured = format::repetitions(report);
     if report.min_time > 0.0 {
         measured += &format!("; each value at least {} s", report.min_time);
     }
-    facts.push(("Measurement", escape(&measured)));
-    facts.push(("Baseline", escape(&report.baseline)));
+    measured
+}
+
+/// Each image the rows ran in, once, with its short id where known.
+fn images(report: &Report) -> Vec<String> {
     let mut images: Vec<String> = vec![];
     for row in &report.rows {
         let image = match row.image_id.as_str() {
@@ -247,31 +280,21 @@ fn provenance(history: &History) -> String {
             images.push(image);
         }
     }
-    if !images.is_empty() {
-        facts.push(("Images", escape(&images.join(", "))));
-    }
-    facts.push(("Raw results", source_link(source)));
-    let mut out = String::from("<dl class=\"facts\">\n");
-    for (term, value) in facts {
-        out += &format!("<dt>{}</dt><dd>{value}</dd>\n", escape(term));
-    }
-    out += "</dl>\n";
-    out += &configurations(report);
-    if report.rows.iter().any(|r| r.configure_flags.is_some()) {
-        let every: Vec<String> = EVERY_BUILD
-            .iter()
-            .map(|f| format!("<code>{}</code>", escape(f)))
-            .collect();
-        out += &format!(
-            "<p class=\"muted\">Configure flags: each build's own (its variant's and the build \
-             profile's), beyond those every build gets: {}.</p>\n",
-            every.join(", ")
-        );
-    }
-    if !history.earlier().is_empty() {
-        out += &earlier_runs(history);
-    }
-    out
+    images
+}
+
+/// The table's configure flags are each build's own: this says which every
+/// build gets besides.
+fn every_build_note() -> String {
+    let every: Vec<String> = EVERY_BUILD
+        .iter()
+        .map(|f| format!("<code>{}</code>", escape(f)))
+        .collect();
+    format!(
+        "<p class=\"muted\">Configure flags: each build's own (its variant's and the build \
+         profile's), beyond those every build gets: {}.</p>\n",
+        every.join(", ")
+    )
 }
 
 /// `954df46f037a` from `sha256:954df46f037a…`.
