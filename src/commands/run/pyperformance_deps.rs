@@ -266,27 +266,15 @@ mod tests {
             .cloned()
             .collect();
         let needs = vec![("tomli_loads".to_string(), vec!["tomli==2.0.1".to_string()])];
-        let deps = prepare(
-            cache.path(),
-            &builds,
-            &needs,
-            &[house.path().to_path_buf()],
-            true,
-        )
-        .unwrap();
+        let offline = |cache: &Path| {
+            prepare(cache, &builds, &needs, &[house.path().to_path_buf()], true).unwrap()
+        };
+        let deps = offline(cache.path());
         let t = &deps["3.13t"];
         let site = t.site.clone().unwrap();
         assert!(site.join("tomli-2.0.1.dist-info/METADATA").is_file());
         assert!(t.unavailable.is_empty());
         assert_ne!(deps["3.13"].site, deps["3.13t"].site, "one site per ABI");
-        let again = prepare(
-            cache.path(),
-            &builds,
-            &needs,
-            &[house.path().to_path_buf()],
-            true,
-        )
-        .unwrap();
-        assert_eq!(again["3.13t"].site, Some(site));
+        assert_eq!(offline(cache.path())["3.13t"].site, Some(site));
     }
 }
