@@ -215,7 +215,12 @@ fn benchmarks_from(args: &RunArgs, cfg: &Config, catalogs: &Catalogs) -> Result<
             None => vec![user_script(other, args)?],
         },
     };
-    let first = &chosen[0];
+    check_flags_fit(args, name, &chosen[0])?;
+    Ok(chosen)
+}
+
+/// Flags that only some benchmarks take, refused for the others. Pure.
+fn check_flags_fit(args: &RunArgs, name: &str, first: &Benchmark) -> Result<()> {
     if !args.benchmarks.is_empty() && !matches!(first, Benchmark::Pyperformance { .. }) {
         bail!("--benchmarks chooses pyperformance's benchmarks: `run pyperformance --benchmarks nbody,float`.");
     }
@@ -264,7 +269,7 @@ fn benchmarks_from(args: &RunArgs, cfg: &Config, catalogs: &Catalogs) -> Result<
     if args.n.is_some() && !matches!(first, Benchmark::Gil { .. } | Benchmark::Jit { .. }) {
         bail!("-n applies to gil and jit only.");
     }
-    Ok(chosen)
+    Ok(())
 }
 
 trait OrConfig {
