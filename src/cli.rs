@@ -27,6 +27,12 @@ pub struct Cli {
     #[arg(long, global = true, value_name = "DIR")]
     pub project_dir: Option<PathBuf>,
 
+    /// A Docker Engine to work on: NAME=ADDRESS (unix:///…/docker.sock, tcp://HOST:PORT,
+    /// ssh://USER@HOST) or a name from the config's `engines:`. Repeat it to run on
+    /// several engines at once; the default is DOCKER_HOST's engine.
+    #[arg(long = "engine", global = true, value_name = "[NAME=]ADDRESS")]
+    pub engines: Vec<String>,
+
     #[command(subcommand)]
     pub command: Command,
 }

@@ -81,6 +81,13 @@ where
 /// The machine the benchmarks ran on.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct Host {
+    /// The engine's name on the command line or in the config (`--engine
+    /// NAME=ADDRESS`); empty for the one engine of DOCKER_HOST.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub engine: String,
+    /// The daemon's host name.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub hostname: String,
     pub cpus: u32,
     pub os: String,
     pub arch: String,

@@ -19,6 +19,9 @@ pub struct App {
     pub plan: Plan,
     pub project: Project,
     pub engine: Arc<dyn Engine>,
+    /// The engine's name when several are in play (`--engine NAME=ADDRESS`);
+    /// empty for the one engine of DOCKER_HOST.
+    pub engine_name: String,
     pub session: Session,
     pub progress: Progress,
     /// Sources, base tarballs, build logs and ext staging (`$XDG_CACHE_HOME/pybench-docker`).
@@ -34,6 +37,7 @@ impl App {
             plan,
             project,
             engine,
+            engine_name: String::new(),
             session: Session::new(),
             progress: Progress::new(),
             cache: crate::project::cache_dir(),

@@ -7,6 +7,7 @@ mod app;
 pub mod build;
 pub mod compare;
 pub mod ext;
+pub mod fleet;
 pub mod info;
 pub mod report;
 pub mod run;
@@ -89,15 +90,73 @@ async fn dispatch(cli: Cli) -> Result<()> {
         }
     }
     let job = prepare(&cli.command, &config, &plan, &project)?;
-
-    let engine = Arc::new(DockerEngine::connect().await?);
-    let app = App::start(config, plan, project, engine).await;
+    let engines = crate::docker::address::select(&cli.engines, &config.engines)
+        .map_err(anyhow::Error::msg)?;
+    if let Some(specs) = &engines {
+        check_engines_fit(&job, specs)?;
+        if specs.len() > 1 {
+            return on_several_engines(specs, &job, &config, &plan, &project).await;
+        }
+    }
+    // One engine: DOCKER_HOST's, or the one `--engine` or the config names.
+    let named = engines.and_then(|specs| specs.into_iter().next());
+    let engine = match &named {
+        Some(spec) => DockerEngine::connect_to(spec).await?,
+        None => DockerEngine::connect().await?,
+    };
+    let mut app = App::start(config, plan, project, Arc::new(engine)).await;
+    app.engine_name = named.map(|spec| spec.name).unwrap_or_default();
     let result = execute(&app, &job).await;
     // Whatever happened, nothing this session started stays behind.
     if let Err(e) = app.cleanup().await {
         eprintln!("{} {e}", style("warning:").yellow().bold());
     }
     if app.session.cancel.is_cancelled() {
+        return Err(Interrupted.into());
+    }
+    result
+}
+
+/// Which engines the command may use (see [`fleet::engines_fit`]),
+/// checked before anything connects.
+fn check_engines_fit(job: &Job, specs: &[crate::docker::address::EngineSpec]) -> Result<()> {
+    let command = match job {
+        Job::Build(_) => None,
+        Job::Run(jobs)
+            if jobs
+                .iter()
+                .any(|j| matches!(j.settings.benchmark, run::Benchmark::Uops)) =>
+        {
+            Some("run uops")
+        }
+        Job::Run(_) => Some("run"),
+        Job::Info(_) => Some("info"),
+        Job::Ext(_) => Some("ext"),
+    };
+    fleet::engines_fit(command, specs).map_err(anyhow::Error::msg)
+}
+
+/// `build` or `run` on several engines at once.
+async fn on_several_engines(
+    specs: &[crate::docker::address::EngineSpec],
+    job: &Job,
+    config: &config::Config,
+    plan: &crate::plan::Plan,
+    project: &Project,
+) -> Result<()> {
+    let mut members = fleet::connect(specs, config, plan, project).await;
+    let result = match job {
+        Job::Build(_) => fleet::build_everywhere(&mut members).await,
+        Job::Run(jobs) => fleet::run_everywhere(&mut members, jobs).await,
+        Job::Info(_) | Job::Ext(_) => unreachable!("checked by check_engines_fit"),
+    };
+    // Whatever happened, nothing this session started stays on any engine.
+    fleet::cleanup(&members).await;
+    let cancelled = members
+        .iter()
+        .filter_map(|m| m.app.as_ref())
+        .any(|a| a.session.cancel.is_cancelled());
+    if cancelled {
         return Err(Interrupted.into());
     }
     result

@@ -15,6 +15,9 @@ pub struct Config {
     pub images: Images,
     pub benchmarks: Benchmarks,
     pub containers: Containers,
+    /// Docker Engines to run on (`--engine` replaces them); none: DOCKER_HOST's.
+    #[serde(default)]
+    pub engines: Vec<crate::docker::address::EngineSpec>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -12,6 +12,7 @@ use bollard::Docker;
 use futures_util::stream::BoxStream;
 use futures_util::{StreamExt, TryStreamExt};
 
+use super::address::{EngineSpec, Transport};
 use super::container::{create_body, interactive_body, list_options};
 use super::image::{build_options, import_options, pull_options};
 use super::{
@@ -73,21 +74,24 @@ impl DockerEngine {
         let host = docker_host();
         let docker =
             Docker::connect_with_defaults().map_err(|e| connection_error(&host, describe(&e)))?;
-        let handshake = async {
-            // The daemon here may be older than bollard's default API version.
-            let docker = docker.negotiate_version().await?;
-            docker.ping().await?;
-            Ok::<_, bollard::errors::Error>(docker)
-        };
-        let docker = match tokio::time::timeout(Duration::from_secs(2), handshake).await {
-            Ok(Ok(d)) => d,
-            Ok(Err(e)) => return Err(connection_error(&host, error_with_source(&e))),
-            Err(_) => return Err(connection_error(&host, "no answer within 2 seconds".into())),
-        };
-        // Builds and imports stream for many minutes; only the wait for response
-        // headers is bounded by this.
-        let docker = docker.with_timeout(Duration::from_secs(3600));
-        Ok(DockerEngine { docker })
+        handshake(docker, &host).await
+    }
+
+    /// Connects to a named engine: a local socket, tcp:// (with TLS when
+    /// certificate files are given) or ssh://, and pings.
+    pub async fn connect_to(spec: &EngineSpec) -> Result<DockerEngine, DockerError> {
+        let version = bollard::API_DEFAULT_VERSION;
+        let secs = 120;
+        let docker = match (spec.transport(), &spec.tls) {
+            (Transport::Unix(path), _) => Docker::connect_with_unix(&path, secs, version),
+            (Transport::Tcp(addr), Some(tls)) => {
+                Docker::connect_with_ssl(&addr, &tls.key, &tls.cert, &tls.ca, secs, version)
+            }
+            (Transport::Tcp(addr), None) => Docker::connect_with_http(&addr, secs, version),
+            (Transport::Ssh(addr), _) => Docker::connect_with_ssh(&addr, secs, version, None),
+        }
+        .map_err(|e| connection_error(&spec.address, error_with_source(&e)))?;
+        handshake(docker, &spec.address).await
     }
 
     async fn start_wait_collect(
@@ -182,6 +186,26 @@ impl DockerEngine {
     }
 }
 
+/// Negotiates the API version (the daemon may be older than bollard's
+/// default) and pings, within two seconds.
+async fn handshake(docker: Docker, host: &str) -> Result<DockerEngine, DockerError> {
+    let handshake = async {
+        let docker = docker.negotiate_version().await?;
+        docker.ping().await?;
+        Ok::<_, bollard::errors::Error>(docker)
+    };
+    let docker = match tokio::time::timeout(Duration::from_secs(2), handshake).await {
+        Ok(Ok(d)) => d,
+        Ok(Err(e)) => return Err(connection_error(host, error_with_source(&e))),
+        Err(_) => return Err(connection_error(host, "no answer within 2 seconds".into())),
+    };
+    // Builds, imports and image transfers stream for many minutes; only the
+    // wait for response headers is bounded by this.
+    Ok(DockerEngine {
+        docker: docker.with_timeout(Duration::from_secs(3600)),
+    })
+}
+
 /// hyper hides "permission denied" in the error's source chain.
 fn error_with_source(e: &bollard::errors::Error) -> String {
     let mut text = describe(e);
@@ -202,6 +226,10 @@ impl Engine for DockerEngine {
         let info = self.docker.info().await.ok();
         let version = self.docker.version().await.ok();
         HostFacts {
+            name: info
+                .as_ref()
+                .and_then(|i| i.name.clone())
+                .unwrap_or_default(),
             cpus: info.as_ref().and_then(|i| i.ncpu).unwrap_or(1).max(1) as u32,
             os: info
                 .as_ref()
@@ -256,6 +284,33 @@ impl Engine for DockerEngine {
                 .create_image(Some(opts), Some(bollard::body_try_stream(body)), None);
         while let Some(item) = stream.next().await {
             item.map_err(|e| api(format!("import {repo}:{tag}"), e))?;
+        }
+        Ok(())
+    }
+
+    fn export_images(
+        &self,
+        names: &[String],
+    ) -> BoxStream<'static, Result<bytes::Bytes, DockerError>> {
+        let refs: Vec<&str> = names.iter().map(String::as_str).collect();
+        let what = names.join(", ");
+        self.docker
+            .export_images(&refs)
+            .map_err(move |e| api(format!("export {what}"), e))
+            .boxed()
+    }
+
+    async fn load_images(
+        &self,
+        tarball: BoxStream<'static, Result<bytes::Bytes, DockerError>>,
+    ) -> Result<(), DockerError> {
+        let opts = bollard::query_parameters::ImportImageOptions {
+            quiet: true,
+            ..Default::default()
+        };
+        let mut stream = self.docker.import_image_stream(opts, tarball, None);
+        while let Some(item) = stream.next().await {
+            item.map_err(|e| api("load images", e))?;
         }
         Ok(())
     }

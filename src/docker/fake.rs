@@ -38,6 +38,8 @@ struct State {
     images: HashMap<String, ImageFacts>,
     builds: Vec<RecordedBuild>,
     runs: Vec<ContainerSpec>,
+    /// Image names of every load, in order.
+    loads: Vec<Vec<String>>,
     removed: Vec<String>,
     live: HashMap<String, HashMap<String, String>>,
 }
@@ -96,7 +98,14 @@ impl FakeEngine {
     pub fn runs(&self) -> Vec<ContainerSpec> {
         self.state.lock().unwrap().runs.clone()
     }
+
+    pub fn loads(&self) -> Vec<Vec<String>> {
+        self.state.lock().unwrap().loads.clone()
+    }
 }
+
+/// An exported image in the fake's "tarball": one JSON line per image.
+type ExportedImage = (String, String, u64, HashMap<String, String>);
 
 /// The text of `name` in an uncompressed tar context, or "" when absent.
 fn context_file(context: &[u8], name: &str) -> String {
@@ -163,6 +172,7 @@ fn dockerfile_labels(dockerfile: &str) -> Vec<(String, String)> {
 impl Engine for FakeEngine {
     async fn host_facts(&self) -> HostFacts {
         HostFacts {
+            name: "fake-host".into(),
             cpus: self.cpus,
             os: "Fake Linux".into(),
             arch: "x86_64".into(),
@@ -183,6 +193,50 @@ impl Engine for FakeEngine {
         _on_bytes: ByteProgress,
     ) -> Result<(), DockerError> {
         self.add_image(&format!("{repo}:{tag}"), &[]);
+        Ok(())
+    }
+
+    fn export_images(
+        &self,
+        names: &[String],
+    ) -> BoxStream<'static, Result<bytes::Bytes, DockerError>> {
+        let state = self.state.lock().unwrap();
+        let mut lines = Vec::new();
+        for name in names {
+            let Some(f) = state.images.get(name) else {
+                let missing = DockerError::Api {
+                    op: format!("export {name}"),
+                    message: format!("reference does not exist: {name}"),
+                };
+                return futures_util::stream::iter([Err(missing)]).boxed();
+            };
+            let image: ExportedImage = (name.clone(), f.id.clone(), f.size, f.labels.clone());
+            lines.push(Ok(bytes::Bytes::from(
+                serde_json::to_string(&image).unwrap() + "\n",
+            )));
+        }
+        futures_util::stream::iter(lines).boxed()
+    }
+
+    async fn load_images(
+        &self,
+        mut tarball: BoxStream<'static, Result<bytes::Bytes, DockerError>>,
+    ) -> Result<(), DockerError> {
+        let mut text = Vec::new();
+        while let Some(chunk) = tarball.next().await {
+            text.extend_from_slice(&chunk?);
+        }
+        let mut state = self.state.lock().unwrap();
+        let mut names = Vec::new();
+        for line in String::from_utf8_lossy(&text).lines() {
+            let (name, id, size, labels): ExportedImage = serde_json::from_str(line)
+                .map_err(|e| DockerError::Other(format!("not an exported image: {e}")))?;
+            state
+                .images
+                .insert(name.clone(), ImageFacts { id, size, labels });
+            names.push(name);
+        }
+        state.loads.push(names);
         Ok(())
     }
 

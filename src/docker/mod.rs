@@ -6,6 +6,7 @@
 //! the fix; every request body comes from a pure function in `container` or
 //! `image`, tested without a daemon. Unit tests of the commands use a fake.
 
+pub mod address;
 pub mod container;
 mod engine;
 #[cfg(test)]
@@ -44,6 +45,8 @@ pub enum DockerError {
 /// Facts about the engine's host that go with every result.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct HostFacts {
+    /// The daemon's host name.
+    pub name: String,
     pub cpus: u32,
     pub os: String,
     pub arch: String,
@@ -76,6 +79,16 @@ pub trait Engine: Send + Sync {
         tag: &str,
         changes: Vec<String>,
         on_bytes: ByteProgress,
+    ) -> Result<(), DockerError>;
+    /// The images and their layers as one tarball (`docker save`), streamed.
+    fn export_images(
+        &self,
+        names: &[String],
+    ) -> BoxStream<'static, Result<bytes::Bytes, DockerError>>;
+    /// Loads a tarball of images (`docker load`) as it streams in.
+    async fn load_images(
+        &self,
+        tarball: BoxStream<'static, Result<bytes::Bytes, DockerError>>,
     ) -> Result<(), DockerError>;
     /// Pulls an image from a registry.
     async fn pull(&self, image: &str) -> Result<(), DockerError>;

@@ -314,6 +314,9 @@ fn what_it_holds(value: &Value) -> String {
 #[derive(Debug, Clone)]
 pub struct History<'a> {
     pub benchmark: &'a str,
+    /// The engine the runs are from (`--engine NAME=…`); empty for the one
+    /// engine of DOCKER_HOST. Runs of different hosts are never one history.
+    pub engine: &'a str,
     pub runs: Vec<(&'a Report, &'a Source)>,
     /// Each run's rows against their baselines ([`compare_rows`]), in the
     /// order of `runs`: computed once, the bootstrap intervals take time.
@@ -321,6 +324,14 @@ pub struct History<'a> {
 }
 
 impl<'a> History<'a> {
+    /// `gil`, or `gil on laptop` when the runs name their engine.
+    pub fn title(&self) -> String {
+        match self.engine.is_empty() {
+            true => self.benchmark.to_string(),
+            false => format!("{} on {}", self.benchmark, self.engine),
+        }
+    }
+
     /// The newest run: the one a page shows in full.
     pub fn newest(&self) -> (&'a Report, &'a Source) {
         self.runs[self.runs.len() - 1]
@@ -373,18 +384,21 @@ impl<'a> History<'a> {
     }
 }
 
-/// The runs among `inputs`, grouped by benchmark in the order first seen,
-/// each group oldest first.
+/// The runs among `inputs`, grouped by benchmark and engine in the order
+/// first seen, each group oldest first.
 pub fn histories(inputs: &[Input]) -> Vec<History<'_>> {
     let mut out: Vec<History> = vec![];
     for input in inputs {
         let Document::Run(report) = &input.document else {
             continue;
         };
-        match out.iter_mut().find(|h| h.benchmark == report.benchmark) {
+        let same =
+            |h: &&mut History| h.benchmark == report.benchmark && h.engine == report.host.engine;
+        match out.iter_mut().find(same) {
             Some(h) => h.runs.push((report, &input.source)),
             None => out.push(History {
                 benchmark: &report.benchmark,
+                engine: &report.host.engine,
                 runs: vec![(report, &input.source)],
                 comparisons: vec![],
             }),
@@ -774,5 +788,29 @@ pub(crate) mod tests {
         assert_eq!(h[0].trend_labels(), ["system", "3.13t"]);
         assert_eq!(h[0].trend("3.13t").len(), 2);
         assert!(h[1].trend_labels().is_empty());
+    }
+
+    #[test]
+    fn runs_of_different_engines_are_never_one_history() {
+        let base = fixture::report();
+        let on = |engine: &str, hours| {
+            let mut r = at(&base, hours);
+            r.host.engine = engine.into();
+            Document::Run(Box::new(r))
+        };
+        let inputs = vec![
+            input("gil.laptop.json", on("laptop", 0)),
+            input("gil.server.json", on("server", 1)),
+            input("gil.laptop-2.json", on("laptop", 2)),
+        ];
+        let h = histories(&inputs);
+        let titles: Vec<(String, usize)> = h.iter().map(|h| (h.title(), h.runs.len())).collect();
+        assert_eq!(
+            titles,
+            [
+                ("gil on laptop".to_string(), 2),
+                ("gil on server".to_string(), 1)
+            ]
+        );
     }
 }

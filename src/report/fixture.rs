@@ -117,6 +117,8 @@ pub(crate) fn report() -> Report {
         min_time: 0.1,
         scaling: true,
         host: Host {
+            engine: String::new(),
+            hostname: String::new(),
             cpus: 8,
             os: "linux".into(),
             arch: "x86_64".into(),

@@ -5,6 +5,7 @@
 
 pub mod csv;
 pub mod documents;
+pub mod hosts;
 pub mod html;
 pub mod json;
 pub mod markdown;

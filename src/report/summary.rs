@@ -12,7 +12,7 @@ use crate::analysis::compare::{Comparison, Verdict};
 /// The summary of `inputs`.
 pub fn render(inputs: &[crate::report::documents::Input]) -> String {
     let runs = histories(inputs);
-    let mut titles: Vec<String> = runs.iter().map(|h| h.benchmark.to_string()).collect();
+    let mut titles: Vec<String> = runs.iter().map(|h| h.title()).collect();
     let mut parts: Vec<String> = runs.iter().map(run).collect();
     for input in inputs {
         match &input.document {

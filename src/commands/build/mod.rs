@@ -84,6 +84,21 @@ pub async fn ensure_images(app: &App) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// The release images of the plan, each with the build hash it must carry
+/// to be current.
+pub async fn expected_release_images(app: &App) -> anyhow::Result<Vec<(String, String)>> {
+    let ctx = BuildCtx::of(app);
+    let (_, sources) = fetch_sources(&ctx, true).await?;
+    let hashes = expected_hashes(ctx.plan, &ctx.dockerfiles, &sources)?;
+    Ok(ctx
+        .plan
+        .releases
+        .iter()
+        .zip(hashes)
+        .flat_map(|(r, hash)| [(r.pythons.clone(), hash.clone()), (r.builder.clone(), hash)])
+        .collect())
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum BuildError {
     #[error("{0}")]
@@ -418,7 +433,8 @@ pub fn longest_first(mut variants: Vec<&VariantBuild>) -> Vec<&VariantBuild> {
 /// Variant builds running at once under a budget of `jobs` CPUs: one per CPU,
 /// each with `make -j jobs`. One build alone leaves cores idle in its serial
 /// phases (configure, install); a second fills them. More builds than CPUs
-/// only add context switches and memory. Pure.
+/// only add context switches and memory (measured: three at once, even under
+/// `make -l`, cost more CPU and ended later; docs/measurements.md). Pure.
 pub fn builds_in_flight(jobs: u32, variants: usize) -> usize {
     (jobs.max(1) as usize).min(variants.max(1))
 }

@@ -33,10 +33,22 @@ use matrix::Configuration;
 
 /// Runs a prepared job: images first, then the rounds, then the table.
 pub async fn command(app: &App, job: &RunJob) -> Result<()> {
+    let deps = prepare_host_side(app, job)?;
+    crate::commands::build::ensure_images(app).await?;
+    if let Benchmark::Uops = job.settings.benchmark {
+        return uops::command(app, &job.interpreters, job.interactive).await;
+    }
+    let (report, interrupted) = measure(app, job, &deps).await?;
+    present(job, &report, interrupted)
+}
+
+/// What the containers need from this machine, fetched and checked once for
+/// every engine: the harness's wheels, pyperformance's packages.
+pub fn prepare_host_side(app: &App, job: &RunJob) -> Result<pyperformance_deps::Deps> {
     for wheel in rounds::wheels_of(&job.settings.benchmark) {
         wheel.ensure(&app.cache)?;
     }
-    let deps = match &job.settings.benchmark {
+    Ok(match &job.settings.benchmark {
         Benchmark::Pyperformance { needs, .. } => pyperformance_deps::prepare(
             &app.cache,
             &job.interpreters,
@@ -45,47 +57,52 @@ pub async fn command(app: &App, job: &RunJob) -> Result<()> {
             job.offline,
         )?,
         _ => pyperformance_deps::Deps::new(),
-    };
-    crate::commands::build::ensure_images(app).await?;
-    if let Benchmark::Uops = job.settings.benchmark {
-        return uops::command(app, &job.interpreters, job.interactive).await;
-    }
+    })
+}
+
+/// The rounds on `app`'s engine, into a report; `true` when interrupted.
+pub async fn measure(
+    app: &App,
+    job: &RunJob,
+    deps: &pyperformance_deps::Deps,
+) -> Result<(Report, bool)> {
     let facts = app.engine.host_facts().await;
     let configs = matrix::configurations(&job.interpreters, &job.settings.benchmark, facts.cpus);
     if let Some(note) = oversubscribed(&configs, facts.cpus) {
         eprintln!("{} {note}", style("note:").yellow());
     }
     let mut report = new_report(app, job, &configs).await?;
-    let interrupted = rounds::run_all(app, job, &deps, &configs, &mut report).await?;
+    let interrupted = rounds::run_all(app, job, deps, &configs, &mut report).await?;
     report.finished_at = Some(Utc::now());
+    Ok((report, interrupted))
+}
+
+/// Tables on the terminal and the result files of one engine's report.
+pub fn present(job: &RunJob, report: &Report, interrupted: bool) -> Result<()> {
+    let outputs = &job.outputs;
     if interrupted {
-        job.outputs.write(&report, true)?;
-        job.outputs.write_html(&report, &metrics::split(&report))?;
+        outputs.write(report, true)?;
+        outputs.write_html(report, &metrics::split(report))?;
         return Err(Interrupted.into());
     }
     // A script that measured several named benchmarks: one table (and one
     // set of result files) per name, each with the full statistics.
-    let by_metric = metrics::split(&report);
+    let by_metric = metrics::split(report);
     if let Benchmark::Pyperformance { .. } = job.settings.benchmark {
         // Dozens of benchmarks: one line each instead of a table each.
         println!(
             "{}",
-            present::pyperformance_heading(&report, by_metric.len())
+            present::pyperformance_heading(report, by_metric.len())
         );
         print!("{}", report::matrix::render(&by_metric));
-        for note in present::skipped_notes(&report) {
+        for note in present::skipped_notes(report) {
             eprintln!("{} {note}", style("skipped:").yellow());
         }
-        job.outputs.write(&report, true)?;
-        for (name, metric) in &by_metric {
-            let outputs = job.outputs.clone().for_member(&metrics::file_part(name));
-            outputs.write(metric, true)?;
-        }
-        job.outputs.write_html(&report, &by_metric)?;
-        return present::failures(&report);
+        write_all(outputs, report, &by_metric)?;
+        return present::failures(report);
     }
     let tables: Vec<&Report> = match by_metric.is_empty() {
-        true => vec![&report],
+        true => vec![report],
         false => by_metric.iter().map(|(_, r)| r).collect(),
     };
     for shown in &tables {
@@ -95,15 +112,24 @@ pub async fn command(app: &App, job: &RunJob) -> Result<()> {
         }
     }
     if job.show_output {
-        print!("{}", present::script_outputs(&report));
+        print!("{}", present::script_outputs(report));
     }
-    job.outputs.write(&report, true)?;
-    for (name, metric) in &by_metric {
-        let outputs = job.outputs.clone().for_member(&metrics::file_part(name));
-        outputs.write(metric, true)?;
-    }
-    job.outputs.write_html(&report, &by_metric)?;
+    write_all(outputs, report, &by_metric)?;
     tables.iter().try_for_each(|r| present::failures(r))
+}
+
+/// The run's files, and each named benchmark's.
+fn write_all(
+    outputs: &outputs::Outputs,
+    report: &Report,
+    by_metric: &[(String, Report)],
+) -> Result<()> {
+    outputs.write(report, true)?;
+    for (name, metric) in by_metric {
+        let member = outputs.clone().for_member(&metrics::file_part(name));
+        member.write(metric, true)?;
+    }
+    outputs.write_html(report, by_metric)
 }
 
 /// Says so when a configuration has more threads than the engine has CPUs:
@@ -141,6 +167,8 @@ async fn new_report(app: &App, job: &RunJob, configs: &[Configuration]) -> Resul
         min_time: s.sampling.min_time,
         scaling: s.benchmark.scales_work(),
         host: Host {
+            engine: app.engine_name.clone(),
+            hostname: facts.name,
             cpus: facts.cpus,
             os: facts.os,
             arch: facts.arch,

@@ -414,6 +414,7 @@ pub fn settings_from(
 }
 
 /// A run, ready to start: settings, the configurations in run order, outputs.
+#[derive(Clone)]
 pub struct RunJob {
     pub settings: RunSettings,
     pub interpreters: Vec<Interpreter>,

@@ -71,7 +71,7 @@ pub fn render(inputs: &[Input], generated: DateTime<Utc>) -> String {
     for (i, history) in runs.iter().enumerate() {
         let id = anchor("run", history.benchmark, i);
         articles.push(Article {
-            title: history.benchmark.to_string(),
+            title: history.title(),
             html: sections::run_article(history, &id),
             id,
         });

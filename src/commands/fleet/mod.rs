@@ -1,0 +1,511 @@
+//! Several Docker Engines at once (`--engine`, the config's `engines:`): one
+//! session on each, the images brought to every engine (built there or
+//! carried from one that has them), the whole matrix run on all of them at
+//! the same time, each host's results kept apart and shown side by side.
+//! An engine that fails (unreachable, out of disk, killed mid-run) fails its
+//! own rows with the reason; the others finish.
+
+pub mod supply;
+
+use std::sync::Arc;
+
+use anyhow::Result;
+use console::style;
+
+use crate::commands::{build, run, App};
+use crate::config::Config;
+use crate::docker::address::EngineSpec;
+use crate::docker::{DockerEngine, Engine};
+use crate::error::{chain, Interrupted};
+use crate::plan::Plan;
+use crate::project::Project;
+use crate::report;
+use crate::session::{self, Session};
+use crate::ui::progress::Progress;
+use supply::{Holdings, Supply};
+
+/// One engine of the command: its session (when it was reached) and, once
+/// it failed, why. A failed engine's session stays, so that its containers
+/// are removed at the end like every other's.
+pub struct Member {
+    pub spec: EngineSpec,
+    pub app: Option<App>,
+    pub failure: Option<String>,
+}
+
+impl Member {
+    fn name(&self) -> &str {
+        &self.spec.name
+    }
+
+    /// The session, while the engine has not failed.
+    fn ready(&self) -> Result<&App, String> {
+        match (&self.app, &self.failure) {
+            (Some(app), None) => Ok(app),
+            (_, Some(reason)) => Err(reason.clone()),
+            (None, None) => Err("not connected".into()),
+        }
+    }
+}
+
+/// Whether `command` (`None`: `build`) may use `specs`: `build` any engines;
+/// `run` several, of this machine, since its containers mount this machine's
+/// files (the harness, the wheels); `info`, `ext` and `run uops` one. Pure.
+pub fn engines_fit(command: Option<&str>, specs: &[EngineSpec]) -> Result<(), String> {
+    let Some(what) = command else {
+        return Ok(());
+    };
+    if specs.len() > 1 && what != "run" {
+        let names: Vec<&str> = specs.iter().map(|s| s.name.as_str()).collect();
+        return Err(format!(
+            "`{what}` works on one engine at a time, and {} were given ({}). Pick one with `--engine NAME`; `build` and `run` take several.",
+            specs.len(),
+            names.join(", ")
+        ));
+    }
+    match specs.iter().find(|s| !s.is_local()) {
+        Some(remote) => Err(format!(
+            "engine {name} is at {address}, another machine: `{what}` mounts files of this machine (the harness, the wheels) into its containers, which a remote engine cannot see. Give engines whose sockets are on this machine (unix://), or run pybench-docker on that machine; `pybench-docker --engine {name}={address} build` brings the images there.",
+            name = remote.name,
+            address = remote.address,
+        )),
+        None => Ok(()),
+    }
+}
+
+/// Connects to every engine at once: one session id (so every container of
+/// this run, on any engine, carries the same label), one Ctrl-C for all.
+pub async fn connect(
+    specs: &[EngineSpec],
+    config: &Config,
+    plan: &Plan,
+    project: &Project,
+) -> Vec<Member> {
+    let connections =
+        futures_util::future::join_all(specs.iter().map(DockerEngine::connect_to)).await;
+    let shared = Session::new();
+    shared.cancel_on_signals();
+    let progress = Progress::new();
+    let mut members = Vec::new();
+    for (spec, connection) in specs.iter().zip(connections) {
+        let (app, failure) = match connection {
+            Ok(engine) => {
+                let engine: Arc<dyn Engine> = Arc::new(engine);
+                let mut app = App::new(config.clone(), plan.clone(), project.clone(), engine);
+                app.session = shared.clone();
+                app.progress = progress.clone();
+                app.engine_name = spec.name.clone();
+                if let Ok(n @ 1..) = session::sweep_dead_sessions(app.engine.as_ref()).await {
+                    eprintln!(
+                        "{}: removed {n} container(s) left by an earlier session that died",
+                        spec.name
+                    );
+                }
+                (Some(app), None)
+            }
+            Err(e) => {
+                eprintln!("{} engine {}: {e}", style("error:").red().bold(), spec.name);
+                (None, Some(e.to_string()))
+            }
+        };
+        members.push(Member {
+            spec: spec.clone(),
+            app,
+            failure,
+        });
+    }
+    members
+}
+
+/// Removes this session's containers on every engine it reached.
+pub async fn cleanup(members: &[Member]) {
+    let apps = members.iter().filter_map(|m| m.app.as_ref());
+    for (app, result) in apps
+        .clone()
+        .zip(futures_util::future::join_all(apps.clone().map(|a| a.cleanup())).await)
+    {
+        if let Err(e) = result {
+            eprintln!(
+                "{} engine {}: {e}",
+                style("warning:").yellow().bold(),
+                app.engine_name
+            );
+        }
+    }
+}
+
+/// Brings the release images to every reachable engine: the ones that have
+/// them are ready; the others get them carried from one that has them, or
+/// built (then carried on to the rest of that architecture). Says which.
+pub async fn bring_images(members: &mut [Member]) -> Result<()> {
+    let Some(first) = members.iter().find_map(|m| m.ready().ok()) else {
+        return Ok(());
+    };
+    let wanted = build::expected_release_images(first).await?;
+    let names: Vec<String> = wanted.iter().map(|(image, _)| image.clone()).collect();
+    let mut holdings = Vec::new();
+    for m in members.iter() {
+        holdings.push(match m.ready() {
+            Ok(app) => Some(holdings_of(app.engine.as_ref(), &wanted).await?),
+            Err(_) => None,
+        });
+    }
+    // Unreachable engines take no part: none is carried from or built on.
+    let reachable: Vec<usize> = (0..members.len())
+        .filter(|i| holdings[*i].is_some())
+        .collect();
+    let chosen = supply::plan(
+        &reachable
+            .iter()
+            .map(|i| holdings[*i].clone().unwrap_or_default())
+            .collect::<Vec<_>>(),
+    );
+    let supplies: Vec<(usize, Supply)> = reachable
+        .iter()
+        .zip(chosen)
+        .map(|(i, s)| match s {
+            Supply::Carry { from } => (
+                *i,
+                Supply::Carry {
+                    from: reachable[from],
+                },
+            ),
+            other => (*i, other),
+        })
+        .collect();
+    for (i, s) in &supplies {
+        let how = match s {
+            Supply::Ready => "images present".to_string(),
+            Supply::Build => "images missing: building them there".to_string(),
+            Supply::Carry { from } => format!(
+                "images missing: carrying them from {} (no compiling)",
+                members[*from].name()
+            ),
+        };
+        eprintln!("{} engine {}: {how}", style("→").cyan(), members[*i].name());
+    }
+    let builders: Vec<usize> = supplies
+        .iter()
+        .filter(|(_, s)| *s == Supply::Build)
+        .map(|(i, _)| *i)
+        .collect();
+    let built = futures_util::future::join_all(builders.iter().map(|i| {
+        let app = members[*i].ready().ok();
+        async move {
+            match app {
+                Some(app) => build::ensure_images(app).await.map_err(|e| chain(&e)),
+                None => Ok(()),
+            }
+        }
+    }))
+    .await;
+    for (i, result) in builders.iter().zip(built) {
+        if let Err(reason) = result {
+            fail(
+                &mut members[*i],
+                format!("building the images failed: {reason}"),
+            );
+        }
+    }
+    let carries: Vec<(usize, usize)> = supplies
+        .iter()
+        .filter_map(|(i, s)| match s {
+            Supply::Carry { from } => Some((*i, *from)),
+            _ => None,
+        })
+        .collect();
+    let carried = futures_util::future::join_all(carries.iter().map(|(to, from)| {
+        let (to, from) = (&members[*to], &members[*from]);
+        let names = &names;
+        async move {
+            let (Ok(to_app), Ok(from_app)) = (to.ready(), from.ready()) else {
+                return Err(format!("{} has no images to give", from.name()));
+            };
+            supply::carry(from_app.engine.as_ref(), to_app.engine.as_ref(), names)
+                .await
+                .map_err(|e| e.to_string())
+        }
+    }))
+    .await;
+    for ((to, from), result) in carries.iter().zip(carried) {
+        match result {
+            Ok(c) => eprintln!(
+                "{} engine {}: carried {} image(s), {:.2} GB, from {} in {:.0} s",
+                style("✓").green(),
+                members[*to].name(),
+                names.len(),
+                c.bytes as f64 / 1e9,
+                members[*from].name(),
+                c.seconds
+            ),
+            Err(reason) => fail(
+                &mut members[*to],
+                format!("carrying the images failed: {reason}"),
+            ),
+        }
+    }
+    Ok(())
+}
+
+async fn holdings_of(engine: &dyn Engine, wanted: &[(String, String)]) -> Result<Holdings> {
+    let mut fresh = true;
+    for (image, hash) in wanted {
+        let facts = engine.inspect_image(image).await?;
+        fresh &= facts.is_some_and(|f| f.labels.get(build::render::BUILD_HASH_LABEL) == Some(hash));
+    }
+    Ok(Holdings {
+        fresh,
+        arch: engine.host_facts().await.arch,
+    })
+}
+
+fn fail(member: &mut Member, reason: String) {
+    eprintln!(
+        "{} engine {}: {reason}",
+        style("error:").red().bold(),
+        member.name()
+    );
+    member.failure = Some(reason);
+}
+
+/// `run` (one benchmark or a suite) on every engine at once, then each
+/// host's table and files, then the hosts side by side.
+pub async fn run_everywhere(members: &mut [Member], jobs: &[run::RunJob]) -> Result<()> {
+    bring_images(members).await?;
+    let mut failures = members.iter().filter(|m| m.ready().is_err()).count();
+    for job in jobs {
+        let Some(first) = members.iter().find_map(|m| m.ready().ok()) else {
+            break;
+        };
+        let deps = run::prepare_host_side(first, job)?;
+        // Each engine its own result files (`gil.json` → `gil.laptop.json`),
+        // the partial ones written after every round included.
+        let own_jobs: Vec<run::RunJob> = members
+            .iter()
+            .map(|m| run::RunJob {
+                outputs: job.outputs.clone().for_member(m.name()),
+                ..job.clone()
+            })
+            .collect();
+        let measured =
+            futures_util::future::join_all(members.iter().zip(&own_jobs).map(|(m, own)| {
+                let deps = &deps;
+                async move {
+                    match m.ready() {
+                        Ok(app) => run::measure(app, own, deps).await.map_err(|e| chain(&e)),
+                        Err(reason) => Err(reason),
+                    }
+                }
+            }))
+            .await;
+        let mut interrupted = false;
+        for ((m, own), result) in members.iter().zip(&own_jobs).zip(&measured) {
+            let Ok((report, stopped)) = result else {
+                continue;
+            };
+            println!(
+                "{} engine {} ({})",
+                style("──").dim(),
+                style(m.name()).bold(),
+                report::format::host(report)
+            );
+            match run::present(own, report, *stopped) {
+                Err(e) if e.downcast_ref::<Interrupted>().is_some() => interrupted = true,
+                Err(e) => {
+                    eprintln!(
+                        "{} engine {}: {}",
+                        style("error:").red().bold(),
+                        m.name(),
+                        chain(&e)
+                    );
+                    failures += 1;
+                }
+                Ok(()) => {}
+            }
+        }
+        for (m, result) in members.iter_mut().zip(&measured) {
+            if let (Err(reason), Ok(_)) = (result, m.ready()) {
+                fail(m, reason.clone());
+                failures += 1;
+            }
+        }
+        let side_by_side: Vec<report::hosts::HostRun> = members
+            .iter()
+            .zip(&measured)
+            .map(|(m, r)| {
+                (
+                    m.name(),
+                    r.as_ref().map(|(report, _)| report).map_err(|e| e.clone()),
+                )
+            })
+            .collect();
+        println!("{}", report::hosts::render(&side_by_side));
+        if interrupted {
+            return Err(Interrupted.into());
+        }
+    }
+    match failures {
+        0 => Ok(()),
+        n => Err(anyhow::anyhow!(
+            "{n} of {} engine(s) had failures (see above); the others' results are complete.",
+            members.len()
+        )),
+    }
+}
+
+/// `build` on every engine: the images built or carried, as `run` would.
+pub async fn build_everywhere(members: &mut [Member]) -> Result<()> {
+    bring_images(members).await?;
+    let failed: Vec<&str> = members
+        .iter()
+        .filter(|m| m.ready().is_err())
+        .map(Member::name)
+        .collect();
+    match failed.is_empty() {
+        true => Ok(()),
+        false => Err(anyhow::anyhow!(
+            "no images on {} (see above).",
+            failed.join(", ")
+        )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cli::RunArgs;
+    use crate::commands::test_support::{app_on, script_stdout};
+    use crate::docker::fake::{exited, FakeEngine};
+    use crate::docker::{ContainerOutput, ContainerSpec, DockerError};
+
+    fn ok_for_all(_: &ContainerSpec) -> Result<ContainerOutput, DockerError> {
+        Ok(exited(0, &script_stdout(1.5), ""))
+    }
+
+    fn member(name: &str, engine: Option<Arc<FakeEngine>>, cache: &std::path::Path) -> Member {
+        let spec = EngineSpec {
+            name: name.into(),
+            address: format!("unix:///run/{name}/docker.sock"),
+            tls: None,
+        };
+        match engine {
+            Some(engine) => {
+                let mut app = app_on(engine, cache);
+                app.engine_name = name.into();
+                Member {
+                    spec,
+                    app: Some(app),
+                    failure: None,
+                }
+            }
+            None => Member {
+                spec,
+                app: None,
+                failure: Some("cannot reach the Docker daemon".into()),
+            },
+        }
+    }
+
+    async fn give_images(app: &App, engine: &FakeEngine) {
+        for (image, hash) in build::expected_release_images(app).await.unwrap() {
+            engine.add_image(&image, &[(build::render::BUILD_HASH_LABEL, &hash)]);
+        }
+    }
+
+    fn gil_job(app: &App, json: &std::path::Path) -> run::RunJob {
+        let args = RunArgs {
+            benchmark: Some("gil".into()),
+            processes: Some(3),
+            json: Some(json.to_path_buf()),
+            ..RunArgs::default()
+        };
+        run::prepare(&args, &app.config, &app.plan, &app.project.benchmarks())
+            .unwrap()
+            .remove(0)
+    }
+
+    #[test]
+    fn run_takes_several_local_engines_build_any_and_the_others_one() {
+        let cache = tempfile::tempdir().unwrap();
+        let spec = |m: Member| m.spec;
+        let two = [
+            spec(member("a", None, cache.path())),
+            spec(member("b", None, cache.path())),
+        ];
+        assert_eq!(engines_fit(Some("run"), &two), Ok(()));
+        assert_eq!(engines_fit(None, &two), Ok(()));
+        for one_only in ["info", "ext", "run uops"] {
+            let e = engines_fit(Some(one_only), &two).unwrap_err();
+            assert!(
+                e.contains("one engine at a time") && e.contains("(a, b)"),
+                "{e}"
+            );
+            assert_eq!(engines_fit(Some(one_only), &two[..1]), Ok(()));
+        }
+        let remote = EngineSpec {
+            name: "server".into(),
+            address: "tcp://server:2376".into(),
+            tls: None,
+        };
+        let e = engines_fit(Some("run"), &[two[0].clone(), remote.clone()]).unwrap_err();
+        assert!(
+            e.contains("another machine") && e.contains("--engine server=tcp://server:2376 build"),
+            "{e}"
+        );
+        assert_eq!(engines_fit(None, &[remote]), Ok(()));
+    }
+
+    #[tokio::test]
+    async fn the_empty_engine_gets_the_images_carried_and_both_run_the_whole_matrix() {
+        let cache = tempfile::tempdir().unwrap();
+        let (a, b) = (FakeEngine::new(ok_for_all), FakeEngine::new(ok_for_all));
+        let mut members = vec![
+            member("laptop", Some(a.clone()), cache.path()),
+            member("server", Some(b.clone()), cache.path()),
+        ];
+        give_images(members[0].app.as_ref().unwrap(), &a).await;
+        let json = cache.path().join("gil.json");
+        let job = gil_job(members[0].app.as_ref().unwrap(), &json);
+
+        run_everywhere(&mut members, &[job]).await.unwrap();
+
+        assert!(a.loads().is_empty() && a.builds().is_empty());
+        assert_eq!(b.loads().len(), 1, "carried once");
+        assert!(
+            b.builds().is_empty(),
+            "nothing compiled on the empty engine"
+        );
+        assert_eq!(a.runs().len(), b.runs().len());
+        assert!(!a.runs().is_empty());
+        for name in ["laptop", "server"] {
+            let file = cache.path().join(format!("gil.{name}.json"));
+            let r: crate::results::Report =
+                serde_json::from_slice(&std::fs::read(&file).unwrap()).unwrap();
+            assert_eq!(r.host.engine, name);
+            assert!(r.rows.iter().all(|row| row.measured().len() == 3));
+        }
+    }
+
+    #[tokio::test]
+    async fn an_unreachable_engine_fails_alone_and_the_others_finish() {
+        let cache = tempfile::tempdir().unwrap();
+        let a = FakeEngine::new(ok_for_all);
+        let mut members = vec![
+            member("laptop", Some(a.clone()), cache.path()),
+            member("arm", None, cache.path()),
+        ];
+        give_images(members[0].app.as_ref().unwrap(), &a).await;
+        let json = cache.path().join("gil.json");
+        let job = gil_job(members[0].app.as_ref().unwrap(), &json);
+
+        let e = run_everywhere(&mut members, &[job]).await.unwrap_err();
+
+        assert!(
+            e.to_string().contains("1 of 2 engine(s) had failures"),
+            "{e}"
+        );
+        assert!(cache.path().join("gil.laptop.json").exists());
+        assert!(!cache.path().join("gil.arm.json").exists());
+        assert!(!a.runs().is_empty());
+    }
+}

@@ -1,0 +1,146 @@
+//! Several engines' runs of one benchmark side by side: one row per
+//! configuration, one column per host. Every cell is that host's own ratio
+//! to its own baseline: statistics never mix hosts, a 2-core laptop's
+//! processes are never pooled with a server's.
+
+use comfy_table::{presets, Cell, ContentArrangement, Table};
+
+use super::format::{self, Status};
+use crate::analysis::compare::compare_rows;
+use crate::results::Report;
+
+/// One engine's run, or why the engine has none.
+pub type HostRun<'a> = (&'a str, Result<&'a Report, String>);
+
+/// The heading and the table. Pure.
+pub fn render(runs: &[HostRun]) -> String {
+    let mut table = Table::new();
+    table
+        .load_style(presets::UTF8_FULL_CONDENSED.with_rounded_corners())
+        .set_content_arrangement(ContentArrangement::Disabled)
+        .force_no_tty();
+    let mut header = vec![Cell::new("Configuration")];
+    header.extend(runs.iter().map(|(name, run)| {
+        Cell::new(match run {
+            Ok(r) => format!("{name}\n{}", format::host(r)),
+            Err(_) => name.to_string(),
+        })
+    }));
+    table.set_header(header);
+    let labels = labels(runs);
+    let cells: Vec<Vec<(String, String)>> =
+        runs.iter().map(|(_, run)| column(run, &labels)).collect();
+    for label in labels {
+        let mut row = vec![Cell::new(&label)];
+        for column in &cells {
+            let cell = column.iter().find(|(l, _)| *l == label);
+            row.push(Cell::new(cell.map_or("—", |(_, text)| text.as_str())));
+        }
+        table.add_row(row);
+    }
+    let benchmark = runs
+        .iter()
+        .find_map(|(_, r)| r.as_ref().ok().map(|r| r.benchmark.clone()))
+        .unwrap_or_default();
+    format!(
+        "{benchmark} on {} engines, each host against its own baseline (ratio [95% CI], status):\n{table}\n",
+        runs.len()
+    )
+}
+
+/// Configurations in the order the first run that has them lists them.
+fn labels(runs: &[HostRun]) -> Vec<String> {
+    let mut out: Vec<String> = vec![];
+    for (_, run) in runs {
+        for row in run.iter().flat_map(|r| &r.rows) {
+            if !out.contains(&row.label()) {
+                out.push(row.label());
+            }
+        }
+    }
+    out
+}
+
+/// (label, cell text) per row of one engine's run; for an engine that
+/// failed as a whole, every row says why.
+fn column(run: &Result<&Report, String>, labels: &[String]) -> Vec<(String, String)> {
+    let report = match run {
+        Ok(r) => *r,
+        Err(reason) => {
+            // The whole reason was said above the table; a cell keeps its start.
+            let reason = format::one_line(reason);
+            let text = match reason.char_indices().nth(48) {
+                Some((cut, _)) => format!("failed: {}…", &reason[..cut]),
+                None => format!("failed: {reason}"),
+            };
+            return labels.iter().map(|l| (l.clone(), text.clone())).collect();
+        }
+    };
+    let comparisons = compare_rows(report);
+    report
+        .rows
+        .iter()
+        .zip(&comparisons)
+        .map(|(row, rc)| {
+            let status = Status::of(row, rc);
+            let text = match (rc.summary, rc.comparison) {
+                (Some(s), Some(c)) if !report.is_baseline(row) => {
+                    let ci = match (c.ci_low, c.ci_high) {
+                        (Some(lo), Some(hi)) => format!(" [{lo:.2}–{hi:.2}]"),
+                        _ => String::new(),
+                    };
+                    format!(
+                        "{} {}{ci} {}",
+                        format::duration(s.mean),
+                        format::ratio(c.ratio),
+                        status.text()
+                    )
+                }
+                (Some(s), _) => format!("{} {}", format::duration(s.mean), status.text()),
+                _ => status.text(),
+            };
+            (row.label(), text)
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::fixture;
+
+    #[test]
+    fn each_host_is_a_column_of_its_own_ratios_and_a_failed_engine_says_why() {
+        let a = fixture::report();
+        let mut b = fixture::report();
+        b.host.cpus = 64;
+        // The second host's free-threaded build twice as slow as on the first.
+        for row in b.rows.iter_mut().filter(|r| r.interpreter == "3.13t") {
+            for s in &mut row.samples {
+                s.seconds *= 2.0;
+                s.values.iter_mut().for_each(|v| *v *= 2.0);
+            }
+        }
+        let text = render(&[
+            ("laptop", Ok(&a)),
+            ("server", Ok(&b)),
+            (
+                "arm",
+                Err("cannot reach the Docker daemon at tcp://arm:2375".into()),
+            ),
+        ]);
+        assert!(text.contains("laptop") && text.contains("server") && text.contains("64 CPUs"));
+        assert!(
+            text.contains("failed: cannot reach the Docker daemon"),
+            "{text}"
+        );
+        let ft_line = text.lines().find(|l| l.contains("3.13t")).expect(&text);
+        let ratios: Vec<f64> = ft_line
+            .split(['│', '┆'])
+            .filter_map(|c| c.split_whitespace().find(|w| w.ends_with('×')))
+            .map(|w| w.trim_end_matches('×').parse().unwrap())
+            .collect();
+        assert_eq!(ratios.len(), 2, "{ft_line}");
+        assert!((ratios[1] / ratios[0] - 2.0).abs() < 0.05, "{ft_line}");
+    }
+}

@@ -1,0 +1,239 @@
+//! Two Docker Engines: the machine's daemon and a second one this test
+//! starts (own socket, data root and exec root; see the README, "Several
+//! engines"). The second starts empty: the images must be carried to it.
+//! Needs root, as dockerd does; fails loudly without it.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+
+use common::*;
+
+/// A second dockerd in its own network namespace (`unshare --net`): told
+/// `--bridge none`, dockerd deletes the interface `docker0`, which the
+/// machine's daemon uses; in a namespace of its own there is none to delete.
+/// Containers of this tool have no network anyway.
+struct SecondDaemon {
+    child: Child,
+    dir: tempfile::TempDir,
+}
+
+impl SecondDaemon {
+    fn start() -> SecondDaemon {
+        // Short paths: containerd's sockets live under the exec root, and a
+        // unix socket path must fit in 108 bytes.
+        let dir = tempfile::Builder::new()
+            .prefix("pbd2-")
+            .tempdir_in("/tmp")
+            .unwrap();
+        let config = dir.path().join("daemon.json");
+        // Not the machine's /etc/docker/daemon.json: its data-root is the main daemon's.
+        std::fs::write(&config, "{}").unwrap();
+        let log = std::fs::File::create(dir.path().join("dockerd.log")).unwrap();
+        let p = |name: &str| dir.path().join(name).display().to_string();
+        let child = Command::new("unshare")
+            .args(["--net", "dockerd", "--config-file", &p("daemon.json")])
+            .args(["--data-root", &p("data"), "--exec-root", &p("x")])
+            .args(["--pidfile", &p("dockerd.pid")])
+            .args(["-H", &format!("unix://{}", p("docker.sock"))])
+            .args(["--bridge", "none", "--iptables=false", "--ip-masq=false"])
+            .args(["--storage-driver", &main_storage_driver()])
+            .stdin(Stdio::null())
+            .stdout(log.try_clone().unwrap())
+            .stderr(log)
+            .spawn()
+            .expect("dockerd and unshare are installed (this test starts a second Docker daemon)");
+        let daemon = SecondDaemon { child, dir };
+        let socket = daemon.socket();
+        assert!(
+            wait_for(60, || Command::new("docker")
+                .args(["-H", &format!("unix://{}", socket.display()), "version"])
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .status()
+                .is_ok_and(|s| s.success())),
+            "the second dockerd did not answer within 60 s (it needs root):\n{}",
+            std::fs::read_to_string(daemon.dir.path().join("dockerd.log")).unwrap_or_default()
+        );
+        daemon
+    }
+
+    fn socket(&self) -> PathBuf {
+        self.dir.path().join("docker.sock")
+    }
+
+    fn address(&self) -> String {
+        format!("unix://{}", self.socket().display())
+    }
+}
+
+impl Drop for SecondDaemon {
+    fn drop(&mut self) {
+        // SIGTERM: dockerd stops its containerd and unmounts its layers.
+        let _ = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status();
+        // Never panic in drop: a daemon that will not stop is killed.
+        if !wait_for(30, || matches!(self.child.try_wait(), Ok(Some(_)))) {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
+    }
+}
+
+/// The machine daemon's storage driver (fuse-overlayfs where the kernel's
+/// overlay is not available inside this VM): the second daemon uses the same.
+fn main_storage_driver() -> String {
+    let out = Command::new("docker")
+        .args(["info", "--format", "{{.Driver}}"])
+        .output()
+        .expect("the docker client is installed");
+    String::from_utf8_lossy(&out.stdout).trim().to_string()
+}
+
+fn main_address() -> String {
+    std::env::var("DOCKER_HOST")
+        .ok()
+        .filter(|h| !h.is_empty())
+        .unwrap_or_else(|| "unix:///var/run/docker.sock".into())
+}
+
+/// What the docker client says about the engine at `address`.
+fn docker_at(address: &str, args: &[&str]) -> String {
+    let out = Command::new("docker")
+        .args(["-H", address])
+        .args(args)
+        .output()
+        .unwrap();
+    String::from_utf8_lossy(&out.stdout).trim().to_string()
+}
+
+fn image_id(address: &str, image: &str) -> String {
+    docker_at(address, &["image", "inspect", "--format", "{{.Id}}", image])
+}
+
+fn leftover_containers(address: &str) -> String {
+    docker_at(
+        address,
+        &["ps", "-a", "-q", "--filter", "label=pybench-docker.session"],
+    )
+}
+
+#[test]
+fn a_matrix_runs_on_two_engines_with_the_images_carried_to_the_empty_one() {
+    images();
+    wheels_in_cache();
+    let second = SecondDaemon::start();
+    let dir = tempfile::tempdir().unwrap();
+    let json = dir.path().join("gil.json");
+    let main = format!("main={}", main_address());
+    let other = format!("second={}", second.address());
+    let out = run(&[
+        "--engine",
+        &main,
+        "--engine",
+        &other,
+        "run",
+        "gil",
+        "--interpreters",
+        "3.13,3.13t",
+        "-n",
+        "15",
+        "--processes",
+        "3",
+        "--values",
+        "3",
+        "--warmups",
+        "1",
+        "--min-time",
+        "0.02",
+        "--json",
+        json.to_str().unwrap(),
+    ]);
+    let (said, table) = (stderr(&out), stdout(&out));
+    assert!(out.status.success(), "{said}");
+    assert!(
+        said.contains("engine main: images present")
+            && said.contains("engine second: images missing: carrying them from main"),
+        "{said}"
+    );
+    assert!(said.contains("engine second: carried"), "{said}");
+    assert!(
+        table.contains("gil on 2 engines") && table.contains("main") && table.contains("second"),
+        "{table}"
+    );
+
+    for name in ["main", "second"] {
+        let r = read_json(&member(&json, name));
+        assert_eq!(r["host"]["engine"], name, "{}", r["host"]);
+        assert!(r["host"]["cpus"].as_u64().unwrap() >= 1);
+        let rows = r["rows"].as_array().unwrap();
+        assert_eq!(rows.len(), 2);
+        for row in rows {
+            assert_eq!(row["outcome"]["status"], "ok", "{row}");
+            assert_eq!(row["samples"].as_array().unwrap().len(), 3, "{row}");
+        }
+    }
+    // Carried, not rebuilt: the same image, id for id.
+    let pythons = read_json(&member(&json, "main"))["rows"][0]["image"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let id = image_id(&main_address(), &pythons);
+    assert!(id.starts_with("sha256:"), "{id}");
+    assert_eq!(image_id(&second.address(), &pythons), id);
+
+    assert_eq!(leftover_containers(&main_address()), "", "main engine");
+    assert_eq!(leftover_containers(&second.address()), "", "second engine");
+}
+
+#[test]
+fn an_unreachable_engine_fails_alone_and_the_other_finishes() {
+    images();
+    wheels_in_cache();
+    let dir = tempfile::tempdir().unwrap();
+    let json = dir.path().join("gil.json");
+    let main = format!("main={}", main_address());
+    let out = run(&[
+        "--engine",
+        &main,
+        "--engine",
+        "gone=unix:///tmp/pybench-no-such-daemon.sock",
+        "run",
+        "gil",
+        "--interpreters",
+        "3.13,3.13t",
+        "-n",
+        "10",
+        "--processes",
+        "3",
+        "--values",
+        "2",
+        "--min-time",
+        "0.01",
+        "--json",
+        json.to_str().unwrap(),
+    ]);
+    let (said, table) = (stderr(&out), stdout(&out));
+    assert!(!out.status.success(), "a failed engine is a failed command");
+    assert!(
+        said.contains("engine gone: cannot reach the Docker daemon at unix:///tmp/pybench-no-such-daemon.sock"),
+        "{said}"
+    );
+    assert!(said.contains("1 of 2 engine(s) had failures"), "{said}");
+    assert!(table.contains("failed: cannot reach"), "{table}");
+    let r = read_json(&member(&json, "main"));
+    assert!(r["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|row| row["outcome"]["status"] == "ok"));
+    assert!(!member(&json, "gone").exists());
+    assert_eq!(leftover_containers(&main_address()), "");
+}
+
+/// `r.json` → `r.NAME.json`: one result file per engine.
+fn member(json: &Path, name: &str) -> PathBuf {
+    json.with_extension(format!("{name}.json"))
+}
