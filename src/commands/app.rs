@@ -67,6 +67,15 @@ impl App {
         app
     }
 
+    /// " on laptop" when several engines are in play, so that their progress
+    /// lines tell them apart; "" otherwise.
+    pub fn on_engine(&self) -> String {
+        match self.engine_name.is_empty() {
+            true => String::new(),
+            false => format!(" on {}", self.engine_name),
+        }
+    }
+
     /// Removes every container this session started; say so when that fails.
     pub async fn cleanup(&self) -> Result<()> {
         self.session.cleanup(self.engine.as_ref()).await?;

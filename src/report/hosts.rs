@@ -22,7 +22,7 @@ pub fn render(runs: &[HostRun]) -> String {
     let mut header = vec![Cell::new("Configuration")];
     header.extend(runs.iter().map(|(name, run)| {
         Cell::new(match run {
-            Ok(r) => format!("{name}\n{}", format::host(r)),
+            Ok(r) => format!("{name}\n{}", host_lines(r)),
             Err(_) => name.to_string(),
         })
     }));
@@ -46,6 +46,29 @@ pub fn render(runs: &[HostRun]) -> String {
         "{benchmark} on {} engines, each host against its own baseline (ratio [95% CI], status):\n{table}\n",
         runs.len()
     )
+}
+
+/// "vm, 2 CPUs, Docker 20.10.24" and the CPU model the processes read.
+fn host_lines(report: &Report) -> String {
+    let h = &report.host;
+    let mut first = vec![];
+    if !h.hostname.is_empty() {
+        first.push(h.hostname.clone());
+    }
+    first.push(format!("{} CPUs", h.cpus));
+    if !h.docker_version.is_empty() {
+        first.push(format!("Docker {}", h.docker_version));
+    }
+    let model = report
+        .rows
+        .iter()
+        .flat_map(|r| &r.samples)
+        .find_map(|s| s.host.as_ref()?.cpu_model.clone());
+    let first = format::one_line(&first.join(", "));
+    match model {
+        Some(m) => format!("{first}\n{}", format::one_line(&m)),
+        None => first,
+    }
 }
 
 /// Configurations in the order the first run that has them lists them.
@@ -130,6 +153,7 @@ mod tests {
             ),
         ]);
         assert!(text.contains("laptop") && text.contains("server") && text.contains("64 CPUs"));
+        assert!(text.contains("Docker 27.3.1"), "{text}");
         assert!(
             text.contains("failed: cannot reach the Docker daemon"),
             "{text}"

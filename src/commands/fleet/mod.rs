@@ -272,6 +272,9 @@ fn fail(member: &mut Member, reason: String) {
 /// host's table and files, then the hosts side by side.
 pub async fn run_everywhere(members: &mut [Member], jobs: &[run::RunJob]) -> Result<()> {
     bring_images(members).await?;
+    if let Some(note) = shared_machine(members).await {
+        eprintln!("{} {note}", style("note:").yellow());
+    }
     let mut failures = members.iter().filter(|m| m.ready().is_err()).count();
     for job in jobs {
         let Some(first) = members.iter().find_map(|m| m.ready().ok()) else {
@@ -351,6 +354,24 @@ pub async fn run_everywhere(members: &mut [Member], jobs: &[run::RunJob]) -> Res
             members.len()
         )),
     }
+}
+
+/// Engines on one machine measure at the same time on the same CPUs: each
+/// run disturbs the others. Said, not refused (a test setup does it).
+async fn shared_machine(members: &[Member]) -> Option<String> {
+    let mut seen: Vec<(String, &str)> = vec![];
+    for m in members {
+        let Ok(app) = m.ready() else { continue };
+        let host = app.engine.host_facts().await.name;
+        if let Some((_, other)) = seen.iter().find(|(h, _)| !h.is_empty() && *h == host) {
+            return Some(format!(
+                "engines {other} and {} run on the same host ({host}): their processes share its CPUs, so each host's figures include the other's load. Compare hosts that are different machines.",
+                m.name()
+            ));
+        }
+        seen.push((host, m.name()));
+    }
+    None
 }
 
 /// `build` on every engine: the images built or carried, as `run` would.
@@ -484,6 +505,26 @@ mod tests {
             assert_eq!(r.host.engine, name);
             assert!(r.rows.iter().all(|row| row.measured().len() == 3));
         }
+    }
+
+    #[tokio::test]
+    async fn engines_on_one_host_are_said_to_share_its_cpus() {
+        let cache = tempfile::tempdir().unwrap();
+        let fake = || Some(FakeEngine::new(ok_for_all));
+        let two = [
+            member("a", fake(), cache.path()),
+            member("b", fake(), cache.path()),
+        ];
+        let note = shared_machine(&two).await.unwrap();
+        assert!(
+            note.contains("engines a and b run on the same host (fake-host)"),
+            "{note}"
+        );
+        let one = [
+            member("a", fake(), cache.path()),
+            member("gone", None, cache.path()),
+        ];
+        assert_eq!(shared_machine(&one).await, None);
     }
 
     #[tokio::test]

@@ -61,9 +61,11 @@ pub async fn run_all(
     let (warmups, processes) = (s.sampling.warmup_processes, s.sampling.processes);
     let rounds = schedule(configs.len(), warmups, processes);
     let total = rounds.iter().map(Vec::len).sum::<usize>() as u64;
-    let bar = app
-        .progress
-        .counter(&format!("run {}", s.benchmark.name()), total, false);
+    let bar = app.progress.counter(
+        &format!("run {}{}", s.benchmark.name(), app.on_engine()),
+        total,
+        false,
+    );
     let mut done = 0;
     for round in rounds {
         for slot in round {
@@ -224,9 +226,10 @@ fn absorb(app: &App, row: &mut Row, r: RunResult) {
     if row.banner.is_none() {
         if let Some(b) = runner::extract_banner(&out.stdout) {
             app.progress.println(format!(
-                "{} {}\n{b}",
+                "{} {}{}\n{b}",
                 style("▶").cyan().bold(),
-                style(&row.interpreter).bold()
+                style(&row.interpreter).bold(),
+                app.on_engine()
             ));
             row.banner = Some(b);
         }
