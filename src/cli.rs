@@ -208,6 +208,12 @@ pub struct RunArgs {
     #[arg(long)]
     pub offline: bool,
 
+    /// With several engines you declare identical: split the configurations across them
+    /// instead of running all on each. Every engine also runs the baseline, so that each
+    /// ratio is still taken on one host.
+    #[arg(long)]
+    pub shard: bool,
+
     /// Your script: print what it wrote to stdout and stderr, per interpreter (it is in --json either way).
     #[arg(long)]
     pub show_output: bool,

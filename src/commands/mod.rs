@@ -92,8 +92,8 @@ async fn dispatch(cli: Cli) -> Result<()> {
     let job = prepare(&cli.command, &config, &plan, &project)?;
     let engines = crate::docker::address::select(&cli.engines, &config.engines)
         .map_err(anyhow::Error::msg)?;
+    check_engines_fit(&job, engines.as_deref().unwrap_or_default())?;
     if let Some(specs) = &engines {
-        check_engines_fit(&job, specs)?;
         if specs.len() > 1 {
             return on_several_engines(specs, &job, &config, &plan, &project).await;
         }
@@ -129,6 +129,7 @@ fn check_engines_fit(job: &Job, specs: &[crate::docker::address::EngineSpec]) ->
         {
             Some("run uops")
         }
+        Job::Run(jobs) if jobs.iter().any(|j| j.shard) => Some("run --shard"),
         Job::Run(_) => Some("run"),
         Job::Info(_) => Some("info"),
         Job::Ext(_) => Some("ext"),

@@ -5,6 +5,7 @@
 //! An engine that fails (unreachable, out of disk, killed mid-run) fails its
 //! own rows with the reason; the others finish.
 
+pub mod shard;
 pub mod supply;
 
 use std::sync::Arc;
@@ -55,6 +56,10 @@ pub fn engines_fit(command: Option<&str>, specs: &[EngineSpec]) -> Result<(), St
     let Some(what) = command else {
         return Ok(());
     };
+    if what == "run --shard" && specs.len() < 2 {
+        return Err("--shard splits the configurations across engines, and one engine was given. Give two or more you know to be identical machines: --engine a=ADDRESS --engine b=ADDRESS (or `engines:` in the config).".to_string());
+    }
+    let what = what.trim_end_matches(" --shard");
     if specs.len() > 1 && what != "run" {
         let names: Vec<&str> = specs.iter().map(|s| s.name.as_str()).collect();
         return Err(format!(
@@ -281,15 +286,7 @@ pub async fn run_everywhere(members: &mut [Member], jobs: &[run::RunJob]) -> Res
             break;
         };
         let deps = run::prepare_host_side(first, job)?;
-        // Each engine its own result files (`gil.json` → `gil.laptop.json`),
-        // the partial ones written after every round included.
-        let own_jobs: Vec<run::RunJob> = members
-            .iter()
-            .map(|m| run::RunJob {
-                outputs: job.outputs.clone().for_member(m.name()),
-                ..job.clone()
-            })
-            .collect();
+        let own_jobs = jobs_per_engine(members, job)?;
         let measured =
             futures_util::future::join_all(members.iter().zip(&own_jobs).map(|(m, own)| {
                 let deps = &deps;
@@ -354,6 +351,36 @@ pub async fn run_everywhere(members: &mut [Member], jobs: &[run::RunJob]) -> Res
             members.len()
         )),
     }
+}
+
+/// Each engine its own job: its own result files (`gil.json` →
+/// `gil.laptop.json`, the partial ones written after every round included)
+/// and, with `--shard`, its share of the configurations among the engines
+/// still standing.
+fn jobs_per_engine(members: &[Member], job: &run::RunJob) -> Result<Vec<run::RunJob>> {
+    let standing: Vec<usize> = (0..members.len())
+        .filter(|i| members[*i].ready().is_ok())
+        .collect();
+    let shares = match job.shard {
+        true => {
+            let baselines = shard::baselines(&job.interpreters, &job.settings.baseline)
+                .map_err(anyhow::Error::msg)?;
+            shard::split(&job.interpreters, &baselines, standing.len())
+        }
+        false => vec![job.interpreters.clone(); standing.len()],
+    };
+    Ok(members
+        .iter()
+        .enumerate()
+        .map(|(i, m)| run::RunJob {
+            outputs: job.outputs.clone().for_member(m.name()),
+            interpreters: standing
+                .iter()
+                .position(|s| *s == i)
+                .map_or_else(Vec::new, |k| shares[k].clone()),
+            ..job.clone()
+        })
+        .collect())
 }
 
 /// Engines on one machine measure at the same time on the same CPUs: each
@@ -474,6 +501,12 @@ mod tests {
             "{e}"
         );
         assert_eq!(engines_fit(None, &[remote]), Ok(()));
+        let e = engines_fit(Some("run --shard"), &two[..1]).unwrap_err();
+        assert!(
+            e.contains("--shard splits") && e.contains("two or more"),
+            "{e}"
+        );
+        assert_eq!(engines_fit(Some("run --shard"), &two), Ok(()));
     }
 
     #[tokio::test]
@@ -505,6 +538,47 @@ mod tests {
             assert_eq!(r.host.engine, name);
             assert!(r.rows.iter().all(|row| row.measured().len() == 3));
         }
+    }
+
+    #[tokio::test]
+    async fn sharded_engines_each_run_the_baseline_and_their_share() {
+        let cache = tempfile::tempdir().unwrap();
+        let (a, b) = (FakeEngine::new(ok_for_all), FakeEngine::new(ok_for_all));
+        let mut members = vec![
+            member("a", Some(a.clone()), cache.path()),
+            member("b", Some(b.clone()), cache.path()),
+        ];
+        for m in &members {
+            let app = m.app.as_ref().unwrap();
+            give_images(app, if m.name() == "a" { &a } else { &b }).await;
+        }
+        let json = cache.path().join("gil.json");
+        let mut job = gil_job(members[0].app.as_ref().unwrap(), &json);
+        job.shard = true;
+        let all: Vec<String> = job.interpreters.iter().map(|i| i.name.clone()).collect();
+
+        run_everywhere(&mut members, &[job]).await.unwrap();
+
+        let ran = |e: &FakeEngine| {
+            let mut names: Vec<String> = e
+                .runs()
+                .iter()
+                .map(crate::commands::test_support::interpreter_of)
+                .collect();
+            names.sort();
+            names.dedup();
+            names
+        };
+        let (on_a, on_b) = (ran(&a), ran(&b));
+        assert!(on_a.contains(&"3.13".to_string()) && on_b.contains(&"3.13".to_string()));
+        let mut union: Vec<String> = on_a.iter().chain(&on_b).cloned().collect();
+        union.sort();
+        union.dedup();
+        let mut expected = all.clone();
+        expected.sort();
+        assert_eq!(union, expected, "every configuration ran somewhere");
+        let both: Vec<&String> = on_a.iter().filter(|n| on_b.contains(n)).collect();
+        assert_eq!(both, ["3.13"], "only the baseline runs twice");
     }
 
     #[tokio::test]

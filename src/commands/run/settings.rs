@@ -427,6 +427,8 @@ pub struct RunJob {
     /// Where pyperformance's third-party packages may come from.
     pub wheelhouses: Vec<PathBuf>,
     pub offline: bool,
+    /// Split the configurations across engines declared identical.
+    pub shard: bool,
 }
 
 /// The configurations a run measures: the benchmark's default matrix, or the
@@ -512,6 +514,7 @@ pub fn prepare(
                 arguments,
                 wheelhouses: args.wheelhouse.clone(),
                 offline: args.offline,
+                shard: args.shard,
             })
         })
         .collect()
