@@ -1,6 +1,8 @@
 //! Two Docker Engines: the machine's daemon and a second one this test
 //! starts (own socket, data root and exec root; see the README, "Several
-//! engines"). The second starts empty: the images must be carried to it.
+//! engines"), reached over tcp:// as a remote engine would be. The second
+//! starts empty: the images must be carried to it, and this machine's files
+//! (the harness) reach its containers as volumes.
 //! Needs root, as dockerd does; fails loudly without it.
 
 mod common;
@@ -70,6 +72,33 @@ impl SecondDaemon {
     fn address(&self) -> String {
         format!("unix://{}", self.socket().display())
     }
+
+    /// The daemon as another machine would show it: `tcp://127.0.0.1:PORT`,
+    /// forwarded to its socket by this test. To the tool a tcp:// engine is
+    /// remote, so this machine's files reach its containers as volumes.
+    fn tcp_address(&self) -> String {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let socket = self.socket();
+        std::thread::spawn(move || {
+            for client in listener.incoming().flatten() {
+                let Ok(daemon) = std::os::unix::net::UnixStream::connect(&socket) else {
+                    continue;
+                };
+                let (mut c2, mut d2) = (client.try_clone().unwrap(), daemon.try_clone().unwrap());
+                let (mut c1, mut d1) = (client, daemon);
+                std::thread::spawn(move || {
+                    let _ = std::io::copy(&mut c1, &mut d1);
+                    let _ = d1.shutdown(std::net::Shutdown::Write);
+                });
+                std::thread::spawn(move || {
+                    let _ = std::io::copy(&mut d2, &mut c2);
+                    let _ = c2.shutdown(std::net::Shutdown::Write);
+                });
+            }
+        });
+        format!("tcp://127.0.0.1:{port}")
+    }
 }
 
 impl Drop for SecondDaemon {
@@ -133,7 +162,7 @@ fn a_matrix_runs_on_two_engines_with_the_images_carried_to_the_empty_one() {
     let dir = tempfile::tempdir().unwrap();
     let json = dir.path().join("gil.json");
     let main = format!("main={}", main_address());
-    let other = format!("second={}", second.address());
+    let other = format!("second={}", second.tcp_address());
     let out = run(&[
         "--engine",
         &main,
@@ -191,6 +220,17 @@ fn a_matrix_runs_on_two_engines_with_the_images_carried_to_the_empty_one() {
 
     assert_eq!(leftover_containers(&main_address()), "", "main engine");
     assert_eq!(leftover_containers(&second.address()), "", "second engine");
+    let volumes = docker_at(
+        &second.address(),
+        &[
+            "volume",
+            "ls",
+            "-q",
+            "--filter",
+            "label=pybench-docker.session",
+        ],
+    );
+    assert_eq!(volumes, "", "the volumes that carried the harness are gone");
 }
 
 #[test]

@@ -14,6 +14,7 @@ use futures_util::{StreamExt, TryStreamExt};
 
 use super::address::{EngineSpec, Transport};
 use super::container::{create_body, interactive_body, list_options};
+use super::files;
 use super::image::{build_options, import_options, pull_options};
 use super::{
     BuildEvent, BuildRequest, ByteProgress, ContainerOutput, ContainerSpec, DockerError, Engine,
@@ -24,6 +25,11 @@ use super::{
 #[derive(Clone)]
 pub struct DockerEngine {
     docker: Docker,
+    /// The engine is on another machine: this machine's files reach its
+    /// containers as volumes filled through the API, not as bind mounts.
+    upload_files: bool,
+    /// Volumes filled so far (held while filling: concurrent containers wait).
+    filled: std::sync::Arc<tokio::sync::Mutex<std::collections::HashSet<String>>>,
 }
 
 /// bollard's Display for server errors is a debug dump; keep just the message.
@@ -74,7 +80,8 @@ impl DockerEngine {
         let host = docker_host();
         let docker =
             Docker::connect_with_defaults().map_err(|e| connection_error(&host, describe(&e)))?;
-        handshake(docker, &host).await
+        let remote = !host.starts_with("unix://");
+        handshake(docker, &host, remote).await
     }
 
     /// Connects to a named engine: a local socket, tcp:// (with TLS when
@@ -91,7 +98,83 @@ impl DockerEngine {
             (Transport::Ssh(addr), _) => Docker::connect_with_ssh(&addr, secs, version, None),
         }
         .map_err(|e| connection_error(&spec.address, error_with_source(&e)))?;
-        handshake(docker, &spec.address).await
+        handshake(docker, &spec.address, !spec.is_local()).await
+    }
+
+    /// The create request for `spec`, its bind mounts turned into filled
+    /// volumes when the engine is on another machine.
+    async fn body_for(
+        &self,
+        spec: &ContainerSpec,
+        mut body: bollard::models::ContainerCreateBody,
+    ) -> Result<bollard::models::ContainerCreateBody, DockerError> {
+        if !self.upload_files || spec.mounts.is_empty() {
+            return Ok(body);
+        }
+        let fills = files::plan(&spec.session, &spec.mounts).map_err(DockerError::Other)?;
+        self.fill(spec, &fills).await?;
+        if let Some(host) = body.host_config.as_mut() {
+            host.mounts = Some(files::volume_mounts(&fills));
+        }
+        Ok(body)
+    }
+
+    /// Creates and fills each volume not filled yet in this session: an
+    /// archive uploaded into a helper container that mounts it, never started.
+    async fn fill(
+        &self,
+        spec: &ContainerSpec,
+        fills: &[files::VolumeFill],
+    ) -> Result<(), DockerError> {
+        let mut filled = self.filled.lock().await;
+        for f in fills {
+            if filled.contains(&f.name) {
+                continue;
+            }
+            let labels = HashMap::from([(super::SESSION_LABEL.to_string(), spec.session.clone())]);
+            self.docker
+                .create_volume(bollard::models::VolumeCreateRequest {
+                    name: Some(f.name.clone()),
+                    labels: Some(labels.clone()),
+                    ..Default::default()
+                })
+                .await
+                .map_err(|e| api(format!("create the volume {}", f.name), e))?;
+            let archive = files::archive(f)
+                .map_err(|e| DockerError::Other(format!("cannot pack {:?}: {e}", f.content)))?;
+            let helper = ContainerSpec {
+                name: format!("{}-fill-{}", spec.name, filled.len()),
+                cmd: vec!["true".into()],
+                mounts: vec![],
+                labels: vec![],
+                ..spec.clone()
+            };
+            let mut body = create_body(&helper);
+            if let Some(host) = body.host_config.as_mut() {
+                host.readonly_rootfs = Some(false);
+                host.mounts = Some(vec![bollard::models::Mount {
+                    target: Some("/fill".into()),
+                    source: Some(f.name.clone()),
+                    typ: Some(bollard::models::MountType::VOLUME),
+                    read_only: Some(false),
+                    ..Default::default()
+                }]);
+            }
+            let id = self.create(&helper, body).await?;
+            let opts = bollard::query_parameters::UploadToContainerOptions {
+                path: "/fill".into(),
+                ..Default::default()
+            };
+            let uploaded = self
+                .docker
+                .upload_to_container(&id, Some(opts), bollard::body_full(archive.into()))
+                .await
+                .map_err(|e| api(format!("fill the volume {}", f.name), e));
+            self.remove_container(&id).await?;
+            uploaded?;
+            filled.insert(f.name.clone());
+        }
+        Ok(())
     }
 
     async fn start_wait_collect(
@@ -188,7 +271,7 @@ impl DockerEngine {
 
 /// Negotiates the API version (the daemon may be older than bollard's
 /// default) and pings, within two seconds.
-async fn handshake(docker: Docker, host: &str) -> Result<DockerEngine, DockerError> {
+async fn handshake(docker: Docker, host: &str, remote: bool) -> Result<DockerEngine, DockerError> {
     let handshake = async {
         let docker = docker.negotiate_version().await?;
         docker.ping().await?;
@@ -203,6 +286,8 @@ async fn handshake(docker: Docker, host: &str) -> Result<DockerEngine, DockerErr
     // wait for response headers is bounded by this.
     Ok(DockerEngine {
         docker: docker.with_timeout(Duration::from_secs(3600)),
+        upload_files: remote,
+        filled: Default::default(),
     })
 }
 
@@ -349,7 +434,8 @@ impl Engine for DockerEngine {
         spec: &ContainerSpec,
         timeout: Duration,
     ) -> Result<ContainerOutput, DockerError> {
-        let id = self.create(spec, create_body(spec)).await?;
+        let body = self.body_for(spec, create_body(spec)).await?;
+        let id = self.create(spec, body).await?;
         let result = self.start_wait_collect(&id, timeout).await;
         let removed = self.remove_container(&id).await;
         let output = result?;
@@ -358,7 +444,8 @@ impl Engine for DockerEngine {
     }
 
     async fn attach_tty(&self, spec: &ContainerSpec) -> Result<TtySession, DockerError> {
-        let id = self.create(spec, interactive_body(spec)).await?;
+        let body = self.body_for(spec, interactive_body(spec)).await?;
+        let id = self.create(spec, body).await?;
         let attach = AttachContainerOptions {
             stdin: true,
             stdout: true,
@@ -413,6 +500,34 @@ impl Engine for DockerEngine {
             }) => Ok(()),
             Err(e) => Err(api("remove a container", e)),
         }
+    }
+
+    async fn remove_session(&self, session: &str) -> Result<usize, DockerError> {
+        let list = self.labelled_containers(Some(session)).await?;
+        for (id, _) in &list {
+            self.remove_container(id).await?;
+        }
+        // The volumes that carried this machine's files to a remote engine.
+        let filter = format!("{}={session}", super::SESSION_LABEL);
+        let opts = bollard::query_parameters::ListVolumesOptions {
+            filters: Some(HashMap::from([("label".to_string(), vec![filter])])),
+        };
+        let volumes = self
+            .docker
+            .list_volumes(Some(opts))
+            .await
+            .map_err(|e| api("list volumes", e))?;
+        for v in volumes.volumes.unwrap_or_default() {
+            let _ = self
+                .docker
+                .remove_volume(
+                    &v.name,
+                    None::<bollard::query_parameters::RemoveVolumeOptions>,
+                )
+                .await;
+        }
+        self.filled.lock().await.clear();
+        Ok(list.len())
     }
 
     async fn labelled_containers(

@@ -11,6 +11,7 @@ pub mod container;
 mod engine;
 #[cfg(test)]
 pub mod fake;
+pub mod files;
 pub mod image;
 
 use std::collections::HashMap;

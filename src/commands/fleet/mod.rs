@@ -49,9 +49,10 @@ impl Member {
     }
 }
 
-/// Whether `command` (`None`: `build`) may use `specs`: `build` any engines;
-/// `run` several, of this machine, since its containers mount this machine's
-/// files (the harness, the wheels); `info`, `ext` and `run uops` one. Pure.
+/// Whether `command` (`None`: `build`) may use `specs`: `build` and `run`
+/// any engines (this machine's files reach a remote engine's containers as
+/// volumes); `info`, `ext` and `run uops` one; `ext` one of this machine, as
+/// its containers write the wheels back into a folder here. Pure.
 pub fn engines_fit(command: Option<&str>, specs: &[EngineSpec]) -> Result<(), String> {
     let Some(what) = command else {
         return Ok(());
@@ -68,9 +69,12 @@ pub fn engines_fit(command: Option<&str>, specs: &[EngineSpec]) -> Result<(), St
             names.join(", ")
         ));
     }
+    if what != "ext" {
+        return Ok(());
+    }
     match specs.iter().find(|s| !s.is_local()) {
         Some(remote) => Err(format!(
-            "engine {name} is at {address}, another machine: `{what}` mounts files of this machine (the harness, the wheels) into its containers, which a remote engine cannot see. Give engines whose sockets are on this machine (unix://), or run pybench-docker on that machine; `pybench-docker --engine {name}={address} build` brings the images there.",
+            "engine {name} is at {address}, another machine: `ext` writes the wheels it builds into a folder of this machine, which a remote engine cannot reach. Give an engine whose socket is on this machine (unix://), or run pybench-docker on that machine; `pybench-docker --engine {name}={address} build` brings the images there.",
             name = remote.name,
             address = remote.address,
         )),
@@ -495,7 +499,11 @@ mod tests {
             address: "tcp://server:2376".into(),
             tls: None,
         };
-        let e = engines_fit(Some("run"), &[two[0].clone(), remote.clone()]).unwrap_err();
+        assert_eq!(
+            engines_fit(Some("run"), &[two[0].clone(), remote.clone()]),
+            Ok(())
+        );
+        let e = engines_fit(Some("ext"), std::slice::from_ref(&remote)).unwrap_err();
         assert!(
             e.contains("another machine") && e.contains("--engine server=tcp://server:2376 build"),
             "{e}"
