@@ -231,6 +231,37 @@ fn a_matrix_runs_on_two_engines_with_the_images_carried_to_the_empty_one() {
         ],
     );
     assert_eq!(volumes, "", "the volumes that carried the harness are gone");
+
+    // ext on both (the second through its socket: ext writes its modules
+    // back into a folder here), each engine's modules in a folder of its own.
+    let out_dir = dir.path().join("mods");
+    let ext_json = dir.path().join("ext.json");
+    let out = run(&[
+        "--engine",
+        &main,
+        "--engine",
+        &format!("second={}", second.address()),
+        "ext",
+        "--out",
+        out_dir.to_str().unwrap(),
+        "--json",
+        ext_json.to_str().unwrap(),
+    ]);
+    assert!(out.status.success(), "{}\n{}", stdout(&out), stderr(&out));
+    for name in ["main", "second"] {
+        assert!(
+            out_dir.join(name).join("3.13-greeter_stock.so").is_file(),
+            "{name}: {:?}",
+            std::fs::read_dir(&out_dir).map(|d| d.count())
+        );
+        assert!(member(&ext_json, name).is_file(), "{name}");
+    }
+    assert!(
+        stdout(&out).contains("── engine second"),
+        "{}",
+        stdout(&out)
+    );
+    assert_eq!(leftover_containers(&second.address()), "", "second engine");
 }
 
 #[test]

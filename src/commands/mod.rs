@@ -137,7 +137,7 @@ fn check_engines_fit(job: &Job, specs: &[crate::docker::address::EngineSpec]) ->
     fleet::engines_fit(command, specs).map_err(anyhow::Error::msg)
 }
 
-/// `build` or `run` on several engines at once.
+/// `build`, `run` or `ext` on several engines.
 async fn on_several_engines(
     specs: &[crate::docker::address::EngineSpec],
     job: &Job,
@@ -149,7 +149,8 @@ async fn on_several_engines(
     let result = match job {
         Job::Build(_) => fleet::build_everywhere(&mut members).await,
         Job::Run(jobs) => fleet::run_everywhere(&mut members, jobs).await,
-        Job::Info(_) | Job::Ext(_) => unreachable!("checked by check_engines_fit"),
+        Job::Ext(job) => fleet::ext_everywhere(&mut members, job).await,
+        Job::Info(_) => unreachable!("checked by check_engines_fit"),
     };
     // Whatever happened, nothing this session started stays on any engine.
     fleet::cleanup(&members).await;

@@ -21,6 +21,8 @@ pub mod verdict;
 pub(crate) mod tests;
 
 use std::path::{Path, PathBuf};
+
+use crate::commands::run::outputs::member_path;
 use std::time::Duration;
 
 use anyhow::{bail, Context, Result};
@@ -46,8 +48,32 @@ pub enum ExtJob {
     Package(PackageJob),
 }
 
+impl ExtJob {
+    /// The same job writing where one engine of several writes: wheels and
+    /// modules in `OUT/NAME/`, `r.json` → `r.NAME.json`, the page in `DIR/NAME/`.
+    pub fn for_engine(&self, name: &str) -> ExtJob {
+        let file = |p: &Option<PathBuf>| p.as_ref().map(|p| member_path(p, name));
+        let dir = |p: &Option<PathBuf>| p.as_ref().map(|p| p.join(name));
+        match self {
+            ExtJob::Modules(j) => ExtJob::Modules(ModuleJob {
+                out_dir: j.out_dir.join(name),
+                json: file(&j.json),
+                html: dir(&j.html),
+                ..j.clone()
+            }),
+            ExtJob::Package(j) => ExtJob::Package(PackageJob {
+                out_dir: j.out_dir.join(name),
+                json: file(&j.json),
+                markdown: file(&j.markdown),
+                html: dir(&j.html),
+                ..j.clone()
+            }),
+        }
+    }
+}
+
 /// Single-file modules, checked: what to compile from where, and where results go.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct ModuleJob {
     pub source_dir: PathBuf,
     pub compiles: Vec<Compile>,

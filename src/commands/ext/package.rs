@@ -28,7 +28,7 @@ use crate::plan::{Interpreter, Mode, Plan};
 use crate::wheels::PIP;
 
 /// A package check, validated: where it comes from and what to report.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct PackageJob {
     pub source: ExtSource,
     pub wheelhouses: Vec<PathBuf>,

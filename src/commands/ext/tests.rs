@@ -176,3 +176,23 @@ fn output_inside_the_sources_is_refused_before_anything_runs() {
         .to_string();
     assert!(e.contains("inside the source folder"), "{e}");
 }
+
+#[test]
+fn on_several_engines_each_writes_its_own_files() {
+    let job = ExtJob::Modules(ModuleJob {
+        source_dir: "/src".into(),
+        compiles: vec![],
+        checks: vec![],
+        out_dir: "/out".into(),
+        json: Some("/r/ext.json".into()),
+        html: Some("/site".into()),
+        timeout: None,
+    });
+    let ExtJob::Modules(m) = job.for_engine("laptop") else {
+        panic!("still a module job")
+    };
+    assert_eq!(m.out_dir, std::path::PathBuf::from("/out/laptop"));
+    assert_eq!(m.json, Some("/r/ext.laptop.json".into()));
+    assert_eq!(m.html, Some("/site/laptop".into()));
+    assert_eq!(m.source_dir, std::path::PathBuf::from("/src"));
+}

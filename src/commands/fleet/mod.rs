@@ -13,7 +13,7 @@ use std::sync::Arc;
 use anyhow::Result;
 use console::style;
 
-use crate::commands::{build, run, App};
+use crate::commands::{build, ext, run, App};
 use crate::config::Config;
 use crate::docker::address::EngineSpec;
 use crate::docker::{DockerEngine, Engine};
@@ -51,8 +51,8 @@ impl Member {
 
 /// Whether `command` (`None`: `build`) may use `specs`: `build` and `run`
 /// any engines (this machine's files reach a remote engine's containers as
-/// volumes); `info`, `ext` and `run uops` one; `ext` one of this machine, as
-/// its containers write the wheels back into a folder here. Pure.
+/// volumes); `ext` several of this machine, as its containers write the
+/// wheels back into a folder here; `info` and `run uops` one. Pure.
 pub fn engines_fit(command: Option<&str>, specs: &[EngineSpec]) -> Result<(), String> {
     let Some(what) = command else {
         return Ok(());
@@ -61,10 +61,10 @@ pub fn engines_fit(command: Option<&str>, specs: &[EngineSpec]) -> Result<(), St
         return Err("--shard splits the configurations across engines, and one engine was given. Give two or more you know to be identical machines: --engine a=ADDRESS --engine b=ADDRESS (or `engines:` in the config).".to_string());
     }
     let what = what.trim_end_matches(" --shard");
-    if specs.len() > 1 && what != "run" {
+    if specs.len() > 1 && !["run", "ext"].contains(&what) {
         let names: Vec<&str> = specs.iter().map(|s| s.name.as_str()).collect();
         return Err(format!(
-            "`{what}` works on one engine at a time, and {} were given ({}). Pick one with `--engine NAME`; `build` and `run` take several.",
+            "`{what}` works on one engine at a time, and {} were given ({}). Pick one with `--engine NAME`; `build`, `run` and `ext` take several.",
             specs.len(),
             names.join(", ")
         ));
@@ -405,6 +405,45 @@ async fn shared_machine(members: &[Member]) -> Option<String> {
     None
 }
 
+/// `ext` on every engine, one after the other (each engine's table whole,
+/// under its name), each writing its own files.
+pub async fn ext_everywhere(members: &mut [Member], job: &ext::ExtJob) -> Result<()> {
+    bring_images(members).await?;
+    let mut failed = vec![];
+    for m in members.iter() {
+        let app = match m.ready() {
+            Ok(app) => app,
+            Err(_) => {
+                failed.push(m.name().to_string());
+                continue;
+            }
+        };
+        println!("{} engine {}", style("──").dim(), style(m.name()).bold());
+        match ext::command(app, &job.for_engine(m.name())).await {
+            Err(e) if e.downcast_ref::<Interrupted>().is_some() => return Err(e),
+            Err(e) => {
+                eprintln!(
+                    "{} engine {}: {}",
+                    style("error:").red().bold(),
+                    m.name(),
+                    chain(&e)
+                );
+                failed.push(m.name().to_string());
+            }
+            Ok(()) => {}
+        }
+    }
+    match failed.is_empty() {
+        true => Ok(()),
+        false => Err(anyhow::anyhow!(
+            "ext failed on {} of {} engine(s): {} (see above).",
+            failed.len(),
+            members.len(),
+            failed.join(", ")
+        )),
+    }
+}
+
 /// `build` on every engine: the images built or carried, as `run` would.
 pub async fn build_everywhere(members: &mut [Member]) -> Result<()> {
     bring_images(members).await?;
@@ -486,7 +525,8 @@ mod tests {
         ];
         assert_eq!(engines_fit(Some("run"), &two), Ok(()));
         assert_eq!(engines_fit(None, &two), Ok(()));
-        for one_only in ["info", "ext", "run uops"] {
+        assert_eq!(engines_fit(Some("ext"), &two), Ok(()));
+        for one_only in ["info", "run uops"] {
             let e = engines_fit(Some(one_only), &two).unwrap_err();
             assert!(
                 e.contains("one engine at a time") && e.contains("(a, b)"),

@@ -22,7 +22,7 @@ pub struct Outputs {
 }
 
 /// `r.json` → `r.NAME.json`.
-fn member_path(path: &Path, name: &str) -> PathBuf {
+pub fn member_path(path: &Path, name: &str) -> PathBuf {
     let stem = path.file_stem().unwrap_or_default().to_string_lossy();
     let file = match path.extension() {
         Some(ext) => format!("{stem}.{name}.{}", ext.to_string_lossy()),
