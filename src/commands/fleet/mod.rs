@@ -113,7 +113,7 @@ pub async fn connect(
                 (Some(app), None)
             }
             Err(e) => {
-                eprintln!("{} engine {}: {e}", style("error:").red().bold(), spec.name);
+                say_failed(&spec.name, &e.to_string());
                 (None, Some(e.to_string()))
             }
         };
@@ -268,12 +268,13 @@ async fn holdings_of(engine: &dyn Engine, wanted: &[(String, String)]) -> Result
     })
 }
 
+/// "error: engine NAME: REASON" on stderr.
+fn say_failed(name: &str, reason: &str) {
+    eprintln!("{} engine {name}: {reason}", style("error:").red().bold());
+}
+
 fn fail(member: &mut Member, reason: String) {
-    eprintln!(
-        "{} engine {}: {reason}",
-        style("error:").red().bold(),
-        member.name()
-    );
+    say_failed(member.name(), &reason);
     member.failure = Some(reason);
 }
 
@@ -316,12 +317,7 @@ pub async fn run_everywhere(members: &mut [Member], jobs: &[run::RunJob]) -> Res
             match run::present(own, report, *stopped) {
                 Err(e) if e.downcast_ref::<Interrupted>().is_some() => interrupted = true,
                 Err(e) => {
-                    eprintln!(
-                        "{} engine {}: {}",
-                        style("error:").red().bold(),
-                        m.name(),
-                        chain(&e)
-                    );
+                    say_failed(m.name(), &chain(&e));
                     failures += 1;
                 }
                 Ok(()) => {}
@@ -422,12 +418,7 @@ pub async fn ext_everywhere(members: &mut [Member], job: &ext::ExtJob) -> Result
         match ext::command(app, &job.for_engine(m.name())).await {
             Err(e) if e.downcast_ref::<Interrupted>().is_some() => return Err(e),
             Err(e) => {
-                eprintln!(
-                    "{} engine {}: {}",
-                    style("error:").red().bold(),
-                    m.name(),
-                    chain(&e)
-                );
+                say_failed(m.name(), &chain(&e));
                 failed.push(m.name().to_string());
             }
             Ok(()) => {}
