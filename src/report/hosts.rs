@@ -12,38 +12,77 @@ use crate::results::Report;
 /// One engine's run, or why the engine has none.
 pub type HostRun<'a> = (&'a str, Result<&'a Report, String>);
 
+/// The hosts side by side, as data: the terminal and the HTML page draw it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SideBySide {
+    pub benchmark: String,
+    /// Per host: its name and what it is (host name, CPUs, Docker, CPU model).
+    pub hosts: Vec<(String, String)>,
+    /// Per configuration: its label and one cell per host ("—": not run there).
+    pub rows: Vec<(String, Vec<String>)>,
+}
+
+/// The runs side by side. Pure.
+pub fn side_by_side(runs: &[HostRun]) -> SideBySide {
+    let hosts = runs
+        .iter()
+        .map(|(name, run)| {
+            let what = run.as_ref().map(|r| host_lines(r)).unwrap_or_default();
+            (name.to_string(), what)
+        })
+        .collect();
+    let labels = labels(runs);
+    let columns: Vec<Vec<(String, String)>> =
+        runs.iter().map(|(_, run)| column(run, &labels)).collect();
+    let rows = labels
+        .into_iter()
+        .map(|label| {
+            let cells = columns
+                .iter()
+                .map(|c| {
+                    c.iter()
+                        .find(|(l, _)| *l == label)
+                        .map_or("—".to_string(), |(_, text)| text.clone())
+                })
+                .collect();
+            (label, cells)
+        })
+        .collect();
+    let benchmark = runs
+        .iter()
+        .find_map(|(_, r)| r.as_ref().ok().map(|r| r.benchmark.clone()))
+        .unwrap_or_default();
+    SideBySide {
+        benchmark,
+        hosts,
+        rows,
+    }
+}
+
 /// The heading and the table. Pure.
 pub fn render(runs: &[HostRun]) -> String {
+    let data = side_by_side(runs);
     let mut table = Table::new();
     table
         .load_style(presets::UTF8_FULL_CONDENSED.with_rounded_corners())
         .set_content_arrangement(ContentArrangement::Disabled)
         .force_no_tty();
     let mut header = vec![Cell::new("Configuration")];
-    header.extend(runs.iter().map(|(name, run)| {
-        Cell::new(match run {
-            Ok(r) => format!("{name}\n{}", host_lines(r)),
-            Err(_) => name.to_string(),
+    header.extend(data.hosts.iter().map(|(name, what)| {
+        Cell::new(match what.is_empty() {
+            true => name.clone(),
+            false => format!("{name}\n{what}"),
         })
     }));
     table.set_header(header);
-    let labels = labels(runs);
-    let cells: Vec<Vec<(String, String)>> =
-        runs.iter().map(|(_, run)| column(run, &labels)).collect();
-    for label in labels {
-        let mut row = vec![Cell::new(&label)];
-        for column in &cells {
-            let cell = column.iter().find(|(l, _)| *l == label);
-            row.push(Cell::new(cell.map_or("—", |(_, text)| text.as_str())));
-        }
+    for (label, cells) in &data.rows {
+        let mut row = vec![Cell::new(label)];
+        row.extend(cells.iter().map(Cell::new));
         table.add_row(row);
     }
-    let benchmark = runs
-        .iter()
-        .find_map(|(_, r)| r.as_ref().ok().map(|r| r.benchmark.clone()))
-        .unwrap_or_default();
     format!(
-        "{benchmark} on {} engines, each host against its own baseline (ratio [95% CI], status):\n{table}\n",
+        "{} on {} engines, each host against its own baseline (ratio [95% CI], status):\n{table}\n",
+        data.benchmark,
         runs.len()
     )
 }

@@ -9,6 +9,7 @@
 
 pub mod charts;
 mod ext;
+mod hosts;
 mod sections;
 pub mod svg;
 
@@ -73,6 +74,15 @@ pub fn render(inputs: &[Input], generated: DateTime<Utc>) -> String {
         articles.push(Article {
             title: history.title(),
             html: sections::run_article(history, &id),
+            id,
+        });
+    }
+    // One benchmark on several engines: their newest runs side by side.
+    for (i, group) in hosts::groups(&runs).iter().enumerate() {
+        let id = anchor("hosts", group[0].benchmark, i);
+        articles.push(Article {
+            title: format!("{} across hosts", group[0].benchmark),
+            html: hosts::article(group, &id),
             id,
         });
     }
