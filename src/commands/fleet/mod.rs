@@ -621,6 +621,43 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn ctrl_c_stops_every_engine_and_each_keeps_its_partial_file() {
+        let cache = tempfile::tempdir().unwrap();
+        let (a, b) = (FakeEngine::new(ok_for_all), FakeEngine::new(ok_for_all));
+        let mut members = vec![
+            member("a", Some(a.clone()), cache.path()),
+            member("b", Some(b.clone()), cache.path()),
+        ];
+        // One session on every engine, as `connect` makes it.
+        let shared = members[0].app.as_ref().unwrap().session.clone();
+        members[1].app.as_mut().unwrap().session = shared.clone();
+        for m in &members {
+            let app = m.app.as_ref().unwrap();
+            give_images(app, if m.name() == "a" { &a } else { &b }).await;
+        }
+        let token = shared.cancel.clone();
+        *a.on_run.lock().unwrap() = Some(Box::new(move |n| {
+            if n == 3 {
+                token.cancel();
+            }
+        }));
+        let json = cache.path().join("gil.json");
+        let job = gil_job(members[0].app.as_ref().unwrap(), &json);
+        let full = 3 * job.interpreters.len() * 2;
+
+        let e = run_everywhere(&mut members, &[job]).await.unwrap_err();
+
+        assert!(e.downcast_ref::<Interrupted>().is_some(), "{e}");
+        assert!(b.runs().len() < full, "the other engine stopped too");
+        for name in ["a", "b"] {
+            assert!(
+                cache.path().join(format!("gil.{name}.json")).exists(),
+                "{name}"
+            );
+        }
+    }
+
+    #[tokio::test]
     async fn engines_on_one_host_are_said_to_share_its_cpus() {
         let cache = tempfile::tempdir().unwrap();
         let fake = || Some(FakeEngine::new(ok_for_all));
