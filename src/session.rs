@@ -117,7 +117,8 @@ pub fn owner_is_dead(owner: &str) -> bool {
     }
 }
 
-/// Removes containers left by sessions whose process died (kill -9, power loss).
+/// Removes containers left by sessions whose process died (kill -9, power
+/// loss), and the volumes that carried their files to a remote engine.
 pub async fn sweep_dead_sessions(engine: &dyn Engine) -> Result<usize, DockerError> {
     let mut removed = 0;
     for (id, labels) in engine.labelled_containers(None).await? {
@@ -125,6 +126,11 @@ pub async fn sweep_dead_sessions(engine: &dyn Engine) -> Result<usize, DockerErr
         if dead {
             engine.remove_container(&id).await?;
             removed += 1;
+        }
+    }
+    for (name, labels) in engine.labelled_volumes().await? {
+        if labels.get(OWNER_LABEL).is_some_and(|o| owner_is_dead(o)) {
+            engine.remove_volume(&name).await?;
         }
     }
     Ok(removed)
@@ -146,6 +152,18 @@ mod tests {
         // Another host's containers are never judged from here.
         assert!(!owner_is_dead("elsewhere:1:1"));
         assert!(!owner_is_dead("garbage"));
+    }
+
+    #[tokio::test]
+    async fn a_dead_sessions_volumes_are_swept_and_a_live_ones_kept() {
+        use crate::docker::fake::{exited, FakeEngine};
+        let engine = FakeEngine::new(|_| Ok(exited(0, "", "")));
+        let dead = format!("{}:4194303:5", hostname());
+        let alive = owner_of(std::process::id()).unwrap();
+        engine.add_volume("v-dead", &[(OWNER_LABEL, &dead)]);
+        engine.add_volume("v-alive", &[(OWNER_LABEL, &alive)]);
+        sweep_dead_sessions(engine.as_ref()).await.unwrap();
+        assert_eq!(engine.volume_names(), ["v-alive"]);
     }
 
     #[test]

@@ -131,7 +131,10 @@ impl DockerEngine {
             if filled.contains(&f.name) {
                 continue;
             }
-            let labels = HashMap::from([(super::SESSION_LABEL.to_string(), spec.session.clone())]);
+            let labels = HashMap::from([
+                (super::SESSION_LABEL.to_string(), spec.session.clone()),
+                (super::OWNER_LABEL.to_string(), spec.owner.clone()),
+            ]);
             self.docker
                 .create_volume(bollard::models::VolumeCreateRequest {
                     name: Some(f.name.clone()),
@@ -508,26 +511,47 @@ impl Engine for DockerEngine {
             self.remove_container(id).await?;
         }
         // The volumes that carried this machine's files to a remote engine.
-        let filter = format!("{}={session}", super::SESSION_LABEL);
+        let volumes = self.labelled_volumes().await?;
+        for (name, labels) in volumes {
+            if labels.get(super::SESSION_LABEL).map(String::as_str) == Some(session) {
+                self.remove_volume(&name).await?;
+            }
+        }
+        self.filled.lock().await.clear();
+        Ok(list.len())
+    }
+
+    async fn labelled_volumes(
+        &self,
+    ) -> Result<Vec<(String, HashMap<String, String>)>, DockerError> {
         let opts = bollard::query_parameters::ListVolumesOptions {
-            filters: Some(HashMap::from([("label".to_string(), vec![filter])])),
+            filters: Some(HashMap::from([(
+                "label".to_string(),
+                vec![super::SESSION_LABEL.to_string()],
+            )])),
         };
-        let volumes = self
+        let list = self
             .docker
             .list_volumes(Some(opts))
             .await
             .map_err(|e| api("list volumes", e))?;
-        for v in volumes.volumes.unwrap_or_default() {
-            let _ = self
-                .docker
-                .remove_volume(
-                    &v.name,
-                    None::<bollard::query_parameters::RemoveVolumeOptions>,
-                )
-                .await;
+        Ok(list
+            .volumes
+            .unwrap_or_default()
+            .into_iter()
+            .map(|v| (v.name, v.labels))
+            .collect())
+    }
+
+    async fn remove_volume(&self, name: &str) -> Result<(), DockerError> {
+        let none = None::<bollard::query_parameters::RemoveVolumeOptions>;
+        match self.docker.remove_volume(name, none).await {
+            Ok(()) => Ok(()),
+            Err(bollard::errors::Error::DockerResponseServerError {
+                status_code: 404, ..
+            }) => Ok(()),
+            Err(e) => Err(api(format!("remove the volume {name}"), e)),
         }
-        self.filled.lock().await.clear();
-        Ok(list.len())
     }
 
     async fn labelled_containers(

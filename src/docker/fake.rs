@@ -40,6 +40,7 @@ struct State {
     runs: Vec<ContainerSpec>,
     /// Image names of every load, in order.
     loads: Vec<Vec<String>>,
+    volumes: HashMap<String, HashMap<String, String>>,
     removed: Vec<String>,
     live: HashMap<String, HashMap<String, String>>,
 }
@@ -101,6 +102,18 @@ impl FakeEngine {
 
     pub fn loads(&self) -> Vec<Vec<String>> {
         self.state.lock().unwrap().loads.clone()
+    }
+
+    pub fn add_volume(&self, name: &str, labels: &[(&str, &str)]) {
+        let labels = labels.iter().map(|(k, v)| (k.to_string(), v.to_string()));
+        let mut state = self.state.lock().unwrap();
+        state.volumes.insert(name.into(), labels.collect());
+    }
+
+    pub fn volume_names(&self) -> Vec<String> {
+        let mut names: Vec<String> = self.state.lock().unwrap().volumes.keys().cloned().collect();
+        names.sort();
+        names
     }
 }
 
@@ -237,6 +250,22 @@ impl Engine for FakeEngine {
             names.push(name);
         }
         state.loads.push(names);
+        Ok(())
+    }
+
+    async fn labelled_volumes(
+        &self,
+    ) -> Result<Vec<(String, HashMap<String, String>)>, DockerError> {
+        let state = self.state.lock().unwrap();
+        Ok(state
+            .volumes
+            .iter()
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect())
+    }
+
+    async fn remove_volume(&self, name: &str) -> Result<(), DockerError> {
+        self.state.lock().unwrap().volumes.remove(name);
         Ok(())
     }
 

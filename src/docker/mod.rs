@@ -117,6 +117,18 @@ pub trait Engine: Send + Sync {
         session: Option<&str>,
     ) -> Result<Vec<(String, HashMap<String, String>)>, DockerError>;
 
+    /// Volumes carrying our session label, with labels (the ones that carry
+    /// this machine's files to a remote engine). None on engines that make none.
+    async fn labelled_volumes(
+        &self,
+    ) -> Result<Vec<(String, HashMap<String, String>)>, DockerError> {
+        Ok(vec![])
+    }
+    /// Removes a volume; one already gone is not an error.
+    async fn remove_volume(&self, _name: &str) -> Result<(), DockerError> {
+        Ok(())
+    }
+
     /// Removes every container of a session; returns how many there were.
     async fn remove_session(&self, session: &str) -> Result<usize, DockerError> {
         let list = self.labelled_containers(Some(session)).await?;
