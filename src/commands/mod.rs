@@ -147,7 +147,7 @@ async fn on_several_engines(
 ) -> Result<()> {
     let mut members = fleet::connect(specs, config, plan, project).await;
     let result = match job {
-        Job::Build(_) => fleet::build_everywhere(&mut members).await,
+        Job::Build(job) => fleet::build_everywhere(&mut members, job).await,
         Job::Run(jobs) => fleet::run_everywhere(&mut members, jobs).await,
         Job::Ext(job) => fleet::ext_everywhere(&mut members, job).await,
         Job::Info(_) => unreachable!("checked by check_engines_fit"),

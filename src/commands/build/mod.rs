@@ -36,6 +36,7 @@ use stage::{cancellable, run_stage};
 use summary::{render_summary, BuildSummary, ImageReport, StageReport};
 
 /// `build`, checked: where to write the summary as JSON, and the CPU budget.
+#[derive(Debug, Clone)]
 pub struct BuildJob {
     pub json: Option<PathBuf>,
     /// `--jobs`: overrides the config's `build.jobs`.
@@ -50,6 +51,19 @@ pub fn prepare(args: &BuildArgs) -> anyhow::Result<BuildJob> {
         json: args.json.clone(),
         jobs: args.jobs,
     })
+}
+
+impl BuildJob {
+    /// One engine's build among several: `b.json` → `b.NAME.json`.
+    pub fn for_engine(&self, name: &str) -> BuildJob {
+        BuildJob {
+            json: self
+                .json
+                .as_ref()
+                .map(|p| crate::commands::run::outputs::member_path(p, name)),
+            ..self.clone()
+        }
+    }
 }
 
 pub async fn command(app: &App, job: &BuildJob) -> anyhow::Result<()> {

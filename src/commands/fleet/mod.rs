@@ -146,7 +146,12 @@ pub async fn cleanup(members: &[Member]) {
 /// Brings the release images to every reachable engine: the ones that have
 /// them are ready; the others get them carried from one that has them, or
 /// built (then carried on to the rest of that architecture). Says which.
-pub async fn bring_images(members: &mut [Member]) -> Result<()> {
+/// `build`'s own job, when given, is how an engine builds (its `--jobs`, its
+/// summary file); otherwise only what is missing or stale is built.
+pub async fn bring_images(
+    members: &mut [Member],
+    build_job: Option<&build::BuildJob>,
+) -> Result<()> {
     let Some(first) = members.iter().find_map(|m| m.ready().ok()) else {
         return Ok(());
     };
@@ -202,7 +207,11 @@ pub async fn bring_images(members: &mut [Member]) -> Result<()> {
         let app = members[*i].ready().ok();
         async move {
             match app {
-                Some(app) => build::ensure_images(app).await.map_err(|e| chain(&e)),
+                Some(app) => match build_job {
+                    Some(job) => build::command(app, &job.for_engine(&app.engine_name)).await,
+                    None => build::ensure_images(app).await,
+                }
+                .map_err(|e| chain(&e)),
                 None => Ok(()),
             }
         }
@@ -281,7 +290,7 @@ fn fail(member: &mut Member, reason: String) {
 /// `run` (one benchmark or a suite) on every engine at once, then each
 /// host's table and files, then the hosts side by side.
 pub async fn run_everywhere(members: &mut [Member], jobs: &[run::RunJob]) -> Result<()> {
-    bring_images(members).await?;
+    bring_images(members, None).await?;
     if let Some(note) = shared_machine(members).await {
         eprintln!("{} {note}", style("note:").yellow());
     }
@@ -404,7 +413,7 @@ async fn shared_machine(members: &[Member]) -> Option<String> {
 /// `ext` on every engine, one after the other (each engine's table whole,
 /// under its name), each writing its own files.
 pub async fn ext_everywhere(members: &mut [Member], job: &ext::ExtJob) -> Result<()> {
-    bring_images(members).await?;
+    bring_images(members, None).await?;
     let mut failed = vec![];
     for m in members.iter() {
         let app = match m.ready() {
@@ -436,8 +445,8 @@ pub async fn ext_everywhere(members: &mut [Member], job: &ext::ExtJob) -> Result
 }
 
 /// `build` on every engine: the images built or carried, as `run` would.
-pub async fn build_everywhere(members: &mut [Member]) -> Result<()> {
-    bring_images(members).await?;
+pub async fn build_everywhere(members: &mut [Member], job: &build::BuildJob) -> Result<()> {
+    bring_images(members, Some(job)).await?;
     let failed: Vec<&str> = members
         .iter()
         .filter(|m| m.ready().is_err())
