@@ -164,56 +164,42 @@ pub async fn bring_images(
             Err(_) => None,
         });
     }
-    // Unreachable engines take no part: none is carried from or built on.
-    let reachable: Vec<usize> = (0..members.len())
-        .filter(|i| holdings[*i].is_some())
-        .collect();
-    let chosen = supply::plan(
-        &reachable
-            .iter()
-            .map(|i| holdings[*i].clone().unwrap_or_default())
-            .collect::<Vec<_>>(),
-    );
-    let supplies: Vec<(usize, Supply)> = reachable
-        .iter()
-        .zip(chosen)
-        .map(|(i, s)| match s {
-            Supply::Carry { from } => (
-                *i,
-                Supply::Carry {
-                    from: reachable[from],
-                },
-            ),
-            other => (*i, other),
-        })
-        .collect();
-    for (i, s) in &supplies {
+    let supplies = supply::plan(&holdings);
+    for (m, s) in members.iter().zip(&supplies) {
         let how = match s {
-            Supply::Ready => "images present".to_string(),
-            Supply::Build => "images missing: building them there".to_string(),
-            Supply::Carry { from } => format!(
+            None => continue,
+            Some(Supply::Ready) => "images present".to_string(),
+            Some(Supply::Build) => "images missing: building them there".to_string(),
+            Some(Supply::Carry { from }) => format!(
                 "images missing: carrying them from {} (no compiling)",
                 members[*from].name()
             ),
         };
-        eprintln!("{} engine {}: {how}", style("→").cyan(), members[*i].name());
+        eprintln!("{} engine {}: {how}", style("→").cyan(), m.name());
     }
-    let builders: Vec<usize> = supplies
-        .iter()
-        .filter(|(_, s)| *s == Supply::Build)
-        .map(|(i, _)| *i)
+    build_where_chosen(members, &supplies, build_job).await;
+    carry_where_chosen(members, &supplies, &names).await;
+    Ok(())
+}
+
+/// The engines chosen to build, all at once; a failed build fails its engine.
+async fn build_where_chosen(
+    members: &mut [Member],
+    supplies: &[Option<Supply>],
+    build_job: Option<&build::BuildJob>,
+) {
+    let builders: Vec<usize> = (0..members.len())
+        .filter(|i| supplies[*i] == Some(Supply::Build))
         .collect();
     let built = futures_util::future::join_all(builders.iter().map(|i| {
         let app = members[*i].ready().ok();
         async move {
-            match app {
-                Some(app) => match build_job {
-                    Some(job) => build::command(app, &job.for_engine(&app.engine_name)).await,
-                    None => build::ensure_images(app).await,
-                }
-                .map_err(|e| chain(&e)),
-                None => Ok(()),
+            let Some(app) = app else { return Ok(()) };
+            match build_job {
+                Some(job) => build::command(app, &job.for_engine(&app.engine_name)).await,
+                None => build::ensure_images(app).await,
             }
+            .map_err(|e| chain(&e))
         }
     }))
     .await;
@@ -225,16 +211,19 @@ pub async fn bring_images(
             );
         }
     }
-    let carries: Vec<(usize, usize)> = supplies
-        .iter()
-        .filter_map(|(i, s)| match s {
-            Supply::Carry { from } => Some((*i, *from)),
+}
+
+/// The carries, all at once, each from its engine once that one has the
+/// images; a failed carry (or a source whose build failed) fails its engine.
+async fn carry_where_chosen(members: &mut [Member], supplies: &[Option<Supply>], names: &[String]) {
+    let carries: Vec<(usize, usize)> = (0..members.len())
+        .filter_map(|i| match supplies[i] {
+            Some(Supply::Carry { from }) => Some((i, from)),
             _ => None,
         })
         .collect();
     let carried = futures_util::future::join_all(carries.iter().map(|(to, from)| {
         let (to, from) = (&members[*to], &members[*from]);
-        let names = &names;
         async move {
             let (Ok(to_app), Ok(from_app)) = (to.ready(), from.ready()) else {
                 return Err(format!("{} has no images to give", from.name()));
@@ -262,7 +251,6 @@ pub async fn bring_images(
             ),
         }
     }
-    Ok(())
 }
 
 async fn holdings_of(engine: &dyn Engine, wanted: &[(String, String)]) -> Result<Holdings> {

@@ -32,27 +32,32 @@ pub enum Supply {
     },
 }
 
-/// Per engine: ready when fresh; else carried from a fresh engine of its
-/// architecture; else the first engine of that architecture builds and the
-/// others are carried from it. Pure.
-pub fn plan(engines: &[Holdings]) -> Vec<Supply> {
-    let mut out = Vec::with_capacity(engines.len());
-    for (i, e) in engines.iter().enumerate() {
-        let same_arch = |j: &usize| engines[*j].arch == e.arch;
+/// Per engine (`None`: unreachable, takes no part): ready when fresh; else
+/// carried from a fresh engine of its architecture; else the first engine of
+/// that architecture builds and the others are carried from it. Pure.
+pub fn plan(engines: &[Option<Holdings>]) -> Vec<Option<Supply>> {
+    let mut out: Vec<Option<Supply>> = Vec::with_capacity(engines.len());
+    for e in engines {
+        let Some(e) = e else {
+            out.push(None);
+            continue;
+        };
+        let same_arch = |j: &usize| engines[*j].as_ref().is_some_and(|o| o.arch == e.arch);
+        let fresh = |j: &usize| engines[*j].as_ref().is_some_and(|o| o.fresh);
         let supply = if e.fresh {
             Supply::Ready
-        } else if let Some(from) = (0..engines.len())
-            .filter(same_arch)
-            .find(|j| engines[*j].fresh)
-        {
+        } else if let Some(from) = (0..engines.len()).filter(same_arch).find(fresh) {
             Supply::Carry { from }
         } else {
-            match (0..i).filter(same_arch).find(|j| out[*j] == Supply::Build) {
+            match (0..out.len())
+                .filter(same_arch)
+                .find(|j| out[*j] == Some(Supply::Build))
+            {
                 Some(from) => Supply::Carry { from },
                 None => Supply::Build,
             }
         };
-        out.push(supply);
+        out.push(Some(supply));
     }
     out
 }
@@ -105,11 +110,11 @@ mod tests {
     use super::*;
     use crate::docker::fake::{exited, FakeEngine};
 
-    fn holdings(fresh: bool, arch: &str) -> Holdings {
-        Holdings {
+    fn holdings(fresh: bool, arch: &str) -> Option<Holdings> {
+        Some(Holdings {
             fresh,
             arch: arch.into(),
-        }
+        })
     }
 
     #[test]
@@ -117,6 +122,7 @@ mod tests {
         let engines = [
             holdings(false, "x86_64"),
             holdings(true, "x86_64"),
+            None,
             holdings(false, "aarch64"),
             holdings(false, "aarch64"),
             holdings(false, "x86_64"),
@@ -124,15 +130,19 @@ mod tests {
         assert_eq!(
             plan(&engines),
             [
-                Supply::Carry { from: 1 },
-                Supply::Ready,
-                Supply::Build,
-                Supply::Carry { from: 2 },
-                Supply::Carry { from: 1 },
+                Some(Supply::Carry { from: 1 }),
+                Some(Supply::Ready),
+                None,
+                Some(Supply::Build),
+                Some(Supply::Carry { from: 3 }),
+                Some(Supply::Carry { from: 1 }),
             ]
         );
-        assert_eq!(plan(&[holdings(true, "x86_64")]), [Supply::Ready]);
-        assert_eq!(plan(&[holdings(false, "x86_64")]), [Supply::Build]);
+        assert_eq!(plan(&[holdings(true, "x86_64")]), [Some(Supply::Ready)]);
+        assert_eq!(
+            plan(&[None, holdings(false, "x86_64")]),
+            [None, Some(Supply::Build)]
+        );
     }
 
     fn fake() -> Arc<FakeEngine> {

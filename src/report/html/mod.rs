@@ -65,8 +65,10 @@ struct Article {
     html: String,
 }
 
-/// The whole page for `inputs`; `generated` is when, for the footer.
-pub fn render(inputs: &[Input], generated: DateTime<Utc>) -> String {
+/// The page's articles, in order: each benchmark's runs (per engine), the
+/// benchmarks run on several engines side by side, then comparisons and ext
+/// results file by file.
+fn articles(inputs: &[Input]) -> Vec<Article> {
     let mut articles: Vec<Article> = vec![];
     let runs = histories(inputs);
     for (i, history) in runs.iter().enumerate() {
@@ -117,6 +119,12 @@ pub fn render(inputs: &[Input], generated: DateTime<Utc>) -> String {
             }
         }
     }
+    articles
+}
+
+/// The whole page for `inputs`; `generated` is when, for the footer.
+pub fn render(inputs: &[Input], generated: DateTime<Utc>) -> String {
+    let articles = articles(inputs);
     let titles: Vec<&str> = articles.iter().map(|a| a.title.as_str()).collect();
     let mut page = String::new();
     page += "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n";
