@@ -30,6 +30,10 @@ pub struct DockerEngine {
     upload_files: bool,
     /// Volumes filled so far (held while filling: concurrent containers wait).
     filled: std::sync::Arc<tokio::sync::Mutex<std::collections::HashSet<String>>>,
+    /// Held (shared) by every create request until the daemon answers, even
+    /// when the caller gave up on it (Ctrl-C): removing a session takes it
+    /// exclusively, so no container appears after the session was cleared.
+    creating: std::sync::Arc<tokio::sync::RwLock<()>>,
 }
 
 /// bollard's Display for server errors is a debug dump; keep just the message.
@@ -263,10 +267,19 @@ impl DockerEngine {
             name: Some(spec.name.clone()),
             ..Default::default()
         };
-        Ok(self
-            .docker
-            .create_container(Some(opts), body)
+        // A request in flight when the caller is dropped still makes its
+        // container; a task of its own keeps the guard until the answer comes.
+        let docker = self.docker.clone();
+        let guard = self.creating.clone().read_owned().await;
+        let created = tokio::spawn(async move {
+            let created = docker.create_container(Some(opts), body).await;
+            drop(guard);
+            created
+        });
+        let created = created
             .await
+            .map_err(|e| DockerError::Other(format!("creating a container: {e}")))?;
+        Ok(created
             .map_err(|e| api(format!("create a container from {}", spec.image), e))?
             .id)
     }
@@ -291,6 +304,7 @@ async fn handshake(docker: Docker, host: &str, remote: bool) -> Result<DockerEng
         docker: docker.with_timeout(Duration::from_secs(3600)),
         upload_files: remote,
         filled: Default::default(),
+        creating: Default::default(),
     })
 }
 
@@ -506,9 +520,20 @@ impl Engine for DockerEngine {
     }
 
     async fn remove_session(&self, session: &str) -> Result<usize, DockerError> {
-        let list = self.labelled_containers(Some(session)).await?;
-        for (id, _) in &list {
-            self.remove_container(id).await?;
+        let _no_creates = self.creating.write().await;
+        let mut removed = std::collections::HashSet::new();
+        // Until the daemon lists none: a removal another request started
+        // (409) may still be under way when the first list is taken.
+        loop {
+            let list = self.labelled_containers(Some(session)).await?;
+            if list.is_empty() {
+                break;
+            }
+            for (id, _) in &list {
+                self.remove_container(id).await?;
+            }
+            removed.extend(list.into_iter().map(|(id, _)| id));
+            tokio::time::sleep(Duration::from_millis(100)).await;
         }
         // The volumes that carried this machine's files to a remote engine.
         let volumes = self.labelled_volumes().await?;
@@ -518,7 +543,7 @@ impl Engine for DockerEngine {
             }
         }
         self.filled.lock().await.clear();
-        Ok(list.len())
+        Ok(removed.len())
     }
 
     async fn labelled_volumes(

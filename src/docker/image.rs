@@ -31,6 +31,8 @@ pub struct BuildRequest {
     pub labels: HashMap<String, String>,
     /// Whether RUN steps may reach the network (only apt in a pulled base needs it).
     pub network: bool,
+    /// Build only up to this stage of a multi-stage Dockerfile.
+    pub target: Option<String>,
 }
 
 /// The query the daemon receives for a build. Pure, so tests can check it.
@@ -48,6 +50,7 @@ pub fn build_options(req: &BuildRequest) -> BuildImageOptions {
         version: BuilderVersion::BuilderV1,
         // CPython builds never reach the network: sources come in the context.
         networkmode: (!req.network).then(|| "none".to_string()),
+        target: req.target.clone().unwrap_or_default(),
         ..Default::default()
     }
 }
@@ -88,6 +91,7 @@ mod tests {
             build_args: HashMap::from([("A".into(), "1".into())]),
             labels: HashMap::from([("l".into(), "v".into())]),
             network: false,
+            target: None,
         };
         let o = build_options(&req);
         assert_eq!(o.version, BuilderVersion::BuilderV1);
@@ -97,5 +101,11 @@ mod tests {
         assert_eq!(o.t.as_deref(), Some("x/y:1"));
         assert_eq!(o.dockerfile, "cpython.Dockerfile");
         assert_eq!(o.buildargs.unwrap()["A"], "1");
+        assert_eq!(o.target, "");
+        let staged = BuildRequest {
+            target: Some("configure-cache".into()),
+            ..req
+        };
+        assert_eq!(build_options(&staged).target, "configure-cache");
     }
 }

@@ -79,6 +79,9 @@ pub struct VariantBuild {
     /// `python3.13t-config`
     pub config_command: String,
     pub configure_flags: Vec<String>,
+    /// The build profile's part of `configure_flags`, shared by the release's
+    /// variants: the configure cache is made with these.
+    pub profile_flags: Vec<String>,
     /// The builder base this variant compiles in: its release's toolchain.
     pub builder_base: String,
     /// Intermediate image holding the build: `pybench-docker/cpython:3.13.15-t-quick`.
@@ -110,6 +113,9 @@ pub struct ReleaseImages {
     /// JIT needs when it has a JIT variant. Releases with the same toolchain
     /// share it; adding a release never changes another release's base.
     pub builder_base: String,
+    /// The stage its variants start from, configure's shared answers:
+    /// `pybench-docker/cpython:3.13.15-configure-cache-quick`.
+    pub configure_cache: String,
     pub variants: Vec<VariantBuild>,
 }
 
@@ -301,6 +307,10 @@ fn release_images(
         builder: format!("{ns}/builder:{tag}"),
         pythons: format!("{ns}/pythons:{tag}"),
         builder_base: builder_base.to_string(),
+        configure_cache: format!(
+            "{ns}/cpython:{tag}-configure-cache-{}",
+            config.build.profile.name()
+        ),
         source: release.source.clone(),
         variants: ordered
             .into_iter()
@@ -352,6 +362,11 @@ fn variant_build(
         command: format!("python{mm}{suffix}"),
         config_command: format!("python{mm}{suffix}-config"),
         configure_flags,
+        profile_flags: profile
+            .configure_flags()
+            .iter()
+            .map(|s| s.to_string())
+            .collect(),
         builder_base: builder_base.to_string(),
         image: format!(
             "{}/cpython:{tag}-{}-{}",

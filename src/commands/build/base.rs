@@ -149,6 +149,7 @@ async fn finish_pulled(
         labels: Default::default(),
         // apt needs the network here, unlike the CPython builds.
         network: true,
+        target: None,
     };
     let mut stream = Box::pin(engine.build(&req, bytes.into()));
     while let Some(ev) = stream.next().await {

@@ -412,6 +412,8 @@ async fn build_variants(
         let release = ctx.plan.releases.iter().find(|r| r.variants.contains(v));
         release.map(|r| r.tag.clone()).unwrap_or_default()
     };
+    let mut reports =
+        build_configure_caches(ctx, sources, &template, log_dir, (jobs, in_flight)).await?;
     let builds = variants.into_iter().enumerate().map(|(i, v)| {
         let (archive, sha256) = &sources[&tag_of(v)];
         let prepared = variant_request(v, &template, archive, sha256, jobs);
@@ -430,8 +432,58 @@ async fn build_variants(
         .into_iter()
         .collect::<Result<Vec<_>, _>>()?;
     results.sort_by_key(|(i, _)| *i);
-    Ok(results.into_iter().map(|(_, report)| report).collect())
+    reports.extend(results.into_iter().map(|(_, report)| report));
+    Ok(reports)
 }
+
+/// Every release's configure-cache stage, before any variant: one configure
+/// each (one core), at most `in_flight` at once. A variant build then finds
+/// it in the layer cache and configures from its answers.
+async fn build_configure_caches(
+    ctx: &BuildCtx<'_>,
+    sources: &Sources,
+    template: &str,
+    log_dir: &Path,
+    (jobs, in_flight): (u32, usize),
+) -> Result<Vec<StageReport>, BuildError> {
+    let builds = ctx.plan.releases.iter().map(|release| {
+        let (archive, sha256) = &sources[&release.tag];
+        let prepared = configure_cache_request(release, template, archive, sha256, jobs);
+        async move {
+            let (req, c) = prepared?;
+            run_stage(ctx, format!("configure {}", release.tag), req, c, log_dir).await
+        }
+    });
+    let all = futures_util::StreamExt::collect::<Vec<_>>(futures_util::StreamExt::buffered(
+        futures_util::stream::iter(builds),
+        in_flight,
+    ));
+    cancellable(&ctx.cancel, all).await?.into_iter().collect()
+}
+
+/// A release's configure-cache stage: its first variant's request, built up
+/// to that stage only (its build arguments are the variants' own).
+fn configure_cache_request(
+    release: &ReleaseImages,
+    template: &str,
+    archive: &Path,
+    sha256: &str,
+    jobs: u32,
+) -> Result<(BuildRequest, ContextBuilder), BuildError> {
+    let first = release.variants.first().ok_or_else(|| {
+        BuildError::Context(format!("release {} has no variant to build", release.tag))
+    })?;
+    let (req, c) = variant_request(first, template, archive, sha256, jobs)?;
+    let req = BuildRequest {
+        tag: release.configure_cache.clone(),
+        target: Some(CONFIGURE_CACHE_STAGE.into()),
+        ..req
+    };
+    Ok((req, c))
+}
+
+/// The stage of cpython.Dockerfile holding configure's shared answers.
+pub const CONFIGURE_CACHE_STAGE: &str = "configure-cache";
 
 /// The variant builds, longest first (a JIT build also generates its
 /// stencils with LLVM; a free-threaded one compiles a little more than stock),
@@ -486,26 +538,16 @@ fn variant_request(
     sha256: &str,
     jobs: u32,
 ) -> Result<(BuildRequest, ContextBuilder), BuildError> {
-    let labels = HashMap::from([
-        ("pybench-docker.variant".into(), v.variant.key().into()),
-        (
-            "pybench-docker.configure-flags".into(),
-            v.configure_flags.join(" "),
-        ),
-        ("pybench-docker.source-sha256".into(), sha256.to_string()),
-    ]);
+    // No labels: each would be a step; the release images carry the provenance.
     let dockerfile = render_variant_dockerfile(template, v).map_err(BuildError::Context)?;
-    let c = stage_context(
-        "cpython.rendered.Dockerfile",
-        with_labels(&dockerfile, &labels),
-        Some(archive),
-    )?;
+    let c = stage_context("cpython.rendered.Dockerfile", dockerfile, Some(archive))?;
     let req = BuildRequest {
         tag: v.image.clone(),
         dockerfile: "cpython.rendered.Dockerfile".into(),
         build_args: variant_build_args(v, sha256, jobs),
         labels: HashMap::new(),
         network: false,
+        target: None,
     };
     Ok((req, c))
 }
@@ -567,6 +609,7 @@ fn release_request(
         build_args: HashMap::from([(base_arg.to_string(), base_image.clone())]),
         labels: HashMap::new(),
         network: false,
+        target: None,
     };
     Ok((req, c))
 }

@@ -54,25 +54,17 @@ pub fn render_release_dockerfile(
     Ok(out)
 }
 
-/// The variant Dockerfile with its identity filled in as the first step. Pure.
+/// The variant Dockerfile with its identity (`3.13.15-t-quick`) filled in as
+/// the default of its first build argument: its first step, unique. Pure.
 pub fn render_variant_dockerfile(template: &str, v: &VariantBuild) -> Result<String, String> {
     let id = v.image.rsplit(':').next().unwrap_or(&v.image);
-    let marker = "# @build-id";
-    if !template.lines().any(|l| l.trim() == marker) {
-        return Err("cpython.Dockerfile must contain the line `# @build-id`".into());
+    let marker = "PYBENCH_DOCKER_BUILD=@build-id";
+    if template.matches(marker).count() != 1 {
+        return Err(format!(
+            "cpython.Dockerfile must declare `ARG {marker}` once, as the first step of the variant's stage"
+        ));
     }
-    Ok(template
-        .lines()
-        .map(|l| {
-            if l.trim() == marker {
-                format!("LABEL pybench-docker.build=\"{id}\"")
-            } else {
-                l.to_string()
-            }
-        })
-        .collect::<Vec<_>>()
-        .join("\n")
-        + "\n")
+    Ok(template.replace(marker, &format!("PYBENCH_DOCKER_BUILD=\"{id}\"")))
 }
 
 /// Build arguments of one variant's build. Pure.
@@ -84,6 +76,7 @@ pub fn variant_build_args(v: &VariantBuild, sha256: &str, jobs: u32) -> HashMap<
         ("PREFIX".into(), v.prefix.clone()),
         ("EXE_SUFFIX".into(), v.variant.suffix().to_string()),
         ("CONFIGURE_FLAGS".into(), v.configure_flags.join(" ")),
+        ("PROFILE_FLAGS".into(), v.profile_flags.join(" ")),
         ("MAKE_JOBS".into(), jobs.to_string()),
     ])
 }
@@ -163,6 +156,15 @@ pub fn with_labels(dockerfile: &str, labels: &HashMap<String, String>) -> String
     if labels.is_empty() {
         return dockerfile.to_string();
     }
+    let mut out = dockerfile.trim_end().to_string();
+    out.push_str("\n\n");
+    out.push_str(&label_instruction(labels));
+    out.push('\n');
+    out
+}
+
+/// `LABEL a="1" \ b="2"`, sorted, values quoted. Pure.
+fn label_instruction(labels: &HashMap<String, String>) -> String {
     let mut pairs: Vec<(&String, &String)> = labels.iter().collect();
     pairs.sort();
     let quote = |s: &str| s.replace('\\', "\\\\").replace('"', "\\\"");
@@ -170,11 +172,7 @@ pub fn with_labels(dockerfile: &str, labels: &HashMap<String, String>) -> String
         .iter()
         .map(|(k, v)| format!("{}=\"{}\"", k, quote(v)))
         .collect();
-    let mut out = dockerfile.trim_end().to_string();
-    out.push_str("\n\nLABEL ");
-    out.push_str(&lines.join(" \\\n      "));
-    out.push('\n');
-    out
+    format!("LABEL {}", lines.join(" \\\n      "))
 }
 
 #[cfg(test)]
@@ -235,19 +233,61 @@ mod tests {
                 .iter()
                 .zip(["3.13.15-stock-quick", "3.13.15-t-quick", "3.13.15-j-quick"])
         {
-            // The first instruction after FROM is the literal label, before any ARG.
-            let after_from: Vec<&str> = r
-                .lines()
-                .skip_while(|l| !l.starts_with("FROM "))
-                .skip(1)
-                .filter(|l| !l.trim().is_empty() && !l.starts_with('#'))
-                .collect();
-            assert_eq!(
-                after_from[0],
-                format!("LABEL pybench-docker.build=\"{id}\"")
-            );
+            // The first instruction after the variant's FROM declares its
+            // identity, literally; no LABEL step anywhere.
+            let lines: Vec<&str> = r.lines().collect();
+            let variant_from = lines.iter().rposition(|l| l.starts_with("FROM ")).unwrap();
+            assert_eq!(lines[variant_from], "FROM configure-cache");
+            let first = lines[variant_from + 1..]
+                .iter()
+                .find(|l| !l.trim().is_empty() && !l.starts_with('#'))
+                .unwrap();
+            assert_eq!(*first, format!("ARG PYBENCH_DOCKER_BUILD=\"{id}\" \\"));
+            assert!(!lines.iter().any(|l| l.starts_with("LABEL ")));
+            assert!(!r.contains("=@build-id"));
         }
-        assert!(render_variant_dockerfile("FROM x\n", p.variant_builds().next().unwrap()).is_err());
+        let v = p.variant_builds().next().unwrap();
+        assert!(render_variant_dockerfile("FROM x\n", v).is_err());
+    }
+
+    /// The options of each `./configure` call in the template, one a line.
+    fn configure_calls(dockerfile: &str) -> Vec<Vec<String>> {
+        dockerfile
+            .split("./configure \\\n")
+            .skip(1)
+            .map(|call| {
+                call.lines()
+                    .map(|l| l.split(" >").next().unwrap())
+                    .map(|l| l.trim().trim_end_matches(['\\', ';', ' ']))
+                    .take_while(|l| l.starts_with("--") || l.starts_with("${"))
+                    .map(String::from)
+                    .collect()
+            })
+            .collect()
+    }
+
+    #[test]
+    fn the_configure_cache_is_made_with_the_variants_options() {
+        let dockerfile = std::fs::read_to_string(
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("dockerfiles/cpython.Dockerfile"),
+        )
+        .unwrap();
+        let calls = configure_calls(&dockerfile);
+        assert_eq!(calls.len(), 2, "{calls:?}");
+        assert!(calls.iter().all(|c| c.len() >= 5), "{calls:?}");
+        let (cache, variant) = (&calls[0], &calls[1]);
+        // The variant's own prefix and flags aside, the same options: the
+        // answers in the cache are the ones its configure would find.
+        let shared: Vec<&String> = variant
+            .iter()
+            .filter(|o| !o.starts_with("--prefix") && *o != "${CONFIGURE_FLAGS}")
+            .collect();
+        let cache_shared: Vec<&String> =
+            cache.iter().filter(|o| *o != "${PROFILE_FLAGS}").collect();
+        assert_eq!(cache_shared, shared);
+        assert!(cache.contains(&"${PROFILE_FLAGS}".to_string()));
+        assert!(shared.contains(&&"--cache-file=/usr/src/config.cache".to_string()));
+        assert!(dockerfile.contains(&format!("AS {}\n", super::super::CONFIGURE_CACHE_STAGE)));
     }
 
     #[test]
@@ -264,8 +304,18 @@ mod tests {
             Path::new(env!("CARGO_MANIFEST_DIR")).join("dockerfiles/cpython.Dockerfile"),
         )
         .unwrap();
-        for line in dockerfile.lines().filter(|l| l.starts_with("ARG ")) {
-            let name = line[4..].split('=').next().unwrap();
+        // ARG instructions, continuation lines joined; the identity is the
+        // template's own default, not an argument.
+        let joined = dockerfile.replace("\\\n", " ");
+        let declared: Vec<&str> = joined
+            .lines()
+            .filter_map(|l| l.strip_prefix("ARG "))
+            .flat_map(str::split_whitespace)
+            .map(|a| a.split('=').next().unwrap())
+            .filter(|a| *a != "PYBENCH_DOCKER_BUILD")
+            .collect();
+        assert!(declared.len() >= 7, "{declared:?}");
+        for name in declared {
             assert!(args.contains_key(name), "{name} not passed");
         }
         assert_eq!(args["CONFIGURE_FLAGS"], "--disable-gil");

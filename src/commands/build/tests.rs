@@ -72,7 +72,7 @@ async fn label_of(engine: &FakeEngine, image: &str, key: &str) -> Option<String>
     facts.labels.get(key).cloned()
 }
 
-/// The build of variant `v`: its Dockerfile, arguments and label. Returns
+/// The build of variant `v`: its Dockerfile and arguments. Returns
 /// its position among the builds.
 async fn check_variant_build(
     app: &crate::commands::App,
@@ -101,10 +101,12 @@ async fn check_variant_build(
     )
     .unwrap();
     assert_eq!(args["PYTHON_SHA256"], sha);
-    assert_eq!(
-        label_of(engine, &v.image, "pybench-docker.variant").await,
-        Some(v.variant.key().to_string())
-    );
+    // Its identity is the first step of its own stage.
+    let id = v.image.rsplit(':').next().unwrap();
+    assert!(b.dockerfile.contains("FROM configure-cache\n\n"));
+    assert!(b
+        .dockerfile
+        .contains(&format!("ARG PYBENCH_DOCKER_BUILD=\"{id}\"")));
     i
 }
 
@@ -124,7 +126,18 @@ async fn build_all_builds_each_variant_then_the_release_images_from_them() {
         6,
         "the built-in config builds stock, t and j of 3.13 and 3.14"
     );
-    assert_eq!(builds.len(), variants.len() + 2 * plan.releases.len());
+    // Per release: its configure-cache stage, its variants, pythons and builder.
+    assert_eq!(builds.len(), variants.len() + 3 * plan.releases.len());
+    for (i, release) in plan.releases.iter().enumerate() {
+        let (at, b) = build_of(&builds, &release.configure_cache);
+        assert!(at < plan.releases.len(), "configure caches come first: {i}");
+        assert_eq!(b.request.target.as_deref(), Some("configure-cache"));
+        assert_eq!(b.request.build_args["PROFILE_FLAGS"], "");
+        assert_eq!(b.request.build_args["BUILDER_BASE"], release.builder_base);
+    }
+    assert!(builds[plan.releases.len()..]
+        .iter()
+        .all(|b| b.request.target.is_none()));
     assert!(
         builds.iter().all(|b| !b.request.network),
         "no build has a network"
@@ -195,8 +208,8 @@ async fn two_runs_send_byte_identical_contexts() {
     }
     assert_eq!(
         runs[0].len(),
-        10,
-        "per release three variants, pythons and builder: {:?}",
+        12,
+        "per release the configure cache, three variants, pythons and builder: {:?}",
         runs[0]
     );
     assert_eq!(runs[0], runs[1]);
@@ -210,7 +223,10 @@ async fn ensure_images_builds_only_when_an_image_is_missing_or_stale() {
 
     ensure_images(&app).await.unwrap();
     let first = engine.builds().len();
-    assert_eq!(first, 10, "per release three variants, pythons and builder");
+    assert_eq!(
+        first, 12,
+        "per release the configure cache, three variants, pythons and builder"
+    );
 
     // Every image present with this plan's hash: nothing to do.
     ensure_images(&app).await.unwrap();
