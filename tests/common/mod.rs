@@ -136,19 +136,22 @@ pub fn project_copy() -> tempfile::TempDir {
     dir
 }
 
-/// A project copy whose variant Dockerfile runs `step` right after the (cached)
-/// copy of the source tarball, to fail or stall a build on purpose.
+/// A project copy whose variant Dockerfile runs `step` right before its build
+/// step (after the cached configure-cache stage and arguments), to fail or
+/// stall a build on purpose.
 pub fn project_with_step(step: &str) -> tempfile::TempDir {
     let project = project_copy();
     let dockerfile = project.path().join("dockerfiles/cpython.Dockerfile");
-    let text = std::fs::read_to_string(&dockerfile).unwrap();
+    let mut text = std::fs::read_to_string(&dockerfile).unwrap();
+    // The last one: the configure-cache stage's step starts alike.
     let anchor = "\nRUN set -eux; \\\n    echo \"${PYTHON_SHA256}";
-    assert!(text.contains(anchor), "the build step moved");
-    std::fs::write(
-        &dockerfile,
-        text.replacen(anchor, &format!("\nRUN {step}{anchor}"), 1),
-    )
-    .unwrap();
+    let at = text.rfind(anchor).expect("the build step moved");
+    assert!(
+        text[..at].contains("\nFROM configure-cache\n"),
+        "the variant's build step is not in its own stage"
+    );
+    text.insert_str(at, &format!("\nRUN {step}"));
+    std::fs::write(&dockerfile, text).unwrap();
     project
 }
 

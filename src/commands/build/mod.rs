@@ -1,5 +1,6 @@
-//! `pybench-docker build`: base images, verified sources, one concurrent build per
-//! CPython variant, then the `pythons` and `builder` images of each release.
+//! `pybench-docker build`: base images, verified sources, each release's
+//! configure cache, one concurrent build per CPython variant, then the
+//! `pythons` and `builder` images of each release.
 //!
 //! `render` turns the plan into Dockerfiles and arguments (pure), `stage` runs
 //! one build request through the engine, `summary` reports; this file orders them.
