@@ -14,13 +14,7 @@ cd "$(dirname "$0")/.."
 bin=target/release/pybench-docker
 cargo build --release --quiet
 version=$(grep -m1 -o 'version: [0-9.a-z]*' config.yaml | cut -d' ' -f2)
-# The builder base of this version's toolchain (its JIT needs that LLVM).
-case "$version" in
-  3.13.*) llvm=llvm18 ;; 3.14.*) llvm=llvm19 ;; *) llvm=llvm21 ;;
-esac
-base=$(docker images --format '{{.Repository}}:{{.Tag}}' 'pybench-docker/base' | grep ":builder-$llvm-" | head -1)
-tarball="${XDG_CACHE_HOME:-$HOME/.cache}/pybench-docker/sources/Python-$version.tar.xz"
-[ -n "$base" ] && [ -f "$tarball" ] || { echo "run 'pybench-docker build' first: no builder base or source tarball" >&2; exit 1; }
+. bench/inputs.sh
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 

@@ -19,12 +19,7 @@ version=${1:?usage: bench/configure_cache.sh VERSION [VARIANT_FLAGS...]}
 shift
 flags=("$@")
 [ ${#flags[@]} -gt 0 ] || flags=("" "--disable-gil" "--enable-experimental-jit")
-case "$version" in
-  3.13.*) llvm=llvm18 ;; 3.14.*) llvm=llvm19 ;; *) llvm=llvm21 ;;
-esac
-base=$(docker images --format '{{.Repository}}:{{.Tag}}' 'pybench-docker/base' | grep ":builder-$llvm-" | head -1)
-tarball="${XDG_CACHE_HOME:-$HOME/.cache}/pybench-docker/sources/Python-$version.tar.xz"
-[ -n "$base" ] && [ -f "$tarball" ] || { echo "run 'pybench-docker build' for $version first: no builder base ($llvm) or source tarball" >&2; exit 1; }
+. bench/inputs.sh
 tmp=$(mktemp -d)
 image=pybench-bench/configure-cache:$version
 trap 'rm -rf "$tmp"; docker rmi -f "$image" >/dev/null 2>&1 || true' EXIT
