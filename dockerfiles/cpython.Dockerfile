@@ -16,9 +16,15 @@ ARG BUILDER_BASE
 FROM ${BUILDER_BASE} AS configure-cache
 ARG PYTHON_SHA256 PROFILE_FLAGS
 COPY source.tar /usr/src/source.tar
+# The source and build trees live in a volume, here and in the variants below:
+# a directory of the daemon's own file system, not the image's layered one
+# (fuse-overlayfs on many hosts, where every file operation of a compiler
+# is a round trip through a user-space process), and never committed. The
+# classic builder gives each step's container a fresh, empty one and deletes
+# it with the container.
+VOLUME /usr/src/python
 RUN set -eux; \
     echo "${PYTHON_SHA256} */usr/src/source.tar" | sha256sum --check --strict -; \
-    mkdir -p /usr/src/python; \
     tar --extract --file /usr/src/source.tar --directory /usr/src/python --strip-components=1; \
     cd /usr/src/python; \
     # The variant's configure below, without its prefix and variant flags.
@@ -34,9 +40,7 @@ RUN set -eux; \
     # -Wl,--no-as-needed check sets NO_AS_NEEDED only when it runs, and
     # libmpdec picks its machine from the x64-asm answer, which a fresh run
     # does not have yet at that point (so it builds the uint128 variant).
-    sed -i -e '/^ac_cv_wl_no_as_needed=/d' -e '/^ac_cv_gcc_asm_for_x64=/d' /usr/src/config.cache; \
-    cd /; \
-    rm -rf /usr/src/python
+    sed -i -e '/^ac_cv_wl_no_as_needed=/d' -e '/^ac_cv_gcc_asm_for_x64=/d' /usr/src/config.cache
 
 FROM configure-cache
 
@@ -57,12 +61,11 @@ ARG PYBENCH_DOCKER_BUILD=@build-id \
     PYTHON_VERSION PYTHON_SHA256 PREFIX EXE_SUFFIX CONFIGURE_FLAGS MAKE_JOBS=2
 
 # One step from tarball to installed and checked prefix, as the official python
-# images do: only the prefix becomes a layer. Committing the unpacked source and
-# the build tree as layers of their own cost more CPU than compiling on
-# fuse-overlayfs.
+# images do: only the prefix becomes a layer. The tree is unpacked and built in
+# this step's /usr/src/python volume (declared above), so compiling never goes
+# through the layered file system.
 RUN set -eux; \
     echo "${PYTHON_SHA256} */usr/src/source.tar" | sha256sum --check --strict -; \
-    mkdir -p /usr/src/python; \
     # tar finds the compression itself: xz for releases, gzip for a packed checkout.
     tar --extract --file /usr/src/source.tar --directory /usr/src/python --strip-components=1; \
     rm /usr/src/source.tar; \
@@ -81,7 +84,8 @@ RUN set -eux; \
     # JIT probe needs, were built by `make` and are installed all the same.
     make install TEST_MODULES=no; \
     cd /; \
-    rm -rf /usr/src/python /usr/src/config.cache; \
+    # The tree goes with the step's volume; the cache and tarball are layers.
+    rm -f /usr/src/config.cache; \
     rm -rf "${PREFIX}"/lib/python*/idlelib/idle_test; \
     find "${PREFIX}" -name 'libpython*.a' -delete; \
     mm="${PYTHON_VERSION%.*}"; \

@@ -824,6 +824,12 @@ if problems: raise SystemExit("; ".join(problems))
 #[test]
 fn benchmark_containers_are_locked_down() {
     images();
+    // The variant builds keep their tree in a VOLUME; the images benchmarks
+    // and extensions run in must not inherit it (a volume per container).
+    for image in ["pythons", "builder"] {
+        let tag = format!("pybench-docker/{image}:3.13.15");
+        assert_eq!(declared_volumes(&tag), Vec::<String>::new(), "{tag}");
+    }
     let dir = tempfile::tempdir().unwrap();
     let script = dir.path().join("probe.py");
     std::fs::write(&script, LOCKDOWN_PROBE).unwrap();

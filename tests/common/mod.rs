@@ -98,6 +98,19 @@ pub fn labelled_containers(session: Option<&str>) -> Vec<(String, HashMap<String
     })
 }
 
+/// The volumes an image declares: every container made from it would get one.
+pub fn declared_volumes(image: &str) -> Vec<String> {
+    let d = docker();
+    runtime().block_on(async {
+        d.inspect_image(image)
+            .await
+            .unwrap_or_else(|e| panic!("inspect {image}: {e}"))
+            .config
+            .and_then(|c| c.volumes)
+            .unwrap_or_default()
+    })
+}
+
 /// Containers whose owner label names this pid.
 pub fn containers_of_pid(pid: u32) -> Vec<String> {
     labelled_containers(None)

@@ -291,6 +291,26 @@ mod tests {
     }
 
     #[test]
+    fn source_trees_are_unpacked_into_the_volume_not_the_layers() {
+        let template = std::fs::read_to_string(
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("dockerfiles/cpython.Dockerfile"),
+        )
+        .unwrap();
+        // Declared in the first stage, so the variant stage (FROM it) has it too.
+        let volume_at = template.find("\nVOLUME /usr/src/python\n").unwrap();
+        let first_run = template.find("\nRUN ").unwrap();
+        assert!(volume_at < first_run);
+        let directories: Vec<&str> = template
+            .split("--directory ")
+            .skip(1)
+            .map(|rest| rest.split_whitespace().next().unwrap())
+            .collect();
+        assert_eq!(directories, ["/usr/src/python", "/usr/src/python"]);
+        // Removing the mount point itself would fail the step.
+        assert!(!template.contains("rm -rf /usr/src/python"));
+    }
+
+    #[test]
     fn template_without_markers_is_an_error() {
         assert!(render_release_dockerfile("FROM x\n", &plan().releases[0]).is_err());
     }
