@@ -182,6 +182,13 @@ mod tests {
     use crate::plan::build_plan;
     use std::path::Path;
 
+    /// The project's `dockerfiles/<kind>.Dockerfile`.
+    fn dockerfile_template(kind: &str) -> String {
+        let path =
+            Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("dockerfiles/{kind}.Dockerfile"));
+        std::fs::read_to_string(path).unwrap()
+    }
+
     fn plan() -> Plan {
         build_plan(&parse(DEFAULT_YAML, &Source::Embedded).unwrap()).unwrap()
     }
@@ -202,10 +209,7 @@ mod tests {
 
     #[test]
     fn release_dockerfile_copies_every_variant() {
-        let template = std::fs::read_to_string(
-            Path::new(env!("CARGO_MANIFEST_DIR")).join("dockerfiles/pythons.Dockerfile"),
-        )
-        .unwrap();
+        let template = dockerfile_template("pythons");
         let out = render_release_dockerfile(&template, &plan().releases[0]).unwrap();
         assert!(out.contains("FROM pybench-docker/cpython:3.13.15-stock-quick AS cpython-stock\n"));
         assert!(out.contains("FROM pybench-docker/cpython:3.13.15-t-quick AS cpython-t\n"));
@@ -219,10 +223,7 @@ mod tests {
 
     #[test]
     fn variant_dockerfile_starts_with_a_unique_literal_step() {
-        let template = std::fs::read_to_string(
-            Path::new(env!("CARGO_MANIFEST_DIR")).join("dockerfiles/cpython.Dockerfile"),
-        )
-        .unwrap();
+        let template = dockerfile_template("cpython");
         let p = plan();
         let rendered: Vec<String> = p
             .variant_builds()
@@ -268,10 +269,7 @@ mod tests {
 
     #[test]
     fn the_configure_cache_is_made_with_the_variants_options() {
-        let dockerfile = std::fs::read_to_string(
-            Path::new(env!("CARGO_MANIFEST_DIR")).join("dockerfiles/cpython.Dockerfile"),
-        )
-        .unwrap();
+        let dockerfile = dockerfile_template("cpython");
         let calls = configure_calls(&dockerfile);
         assert_eq!(calls.len(), 2, "{calls:?}");
         assert!(calls.iter().all(|c| c.len() >= 5), "{calls:?}");
@@ -292,10 +290,7 @@ mod tests {
 
     #[test]
     fn source_trees_are_unpacked_into_the_volume_not_the_layers() {
-        let template = std::fs::read_to_string(
-            Path::new(env!("CARGO_MANIFEST_DIR")).join("dockerfiles/cpython.Dockerfile"),
-        )
-        .unwrap();
+        let template = dockerfile_template("cpython");
         // Declared in the first stage, so the variant stage (FROM it) has it too.
         let volume_at = template.find("\nVOLUME /usr/src/python\n").unwrap();
         let first_run = template.find("\nRUN ").unwrap();
@@ -320,10 +315,7 @@ mod tests {
         let p = plan();
         let t = p.variant_builds().find(|v| v.variant.key() == "t").unwrap();
         let args = variant_build_args(t, &t.sha256, 2);
-        let dockerfile = std::fs::read_to_string(
-            Path::new(env!("CARGO_MANIFEST_DIR")).join("dockerfiles/cpython.Dockerfile"),
-        )
-        .unwrap();
+        let dockerfile = dockerfile_template("cpython");
         // ARG instructions, continuation lines joined; the identity is the
         // template's own default, not an argument.
         let joined = dockerfile.replace("\\\n", " ");
