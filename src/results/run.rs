@@ -477,9 +477,9 @@ mod tests {
     #[test]
     fn configure_flags_are_optional_so_older_files_still_read() {
         for recorded in [
-            include_str!("../tests/fixtures/report/gil.json"),
-            include_str!("../tests/fixtures/report/jit-2026-11-22.json"),
-            include_str!("../tests/fixtures/report/jit-2026-12-01.json"),
+            include_str!("../../tests/fixtures/report/gil.json"),
+            include_str!("../../tests/fixtures/report/jit-2026-11-22.json"),
+            include_str!("../../tests/fixtures/report/jit-2026-12-01.json"),
         ] {
             let report: Report = serde_json::from_str(recorded).unwrap();
             assert!(report.rows.iter().all(|r| r.configure_flags.is_none()));
@@ -489,7 +489,7 @@ mod tests {
                 .contains("configure_flags"));
         }
         let mut report: Report =
-            serde_json::from_str(include_str!("../tests/fixtures/report/gil.json")).unwrap();
+            serde_json::from_str(include_str!("../../tests/fixtures/report/gil.json")).unwrap();
         report.rows[1].configure_flags = Some(vec![]);
         report.rows[2].configure_flags = Some(vec!["--disable-gil".into()]);
         let json = serde_json::to_value(&report).unwrap();
