@@ -16,16 +16,13 @@
 
 use serde::{Deserialize, Serialize};
 
-pub use crate::analysis::significance::Verdict;
 use crate::analysis::significance::{
     paired_verdict, pooled_log_ratio, verdict, verdict_of, welch_log_ratio, PairedRatio, Test,
     DEFAULT_ALPHA,
 };
 use crate::analysis::stats::{summarize, Summary};
+pub use crate::analysis::verdict::{Band, Verdict};
 use crate::results::{Report, Row};
-
-/// Relative change beyond which a difference counts as real.
-pub const SIGNIFICANT_CHANGE: f64 = 0.10;
 
 /// Fewest processes per side for the process means to be the observations.
 pub const MIN_PROCESSES: usize = 3;
@@ -68,14 +65,14 @@ pub struct Comparison {
 
 impl Comparison {
     /// A ratio, interval and p-value found by a test on logs, with the verdict.
-    fn found(found: &PairedRatio, unit: Unit) -> Comparison {
+    fn found(found: &PairedRatio, unit: Unit, band: Band) -> Comparison {
         Comparison {
             ratio: found.ci.ratio,
             change: found.ci.ratio - 1.0,
             ci_low: Some(found.ci.low),
             ci_high: Some(found.ci.high),
             p_value: Some(found.p_value),
-            verdict: verdict_of(found, SIGNIFICANT_CHANGE, DEFAULT_ALPHA),
+            verdict: verdict_of(found, band, DEFAULT_ALPHA),
             unit,
         }
     }
@@ -154,15 +151,16 @@ fn observations(a: &Row, b: &Row) -> (Vec<f64>, Vec<f64>, Unit) {
 /// `row` against `baseline`; `None` when either did not complete or the
 /// baseline's mean is not positive. `same_run`: both rows come from one run,
 /// so their processes were interleaved round by round and can be paired.
-pub fn compare_pair(baseline: &Row, row: &Row, same_run: bool) -> Option<Comparison> {
+/// `band`: changes too small to matter.
+pub fn compare_pair(baseline: &Row, row: &Row, same_run: bool, band: Band) -> Option<Comparison> {
     if !completed(baseline) || !completed(row) {
         return None;
     }
     let (base, other, mut unit) = observations(baseline, row);
     let detail = if same_run && unit == Unit::Processes {
-        paired_verdict(&base, &other, SIGNIFICANT_CHANGE, DEFAULT_ALPHA)
+        paired_verdict(&base, &other, band, DEFAULT_ALPHA)
     } else {
-        verdict(&base, &other, SIGNIFICANT_CHANGE, DEFAULT_ALPHA)
+        verdict(&base, &other, band, DEFAULT_ALPHA)
     };
     if detail.test == Some(Test::PairedLogT) {
         unit = Unit::Rounds;
@@ -187,6 +185,7 @@ pub fn compare_normalized(
     row_a: &Row,
     base_b: &Row,
     row_b: &Row,
+    band: Band,
 ) -> Option<Comparison> {
     let logs = |base: &Row, row: &Row| -> Option<Vec<f64>> {
         let (b, r) = (base.measured(), row.measured());
@@ -202,7 +201,7 @@ pub fn compare_normalized(
     if !found.ci.ratio.is_finite() {
         return None;
     }
-    Some(Comparison::found(&found, Unit::Normalized))
+    Some(Comparison::found(&found, Unit::Normalized, band))
 }
 
 /// A configuration's level in one run, on the log scale: with its run's
@@ -235,9 +234,9 @@ pub fn run_level(base: Option<&Row>, row: &Row) -> Option<f64> {
 /// Set B of runs against set A, one [`run_level`] per run: Student's pooled
 /// t test, so a side may be a single run checked against several. `None`
 /// with fewer than three runs in all or no spread between them.
-pub fn compare_runs(a_levels: &[f64], b_levels: &[f64]) -> Option<Comparison> {
+pub fn compare_runs(a_levels: &[f64], b_levels: &[f64], band: Band) -> Option<Comparison> {
     let found = pooled_log_ratio(a_levels, b_levels, 1.0 - DEFAULT_ALPHA)?;
-    Some(Comparison::found(&found, Unit::Runs))
+    Some(Comparison::found(&found, Unit::Runs, band))
 }
 
 /// One entry per row of `report`, in the same order.
@@ -245,8 +244,10 @@ pub fn compare_runs(a_levels: &[f64], b_levels: &[f64]) -> Option<Comparison> {
 /// Statistics describe completed runs only: a failed or timed-out row gets no
 /// summary even if some processes finished, because a partial set would be
 /// biased (the runs that finished are the fast ones). Its raw samples stay in
-/// the report. Each row is compared with the baseline at its thread count.
+/// the report. Each row is compared with the baseline at its thread count,
+/// with the default [`Band`].
 pub fn compare_rows(report: &Report) -> Vec<RowComparison> {
+    let band = Band::default();
     report
         .rows
         .iter()
@@ -260,7 +261,7 @@ pub fn compare_rows(report: &Report) -> Vec<RowComparison> {
                     (ok && base.measured().iter().sum::<f64>() > 0.0)
                         .then(|| Comparison::of_baseline(unit))
                 } else {
-                    compare_pair(base, row, true)
+                    compare_pair(base, row, true, band)
                 }
             });
             let scaling = scaling_of(report, row);
@@ -529,15 +530,15 @@ mod tests {
     #[test]
     fn runs_decide_on_the_spread_between_runs() {
         let a = [0.0, 0.01, -0.01];
-        let slower = compare_runs(&a, &[0.20, 0.21, 0.19]).unwrap();
+        let slower = compare_runs(&a, &[0.20, 0.21, 0.19], Band::DEFAULT).unwrap();
         assert_eq!(
             (slower.verdict, slower.unit),
             (Verdict::Degraded, Unit::Runs)
         );
         assert!((slower.ratio - 0.2f64.exp()).abs() < 1e-12);
         // The same shift with runs that scatter by ±20 %: not distinguishable.
-        let scattered = compare_runs(&[0.0, 0.2, -0.2], &[0.2, 0.4, 0.0]).unwrap();
+        let scattered = compare_runs(&[0.0, 0.2, -0.2], &[0.2, 0.4, 0.0], Band::DEFAULT).unwrap();
         assert_eq!(scattered.verdict, Verdict::NotDistinguishable);
-        assert!(compare_runs(&[0.0], &[0.1]).is_none());
+        assert!(compare_runs(&[0.0], &[0.1], Band::DEFAULT).is_none());
     }
 }

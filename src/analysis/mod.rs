@@ -1,6 +1,8 @@
-//! Numbers about numbers: descriptive statistics, outliers, and the comparison
-//! of each configuration with the baseline. Pure: no I/O.
+//! Numbers about numbers: descriptive statistics, the comparison of each
+//! configuration with its baseline, the tests behind it, and the verdict
+//! with its band. Pure: no I/O.
 
 pub mod compare;
 pub mod significance;
 pub mod stats;
+pub mod verdict;

@@ -1,84 +1,69 @@
-//! Whether two sets of benchmark timings really differ, and by how much.
+//! Whether two sets of timings really differ, and by how much: the tests
+//! and intervals [`compare`](crate::analysis::compare) uses, and the rules
+//! that turn them into a [`Verdict`]. Pure: no I/O, and the only randomness
+//! is a seeded generator, so equal inputs give equal outputs.
 //!
-//! [`compare`](crate::analysis::compare) classifies a configuration by its
-//! mean alone; this module adds the question of whether the difference can be
-//! told apart from run-to-run noise. Everything here is pure: no I/O, and the
-//! only randomness is a seeded generator, so equal inputs give equal outputs.
+//! # What is used when
 //!
-//! # Methods
+//! * **Within one run**, process *i* of a configuration ran in the same round
+//!   as process *i* of its baseline, moments apart: [`paired_log_ratio`], a
+//!   paired t test on `ln(other_i / baseline_i)` (Student's t, `n - 1`
+//!   degrees of freedom), so the slow drift of a shared machine's speed
+//!   cancels ([`paired_verdict`]). It needs three rounds or more with some
+//!   spread between them.
+//! * **Otherwise** (fewer than three processes a side, so the values are
+//!   compared; rounds that do not pair; the same configuration as measured
+//!   in two runs): [`verdict`], Welch's unequal-variances t test
+//!   ([`welch_t_test`]) with a percentile bootstrap interval of the ratio of
+//!   means ([`ratio_ci`]).
+//! * **Across two runs** (`compare A B`), each process is first divided by
+//!   its own run's baseline process of the same round; the two sets of log
+//!   ratios are compared with Welch's test on logs ([`welch_log_ratio`]).
+//! * **Across sets of runs** (`compare` of folders), one level per run;
+//!   Student's two-sample t test with a pooled variance on those levels
+//!   ([`pooled_log_ratio`]), so one side may be a single run.
 //!
-//! * [`welch_t_test`]: Welch's unequal-variances t test, two-sided. The
-//!   degrees of freedom follow the Welch–Satterthwaite equation and the p-value
-//!   comes from the Student t distribution (`statrs`). References:
-//!   B. L. Welch, "The generalization of 'Student's' problem when several
-//!   different population variances are involved", *Biometrika* 34 (1947)
-//!   28–35; F. E. Satterthwaite, "An approximate distribution of estimates of
-//!   variance components", *Biometrics Bulletin* 2 (1946) 110–114.
-//! * [`mann_whitney_u`]: the Mann–Whitney U (Wilcoxon rank-sum) test, a
-//!   rank-based cross-check that a few slow outliers cannot sway. Two-sided
-//!   p-value from the normal approximation with tie correction and continuity
-//!   correction, computed exactly as `scipy.stats.mannwhitneyu(x, y,
-//!   alternative="two-sided", use_continuity=True, method="asymptotic")`.
-//!   Reference: H. B. Mann and D. R. Whitney, "On a test of whether one of two
-//!   random variables is stochastically larger than the other", *Annals of
-//!   Mathematical Statistics* 18 (1947) 50–60; tie-corrected variance from
-//!   E. L. Lehmann, *Nonparametrics: Statistical Methods Based on Ranks*
-//!   (1975).
-//! * [`ratio_ci`]: percentile bootstrap confidence interval for
-//!   `mean(other) / mean(baseline)`, each group resampled independently with
-//!   replacement. Reference: B. Efron and R. J. Tibshirani, *An Introduction
-//!   to the Bootstrap*, Chapman & Hall (1993), ch. 13. [`ratio_ci_delta`] is
-//!   the analytic alternative: the delta method on the log of the ratio
-//!   (G. Casella and R. L. Berger, *Statistical Inference*, 2nd ed. (2002),
-//!   §5.5.4).
+//! References: B. L. Welch, "The generalization of 'Student's' problem when
+//! several different population variances are involved", *Biometrika* 34
+//! (1947) 28–35, with F. E. Satterthwaite's degrees of freedom, *Biometrics
+//! Bulletin* 2 (1946) 110–114; B. Efron and R. J. Tibshirani, *An
+//! Introduction to the Bootstrap*, Chapman & Hall (1993), ch. 13.
 //!
 //! # Verdict rules
 //!
-//! [`verdict`] combines the ratio of means, its bootstrap confidence interval
-//! at `1 - alpha` and Welch's p-value, with the ±`threshold` band of
-//! `compare` (boundaries count as similar):
+//! Every path ends in the same rules ([`decide`]), on the ratio, its
+//! interval at `1 - alpha` and the p-value, with the [`Band`] of changes too
+//! small to matter (its edges count as inside):
 //!
 //! 1. **Improved / Degraded**: the difference is significant (`p < alpha`)
-//!    *and* the ratio is beyond the band (`ratio < 1 - threshold` or
-//!    `ratio > 1 + threshold`).
-//! 2. **Similar**: otherwise, when the whole confidence interval lies inside
-//!    `[1 - threshold, 1 + threshold]`, significant or not: any difference
-//!    there is too small to matter.
-//! 3. **Not distinguishable**: everything else; the noise is too large to say
-//!    which side of the band the truth is on. This includes a ratio right on
-//!    a boundary measured with noise (its interval straddles the boundary),
-//!    fewer than two values on a side, and unusable input.
-
-use std::fmt;
+//!    *and* the ratio lies beyond the band.
+//! 2. **Similar**: otherwise, when the whole interval lies inside the band,
+//!    significant or not: any difference there is too small to matter.
+//! 3. **Not distinguishable**: everything else; the noise is too large to
+//!    say which side of the band the truth is on. This includes a ratio right
+//!    on an edge measured with noise (its interval straddles it), fewer than
+//!    two values on a side, and unusable input.
 
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
-use serde::{Deserialize, Serialize};
-use statrs::distribution::{ContinuousCDF, Normal, StudentsT};
+use statrs::distribution::{ContinuousCDF, StudentsT};
 
 use crate::analysis::stats::{summarize, Summary};
-
-/// Default half-width of the "similar" band: ±10%, as in `compare`.
-#[cfg(test)]
-pub const DEFAULT_THRESHOLD: f64 = crate::analysis::compare::SIGNIFICANT_CHANGE;
+use crate::analysis::verdict::{Band, Verdict};
 
 /// Default significance level.
 pub const DEFAULT_ALPHA: f64 = 0.05;
 
 /// Bootstrap resamples drawn by [`verdict`]. 10 000 keeps the Monte Carlo
 /// error of a 95% percentile bound well below the noise of real timings.
-pub const DEFAULT_RESAMPLES: usize = 10_000;
+const RESAMPLES: usize = 10_000;
 
 /// Seed of the generator used by [`verdict`], so that the same timings always
 /// give the same interval (for a given version of `rand`).
-pub const DEFAULT_SEED: u64 = 0x5EED_BE4C_4000_0001;
-
-/// Same slack on the band's boundaries as `compare` uses: `1.1 / 1.0 - 1.0`
-/// is `0.10000000000000009` in binary and must still read as exactly 10%.
-const BOUNDARY_EPSILON: f64 = 1e-9;
+const SEED: u64 = 0x5EED_BE4C_4000_0001;
 
 /// Result of Welch's two-sided t test.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub struct TTest {
     /// `(mean(a) - mean(b)) / sqrt(s_a²/n_a + s_b²/n_b)`.
     pub t: f64,
@@ -88,21 +73,8 @@ pub struct TTest {
     pub p_value: f64,
 }
 
-/// Result of the two-sided Mann–Whitney U test (normal approximation).
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
-pub struct MannWhitney {
-    /// U statistic of the first sample: `R_a - n_a (n_a + 1) / 2`, where
-    /// `R_a` is its rank sum (ties get average ranks). Same as scipy's.
-    pub u: f64,
-    /// Standardized U after the continuity correction; negative when the
-    /// first sample tends to be smaller. 0 when `|U - n_a n_b / 2| <= 0.5`.
-    pub z: f64,
-    /// Two-sided p-value, at most 1.
-    pub p_value: f64,
-}
-
 /// A ratio of means with a confidence interval.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub struct RatioCi {
     /// `mean(other) / mean(baseline)`: below 1 is faster.
     pub ratio: f64,
@@ -110,39 +82,8 @@ pub struct RatioCi {
     pub high: f64,
 }
 
-/// How a configuration fared against the baseline, noise considered.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum Verdict {
-    /// The baseline itself; [`verdict`] never returns it.
-    Baseline,
-    Improved,
-    Similar,
-    Degraded,
-    NotDistinguishable,
-}
-
-impl Verdict {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Verdict::Baseline => "baseline",
-            Verdict::Improved => "improved",
-            Verdict::Similar => "similar",
-            Verdict::Degraded => "degraded",
-            Verdict::NotDistinguishable => "not-distinguishable",
-        }
-    }
-}
-
-impl fmt::Display for Verdict {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
 /// Which test produced [`VerdictDetail::p_value`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Test {
     /// [`welch_t_test`].
     Welch,
@@ -154,25 +95,27 @@ pub enum Test {
 }
 
 /// A [`Verdict`] with the numbers behind it.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct VerdictDetail {
     pub verdict: Verdict,
     /// `mean(other) / mean(baseline)`; `None` when a side is empty, holds a
     /// non-finite value, or the baseline mean is not positive.
     pub ratio: Option<f64>,
-    /// Bootstrap interval of the ratio at `confidence`; `None` when
-    /// [`ratio_ci`] is.
+    /// The interval of the ratio at `1 - alpha`; `None` when there is none.
     pub ci: Option<RatioCi>,
-    /// `1 - alpha`.
-    pub confidence: f64,
     /// `None` when no test applies (fewer than two values on a side).
     pub p_value: Option<f64>,
     pub test: Option<Test>,
-    /// Mann–Whitney's two-sided p-value, as a robustness cross-check only:
-    /// it does not enter the verdict.
-    pub mann_whitney_p: Option<f64>,
-    pub n_baseline: usize,
-    pub n_other: usize,
+}
+
+/// What [`paired_log_ratio`], [`welch_log_ratio`] or [`pooled_log_ratio`]
+/// found.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct PairedRatio {
+    /// Geometric mean of the pair ratios, with its interval.
+    pub ci: RatioCi,
+    pub p_value: f64,
+    pub pairs: usize,
 }
 
 /// Welch's two-sided t test of `mean(a) == mean(b)`.
@@ -303,63 +246,22 @@ pub fn pooled_log_ratio(a_logs: &[f64], b_logs: &[f64], confidence: f64) -> Opti
 }
 
 /// The verdict rules on an interval and p-value found elsewhere.
-pub fn verdict_of(found: &PairedRatio, threshold: f64, alpha: f64) -> Verdict {
-    decide(found.ci.ratio, found.ci, found.p_value, threshold, alpha)
-}
-
-/// What [`paired_log_ratio`] found.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
-pub struct PairedRatio {
-    /// Geometric mean of the pair ratios, with its interval.
-    pub ci: RatioCi,
-    pub p_value: f64,
-    pub pairs: usize,
+pub fn verdict_of(found: &PairedRatio, band: Band, alpha: f64) -> Verdict {
+    decide(found.ci.ratio, found.ci, found.p_value, band, alpha)
 }
 
 /// [`verdict`] for paired processes: the same rules on the paired interval and
 /// p-value. Falls back to [`verdict`] when pairing is impossible.
-pub fn paired_verdict(
-    baseline: &[f64],
-    other: &[f64],
-    threshold: f64,
-    alpha: f64,
-) -> VerdictDetail {
-    let mut detail = verdict(baseline, other, threshold, alpha);
+pub fn paired_verdict(baseline: &[f64], other: &[f64], band: Band, alpha: f64) -> VerdictDetail {
+    let mut detail = verdict(baseline, other, band, alpha);
     if let Some(paired) = paired_log_ratio(baseline, other, 1.0 - alpha) {
         detail.ratio = Some(paired.ci.ratio);
         detail.ci = Some(paired.ci);
         detail.p_value = Some(paired.p_value);
         detail.test = Some(Test::PairedLogT);
-        detail.verdict = decide(paired.ci.ratio, paired.ci, paired.p_value, threshold, alpha);
+        detail.verdict = decide(paired.ci.ratio, paired.ci, paired.p_value, band, alpha);
     }
     detail
-}
-
-/// Two-sided Mann–Whitney U test, normal approximation with tie and
-/// continuity corrections (matches scipy's `method="asymptotic"`).
-///
-/// `None` when a side is empty or holds a non-finite value, or when every
-/// value of both sides is the same (the rank variance is then 0). One value
-/// per side is accepted but the approximation is poor below about eight.
-pub fn mann_whitney_u(a: &[f64], b: &[f64]) -> Option<MannWhitney> {
-    if a.is_empty() || b.is_empty() || !all_finite(a) || !all_finite(b) {
-        return None;
-    }
-    let (n1, n2) = (a.len() as f64, b.len() as f64);
-    let n = n1 + n2;
-    let pooled: Vec<f64> = a.iter().chain(b).copied().collect();
-    let (ranks, tie_term) = average_ranks(&pooled);
-    let rank_sum_a: f64 = ranks[..a.len()].iter().sum();
-    let u = rank_sum_a - n1 * (n1 + 1.0) / 2.0;
-    let mu = n1 * n2 / 2.0;
-    let sigma = (n1 * n2 / 12.0 * ((n + 1.0) - tie_term / (n * (n - 1.0)))).sqrt();
-    if sigma.is_nan() || sigma <= 0.0 {
-        return None;
-    }
-    let deviation = u - mu;
-    let z = deviation.signum() * (deviation.abs() - 0.5).max(0.0) / sigma;
-    let p_value = (2.0 * Normal::standard().sf(z.abs())).min(1.0);
-    Some(MannWhitney { u, z, p_value })
 }
 
 /// Percentile bootstrap interval for `mean(b) / mean(a_baseline)`.
@@ -407,78 +309,43 @@ pub fn ratio_ci(
     })
 }
 
-/// Analytic interval for `mean(b) / mean(a_baseline)` by the delta method on
-/// the log scale: `ratio · exp(±z · se)` with
-/// `se² = s_a² / (n_a mean_a²) + s_b² / (n_b mean_b²)` and `z` the normal
-/// quantile. Cheap and smooth, but it assumes roughly normal means, so
-/// [`ratio_ci`] is preferred for the few runs a benchmark usually has.
-///
-/// `None` under the same conditions as [`ratio_ci`], or when `mean(b)` is not
-/// positive.
-#[cfg(test)]
-pub fn ratio_ci_delta(a_baseline: &[f64], b: &[f64], confidence: f64) -> Option<RatioCi> {
-    if !valid_confidence(confidence) {
-        return None;
-    }
-    let (sa, sb) = (summarize(a_baseline)?, summarize(b)?);
-    if sa.n < 2 || sb.n < 2 || sa.mean <= 0.0 || sb.mean <= 0.0 {
-        return None;
-    }
-    let ratio = sb.mean / sa.mean;
-    let cv2 = |mean: f64, stddev: f64, n: usize| (stddev / mean).powi(2) / n as f64;
-    let se = (cv2(sa.mean, sa.stddev, sa.n) + cv2(sb.mean, sb.stddev, sb.n)).sqrt();
-    let z = Normal::standard().inverse_cdf(0.5 + confidence / 2.0);
-    Some(RatioCi {
-        ratio,
-        low: ratio * (-z * se).exp(),
-        high: ratio * (z * se).exp(),
-    })
-}
-
 /// Judges `other` against `baseline` by the rules in the module
-/// documentation. `threshold` is the half-width of the similar band
-/// ([`DEFAULT_THRESHOLD`], 0.10) and `alpha` the significance level
-/// ([`DEFAULT_ALPHA`], 0.05) in `(0, 1)`; the interval is a bootstrap at
-/// confidence `1 - alpha` with [`DEFAULT_RESAMPLES`] and [`DEFAULT_SEED`].
+/// documentation, with Welch's test: `band` is the band of changes too
+/// small to matter and `alpha` the significance level ([`DEFAULT_ALPHA`],
+/// 0.05) in `(0, 1)`; the interval is a bootstrap at confidence `1 - alpha`
+/// with [`RESAMPLES`] resamples seeded with [`SEED`].
 /// Never returns [`Verdict::Baseline`] and never panics; unusable input gives
 /// [`Verdict::NotDistinguishable`] with the missing numbers set to `None`.
-pub fn verdict(baseline: &[f64], other: &[f64], threshold: f64, alpha: f64) -> VerdictDetail {
+pub fn verdict(baseline: &[f64], other: &[f64], band: Band, alpha: f64) -> VerdictDetail {
     let confidence = 1.0 - alpha;
     let mut detail = VerdictDetail {
         verdict: Verdict::NotDistinguishable,
         ratio: mean_ratio(baseline, other),
         ci: None,
-        confidence,
         p_value: None,
         test: None,
-        mann_whitney_p: None,
-        n_baseline: baseline.len(),
-        n_other: other.len(),
     };
     let Some(ratio) = detail.ratio else {
         return detail;
     };
-    detail.ci = ratio_ci(baseline, other, confidence, DEFAULT_RESAMPLES, DEFAULT_SEED);
+    detail.ci = ratio_ci(baseline, other, confidence, RESAMPLES, SEED);
     (detail.test, detail.p_value) = match significance(baseline, other) {
         Some((test, p)) => (Some(test), Some(p)),
         None => (None, None),
     };
-    detail.mann_whitney_p = mann_whitney_u(baseline, other).map(|m| m.p_value);
     if let (Some(ci), Some(p)) = (detail.ci, detail.p_value) {
-        detail.verdict = decide(ratio, ci, p, threshold, alpha);
+        detail.verdict = decide(ratio, ci, p, band, alpha);
     }
     detail
 }
 
 /// The three rules of the module documentation.
-fn decide(ratio: f64, ci: RatioCi, p: f64, threshold: f64, alpha: f64) -> Verdict {
-    let band = |x: f64| (x - 1.0).abs() <= threshold + BOUNDARY_EPSILON;
-    let change = ratio - 1.0;
-    if p < alpha && change < -(threshold + BOUNDARY_EPSILON) {
+fn decide(ratio: f64, ci: RatioCi, p: f64, band: Band, alpha: f64) -> Verdict {
+    if p < alpha && band.below(ratio) {
         Verdict::Improved
-    } else if p < alpha && change > threshold + BOUNDARY_EPSILON {
+    } else if p < alpha && band.above(ratio) {
         Verdict::Degraded
-    } else if band(ci.low) && band(ci.high) {
+    } else if band.contains(ci.low) && band.contains(ci.high) {
         Verdict::Similar
     } else {
         Verdict::NotDistinguishable
@@ -533,31 +400,6 @@ fn quantile(sorted: &[f64], q: f64) -> f64 {
     sorted[below] + (h - below as f64) * (sorted[above] - sorted[below])
 }
 
-/// Ranks of `xs` starting at 1, ties sharing their average rank, and the tie
-/// term `Σ (t³ - t)` over groups of `t` tied values.
-fn average_ranks(xs: &[f64]) -> (Vec<f64>, f64) {
-    let mut order: Vec<usize> = (0..xs.len()).collect();
-    order.sort_by(|&i, &j| xs[i].total_cmp(&xs[j]));
-    let mut ranks = vec![0.0; xs.len()];
-    let mut tie_term = 0.0;
-    let mut start = 0;
-    while start < order.len() {
-        let mut end = start + 1;
-        while end < order.len() && xs[order[end]] == xs[order[start]] {
-            end += 1;
-        }
-        // Positions start..end hold ranks start+1..=end; their mean:
-        let rank = (start + 1 + end) as f64 / 2.0;
-        for &i in &order[start..end] {
-            ranks[i] = rank;
-        }
-        let t = (end - start) as f64;
-        tie_term += t * t * t - t;
-        start = end;
-    }
-    (ranks, tie_term)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -583,8 +425,6 @@ mod tests {
 
     // Reference values below come from scipy 1.17.1 (numpy 2.4.6):
     //   scipy.stats.ttest_ind(a, b, equal_var=False)
-    //   scipy.stats.mannwhitneyu(a, b, alternative="two-sided",
-    //                            use_continuity=True, method="asymptotic")
     const A1: [f64; 6] = [2.481, 2.455, 2.502, 2.470, 2.466, 2.490];
     const B1: [f64; 5] = [2.401, 2.433, 2.389, 2.420, 2.415];
     const A2: [f64; 7] = [1.0, 1.2, 0.9, 1.1, 1.3, 0.95, 1.05];
@@ -660,53 +500,6 @@ mod tests {
     }
 
     #[test]
-    fn mann_whitney_matches_scipy() {
-        let cases: [(&[f64], &[f64], f64, f64); 4] = [
-            (&A1, &B1, 30.0, 0.00811311726556578),
-            // A2/B2 share a tied 1.2; A3/B3 have tie groups of 3, 3 and 2.
-            (&A2, &B2, 1.5, 0.023028678722977015),
-            (&A3, &B3, 12.0, 0.07054942813014804),
-            (
-                &[3.0, 3.0, 3.0],
-                &[2.9, 3.1, 3.2, 3.05],
-                3.0,
-                0.3590120537864294,
-            ),
-        ];
-        for (a, b, u, p) in cases {
-            let r = mann_whitney_u(a, b).unwrap();
-            assert_close(r.u, u);
-            assert_close(r.p_value, p);
-        }
-        assert!(mann_whitney_u(&A1, &B1).unwrap().z > 0.0);
-        assert!(mann_whitney_u(&A2, &B2).unwrap().z < 0.0);
-    }
-
-    #[test]
-    fn mann_whitney_identical_samples_give_p_one() {
-        // U = n1 n2 / 2: scipy clips its p (slightly above 1) to 1.
-        let r = mann_whitney_u(&[1.0, 2.0, 3.0], &[1.0, 2.0, 3.0]).unwrap();
-        assert_eq!((r.u, r.z, r.p_value), (4.5, 0.0, 1.0));
-    }
-
-    #[test]
-    fn mann_whitney_degenerate_inputs() {
-        assert_eq!(mann_whitney_u(&[], &A1), None);
-        assert_eq!(mann_whitney_u(&A1, &[]), None);
-        assert_eq!(mann_whitney_u(&[f64::INFINITY], &A1), None);
-        assert_eq!(mann_whitney_u(&[2.0, 2.0], &[2.0]), None);
-        let r = mann_whitney_u(&[1.0], &[2.0]).unwrap();
-        assert!(r.p_value.is_finite() && r.p_value <= 1.0);
-    }
-
-    #[test]
-    fn ranks_average_ties() {
-        let (ranks, tie_term) = average_ranks(&[3.0, 1.0, 3.0, 2.0, 3.0]);
-        assert_eq!(ranks, vec![4.0, 1.0, 4.0, 2.0, 4.0]);
-        assert_eq!(tie_term, 24.0);
-    }
-
-    #[test]
     fn quantile_interpolates_like_numpy() {
         let xs = [1.0, 2.0, 3.0, 4.0];
         assert_eq!(quantile(&xs, 0.0), 1.0);
@@ -730,16 +523,13 @@ mod tests {
         // Two full noise cycles: both means are exact, the true ratio is 0.8.
         let base = noisy(2.0, 0.02, &P, 20);
         let other = noisy(1.6, 0.02, &Q, 20);
-        let ci = ratio_ci(&base, &other, 0.95, DEFAULT_RESAMPLES, DEFAULT_SEED).unwrap();
+        let ci = ratio_ci(&base, &other, 0.95, RESAMPLES, SEED).unwrap();
         assert!((ci.ratio - 0.8).abs() < 1e-12);
         assert!(ci.low < 0.8 && 0.8 < ci.high, "{ci:?}");
         assert!(ci.high - ci.low < 0.02, "{ci:?}");
         // A wider confidence gives a wider interval.
-        let wide = ratio_ci(&base, &other, 0.99, DEFAULT_RESAMPLES, DEFAULT_SEED).unwrap();
+        let wide = ratio_ci(&base, &other, 0.99, RESAMPLES, SEED).unwrap();
         assert!(wide.low < ci.low && wide.high > ci.high);
-        // The analytic interval agrees closely on such clean data.
-        let delta = ratio_ci_delta(&base, &other, 0.95).unwrap();
-        assert!((delta.low - ci.low).abs() < 0.002 && (delta.high - ci.high).abs() < 0.002);
     }
 
     #[test]
@@ -758,21 +548,8 @@ mod tests {
         );
     }
 
-    #[test]
-    fn delta_interval_matches_reference() {
-        // numpy/scipy 1.17.1: r = mean(b)/mean(a), se from ddof=1 variances,
-        // z = scipy.stats.norm.ppf(0.975), r * exp(±z se).
-        let ci = ratio_ci_delta(&A1, &B1, 0.95).unwrap();
-        assert_close(ci.ratio, 0.9734660925726588);
-        assert_close(ci.low, 0.9654164252264984);
-        assert_close(ci.high, 0.9815828782552083);
-        assert_eq!(ratio_ci_delta(&A1, &B1, 0.0), None);
-        assert_eq!(ratio_ci_delta(&[1.0], &B1, 0.95), None);
-        assert_eq!(ratio_ci_delta(&A1, &[-1.0, -2.0], 0.95), None);
-    }
-
     fn judge(baseline: &[f64], other: &[f64]) -> VerdictDetail {
-        verdict(baseline, other, DEFAULT_THRESHOLD, DEFAULT_ALPHA)
+        verdict(baseline, other, Band::DEFAULT, DEFAULT_ALPHA)
     }
 
     #[test]
@@ -808,8 +585,7 @@ mod tests {
         let d = judge(&base, &noisy(0.7, 0.01, &Q, 10));
         assert_eq!(d.verdict, Verdict::Improved);
         assert_eq!(d.test, Some(Test::Welch));
-        assert!(d.p_value.unwrap() < 1e-12 && d.mann_whitney_p.unwrap() < 1e-3);
-        assert_eq!((d.n_baseline, d.n_other), (10, 10));
+        assert!(d.p_value.unwrap() < 1e-12);
         let d = judge(&base, &noisy(1.3, 0.01, &Q, 10));
         assert_eq!(d.verdict, Verdict::Degraded);
     }
@@ -841,7 +617,7 @@ mod tests {
     }
 
     fn assert_no_nan(d: &VerdictDetail) {
-        let numbers = [d.ratio, d.p_value, d.mann_whitney_p, Some(d.confidence)];
+        let numbers = [d.ratio, d.p_value];
         let ci = d.ci.map(|c| [c.ratio, c.low, c.high]).unwrap_or_default();
         assert!(
             numbers.iter().flatten().chain(&ci).all(|x| !x.is_nan()),
@@ -865,7 +641,6 @@ mod tests {
         for (a, b) in cases {
             let d = judge(a, b);
             assert_eq!(d.verdict, nd, "{a:?} vs {b:?}");
-            assert_eq!((d.n_baseline, d.n_other), (a.len(), b.len()));
             assert_no_nan(&d);
         }
         let single = judge(&[1.0], &[0.5]);
@@ -882,24 +657,18 @@ mod tests {
         );
         assert_no_nan(&same);
         // Out-of-range alpha: no interval, hence no verdict, still no panic.
-        assert_eq!(verdict(&A1, &B1, 0.1, 1.5).verdict, nd);
+        assert_eq!(verdict(&A1, &B1, Band::DEFAULT, 1.5).verdict, nd);
     }
 
     #[test]
-    fn verdict_serializes_kebab_case_and_displays() {
-        let json = serde_json::to_string(&Verdict::NotDistinguishable).unwrap();
-        assert_eq!(json, "\"not-distinguishable\"");
-        assert_eq!(
-            Verdict::NotDistinguishable.to_string(),
-            "not-distinguishable"
-        );
-        assert_eq!(Verdict::Baseline.to_string(), "baseline");
-        let test = serde_json::to_string(&Test::ConstantSamples).unwrap();
-        assert_eq!(test, "\"constant-samples\"");
-        let d = judge(&A1, &B1);
-        let value = serde_json::to_value(&d).unwrap();
-        assert_eq!(value["verdict"], "similar");
-        assert_eq!(value["test"], "welch");
+    fn a_narrower_band_turns_a_similar_change_into_a_verdict() {
+        // 7% slower with little noise: similar within ±10%, degraded
+        // beyond ±5%.
+        let (base, other) = (noisy(1.0, 0.002, &P, 10), noisy(1.07, 0.002, &Q, 10));
+        assert_eq!(judge(&base, &other).verdict, Verdict::Similar);
+        let five = Band::new(0.05).unwrap();
+        let d = verdict(&base, &other, five, DEFAULT_ALPHA);
+        assert_eq!((d.verdict, d.test), (Verdict::Degraded, Some(Test::Welch)));
     }
 
     #[test]
@@ -930,9 +699,9 @@ mod tests {
             .enumerate()
             .map(|(i, b)| b * (1.12 + 0.005 * (i % 2) as f64))
             .collect();
-        let unpaired = verdict(&base, &other, 0.10, 0.05);
+        let unpaired = verdict(&base, &other, Band::DEFAULT, 0.05);
         assert_eq!(unpaired.verdict, Verdict::NotDistinguishable);
-        let paired = paired_verdict(&base, &other, 0.10, 0.05);
+        let paired = paired_verdict(&base, &other, Band::DEFAULT, 0.05);
         assert_eq!(paired.verdict, Verdict::Degraded, "{paired:?}");
         assert_eq!(paired.test, Some(Test::PairedLogT));
     }
@@ -944,7 +713,7 @@ mod tests {
         assert!(paired_log_ratio(&[1.0, 0.0, 3.0], &[1.0, 2.0, 3.0], 0.95).is_none());
         // Identical ratios: no spread, no interval; the unpaired verdict stands.
         assert!(paired_log_ratio(&[1.0, 2.0, 3.0], &[2.0, 4.0, 6.0], 0.95).is_none());
-        let v = paired_verdict(&[1.0, 2.0, 3.0], &[2.0, 4.0, 6.0], 0.1, 0.05);
+        let v = paired_verdict(&[1.0, 2.0, 3.0], &[2.0, 4.0, 6.0], Band::DEFAULT, 0.05);
         assert_eq!(v.test, Some(Test::Welch));
     }
 
@@ -958,7 +727,7 @@ mod tests {
         assert!((w.ci.ratio - geo(&b) / geo(&a)).abs() < 1e-12, "{w:?}");
         // Welch by hand for these logs: t = -7.803, df = 5.217, two-sided p = 4.557e-4.
         assert!((w.p_value - 4.557e-4).abs() < 1e-6, "{w:?}");
-        assert_eq!(verdict_of(&w, 0.10, 0.05), Verdict::Degraded);
+        assert_eq!(verdict_of(&w, Band::DEFAULT, 0.05), Verdict::Degraded);
         assert!(welch_log_ratio(&a[..1], &b, 0.95).is_none());
     }
 

@@ -17,7 +17,7 @@ use serde::{Deserialize, Serialize};
 #[cfg(test)]
 use crate::analysis::compare::Verdict;
 use crate::analysis::compare::{
-    compare_normalized, compare_pair, compare_runs, run_level, Comparison,
+    compare_normalized, compare_pair, compare_runs, run_level, Band, Comparison,
 };
 use crate::analysis::significance::DEFAULT_ALPHA;
 use crate::analysis::stats::summarize;
@@ -73,7 +73,7 @@ fn mean_of(values: Vec<f64>) -> Option<f64> {
 /// compared relative to its run's baseline, round by round, when both runs
 /// have that baseline (the same baseline name); the baseline itself, and
 /// runs without a common baseline, are compared as measured.
-pub fn pair_reports(a: &Report, b: &Report) -> Vec<Pairing> {
+pub fn pair_reports(a: &Report, b: &Report, band: Band) -> Vec<Pairing> {
     b.rows
         .iter()
         .filter_map(|row_b| {
@@ -88,8 +88,8 @@ pub fn pair_reports(a: &Report, b: &Report) -> Vec<Pairing> {
                 })
                 .flatten();
             let comparison = bases
-                .and_then(|(base_a, base_b)| compare_normalized(base_a, row_a, base_b, row_b))
-                .or_else(|| compare_pair(row_a, row_b, false));
+                .and_then(|(base_a, base_b)| compare_normalized(base_a, row_a, base_b, row_b, band))
+                .or_else(|| compare_pair(row_a, row_b, false, band));
             let ok = |r: &crate::results::Row| r.outcome.is_ok().then(|| r.values());
             Some(Pairing {
                 label: row_b.label(),
@@ -110,7 +110,7 @@ pub fn pair_reports(a: &Report, b: &Report) -> Vec<Pairing> {
 /// that run's baseline when every run has the same baseline; the levels are
 /// the observations, so the spread between whole runs is in the interval.
 /// Only configurations present in every run of both sides are paired.
-pub fn pair_runs(a: &[Report], b: &[Report]) -> Vec<Pairing> {
+pub fn pair_runs(a: &[Report], b: &[Report], band: Band) -> Vec<Pairing> {
     let same_baseline = same_baselines(a, b);
     let in_all = common_labels(a);
     common_labels(b)
@@ -138,7 +138,7 @@ pub fn pair_runs(a: &[Report], b: &[Report]) -> Vec<Pairing> {
             };
             let comparison = levels(a)
                 .zip(levels(b))
-                .and_then(|(la, lb)| compare_runs(&la, &lb));
+                .and_then(|(la, lb)| compare_runs(&la, &lb, band));
             Pairing {
                 mean_a: mean(a),
                 mean_b: mean(b),
@@ -256,9 +256,10 @@ fn describe(path: &Path, runs: usize) -> String {
 }
 
 /// Loads both sides and pairs them, benchmark by benchmark: one
-/// [`Comparisons`] per benchmark measured on both sides. Refuses sides that
-/// share no benchmark, or a benchmark that shares no configuration.
-pub fn all_comparisons(a_path: &Path, b_path: &Path) -> Result<Vec<Comparisons>> {
+/// [`Comparisons`] per benchmark measured on both sides, judged with `band`.
+/// Refuses sides that share no benchmark, or a benchmark that shares no
+/// configuration.
+pub fn all_comparisons(a_path: &Path, b_path: &Path, band: Band) -> Result<Vec<Comparisons>> {
     let (a_groups, b_groups) = (load_side(a_path)?, load_side(b_path)?);
     let names = |g: &[(String, Vec<Report>)]| -> Vec<String> {
         g.iter().map(|(n, _)| format!("{n:?}")).collect()
@@ -269,8 +270,8 @@ pub fn all_comparisons(a_path: &Path, b_path: &Path) -> Result<Vec<Comparisons>>
             continue;
         };
         let rows = match (a.as_slice(), b.as_slice()) {
-            ([one_a], [one_b]) => pair_reports(one_a, one_b),
-            _ => pair_runs(a, b),
+            ([one_a], [one_b]) => pair_reports(one_a, one_b, band),
+            _ => pair_runs(a, b, band),
         };
         let (in_a, in_b) = (common_labels(a), common_labels(b));
         if rows.is_empty() {
@@ -309,7 +310,7 @@ pub fn all_comparisons(a_path: &Path, b_path: &Path) -> Result<Vec<Comparisons>>
 /// [`all_comparisons`] when both sides hold one benchmark (as in tests).
 #[cfg(test)]
 pub fn comparisons(a_path: &Path, b_path: &Path) -> Result<Comparisons> {
-    Ok(all_comparisons(a_path, b_path)?.remove(0))
+    Ok(all_comparisons(a_path, b_path, Band::DEFAULT)?.remove(0))
 }
 
 /// Whether every run of both sides has the same baseline for every row, so
@@ -393,7 +394,7 @@ fn method_note(c: &Comparisons) -> String {
 }
 
 pub fn command(args: &CompareArgs) -> Result<()> {
-    let all = all_comparisons(&args.a, &args.b)?;
+    let all = all_comparisons(&args.a, &args.b, Band::default())?;
     for c in &all {
         print!("{}", render(c));
     }
@@ -463,7 +464,7 @@ mod tests {
     #[test]
     fn a_run_against_itself_is_similar_everywhere() {
         let a = fixture::report();
-        let pairs = pair_reports(&a, &a);
+        let pairs = pair_reports(&a, &a, Band::DEFAULT);
         let completed: Vec<&Pairing> = pairs.iter().filter(|p| p.comparison.is_some()).collect();
         assert_eq!(completed.len(), 3);
         for p in completed {
@@ -479,7 +480,7 @@ mod tests {
     fn a_slower_run_is_degraded_and_fails_the_gate() {
         let a = fixture::report();
         let b = scaled(&a, 1.25);
-        let pairs = pair_reports(&a, &b);
+        let pairs = pair_reports(&a, &b, Band::DEFAULT);
         let system = pairs.iter().find(|p| p.label == "system").unwrap();
         assert!((system.comparison.unwrap().ratio - 1.25).abs() < 1e-9);
         assert!(is_degraded(system) && system.significant);
@@ -517,7 +518,7 @@ mod tests {
                 s.values.iter_mut().for_each(|v| *v *= 1.25);
             }
         }
-        let pairs = pair_reports(&a, &b);
+        let pairs = pair_reports(&a, &b, Band::DEFAULT);
         let system = pairs.iter().find(|p| p.label == "system").unwrap();
         assert!(
             (system.comparison.unwrap().ratio - 1.0).abs() < 1e-9,
@@ -529,7 +530,7 @@ mod tests {
     #[test]
     fn failed_rows_pair_without_a_comparison() {
         let a = fixture::report();
-        let pairs = pair_reports(&a, &a);
+        let pairs = pair_reports(&a, &a, Band::DEFAULT);
         let failed = pairs.iter().find(|p| p.label == "3.13j").unwrap();
         assert_eq!((failed.comparison, failed.mean_b), (None, None));
     }
@@ -564,7 +565,7 @@ mod tests {
         std::fs::copy(&pa, mixed.join("1.json")).unwrap();
         std::fs::copy(&pj, mixed.join("2.json")).unwrap();
         // A folder of several benchmarks: each compared with its own runs.
-        let both = all_comparisons(&mixed, &mixed).unwrap();
+        let both = all_comparisons(&mixed, &mixed, Band::DEFAULT).unwrap();
         let names: Vec<&str> = both.iter().map(|c| c.benchmark.as_str()).collect();
         assert_eq!(names, ["gil", "jit"]);
         assert_eq!(both[0].a, format!("{} (1 run)", mixed.display()));
@@ -602,7 +603,7 @@ mod tests {
             .iter()
             .map(|(f, m)| another_run(&a, *f, *m))
             .collect();
-        let pairs = pair_runs(&side_a, &slower);
+        let pairs = pair_runs(&side_a, &slower, Band::DEFAULT);
         let system = pairs.iter().find(|p| p.label == "system").unwrap();
         let c = system.comparison.unwrap();
         assert_eq!(c.unit, crate::analysis::compare::Unit::Runs);
@@ -610,7 +611,7 @@ mod tests {
         assert!(c.ci_low.unwrap() > 1.1 && system.significant);
         assert_eq!(c.verdict, Verdict::Degraded);
         // The same runs against themselves: nothing to report.
-        let itself = pair_runs(&side_a, &side_a);
+        let itself = pair_runs(&side_a, &side_a, Band::DEFAULT);
         assert_eq!(itself.iter().filter(|p| p.comparison.is_some()).count(), 3);
         for p in itself {
             if let Some(c) = p.comparison {
@@ -629,7 +630,7 @@ mod tests {
             .iter()
             .map(|(f, m)| another_run(&a, *f, *m))
             .collect();
-        let pairs = pair_runs(&history, &[another_run(&a, 1.02, 1.4)]);
+        let pairs = pair_runs(&history, &[another_run(&a, 1.02, 1.4)], Band::DEFAULT);
         let system = pairs.iter().find(|p| p.label == "system").unwrap();
         let c = system.comparison.unwrap();
         assert!(c.ci_low.unwrap() < 1.0 && c.ci_high.unwrap() > 1.0, "{c:?}");

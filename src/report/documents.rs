@@ -449,7 +449,7 @@ pub(crate) mod tests {
             runs_a: 1,
             runs_b: 1,
             normalized: true,
-            rows: pair_reports(&a, &b),
+            rows: pair_reports(&a, &b, crate::analysis::compare::Band::DEFAULT),
             only_in_a: vec![],
             only_in_b: vec!["3.14".into()],
         })

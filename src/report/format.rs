@@ -1,7 +1,8 @@
 //! Human-readable wording shared by the Markdown and terminal renderers, so
 //! both say the same thing the same way.
 
-use crate::analysis::compare::{RowComparison, Verdict};
+use crate::analysis::compare::{Band, RowComparison, Verdict};
+use crate::analysis::significance::DEFAULT_ALPHA;
 use crate::results::{FeatureState, InterpreterInfo, Outcome, Report, Row};
 
 /// A duration: seconds with two decimals, or milliseconds with three
@@ -59,9 +60,11 @@ pub(crate) fn noise_warning(comparisons: &[RowComparison]) -> Vec<String> {
         .collect();
     if !undecided.is_empty() {
         lines.push(format!(
-            "not distinguishable: {}: the 95% interval crosses a ±10% boundary, so the noise \
+            "{}: {}: the 95% interval crosses an edge of the {} band, so the noise \
              hides which side the truth is on",
-            undecided.join(", ")
+            Verdict::NotDistinguishable.words(),
+            undecided.join(", "),
+            Band::DEFAULT
         ));
     }
     let noisiest = comparisons
@@ -252,9 +255,8 @@ pub(crate) fn legend(report: &Report) -> String {
         return format!("no ratios: the baseline ({base}) has no completed measurements");
     }
     let mut text = format!(
-        "ratio = mean / mean of {of} at the same thread count, with its 95% interval; \
-         improved/degraded: >10% faster/slower and p < 0.05 (paired by round); \
-         similar: the whole interval within ±10%; otherwise not distinguishable"
+        "ratio = mean / mean of {of} at the same thread count, with its 95% interval; {}",
+        Verdict::rules(Band::DEFAULT, DEFAULT_ALPHA, Some("paired by round"))
     );
     if !failed.is_empty() {
         text += &format!(

@@ -5,17 +5,14 @@
 
 use comfy_table::{presets, Cell, CellAlignment, Table};
 
-use crate::analysis::compare::{compare_rows, Verdict};
+use crate::analysis::compare::{compare_rows, Band, Verdict};
 use crate::results::Report;
 
-/// The mark after a ratio: the verdict in one character.
-fn mark(v: Verdict) -> &'static str {
-    match v {
-        Verdict::Improved => " +",
-        Verdict::Degraded => " −",
-        Verdict::Similar => " =",
-        Verdict::NotDistinguishable => " ?",
-        Verdict::Baseline => "",
+/// The mark after a ratio: the verdict in one character, a space before it.
+fn mark(v: Verdict) -> String {
+    match v.mark() {
+        "" => String::new(),
+        m => format!(" {m}"),
     }
 }
 
@@ -76,11 +73,13 @@ pub fn render(parts: &[(String, Report)]) -> String {
         let count = |v: Verdict| column(i).filter(|(_, x)| *x == v).count();
         if column(i).any(|(_, v)| v != Verdict::Baseline) {
             counts.push(format!(
-                "{label}: {} faster, {} slower, {} similar, {} not distinguishable, of {}",
+                "{label}: {} faster, {} slower, {} {}, {} {}, of {}",
                 count(Verdict::Improved),
                 count(Verdict::Degraded),
                 count(Verdict::Similar),
+                Verdict::Similar.words(),
                 count(Verdict::NotDistinguishable),
+                Verdict::NotDistinguishable.words(),
                 rs.len()
             ));
         }
@@ -92,8 +91,9 @@ pub fn render(parts: &[(String, Report)]) -> String {
         }
     }
     format!(
-        "{table}\nratio to each row's baseline ({}); + significantly faster by >10%, − slower by >10%, = similar, ? not distinguishable\n{}\n",
+        "{table}\nratio to each row's baseline ({}); {}\n{}\n",
         first.baseline,
+        Verdict::marks_legend(Band::DEFAULT),
         counts.join("\n")
     )
 }

@@ -43,15 +43,15 @@ pub fn render(inputs: &[crate::report::documents::Input]) -> String {
 /// "**2 improved**, 1 degraded, 3 similar (of 6)".
 fn tally(verdicts: &[Verdict]) -> String {
     let mut parts = vec![];
-    for (v, words) in [
-        (Verdict::Improved, "improved"),
-        (Verdict::Degraded, "degraded"),
-        (Verdict::Similar, "similar"),
-        (Verdict::NotDistinguishable, "not distinguishable"),
+    for v in [
+        Verdict::Improved,
+        Verdict::Degraded,
+        Verdict::Similar,
+        Verdict::NotDistinguishable,
     ] {
         let n = verdicts.iter().filter(|x| **x == v).count();
         if n > 0 {
-            parts.push(format!("**{n} {words}**"));
+            parts.push(format!("**{n} {}**", v.words()));
         }
     }
     match parts.is_empty() {

@@ -7,7 +7,7 @@
 use chrono::{DateTime, Utc};
 
 use super::svg::{self, Anchor, Linear, Log, Paint, Svg};
-use crate::analysis::compare::{compare_pair, Comparison, RowComparison, Verdict};
+use crate::analysis::compare::{compare_pair, Band, Comparison, RowComparison, Verdict};
 use crate::report::documents::CompareDoc;
 use crate::report::format::{self, Status};
 use crate::results::{Outcome, Report, Row};
@@ -17,8 +17,12 @@ pub const INK: &str = "#1f2328";
 pub const MUTED: &str = "#59636e";
 const GRID: &str = "#d8dee4";
 const ZEBRA: &str = "#f6f8fa";
-/// The "similar" band of ±10% around 1.
+/// The colour of the "similar" band around 1.
 const BAND: &str = "#e7f0fb";
+/// The band the page's verdicts are judged with ([`compare_rows`]'s).
+///
+/// [`compare_rows`]: crate::analysis::compare::compare_rows
+const SIMILAR: Band = Band::DEFAULT;
 const AXIS: &str = "#8c959f";
 
 /// The colour of a verdict, the same in every chart and table.
@@ -34,22 +38,10 @@ pub fn verdict_colour(v: Verdict) -> &'static str {
 
 /// A verdict as people read it.
 pub fn verdict_words(v: Verdict) -> &'static str {
-    match v {
-        Verdict::Improved => "improved",
-        Verdict::Degraded => "degraded",
-        Verdict::Similar => "similar",
-        Verdict::NotDistinguishable => "not distinguishable",
-        Verdict::Baseline => "baseline",
-    }
+    v.words()
 }
 
-const VERDICTS: [Verdict; 5] = [
-    Verdict::Improved,
-    Verdict::Similar,
-    Verdict::Degraded,
-    Verdict::NotDistinguishable,
-    Verdict::Baseline,
-];
+const VERDICTS: [Verdict; 5] = Verdict::ALL;
 
 /// Colours for one line per interpreter (Okabe–Ito, readable on white and
 /// by most colour-blind readers), in order.
@@ -123,9 +115,9 @@ fn point_title(label: &str, c: &Comparison) -> String {
 }
 
 /// The smallest and largest value a log axis of ratios must show: the
-/// points, their intervals and the ±10% band, with a margin.
+/// points, their intervals and the similar band, with a margin.
 fn ratio_domain<'a>(comparisons: impl Iterator<Item = &'a Comparison>) -> (f64, f64) {
-    let (mut lo, mut hi) = (0.9f64, 1.1f64);
+    let (mut lo, mut hi) = (SIMILAR.low(), SIMILAR.high());
     for c in comparisons {
         for x in [Some(c.ratio), c.ci_low, c.ci_high].into_iter().flatten() {
             if x > 0.0 && x.is_finite() {
@@ -138,7 +130,7 @@ fn ratio_domain<'a>(comparisons: impl Iterator<Item = &'a Comparison>) -> (f64, 
 }
 
 /// Ratio to the baseline per configuration: a point at the ratio, a whisker
-/// over its 95% interval, coloured by verdict, on a log axis with the ±10%
+/// over its 95% interval, coloured by verdict, on a log axis with the
 /// band of "similar" shaded; rows without a ratio say why. With a legend.
 pub fn ratio_chart(label: &str, axis_title: &str, rows: &[RatioRow]) -> String {
     rows_chart(label, axis_title, rows, "chart ratio")
@@ -184,7 +176,8 @@ pub fn version_rows(report: &Report) -> Vec<RatioRow> {
             rows.push(RatioRow {
                 label: format!("{} ({kind})", build.interpreter),
                 group: Some(group.clone()),
-                value: compare_pair(stock, build, true).ok_or_else(|| why_not(stock, build)),
+                value: compare_pair(stock, build, true, SIMILAR)
+                    .ok_or_else(|| why_not(stock, build)),
             });
         }
         if !rows.is_empty() {
@@ -319,7 +312,7 @@ impl<'a> RowsLayout<'a> {
 }
 
 /// Zebra stripes behind every other line (headings count, so a group's
-/// first row may be unstriped) and the ±10% band over all of them.
+/// first row may be unstriped) and the similar band over all of them.
 fn rows_background(s: &mut Svg, layout: &RowsLayout) {
     for (i, (y, line)) in layout.lines.iter().enumerate() {
         if matches!(line, RowsLine::Row(_)) && i % 2 == 0 {
@@ -335,12 +328,14 @@ fn rows_background(s: &mut Svg, layout: &RowsLayout) {
     }
     let x = layout.x;
     s.rect(
-        x.map(0.9),
+        x.map(SIMILAR.low()),
         RowsLayout::TOP,
-        x.map(1.1) - x.map(0.9),
+        x.map(SIMILAR.high()) - x.map(SIMILAR.low()),
         layout.bottom - RowsLayout::TOP,
         Paint::fill(BAND),
-        Some("±10%: similar when the whole interval lies here"),
+        Some(&format!(
+            "{SIMILAR}: similar when the whole interval lies here"
+        )),
     );
 }
 
@@ -443,7 +438,8 @@ fn legend(s: &mut Svg, x: f64, y: f64) {
         x += 14.0 + svg::text_width(verdict_words(v), 12.0) + 18.0;
     }
     s.rect(x, y - 10.0, 14.0, 12.0, Paint::fill(BAND), None);
-    s.text(x + 20.0, y, "±10% band", Anchor::Start, 12.0, INK, 400);
+    let band = format!("{SIMILAR} band");
+    s.text(x + 20.0, y, &band, Anchor::Start, 12.0, INK, 400);
 }
 
 /// Cuts `text` to `max` characters with an ellipsis.
@@ -753,14 +749,14 @@ fn trend_heading(s: &mut Svg, label: &str, points: &[(DateTime<Utc>, Comparison)
     }
 }
 
-/// The ±10% band, a gridline and label per ratio tick (1× darker), and the
+/// The similar band, a gridline and label per ratio tick (1× darker), and the
 /// line along the bottom.
 fn trend_ratio_axis(s: &mut Svg, layout: &TrendLayout) {
     let (left, right, y) = (TrendLayout::LEFT, TrendLayout::RIGHT, layout.y);
-    let band_height = y.map(0.9) - y.map(1.1);
+    let band_height = y.map(SIMILAR.low()) - y.map(SIMILAR.high());
     s.rect(
         left,
-        y.map(1.1),
+        y.map(SIMILAR.high()),
         right - left,
         band_height,
         Paint::fill(BAND),
@@ -1020,7 +1016,7 @@ pub(crate) mod tests {
             .unwrap();
         assert_eq!(
             Some(t),
-            compare_pair(&report.rows[base], &report.rows[row], true)
+            compare_pair(&report.rows[base], &report.rows[row], true, SIMILAR)
         );
 
         let chart = versions_chart(&report).unwrap();

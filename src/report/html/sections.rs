@@ -3,7 +3,8 @@
 
 use super::charts::{self, ratio_chart, ratio_text, scaling_chart, trend_chart};
 use super::{escape, plural, source_link};
-use crate::analysis::compare::{Comparison, RowComparison};
+use crate::analysis::compare::{Band, Comparison, RowComparison};
+use crate::analysis::significance::DEFAULT_ALPHA;
 use crate::report::documents::{CompareDoc, History, Source};
 use crate::report::format::{self, Feature, FeatureCell, Status};
 use crate::results::{Report, Row};
@@ -82,11 +83,14 @@ pub fn run_article(history: &History, id: &str) -> String {
         out += &section("Scaling with threads", &figure(&chart, &caption));
     }
     if let Some(chart) = charts::versions_chart(report) {
-        let caption = "Each version's free-threaded (t) and JIT (j) build against the same \
-                       version's stock build, at one thread: above 1× is what the build costs a \
-                       single thread, below 1× what it gains. Paired round by round within this \
-                       run, with 95% intervals; coloured by verdict (±10%, p < 0.05).";
-        out += &section("Across versions", &figure(&chart, caption));
+        let caption = format!(
+            "Each version's free-threaded (t) and JIT (j) build against the same version's \
+             stock build, at one thread: above 1× is what the build costs a single thread, \
+             below 1× what it gains. Paired round by round within this run, with 95% \
+             intervals; coloured by verdict ({}, p < {DEFAULT_ALPHA}).",
+            Band::DEFAULT
+        );
+        out += &section("Across versions", &figure(&chart, &caption));
     }
     if history.runs.len() > 1 {
         out += &section("History", &history_body(history));

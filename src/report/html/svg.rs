@@ -380,9 +380,10 @@ pub fn log_ticks(lo: f64, hi: f64) -> Vec<f64> {
         .map(|f| in_range(f))
         .find(|t| t.len() >= 4)
         .unwrap_or_else(|| in_range(families[2]));
-    // Extra ticks near 1 help read small changes: 0.9 and 1.1 bound "similar".
+    // Extra ticks near 1 help read small changes: the edges of "similar".
     if ticks.len() < 4 {
-        for t in [0.9, 1.1] {
+        let band = crate::analysis::verdict::Band::DEFAULT;
+        for t in [band.low(), band.high()] {
             if t >= lo && t <= hi && !ticks.contains(&t) {
                 ticks.push(t);
             }
