@@ -12,197 +12,32 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context, Result};
 use comfy_table::{presets, Cell, CellAlignment, Table};
-use serde::{Deserialize, Serialize};
 
-#[cfg(test)]
-use crate::analysis::compare::Verdict;
-use crate::analysis::compare::{
-    compare_normalized, compare_pair, compare_runs, run_level, Band, Comparison,
+use crate::analysis::compare::Band;
+use crate::analysis::pairing::{
+    common_labels, pair_reports, pair_runs, regressions, same_baselines,
 };
-use crate::analysis::significance::DEFAULT_ALPHA;
-use crate::analysis::stats::summarize;
 use crate::cli::CompareArgs;
 use crate::report::format;
 use crate::report::table::ratio_with_ci;
-use crate::results::Report;
+use crate::results::{self, CompareFile, Comparisons, Report, ResultDoc};
 
-/// One configuration found in both runs.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Pairing {
-    pub label: String,
-    /// Mean seconds per loop in A and in B, when the row completed.
-    pub mean_a: Option<f64>,
-    pub mean_b: Option<f64>,
-    /// B against A; `None` when either side did not complete.
-    #[serde(flatten)]
-    pub comparison: Option<Comparison>,
-    /// Welch's p < 0.05.
-    pub significant: bool,
-}
-
-/// What `compare` found, as written by `--json` (and read back by `report`).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Comparisons {
-    pub benchmark: String,
-    /// Each side's file, or its folder.
-    pub a: String,
-    pub b: String,
-    /// Runs on each side.
-    pub runs_a: usize,
-    pub runs_b: usize,
-    /// Configurations were compared relative to their runs' baselines (every
-    /// run has the same baselines); otherwise as measured.
-    pub normalized: bool,
-    pub rows: Vec<Pairing>,
-    /// Configurations present in only one of the runs.
-    #[serde(default)]
-    pub only_in_a: Vec<String>,
-    #[serde(default)]
-    pub only_in_b: Vec<String>,
-}
-
-fn mean_of(values: Vec<f64>) -> Option<f64> {
-    summarize(&values).map(|s| s.mean)
-}
-
-/// Pairs the rows of `b` with the rows of `a` by label. Pure.
-///
-/// Two runs were measured at different times, and a shared machine's speed
-/// drifts between them (by 20 % within minutes on the development VM), which
-/// would show as a difference of every configuration. So a configuration is
-/// compared relative to its run's baseline, round by round, when both runs
-/// have that baseline (the same baseline name); the baseline itself, and
-/// runs without a common baseline, are compared as measured.
-pub fn pair_reports(a: &Report, b: &Report, band: Band) -> Vec<Pairing> {
-    b.rows
-        .iter()
-        .filter_map(|row_b| {
-            let row_a = a.rows.iter().find(|r| r.label() == row_b.label())?;
-            let same = a.baseline == b.baseline && a.baseline_name(row_a) == b.baseline_name(row_b);
-            let bases = (same && !b.is_baseline(row_b))
-                .then(|| {
-                    Some((
-                        &a.rows[a.baseline_for(row_a)?],
-                        &b.rows[b.baseline_for(row_b)?],
-                    ))
-                })
-                .flatten();
-            let comparison = bases
-                .and_then(|(base_a, base_b)| compare_normalized(base_a, row_a, base_b, row_b, band))
-                .or_else(|| compare_pair(row_a, row_b, false, band));
-            let ok = |r: &crate::results::Row| r.outcome.is_ok().then(|| r.values());
-            Some(Pairing {
-                label: row_b.label(),
-                mean_a: ok(row_a).and_then(mean_of),
-                mean_b: ok(row_b).and_then(mean_of),
-                significant: comparison
-                    .and_then(|c| c.p_value)
-                    .is_some_and(|p| p < DEFAULT_ALPHA),
-                comparison,
-            })
-        })
-        .collect()
-}
-
-/// Pairs set B of runs with set A (several runs on at least one side). Pure.
-///
-/// Each run gives one level per configuration ([`run_level`]), relative to
-/// that run's baseline when every run has the same baseline; the levels are
-/// the observations, so the spread between whole runs is in the interval.
-/// Only configurations present in every run of both sides are paired.
-pub fn pair_runs(a: &[Report], b: &[Report], band: Band) -> Vec<Pairing> {
-    let same_baseline = same_baselines(a, b);
-    let in_all = common_labels(a);
-    common_labels(b)
-        .into_iter()
-        .filter(|label| in_all.contains(label))
-        .map(|label| {
-            let level = |r: &Report| -> Option<f64> {
-                let row = r.rows.iter().find(|row| row.label() == label)?;
-                if same_baseline && !r.is_baseline(row) {
-                    run_level(Some(&r.rows[r.baseline_for(row)?]), row)
-                } else {
-                    run_level(None, row)
-                }
-            };
-            let levels = |side: &[Report]| -> Option<Vec<f64>> { side.iter().map(level).collect() };
-            let mean = |side: &[Report]| -> Option<f64> {
-                let means: Option<Vec<f64>> = side
-                    .iter()
-                    .map(|r| {
-                        let row = r.rows.iter().find(|row| row.label() == label)?;
-                        row.outcome.is_ok().then(|| mean_of(row.values())).flatten()
-                    })
-                    .collect();
-                mean_of(means?)
-            };
-            let comparison = levels(a)
-                .zip(levels(b))
-                .and_then(|(la, lb)| compare_runs(&la, &lb, band));
-            Pairing {
-                mean_a: mean(a),
-                mean_b: mean(b),
-                significant: comparison
-                    .and_then(|c| c.p_value)
-                    .is_some_and(|p| p < DEFAULT_ALPHA),
-                comparison,
-                label,
-            }
-        })
-        .collect()
-}
-
-/// Labels present in every run of a side, in the first run's order.
-fn common_labels(side: &[Report]) -> Vec<String> {
-    let Some((first, rest)) = side.split_first() else {
-        return vec![];
-    };
-    first
-        .rows
-        .iter()
-        .map(|r| r.label())
-        .filter(|label| {
-            rest.iter()
-                .all(|r| r.rows.iter().any(|row| &row.label() == label))
-        })
-        .collect()
-}
-
-/// Configurations slower in B by more than `percent` %, significantly.
-pub fn regressions(pairs: &[Pairing], percent: f64) -> Vec<&Pairing> {
-    pairs
-        .iter()
-        .filter(|p| p.significant)
-        .filter(|p| p.comparison.is_some_and(|c| c.change * 100.0 > percent))
-        .collect()
-}
-
+/// A run's result file; any other result file is refused, saying what it is.
 fn load(path: &Path) -> Result<Report> {
-    let text = std::fs::read_to_string(path).with_context(|| {
-        format!(
-            "cannot read {}: give the JSON file a run wrote with --json, or a folder of them",
-            path.display()
-        )
-    })?;
-    serde_json::from_str(&text).with_context(|| {
-        format!(
-            "{} is not a pybench-docker result file (written by `run --json FILE`)",
-            path.display()
-        )
-    })
+    match results::load(path).map_err(anyhow::Error::msg)? {
+        ResultDoc::Run(report) => Ok(*report),
+        other => bail!(
+            "{} is {}, not a run's results: compare takes the files `run --json FILE` writes, \
+             or folders of them.",
+            path.display(),
+            other.kind().describe()
+        ),
+    }
 }
 
 /// The files of one side: `path` itself, or every `*.json` in the folder.
 fn side_files(path: &Path) -> Result<Vec<PathBuf>> {
-    if !path.is_dir() {
-        return Ok(vec![path.to_path_buf()]);
-    }
-    let mut files: Vec<PathBuf> = std::fs::read_dir(path)
-        .with_context(|| format!("cannot list {}", path.display()))?
-        .filter_map(|entry| entry.ok().map(|e| e.path()))
-        .filter(|p| p.extension().is_some_and(|e| e == "json") && p.is_file())
-        .collect();
-    files.sort();
+    let files = results::json_files(path).map_err(anyhow::Error::msg)?;
     if files.is_empty() {
         bail!(
             "{} holds no .json file: put the result files of repeated runs there (`run … --json {}/1.json`, then 2.json, …).",
@@ -313,23 +148,6 @@ pub fn comparisons(a_path: &Path, b_path: &Path) -> Result<Comparisons> {
     Ok(all_comparisons(a_path, b_path, Band::DEFAULT)?.remove(0))
 }
 
-/// Whether every run of both sides has the same baseline for every row, so
-/// that configurations can be compared relative to it.
-fn same_baselines(a: &[Report], b: &[Report]) -> bool {
-    let first = a.iter().chain(b).next();
-    let Some(first) = first else { return false };
-    a.iter().chain(b).all(|r| {
-        r.baseline == first.baseline
-            && r.rows.iter().all(|row| {
-                first
-                    .rows
-                    .iter()
-                    .find(|f| f.label() == row.label())
-                    .is_none_or(|f| first.baseline_name(f) == r.baseline_name(row))
-            })
-    })
-}
-
 /// The terminal table: one row per paired configuration.
 pub fn render(c: &Comparisons) -> String {
     let mut table = Table::new();
@@ -399,11 +217,9 @@ pub fn command(args: &CompareArgs) -> Result<()> {
         print!("{}", render(c));
     }
     if let Some(path) = &args.json {
-        // One benchmark: its comparison; several: all of them.
-        let bytes = match all.as_slice() {
-            [one] => serde_json::to_vec_pretty(one)?,
-            many => serde_json::to_vec_pretty(&serde_json::json!({ "benchmarks": many }))?,
-        };
+        let bytes = results::to_json(&CompareFile {
+            benchmarks: all.clone(),
+        })?;
         crate::report::write::write_atomically(path, &bytes)
             .with_context(|| format!("cannot write {}", path.display()))?;
     }
@@ -434,113 +250,18 @@ pub fn command(args: &CompareArgs) -> Result<()> {
     Ok(())
 }
 
-/// Whether a verdict would fail `--fail-on-regression 10`; used in tests.
-#[cfg(test)]
-fn is_degraded(p: &Pairing) -> bool {
-    p.comparison.is_some_and(|c| c.verdict == Verdict::Degraded)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::analysis::pairing::tests::another_run;
     use crate::report::fixture;
-
-    /// Every row but the baseline `factor` times slower.
-    fn scaled(report: &Report, factor: f64) -> Report {
-        let mut r = report.clone();
-        for row in r
-            .rows
-            .iter_mut()
-            .filter(|row| row.interpreter != report.baseline)
-        {
-            for s in &mut row.samples {
-                s.seconds *= factor;
-                s.values.iter_mut().for_each(|v| *v *= factor);
-            }
-        }
-        r
-    }
-
-    #[test]
-    fn a_run_against_itself_is_similar_everywhere() {
-        let a = fixture::report();
-        let pairs = pair_reports(&a, &a, Band::DEFAULT);
-        let completed: Vec<&Pairing> = pairs.iter().filter(|p| p.comparison.is_some()).collect();
-        assert_eq!(completed.len(), 3);
-        for p in completed {
-            let c = p.comparison.unwrap();
-            assert_eq!(c.ratio, 1.0);
-            assert_eq!(c.verdict, Verdict::Similar, "{p:?}");
-            assert!(!p.significant);
-        }
-        assert!(regressions(&pairs, 5.0).is_empty());
-    }
-
-    #[test]
-    fn a_slower_run_is_degraded_and_fails_the_gate() {
-        let a = fixture::report();
-        let b = scaled(&a, 1.25);
-        let pairs = pair_reports(&a, &b, Band::DEFAULT);
-        let system = pairs.iter().find(|p| p.label == "system").unwrap();
-        assert!((system.comparison.unwrap().ratio - 1.25).abs() < 1e-9);
-        assert!(is_degraded(system) && system.significant);
-        assert_eq!(
-            system.comparison.unwrap().unit,
-            crate::analysis::compare::Unit::Normalized
-        );
-        let base = pairs.iter().find(|p| p.label == "3.13").unwrap();
-        assert_eq!(base.comparison.unwrap().ratio, 1.0);
-        assert_eq!(regressions(&pairs, 20.0).len(), 2);
-        assert!(regressions(&pairs, 30.0).is_empty());
-        assert!(render(&Comparisons {
-            benchmark: "gil".into(),
-            a: "a.json".into(),
-            b: "b.json".into(),
-            runs_a: 1,
-            runs_b: 1,
-            normalized: true,
-            rows: pairs,
-            only_in_a: vec![],
-            only_in_b: vec!["3.14".into()],
-        })
-        .contains("only in B: 3.14"));
-    }
-
-    #[test]
-    fn a_machine_that_slowed_down_between_runs_is_not_a_regression() {
-        // Everything, the baseline included, 25% slower: the machine, not
-        // the builds. Relative to the baseline nothing changed.
-        let a = fixture::report();
-        let mut b = scaled(&a, 1.25);
-        for row in b.rows.iter_mut().filter(|r| r.interpreter == a.baseline) {
-            for s in &mut row.samples {
-                s.seconds *= 1.25;
-                s.values.iter_mut().for_each(|v| *v *= 1.25);
-            }
-        }
-        let pairs = pair_reports(&a, &b, Band::DEFAULT);
-        let system = pairs.iter().find(|p| p.label == "system").unwrap();
-        assert!(
-            (system.comparison.unwrap().ratio - 1.0).abs() < 1e-9,
-            "{system:?}"
-        );
-        assert!(regressions(&pairs, 10.0).iter().all(|p| p.label == "3.13"));
-    }
-
-    #[test]
-    fn failed_rows_pair_without_a_comparison() {
-        let a = fixture::report();
-        let pairs = pair_reports(&a, &a, Band::DEFAULT);
-        let failed = pairs.iter().find(|p| p.label == "3.13j").unwrap();
-        assert_eq!((failed.comparison, failed.mean_b), (None, None));
-    }
 
     #[test]
     fn files_of_other_benchmarks_or_no_common_rows_are_refused() {
         let dir = tempfile::tempdir().unwrap();
         let write = |name: &str, r: &Report| {
             let p = dir.path().join(name);
-            std::fs::write(&p, serde_json::to_vec(r).unwrap()).unwrap();
+            std::fs::write(&p, results::to_json(r).unwrap()).unwrap();
             p
         };
         let a = fixture::report();
@@ -571,70 +292,34 @@ mod tests {
         assert_eq!(both[0].a, format!("{} (1 run)", mixed.display()));
         // A run of several named benchmarks is compared through its per-name files.
         let mut several = a.clone();
-        several.rows[0].samples[0].metrics = vec![crate::results::Metric::default()];
+        several.rows[0].samples[0].metrics = vec![crate::results::Metric {
+            name: "sort".into(),
+            loops: 1,
+            values: vec![0.5],
+            ..Default::default()
+        }];
         let e = comparisons(&write("s", &several), &pa)
             .unwrap_err()
             .to_string();
         assert!(e.contains("compare the per-benchmark files"), "{e}");
     }
 
-    /// `report` with every non-baseline row `factor` times slower, and every
-    /// value (baseline too) multiplied by `machine`: another run of it.
-    fn another_run(report: &Report, factor: f64, machine: f64) -> Report {
-        let mut r = scaled(report, factor);
-        for row in &mut r.rows {
-            for s in &mut row.samples {
-                s.seconds *= machine;
-                s.values.iter_mut().for_each(|v| *v *= machine);
-            }
-        }
-        r
-    }
-
     #[test]
-    fn folders_of_runs_compare_run_levels() {
+    fn the_table_says_what_is_only_on_one_side() {
         let a = fixture::report();
-        // Three runs a side; the machine's speed differs from run to run.
-        let side_a: Vec<Report> = [(1.0, 1.0), (1.02, 1.3), (0.98, 0.9)]
-            .iter()
-            .map(|(f, m)| another_run(&a, *f, *m))
-            .collect();
-        let slower: Vec<Report> = [(1.25, 1.1), (1.27, 0.8), (1.23, 1.0)]
-            .iter()
-            .map(|(f, m)| another_run(&a, *f, *m))
-            .collect();
-        let pairs = pair_runs(&side_a, &slower, Band::DEFAULT);
-        let system = pairs.iter().find(|p| p.label == "system").unwrap();
-        let c = system.comparison.unwrap();
-        assert_eq!(c.unit, crate::analysis::compare::Unit::Runs);
-        assert!((c.ratio - 1.25).abs() < 0.01, "{c:?}");
-        assert!(c.ci_low.unwrap() > 1.1 && system.significant);
-        assert_eq!(c.verdict, Verdict::Degraded);
-        // The same runs against themselves: nothing to report.
-        let itself = pair_runs(&side_a, &side_a, Band::DEFAULT);
-        assert_eq!(itself.iter().filter(|p| p.comparison.is_some()).count(), 3);
-        for p in itself {
-            if let Some(c) = p.comparison {
-                assert!(!p.significant && c.verdict != Verdict::Degraded, "{p:?}");
-            }
-        }
-        // The failed row of the fixture pairs without a comparison.
-        let failed = pairs.iter().find(|p| p.label == "3.13j").unwrap();
-        assert_eq!((failed.comparison, failed.mean_b), (None, None));
-    }
-
-    #[test]
-    fn one_new_run_is_checked_against_several() {
-        let a = fixture::report();
-        let history: Vec<Report> = [(1.0, 1.0), (1.03, 1.2), (0.97, 0.9)]
-            .iter()
-            .map(|(f, m)| another_run(&a, *f, *m))
-            .collect();
-        let pairs = pair_runs(&history, &[another_run(&a, 1.02, 1.4)], Band::DEFAULT);
-        let system = pairs.iter().find(|p| p.label == "system").unwrap();
-        let c = system.comparison.unwrap();
-        assert!(c.ci_low.unwrap() < 1.0 && c.ci_high.unwrap() > 1.0, "{c:?}");
-        assert!(!system.significant);
+        let text = render(&Comparisons {
+            benchmark: "gil".into(),
+            a: "a.json".into(),
+            b: "b.json".into(),
+            runs_a: 1,
+            runs_b: 1,
+            normalized: true,
+            rows: pair_reports(&a, &another_run(&a, 1.25, 1.0), Band::DEFAULT),
+            only_in_a: vec![],
+            only_in_b: vec!["3.14".into()],
+        });
+        assert!(text.contains("only in B: 3.14"), "{text}");
+        assert!(text.contains("degraded"), "{text}");
     }
 
     #[test]
@@ -648,7 +333,7 @@ mod tests {
                 let r = another_run(&a, factor * (1.0 + 0.01 * i as f64), *m);
                 std::fs::write(
                     folder.join(format!("{i}.json")),
-                    serde_json::to_vec(&r).unwrap(),
+                    results::to_json(&r).unwrap(),
                 )
                 .unwrap();
             }

@@ -17,6 +17,7 @@ use crate::report::documents::{self, Document};
 use crate::report::site::{self, SiteFile};
 use crate::report::summary;
 use crate::report::write::{check_parent_exists, write_atomically};
+use crate::results;
 
 /// One file given on the command line, read.
 struct Given {
@@ -28,41 +29,30 @@ struct Given {
 fn expand(paths: &[PathBuf]) -> Result<Vec<PathBuf>> {
     let mut files = vec![];
     for path in paths {
-        if !path.is_dir() {
-            files.push(path.clone());
-            continue;
-        }
-        let mut found: Vec<PathBuf> = std::fs::read_dir(path)
-            .with_context(|| format!("cannot list {}", path.display()))?
-            .filter_map(|entry| entry.ok().map(|e| e.path()))
-            .filter(|p| p.extension().is_some_and(|e| e == "json") && p.is_file())
-            .collect();
+        let found = results::json_files(path).map_err(anyhow::Error::msg)?;
         if found.is_empty() {
             bail!(
                 "{} holds no .json file: give result files written with --json, or folders of them.",
                 path.display()
             );
         }
-        found.sort();
         files.extend(found);
     }
     Ok(files)
 }
 
-/// Reads every file; all the problems at once, one paragraph each.
+/// Reads every file (regular files only, up to the size limit); all the
+/// problems at once, one paragraph each.
 fn read_all(paths: &[PathBuf]) -> Result<Vec<Given>> {
     let mut given = vec![];
     let mut problems = vec![];
     for path in paths {
-        match std::fs::read(path) {
+        match results::read(path) {
             Ok(bytes) => given.push(Given {
                 path: path.clone(),
                 bytes,
             }),
-            Err(e) => problems.push(format!(
-                "cannot read {}: {e}. Give the JSON files pybench-docker wrote with --json.",
-                path.display()
-            )),
+            Err(paragraph) => problems.push(paragraph),
         }
     }
     match problems.is_empty() {

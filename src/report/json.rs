@@ -1,34 +1,30 @@
-//! Pretty JSON: the complete report, every raw sample included, plus a
+//! A run's result file (`run --json`): the complete report, every raw
+//! sample included, as [`results`](crate::results) writes it, plus a
 //! `summary` array with each row's statistics and comparison.
 //!
-//! The output reads back as a [`Report`] with `serde_json::from_slice` (the
-//! extra `summary` field is ignored), so results files can be re-rendered.
+//! It reads back as the same [`Report`] (the derived `summary` is ignored
+//! and computed afresh), so result files can be re-rendered.
 
 use serde::Serialize;
 
 use super::{ExportError, Exporter};
 use crate::analysis::compare::{compare_rows, RowComparison};
-use crate::results::Report;
+use crate::results::{self, Report};
 
 pub struct JsonExporter;
 
-/// The report's own fields, followed by the derived summary.
+/// What follows the report's own fields: each row's statistics.
 #[derive(Serialize)]
-struct Document<'a> {
-    #[serde(flatten)]
-    report: &'a Report,
+struct Derived {
     summary: Vec<RowComparison>,
 }
 
 impl Exporter for JsonExporter {
     fn serialize(&self, report: &Report) -> Result<Vec<u8>, ExportError> {
-        let document = Document {
-            report,
+        let derived = Derived {
             summary: compare_rows(report),
         };
-        let mut bytes = serde_json::to_vec_pretty(&document)?;
-        bytes.push(b'\n');
-        Ok(bytes)
+        Ok(results::to_json_with(report, &derived)?)
     }
 
     fn extension(&self) -> &'static str {
@@ -54,13 +50,19 @@ mod tests {
     fn reads_back_as_the_same_report() {
         let report = fixture::report();
         let bytes = JsonExporter.serialize(&report).unwrap();
-        let back: Report = serde_json::from_slice(&bytes).unwrap();
-        assert_eq!(back, report);
+        match results::decode("r.json", &bytes).unwrap() {
+            results::ResultDoc::Run(back) => assert_eq!(*back, report),
+            other => panic!("{:?}", other.kind()),
+        }
     }
 
     #[test]
     fn has_report_fields_and_summary_per_row() {
         let (report, value) = export();
+        assert_eq!(
+            (&value["kind"], &value["schema"]),
+            (&json!("run"), &json!(1))
+        );
         assert_eq!(value["benchmark"], "gil");
         assert_eq!(value["baseline"], "3.13");
         assert_eq!(value["started_at"], "2025-06-01T14:03:00Z");

@@ -3,11 +3,12 @@
 //! newest run, with the ratios of earlier runs when there are some), per
 //! comparison, and per extension check. Pure.
 
-use super::documents::{histories, CompareDoc, Document, ExtMatrix, ExtPackage, Grade, History};
+use super::documents::{histories, CompareDoc, Document, History};
 use super::format::{self, Status};
 use super::markdown::{cell, code};
 use super::table::ratio_with_ci;
 use crate::analysis::compare::{Comparison, Verdict};
+use crate::results::{ExtMatrix, ExtPackage, Grade};
 
 /// The summary of `inputs`.
 pub fn render(inputs: &[crate::report::documents::Input]) -> String {
@@ -171,10 +172,10 @@ fn matrix(m: &ExtMatrix) -> String {
         .chain(m.checks.iter().filter(|c| !c.passed).map(|c| {
             format!(
                 "- `{}` in `{}`: {} (expected {})",
-                code(&c.output),
-                code(&c.configuration()),
+                code(&c.check.output),
+                code(&c.check.configuration()),
                 cell(&c.verdict),
-                cell(&c.expect)
+                cell(c.check.expect.as_str())
             )
         }))
         .collect();
@@ -191,7 +192,7 @@ fn package(p: &ExtPackage) -> String {
     );
     let mut ready = 0;
     for r in &p.results {
-        let (words, grade) = r.readiness_words();
+        let (words, grade) = (r.readiness.words(), r.readiness.grade());
         if grade == Grade::Good {
             ready += 1;
         }

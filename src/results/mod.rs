@@ -1,6 +1,32 @@
-//! Every file the tool writes, typed: what is written is read back by the
-//! same types.
+//! Every file the tool writes, typed: a run's results, a comparison, an
+//! extension matrix, a package's readiness, a build summary. Each is
+//! written by the type that reads it back, starts with its `"kind"` and
+//! `"schema"`, and is checked when read ([`validate`]): commands build
+//! these documents, `report` and `compare` read them through [`load`].
 
+mod build;
+mod compare;
+mod decode;
+mod ext;
+mod file;
+mod kind;
+mod legacy;
+pub mod limits;
+mod package;
 mod run;
+mod validate;
 
+#[cfg(test)]
+mod tests;
+
+pub use build::{BuildSummary, ImageReport, StageReport};
+pub use compare::{CompareFile, Comparisons, Pairing};
+pub use decode::{decode, ResultDoc, EXPECTED};
+pub use ext::{CheckResult, Compile, CompileEntry, Expect, ExtMatrix, ImportCheck};
+pub use file::{json_files, load, read};
+pub use kind::{to_json, to_json_with, Kind};
+pub use package::{
+    BuildOutcome, ExtPackage, Grade, ModuleCheck, PackageResult, Readiness, SmokeOutcome,
+};
 pub use run::*;
+pub use validate::is_time;

@@ -26,6 +26,7 @@ use crate::config::Config;
 use crate::context::ContextBuilder;
 use crate::docker::{BuildRequest, Engine};
 use crate::plan::{BaseImage, Plan, ReleaseImages, VariantBuild};
+use crate::results::{BuildSummary, ImageReport, StageReport};
 use crate::sources::{self as source, FetchEvent, SourceSpec};
 use crate::ui::progress::Progress;
 use base::BaseOrigin;
@@ -34,7 +35,7 @@ use render::{
     variant_build_args, with_labels, BUILD_HASH_LABEL, TEMPLATE_KINDS,
 };
 use stage::{cancellable, run_stage};
-use summary::{render_summary, BuildSummary, ImageReport, StageReport};
+use summary::render_summary;
 
 /// `build`, checked: where to write the summary as JSON, and the CPU budget.
 #[derive(Debug, Clone)]
@@ -73,7 +74,7 @@ pub async fn command(app: &App, job: &BuildJob) -> anyhow::Result<()> {
     let summary = build_all(&ctx).await?;
     println!("{}", render_summary(&summary));
     if let Some(path) = &job.json {
-        let bytes = serde_json::to_vec_pretty(&summary)?;
+        let bytes = crate::results::to_json(&summary)?;
         crate::report::write::write_atomically(path, &bytes)
             .with_context(|| format!("cannot write {}", path.display()))?;
     }

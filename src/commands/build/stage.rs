@@ -7,10 +7,11 @@ use std::time::{Duration, Instant};
 
 use futures_util::StreamExt;
 
-use super::summary::{human_duration, StageReport};
+use super::summary::human_duration;
 use super::{BuildCtx, BuildError, StageFailure};
 use crate::context::ContextBuilder;
 use crate::docker::{BuildEvent, BuildRequest};
+use crate::results::StageReport;
 
 /// Runs one build request, logging every line, showing the current step.
 pub async fn run_stage(

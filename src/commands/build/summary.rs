@@ -1,36 +1,11 @@
-//! What a build reports: per-stage outcome and time, image sizes, total.
+//! What a build reports on the terminal: per-stage outcome and time, image
+//! sizes, total (the summary itself is a result file: [`BuildSummary`]).
 
 use std::time::Duration;
 
+use crate::results::{BuildSummary, ImageReport, StageReport};
 use comfy_table::presets::UTF8_FULL_CONDENSED;
 use comfy_table::{Cell, CellAlignment, ContentArrangement, Table};
-use serde::Serialize;
-
-/// How a stage ended, for the summary.
-#[derive(Debug, Clone, Serialize)]
-pub struct StageReport {
-    pub stage: String,
-    pub outcome: String,
-    pub seconds: f64,
-}
-
-#[derive(Debug, Clone, Serialize)]
-pub struct ImageReport {
-    pub image: String,
-    pub id: String,
-    pub size: u64,
-}
-
-#[derive(Debug, Clone, Serialize)]
-pub struct BuildSummary {
-    pub stages: Vec<StageReport>,
-    pub images: Vec<ImageReport>,
-    pub seconds: f64,
-    /// The machine's busy CPU-seconds during the build, when the daemon is local.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub cpu_seconds: Option<f64>,
-    pub skipped: bool,
-}
 
 pub fn human_duration(d: Duration) -> String {
     let s = d.as_secs_f64();

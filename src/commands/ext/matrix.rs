@@ -1,45 +1,8 @@
 //! Which compiles and import checks an `ext` run makes: the tutorial's greeter
 //! matrix, or a user's module against every build. Pure.
 
-use serde::Serialize;
-
 use crate::plan::{Plan, ReleaseImages, Variant, VariantBuild};
-
-/// One compile: a source against one build.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Compile {
-    pub source: String,
-    pub module: String,
-    /// Interpreter label whose headers are used: `3.13t`.
-    pub build: String,
-    pub config_command: String,
-    pub output: String,
-}
-
-/// What an import is expected to do.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum Expect {
-    /// Imports; on a free-threaded build the GIL stays disabled.
-    Works,
-    /// Imports, and the free-threaded interpreter re-enables the GIL with a warning.
-    GilReenabled,
-    /// Refused as built for another ABI, without crashing.
-    AbiMismatch,
-    /// A user's module: report, expect only that it imports.
-    Imports,
-}
-
-/// One import check: a compiled module in an interpreter configuration.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct ImportCheck {
-    pub output: String,
-    pub module: String,
-    pub built_for: String,
-    pub interpreter: String,
-    pub env: Vec<(String, String)>,
-    pub expect: Expect,
-}
+use crate::results::{Compile, Expect, ImportCheck};
 
 fn find(release: &ReleaseImages, v: Variant) -> Option<&VariantBuild> {
     release.variants.iter().find(|b| b.variant == v)

@@ -36,10 +36,11 @@ use crate::error::ChecksFailed;
 use crate::packages::source::{classify, ExtSource};
 use crate::plan::{Interpreter, Mode, Plan};
 use crate::project::Project;
-use matrix::{greeter_matrix, user_matrix, Compile, ImportCheck};
+use crate::results::{self, CheckResult, Compile, CompileEntry, ExtMatrix, ImportCheck};
+use matrix::{greeter_matrix, user_matrix};
 use package::PackageJob;
 use render::render_matrix;
-use verdict::{read_check, CheckResult};
+use verdict::read_check;
 
 /// `ext`, checked: single-file modules compiled with gcc, or a package.
 #[derive(Debug)]
@@ -85,9 +86,6 @@ pub struct ModuleJob {
     pub html: Option<PathBuf>,
     pub timeout: Option<u64>,
 }
-
-/// One compile's outcome: did it produce the module, and what gcc said.
-type CompileLog = Vec<(Compile, bool, String)>;
 
 fn interpreter<'a>(plan: &'a Plan, name: &str) -> Option<&'a Interpreter> {
     plan.interpreters
@@ -206,32 +204,25 @@ async fn modules_command(app: &App, job: &ModuleJob) -> Result<()> {
         .ok()
         .map(|_| copy_outputs(&staging, &job.out_dir));
     let _ = std::fs::remove_dir_all(&staging);
-    let (compile_log, results) = result?;
+    let matrix = result?;
     copied.transpose()?;
-    present(job, &compile_log, &results)
+    present(job, &matrix)
 }
 
 /// The table, compiler errors, the JSON file, and the exit status.
-fn present(job: &ModuleJob, compile_log: &CompileLog, results: &[CheckResult]) -> Result<()> {
-    println!("{}", render_matrix(results));
-    for (c, ok, log) in compile_log {
-        if !ok {
-            println!(
-                "{} compiling {} for {} failed:\n{}",
-                style("✗").red(),
-                c.source,
-                c.build,
-                log
-            );
-        }
+fn present(job: &ModuleJob, matrix: &ExtMatrix) -> Result<()> {
+    println!("{}", render_matrix(&matrix.checks));
+    for c in matrix.compiles.iter().filter(|c| !c.ok) {
+        println!(
+            "{} compiling {} for {} failed:\n{}",
+            style("✗").red(),
+            c.compile.source,
+            c.compile.build,
+            c.log
+        );
     }
     println!("compiled modules: {}", job.out_dir.display());
-    let compiles: Vec<_> = compile_log
-        .iter()
-        .map(|(c, ok, log)| serde_json::json!({"compile": c, "ok": ok, "log": log}))
-        .collect();
-    let doc = serde_json::json!({ "compiles": compiles, "checks": results });
-    let bytes = serde_json::to_vec_pretty(&doc)?;
+    let bytes = results::to_json(matrix)?;
     if let Some(j) = &job.json {
         crate::report::write::write_atomically(j, &bytes)?;
     }
@@ -240,8 +231,8 @@ fn present(job: &ModuleJob, compile_log: &CompileLog, results: &[CheckResult]) -
         let said = crate::report::site::write_one(dir, json, "ext.json", bytes, now)?;
         println!("{said}");
     }
-    let failed = results.iter().filter(|r| !r.passed).count()
-        + compile_log.iter().filter(|(_, ok, _)| !ok).count();
+    let failed = matrix.checks.iter().filter(|r| !r.passed).count()
+        + matrix.compiles.iter().filter(|c| !c.ok).count();
     if failed > 0 {
         return Err(ChecksFailed(format!(
             "{failed} extension check(s) failed; see the table above."
@@ -257,21 +248,27 @@ async fn compile_and_check(
     job: &ModuleJob,
     staging: &Path,
     timeout: Duration,
-) -> Result<(CompileLog, Vec<CheckResult>)> {
+) -> Result<ExtMatrix> {
     let total = (job.compiles.len() + job.checks.len()) as u64;
     let task = app.progress.counter("ext", total, false);
-    let mut log = Vec::new();
+    let mut compiles = Vec::new();
     for (done, c) in job.compiles.iter().enumerate() {
         task.step(format!("gcc {} for {}", c.source, c.build));
-        let (ok, output) = compile(app, c, &job.source_dir, staging, timeout).await?;
-        log.push((c.clone(), ok, output));
+        let (ok, log) = compile(app, c, &job.source_dir, staging, timeout).await?;
+        compiles.push(CompileEntry {
+            compile: c.clone(),
+            ok,
+            log,
+        });
         task.set_position(done as u64 + 1);
     }
-    let mut results = Vec::new();
+    let mut checks = Vec::new();
     for (done, k) in job.checks.iter().enumerate() {
         task.step(format!("import {} in {}", k.output, k.interpreter));
-        let compiled = log.iter().any(|(c, ok, _)| c.output == k.output && *ok);
-        results.push(match compiled {
+        let compiled = compiles
+            .iter()
+            .any(|c| c.compile.output == k.output && c.ok);
+        checks.push(match compiled {
             true => import_check(app, k, staging, timeout).await?,
             false => CheckResult::not_compiled(k),
         });
@@ -282,7 +279,7 @@ async fn compile_and_check(
         job.compiles.len(),
         job.checks.len()
     ));
-    Ok((log, results))
+    Ok(ExtMatrix { compiles, checks })
 }
 
 /// gcc in the builder image, writing the module into the staging folder.

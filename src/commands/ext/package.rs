@@ -14,7 +14,7 @@ use anyhow::{bail, Context, Result};
 use futures_util::StreamExt;
 
 use super::package_render::{render_markdown, render_readiness};
-use super::readiness::{judge, read_build, read_check, PackageResult, Readiness};
+use super::readiness::{judge, read_build, read_check};
 use crate::cli::ExtArgs;
 use crate::commands::runner::{self, ScriptRun};
 use crate::commands::App;
@@ -25,6 +25,7 @@ use crate::packages::source::{project_build_system, unpack_sdist, ExtSource};
 use crate::packages::wheel_tags::Target;
 use crate::packages::wheelhouse;
 use crate::plan::{Interpreter, Mode, Plan};
+use crate::results::{self, ExtPackage, PackageResult, Readiness};
 use crate::wheels::PIP;
 
 /// A package check, validated: where it comes from and what to report.
@@ -368,14 +369,12 @@ fn copy_wheels(staging: &Path, results: &[PackageResult], out: &Path) -> Result<
 fn present(job: &PackageJob, prepared: &Prepared, results: &[PackageResult]) -> Result<()> {
     println!("{}", render_readiness(&prepared.described, results));
     println!("wheels: {}", job.out_dir.display());
-    let doc = serde_json::json!({
-        "kind": "ext-package",
-        "package": prepared.described,
-        "build_requires": prepared.requires,
-        "wheelhouse": prepared.wheelhouse_files,
-        "results": results,
-    });
-    let bytes = serde_json::to_vec_pretty(&doc)?;
+    let bytes = results::to_json(&ExtPackage {
+        package: prepared.described.clone(),
+        build_requires: prepared.requires.clone(),
+        wheelhouse: prepared.wheelhouse_files.clone(),
+        results: results.to_vec(),
+    })?;
     if let Some(j) = &job.json {
         crate::report::write::write_atomically(j, &bytes)?;
     }

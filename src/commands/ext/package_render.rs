@@ -4,8 +4,8 @@
 
 use comfy_table::{Cell, Color};
 
-use super::readiness::{PackageResult, Readiness};
 use super::render::new_table;
+use crate::results::{PackageResult, Readiness};
 
 const HEADER: [&str; 6] = [
     "interpreter",
@@ -204,8 +204,8 @@ pub fn render_markdown(package: &str, results: &[PackageResult]) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::super::readiness::{BuildOutcome, ModuleCheck, SmokeOutcome};
     use super::*;
+    use crate::results::{BuildOutcome, ModuleCheck, SmokeOutcome};
 
     fn result(
         name: &str,

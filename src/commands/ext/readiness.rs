@@ -1,138 +1,80 @@
 //! A package on one interpreter build: what check_package.py reported, read
 //! into types, and the readiness verdict drawn from it. Pure.
 
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use serde_json::Value;
 
 use crate::commands::runner::{self, Parsed};
 use crate::docker::ContainerOutput;
+// `--fail-on` takes these words.
+pub use crate::results::Readiness;
+use crate::results::{BuildOutcome, ModuleCheck, SmokeOutcome};
 
-/// The verdict for one interpreter, worst last.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, clap::ValueEnum)]
-#[serde(rename_all = "kebab-case")]
-pub enum Readiness {
-    /// Builds, imports, and on a free-threaded build the GIL stays off.
-    Ready,
-    /// Imports, but a free-threaded interpreter re-enabled the GIL for it.
-    NeedsGil,
-    /// The smoke code raised in at least one thread.
-    SmokeFails,
-    /// Built, but an extension module did not import.
-    ImportFails,
-    /// The wheel did not build (or install).
-    BuildFails,
-    /// An import or the smoke run killed the interpreter with a signal.
-    Crashes,
+/// check_package.py's line for one module: its warnings and its error are
+/// objects there (`{"category", "message"}`, `{"type", "message"}`), lines
+/// in the result file.
+#[derive(Debug, Deserialize)]
+struct ModuleLine {
+    module: String,
+    imported: bool,
+    gil_before: Option<bool>,
+    gil_after: Option<bool>,
+    #[serde(default)]
+    warnings: Vec<Value>,
+    #[serde(default)]
+    error: Option<Value>,
+    missing: Option<String>,
+    signal: Option<i32>,
+    exit_code: i64,
 }
 
-impl Readiness {
-    pub fn words(self) -> &'static str {
-        match self {
-            Readiness::Ready => "ready",
-            Readiness::NeedsGil => "works with the GIL",
-            Readiness::SmokeFails => "smoke fails",
-            Readiness::ImportFails => "import fails",
-            Readiness::BuildFails => "build fails",
-            Readiness::Crashes => "crashes",
+impl From<ModuleLine> for ModuleCheck {
+    fn from(m: ModuleLine) -> ModuleCheck {
+        ModuleCheck {
+            module: m.module,
+            imported: m.imported,
+            gil_before: m.gil_before,
+            gil_after: m.gil_after,
+            warnings: m
+                .warnings
+                .iter()
+                .map(|w| typed_line(w, "category"))
+                .collect(),
+            error: m
+                .error
+                .filter(|e| !e.is_null())
+                .map(|e| typed_line(&e, "type")),
+            missing: m.missing,
+            signal: m.signal,
+            exit_code: m.exit_code,
         }
     }
+}
 
-    /// What `--fail-on` holds unless told otherwise: everything but "ready"
-    /// and "works with the GIL", which are facts about the package, not failures.
-    pub fn failing_by_default() -> Vec<Readiness> {
-        vec![
-            Readiness::SmokeFails,
-            Readiness::ImportFails,
-            Readiness::BuildFails,
-            Readiness::Crashes,
-        ]
+/// check_package.py's line for the smoke run; each thread's error an object.
+#[derive(Debug, Deserialize)]
+struct SmokeLine {
+    threads: u32,
+    #[serde(default)]
+    errors: Vec<Value>,
+    signal: Option<i32>,
+    exit_code: i64,
+    gil_after: Option<bool>,
+    #[serde(default)]
+    output: String,
+}
+
+impl From<SmokeLine> for SmokeOutcome {
+    fn from(s: SmokeLine) -> SmokeOutcome {
+        SmokeOutcome {
+            threads: s.threads,
+            errors: s.errors.iter().map(|e| typed_line(e, "type")).collect(),
+            signal: s.signal,
+            exit_code: s.exit_code,
+            gil_after: s.gil_after,
+            output: s.output,
+        }
     }
-}
-
-/// The build step: a wheel, built and installed for this interpreter?
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct BuildOutcome {
-    pub built: bool,
-    /// Where it stopped: "build" or "install"; None when it did not stop.
-    pub stage: Option<String>,
-    pub wheel: Option<String>,
-    /// From the wheel's WHEEL file: `cp313-cp313t-linux_x86_64`.
-    #[serde(default)]
-    pub tags: Vec<String>,
-    /// Dotted names of the extension modules in the wheel.
-    #[serde(default)]
-    pub modules: Vec<String>,
-    /// A build requirement pip could not find in the wheelhouse.
-    pub missing: Option<String>,
-    #[serde(default)]
-    pub log: String,
-}
-
-/// One extension module's import, in its own process.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct ModuleCheck {
-    pub module: String,
-    pub imported: bool,
-    pub gil_before: Option<bool>,
-    pub gil_after: Option<bool>,
-    #[serde(default, deserialize_with = "warning_lines")]
-    pub warnings: Vec<String>,
-    #[serde(default, deserialize_with = "error_line")]
-    pub error: Option<String>,
-    /// The module a ModuleNotFoundError names.
-    pub missing: Option<String>,
-    pub signal: Option<i32>,
-    pub exit_code: i64,
-}
-
-impl ModuleCheck {
-    /// Off before the import and on after it: the module re-enabled the GIL.
-    pub fn reenabled_gil(&self) -> bool {
-        self.gil_before == Some(false) && self.gil_after == Some(true)
-    }
-}
-
-/// The smoke run: the user's code in N threads with the GIL forced off.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct SmokeOutcome {
-    pub threads: u32,
-    #[serde(default, deserialize_with = "error_lines")]
-    pub errors: Vec<String>,
-    pub signal: Option<i32>,
-    pub exit_code: i64,
-    pub gil_after: Option<bool>,
-    #[serde(default)]
-    pub output: String,
-}
-
-/// A package on one interpreter, judged.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct PackageResult {
-    pub interpreter: String,
-    pub free_threaded: bool,
-    pub build: BuildOutcome,
-    pub modules: Vec<ModuleCheck>,
-    pub smoke: Option<SmokeOutcome>,
-    pub readiness: Readiness,
-    /// One line saying why.
-    pub why: String,
-}
-
-fn warning_lines<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {
-    let values: Vec<Value> = Deserialize::deserialize(d)?;
-    Ok(values.iter().map(|w| typed_line(w, "category")).collect())
-}
-
-fn error_line<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
-    let value: Option<Value> = Deserialize::deserialize(d)?;
-    Ok(value
-        .filter(|v| !v.is_null())
-        .map(|v| typed_line(&v, "type")))
-}
-
-fn error_lines<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {
-    let values: Vec<Value> = Deserialize::deserialize(d)?;
-    Ok(values.iter().map(|e| typed_line(e, "type")).collect())
 }
 
 /// `{"type": "ImportError", "message": "x"}` as `ImportError: x`.
@@ -184,16 +126,18 @@ pub fn read_check(
             ))
         }
     };
-    let modules = serde_json::from_value(v.get("modules").cloned().unwrap_or(Value::Null))
-        .map_err(|e| format!("unreadable module report: {e}"))?;
+    let modules: Vec<ModuleLine> =
+        serde_json::from_value(v.get("modules").cloned().unwrap_or(Value::Null))
+            .map_err(|e| format!("unreadable module report: {e}"))?;
     let smoke = match v.get("smoke") {
         None | Some(Value::Null) => None,
         Some(s) => Some(
-            serde_json::from_value(s.clone())
-                .map_err(|e| format!("unreadable smoke report: {e}"))?,
+            serde_json::from_value::<SmokeLine>(s.clone())
+                .map_err(|e| format!("unreadable smoke report: {e}"))?
+                .into(),
         ),
     };
-    Ok((modules, smoke))
+    Ok((modules.into_iter().map(ModuleCheck::from).collect(), smoke))
 }
 
 /// The first line of a build log that says what went wrong: gcc's first
@@ -466,5 +410,86 @@ mod tests {
         assert_eq!(modules[0].warnings, ["RuntimeWarning: GIL"]);
         assert_eq!(smoke.unwrap().errors, ["ValueError: boom"]);
         assert!(read_check(&out("", 1)).unwrap_err().contains("no report"));
+    }
+
+    /// What `ext tests/packages/gil_undeclared --json` writes on the six
+    /// builds, from the real verdicts ([`judge`]).
+    fn gil_undeclared() -> crate::results::ExtPackage {
+        use crate::results::PackageResult;
+        let module = "pb_gil_undeclared";
+        let results: Vec<PackageResult> = ["3.13", "3.13t", "3.13j", "3.14", "3.14t", "3.14j"]
+            .iter()
+            .map(|name| {
+                let ft = name.ends_with('t');
+                let py = name.trim_end_matches(['t', 'j']).replace('.', "");
+                let abi = format!("cp{py}{}", if ft { "t" } else { "" });
+                let build = BuildOutcome {
+                    built: true,
+                    stage: None,
+                    wheel: Some(format!(
+                        "pb_gil_undeclared-1.0-cp{py}-{abi}-linux_x86_64.whl"
+                    )),
+                    tags: vec![format!("cp{py}-{abi}-linux_x86_64")],
+                    modules: vec![module.into()],
+                    missing: None,
+                    log: String::new(),
+                };
+                let warning = format!(
+                    "RuntimeWarning: The global interpreter lock (GIL) has been enabled to load \
+                     module '{module}', which has not declared that it can run safely without \
+                     the GIL. To override this behavior and keep the GIL disabled (at your own \
+                     risk), run with PYTHON_GIL=0 or -Xgil=0."
+                );
+                let modules = vec![ModuleCheck {
+                    module: module.into(),
+                    imported: true,
+                    gil_before: Some(!ft),
+                    gil_after: Some(true),
+                    warnings: if ft { vec![warning] } else { vec![] },
+                    exit_code: 0,
+                    ..Default::default()
+                }];
+                let (readiness, why) = judge(&build, &modules, None, ft);
+                PackageResult {
+                    interpreter: name.to_string(),
+                    free_threaded: ft,
+                    build,
+                    modules,
+                    smoke: None,
+                    readiness,
+                    why,
+                }
+            })
+            .collect();
+        crate::results::ExtPackage {
+            package: "tests/packages/gil_undeclared".into(),
+            build_requires: vec!["setuptools>=70".into()],
+            wheelhouse: vec!["setuptools-84.2.1-py3-none-any.whl".into()],
+            results,
+        }
+    }
+
+    /// tests/report.rs renders tests/fixtures/report/ext-package.json: it
+    /// must stay what `ext` writes, and read back as it.
+    #[test]
+    fn the_package_fixture_is_what_ext_writes() {
+        let recorded = include_str!("../../../tests/fixtures/report/ext-package.json");
+        let expected = crate::results::to_json(&gil_undeclared()).unwrap();
+        let as_value = |bytes: &[u8]| serde_json::from_slice::<Value>(bytes).unwrap();
+        assert_eq!(
+            as_value(recorded.as_bytes()),
+            as_value(&expected),
+            "tests/fixtures/report/ext-package.json is out of date; write this into it:\n{}",
+            String::from_utf8_lossy(&expected)
+        );
+        let Ok(crate::results::ResultDoc::ExtPackage(p)) =
+            crate::results::decode("ext-package.json", recorded.as_bytes())
+        else {
+            panic!("not a package's readiness")
+        };
+        assert_eq!(p, gil_undeclared());
+        let verdicts: Vec<Readiness> = p.results.iter().map(|r| r.readiness).collect();
+        use Readiness::{NeedsGil, Ready};
+        assert_eq!(verdicts, [Ready, NeedsGil, Ready, Ready, NeedsGil, Ready]);
     }
 }

@@ -3,7 +3,7 @@
 use comfy_table::presets::UTF8_FULL_CONDENSED;
 use comfy_table::{Cell, Color, ColumnConstraint, ContentArrangement, Table, Width};
 
-use super::verdict::CheckResult;
+use crate::results::CheckResult;
 
 const HEADER: [&str; 7] = [
     "module",
@@ -127,8 +127,8 @@ fn row_cells(r: &CheckResult) -> [String; 7] {
 
 #[cfg(test)]
 mod tests {
-    use super::super::matrix::{Expect, ImportCheck};
     use super::*;
+    use crate::results::{Expect, ImportCheck};
 
     fn check(output: &str, env: &[(&str, &str)], passed: bool, verdict: &str) -> CheckResult {
         CheckResult {

@@ -81,18 +81,19 @@ async fn the_greeter_matrix_compiles_imports_and_judges() {
     job.html = Some(out.path().join("site"));
     let staging = cache.path().join("staging");
     std::fs::create_dir_all(&staging).unwrap();
-    let (log, results) = compile_and_check(&app, &job, &staging, Duration::from_secs(9))
+    let matrix = compile_and_check(&app, &job, &staging, Duration::from_secs(9))
         .await
         .unwrap();
+    let (log, results) = (&matrix.compiles, &matrix.checks);
 
     assert_eq!(log.len(), 6, "two sources for each of three builds");
     let failed: Vec<&str> = log
         .iter()
-        .filter(|(_, ok, _)| !ok)
-        .map(|(c, _, _)| c.output.as_str())
+        .filter(|c| !c.ok)
+        .map(|c| c.compile.output.as_str())
         .collect();
     assert_eq!(failed, vec!["3.13-greeter_threaded_jit.so"]);
-    assert!(log.iter().any(|(_, _, text)| text.contains("expected ';'")));
+    assert!(log.iter().any(|c| c.log.contains("expected ';'")));
 
     // The checks of the module that did not compile ran no container.
     let skipped: Vec<&CheckResult> = results.iter().filter(|r| !r.compiled).collect();
@@ -118,14 +119,21 @@ async fn the_greeter_matrix_compiles_imports_and_judges() {
     assert_eq!(reenabled.verdict, "GIL re-enabled, with warning");
 
     // Presenting: the JSON has every compile and check, and the exit says how many failed.
-    let e = present(&job, &log, &results).unwrap_err().to_string();
+    let e = present(&job, &matrix).unwrap_err().to_string();
     assert!(
         e.contains(&format!("{} extension check(s) failed", skipped.len() + 1)),
         "{e}"
     );
     let doc: serde_json::Value = serde_json::from_slice(&std::fs::read(&json).unwrap()).unwrap();
+    assert_eq!(
+        (&doc["kind"], &doc["schema"]),
+        (&"ext-matrix".into(), &1.into())
+    );
     assert_eq!(doc["compiles"].as_array().unwrap().len(), 6);
     assert_eq!(doc["checks"].as_array().unwrap().len(), results.len());
+    // What was written reads back as what was found.
+    let back = crate::results::load(&json).unwrap();
+    assert!(matches!(back, crate::results::ResultDoc::ExtMatrix(m) if m == matrix));
     // --html: the page of that JSON, written before the failure is reported.
     let site = out.path().join("site");
     assert_eq!(

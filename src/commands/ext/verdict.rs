@@ -1,44 +1,8 @@
 //! What an import check found, and whether that is what was expected. Pure.
 
-use serde::Serialize;
-
-use super::matrix::{Expect, ImportCheck};
 use crate::commands::runner::{self, Parsed};
 use crate::docker::ContainerOutput;
-
-/// The outcome of one import check.
-#[derive(Debug, Clone, Serialize)]
-pub struct CheckResult {
-    #[serde(flatten)]
-    pub check: ImportCheck,
-    pub compiled: bool,
-    pub imported: bool,
-    pub greet: Option<String>,
-    pub gil_after: Option<bool>,
-    pub warnings: Vec<String>,
-    pub error: Option<String>,
-    pub exit_code: i64,
-    pub passed: bool,
-    pub verdict: String,
-}
-
-impl CheckResult {
-    /// A check whose module did not compile: failed, without running anything.
-    pub fn not_compiled(k: &ImportCheck) -> CheckResult {
-        CheckResult {
-            check: k.clone(),
-            compiled: false,
-            imported: false,
-            greet: None,
-            gil_after: None,
-            warnings: vec![],
-            error: Some("not compiled".into()),
-            exit_code: -1,
-            passed: false,
-            verdict: "not compiled".into(),
-        }
-    }
-}
+use crate::results::{CheckResult, Expect, ImportCheck};
 
 /// Did the import do what was expected? Pure. Returns (passed, verdict words).
 /// "Re-enabled" means the GIL was off before the import and on after it; a GIL

@@ -11,7 +11,7 @@ use serde_json::Value;
 
 use crate::commands::runner::{self, Parsed};
 use crate::docker::ContainerOutput;
-use crate::results::{HostState, InterpreterInfo, Metric, Outcome, Skipped};
+use crate::results::{is_time, HostState, InterpreterInfo, Metric, Outcome, Skipped};
 
 /// What a process measured.
 #[derive(Debug, Clone, PartialEq)]
@@ -35,8 +35,10 @@ fn numbers(v: Option<&Value>) -> Option<Vec<f64>> {
     v?.as_array()?.iter().map(Value::as_f64).collect()
 }
 
+/// Times a result file may hold ([`is_time`]: positive and finite), so that
+/// what `run` writes, `report` and `compare` read.
 fn valid(xs: &[f64]) -> bool {
-    xs.iter().all(|x| x.is_finite() && *x >= 0.0)
+    xs.iter().all(|x| is_time(*x))
 }
 
 /// One benchmark entry of a schema-2 line.
@@ -45,21 +47,33 @@ fn metric_of(bench: &Value, index: usize) -> Result<Metric, String> {
         Some(name) if !name.trim().is_empty() => name.to_string(),
         _ => format!("benchmark {}", index + 1),
     };
+    let invalid = |key: &str| format!("the result line's benchmark {name:?} has no valid {key:?}");
     let values = numbers(bench.get("values"))
         .filter(|v| !v.is_empty() && valid(v))
-        .ok_or(format!(
-            "the result line's benchmark {name:?} has no valid \"values\""
-        ))?;
+        .ok_or_else(|| invalid("values"))?;
+    // Missing lists are empty; present ones hold times, like the values.
+    let warmups = match bench.get("warmups") {
+        None | Some(Value::Null) => vec![],
+        some => numbers(some)
+            .filter(|w| valid(w))
+            .ok_or_else(|| invalid("warmups"))?,
+    };
+    let thread_values = match bench.get("thread_values") {
+        None | Some(Value::Null) => vec![],
+        Some(rows) => (rows.as_array())
+            .and_then(|rows| {
+                (rows.iter())
+                    .map(|r| numbers(Some(r)).filter(|t| valid(t)))
+                    .collect::<Option<Vec<_>>>()
+            })
+            .ok_or_else(|| invalid("thread_values"))?,
+    };
     Ok(Metric {
         name,
         loops: bench.get("loops").and_then(Value::as_u64).unwrap_or(1),
         values,
-        warmups: numbers(bench.get("warmups")).unwrap_or_default(),
-        thread_values: bench
-            .get("thread_values")
-            .and_then(Value::as_array)
-            .map(|rows| rows.iter().filter_map(|r| numbers(Some(r))).collect())
-            .unwrap_or_default(),
+        warmups,
+        thread_values,
     })
 }
 
@@ -80,7 +94,12 @@ pub fn parse_measurement(line: &Value) -> Result<Measured, String> {
         let first = metrics[0].clone();
         let host = benches[0]
             .get("host")
-            .and_then(|h| serde_json::from_value(h.clone()).ok());
+            .and_then(|h| serde_json::from_value::<HostState>(h.clone()).ok())
+            .map(|mut h| {
+                // A share of CPU time; a counter that went backwards is no reading.
+                h.steal = h.steal.filter(|s| (0.0..=1.0).contains(s));
+                h
+            });
         let skipped: Vec<Skipped> = line
             .get("skipped")
             .and_then(|s| serde_json::from_value(s.clone()).ok())
@@ -104,7 +123,7 @@ pub fn parse_measurement(line: &Value) -> Result<Measured, String> {
         });
     }
     match line.get("seconds").and_then(Value::as_f64) {
-        Some(s) if s.is_finite() && s >= 0.0 => Ok(Measured {
+        Some(s) if is_time(s) => Ok(Measured {
             seconds: s,
             loops: 1,
             values: vec![s],
@@ -187,9 +206,24 @@ mod tests {
 
     #[test]
     fn schema_two_without_values_or_with_a_negative_one_is_refused() {
-        for values in [serde_json::json!([]), serde_json::json!([0.1, -1.0])] {
+        for values in [
+            serde_json::json!([]),
+            serde_json::json!([0.1, -1.0]),
+            serde_json::json!([0.1, 0.0]),
+        ] {
             let line = serde_json::json!({"schema": 2, "benchmarks": [{"values": values}]});
             assert!(parse_measurement(&line).unwrap_err().contains("values"));
+        }
+        // Warm-up and per-thread values are times too: what `run` would
+        // write must be what a result file may hold.
+        for (key, list) in [
+            ("warmups", serde_json::json!([0.1, 0.0])),
+            ("thread_values", serde_json::json!([[0.1], [-0.2]])),
+            ("thread_values", serde_json::json!([0.1])),
+        ] {
+            let line =
+                serde_json::json!({"schema": 2, "benchmarks": [{"values": [0.1], key: list}]});
+            assert!(parse_measurement(&line).unwrap_err().contains(key), "{key}");
         }
     }
 
@@ -215,6 +249,7 @@ mod tests {
         for bad in [
             "no line",
             "PYBENCH_RESULT {\"seconds\":-1}",
+            "PYBENCH_RESULT {\"seconds\":0}",
             "PYBENCH_RESULT {\"seconds\":\"x\"}",
         ] {
             assert!(matches!(

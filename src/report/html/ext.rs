@@ -3,7 +3,8 @@
 //! per interpreter, as HTML tables. Pure.
 
 use super::{escape, plural, source_link};
-use crate::report::documents::{CompileEntry, ExtMatrix, ExtPackage, Grade, ImportCheck, Source};
+use crate::report::documents::Source;
+use crate::results::{CheckResult, CompileEntry, ExtMatrix, ExtPackage, Grade};
 
 fn head(id: &str, title: &str, sub: &str, source: &Source) -> String {
     format!(
@@ -97,8 +98,8 @@ fn compile_cell(entry: Option<&CompileEntry>) -> String {
 
 /// A row per compiled module, a column per interpreter configuration.
 fn imports_table(m: &ExtMatrix) -> String {
-    let modules = distinct(m.checks.iter().map(|c| c.output.as_str()));
-    let configurations = distinct(m.checks.iter().map(|c| c.configuration()));
+    let modules = distinct(m.checks.iter().map(|c| c.check.output.as_str()));
+    let configurations = distinct(m.checks.iter().map(|c| c.check.configuration()));
     let mut body = String::from(
         "<p class=\"muted\">A row per compiled module, a column per interpreter configuration: \
          what importing it did, green when that is what was expected.</p>\n\
@@ -112,8 +113,8 @@ fn imports_table(m: &ExtMatrix) -> String {
         let built_for = m
             .checks
             .iter()
-            .find(|c| c.output == *module)
-            .map_or("", |c| c.built_for.as_str());
+            .find(|c| c.check.output == *module)
+            .map_or("", |c| c.check.built_for.as_str());
         body += &format!(
             "<tr><td><code>{}</code></td><td>{}</td>",
             escape(module),
@@ -123,7 +124,7 @@ fn imports_table(m: &ExtMatrix) -> String {
             let check = m
                 .checks
                 .iter()
-                .find(|c| c.output == *module && c.configuration() == *conf);
+                .find(|c| c.check.output == *module && c.check.configuration() == *conf);
             body += &import_cell(check);
         }
         body += "</tr>\n";
@@ -133,7 +134,7 @@ fn imports_table(m: &ExtMatrix) -> String {
 
 /// What importing a module did, marked as expected or not, with the
 /// details in its tooltip; a dash for a module not tried there.
-fn import_cell(check: Option<&ImportCheck>) -> String {
+fn import_cell(check: Option<&CheckResult>) -> String {
     let Some(c) = check else {
         return "<td class=\"empty\">—</td>".to_string();
     };
@@ -147,8 +148,8 @@ fn import_cell(check: Option<&ImportCheck>) -> String {
 }
 
 /// `expected: works; <error>; <warnings>; GIL after import: off`.
-fn import_details(c: &ImportCheck) -> String {
-    let mut title = format!("expected: {}", c.expect);
+fn import_details(c: &CheckResult) -> String {
+    let mut title = format!("expected: {}", c.check.expect);
     if let Some(e) = &c.error {
         title += &format!("; {e}");
     }
@@ -166,7 +167,7 @@ pub fn package_article(p: &ExtPackage, source: &Source, id: &str) -> String {
     let ready = p
         .results
         .iter()
-        .filter(|r| r.readiness_words().1 == Grade::Good)
+        .filter(|r| r.readiness.grade() == Grade::Good)
         .count();
     let mut sub = format!(
         "{ready} of {} ready",
@@ -182,7 +183,7 @@ pub fn package_article(p: &ExtPackage, source: &Source, id: &str) -> String {
          <th>Why</th></tr></thead>\n<tbody>\n",
     );
     for r in &p.results {
-        let (words, grade) = r.readiness_words();
+        let (words, grade) = (r.readiness.words(), r.readiness.grade());
         let class = match grade {
             Grade::Good => "g-good",
             Grade::Caution => "g-caution",

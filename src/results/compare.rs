@@ -1,0 +1,47 @@
+//! The file `compare --json` writes: for each benchmark measured on both
+//! sides, every configuration of B against the same configuration of A.
+
+use serde::{Deserialize, Serialize};
+
+use crate::analysis::compare::Comparison;
+
+/// One configuration found on both sides.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Pairing {
+    pub label: String,
+    /// Mean seconds per loop in A and in B, when the row completed.
+    pub mean_a: Option<f64>,
+    pub mean_b: Option<f64>,
+    /// B against A; `None` when either side did not complete.
+    #[serde(flatten)]
+    pub comparison: Option<Comparison>,
+    /// The comparison's p < 0.05.
+    pub significant: bool,
+}
+
+/// One benchmark's comparison.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Comparisons {
+    pub benchmark: String,
+    /// Each side's file, or its folder.
+    pub a: String,
+    pub b: String,
+    /// Runs on each side.
+    pub runs_a: usize,
+    pub runs_b: usize,
+    /// Configurations were compared relative to their runs' baselines (every
+    /// run has the same baselines); otherwise as measured.
+    pub normalized: bool,
+    pub rows: Vec<Pairing>,
+    /// Configurations present in only one of the runs.
+    #[serde(default)]
+    pub only_in_a: Vec<String>,
+    #[serde(default)]
+    pub only_in_b: Vec<String>,
+}
+
+/// `compare --json`: one entry per benchmark the two sides share.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CompareFile {
+    pub benchmarks: Vec<Comparisons>,
+}

@@ -1,0 +1,186 @@
+//! The file `ext PACKAGE --json` writes: a real package's readiness on
+//! every interpreter build, with what each step found.
+
+use serde::{Deserialize, Serialize};
+
+/// The verdict for one interpreter, worst last.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, clap::ValueEnum,
+)]
+#[serde(rename_all = "kebab-case")]
+pub enum Readiness {
+    /// Builds, imports, and on a free-threaded build the GIL stays off.
+    Ready,
+    /// Imports, but a free-threaded interpreter re-enabled the GIL for it.
+    NeedsGil,
+    /// The smoke code raised in at least one thread.
+    SmokeFails,
+    /// Built, but an extension module did not import.
+    ImportFails,
+    /// The wheel did not build (or install).
+    BuildFails,
+    /// An import or the smoke run killed the interpreter with a signal.
+    Crashes,
+}
+
+/// How good a readiness verdict is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Grade {
+    Good,
+    Caution,
+    Bad,
+}
+
+impl Readiness {
+    /// The verdict as `ext` prints it.
+    pub fn words(self) -> &'static str {
+        match self {
+            Readiness::Ready => "ready",
+            Readiness::NeedsGil => "works with the GIL",
+            Readiness::SmokeFails => "smoke fails",
+            Readiness::ImportFails => "import fails",
+            Readiness::BuildFails => "build fails",
+            Readiness::Crashes => "crashes",
+        }
+    }
+
+    /// How good it is: ready; works, but only with the GIL; or not at all.
+    pub fn grade(self) -> Grade {
+        match self {
+            Readiness::Ready => Grade::Good,
+            Readiness::NeedsGil => Grade::Caution,
+            _ => Grade::Bad,
+        }
+    }
+
+    /// What `--fail-on` holds unless told otherwise: everything but "ready"
+    /// and "works with the GIL", which are facts about the package, not failures.
+    pub fn failing_by_default() -> Vec<Readiness> {
+        vec![
+            Readiness::SmokeFails,
+            Readiness::ImportFails,
+            Readiness::BuildFails,
+            Readiness::Crashes,
+        ]
+    }
+}
+
+/// The build step: a wheel, built and installed for this interpreter?
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct BuildOutcome {
+    pub built: bool,
+    /// Where it stopped: "build" or "install"; None when it did not stop.
+    #[serde(default)]
+    pub stage: Option<String>,
+    #[serde(default)]
+    pub wheel: Option<String>,
+    /// From the wheel's WHEEL file: `cp313-cp313t-linux_x86_64`.
+    #[serde(default)]
+    pub tags: Vec<String>,
+    /// Dotted names of the extension modules in the wheel.
+    #[serde(default)]
+    pub modules: Vec<String>,
+    /// A build requirement pip could not find in the wheelhouse.
+    #[serde(default)]
+    pub missing: Option<String>,
+    #[serde(default)]
+    pub log: String,
+}
+
+/// One extension module's import, in its own process.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ModuleCheck {
+    pub module: String,
+    pub imported: bool,
+    pub gil_before: Option<bool>,
+    pub gil_after: Option<bool>,
+    /// `RuntimeWarning: …`, one line per warning.
+    #[serde(default)]
+    pub warnings: Vec<String>,
+    /// `ImportError: …`.
+    #[serde(default)]
+    pub error: Option<String>,
+    /// The module a ModuleNotFoundError names.
+    #[serde(default)]
+    pub missing: Option<String>,
+    #[serde(default)]
+    pub signal: Option<i32>,
+    #[serde(default)]
+    pub exit_code: i64,
+}
+
+impl ModuleCheck {
+    /// Off before the import and on after it: the module re-enabled the GIL.
+    pub fn reenabled_gil(&self) -> bool {
+        self.gil_before == Some(false) && self.gil_after == Some(true)
+    }
+}
+
+/// The smoke run: the user's code in N threads with the GIL forced off.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct SmokeOutcome {
+    pub threads: u32,
+    /// `ValueError: …`, one line per thread that raised.
+    #[serde(default)]
+    pub errors: Vec<String>,
+    #[serde(default)]
+    pub signal: Option<i32>,
+    pub exit_code: i64,
+    #[serde(default)]
+    pub gil_after: Option<bool>,
+    #[serde(default)]
+    pub output: String,
+}
+
+/// A package on one interpreter, judged.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PackageResult {
+    pub interpreter: String,
+    pub free_threaded: bool,
+    pub build: BuildOutcome,
+    #[serde(default)]
+    pub modules: Vec<ModuleCheck>,
+    pub smoke: Option<SmokeOutcome>,
+    pub readiness: Readiness,
+    /// One line saying why.
+    #[serde(default)]
+    pub why: String,
+}
+
+impl PackageResult {
+    /// `cp313t` from the wheel's first tag, when it built.
+    pub fn abi_tag(&self) -> Option<&str> {
+        self.build.tags.first().and_then(|t| t.split('-').nth(1))
+    }
+
+    /// Extension modules imported, of those in the wheel.
+    pub fn imported(&self) -> Option<(usize, usize)> {
+        self.build.built.then(|| {
+            let ok = self.modules.iter().filter(|m| m.imported).count();
+            (ok, self.modules.len())
+        })
+    }
+
+    /// Modules that switched the GIL back on in a free-threaded interpreter.
+    pub fn reenabled_gil(&self) -> Vec<&str> {
+        self.modules
+            .iter()
+            .filter(|m| m.reenabled_gil())
+            .map(|m| m.module.as_str())
+            .collect()
+    }
+}
+
+/// `ext PACKAGE --json`: the package, what building it needed, and its
+/// readiness on every interpreter.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ExtPackage {
+    /// Where it came from: a folder, an sdist, or `NAME VERSION from PyPI (FILE)`.
+    pub package: String,
+    #[serde(default)]
+    pub build_requires: Vec<String>,
+    /// The wheels the build requirements were installed from.
+    #[serde(default)]
+    pub wheelhouse: Vec<String>,
+    pub results: Vec<PackageResult>,
+}
