@@ -310,7 +310,10 @@ fn run_jit_compares_jit_on_and_off_and_compare_reads_the_results() {
         "{}",
         stderr(&out)
     );
-    let rows = read_json(&cmp)["rows"].as_array().unwrap().clone();
+    let rows = read_json(&cmp)["benchmarks"][0]["rows"]
+        .as_array()
+        .unwrap()
+        .clone();
     assert_eq!(rows.len(), 6);
     for row in &rows {
         let slowed = row["label"] != "3.13";
@@ -338,7 +341,10 @@ fn run_jit_compares_jit_on_and_off_and_compare_reads_the_results() {
     ]);
     assert_eq!(out.status.code(), Some(1), "{}", stdout(&out));
     assert!(stdout(&out).contains("(3 runs)"), "{}", stdout(&out));
-    let rows = read_json(&cmp)["rows"].as_array().unwrap().clone();
+    let rows = read_json(&cmp)["benchmarks"][0]["rows"]
+        .as_array()
+        .unwrap()
+        .clone();
     assert_eq!(rows.len(), 6);
     for row in rows.iter().filter(|row| row["label"] != "3.13") {
         assert_eq!(

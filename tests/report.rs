@@ -440,3 +440,84 @@ fn the_across_versions_chart_opens_in_a_browser() {
     );
     assert!(dom.contains("<h3>Across versions</h3>"));
 }
+
+/// Runs the binary with `args`; killed, and the test failed, when it has not
+/// finished within `seconds` (a read that blocks on a pipe, or one that never
+/// ends on a device).
+fn pybench_within(seconds: u64, args: &[&str]) -> Output {
+    let mut child = Command::new(BIN)
+        .args(args)
+        .env("NO_COLOR", "1")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the binary runs");
+    let deadline = Instant::now() + Duration::from_secs(seconds);
+    while child.try_wait().unwrap().is_none() {
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!(
+                "pybench-docker {} did not finish within {seconds} s",
+                args.join(" ")
+            );
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let out = child.wait_with_output().unwrap();
+    eprintln!(
+        "$ pybench-docker {}\n--- exit {:?}\n--- stderr\n{}",
+        args.join(" "),
+        out.status.code(),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out
+}
+
+#[test]
+fn pipes_devices_and_damaged_files_are_refused_before_anything_is_written() {
+    let work = out_dir("report-e2e-refused");
+    let fifo = work.join("run.json");
+    let made = Command::new("mkfifo").arg(&fifo).status().unwrap();
+    assert!(made.success());
+    // A run whose 3.13t processes report minus their time.
+    let mut run: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(fixture("gil.json")).unwrap()).unwrap();
+    for s in run["rows"][2]["samples"].as_array_mut().unwrap() {
+        for v in s["values"].as_array_mut().unwrap() {
+            *v = (-v.as_f64().unwrap()).into();
+        }
+    }
+    let damaged = work.join("damaged.json");
+    std::fs::write(&damaged, serde_json::to_vec(&run).unwrap()).unwrap();
+    let (fifo, damaged) = (fifo.to_str().unwrap(), damaged.to_str().unwrap());
+    let gil = fixture("gil.json");
+    let gil = gil.to_str().unwrap();
+    let site = work.join("site");
+    let cases = [
+        (fifo, "run.json is a named pipe (FIFO), not a regular file"),
+        (
+            "/dev/zero",
+            "/dev/zero is a character device, not a regular file",
+        ),
+        (
+            damaged,
+            "damaged.json is a run's result file (`run --json`) but cannot be used: \
+             rows[2] (\"3.13t ×1\").samples[0].values[0] is -",
+        ),
+    ];
+    for (file, said) in cases {
+        for args in [
+            vec!["report", gil, file, "--html", site.to_str().unwrap()],
+            vec!["compare", gil, file],
+            vec!["compare", file, gil],
+        ] {
+            let out = pybench_within(30, &args);
+            let stderr = String::from_utf8_lossy(&out.stderr);
+            assert_eq!(out.status.code(), Some(1), "{args:?}: {stderr}");
+            assert!(stderr.contains(said), "{args:?}: {stderr}");
+            assert!(!site.exists(), "nothing is written");
+        }
+    }
+}

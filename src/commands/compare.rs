@@ -305,6 +305,31 @@ mod tests {
     }
 
     #[test]
+    fn only_runs_are_compared_and_a_pipe_in_a_folder_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let run = dir.path().join("run.json");
+        std::fs::write(&run, results::to_json(&fixture::report()).unwrap()).unwrap();
+        let all = all_comparisons(&run, &run, Band::DEFAULT).unwrap();
+        let comparison = dir.path().join("cmp.json");
+        let file = CompareFile { benchmarks: all };
+        std::fs::write(&comparison, results::to_json(&file).unwrap()).unwrap();
+        let e = comparisons(&run, &comparison).unwrap_err().to_string();
+        assert!(
+            e.contains("cmp.json is a comparison (`compare --json`), not a run's results"),
+            "{e}"
+        );
+        let folder = dir.path().join("runs");
+        std::fs::create_dir(&folder).unwrap();
+        std::fs::copy(&run, folder.join("1.json")).unwrap();
+        let made = std::process::Command::new("mkfifo")
+            .arg(folder.join("2.json"))
+            .status();
+        assert!(made.unwrap().success());
+        let e = comparisons(&run, &folder).unwrap_err().to_string();
+        assert!(e.contains("2.json is a named pipe (FIFO)"), "{e}");
+    }
+
+    #[test]
     fn the_table_says_what_is_only_on_one_side() {
         let a = fixture::report();
         let text = render(&Comparisons {

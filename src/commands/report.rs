@@ -150,9 +150,10 @@ mod tests {
         }
     }
 
-    fn write_json(dir: &Path, name: &str, value: &impl serde::Serialize) -> PathBuf {
+    /// A run's result file, as `run --json` writes it.
+    fn write_json(dir: &Path, name: &str, report: &crate::results::Report) -> PathBuf {
         let path = dir.join(name);
-        std::fs::write(&path, serde_json::to_vec(value).unwrap()).unwrap();
+        std::fs::write(&path, results::to_json(report).unwrap()).unwrap();
         path
     }
 
@@ -270,6 +271,24 @@ mod tests {
             })
             .collect();
         assert_eq!(names, ["gil:sort", "gil:parse"]);
+    }
+
+    #[test]
+    fn a_pipe_in_a_folder_of_results_is_refused_not_skipped() {
+        let dir = tempfile::tempdir().unwrap();
+        write_json(dir.path(), "1.json", &fixture::report());
+        let pipe = dir.path().join("2.json");
+        let made = std::process::Command::new("mkfifo").arg(&pipe).status();
+        assert!(made.unwrap().success());
+        let site = dir.path().join("site");
+        let e = command(&args(vec![dir.path().into()], Some(site.clone()), None))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("2.json is a named pipe (FIFO), not a regular file"),
+            "{e}"
+        );
+        assert!(!site.exists());
     }
 
     #[test]

@@ -60,8 +60,8 @@ pub(crate) fn noise_warning(comparisons: &[RowComparison]) -> Vec<String> {
         .collect();
     if !undecided.is_empty() {
         lines.push(format!(
-            "{}: {}: the 95% interval crosses an edge of the {} band, so the noise \
-             hides which side the truth is on",
+            "{}: {}: the 95% interval crosses a {} boundary, so the noise hides which \
+             side the truth is on",
             Verdict::NotDistinguishable.words(),
             undecided.join(", "),
             Band::DEFAULT
