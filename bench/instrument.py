@@ -49,8 +49,8 @@ def compare(a, b, out):
     proc = subprocess.run([BIN, "compare", a, b, "--json", out], capture_output=True, text=True)
     if proc.returncode not in (0, 1):
         sys.exit("compare failed (%d):\n%s" % (proc.returncode, proc.stderr[-2000:]))
-    with open(out) as handle:
-        return json.load(handle)["rows"]
+    with open(out) as handle:  # one benchmark: the first of "benchmarks"
+        return json.load(handle)["benchmarks"][0]["rows"]
 
 
 def half_widths(report):

@@ -315,6 +315,17 @@ fn run_jit_compares_jit_on_and_off_and_compare_reads_the_results() {
         .unwrap()
         .clone();
     assert_eq!(rows.len(), 6);
+    // What run and compare wrote, report reads (each file checked as it is).
+    let summary = dir.path().join("summary.md");
+    let cmp_path = cmp.to_str().unwrap();
+    let out = run(&[
+        "report",
+        report,
+        cmp_path,
+        "--markdown",
+        summary.to_str().unwrap(),
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
     for row in &rows {
         let slowed = row["label"] != "3.13";
         assert_eq!(row["verdict"] == "degraded", slowed, "{row}");

@@ -11,7 +11,7 @@ mod ext;
 mod file;
 mod kind;
 mod legacy;
-pub mod limits;
+mod limits;
 mod package;
 mod run;
 mod validate;
