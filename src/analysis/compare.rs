@@ -1,5 +1,5 @@
 //! Compares every configuration with the baseline at the same thread count,
-//! with the noise taken into account (see [`significance`]).
+//! with the noise taken into account (see [`significance`](super::significance)).
 //!
 //! Within one run, process *i* of a configuration ran in the same round as
 //! process *i* of the baseline, moments apart: the ratio of each such pair is

@@ -7,7 +7,8 @@
 //!
 //! * **Within one run**, process *i* of a configuration ran in the same round
 //!   as process *i* of its baseline, moments apart: [`paired_log_ratio`], a
-//!   paired t test on `ln(other_i / baseline_i)` (Student's t, `n - 1`
+//!   paired t test on the logs of the ratios of their means,
+//!   `ln(other_i / baseline_i)` (Student's t, `n - 1`
 //!   degrees of freedom), so the slow drift of a shared machine's speed
 //!   cancels ([`paired_verdict`]). It needs three rounds or more with some
 //!   spread between them.
@@ -31,7 +32,7 @@
 //!
 //! # Verdict rules
 //!
-//! Every path ends in the same rules ([`decide`]), on the ratio, its
+//! Every path ends in the same rules (`decide`), on the ratio, its
 //! interval at `1 - alpha` and the p-value, with the [`Band`] of changes too
 //! small to matter (its edges count as inside):
 //!

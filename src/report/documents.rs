@@ -2,7 +2,7 @@
 //! --json`, also each benchmark's file of a suite or a script), a
 //! comparison (`compare --json`), and an extension check (`ext --json`: the
 //! greeter matrix, or a package's readiness). Each is read by
-//! [`results`](crate::results), which says what the file is and refuses
+//! [`results`], which says what the file is and refuses
 //! what is not a result file; a build summary is refused here, as there is
 //! nothing in it to report. Pure.
 

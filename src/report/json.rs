@@ -1,5 +1,5 @@
 //! A run's result file (`run --json`): the complete report, every raw
-//! sample included, as [`results`](crate::results) writes it, plus a
+//! sample included, as [`results`] writes it, plus a
 //! `summary` array with each row's statistics and comparison.
 //!
 //! It reads back as the same [`Report`] (the derived `summary` is ignored
