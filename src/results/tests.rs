@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use serde_json::{json, Value};
 
-use super::validate::{At, Validate};
+use super::validate::{maybe, name, names, non_negative, share, text, times, At, Validate};
 use super::*;
 use crate::report::fixture;
 
@@ -447,4 +447,67 @@ fn every_readiness_has_its_words_its_grade_and_its_file_word() {
     assert_eq!(Readiness::Ready.grade(), Grade::Good);
     assert_eq!(Readiness::NeedsGil.grade(), Grade::Caution);
     assert_eq!(Readiness::Crashes.grade(), Grade::Bad);
+}
+
+// The rules one by one.
+
+#[test]
+fn a_place_reads_as_a_path_with_names() {
+    let root = At::root();
+    let rows = root.field("rows");
+    let row = rows.named(2, "3.13t");
+    let samples = row.field("samples");
+    let sample = samples.index(1);
+    let values = sample.field("values");
+    assert_eq!(
+        values.index(0).to_string(),
+        "rows[2] (\"3.13t\").samples[1].values[0]"
+    );
+    assert_eq!(root.field("benchmark").to_string(), "benchmark");
+    let long = "x".repeat(50);
+    let cut = rows.named(0, &long).to_string();
+    assert_eq!(cut, format!("rows[0] (\"{}…\")", "x".repeat(40)));
+}
+
+#[test]
+fn the_rules_for_times_and_list_sizes() {
+    let at = At::root();
+    let values = at.field("values");
+    assert!(times(&values, &[0.5, 1e-9, 3.0], 3).is_ok());
+    for (bad, said) in [
+        (-1.0, "is -1, not a positive"),
+        (0.0, "is 0, not a positive"),
+        (f64::NAN, "is NaN, not"),
+        (f64::INFINITY, "is inf, not"),
+    ] {
+        let e = times(&values, &[1.0, bad], 10).unwrap_err();
+        assert_eq!(e.at, "values[1]");
+        assert!(e.why.starts_with(said), "{e}");
+    }
+    let e = times(&values, &[1.0; 4], 3).unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "values has 4 entries, more than the 3 allowed"
+    );
+    assert!(non_negative(&at.field("x"), 0.0).is_ok());
+    assert!(non_negative(&at.field("x"), -0.5).is_err());
+    assert!(share(&at.field("steal"), 1.0).is_ok());
+    assert!(share(&at.field("steal"), f64::NAN).is_err());
+}
+
+#[test]
+fn the_rules_for_names_and_texts() {
+    let at = At::root();
+    let b = at.field("benchmark");
+    assert!(name(&b, &"é".repeat(limits::NAME_CHARS)).is_ok());
+    let e = name(&b, &"x".repeat(limits::NAME_CHARS + 1)).unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "benchmark is a name of 1001 characters, more than the 1000 allowed"
+    );
+    assert!(text(&b, &"x".repeat(limits::TEXT_BYTES)).is_ok());
+    assert!(text(&b, &"x".repeat(limits::TEXT_BYTES + 1)).is_err());
+    let e = names(&at.field("flags"), &["ok".into(), "y".repeat(2000)]).unwrap_err();
+    assert_eq!(e.at, "flags[1]");
+    assert!(maybe(&b, None, name).is_ok());
 }
