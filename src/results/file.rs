@@ -47,15 +47,15 @@ pub fn read(path: &Path) -> Result<Vec<u8>, String> {
 /// larger than the limit.
 fn regular(path: &Path, metadata: &Metadata) -> Result<(), String> {
     if !metadata.is_file() {
+        let why = match metadata.is_dir() {
+            true => "",
+            false => " (a pipe or a device is not read: it could wait forever, or never end)",
+        };
         return Err(format!(
-            "{} is {}, not a regular file: give a result file pybench-docker wrote with --json \
-             (it is not read, so that {}).",
+            "{} is {}, not a regular file: give a result file pybench-docker wrote with \
+             --json{why}.",
             path.display(),
             what_it_is(&metadata.file_type()),
-            match metadata.is_dir() {
-                true => "a folder is only taken where the command says it takes folders",
-                false => "nothing waits on a pipe or reads a device without end",
-            }
         ));
     }
     match metadata.len() > limits::FILE_BYTES {
