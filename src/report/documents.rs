@@ -376,12 +376,12 @@ pub(crate) mod tests {
             ),
             (
                 br#"{"stages": [], "images": [], "seconds": 1}"#,
-                "notes.json is a build summary (`build --json`): the 0 images and 0 stages",
+                "notes.json is not a pybench-docker result file: it holds an object with the keys \"images\", \"seconds\", \"stages\"",
             ),
             (&summary, "notes.json is a build summary (`build --json`)"),
             (
                 br#"{"benchmark": "gil", "rows": 3, "host": {}}"#,
-                "notes.json is a run's result file (`run --json`) but cannot be read",
+                "has no \"kind\". A file without one is read only as a run's results",
             ),
         ];
         for (bytes, expected) in cases {

@@ -10,10 +10,10 @@ use serde::{Deserialize, Deserializer};
 use serde_json::Value;
 
 use super::build::BuildSummary;
-use super::compare::{CompareFile, Comparisons};
+use super::compare::CompareFile;
 use super::ext::ExtMatrix;
 use super::kind::{Kind, ResultFile};
-use super::legacy::Legacy;
+use super::legacy;
 use super::package::ExtPackage;
 use super::run::Report;
 use super::validate::{At, Validate};
@@ -54,34 +54,36 @@ pub fn decode(path: &str, bytes: &[u8]) -> Result<ResultDoc, String> {
         Top::Object { kind, schema, keys } => (kind, schema, keys),
         Top::Other(what) => return Err(not_ours(path, what)),
     };
-    let (kind, legacy) = match kind {
+    let kind = match kind {
         Some(Value::String(word)) => match Kind::named(&word) {
-            Some(kind) => (kind, None),
+            Some(kind) => kind,
             None => return Err(unknown_kind(path, &format!("{word:?}"))),
         },
         Some(other) => return Err(unknown_kind(path, &other.to_string())),
-        None => match Legacy::recognise(&keys) {
-            Some(legacy) => (legacy.kind(), Some(legacy)),
-            None => return Err(not_ours(path, &holds(&keys))),
-        },
+        None => return schema_zero_run(path, bytes, &keys),
     };
     readable_schema(path, kind, schema.as_ref())?;
     Ok(match kind {
         Kind::Run => ResultDoc::Run(Box::new(typed(path, bytes)?)),
-        Kind::Compare if legacy == Some(Legacy::CompareOne) => {
-            let one: Comparisons = parse(path, Kind::Compare, bytes)?;
-            let file = CompareFile {
-                benchmarks: vec![one],
-            };
-            file.validate(&At::root())
-                .map_err(|invalid| refused(path, Kind::Compare, &invalid.to_string()))?;
-            ResultDoc::Compare(file)
-        }
         Kind::Compare => ResultDoc::Compare(typed(path, bytes)?),
         Kind::ExtMatrix => ResultDoc::ExtMatrix(typed(path, bytes)?),
         Kind::ExtPackage => ResultDoc::ExtPackage(typed(path, bytes)?),
         Kind::Build => ResultDoc::Build(typed(path, bytes)?),
     })
+}
+
+/// A file without `"kind"`: a run of schema 0 ([`legacy`]), or refused.
+fn schema_zero_run(path: &str, bytes: &[u8], keys: &[String]) -> Result<ResultDoc, String> {
+    let run: Report = match serde_json::from_slice(bytes) {
+        Ok(run) => run,
+        Err(e) => {
+            let what = format!("{} ({e})", holds(keys));
+            return Err(legacy::not_a_run(path, &what, EXPECTED));
+        }
+    };
+    run.validate(&At::root())
+        .map_err(|invalid| refused(path, legacy::KIND, &invalid.to_string()))?;
+    Ok(ResultDoc::Run(Box::new(run)))
 }
 
 /// A schema this version reads: none (a file from before schemas), or a

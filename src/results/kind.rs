@@ -82,7 +82,7 @@ impl Kind {
 ///
 /// A schema number grows when the document's fields change in a way an
 /// older reader would misread; files without one were written before
-/// schemas (schema 0, read as `legacy.rs` says).
+/// schemas (schema 0: read as runs, see `legacy.rs`).
 pub trait ResultFile: Serialize + DeserializeOwned + Validate {
     const KIND: Kind;
     const SCHEMA: u32;
