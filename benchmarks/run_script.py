@@ -10,6 +10,11 @@ A pyperf script (the driver sets PYBENCH_PYPERF=1 and puts the pinned pyperf
 wheel on PYTHONPATH) runs unchanged in a child process, as `python script.py
 ARGS --output FILE`, and every benchmark of its pyperf result becomes a named
 benchmark of the machine line (all values of all of pyperf's worker processes).
+
+Memory (memprobe.py): harness records carry their own; a script timed whole
+gets the process's peak since it started and the container's; a pyperf
+script's values get each worker's ``mem_max_rss``, with the container read
+before and after the run.
 """
 
 import sys
