@@ -9,6 +9,7 @@ docs/measurements.md ("Memory"). The docker CLI is the yardstick here, as in
 bench/overhead.sh; the tool itself never uses it. Phase 1 of issue 26: the
 tool does not yet carry memory into its results, hence this script.
 
+    bench/memory_figures.py sources  [VERSION]              what each source says, run_script's cost
     bench/memory_figures.py hold     [VERSION]              200 MiB held / transient / nothing
     bench/memory_figures.py aa       [VERSION] [PROCESSES]  A/A: gil.py at 1 and 2 threads
     bench/memory_figures.py builds   [VERSION] [PROCESSES]  stock vs t vs j: gil.py and jit.py
@@ -52,8 +53,8 @@ def cpuset(threads):
     return str(first) if n == 1 else "%d-%d" % (first, CPUS - 1)
 
 
-def run(version, argv, threads=1, env=None, mounts=(), stderr=False):
-    """One locked-down container; returns its machine line (dict), and its stderr if asked."""
+def docker_run(version, argv, threads=1, env=None, mounts=()):
+    """One locked-down container; returns the finished process."""
     command = ["docker", "run", "--rm", "--label", "pybench-docker.session=" + SESSION,
                "--network", "none", "--read-only",
                "--tmpfs", "/tmp:rw,nosuid,nodev,size=256m", "--cap-drop", "ALL",
@@ -66,11 +67,19 @@ def run(version, argv, threads=1, env=None, mounts=(), stderr=False):
     for key, value in dict({"PYBENCH_VALUES": "5", "PYBENCH_WARMUPS": "1",
                             "PYBENCH_MIN_TIME": "0.1"}, **(env or {})).items():
         command += ["-e", "%s=%s" % (key, value)]
-    command += ["pybench-docker/pythons:" + version] + argv
+    command += ["pybench-docker/pythons:" + version] + list(argv)
     out = subprocess.run(command, capture_output=True, text=True)
-    lines = [l for l in out.stdout.splitlines() if l.startswith("PYBENCH_RESULT ")]
-    if out.returncode != 0 or not lines:
+    if out.returncode != 0:
         raise SystemExit("failed: %s\n%s" % (" ".join(command), out.stderr[-2000:]))
+    return out
+
+
+def run(version, argv, threads=1, env=None, mounts=(), stderr=False):
+    """One locked-down container; returns its machine line (dict), and its stderr if asked."""
+    out = docker_run(version, argv, threads, env, mounts)
+    lines = [l for l in out.stdout.splitlines() if l.startswith("PYBENCH_RESULT ")]
+    if not lines:
+        raise SystemExit("no machine line from %s:\n%s" % (argv, out.stderr[-2000:]))
     line = json.loads(lines[-1].split(" ", 1)[1])
     return (line, out.stderr) if stderr else line
 
@@ -152,11 +161,21 @@ def sample(version, configs, processes):
     return found
 
 
+def kib_spread(xs):
+    """Mean and sd in KiB, for figures near zero (growth)."""
+    xs = [x for x in xs if x is not None]
+    if len(xs) < 2:
+        return "n=%d" % len(xs)
+    return "mean %+.0f KiB, sd %.0f KiB, min %+.0f max %+.0f" % (
+        statistics.fmean(xs) / 1024, statistics.stdev(xs) / 1024, min(xs) / 1024, max(xs) / 1024)
+
+
 def print_spreads(found):
     for (name, _, _), rows in found.items():
         print("  %s" % name)
-        for key in ("process_peak", "value_peak", "growth", "container_peak"):
+        for key in ("process_peak", "value_peak", "container_peak"):
             print("    %-15s %s" % (key, spread([r[key] for r in rows])))
+        print("    %-15s %s" % ("growth", kib_spread([r["growth"] for r in rows])))
 
 
 def aa(version, processes):
@@ -193,12 +212,14 @@ def builds(version, processes):
 
 
 def slope(points):
-    """Least-squares slope and intercept of (x, y) points."""
+    """Least-squares slope, its standard error and the intercept of (x, y) points."""
     xs, ys = zip(*points)
     mx, my = statistics.fmean(xs), statistics.fmean(ys)
     sxx = sum((x - mx) ** 2 for x in xs)
     b = sum((x - mx) * (y - my) for x, y in points) / sxx
-    return b, my - b * mx
+    a = my - b * mx
+    sse = sum((y - a - b * x) ** 2 for x, y in points)
+    return b, math.sqrt(sse / (len(points) - 2) / sxx), a
 
 
 def threads(version, processes):
@@ -212,8 +233,9 @@ def threads(version, processes):
         print_spreads(found)
         for key in ("value_peak", "container_peak"):
             points = [(c[2], r[key]) for c in configs for r in found[c]]
-            b, a = slope(points)
-            print("    %s %-15s %s MiB + %.3f MiB per thread" % (python, key, mib(a), b / MIB))
+            b, se, a = slope(points)
+            print("    %s %-15s %s MiB + %.0f KiB per thread (se %.0f KiB)"
+                  % (python, key, mib(a), b / 1024, se / 1024))
 
 
 def pool(version, processes):
@@ -250,13 +272,44 @@ def pyperf(version, wheel):
             "%s %s" % (role, mib(int(b))) for role, b in probes)))
 
 
+BARE_VMHWM = ("import memprobe; print(memprobe.parse_status(open(memprobe.PROC_STATUS).read())"
+              "['peak'])")
+
+
+def sources(version):
+    """What each source says (bench/memory/sources.py), and run_script.py's own cost.
+
+    ONLY=INTERPRETER in the environment runs one interpreter's part."""
+    major = version.rsplit(".", 1)[0]
+    print("== sources inside the container")
+    # python3: the distro's interpreter (3.13.5), smaller than runc's init at exec.
+    only = os.environ.get("ONLY")
+    for python in ("python%s" % major, "python%st" % major, "python3"):
+        if only and python != only:
+            continue
+        env = {"PYTHONPATH": "/app"}
+        for _ in range(3):
+            found = json.loads(docker_run(version, [python, "/script/sources.py"],
+                                          env=env).stdout.splitlines()[-1])
+            print("  %s %s" % (python, json.dumps(found)))
+        bare = [int(docker_run(version, [python, "-c", BARE_VMHWM], env=env).stdout)
+                for _ in range(3)]
+        under = [memories(run(version, [python, "run_script.py", "/script/empty.py"]))[0]
+                 ["process_peak"] for _ in range(3)]
+        print("  %s empty script: bare VmHWM %s MiB, under run_script.py %s MiB" % (
+            python, "/".join(mib(b) for b in bare), "/".join(mib(u) for u in under)))
+
+
 def main(argv):
-    if not argv or argv[0] not in ("hold", "aa", "builds", "threads", "pool", "pyperf"):
+    if not argv or argv[0] not in ("sources", "hold", "aa", "builds", "threads", "pool",
+                                   "pyperf"):
         print(__doc__, file=sys.stderr)
         return 2
     what, rest = argv[0], argv[1:]
     version = rest[0] if rest else "3.14.7"
-    if what == "hold":
+    if what == "sources":
+        sources(version)
+    elif what == "hold":
         hold(version)
     elif what == "pyperf":
         pyperf(version, os.path.abspath(rest[1]))
