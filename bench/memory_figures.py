@@ -272,8 +272,9 @@ def pyperf(version, wheel):
             "%s %s" % (role, mib(int(b))) for role, b in probes)))
 
 
-BARE_VMHWM = ("import memprobe; print(memprobe.parse_status(open(memprobe.PROC_STATUS).read())"
-              "['peak'])")
+# A bare interpreter's VmHWM and ru_maxrss: the latter starts from runc's init.
+BARE_VMHWM = ("import memprobe, resource; print(memprobe.parse_status(open(memprobe.PROC_STATUS)"
+              ".read())['peak'], resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024)")
 
 
 def sources(version):
@@ -292,12 +293,13 @@ def sources(version):
             found = json.loads(docker_run(version, [python, "/script/sources.py"],
                                           env=env).stdout.splitlines()[-1])
             print("  %s %s" % (python, json.dumps(found)))
-        bare = [int(docker_run(version, [python, "-c", BARE_VMHWM], env=env).stdout)
-                for _ in range(3)]
+        bare = [[int(x) for x in docker_run(version, [python, "-c", BARE_VMHWM],
+                                            env=env).stdout.split()] for _ in range(3)]
         under = [memories(run(version, [python, "run_script.py", "/script/empty.py"]))[0]
                  ["process_peak"] for _ in range(3)]
-        print("  %s empty script: bare VmHWM %s MiB, under run_script.py %s MiB" % (
-            python, "/".join(mib(b) for b in bare), "/".join(mib(u) for u in under)))
+        print("  %s empty script: bare VmHWM %s MiB (ru_maxrss %s), under run_script.py %s MiB"
+              % (python, "/".join(mib(b[0]) for b in bare), "/".join(mib(b[1]) for b in bare),
+                 "/".join(mib(u) for u in under)))
 
 
 def main(argv):

@@ -3,17 +3,22 @@
 Run directly (not under run_script.py) with benchmarks/ on PYTHONPATH:
 VmHWM against ru_maxrss at start-up, whether clear_refs resets the peak,
 whether the cgroup's peak can be reset, the cgroup's charge split (memory.stat),
-mimalloc's hold on freed memory, and what reading + resetting costs per value.
+mimalloc's hold on freed memory, a spawned child's ru_maxrss, and what reading +
+resetting costs per value.
 """
 
 import json
 import resource
+import subprocess
 import sys
 import time
 
 import memprobe
 
 MIB = 1 << 20
+CHILD = ("import json, resource; print(json.dumps([[int(l.split()[1]) * 1024 for l in "
+         "open('/proc/self/status') if l.startswith('VmHWM')][0], "
+         "resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024]))")
 V1 = "/sys/fs/cgroup/memory/"
 
 
@@ -57,6 +62,12 @@ def main():
     held = status()["rss"]
     del block
     found["rss_200mib_held_then_freed"] = [held, status()["rss"]]
+    # A child spawned (vfork + exec, as subprocess does) by a parent holding 300 MiB:
+    # its own VmHWM, and its ru_maxrss, which starts from the parent's peak.
+    block = bytearray(300 * MIB)
+    child = subprocess.run([sys.executable, "-c", CHILD], capture_output=True, text=True)
+    del block
+    found["child_of_300mib_parent_vmhwm_ru_maxrss"] = json.loads(child.stdout)
     tracker, n = memprobe.Tracker(), 200
     t0 = time.perf_counter()
     for _ in range(n):
