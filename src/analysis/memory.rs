@@ -1,13 +1,16 @@
 //! Memory beside time: the `"memory"` record of one process (written by
 //! `benchmarks/memprobe.py`: the harness, run_script.py's whole-script and
 //! pyperf paths), checked on load, and the per-process figures that
-//! statistics pair by round like times. Pure.
+//! statistics pair by round like times (with the paired ratio that also
+//! answers when memory repeats to the byte). Pure.
 //!
 //! Phase 1 of issue 26: nothing reads it yet; phase 2 carries it into the
 //! result types and tables (the design is in docs/memory.md).
 #![cfg_attr(not(test), allow(dead_code))]
 
 use serde::{Deserialize, Serialize};
+
+use crate::analysis::significance::{paired_log_ratio, PairedRatio, RatioCi};
 
 /// Where a process's figures came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -143,6 +146,42 @@ impl ProcessMemory {
     }
 }
 
+/// The paired ratio of memory figures: process `i` of a row with process `i`
+/// of the baseline (the same round), as [`paired_log_ratio`] does for times,
+/// except when every pair has the same log ratio. Memory comes in pages and
+/// often repeats to the byte, so that is an exact answer here, not a missing
+/// one: the ratio with a zero-width interval, p = 0 (p = 1 when it is 1).
+/// `None` with fewer than three pairs, unequal lengths or a figure that is
+/// not positive and finite.
+pub fn paired_memory_ratio(
+    baseline: &[f64],
+    other: &[f64],
+    confidence: f64,
+) -> Option<PairedRatio> {
+    let usable = |xs: &[f64]| xs.iter().all(|x| x.is_finite() && *x > 0.0);
+    if baseline.len() != other.len() || baseline.len() < 3 || !usable(baseline) || !usable(other) {
+        return None;
+    }
+    let logs: Vec<f64> = baseline
+        .iter()
+        .zip(other)
+        .map(|(b, o)| (o / b).ln())
+        .collect();
+    if logs.iter().all(|d| *d == logs[0]) {
+        let ratio = logs[0].exp();
+        return Some(PairedRatio {
+            ci: RatioCi {
+                ratio,
+                low: ratio,
+                high: ratio,
+            },
+            p_value: if logs[0] == 0.0 { 1.0 } else { 0.0 },
+            pairs: logs.len(),
+        });
+    }
+    paired_log_ratio(baseline, other, confidence)
+}
+
 /// Memory per extra thread: the least-squares line through (threads, bytes)
 /// of every process of a thread sweep.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -251,6 +290,27 @@ mod tests {
         assert!(with("process_source", json!("vmstat")).contains("not understood"));
         assert!(with("peak_values", json!([-1, 2])).contains("not understood"));
         assert!(with("extra", json!(1)).contains("not understood"));
+    }
+
+    #[test]
+    fn equal_pairs_give_an_exact_ratio_and_others_the_paired_interval() {
+        let base = [16.0, 16.5, 15.5];
+        let exact = paired_memory_ratio(&base, &[20.0, 20.625, 19.375], 0.95).unwrap();
+        assert_eq!(
+            (exact.ci.ratio, exact.ci.low, exact.ci.high),
+            (1.25, 1.25, 1.25)
+        );
+        assert_eq!((exact.p_value, exact.pairs), (0.0, 3));
+        let same = paired_memory_ratio(&base, &base, 0.95).unwrap();
+        assert_eq!((same.ci.ratio, same.p_value), (1.0, 1.0));
+        let other = [19.0, 20.5, 19.9];
+        assert_eq!(
+            paired_memory_ratio(&base, &other, 0.95),
+            paired_log_ratio(&base, &other, 0.95)
+        );
+        assert!(paired_memory_ratio(&base[..2], &other[..2], 0.95).is_none());
+        assert!(paired_memory_ratio(&base, &[1.0, 0.0, 1.0], 0.95).is_none());
+        assert!(paired_memory_ratio(&base, &other[..2], 0.95).is_none());
     }
 
     #[test]
