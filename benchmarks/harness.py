@@ -32,6 +32,8 @@ import os
 import threading
 import time
 
+import memprobe
+
 DEFAULT_VALUES = 10
 DEFAULT_WARMUPS = 1
 DEFAULT_MIN_TIME = 0.1
@@ -250,12 +252,15 @@ def measure(name, work, threads=1, options=None, in_workers=False):
     gc_was_enabled = gc.isenabled()
     if not options.gc_enabled:
         gc.disable()
+    memory = memprobe.Tracker()
     try:
         loops = options.loops or calibrate(work, options.min_time, threads,
                                            in_workers=in_workers)
         warmups, values, thread_values = [], [], []
         for i in range(options.warmups + options.values):
+            memory.begin_value(first_measured=i == options.warmups)
             makespan, per_thread = time_loops(work, loops, threads, in_workers)
+            memory.end_value(warmup=i < options.warmups)
             if i < options.warmups:
                 warmups.append(makespan / loops)
             else:
@@ -265,7 +270,8 @@ def measure(name, work, threads=1, options=None, in_workers=False):
         if gc_was_enabled:
             gc.enable()
     record = {"name": name, "loops": loops, "threads": threads, "values": values,
-              "warmups": warmups, "options": options.as_dict(), "host": host.finish()}
+              "warmups": warmups, "options": options.as_dict(), "host": host.finish(),
+              "memory": memory.as_dict()}
     if threads > 1:
         record["thread_values"] = thread_values
     return record

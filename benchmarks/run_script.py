@@ -10,6 +10,11 @@ A pyperf script (the driver sets PYBENCH_PYPERF=1 and puts the pinned pyperf
 wheel on PYTHONPATH) runs unchanged in a child process, as `python script.py
 ARGS --output FILE`, and every benchmark of its pyperf result becomes a named
 benchmark of the machine line (all values of all of pyperf's worker processes).
+
+Memory (memprobe.py): harness records carry their own; a script timed whole
+gets the process's peak since it started and the container's; a pyperf
+script's values get each worker's ``mem_max_rss``, with the container read
+before and after the run.
 """
 
 import sys
@@ -24,16 +29,22 @@ import tempfile  # noqa: E402
 import time  # noqa: E402
 
 import harness  # noqa: E402
+import memprobe  # noqa: E402
 import pyinfo  # noqa: E402
 
 
 def pyperf_records(result):
-    """Harness-style records from a pyperf JSON result (format 1.0)."""
+    """Harness-style records from a pyperf JSON result (format 1.0).
+
+    Each record's "memory" has the peak of the pyperf worker process behind
+    each value and warm-up (see :func:`pyperf_memory`).
+    """
     common = result.get("metadata", {})
     records = []
     for i, bench in enumerate(result.get("benchmarks", [])):
         meta = dict(common, **bench.get("metadata", {}))
         values, warmups, loops = [], [], None
+        peak_values, peak_warmups = [], []
         for run in bench.get("runs", []):
             run_meta = run.get("metadata", {})
             if run_meta.get("calibrate_loops") or run_meta.get("recalibrate_loops"):
@@ -41,10 +52,55 @@ def pyperf_records(result):
             values.extend(run.get("values", []))
             warmups.extend(value for _, value in run.get("warmups", []))
             loops = loops or run_meta.get("loops") or meta.get("loops")
+            peak = pyperf_max_rss(dict(meta, **run_meta))
+            peak_values.extend([peak] * len(run.get("values", [])))
+            peak_warmups.extend([peak] * len(run.get("warmups", [])))
         if values:
             records.append({"name": meta.get("name") or "benchmark %d" % (i + 1),
                             "loops": loops or 1, "threads": 1, "values": values,
-                            "warmups": warmups})
+                            "warmups": warmups,
+                            "memory": pyperf_memory(peak_values, peak_warmups)})
+    return records
+
+
+def pyperf_max_rss(metadata):
+    """A pyperf run's ``mem_max_rss`` (bytes), None when absent or not a count of bytes."""
+    value = metadata.get("mem_max_rss")
+    return value if isinstance(value, int) and not isinstance(value, bool) and value > 0 else None
+
+
+def pyperf_memory(peak_values, peak_warmups):
+    """The harness's memory form for pyperf's values (memprobe.Tracker.as_dict).
+
+    pyperf records each worker process's ``getrusage`` peak (``mem_max_rss``)
+    once, at the end of its run: every value of a run gets its worker's peak,
+    nothing is reset per value and no resident set is known. The container's
+    figures are filled in by :func:`with_container`.
+    """
+    known = [p for p in peak_values if p is not None]
+    return {
+        "process_source": "pyperf-mem_max_rss" if known else None,
+        "process_reset": False,
+        "container_source": None,
+        "container_limit": None,
+        "peak_warmups": peak_warmups if known else [],
+        "peak_values": peak_values if known else [],
+        "container_values": [],
+        "rss_start": None,
+        "rss_after_warmups": None,
+        "rss_after_values": None,
+        "process_peak": max(known) if known else None,
+        "container_peak_start": None,
+        "container_peak": None,
+    }
+
+
+def with_container(records, peak_start, container):
+    """The container's source, limit and peak before and after a pyperf run, in every record."""
+    peak_end, limit = container.peak(), container.limit()
+    for record in records:
+        record["memory"].update(container_source=container.source, container_limit=limit,
+                                container_peak_start=peak_start, container_peak=peak_end)
     return records
 
 
@@ -79,6 +135,8 @@ def run_pyperf(script, args, capture=False):
     inherit = ",".join(["PYTHON_JIT", "PYTHONHASHSEED"] + inherit)
     command = [sys.executable, script, *args, "--output", out, "--inherit-environ", inherit]
     sys.stdout.flush()
+    container = memprobe.Container()
+    container_peak_start = container.peak()
     errors = ""
     if capture:
         proc = subprocess.run(command, env=env, stderr=subprocess.PIPE, text=True,
@@ -90,7 +148,8 @@ def run_pyperf(script, args, capture=False):
     records = []
     if code == 0 and os.path.exists(out):  # a script that is no pyperf Runner writes none
         with open(out) as handle:
-            records = pyperf_records(json.load(handle))
+            records = with_container(pyperf_records(json.load(handle)), container_peak_start,
+                                     container)
     return (code, records, errors) if capture else (code, records)
 
 
@@ -117,6 +176,7 @@ def main() -> int:
     sys.path[0] = os.path.dirname(os.path.abspath(script))
     sys.path.append(here)
     code = 0
+    rss_start, container_peak_start = memprobe.Process().read()[1], memprobe.Container().peak()
     start = time.perf_counter()
     try:
         runpy.run_path(script, run_name="__main__")
@@ -138,7 +198,8 @@ def main() -> int:
     if records:
         pyinfo.emit("script", script=name, **harness.result_fields(records))
     else:
-        pyinfo.emit("script", script=name, seconds=seconds)
+        pyinfo.emit("script", script=name, seconds=seconds,
+                    memory=memprobe.whole_process(rss_start, container_peak_start))
     return 0
 
 

@@ -3,6 +3,7 @@
 //! with its band. Pure: no I/O.
 
 pub mod compare;
+pub mod memory;
 pub mod pairing;
 pub mod significance;
 pub mod stats;
