@@ -246,6 +246,54 @@ pub enum FetchEvent {
     },
 }
 
+/// How a downloaded tarball got here, for the line that closes its step:
+/// the mirror named, and, when it was not the first tried, what the earlier
+/// ones did. `failed` holds (url, reason) of every mirror that failed. Pure.
+pub fn served_by(version: &str, failed: &[(String, String)], served: &str) -> String {
+    if failed.is_empty() {
+        return format!(
+            "Python-{version}.tar.xz from {}, sha256 verified",
+            mirror_name(served)
+        );
+    }
+    let before: Vec<String> = failed
+        .iter()
+        .map(|(url, reason)| {
+            let unreachable = [
+                "connection refused",
+                "host not found",
+                "could not connect",
+                "timed out",
+                "network error",
+            ]
+            .iter()
+            .any(|p| reason.starts_with(p));
+            let what = if unreachable { "unreachable" } else { "failed" };
+            format!("{} {what} ({reason})", mirror_name(url))
+        })
+        .collect();
+    format!(
+        "{version}: {}, served by {}, sha256 verified",
+        before.join(", "),
+        mirror_name(served)
+    )
+}
+
+/// A mirror as people name it: its host, or a file:// URL's folder.
+fn mirror_name(url: &str) -> String {
+    match url::Url::parse(url) {
+        Ok(u) if u.host_str().is_some_and(|h| !h.is_empty()) => {
+            u.host_str().unwrap_or_default().to_string()
+        }
+        Ok(u) if u.scheme() == "file" => {
+            let path = Path::new(u.path());
+            let dir = path.parent().unwrap_or(path);
+            format!("file://{}", dir.display())
+        }
+        _ => url.to_string(),
+    }
+}
+
 /// Returns the path of the verified tarball for `spec` in `cache_dir`,
 /// downloading it from the first mirror that serves the right bytes.
 pub fn fetch(
@@ -755,6 +803,38 @@ mod tests {
         let addr = listener.local_addr().unwrap();
         drop(listener);
         format!("http://{addr}/Python-{VERSION}.tar.xz")
+    }
+
+    #[test]
+    fn the_mirror_that_served_is_named_with_what_the_earlier_ones_did() {
+        let python_org = "https://www.python.org/ftp/python/3.13.15/Python-3.13.15.tar.xz";
+        let debian =
+            "http://deb.debian.org/debian/pool/main/p/python3.13/python3.13_3.13.15.orig.tar.xz";
+        assert_eq!(
+            served_by("3.13.15", &[], python_org),
+            "Python-3.13.15.tar.xz from www.python.org, sha256 verified"
+        );
+        let failed = [(
+            python_org.to_string(),
+            "host not found (DNS lookup failed)".to_string(),
+        )];
+        assert_eq!(
+            served_by("3.13.15", &failed, debian),
+            "3.13.15: www.python.org unreachable (host not found (DNS lookup failed)), served by deb.debian.org, sha256 verified"
+        );
+        let failed = [
+            (python_org.to_string(), "HTTP 404 Not Found".to_string()),
+            (
+                "file:///srv/empty/Python-3.13.15.tar.xz".to_string(),
+                "cannot open /srv/empty/Python-3.13.15.tar.xz: No such file".to_string(),
+            ),
+        ];
+        let said = served_by("3.13.15", &failed, "file:///srv/full/Python-3.13.15.tar.xz");
+        assert!(
+            said.starts_with("3.13.15: www.python.org failed (HTTP 404 Not Found), file:///srv/empty failed (cannot open")
+                && said.ends_with("served by file:///srv/full, sha256 verified"),
+            "{said}"
+        );
     }
 
     #[test]

@@ -358,9 +358,11 @@ async fn fetch_source(
     let t0 = Instant::now();
     let mirrors = ctx.config.sources.mirrors.clone();
     let cache = ctx.cache.join("sources");
-    let t = task.clone();
+    let (t, version) = (task.clone(), v.version.to_string());
     let fetched = tokio::task::spawn_blocking(move || {
-        source::fetch(&spec, &mirrors, &cache, &mut |ev| match ev {
+        // The mirrors that failed, and the one that served, for the last line.
+        let (mut failed, mut served) = (vec![], None);
+        let path = source::fetch(&spec, &mirrors, &cache, &mut |ev| match ev {
             FetchEvent::Trying { url } => t.step(format!("trying {url}")),
             FetchEvent::Progress { downloaded, total } => {
                 t.set_position(downloaded);
@@ -370,11 +372,19 @@ async fn fetch_source(
             }
             FetchEvent::CacheHit { .. } => t.step("cached and verified"),
             FetchEvent::CacheInvalid { .. } => t.step("cached copy is damaged; fetching again"),
-            FetchEvent::Verified { url } => t.step(format!("verified sha256 from {url}")),
-            FetchEvent::MirrorFailed { url, reason } => t.step(format!("{url}: {reason}")),
-        })
+            FetchEvent::Verified { url } => served = Some(url),
+            FetchEvent::MirrorFailed { url, reason } => {
+                t.step(format!("{url}: {reason}"));
+                failed.push((url, reason));
+            }
+        })?;
+        let said = match served {
+            Some(url) => source::served_by(&version, &failed, &url),
+            None => format!("Python-{version}.tar.xz, cached, sha256 verified"),
+        };
+        Ok::<_, source::SourceError>((path, said))
     });
-    let path = match cancellable(&ctx.cancel, fetched).await? {
+    let (path, said) = match cancellable(&ctx.cancel, fetched).await? {
         Ok(Ok(p)) => p,
         Ok(Err(e)) => {
             task.fail("no verified source");
@@ -386,7 +396,7 @@ async fn fetch_source(
             )))
         }
     };
-    task.finish(format!("Python-{}.tar.xz, sha256 verified", v.version));
+    task.finish(said);
     let report = StageReport {
         stage: name,
         outcome: "verified".into(),

@@ -34,6 +34,9 @@ use matrix::Configuration;
 /// Runs a prepared job: images first, then the rounds, then the table.
 pub async fn command(app: &App, job: &RunJob) -> Result<()> {
     let deps = prepare_host_side(app, job)?;
+    if let Some(note) = &job.baseline_note {
+        eprintln!("{} {note}", style("note:").yellow());
+    }
     crate::commands::build::ensure_images(app).await?;
     if let Benchmark::Uops = job.settings.benchmark {
         return uops::command(app, &job.interpreters, job.interactive).await;
@@ -74,7 +77,37 @@ pub async fn measure(
     let mut report = new_report(app, job, &configs).await?;
     let interrupted = rounds::run_all(app, job, deps, &configs, &mut report).await?;
     report.finished_at = Some(Utc::now());
+    if let Benchmark::Script { .. } = job.settings.benchmark {
+        record_what_the_processes_did(&mut report);
+    }
     Ok((report, interrupted))
+}
+
+/// A user's script decides how many values a process gives: the harness's
+/// (`harness.bench`), pyperf's, or one when the script is timed whole. The
+/// report says what the processes did rather than what the harness was
+/// told: the values and warm-ups each process gave when they all agree (0,
+/// "not one number", when they do not), and no least time per value when
+/// nothing calibrated (every process timed whole, without the harness's
+/// host facts). Pure.
+fn record_what_the_processes_did(report: &mut Report) {
+    let samples: Vec<&crate::results::Sample> =
+        report.rows.iter().flat_map(|r| &r.samples).collect();
+    let Some(first) = samples.first() else {
+        return;
+    };
+    let agreed = |count: fn(&crate::results::Sample) -> usize| {
+        let n = count(first);
+        samples.iter().all(|s| count(s) == n).then_some(n as u32)
+    };
+    report.values = agreed(|s| s.values.len()).unwrap_or(0);
+    report.warmup_values = agreed(|s| s.warmups.len()).unwrap_or(0);
+    let timed_whole = samples
+        .iter()
+        .all(|s| s.host.is_none() && s.loops == 1 && s.values.len() == 1 && s.warmups.is_empty());
+    if timed_whole {
+        report.min_time = 0.0;
+    }
 }
 
 /// Tables on the terminal and the result files of one engine's report.
@@ -107,7 +140,7 @@ pub fn present(job: &RunJob, report: &Report, interrupted: bool) -> Result<()> {
     };
     for shown in &tables {
         println!("{}", report::render_table(shown, console::colors_enabled()));
-        for note in present::outlier_notes(shown) {
+        if let Some(note) = present::outlier_note(shown) {
             eprintln!("{} {note}", style("note:").yellow());
         }
     }
