@@ -22,7 +22,7 @@ fn offline_yaml(dir: &Path) -> String {
     for release in &default_plan.releases {
         let tarball = mirror.join(format!("Python-{}.tar.xz", release.version));
         std::fs::write(&tarball, format!("fake CPython {} source", release.version)).unwrap();
-        let sha = crate::sources::sha256_file(&tarball).unwrap();
+        let sha = crate::download::sha256_file(&tarball).unwrap();
         let pinned = &release.variants[0].sha256;
         assert!(
             yaml.contains(pinned.as_str()),
@@ -94,7 +94,7 @@ async fn check_variant_build(
     let base = plan.bases().find(|b| b.image == v.builder_base).unwrap();
     assert_eq!(base.llvm, v.version.jit_llvm());
     // Pinned to the fake tarball, which is what the context carries.
-    let sha = crate::sources::sha256_file(
+    let sha = crate::download::sha256_file(
         &app.cache
             .join("sources")
             .join(format!("Python-{}.tar.xz", v.version)),

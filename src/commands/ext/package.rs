@@ -127,7 +127,7 @@ fn project_folder(job: &PackageJob, staging: &Path, cache: &Path) -> Result<(Pat
             }
             let pypi = PyPi::new(PYPI, &cache.join("wheels"));
             let sdist = pypi.sdist(name, version.as_deref())?;
-            let archive = crate::sources::fetch_pinned(&sdist.url, &sdist.file, &sdist.sha256, &cache.join("sdists"))
+            let archive = crate::download::fetch_pinned(&sdist.url, &sdist.file, &sdist.sha256, &cache.join("sdists"))
                 .map_err(|why| anyhow::anyhow!("downloading {} from PyPI failed ({why}). Check the network, or download the sdist yourself and give `ext` its path.", sdist.file))?;
             Ok((
                 unpack_sdist(&archive, &staging.join("sdist"))?,
