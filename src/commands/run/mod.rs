@@ -2,7 +2,8 @@
 //! in its own container, repeated, summarised and compared with a baseline.
 //!
 //! `settings` checks everything before a connection exists; `rounds` measures
-//! through the engine trait; `present` says what the table cannot.
+//! through the engine trait; `present` says what the table cannot. The
+//! fleet (commands/fleet/) orders them on one engine or several.
 
 pub mod catalog;
 pub mod matrix;
@@ -30,20 +31,6 @@ use crate::error::Interrupted;
 use crate::report;
 use crate::results::{Host, Outcome, Report, Row};
 use matrix::Configuration;
-
-/// Runs a prepared job: images first, then the rounds, then the table.
-pub async fn command(app: &App, job: &RunJob) -> Result<()> {
-    let deps = prepare_host_side(app, job)?;
-    if let Some(note) = &job.baseline_note {
-        eprintln!("{} {note}", style("note:").yellow());
-    }
-    crate::commands::build::ensure_images(app).await?;
-    if let Benchmark::Uops = job.settings.benchmark {
-        return uops::command(app, &job.interpreters, job.interactive).await;
-    }
-    let (report, interrupted) = measure(app, job, &deps).await?;
-    present(job, &report, interrupted)
-}
 
 /// What the containers need from this machine, fetched and checked once for
 /// every engine: the harness's wheels, pyperformance's packages.
