@@ -75,8 +75,8 @@ pub async fn measure(
 /// report says what the processes did rather than what the harness was
 /// told: the values and warm-ups each process gave when they all agree (0,
 /// "not one number", when they do not), and no least time per value when
-/// nothing calibrated (every process timed whole, without the harness's
-/// host facts). Pure.
+/// our harness calibrated nothing (no process reported its host facts, which
+/// the harness always does: timed whole, or pyperf's own calibration). Pure.
 fn record_what_the_processes_did(report: &mut Report) {
     let samples: Vec<&crate::results::Sample> =
         report.rows.iter().flat_map(|r| &r.samples).collect();
@@ -89,10 +89,7 @@ fn record_what_the_processes_did(report: &mut Report) {
     };
     report.values = agreed(|s| s.values.len()).unwrap_or(0);
     report.warmup_values = agreed(|s| s.warmups.len()).unwrap_or(0);
-    let timed_whole = samples
-        .iter()
-        .all(|s| s.host.is_none() && s.loops == 1 && s.values.len() == 1 && s.warmups.is_empty());
-    if timed_whole {
+    if samples.iter().all(|s| s.host.is_none()) {
         report.min_time = 0.0;
     }
 }

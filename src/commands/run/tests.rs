@@ -590,3 +590,24 @@ fn the_configured_baseline_gives_way_to_the_runs_first_stock_build_and_says_so()
         .to_string();
     assert!(e.contains("the baseline \"3.13\" is not among"), "{e}");
 }
+
+#[test]
+fn a_pyperf_scripts_own_calibration_claims_no_least_time_and_varying_counts_no_count() {
+    let mut report = crate::report::fixture::report();
+    report.min_time = 0.1;
+    for s in report.rows.iter_mut().flat_map(|r| r.samples.iter_mut()) {
+        s.host = None;
+        s.values = vec![0.5; 60];
+        s.warmups = vec![];
+    }
+    record_what_the_processes_did(&mut report);
+    assert_eq!(
+        (report.values, report.warmup_values, report.min_time),
+        (60, 0, 0.0)
+    );
+    report.rows[0].samples[0].values.pop();
+    record_what_the_processes_did(&mut report);
+    assert_eq!(report.values, 0);
+    let said = crate::report::format::repetitions(&report);
+    assert!(said.ends_with(" each") && !said.contains("value"), "{said}");
+}
