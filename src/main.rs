@@ -8,6 +8,7 @@ mod config;
 mod context;
 mod docker;
 mod domain;
+mod download;
 mod error;
 mod packages;
 mod plan;

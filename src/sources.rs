@@ -1,17 +1,17 @@
 //! CPython source tarballs: mirror URLs, sha256 pinning and a local cache.
 //!
 //! A tarball is only ever placed in the cache after its sha256 matched the
-//! pin, and it gets there by an atomic rename, so a crash can at worst leave
-//! a `.partial-<pid>` file that a later run cleans up.
+//! pin; the fetching, hashing and placing are the download layer's
+//! ([`crate::download`]).
 
 use std::fmt::Write as _;
 use std::fs::{self, File};
-use std::io::{self, Read, Write};
+use std::io;
 use std::path::{Path, PathBuf};
-use std::time::Duration;
 
-use percent_encoding::{percent_decode_str, utf8_percent_encode, AsciiSet, CONTROLS};
-use sha2::{Digest, Sha256};
+use percent_encoding::{utf8_percent_encode, AsciiSet, CONTROLS};
+
+use crate::download::{self, Limit, Partial};
 
 /// Default mirror templates, tried in this order.
 #[cfg(test)]
@@ -36,14 +36,10 @@ const PATH_SEGMENT: &AsciiSet = &CONTROLS
     .add(b'%');
 
 /// A CPython tarball is ~25 MB; anything far larger is not one.
-const MAX_DOWNLOAD: u64 = 512 << 20;
-
-/// Emit a progress event at most once per this many bytes.
-const PROGRESS_STEP: u64 = 256 << 10;
-
-const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
-const RESPONSE_TIMEOUT: Duration = Duration::from_secs(60);
-const BODY_TIMEOUT: Duration = Duration::from_secs(30 * 60);
+const TARBALL_LIMIT: Limit = Limit {
+    bytes: 512 << 20,
+    what: "a CPython tarball",
+};
 
 /// Everything that can go wrong while obtaining a source tarball.
 #[derive(Debug, thiserror::Error)]
@@ -246,6 +242,54 @@ pub enum FetchEvent {
     },
 }
 
+/// How a downloaded tarball got here, for the line that closes its step:
+/// the mirror named, and, when it was not the first tried, what the earlier
+/// ones did. `failed` holds (url, reason) of every mirror that failed. Pure.
+pub fn served_by(version: &str, failed: &[(String, String)], served: &str) -> String {
+    if failed.is_empty() {
+        return format!(
+            "Python-{version}.tar.xz from {}, sha256 verified",
+            mirror_name(served)
+        );
+    }
+    let before: Vec<String> = failed
+        .iter()
+        .map(|(url, reason)| {
+            let unreachable = [
+                "connection refused",
+                "host not found",
+                "could not connect",
+                "timed out",
+                "network error",
+            ]
+            .iter()
+            .any(|p| reason.starts_with(p));
+            let what = if unreachable { "unreachable" } else { "failed" };
+            format!("{} {what} ({reason})", mirror_name(url))
+        })
+        .collect();
+    format!(
+        "{version}: {}, served by {}, sha256 verified",
+        before.join(", "),
+        mirror_name(served)
+    )
+}
+
+/// A mirror as people name it: its host, or a file:// URL's folder.
+fn mirror_name(url: &str) -> String {
+    match url::Url::parse(url) {
+        Ok(u) if u.host_str().is_some_and(|h| !h.is_empty()) => {
+            u.host_str().unwrap_or_default().to_string()
+        }
+        Ok(u) if u.scheme() == "file" => {
+            let path = Path::new(u.path());
+            let dir = path.parent().unwrap_or(path);
+            format!("file://{}", dir.display())
+        }
+        _ => url.to_string(),
+    }
+}
+
 /// Returns the path of the verified tarball for `spec` in `cache_dir`,
 /// downloading it from the first mirror that serves the right bytes.
 pub fn fetch(
@@ -269,33 +313,28 @@ pub fn fetch(
     if check_cached(spec, &final_path, progress).map_err(cache_err(&final_path))? {
         return Ok(final_path);
     }
-    remove_stale_partials(cache_dir, spec);
+    download::sweep_partials(cache_dir, &spec.tarball_name());
     if urls.is_empty() {
         return Err(SourceError::NoMirrors {
             version: spec.version.clone(),
         });
     }
 
-    let agent = http_agent();
-    let partial = cache_dir.join(format!(
-        ".{}.partial-{}",
-        spec.tarball_name(),
-        std::process::id()
-    ));
+    let agent = download::agent();
     let mut attempts = Vec::new();
     for url in urls {
         progress(FetchEvent::Trying { url: url.clone() });
-        let guard = PartialFile(partial.clone());
-        match download(&agent, &url, spec, &guard.0, progress) {
+        let partial = Partial::new(cache_dir, &spec.tarball_name());
+        match fetch_one(&agent, &url, spec, partial.path(), progress) {
             Ok(()) => {
-                fs::rename(&guard.0, &final_path).map_err(cache_err(&final_path))?;
-                guard.disarm();
-                sync_dir(cache_dir);
+                partial
+                    .keep_as(&final_path)
+                    .map_err(cache_err(&final_path))?;
                 progress(FetchEvent::Verified { url });
                 return Ok(final_path);
             }
             Err(reason) => {
-                drop(guard);
+                drop(partial);
                 progress(FetchEvent::MirrorFailed {
                     url: url.clone(),
                     reason: reason.clone(),
@@ -311,61 +350,13 @@ pub fn fetch(
     })
 }
 
-/// A file pinned by its sha256 (a wheel from PyPI): the cached copy in
-/// `cache_dir`, or downloaded from `url` when missing or wrong. The error is
-/// a short reason.
-pub fn fetch_pinned(
-    url: &str,
-    file_name: &str,
-    sha256: &str,
-    cache_dir: &Path,
-) -> Result<PathBuf, String> {
-    let path = cache_dir.join(file_name);
-    match sha256_file(&path) {
-        Ok(found) if found.eq_ignore_ascii_case(sha256) => return Ok(path),
-        Ok(_) => {
-            fs::remove_file(&path).map_err(|e| format!("cannot replace {}: {e}", path.display()))?
-        }
-        Err(e) if e.kind() == io::ErrorKind::NotFound => {}
-        Err(e) => return Err(format!("cannot read {}: {e}", path.display())),
-    }
-    fs::create_dir_all(cache_dir)
-        .map_err(|e| format!("cannot create {}: {e}", cache_dir.display()))?;
-    let guard = PartialFile(cache_dir.join(format!(".{file_name}.partial-{}", std::process::id())));
-    let (reader, total) = open_url(&http_agent(), url)?;
-    let mut file =
-        File::create(&guard.0).map_err(|e| format!("cannot write {}: {e}", guard.0.display()))?;
-    let (_, actual) = copy_hashing(reader, &mut file, total, &mut |_| {})?;
-    if !actual.eq_ignore_ascii_case(sha256) {
-        return Err(format!("sha256 mismatch: expected {sha256}, got {actual}"));
-    }
-    fs::rename(&guard.0, &path).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
-    guard.disarm();
-    Ok(path)
-}
-
-/// A small text document (a JSON API answer) from an http(s) or file:// URL,
-/// at most `limit` bytes. The error is a short reason.
-pub fn fetch_text(url: &str, limit: u64) -> Result<String, String> {
-    let (reader, _) = open_url(&http_agent(), url)?;
-    let mut text = String::new();
-    reader
-        .take(limit + 1)
-        .read_to_string(&mut text)
-        .map_err(|e| format!("cannot read the answer of {url}: {e}"))?;
-    if text.len() as u64 > limit {
-        return Err(format!("the answer of {url} is larger than {limit} bytes"));
-    }
-    Ok(text)
-}
-
 /// True when a correct tarball is already cached; deletes a wrong one.
 fn check_cached(
     spec: &SourceSpec,
     path: &Path,
     progress: &mut dyn FnMut(FetchEvent),
 ) -> io::Result<bool> {
-    let actual = match sha256_file(path) {
+    let actual = match download::sha256_file(path) {
         Ok(hash) => hash,
         Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(false),
         Err(e) => return Err(e),
@@ -384,80 +375,25 @@ fn check_cached(
     Ok(false)
 }
 
-/// Deletes partial downloads left by processes that no longer exist.
-fn remove_stale_partials(cache_dir: &Path, spec: &SourceSpec) {
-    let prefix = format!(".{}.partial-", spec.tarball_name());
-    let Ok(items) = fs::read_dir(cache_dir) else {
-        return;
-    };
-    for item in items.flatten() {
-        let name = item.file_name();
-        let Some(pid) = name.to_str().and_then(|n| n.strip_prefix(&prefix)) else {
-            continue;
-        };
-        if !process_alive(pid) {
-            let _ = fs::remove_file(item.path());
-        }
-    }
-}
-
-/// Without /proc we cannot tell, so assume alive and leave the file alone.
-fn process_alive(pid: &str) -> bool {
-    let proc = Path::new("/proc");
-    if !proc.join("self").exists() {
-        return true;
-    }
-    pid.parse::<u32>().is_err() || proc.join(pid).exists()
-}
-
-/// Removes the partial file when dropped, unless it was renamed into place.
-struct PartialFile(PathBuf);
-
-impl PartialFile {
-    fn disarm(self) {
-        std::mem::forget(self);
-    }
-}
-
-impl Drop for PartialFile {
-    fn drop(&mut self) {
-        let _ = fs::remove_file(&self.0);
-    }
-}
-
-fn http_agent() -> ureq::Agent {
-    ureq::Agent::config_builder()
-        .timeout_connect(Some(CONNECT_TIMEOUT))
-        .timeout_recv_response(Some(RESPONSE_TIMEOUT))
-        .timeout_recv_body(Some(BODY_TIMEOUT))
-        .max_redirects(10)
-        // Statuses are turned into readable reasons below.
-        .http_status_as_error(false)
-        .user_agent(concat!("pybench-docker/", env!("CARGO_PKG_VERSION")))
-        // The system's trust store, so that a proxy's own CA (as on many
-        // corporate networks) is trusted like curl and pip trust it.
-        .tls_config(
-            ureq::tls::TlsConfig::builder()
-                .root_certs(ureq::tls::RootCerts::PlatformVerifier)
-                .build(),
-        )
-        .build()
-        .into()
-}
-
 /// Downloads `url` into `dest`, verifying the sha256. The error is a short
 /// human-readable reason for the failure summary.
-fn download(
+fn fetch_one(
     agent: &ureq::Agent,
     url: &str,
     spec: &SourceSpec,
     dest: &Path,
     progress: &mut dyn FnMut(FetchEvent),
 ) -> Result<(), String> {
-    let (reader, total) = open_url(agent, url)?;
+    let (reader, total) = download::open(agent, url)?;
     let mut file =
         File::create(dest).map_err(|e| format!("cannot write {}: {e}", dest.display()))?;
-    let (downloaded, actual) = copy_hashing(reader, &mut file, total, progress)?;
+    let (downloaded, actual) =
+        download::copy_hashing(reader, &mut file, total, TARBALL_LIMIT, &mut |d, t| {
+            progress(FetchEvent::Progress {
+                downloaded: d,
+                total: t,
+            })
+        })?;
     if let Some(total) = total {
         if downloaded != total {
             return Err(format!("truncated: got {downloaded} of {total} bytes"));
@@ -473,135 +409,12 @@ fn download(
         .map_err(|e| format!("cannot flush {} to disk: {e}", dest.display()))
 }
 
-type Body = Box<dyn Read>;
-
-/// Opens an http(s) or file:// URL, returning the body and its length if known.
-fn open_url(agent: &ureq::Agent, url: &str) -> Result<(Body, Option<u64>), String> {
-    if let Some(rest) = url.strip_prefix("file://") {
-        return open_file_url(rest);
-    }
-    if !(url.starts_with("http://") || url.starts_with("https://")) {
-        return Err("unsupported URL scheme; use http://, https:// or file://".into());
-    }
-    let response = agent.get(url).call().map_err(describe_ureq_error)?;
-    let status = response.status();
-    if !status.is_success() {
-        return Err(format!(
-            "HTTP {} {}",
-            status.as_u16(),
-            status.canonical_reason().unwrap_or("")
-        )
-        .trim_end()
-        .to_string());
-    }
-    let body = response.into_body();
-    let total = body.content_length();
-    Ok((Box::new(body.into_reader()), total))
-}
-
-/// `file:///abs/path` or `file://localhost/abs/path`, percent-decoded.
-fn open_file_url(rest: &str) -> Result<(Body, Option<u64>), String> {
-    let path = rest.strip_prefix("localhost").unwrap_or(rest);
-    if !path.starts_with('/') {
-        return Err(
-            "a file:// URL needs an absolute path, like file:///srv/mirror/Python-3.13.1.tar.xz"
-                .into(),
-        );
-    }
-    let path = percent_decode_str(path).decode_utf8_lossy();
-    let file = File::open(&*path).map_err(|e| format!("cannot open {path}: {e}"))?;
-    let len = file
-        .metadata()
-        .map_err(|e| format!("cannot stat {path}: {e}"))?
-        .len();
-    Ok((Box::new(file), Some(len)))
-}
-
-fn describe_ureq_error(e: ureq::Error) -> String {
-    match e {
-        ureq::Error::Io(io) if io.kind() == io::ErrorKind::ConnectionRefused => {
-            "connection refused".into()
-        }
-        ureq::Error::Io(io) => format!("network error: {io}"),
-        ureq::Error::HostNotFound => "host not found (DNS lookup failed)".into(),
-        ureq::Error::ConnectionFailed => "could not connect".into(),
-        ureq::Error::Timeout(t) => format!("timed out ({t})"),
-        ureq::Error::TooManyRedirects => "too many redirects".into(),
-        other => other.to_string(),
-    }
-}
-
-/// Copies `reader` to `out` while hashing, reporting throttled progress.
-/// Returns the byte count and hex sha256.
-fn copy_hashing(
-    mut reader: impl Read,
-    out: &mut File,
-    total: Option<u64>,
-    progress: &mut dyn FnMut(FetchEvent),
-) -> Result<(u64, String), String> {
-    let mut hasher = Sha256::new();
-    let mut buf = vec![0u8; 64 << 10];
-    let mut downloaded = 0u64;
-    let mut reported = 0u64;
-    progress(FetchEvent::Progress {
-        downloaded: 0,
-        total,
-    });
-    loop {
-        let n = match reader.read(&mut buf) {
-            Ok(0) => break,
-            Ok(n) => n,
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-            Err(e) => return Err(interrupted(downloaded, total, &e)),
-        };
-        hasher.update(&buf[..n]);
-        out.write_all(&buf[..n])
-            .map_err(|e| format!("cannot write to the cache: {e}"))?;
-        downloaded += n as u64;
-        if downloaded > MAX_DOWNLOAD {
-            return Err(format!(
-                "response is larger than {MAX_DOWNLOAD} bytes, not a CPython tarball"
-            ));
-        }
-        if downloaded - reported >= PROGRESS_STEP {
-            reported = downloaded;
-            progress(FetchEvent::Progress { downloaded, total });
-        }
-    }
-    if reported != downloaded {
-        progress(FetchEvent::Progress { downloaded, total });
-    }
-    Ok((downloaded, hex::encode(hasher.finalize())))
-}
-
-/// Reason for a body that stopped early, naming the shortfall when known.
-fn interrupted(downloaded: u64, total: Option<u64>, e: &io::Error) -> String {
-    match total {
-        Some(total) => format!("truncated: got {downloaded} of {total} bytes ({e})"),
-        None => format!("download interrupted after {downloaded} bytes: {e}"),
-    }
-}
-
-/// Makes the rename durable; failure only risks losing the cache entry.
-fn sync_dir(dir: &Path) {
-    if let Ok(d) = File::open(dir) {
-        let _ = d.sync_all();
-    }
-}
-
-/// Hex sha256 of a file, streamed.
-pub fn sha256_file(path: &Path) -> io::Result<String> {
-    let mut file = File::open(path)?;
-    let mut hasher = Sha256::new();
-    io::copy(&mut file, &mut hasher)?;
-    Ok(hex::encode(hasher.finalize()))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use sha2::{Digest, Sha256};
     use std::collections::HashMap;
-    use std::io::{BufRead, BufReader};
+    use std::io::{BufRead, BufReader, Write};
     use std::net::{TcpListener, TcpStream};
     use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
     use std::sync::{Arc, Mutex};
@@ -755,6 +568,38 @@ mod tests {
         let addr = listener.local_addr().unwrap();
         drop(listener);
         format!("http://{addr}/Python-{VERSION}.tar.xz")
+    }
+
+    #[test]
+    fn the_mirror_that_served_is_named_with_what_the_earlier_ones_did() {
+        let python_org = "https://www.python.org/ftp/python/3.13.15/Python-3.13.15.tar.xz";
+        let debian =
+            "http://deb.debian.org/debian/pool/main/p/python3.13/python3.13_3.13.15.orig.tar.xz";
+        assert_eq!(
+            served_by("3.13.15", &[], python_org),
+            "Python-3.13.15.tar.xz from www.python.org, sha256 verified"
+        );
+        let failed = [(
+            python_org.to_string(),
+            "host not found (DNS lookup failed)".to_string(),
+        )];
+        assert_eq!(
+            served_by("3.13.15", &failed, debian),
+            "3.13.15: www.python.org unreachable (host not found (DNS lookup failed)), served by deb.debian.org, sha256 verified"
+        );
+        let failed = [
+            (python_org.to_string(), "HTTP 404 Not Found".to_string()),
+            (
+                "file:///srv/empty/Python-3.13.15.tar.xz".to_string(),
+                "cannot open /srv/empty/Python-3.13.15.tar.xz: No such file".to_string(),
+            ),
+        ];
+        let said = served_by("3.13.15", &failed, "file:///srv/full/Python-3.13.15.tar.xz");
+        assert!(
+            said.starts_with("3.13.15: www.python.org failed (HTTP 404 Not Found), file:///srv/empty failed (cannot open")
+                && said.ends_with("served by file:///srv/full, sha256 verified"),
+            "{said}"
+        );
     }
 
     #[test]
@@ -1017,8 +862,13 @@ mod tests {
         let (res, events) = run(&spec_for(&data), &[url], cache.path());
         assert_eq!(fs::read(res.unwrap()).unwrap(), data);
         assert!(matches!(events.last(), Some(FetchEvent::Verified { .. })));
-        let err = open_file_url("relative/path").err().unwrap();
-        assert!(err.contains("absolute path"), "{err}");
+        let cache = TempDir::new().unwrap();
+        let (res, _) = run(
+            &spec_for(&data),
+            &["file://relative/path".into()],
+            cache.path(),
+        );
+        assert!(res.unwrap_err().to_string().contains("absolute path"));
     }
 
     #[test]
@@ -1095,43 +945,5 @@ mod tests {
         let err = res.unwrap_err();
         assert!(matches!(err, SourceError::NoMirrors { .. }), "{err}");
         assert!(err.to_string().contains("Python-3.13.1.tar.xz"), "{err}");
-    }
-
-    #[test]
-    fn a_pinned_file_is_downloaded_once_and_verified() {
-        let dir = tempfile::tempdir().unwrap();
-        let served = dir.path().join("served.whl");
-        std::fs::write(&served, b"wheel bytes").unwrap();
-        let sha = sha256_file(&served).unwrap();
-        let url = format!("file://{}", served.display());
-        let cache = dir.path().join("cache");
-        let got = fetch_pinned(&url, "w.whl", &sha, &cache).unwrap();
-        assert_eq!(std::fs::read(&got).unwrap(), b"wheel bytes");
-        // Cached: the URL is not needed any more.
-        assert_eq!(
-            fetch_pinned("file:///nowhere", "w.whl", &sha, &cache).unwrap(),
-            got
-        );
-        // A wrong pin is refused and leaves nothing behind.
-        let e = fetch_pinned(&url, "x.whl", &"0".repeat(64), &cache).unwrap_err();
-        assert!(e.contains("sha256 mismatch"), "{e}");
-        let left: Vec<_> = std::fs::read_dir(&cache)
-            .unwrap()
-            .flatten()
-            .map(|e| e.file_name())
-            .collect();
-        assert_eq!(left, ["w.whl"]);
-    }
-
-    #[test]
-    fn sha256_file_streams_a_known_digest() {
-        let dir = TempDir::new().unwrap();
-        let path = dir.path().join("abc");
-        fs::write(&path, b"abc").unwrap();
-        assert_eq!(
-            sha256_file(&path).unwrap(),
-            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
-        );
-        assert!(sha256_file(&dir.path().join("missing")).is_err());
     }
 }

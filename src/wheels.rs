@@ -59,7 +59,7 @@ impl Wheel {
     /// The verified wheel in the cache, downloaded the first time.
     pub fn ensure(&self, cache: &Path) -> Result<PathBuf> {
         let dir = cache.join("wheels");
-        crate::sources::fetch_pinned(self.url, self.file, self.sha256, &dir).map_err(|reason| {
+        crate::download::fetch_pinned(self.url, self.file, self.sha256, &dir).map_err(|reason| {
             anyhow!(
                 "{}, which is fetched from PyPI on first use, and that failed ({reason}). \
                  Check the network, or download {} (sha256 {}) yourself \

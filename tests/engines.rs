@@ -146,11 +146,20 @@ fn image_id(address: &str, image: &str) -> String {
     docker_at(address, &["image", "inspect", "--format", "{{.Id}}", image])
 }
 
-fn leftover_containers(address: &str) -> String {
-    docker_at(
-        address,
-        &["ps", "-a", "-q", "--filter", "label=pybench-docker.session"],
-    )
+/// Containers of the tool's `session` left on the engine at `address` (of
+/// any session with `None`: the second engine is this test's alone, while
+/// on the machine's daemon other people's sessions come and go).
+fn leftover_containers(address: &str, session: Option<&str>) -> String {
+    let filter = match session {
+        Some(id) => format!("label=pybench-docker.session={id}"),
+        None => "label=pybench-docker.session".to_string(),
+    };
+    docker_at(address, &["ps", "-a", "-q", "--filter", &filter])
+}
+
+/// The session a run's result file records.
+fn session_of(json: &Path) -> String {
+    read_json(json)["session"].as_str().unwrap().to_string()
 }
 
 #[test]
@@ -218,8 +227,17 @@ fn a_matrix_runs_on_two_engines_with_the_images_carried_to_the_empty_one() {
     assert!(id.starts_with("sha256:"), "{id}");
     assert_eq!(image_id(&second.address(), &pythons), id);
 
-    assert_eq!(leftover_containers(&main_address()), "", "main engine");
-    assert_eq!(leftover_containers(&second.address()), "", "second engine");
+    let session = session_of(&member(&json, "main"));
+    assert_eq!(
+        leftover_containers(&main_address(), Some(&session)),
+        "",
+        "main engine"
+    );
+    assert_eq!(
+        leftover_containers(&second.address(), None),
+        "",
+        "second engine"
+    );
     let volumes = docker_at(
         &second.address(),
         &[
@@ -261,7 +279,11 @@ fn a_matrix_runs_on_two_engines_with_the_images_carried_to_the_empty_one() {
         "{}",
         stdout(&out)
     );
-    assert_eq!(leftover_containers(&second.address()), "", "second engine");
+    assert_eq!(
+        leftover_containers(&second.address(), None),
+        "",
+        "second engine"
+    );
 }
 
 #[test]
@@ -307,7 +329,8 @@ fn an_unreachable_engine_fails_alone_and_the_other_finishes() {
         .iter()
         .all(|row| row["outcome"]["status"] == "ok"));
     assert!(!member(&json, "gone").exists());
-    assert_eq!(leftover_containers(&main_address()), "");
+    let session = session_of(&member(&json, "main"));
+    assert_eq!(leftover_containers(&main_address(), Some(&session)), "");
 }
 
 /// `r.json` → `r.NAME.json`: one result file per engine.

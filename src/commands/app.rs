@@ -5,13 +5,12 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use anyhow::Result;
-use console::style;
 
 use crate::config::Config;
 use crate::docker::Engine;
 use crate::plan::Plan;
 use crate::project::Project;
-use crate::session::{self, Session};
+use crate::session::Session;
 use crate::ui::progress::Progress;
 
 pub struct App {
@@ -29,8 +28,9 @@ pub struct App {
 }
 
 impl App {
-    /// A session on `engine`, without signal handlers or the sweep: what unit
-    /// tests use with a fake engine.
+    /// A session on `engine`, without signal handlers or the sweep (the
+    /// fleet adds those, commands/fleet/): what unit tests use with a fake
+    /// engine.
     pub fn new(config: Config, plan: Plan, project: Project, engine: Arc<dyn Engine>) -> App {
         App {
             config,
@@ -42,29 +42,6 @@ impl App {
             progress: Progress::new(),
             cache: crate::project::cache_dir(),
         }
-    }
-
-    /// A session for the command line: Ctrl-C, SIGTERM and SIGHUP cancel it,
-    /// and containers left by sessions that died are removed first.
-    pub async fn start(
-        config: Config,
-        plan: Plan,
-        project: Project,
-        engine: Arc<dyn Engine>,
-    ) -> App {
-        let app = App::new(config, plan, project, engine);
-        app.session.cancel_on_signals();
-        match session::sweep_dead_sessions(app.engine.as_ref()).await {
-            Ok(0) => {}
-            Ok(n) => {
-                eprintln!("removed {n} container(s) left behind by an earlier session that died")
-            }
-            Err(e) => eprintln!(
-                "{} could not sweep old containers: {e}",
-                style("warning:").yellow().bold()
-            ),
-        }
-        app
     }
 
     /// " on laptop" when several engines are in play, so that their progress

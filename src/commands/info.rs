@@ -46,8 +46,8 @@ pub fn expected_features(i: &Interpreter) -> (FeatureState, FeatureState) {
     )
 }
 
+/// Every configuration's banner, on an engine that holds their images.
 pub async fn command(app: &App, job: &InfoJob) -> Result<()> {
-    crate::commands::build::ensure_images(app).await?;
     let dir = app.project.benchmarks();
     let mut problems = Vec::new();
     for interp in &job.interpreters {

@@ -1,7 +1,9 @@
 //! The commands. `dispatch` loads the configuration and checks every argument
-//! before anything connects (a typo is reported even without a daemon), then
-//! connects, runs the command through the [`Engine`](crate::docker::Engine)
-//! trait, and removes whatever the session started.
+//! before anything connects (a typo is reported even without a daemon), and
+//! what the command can do with its engines; then connects to them (one
+//! engine is a fleet of one), runs the command through the
+//! [`Engine`](crate::docker::Engine) trait, and removes whatever the session
+//! started.
 
 mod app;
 pub mod build;
@@ -16,7 +18,6 @@ pub mod runner;
 pub mod test_support;
 
 use std::io::Write;
-use std::sync::Arc;
 
 use anyhow::Result;
 use console::style;
@@ -25,10 +26,10 @@ pub use app::App;
 
 use crate::cli::{Cli, Command};
 use crate::config;
-use crate::docker::DockerEngine;
 use crate::error::{chain, Interrupted, EXIT_FAILED, EXIT_INTERRUPTED};
-use crate::plan::build_plan;
+use crate::plan::{build_plan, Needs};
 use crate::project::Project;
+use fleet::{Capability, Fleet};
 
 /// A command with its arguments checked, ready to run.
 enum Job {
@@ -37,6 +38,42 @@ enum Job {
     /// One job per benchmark: several for `run suite`.
     Run(Vec<run::RunJob>),
     Ext(Box<ext::ExtJob>),
+}
+
+impl Job {
+    /// What the command can do with engines, and its name for the message.
+    fn capability(&self) -> (Capability, &'static str) {
+        match self {
+            Job::Build(_) => (Capability::Anywhere, "build"),
+            Job::Info(_) => (Capability::One, "info"),
+            Job::Run(jobs)
+                if jobs
+                    .iter()
+                    .any(|j| j.settings.benchmark == run::Benchmark::Uops) =>
+            {
+                (Capability::One, "run uops")
+            }
+            Job::Run(jobs) if jobs.iter().any(|j| j.shard) => {
+                (Capability::TwoOrMore, "run --shard")
+            }
+            Job::Run(_) => (Capability::Anywhere, "run"),
+            Job::Ext(_) => (Capability::ThisMachine, "ext"),
+        }
+    }
+
+    /// The release images the command needs (pure): a run's and info's
+    /// the runtime images of their interpreters' releases; ext's both
+    /// images of every release it checks; build's all.
+    fn images_needed(&self, plan: &crate::plan::Plan) -> Needs {
+        match self {
+            Job::Build(_) => Needs::everything(plan),
+            Job::Info(job) => Needs::runtime_of(plan, &job.interpreters),
+            Job::Run(jobs) => jobs.iter().fold(Needs::default(), |needs, job| {
+                needs.and(&Needs::runtime_of(plan, &job.interpreters), plan)
+            }),
+            Job::Ext(_) => Needs::runtime_and_builder_of(plan, &plan.interpreters),
+        }
+    }
 }
 
 /// Runs the command line; returns the process exit code.
@@ -90,78 +127,32 @@ async fn dispatch(cli: Cli) -> Result<()> {
         }
     }
     let job = prepare(&cli.command, &config, &plan, &project)?;
+    // The engines named, else DOCKER_HOST's: a fleet of one.
     let engines = crate::docker::address::select(&cli.engines, &config.engines)
+        .map_err(anyhow::Error::msg)?
+        .unwrap_or_else(|| vec![fleet::docker_host_engine()]);
+    let (capability, command) = job.capability();
+    capability
+        .check(command, &engines)
         .map_err(anyhow::Error::msg)?;
-    check_engines_fit(&job, engines.as_deref().unwrap_or_default())?;
-    if let Some(specs) = &engines {
-        if specs.len() > 1 {
-            return on_several_engines(specs, &job, &config, &plan, &project).await;
-        }
-    }
-    // One engine: DOCKER_HOST's, or the one `--engine` or the config names.
-    let named = engines.and_then(|specs| specs.into_iter().next());
-    let engine = match &named {
-        Some(spec) => DockerEngine::connect_to(spec).await?,
-        None => DockerEngine::connect().await?,
-    };
-    let mut app = App::start(config, plan, project, Arc::new(engine)).await;
-    app.engine_name = named.map(|spec| spec.name).unwrap_or_default();
-    let result = execute(&app, &job).await;
-    // Whatever happened, nothing this session started stays behind.
-    if let Err(e) = app.cleanup().await {
-        eprintln!("{} {e}", style("warning:").yellow().bold());
-    }
-    if app.session.cancel.is_cancelled() {
-        return Err(Interrupted.into());
-    }
-    result
-}
-
-/// Which engines the command may use (see [`fleet::engines_fit`]),
-/// checked before anything connects.
-fn check_engines_fit(job: &Job, specs: &[crate::docker::address::EngineSpec]) -> Result<()> {
-    let command = match job {
-        Job::Build(_) => None,
-        Job::Run(jobs)
-            if jobs
-                .iter()
-                .any(|j| matches!(j.settings.benchmark, run::Benchmark::Uops)) =>
-        {
-            Some("run uops")
-        }
-        Job::Run(jobs) if jobs.iter().any(|j| j.shard) => Some("run --shard"),
-        Job::Run(_) => Some("run"),
-        Job::Info(_) => Some("info"),
-        Job::Ext(_) => Some("ext"),
-    };
-    fleet::engines_fit(command, specs).map_err(anyhow::Error::msg)
-}
-
-/// `build`, `run` or `ext` on several engines.
-async fn on_several_engines(
-    specs: &[crate::docker::address::EngineSpec],
-    job: &Job,
-    config: &config::Config,
-    plan: &crate::plan::Plan,
-    project: &Project,
-) -> Result<()> {
-    let mut members = fleet::connect(specs, config, plan, project).await;
-    let result = match job {
-        Job::Build(job) => fleet::build_everywhere(&mut members, job).await,
-        Job::Run(jobs) => fleet::run_everywhere(&mut members, jobs).await,
-        Job::Ext(job) => fleet::ext_everywhere(&mut members, job).await,
-        Job::Info(_) => unreachable!("checked by check_engines_fit"),
-    };
+    let needs = job.images_needed(&plan);
+    let mut fleet = Fleet::connect(&engines, &config, &plan, &project).await;
+    let result = execute(&mut fleet, &job, &needs).await;
     // Whatever happened, nothing this session started stays on any engine.
-    fleet::cleanup(&members).await;
-    let cancelled = members
-        .iter()
-        .filter_map(|m| m.app.as_ref())
-        .any(|a| a.session.cancel.is_cancelled());
-    if cancelled {
+    fleet.cleanup().await;
+    if fleet.interrupted() {
         return Err(Interrupted.into());
     }
     result
+}
+
+async fn execute(fleet: &mut Fleet, job: &Job, needs: &Needs) -> Result<()> {
+    match job {
+        Job::Build(job) => fleet::build(fleet, job).await,
+        Job::Info(job) => fleet::info(fleet, job, needs).await,
+        Job::Run(jobs) => fleet::run::run(fleet, jobs, needs).await,
+        Job::Ext(job) => fleet::ext(fleet, job, needs).await,
+    }
 }
 
 /// Every argument checked against the configuration and the plan. Pure but
@@ -183,43 +174,90 @@ fn prepare(
     })
 }
 
-/// Runs every benchmark's job; a failed row in one does not stop the others,
-/// an interruption stops them all.
-async fn run_each(app: &App, jobs: &[run::RunJob]) -> Result<()> {
-    let mut failed = vec![];
-    for job in jobs {
-        match run::command(app, job).await {
-            Ok(()) => {}
-            Err(e) if e.downcast_ref::<Interrupted>().is_some() || jobs.len() == 1 => {
-                return Err(e)
-            }
-            Err(e) => {
-                eprintln!(
-                    "{} {}: {}",
-                    style("error:").red().bold(),
-                    job.settings.benchmark.name(),
-                    chain(&e)
-                );
-                failed.push(job.settings.benchmark.name());
-            }
-        }
-    }
-    match failed.is_empty() {
-        true => Ok(()),
-        false => Err(anyhow::anyhow!(
-            "{} of {} benchmarks had failures: {} (see above).",
-            failed.len(),
-            jobs.len(),
-            failed.join(", ")
-        )),
-    }
-}
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::Parser;
 
-async fn execute(app: &App, job: &Job) -> Result<()> {
-    match job {
-        Job::Build(job) => build::command(app, job).await,
-        Job::Info(job) => info::command(app, job).await,
-        Job::Run(jobs) => run_each(app, jobs).await,
-        Job::Ext(job) => ext::command(app, job).await,
+    /// The job of a command line, checked as `dispatch` checks it.
+    fn job_of(argv: &[&str]) -> (Job, crate::plan::Plan) {
+        let cli = Cli::try_parse_from(["pybench-docker"].iter().chain(argv)).unwrap();
+        let config = config::parse(config::DEFAULT_YAML, &config::Source::Embedded).unwrap();
+        let plan = build_plan(&config).unwrap();
+        let project =
+            Project::locate(Some(std::path::Path::new(env!("CARGO_MANIFEST_DIR")))).unwrap();
+        let job = prepare(&cli.command, &config, &plan, &project).unwrap();
+        (job, plan)
+    }
+
+    #[test]
+    fn each_command_has_its_capability_and_needs_only_its_images() {
+        let cases: [(&[&str], Capability, &[&str]); 6] = [
+            (
+                &["build"],
+                Capability::Anywhere,
+                &[
+                    "pythons:3.13.15",
+                    "builder:3.13.15",
+                    "pythons:3.14.7",
+                    "builder:3.14.7",
+                ],
+            ),
+            (
+                &["run", "gil", "--interpreters", "3.14,3.14t"],
+                Capability::Anywhere,
+                &["pythons:3.14.7"],
+            ),
+            (
+                &["run", "gil", "--shard"],
+                Capability::TwoOrMore,
+                &["pythons:3.13.15", "pythons:3.14.7"],
+            ),
+            (
+                &["run", "uops", "--interpreters", "3.13j"],
+                Capability::One,
+                &["pythons:3.13.15"],
+            ),
+            (
+                &["info", "--interpreters", "3.14t"],
+                Capability::One,
+                &["pythons:3.14.7"],
+            ),
+            (
+                &["ext"],
+                Capability::ThisMachine,
+                &[
+                    "pythons:3.13.15",
+                    "builder:3.13.15",
+                    "pythons:3.14.7",
+                    "builder:3.14.7",
+                ],
+            ),
+        ];
+        for (argv, capability, images) in cases {
+            let (job, plan) = job_of(argv);
+            assert_eq!(job.capability().0, capability, "{argv:?}");
+            let needed: Vec<String> = job
+                .images_needed(&plan)
+                .images(&plan)
+                .into_iter()
+                .map(|i| i.trim_start_matches("pybench-docker/").to_string())
+                .collect();
+            assert_eq!(needed, images, "{argv:?}");
+        }
+        // Checked before anything connects: one engine for uops.
+        let (job, _) = job_of(&["run", "uops"]);
+        let (capability, command) = job.capability();
+        let two = [fleet::docker_host_engine(), {
+            let mut other = fleet::docker_host_engine();
+            other.name = "b".into();
+            other.address = "unix:///run/b/docker.sock".into();
+            other
+        }];
+        let e = capability.check(command, &two).unwrap_err();
+        assert!(
+            e.contains("`run uops` works on one engine at a time"),
+            "{e}"
+        );
     }
 }

@@ -40,3 +40,34 @@ pub fn script_stdout(seconds: f64) -> String {
         "====================\nFree Threading: unsupported\n====================\nPYBENCH_RESULT {{\"schema\":1,\"kind\":\"gil\",\"seconds\":{seconds}}}\n"
     )
 }
+
+/// The built-in config with every release's mirror a fake tarball in `dir`,
+/// pinned to that tarball's sha256.
+pub fn offline_yaml(dir: &std::path::Path) -> String {
+    let mirror = dir.join("mirror");
+    std::fs::create_dir_all(&mirror).unwrap();
+    let default_plan =
+        build_plan(&parse(crate::config::DEFAULT_YAML, &Source::Embedded).unwrap()).unwrap();
+    let mut yaml = crate::config::DEFAULT_YAML.to_string();
+    for release in &default_plan.releases {
+        let tarball = mirror.join(format!("Python-{}.tar.xz", release.version));
+        std::fs::write(&tarball, format!("fake CPython {} source", release.version)).unwrap();
+        let sha = crate::download::sha256_file(&tarball).unwrap();
+        let pinned = &release.variants[0].sha256;
+        assert!(
+            yaml.contains(pinned.as_str()),
+            "{pinned} not in config.yaml"
+        );
+        yaml = yaml.replace(pinned.as_str(), &sha);
+    }
+    let start = yaml
+        .find("  mirrors:\n")
+        .expect("config.yaml lists mirrors");
+    let end = start + yaml[start..].find("\n\n").unwrap();
+    let file_mirror = format!(
+        "  mirrors:\n    - file://{}/Python-{{version}}.tar.xz",
+        mirror.display()
+    );
+    yaml.replace_range(start..end, &file_mirror);
+    yaml
+}

@@ -183,7 +183,7 @@ impl PyPi {
         let text = match known {
             Some(text) => text,
             None => {
-                let text = crate::sources::fetch_text(&url, JSON_LIMIT)
+                let text = crate::download::fetch_text(&url, JSON_LIMIT)
                     .map_err(|why| anyhow!("asking {url} failed: {why}"))?;
                 self.answers
                     .lock()
@@ -269,7 +269,7 @@ impl PackageIndex for PyPi {
         let Origin::Remote { url, sha256 } = &candidate.origin else {
             bail!("{} is not on PyPI", candidate.file);
         };
-        let wheel = crate::sources::fetch_pinned(url, &candidate.file, sha256, &self.downloads)
+        let wheel = crate::download::fetch_pinned(url, &candidate.file, sha256, &self.downloads)
             .map_err(|why| anyhow!("downloading {} failed: {why}", candidate.file))?;
         Ok(metadata_field(&read_metadata(&wheel)?, "Requires-Dist"))
     }

@@ -39,7 +39,7 @@ pub fn gather(
     for (file, c) in wheels {
         let source = match &c.origin {
             Origin::Local(p) => p.clone(),
-            Origin::Remote { url, sha256 } => crate::sources::fetch_pinned(url, file, sha256, cache)
+            Origin::Remote { url, sha256 } => crate::download::fetch_pinned(url, file, sha256, cache)
                 .map_err(|why| {
                     anyhow!(
                         "downloading the build requirement {file} failed ({why}). Check the network, \

@@ -3,6 +3,7 @@
 //! Everything downstream (build, run, ext) consumes this; nothing re-derives image
 //! names, prefixes or interpreter commands on its own. Pure: no I/O.
 
+mod needs;
 mod select;
 
 use std::collections::BTreeMap;
@@ -12,6 +13,7 @@ use sha2::{Digest, Sha256};
 
 use crate::config::{Config, PythonRelease as Python};
 pub use crate::domain::{validate_variant, Mode, PyVersion, Variant};
+pub use needs::{ImageKind, Needs};
 pub use select::{per_version_baselines, Selection};
 
 /// Bumped when the way bases are made (commands/build/base.rs) changes, so old

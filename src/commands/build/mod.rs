@@ -18,21 +18,20 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use anyhow::Context as _;
-use console::style;
 
 use crate::cli::BuildArgs;
 use crate::commands::App;
 use crate::config::Config;
 use crate::context::ContextBuilder;
 use crate::docker::{BuildRequest, Engine};
-use crate::plan::{BaseImage, Plan, ReleaseImages, VariantBuild};
+use crate::plan::{BaseImage, ImageKind, Needs, Plan, ReleaseImages, VariantBuild};
 use crate::results::{BuildSummary, ImageReport, StageReport};
 use crate::sources::{self as source, FetchEvent, SourceSpec};
 use crate::ui::progress::Progress;
 use base::BaseOrigin;
 use render::{
     build_hash, release_labels, render_release_dockerfile, render_variant_dockerfile,
-    variant_build_args, with_labels, BUILD_HASH_LABEL, TEMPLATE_KINDS,
+    variant_build_args, with_labels, TEMPLATE_KINDS,
 };
 use stage::{cancellable, run_stage};
 use summary::render_summary;
@@ -72,46 +71,62 @@ pub async fn command(app: &App, job: &BuildJob) -> anyhow::Result<()> {
     let mut ctx = BuildCtx::of(app);
     ctx.jobs = job.jobs.unwrap_or(ctx.jobs);
     let summary = build_all(&ctx).await?;
-    println!("{}", render_summary(&summary));
+    say_summary(job, &summary)
+}
+
+/// `build` on an engine whose current images were carried to it: nothing
+/// is built (without the variant stages, every variant would compile
+/// again); the summary lists the images and says it skipped.
+pub async fn nothing_to_build(app: &App, job: &BuildJob) -> anyhow::Result<()> {
+    let summary = BuildSummary {
+        stages: vec![],
+        images: image_reports(&BuildCtx::of(app)).await?,
+        seconds: 0.0,
+        cpu_seconds: None,
+        skipped: true,
+    };
+    say_summary(job, &summary)
+}
+
+fn say_summary(job: &BuildJob, summary: &BuildSummary) -> anyhow::Result<()> {
+    println!("{}", render_summary(summary));
     if let Some(path) = &job.json {
-        let bytes = crate::results::to_json(&summary)?;
+        let bytes = crate::results::to_json(summary)?;
         crate::report::write::write_atomically(path, &bytes)
             .with_context(|| format!("cannot write {}", path.display()))?;
     }
     Ok(())
 }
 
-/// Builds the images when they are missing or were built from another plan.
-pub async fn ensure_images(app: &App) -> anyhow::Result<()> {
-    let ctx = BuildCtx::of(app);
-    // An own source is identified by its content: pack it to know whether the
-    // images still match it (an unchanged tree packs to the same bytes).
-    let (_, sources) = fetch_sources(&ctx, true).await?;
-    let hashes = expected_hashes(ctx.plan, &ctx.dockerfiles, &sources)?;
-    if images_fresh(ctx.engine, ctx.plan, &hashes).await? {
-        return Ok(());
-    }
-    app.progress.println(format!(
-        "{} images are missing or out of date; building them first",
-        style("→").cyan()
-    ));
+/// Builds the images `needs` names (and nothing of the releases it does not
+/// name), then says what was done.
+pub async fn build_needed(app: &App, needs: &Needs) -> anyhow::Result<()> {
+    let plan = needs.narrow(&app.plan);
+    let ctx = BuildCtx::for_needs(app, &plan, needs);
     let summary = build_all(&ctx).await?;
     app.progress.println(render_summary(&summary));
     Ok(())
 }
 
-/// The release images of the plan, each with the build hash it must carry
-/// to be current.
-pub async fn expected_release_images(app: &App) -> anyhow::Result<Vec<(String, String)>> {
-    let ctx = BuildCtx::of(app);
+/// The images `needs` names, each with the build hash it must carry to be
+/// current. An own source is identified by its content: it is packed to
+/// know whether the images still match it (an unchanged tree packs to the
+/// same bytes).
+pub async fn expected_images(app: &App, needs: &Needs) -> anyhow::Result<Vec<(String, String)>> {
+    let plan = needs.narrow(&app.plan);
+    let ctx = BuildCtx::for_needs(app, &plan, needs);
     let (_, sources) = fetch_sources(&ctx, true).await?;
     let hashes = expected_hashes(ctx.plan, &ctx.dockerfiles, &sources)?;
-    Ok(ctx
-        .plan
+    Ok(plan
         .releases
         .iter()
         .zip(hashes)
-        .flat_map(|(r, hash)| [(r.pythons.clone(), hash.clone()), (r.builder.clone(), hash)])
+        .flat_map(|(r, hash)| {
+            ImageKind::BOTH
+                .into_iter()
+                .filter(|k| needs.wants(r, *k))
+                .map(move |k| (k.of(r).to_string(), hash.clone()))
+        })
         .collect())
 }
 
@@ -159,19 +174,28 @@ pub struct BuildCtx<'a> {
     pub cache: PathBuf,
     /// CPU budget of the variant builds; 0 is the engine's CPU count.
     pub jobs: u32,
+    /// The release images to make; the plan holds their releases.
+    pub needs: Needs,
 }
 
 impl<'a> BuildCtx<'a> {
+    /// Everything the app's plan names.
     pub fn of(app: &'a App) -> BuildCtx<'a> {
+        BuildCtx::for_needs(app, &app.plan, &Needs::everything(&app.plan))
+    }
+
+    /// The images `needs` names, from `plan` (the app's, narrowed to them).
+    pub fn for_needs(app: &'a App, plan: &'a Plan, needs: &Needs) -> BuildCtx<'a> {
         BuildCtx {
             engine: app.engine.as_ref(),
             config: &app.config,
-            plan: &app.plan,
+            plan,
             dockerfiles: app.project.dockerfiles(),
             progress: &app.progress,
             cancel: app.session.cancel.clone(),
             cache: app.cache.clone(),
             jobs: app.config.build.jobs,
+            needs: needs.clone(),
         }
     }
 }
@@ -280,23 +304,6 @@ async fn pack_own_source(
     Ok((report, path, sha))
 }
 
-/// Are the final images present and built from exactly this plan?
-pub async fn images_fresh(
-    engine: &dyn Engine,
-    plan: &Plan,
-    hashes: &[String],
-) -> Result<bool, BuildError> {
-    for (r, hash) in plan.releases.iter().zip(hashes) {
-        for image in [&r.pythons, &r.builder] {
-            match engine.inspect_image(image).await? {
-                Some(facts) if facts.labels.get(BUILD_HASH_LABEL) == Some(hash) => {}
-                _ => return Ok(false),
-            }
-        }
-    }
-    Ok(true)
-}
-
 /// Builds everything the plan names. Unchanged inputs hit the layer cache.
 pub async fn build_all(ctx: &BuildCtx<'_>) -> Result<BuildSummary, BuildError> {
     let started = Instant::now();
@@ -359,9 +366,11 @@ async fn fetch_source(
     let t0 = Instant::now();
     let mirrors = ctx.config.sources.mirrors.clone();
     let cache = ctx.cache.join("sources");
-    let t = task.clone();
+    let (t, version) = (task.clone(), v.version.to_string());
     let fetched = tokio::task::spawn_blocking(move || {
-        source::fetch(&spec, &mirrors, &cache, &mut |ev| match ev {
+        // The mirrors that failed, and the one that served, for the last line.
+        let (mut failed, mut served) = (vec![], None);
+        let path = source::fetch(&spec, &mirrors, &cache, &mut |ev| match ev {
             FetchEvent::Trying { url } => t.step(format!("trying {url}")),
             FetchEvent::Progress { downloaded, total } => {
                 t.set_position(downloaded);
@@ -371,11 +380,19 @@ async fn fetch_source(
             }
             FetchEvent::CacheHit { .. } => t.step("cached and verified"),
             FetchEvent::CacheInvalid { .. } => t.step("cached copy is damaged; fetching again"),
-            FetchEvent::Verified { url } => t.step(format!("verified sha256 from {url}")),
-            FetchEvent::MirrorFailed { url, reason } => t.step(format!("{url}: {reason}")),
-        })
+            FetchEvent::Verified { url } => served = Some(url),
+            FetchEvent::MirrorFailed { url, reason } => {
+                t.step(format!("{url}: {reason}"));
+                failed.push((url, reason));
+            }
+        })?;
+        let said = match served {
+            Some(url) => source::served_by(&version, &failed, &url),
+            None => format!("Python-{version}.tar.xz, cached, sha256 verified"),
+        };
+        Ok::<_, source::SourceError>((path, said))
     });
-    let path = match cancellable(&ctx.cancel, fetched).await? {
+    let (path, said) = match cancellable(&ctx.cancel, fetched).await? {
         Ok(Ok(p)) => p,
         Ok(Err(e)) => {
             task.fail("no verified source");
@@ -387,7 +404,7 @@ async fn fetch_source(
             )))
         }
     };
-    task.finish(format!("Python-{}.tar.xz, sha256 verified", v.version));
+    task.finish(said);
     let report = StageReport {
         stage: name,
         outcome: "verified".into(),
@@ -569,11 +586,14 @@ async fn build_releases(
 ) -> Result<Vec<StageReport>, BuildError> {
     let mut builds = Vec::new();
     for (release, hash) in ctx.plan.releases.iter().zip(hashes) {
-        for kind in ["pythons", "builder"] {
+        for kind in ImageKind::BOTH {
+            if !ctx.needs.wants(release, kind) {
+                continue;
+            }
             let (req, c) = release_request(ctx, release, kind, hash)?;
             builds.push(run_stage(
                 ctx,
-                format!("{kind} {}", release.tag),
+                format!("{} {}", kind.name(), release.tag),
                 req,
                 c,
                 log_dir,
@@ -588,17 +608,14 @@ async fn build_releases(
 fn release_request(
     ctx: &BuildCtx<'_>,
     release: &ReleaseImages,
-    kind: &str,
+    kind: ImageKind,
     hash: &str,
 ) -> Result<(BuildRequest, ContextBuilder), BuildError> {
-    let (image, base_arg, base_image) = match kind {
-        "pythons" => (
-            &release.pythons,
-            "RUNTIME_BASE",
-            &ctx.plan.runtime_base.image,
-        ),
-        _ => (&release.builder, "BUILDER_BASE", &release.builder_base),
+    let (base_arg, base_image) = match kind {
+        ImageKind::Pythons => ("RUNTIME_BASE", &ctx.plan.runtime_base.image),
+        ImageKind::Builder => ("BUILDER_BASE", &release.builder_base),
     };
+    let (image, kind) = (kind.of(release), kind.name());
     let template = read_template(&ctx.dockerfiles, kind)?;
     let rendered = render_release_dockerfile(&template, release).map_err(BuildError::Context)?;
     let mut labels = release_labels(release, kind, hash);
@@ -606,7 +623,7 @@ fn release_request(
     let name = format!("{kind}.rendered.Dockerfile");
     let c = stage_context(&name, with_labels(&rendered, &labels), None)?;
     let req = BuildRequest {
-        tag: image.clone(),
+        tag: image.to_string(),
         dockerfile: name,
         build_args: HashMap::from([(base_arg.to_string(), base_image.clone())]),
         labels: HashMap::new(),
@@ -620,10 +637,14 @@ fn release_request(
 async fn image_reports(ctx: &BuildCtx<'_>) -> Result<Vec<ImageReport>, BuildError> {
     let mut images = Vec::new();
     for release in &ctx.plan.releases {
-        for image in [&release.pythons, &release.builder] {
+        for kind in ImageKind::BOTH
+            .into_iter()
+            .filter(|k| ctx.needs.wants(release, *k))
+        {
+            let image = kind.of(release);
             if let Some(f) = ctx.engine.inspect_image(image).await? {
                 images.push(ImageReport {
-                    image: image.clone(),
+                    image: image.to_string(),
                     id: f.id,
                     size: f.size,
                 });

@@ -1,46 +1,15 @@
-//! `build_all` and `ensure_images` through a fake engine: which builds are
+//! `build_all` and `build_needed` through a fake engine: which builds are
 //! asked for, in what order, with which arguments and contexts, and what a
 //! failing variant stops. Sources come from a `file://` mirror: no network.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
+use super::render::BUILD_HASH_LABEL;
 use super::*;
-use crate::commands::test_support::app_with_yaml;
-use crate::config::{parse, Source, DEFAULT_YAML};
+use crate::commands::test_support::{app_with_yaml, offline_yaml};
 use crate::docker::fake::{FakeEngine, RecordedBuild};
 use crate::docker::{ContainerOutput, ContainerSpec, DockerError};
-use crate::plan::build_plan;
-
-/// The built-in config with every release's mirror a fake tarball in `dir`,
-/// pinned to that tarball's sha256.
-fn offline_yaml(dir: &Path) -> String {
-    let mirror = dir.join("mirror");
-    std::fs::create_dir_all(&mirror).unwrap();
-    let default_plan = build_plan(&parse(DEFAULT_YAML, &Source::Embedded).unwrap()).unwrap();
-    let mut yaml = DEFAULT_YAML.to_string();
-    for release in &default_plan.releases {
-        let tarball = mirror.join(format!("Python-{}.tar.xz", release.version));
-        std::fs::write(&tarball, format!("fake CPython {} source", release.version)).unwrap();
-        let sha = crate::sources::sha256_file(&tarball).unwrap();
-        let pinned = &release.variants[0].sha256;
-        assert!(
-            yaml.contains(pinned.as_str()),
-            "{pinned} not in config.yaml"
-        );
-        yaml = yaml.replace(pinned.as_str(), &sha);
-    }
-    let start = yaml
-        .find("  mirrors:\n")
-        .expect("config.yaml lists mirrors");
-    let end = start + yaml[start..].find("\n\n").unwrap();
-    let file_mirror = format!(
-        "  mirrors:\n    - file://{}/Python-{{version}}.tar.xz",
-        mirror.display()
-    );
-    yaml.replace_range(start..end, &file_mirror);
-    yaml
-}
 
 fn no_containers(spec: &ContainerSpec) -> Result<ContainerOutput, DockerError> {
     panic!("a build starts no container, but {} was started", spec.name)
@@ -94,7 +63,7 @@ async fn check_variant_build(
     let base = plan.bases().find(|b| b.image == v.builder_base).unwrap();
     assert_eq!(base.llvm, v.version.jit_llvm());
     // Pinned to the fake tarball, which is what the context carries.
-    let sha = crate::sources::sha256_file(
+    let sha = crate::download::sha256_file(
         &app.cache
             .join("sources")
             .join(format!("Python-{}.tar.xz", v.version)),
@@ -216,30 +185,41 @@ async fn two_runs_send_byte_identical_contexts() {
 }
 
 #[tokio::test]
-async fn ensure_images_builds_only_when_an_image_is_missing_or_stale() {
+async fn a_command_that_needs_one_runtime_image_builds_that_release_only() {
     let dir = tempfile::tempdir().unwrap();
     let yaml = offline_yaml(dir.path());
     let (app, engine) = offline_app(&yaml, &dir.path().join("cache"));
+    let wanted: Vec<_> = app
+        .plan
+        .interpreters
+        .iter()
+        .filter(|i| i.name == "3.14" || i.name == "3.14t")
+        .cloned()
+        .collect();
+    let needs = Needs::runtime_of(&app.plan, &wanted);
 
-    ensure_images(&app).await.unwrap();
-    let first = engine.builds().len();
+    build_needed(&app, &needs).await.unwrap();
+
+    let mut tags: Vec<String> = engine.builds().into_iter().map(|b| b.request.tag).collect();
+    tags.sort();
     assert_eq!(
-        first, 12,
-        "per release the configure cache, three variants, pythons and builder"
+        tags,
+        [
+            "pybench-docker/cpython:3.14.7-configure-cache-quick",
+            "pybench-docker/cpython:3.14.7-j-quick",
+            "pybench-docker/cpython:3.14.7-stock-quick",
+            "pybench-docker/cpython:3.14.7-t-quick",
+            "pybench-docker/pythons:3.14.7",
+        ],
+        "neither 3.13 nor the builder image"
     );
-
-    // Every image present with this plan's hash: nothing to do.
-    ensure_images(&app).await.unwrap();
-    assert_eq!(engine.builds().len(), first);
-
-    // One release image from another plan: everything is asked for again
-    // (the daemon's layer cache makes the unchanged steps free).
-    let release = &app.plan.releases[0];
-    engine.add_image(&release.builder, &[(BUILD_HASH_LABEL, "another-plan")]);
-    ensure_images(&app).await.unwrap();
-    assert_eq!(engine.builds().len(), 2 * first);
-    ensure_images(&app).await.unwrap();
-    assert_eq!(engine.builds().len(), 2 * first);
+    let (image, hash) = expected_images(&app, &needs).await.unwrap().remove(0);
+    assert_eq!(image, "pybench-docker/pythons:3.14.7");
+    assert_eq!(
+        label_of(&engine, &image, BUILD_HASH_LABEL).await,
+        Some(hash),
+        "built as the whole plan would build it"
+    );
 }
 
 #[tokio::test]
@@ -283,7 +263,10 @@ async fn a_failing_variant_names_itself_and_no_release_image_is_built() {
         );
         assert!(engine.inspect_image(image).await.unwrap().is_none());
     }
-    // The failure is not mistaken for fresh images on the next run.
-    let again = ensure_images(&app).await.unwrap_err().to_string();
+    // The next attempt asks for the builds again and stops at the same variant.
+    let again = build_needed(&app, &Needs::everything(&app.plan))
+        .await
+        .unwrap_err()
+        .to_string();
     assert!(again.contains(&broken.label()), "{again}");
 }

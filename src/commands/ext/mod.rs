@@ -183,15 +183,33 @@ fn user_source(
     Ok((path.parent().unwrap_or(Path::new("/")).to_path_buf(), c, k))
 }
 
-pub async fn command(app: &App, job: &ExtJob) -> Result<()> {
-    match job {
-        ExtJob::Modules(job) => modules_command(app, job).await,
-        ExtJob::Package(job) => package::command(app, job).await,
+/// What `ext` makes ready on this machine before any engine is used, once
+/// for all of them: for a package, its sdist and build requirements (a
+/// misspelt PyPI name fails before any image is built).
+pub enum HostSide {
+    Modules,
+    Package(package::HostSide),
+}
+
+pub fn prepare_host_side(app: &App, job: &ExtJob) -> Result<HostSide> {
+    Ok(match job {
+        ExtJob::Modules(_) => HostSide::Modules,
+        ExtJob::Package(job) => HostSide::Package(package::prepare_host_side(app, job)?),
+    })
+}
+
+/// The checks on `app`'s engine, which holds the images.
+pub async fn command(app: &App, job: &ExtJob, host: &HostSide) -> Result<()> {
+    match (job, host) {
+        (ExtJob::Modules(job), _) => modules_command(app, job).await,
+        (ExtJob::Package(job), HostSide::Package(host)) => package::command(app, job, host).await,
+        (ExtJob::Package(_), HostSide::Modules) => {
+            bail!("the package was not prepared on this machine before the check")
+        }
     }
 }
 
 async fn modules_command(app: &App, job: &ModuleJob) -> Result<()> {
-    crate::commands::build::ensure_images(app).await?;
     let timeout = Duration::from_secs(job.timeout.unwrap_or(app.config.containers.timeout_seconds));
     // A staging folder the unprivileged container user may write to.
     let staging = app.cache.join("ext").join(&app.session.id);

@@ -128,7 +128,7 @@ fn project_folder(job: &PackageJob, staging: &Path, cache: &Path) -> Result<(Pat
             }
             let pypi = PyPi::new(PYPI, &cache.join("wheels"));
             let sdist = pypi.sdist(name, version.as_deref())?;
-            let archive = crate::sources::fetch_pinned(&sdist.url, &sdist.file, &sdist.sha256, &cache.join("sdists"))
+            let archive = crate::download::fetch_pinned(&sdist.url, &sdist.file, &sdist.sha256, &cache.join("sdists"))
                 .map_err(|why| anyhow::anyhow!("downloading {} from PyPI failed ({why}). Check the network, or download the sdist yourself and give `ext` its path.", sdist.file))?;
             Ok((
                 unpack_sdist(&archive, &staging.join("sdist"))?,
@@ -178,23 +178,55 @@ fn prepare_on_host(app: &App, job: &PackageJob, staging: &Path) -> Result<Prepar
     })
 }
 
-pub async fn command(app: &App, job: &PackageJob) -> Result<()> {
+/// A package made ready on this machine, once for every engine: its
+/// folder and the wheelhouse of its build requirements (and pip), in a
+/// folder of the cache removed when this is dropped.
+pub struct HostSide {
+    prepared: Prepared,
+    dir: PathBuf,
+}
+
+impl Drop for HostSide {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+pub fn prepare_host_side(app: &App, job: &PackageJob) -> Result<HostSide> {
+    let dir = app
+        .cache
+        .join("ext")
+        .join(format!("{}-host", app.session.id));
+    std::fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    let prepared = match prepare_on_host(app, job, &dir).and_then(|p| {
+        PIP.ensure(&app.cache)?;
+        Ok(p)
+    }) {
+        Ok(p) => p,
+        Err(e) => {
+            let _ = std::fs::remove_dir_all(&dir);
+            return Err(e);
+        }
+    };
+    Ok(HostSide { prepared, dir })
+}
+
+/// Every build's wheel and check on `app`'s engine, the wheels into
+/// `job.out_dir`, then the verdicts.
+pub async fn command(app: &App, job: &PackageJob, host: &HostSide) -> Result<()> {
     let staging = app.cache.join("ext").join(&app.session.id);
     std::fs::create_dir_all(&staging)
         .with_context(|| format!("cannot create {}", staging.display()))?;
     super::set_mode(&staging, 0o777)?;
+    let prepared = &host.prepared;
     let result = async {
-        let prepared = prepare_on_host(app, job, &staging)?;
-        PIP.ensure(&app.cache)?;
-        crate::commands::build::ensure_images(app).await?;
-        let results = check_everywhere(app, job, &prepared, &staging).await?;
+        let results = check_everywhere(app, job, prepared, &staging).await?;
         copy_wheels(&staging, &results, &job.out_dir)?;
-        Ok::<_, anyhow::Error>((prepared, results))
+        Ok::<_, anyhow::Error>(results)
     }
     .await;
     let _ = std::fs::remove_dir_all(&staging);
-    let (prepared, results) = result?;
-    present(job, &prepared, &results)
+    present(job, prepared, &result?)
 }
 
 /// Every interpreter's build and check, as many at a time as the engine has CPUs.

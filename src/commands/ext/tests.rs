@@ -52,7 +52,7 @@ fn toolchain(spec: &ContainerSpec) -> Result<ContainerOutput, DockerError> {
 }
 
 /// `ext ARGS…` as the command line would give it.
-pub(super) fn ext_args(args: &[&str]) -> ExtArgs {
+pub(crate) fn ext_args(args: &[&str]) -> ExtArgs {
     use clap::Parser;
     let argv = ["pybench-docker", "ext"].iter().chain(args);
     match crate::cli::Cli::try_parse_from(argv).unwrap().command {

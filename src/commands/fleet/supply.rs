@@ -13,11 +13,22 @@ use crate::docker::{DockerError, Engine};
 /// What one engine has of the images a command needs.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Holdings {
-    /// Every release image present with the expected build hash.
-    pub fresh: bool,
+    /// The needed images it lacks, or holds from another plan.
+    pub missing: Vec<String>,
+    /// Whether it holds the variant stages those images are built from, so
+    /// that a build there is all layer-cache hits (an engine the images were
+    /// carried to holds none).
+    pub stages: bool,
     /// The engine's architecture (`x86_64`, `aarch64`): images carry only
     /// to an engine of the same one.
     pub arch: String,
+}
+
+impl Holdings {
+    /// Every needed image present, built from this plan.
+    pub fn fresh(&self) -> bool {
+        self.missing.is_empty()
+    }
 }
 
 /// How an engine gets its images.
@@ -34,8 +45,12 @@ pub enum Supply {
 
 /// Per engine (`None`: unreachable, takes no part): ready when fresh; else
 /// carried from a fresh engine of its architecture; else the first engine of
-/// that architecture builds and the others are carried from it. Pure.
-pub fn plan(engines: &[Option<Holdings>]) -> Vec<Option<Supply>> {
+/// that architecture builds and the others are carried from it. With
+/// `rebuild` (the `build` command), a fresh engine that holds its stages
+/// builds too, through its layer cache, as a check that says what it did;
+/// one the images were carried to stays ready (a build there would compile
+/// everything again). Pure.
+pub fn plan(engines: &[Option<Holdings>], rebuild: bool) -> Vec<Option<Supply>> {
     let mut out: Vec<Option<Supply>> = Vec::with_capacity(engines.len());
     for e in engines {
         let Some(e) = e else {
@@ -43,9 +58,12 @@ pub fn plan(engines: &[Option<Holdings>]) -> Vec<Option<Supply>> {
             continue;
         };
         let same_arch = |j: &usize| engines[*j].as_ref().is_some_and(|o| o.arch == e.arch);
-        let fresh = |j: &usize| engines[*j].as_ref().is_some_and(|o| o.fresh);
-        let supply = if e.fresh {
-            Supply::Ready
+        let fresh = |j: &usize| engines[*j].as_ref().is_some_and(Holdings::fresh);
+        let supply = if e.fresh() {
+            match rebuild && e.stages {
+                true => Supply::Build,
+                false => Supply::Ready,
+            }
         } else if let Some(from) = (0..engines.len()).filter(same_arch).find(fresh) {
             Supply::Carry { from }
         } else {
@@ -112,7 +130,11 @@ mod tests {
 
     fn holdings(fresh: bool, arch: &str) -> Option<Holdings> {
         Some(Holdings {
-            fresh,
+            missing: match fresh {
+                true => vec![],
+                false => vec!["ns/pythons:3.13.15".into()],
+            },
+            stages: fresh,
             arch: arch.into(),
         })
     }
@@ -128,7 +150,7 @@ mod tests {
             holdings(false, "x86_64"),
         ];
         assert_eq!(
-            plan(&engines),
+            plan(&engines, false),
             [
                 Some(Supply::Carry { from: 1 }),
                 Some(Supply::Ready),
@@ -138,10 +160,42 @@ mod tests {
                 Some(Supply::Carry { from: 1 }),
             ]
         );
-        assert_eq!(plan(&[holdings(true, "x86_64")]), [Some(Supply::Ready)]);
         assert_eq!(
-            plan(&[None, holdings(false, "x86_64")]),
+            plan(&[holdings(true, "x86_64")], false),
+            [Some(Supply::Ready)]
+        );
+        assert_eq!(
+            plan(&[None, holdings(false, "x86_64")], false),
             [None, Some(Supply::Build)]
+        );
+    }
+
+    #[test]
+    fn the_build_command_checks_fresh_engines_that_built_their_images_themselves() {
+        let carried_here = Some(Holdings {
+            stages: false,
+            ..holdings(true, "x86_64").unwrap()
+        });
+        let engines = [
+            holdings(true, "x86_64"),
+            carried_here,
+            holdings(false, "x86_64"),
+        ];
+        assert_eq!(
+            plan(&engines, true),
+            [
+                Some(Supply::Build),
+                Some(Supply::Ready),
+                Some(Supply::Carry { from: 0 }),
+            ]
+        );
+        assert_eq!(
+            plan(&engines, false),
+            [
+                Some(Supply::Ready),
+                Some(Supply::Ready),
+                Some(Supply::Carry { from: 0 }),
+            ]
         );
     }
 

@@ -2,7 +2,7 @@
 //! names the driver accepts before anything starts. The Python registry is
 //! the source; a test there keeps the file equal to it.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
 
@@ -40,9 +40,14 @@ pub fn parse(text: &str) -> Result<Vec<SuiteEntry>, String> {
         .collect()
 }
 
+/// Where the catalogue of the project's `benchmarks/` folder is.
+pub fn file(benchmarks: &Path) -> PathBuf {
+    benchmarks.join("suite/catalog.tsv")
+}
+
 /// The catalogue of the project's `benchmarks/` folder.
 pub fn load(benchmarks: &Path) -> Result<Vec<SuiteEntry>> {
-    let path = benchmarks.join("suite/catalog.tsv");
+    let path = file(benchmarks);
     let text = std::fs::read_to_string(&path)
         .with_context(|| format!("cannot read the suite catalogue {}", path.display()))?;
     parse(&text).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))

@@ -2,7 +2,8 @@
 //! in its own container, repeated, summarised and compared with a baseline.
 //!
 //! `settings` checks everything before a connection exists; `rounds` measures
-//! through the engine trait; `present` says what the table cannot.
+//! through the engine trait; `present` says what the table cannot. The
+//! fleet (commands/fleet/) orders them on one engine or several.
 
 pub mod catalog;
 pub mod matrix;
@@ -30,17 +31,6 @@ use crate::error::Interrupted;
 use crate::report;
 use crate::results::{Host, Outcome, Report, Row};
 use matrix::Configuration;
-
-/// Runs a prepared job: images first, then the rounds, then the table.
-pub async fn command(app: &App, job: &RunJob) -> Result<()> {
-    let deps = prepare_host_side(app, job)?;
-    crate::commands::build::ensure_images(app).await?;
-    if let Benchmark::Uops = job.settings.benchmark {
-        return uops::command(app, &job.interpreters, job.interactive).await;
-    }
-    let (report, interrupted) = measure(app, job, &deps).await?;
-    present(job, &report, interrupted)
-}
 
 /// What the containers need from this machine, fetched and checked once for
 /// every engine: the harness's wheels, pyperformance's packages.
@@ -74,7 +64,34 @@ pub async fn measure(
     let mut report = new_report(app, job, &configs).await?;
     let interrupted = rounds::run_all(app, job, deps, &configs, &mut report).await?;
     report.finished_at = Some(Utc::now());
+    if let Benchmark::Script { .. } = job.settings.benchmark {
+        record_what_the_processes_did(&mut report);
+    }
     Ok((report, interrupted))
+}
+
+/// A user's script decides how many values a process gives: the harness's
+/// (`harness.bench`), pyperf's, or one when the script is timed whole. The
+/// report says what the processes did rather than what the harness was
+/// told: the values and warm-ups each process gave when they all agree (0,
+/// "not one number", when they do not), and no least time per value when
+/// our harness calibrated nothing (no process reported its host facts, which
+/// the harness always does: timed whole, or pyperf's own calibration). Pure.
+fn record_what_the_processes_did(report: &mut Report) {
+    let samples: Vec<&crate::results::Sample> =
+        report.rows.iter().flat_map(|r| &r.samples).collect();
+    let Some(first) = samples.first() else {
+        return;
+    };
+    let agreed = |count: fn(&crate::results::Sample) -> usize| {
+        let n = count(first);
+        samples.iter().all(|s| count(s) == n).then_some(n as u32)
+    };
+    report.values = agreed(|s| s.values.len()).unwrap_or(0);
+    report.warmup_values = agreed(|s| s.warmups.len()).unwrap_or(0);
+    if samples.iter().all(|s| s.host.is_none()) {
+        report.min_time = 0.0;
+    }
 }
 
 /// Tables on the terminal and the result files of one engine's report.
@@ -107,7 +124,7 @@ pub fn present(job: &RunJob, report: &Report, interrupted: bool) -> Result<()> {
     };
     for shown in &tables {
         println!("{}", report::render_table(shown, console::colors_enabled()));
-        for note in present::outlier_notes(shown) {
+        if let Some(note) = present::outlier_note(shown) {
             eprintln!("{} {note}", style("note:").yellow());
         }
     }

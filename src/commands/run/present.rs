@@ -3,20 +3,19 @@
 use crate::error::ChecksFailed;
 use crate::results::{Outcome, Report};
 
-/// Runs far from the rest of their row (modified z-score above 3.5), worth a
-/// second look: a noisy neighbour, a frequency change. Pure.
-pub fn outlier_notes(report: &Report) -> Vec<String> {
-    let mut notes = Vec::new();
+/// Processes far from the rest of their row (modified z-score above 3.5),
+/// worth a second look: a noisy neighbour, a frequency change. One line for
+/// the whole table, each row with its outlying processes. Pure.
+pub fn outlier_note(report: &Report) -> Option<String> {
+    let threshold = crate::analysis::stats::DEFAULT_OUTLIER_THRESHOLD;
+    let mut rows = Vec::new();
     for row in &report.rows {
         let xs = row.measured();
         // Fewer than five runs make the median absolute deviation meaningless.
         if xs.len() < 5 {
             continue;
         }
-        let found = crate::analysis::stats::outliers(
-            &xs,
-            crate::analysis::stats::DEFAULT_OUTLIER_THRESHOLD,
-        );
+        let found = crate::analysis::stats::outliers(&xs, threshold);
         if found.is_empty() {
             continue;
         }
@@ -24,15 +23,19 @@ pub fn outlier_notes(report: &Report) -> Vec<String> {
             .iter()
             .map(|i| format!("#{} ({})", i + 1, crate::report::format::duration(xs[*i])))
             .collect();
-        notes.push(format!(
-            "{}: process {} of {} stood out (modified z-score > {}): the machine's speed changed while it ran; the paired statistics absorb some of that, more --processes absorb more.",
+        rows.push(format!(
+            "{} {} of {}",
             row.label(),
             which.join(", "),
-            xs.len(),
-            crate::analysis::stats::DEFAULT_OUTLIER_THRESHOLD
+            xs.len()
         ));
     }
-    notes
+    (!rows.is_empty()).then(|| {
+        format!(
+            "processes that stood out (modified z-score > {threshold}): {}. The machine's speed changed while they ran; the paired statistics absorb some of that, more --processes absorb more.",
+            rows.join("; ")
+        )
+    })
 }
 
 /// What a user's script printed, per configuration: its first measured
@@ -120,27 +123,39 @@ pub fn failures(report: &Report) -> anyhow::Result<()> {
 mod tests {
     use super::*;
 
+    /// Row `index` of the fixture with one process per value of `seconds`.
+    fn with_processes(report: &mut Report, index: usize, seconds: &[f64]) {
+        let row = &mut report.rows[index];
+        let mut template = row.samples[0].clone();
+        template.warmup = false;
+        row.samples = seconds
+            .iter()
+            .map(|s| crate::results::Sample {
+                seconds: *s,
+                ..template.clone()
+            })
+            .collect();
+    }
+
     #[test]
-    fn one_note_per_row_naming_its_outlying_processes() {
+    fn one_line_for_the_table_naming_each_rows_outlying_processes() {
         let mut report = crate::report::fixture::report();
-        assert!(outlier_notes(&report).is_empty());
-        let row = &mut report.rows[1];
-        row.samples.truncate(1);
-        for (i, s) in [1.0, 1.01, 0.99, 1.0, 1.02, 3.0, 1.0].iter().enumerate() {
-            let mut sample = row.samples[0].clone();
-            sample.seconds = *s;
-            sample.warmup = false;
-            if i > 0 {
-                row.samples.push(sample);
-            } else {
-                row.samples[0] = sample;
-            }
-        }
-        let notes = outlier_notes(&report);
-        assert_eq!(notes.len(), 1, "{notes:?}");
+        assert_eq!(outlier_note(&report), None);
+        with_processes(&mut report, 1, &[1.0, 1.01, 0.99, 1.0, 1.02, 3.0, 1.0]);
+        let note = outlier_note(&report).unwrap();
         assert!(
-            notes[0].starts_with("3.13: process #6 (3.00 s) of 7 stood out"),
-            "{notes:?}"
+            note.starts_with(
+                "processes that stood out (modified z-score > 3.5): 3.13 #6 (3.00 s) of 7. "
+            ),
+            "{note}"
+        );
+        with_processes(&mut report, 0, &[2.0, 2.0, 9.0, 2.01, 1.99, 2.0, 8.0]);
+        let note = outlier_note(&report).unwrap();
+        assert_eq!(note.lines().count(), 1, "{note}");
+        let rows = note.split(": ").nth(1).unwrap();
+        assert!(
+            rows.contains("#3 (9.00 s), #7 (8.00 s) of 7; 3.13 #6 (3.00 s) of 7."),
+            "{note}"
         );
     }
 }

@@ -9,7 +9,7 @@ use anyhow::{bail, Result};
 
 use crate::cli::RunArgs;
 use crate::config::Config;
-use crate::plan::{Interpreter, Plan, Selection};
+use crate::plan::{Interpreter, Mode, Plan, Selection, Variant};
 
 use super::catalog::SuiteEntry;
 use super::outputs::Outputs;
@@ -166,6 +166,8 @@ pub struct RunSettings {
 /// The names `run` accepts besides scripts: the suite's and pyperformance's.
 pub struct Catalogs {
     pub suite: Vec<SuiteEntry>,
+    /// Where the suite's catalogue was read, for messages about it.
+    pub suite_file: PathBuf,
     pub pyperformance: Vec<super::pyperformance::Entry>,
 }
 
@@ -173,6 +175,7 @@ impl Catalogs {
     pub fn load(benchmarks: &Path) -> Result<Catalogs> {
         Ok(Catalogs {
             suite: super::catalog::load(benchmarks)?,
+            suite_file: super::catalog::file(benchmarks),
             pyperformance: super::pyperformance::load(benchmarks)?,
         })
     }
@@ -206,7 +209,7 @@ fn benchmarks_from(args: &RunArgs, cfg: &Config, catalogs: &Catalogs) -> Result<
                 pyperf_args: args.script_args.clone(),
             }]
         }
-        "suite" => suite_members(suite, args.category.as_deref())?
+        "suite" => suite_members(catalogs, args.category.as_deref())?
             .into_iter()
             .map(|e| suite_benchmark(e, threads()))
             .collect(),
@@ -215,7 +218,10 @@ fn benchmarks_from(args: &RunArgs, cfg: &Config, catalogs: &Catalogs) -> Result<
             None => vec![user_script(other, args)?],
         },
     };
-    check_flags_fit(args, name, &chosen[0])?;
+    let Some(first) = chosen.first() else {
+        bail!("{name:?} names no benchmark to run.");
+    };
+    check_flags_fit(args, name, first)?;
     Ok(chosen)
 }
 
@@ -295,11 +301,19 @@ fn suite_benchmark(e: &SuiteEntry, threads: Vec<u32>) -> Benchmark {
     }
 }
 
-/// The suite's benchmarks, or one category's; an unknown category lists the known.
+/// The suite's benchmarks, or one category's; an unknown category lists the
+/// known, an empty catalogue says where it is.
 fn suite_members<'a>(
-    suite: &'a [SuiteEntry],
+    catalogs: &'a Catalogs,
     category: Option<&str>,
 ) -> Result<Vec<&'a SuiteEntry>> {
+    let suite = &catalogs.suite;
+    if suite.is_empty() {
+        bail!(
+            "the suite's catalogue {} lists no benchmarks, so `run suite` has nothing to run. Restore the file from the project (it is written from benchmarks/suite/'s registry), or point --project-dir at a project that has one; gil, jit and your own scripts run without it.",
+            catalogs.suite_file.display()
+        );
+    }
     let Some(wanted) = category else {
         return Ok(suite.iter().collect());
     };
@@ -429,16 +443,30 @@ pub struct RunJob {
     pub offline: bool,
     /// Split the configurations across engines declared identical.
     pub shard: bool,
+    /// Why the baseline is not the configured one, when it is not.
+    pub baseline_note: Option<String>,
+}
+
+/// The configurations a run measures and the baseline they are compared with.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Selected {
+    pub interpreters: Vec<Interpreter>,
+    pub baseline: String,
+    /// Said before the run when the configured baseline was replaced.
+    pub note: Option<String>,
 }
 
 /// The configurations a run measures: the benchmark's default matrix, or the
-/// user's `--interpreters`. The baseline must be among them. Pure.
+/// user's `--interpreters`. A baseline named with `--baseline` must be among
+/// them; the configured one, when it is not, gives way to the run's first
+/// stock build (else its first interpreter), and the note says so. Pure.
 pub fn select_interpreters(
     plan: &Plan,
     benchmark: &Benchmark,
     wanted: &[String],
     baseline: &str,
-) -> Result<Vec<Interpreter>> {
+    named_by_user: bool,
+) -> Result<Selected> {
     let chosen: Vec<&Interpreter> = if wanted.is_empty() {
         plan.default_interpreters(match benchmark {
             Benchmark::Gil { .. } | Benchmark::Suite { .. } => Selection::Gil,
@@ -449,16 +477,35 @@ pub fn select_interpreters(
     } else {
         plan.select(wanted).map_err(anyhow::Error::msg)?
     };
+    let interpreters: Vec<Interpreter> = chosen.iter().map(|i| (*i).clone()).collect();
+    let kept = |note: Option<String>, baseline: &str| Selected {
+        interpreters: interpreters.clone(),
+        baseline: baseline.to_string(),
+        note,
+    };
     if baseline == crate::results::PER_VERSION {
         crate::plan::per_version_baselines(&chosen).map_err(anyhow::Error::msg)?;
-    } else if !matches!(benchmark, Benchmark::Uops) && !chosen.iter().any(|i| i.name == baseline) {
-        let names: Vec<&str> = chosen.iter().map(|i| i.name.as_str()).collect();
+        return Ok(kept(None, baseline));
+    }
+    if matches!(benchmark, Benchmark::Uops) || chosen.iter().any(|i| i.name == baseline) {
+        return Ok(kept(None, baseline));
+    }
+    let names: Vec<&str> = chosen.iter().map(|i| i.name.as_str()).collect();
+    if named_by_user {
         bail!(
             "the baseline {baseline:?} is not among the interpreters of this run ({}). Pass --baseline with one of them, or add it to --interpreters.",
             names.join(", ")
         );
     }
-    Ok(chosen.into_iter().cloned().collect())
+    let is_stock = |i: &&&Interpreter| i.variant == Some(Variant::Stock) && i.mode == Mode::Default;
+    let Some(first) = chosen.iter().find(is_stock).or(chosen.first()) else {
+        bail!("this run selects no interpreter: give some with --interpreters.");
+    };
+    let note = format!(
+        "baseline {} (the configured {baseline} is not in this run; --baseline chooses another)",
+        first.name
+    );
+    Ok(kept(Some(note), &first.name))
 }
 
 /// Checks every argument of `run` against the configuration, the plan and the
@@ -470,26 +517,31 @@ pub fn prepare(
     benchmarks_dir: &Path,
 ) -> Result<Vec<RunJob>> {
     let all = settings_from(args, cfg, &Catalogs::load(benchmarks_dir)?)?;
-    if args.interactive && !matches!(all[0].benchmark, Benchmark::Uops) {
+    let Some(first) = all.first() else {
+        bail!("nothing to run: no benchmark was chosen.");
+    };
+    if args.interactive && !matches!(first.benchmark, Benchmark::Uops) {
         bail!("--interactive is for `run uops` only.");
     }
-    if args.show_output && !matches!(all[0].benchmark, Benchmark::Script { .. }) {
+    if args.show_output && !matches!(first.benchmark, Benchmark::Script { .. }) {
         bail!("--show-output is for your own scripts; the built-in benchmarks print their banner and the table.");
     }
-    if args.html.is_some() && matches!(all[0].benchmark, Benchmark::Uops) {
+    if args.html.is_some() && matches!(first.benchmark, Benchmark::Uops) {
         bail!("--html is for benchmarks that measure; `run uops` prints micro-ops, not results.");
     }
     let several = all.len() > 1;
     // One page for every benchmark of a suite: the jobs share its files.
     let outputs_of_all = Outputs::from(args);
     all.into_iter()
-        .map(|settings| {
-            let interpreters = select_interpreters(
+        .map(|mut settings| {
+            let selected = select_interpreters(
                 plan,
                 &settings.benchmark,
                 &args.interpreters,
                 &settings.baseline,
+                args.baseline.is_some(),
             )?;
+            settings.baseline = selected.baseline;
             let (_, mut arguments) = settings.benchmark.script_and_args();
             let threads = settings.benchmark.threads();
             if !threads.is_empty() {
@@ -507,7 +559,8 @@ pub fn prepare(
             };
             Ok(RunJob {
                 settings,
-                interpreters,
+                interpreters: selected.interpreters,
+                baseline_note: selected.note,
                 outputs,
                 interactive: args.interactive,
                 show_output: args.show_output,
@@ -552,6 +605,23 @@ mod tests {
         g.category = Some("locks".into());
         let e = settings_from(&g, &cfg(), &suite()).unwrap_err().to_string();
         assert!(e.contains("run suite --category"), "{e}");
+    }
+
+    #[test]
+    fn an_empty_suite_catalogue_is_an_error_naming_the_file() {
+        let mut catalogs = suite();
+        catalogs.suite.clear();
+        for category in [None, Some("locks")] {
+            let mut a = args("suite");
+            a.category = category.map(String::from);
+            let e = settings_from(&a, &cfg(), &catalogs)
+                .unwrap_err()
+                .to_string();
+            assert!(
+                e.contains("lists no benchmarks") && e.contains("suite/catalog.tsv"),
+                "{e}"
+            );
+        }
     }
 
     #[test]

@@ -491,3 +491,123 @@ async fn pyperformance_containers_get_their_builds_packages() {
         );
     }
 }
+
+#[tokio::test]
+async fn a_script_timed_whole_is_said_to_give_one_value_per_process() {
+    let dir = tempfile::tempdir().unwrap();
+    let script = dir.path().join("whole.py");
+    std::fs::write(&script, "pass\n").unwrap();
+    let cache = tempfile::tempdir().unwrap();
+    let app = app_on(FakeEngine::new(ok_for_all), cache.path());
+    let mut a = args(script.to_str().unwrap());
+    a.interpreters = vec!["3.13".into(), "3.13t".into()];
+    a.processes = Some(3);
+    let job = prepare(&a, &app.config, &app.plan, &app.project.benchmarks())
+        .unwrap()
+        .remove(0);
+    assert!(job.settings.sampling.values > 1 && job.settings.sampling.warmups > 0);
+
+    let (report, _) = super::measure(&app, &job, &Default::default())
+        .await
+        .unwrap();
+
+    assert_eq!(
+        (report.values, report.warmup_values, report.min_time),
+        (1, 0, 0.0)
+    );
+    assert_eq!(
+        crate::report::format::repetitions(&report),
+        "3 processes × 1 value each"
+    );
+}
+
+#[tokio::test]
+async fn a_script_with_the_harness_keeps_the_counts_its_processes_gave() {
+    let engine = FakeEngine::new(|_| {
+        let line = "PYBENCH_RESULT {\"schema\":2,\"kind\":\"script\",\"benchmarks\":[\
+                    {\"loops\":4,\"values\":[0.5,0.7,0.6],\"warmups\":[0.9],\"host\":{}}]}";
+        Ok(exited(0, &format!("{line}\n"), ""))
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let script = dir.path().join("harnessed.py");
+    std::fs::write(&script, "pass\n").unwrap();
+    let cache = tempfile::tempdir().unwrap();
+    let app = app_on(engine, cache.path());
+    let mut a = args(script.to_str().unwrap());
+    a.interpreters = vec!["3.13".into()];
+    a.processes = Some(2);
+    a.min_time = Some(0.25);
+    let job = prepare(&a, &app.config, &app.plan, &app.project.benchmarks())
+        .unwrap()
+        .remove(0);
+
+    let (report, _) = super::measure(&app, &job, &Default::default())
+        .await
+        .unwrap();
+
+    assert_eq!(
+        (report.values, report.warmup_values, report.min_time),
+        (3, 1, 0.25)
+    );
+}
+
+#[test]
+fn the_configured_baseline_gives_way_to_the_runs_first_stock_build_and_says_so() {
+    let cfg = crate::config::parse(
+        crate::config::DEFAULT_YAML,
+        &crate::config::Source::Embedded,
+    )
+    .unwrap();
+    let plan = crate::plan::build_plan(&cfg).unwrap();
+    assert_eq!(cfg.benchmarks.baseline, "3.13");
+    let chosen = |names: &[&str], baseline: Option<&str>| {
+        let mut a = args("gil");
+        a.interpreters = names.iter().map(|n| n.to_string()).collect();
+        a.baseline = baseline.map(String::from);
+        prepare(&a, &cfg, &plan, &bench_dir()).map(|mut jobs| jobs.remove(0))
+    };
+    let job = chosen(&["3.14t", "3.14"], None).unwrap();
+    assert_eq!(
+        job.settings.baseline, "3.14",
+        "the stock build, not the first"
+    );
+    assert_eq!(
+        job.baseline_note.as_deref(),
+        Some("baseline 3.14 (the configured 3.13 is not in this run; --baseline chooses another)")
+    );
+    let job = chosen(&["3.14t", "3.14t -X gil=1"], None).unwrap();
+    assert_eq!(job.settings.baseline, "3.14t", "no stock build: the first");
+    let job = chosen(&["3.14", "3.13t", "3.13"], None).unwrap();
+    assert_eq!(
+        job.settings.baseline, "3.13",
+        "the configured one when present"
+    );
+    assert_eq!(job.baseline_note, None);
+    // Named on the command line, it must be there.
+    let e = chosen(&["3.14", "3.14t"], Some("3.13"))
+        .err()
+        .unwrap()
+        .to_string();
+    assert!(e.contains("the baseline \"3.13\" is not among"), "{e}");
+}
+
+#[test]
+fn a_pyperf_scripts_own_calibration_claims_no_least_time_and_varying_counts_no_count() {
+    let mut report = crate::report::fixture::report();
+    report.min_time = 0.1;
+    for s in report.rows.iter_mut().flat_map(|r| r.samples.iter_mut()) {
+        s.host = None;
+        s.values = vec![0.5; 60];
+        s.warmups = vec![];
+    }
+    record_what_the_processes_did(&mut report);
+    assert_eq!(
+        (report.values, report.warmup_values, report.min_time),
+        (60, 0, 0.0)
+    );
+    report.rows[0].samples[0].values.pop();
+    record_what_the_processes_did(&mut report);
+    assert_eq!(report.values, 0);
+    let said = crate::report::format::repetitions(&report);
+    assert!(said.ends_with(" each") && !said.contains("value"), "{said}");
+}
