@@ -10,6 +10,7 @@ mod docker;
 mod domain;
 mod download;
 mod error;
+mod ftscalingbench;
 mod packages;
 mod plan;
 mod project;
