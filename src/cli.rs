@@ -106,7 +106,7 @@ pub struct InfoArgs {
 #[derive(Debug, Args, Default)]
 pub struct RunArgs {
     /// gil, jit, uops, suite, a benchmark of the suite (see --list), pyperformance,
-    /// or the path of a Python script to run through the same matrix.
+    /// ftscalingbench, or the path of a Python script to run through the same matrix.
     #[arg(required_unless_present = "list")]
     pub benchmark: Option<String>,
 
@@ -198,6 +198,16 @@ pub struct RunArgs {
     /// pyperformance: the benchmarks to run, comma-separated (default: all of them).
     #[arg(long, value_delimiter = ',', value_name = "NAMES")]
     pub benchmarks: Vec<String>,
+
+    /// ftscalingbench: the patterns to run, comma-separated (default: every pattern
+    /// the script registers).
+    #[arg(long, value_delimiter = ',', value_name = "NAMES")]
+    pub patterns: Vec<String>,
+
+    /// ftscalingbench: run this script on every build instead of each version's own:
+    /// a configured version's (3.14), a CPython tree's or a source tarball's.
+    #[arg(long, value_name = "VERSION|DIR|TARBALL")]
+    pub script_from: Option<String>,
 
     /// pyperformance: a folder of wheels for the benchmarks' third-party packages
     /// (repeatable); asked before PyPI.

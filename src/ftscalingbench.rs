@@ -103,8 +103,8 @@ pub fn from_tarball(
             }
         }
     }
-    let found = read_entry(tarball)
-        .map_err(|e| format!("cannot read {}: {e}", tarball.display()))?;
+    let found =
+        read_entry(tarball).map_err(|e| format!("cannot read {}: {e}", tarball.display()))?;
     let script = found
         .map(|bytes| store(&bytes, origin, cache))
         .transpose()?;
@@ -136,6 +136,17 @@ fn read_entry(tarball: &Path) -> io::Result<Option<Vec<u8>>> {
     Ok(None)
 }
 
+#[cfg(unix)]
+fn readable_by_all(file: &fs::File) -> io::Result<()> {
+    use std::os::unix::fs::PermissionsExt;
+    file.set_permissions(fs::Permissions::from_mode(0o644))
+}
+
+#[cfg(not(unix))]
+fn readable_by_all(_: &fs::File) -> io::Result<()> {
+    Ok(())
+}
+
 fn sha256_hex(bytes: &[u8]) -> String {
     hex::encode(Sha256::digest(bytes))
 }
@@ -165,6 +176,8 @@ fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), String> {
     fs::create_dir_all(dir).map_err(fail)?;
     let mut partial = tempfile::NamedTempFile::new_in(dir).map_err(fail)?;
     io::Write::write_all(&mut partial, bytes).map_err(fail)?;
+    // Readable by the containers' user, whoever runs the tool.
+    readable_by_all(partial.as_file()).map_err(fail)?;
     partial.persist(path).map_err(|e| fail(e.error))?;
     Ok(())
 }
@@ -238,15 +251,14 @@ pub mod tests {
         let dir = tempfile::tempdir().unwrap();
         let cache = dir.path().join("cache");
         for name in ["Python-9.9.9.tar.xz", "own.tar.gz"] {
-            let with = tarball(
-                dir.path(),
-                name,
-                &[("README", "hi"), (PATH_IN_TREE, TINY)],
-            );
+            let with = tarball(dir.path(), name, &[("README", "hi"), (PATH_IN_TREE, TINY)]);
             let script = from_tarball(&with, "aa", "9.9.9's source", &cache)
                 .unwrap()
                 .unwrap();
-            assert_eq!(fs::read_to_string(script.dir.join(FILE_NAME)).unwrap(), TINY);
+            assert_eq!(
+                fs::read_to_string(script.dir.join(FILE_NAME)).unwrap(),
+                TINY
+            );
             assert_eq!(script.sha256, sha256_hex(TINY.as_bytes()));
             assert_eq!(script.patterns.len(), 3);
             // Remembered: the tarball is not read again.

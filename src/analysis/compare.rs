@@ -16,6 +16,9 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::analysis::scaling::{
+    compare_in_run, speedup_of, ScalingComparison, ScalingRule, ScalingStatus, Speedup,
+};
 use crate::analysis::significance::{
     paired_verdict, pooled_log_ratio, verdict, verdict_of, welch_log_ratio, PairedRatio, Test,
     DEFAULT_ALPHA,
@@ -110,28 +113,44 @@ pub struct RowComparison {
     pub speedup: Option<f64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub efficiency: Option<f64>,
+    /// The speed-up's 95 % interval, paired by round.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub speedup_ci: Option<(f64, f64)>,
+    /// What that interval says about scaling.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scaling: Option<ScalingStatus>,
+    /// This row's speed-up against its baseline's (another interpreter)
+    /// at the same thread count.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scaling_vs_baseline: Option<ScalingComparison>,
 }
 
-/// `row`'s speed-up over the same interpreter at one thread, and efficiency.
-fn scaling_of(report: &Report, row: &Row) -> Option<(f64, f64)> {
-    let n = row.threads.filter(|n| *n > 1)?;
+/// `row`'s speed-up over the same interpreter at one thread, with its
+/// interval and status ([`scaling`](super::scaling)).
+fn scaling_of(report: &Report, row: &Row) -> Option<Speedup> {
     let one = report
         .rows
         .iter()
         .find(|r| r.interpreter == row.interpreter && r.threads == Some(1))?;
-    if !completed(one) || !completed(row) {
+    speedup_of(one, row, report.scaling, ScalingRule::DEFAULT)
+}
+
+/// `row`'s scaling against its baseline's at the same thread count, when the
+/// baseline is another interpreter and both were measured at one thread.
+fn scaling_against_baseline(report: &Report, row: &Row, band: Band) -> Option<ScalingComparison> {
+    row.threads.filter(|n| *n > 1)?;
+    let base = &report.rows[report.baseline_for(row)?];
+    if base.interpreter == row.interpreter {
         return None;
     }
-    let (t1, tn) = (
-        summarize(&one.values())?.mean,
-        summarize(&row.values())?.mean,
-    );
-    if tn <= 0.0 {
-        return None;
-    }
-    let work = if report.scaling { n as f64 } else { 1.0 };
-    let speedup = t1 * work / tn;
-    Some((speedup, speedup / n as f64))
+    let at_one = |name: &str| {
+        report
+            .rows
+            .iter()
+            .find(|r| r.interpreter == name && r.threads == Some(1))
+    };
+    let (base_one, one) = (at_one(&base.interpreter)?, at_one(&row.interpreter)?);
+    compare_in_run((base_one, base), (one, row), band)
 }
 
 fn completed(row: &Row) -> bool {
@@ -266,13 +285,16 @@ pub fn compare_rows(report: &Report) -> Vec<RowComparison> {
             });
             let scaling = scaling_of(report, row);
             RowComparison {
+                speedup_ci: scaling.and_then(|s| s.interval),
+                scaling: scaling.and_then(|s| s.status),
+                scaling_vs_baseline: scaling_against_baseline(report, row, band),
                 interpreter: row.interpreter.clone(),
                 label: row.label(),
                 summary: ok.then(|| summarize(&row.measured())).flatten(),
                 values: ok.then(|| summarize(&row.values())).flatten(),
                 comparison,
-                speedup: scaling.map(|s| s.0),
-                efficiency: scaling.map(|s| s.1),
+                speedup: scaling.map(|s| s.speedup),
+                efficiency: scaling.map(|s| s.efficiency),
             }
         })
         .collect()
@@ -305,6 +327,7 @@ mod tests {
             outcome,
             baseline: None,
             configure_flags: None,
+            source_script: None,
         }
     }
 
@@ -313,6 +336,7 @@ mod tests {
             tool_version: "0.1.0".into(),
             session: "s".into(),
             benchmark: "gil".into(),
+            part_of: None,
             arguments: vec![],
             baseline: baseline.into(),
             repeat: 2,

@@ -5,6 +5,7 @@
 pub mod compare;
 pub mod memory;
 pub mod pairing;
+pub mod scaling;
 pub mod significance;
 pub mod stats;
 pub mod verdict;

@@ -90,7 +90,7 @@ fn recognise(given: Vec<Given>) -> Result<Vec<SiteFile>> {
         };
         let documents = match document {
             Document::Run(report) => {
-                let parts = crate::commands::run::metrics::split(&report);
+                let parts = crate::report::split::split(&report);
                 match parts.is_empty() {
                     true => vec![Document::Run(report)],
                     false => parts
@@ -259,7 +259,7 @@ mod tests {
             }
         }
         let whole = write_json(dir.path(), "r.json", &report);
-        let parts = crate::commands::run::metrics::split(&report);
+        let parts = crate::report::split::split(&report);
         let sort = write_json(dir.path(), "r.sort.json", &parts[0].1);
         let files = recognise(read_all(&[whole, sort]).unwrap()).unwrap();
         let inputs = site::inputs(&files);

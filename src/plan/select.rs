@@ -15,6 +15,9 @@ pub enum Selection {
     All,
     /// Every build as built (no runtime switches), without the distro python.
     Builds,
+    /// Scaling with threads: per version the stock build, the free-threaded
+    /// builds and their `-X gil=1`, without the distro python.
+    Scaling,
 }
 
 /// `--baseline per-version`: the name each chosen interpreter is compared
@@ -54,12 +57,17 @@ impl Plan {
             .iter()
             .filter(|i| {
                 let Some(variant) = i.variant else {
-                    return selection != Selection::Builds;
+                    return !matches!(selection, Selection::Builds | Selection::Scaling);
                 };
                 let is_newest = i.version.as_ref() == newest;
                 match selection {
                     Selection::All => true,
                     Selection::Builds => i.mode == Mode::Default,
+                    Selection::Scaling => match i.mode {
+                        Mode::Default => variant == Variant::Stock || variant.is_free_threaded(),
+                        Mode::GilForced => true,
+                        Mode::JitOff => false,
+                    },
                     Selection::Gil => match i.mode {
                         Mode::Default => variant == Variant::Stock || variant.is_free_threaded(),
                         Mode::GilForced => is_newest,

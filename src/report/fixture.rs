@@ -68,6 +68,7 @@ fn row(name: &str, python: &str, flags: &[&str], env: &[(&str, &str)]) -> Row {
         outcome: Outcome::Ok,
         baseline: None,
         configure_flags: None,
+        source_script: None,
     }
 }
 
@@ -108,6 +109,7 @@ pub(crate) fn report() -> Report {
         tool_version: "0.1.0".into(),
         session: "20250601-140300-gil".into(),
         benchmark: "gil".into(),
+        part_of: None,
         arguments: vec!["--threads".into(), "4".into()],
         baseline: "3.13".into(),
         repeat: 5,

@@ -265,6 +265,16 @@ impl Sample {
     }
 }
 
+/// A script from a CPython source: where it came from, its path in the
+/// tree and the sha256 of the bytes that ran.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SourceScript {
+    /// `CPython 3.14.7's source tarball`, `the tree ../cpython`, …
+    pub origin: String,
+    pub path: String,
+    pub sha256: String,
+}
+
 /// One interpreter configuration and everything measured for it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Row {
@@ -290,6 +300,10 @@ pub struct Row {
     /// before they were recorded.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub configure_flags: Option<Vec<String>>,
+    /// A script taken from a CPython source rather than the project (`run
+    /// ftscalingbench`): which one this row ran.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source_script: Option<SourceScript>,
     pub samples: Vec<Sample>,
     pub outcome: Outcome,
 }
@@ -333,6 +347,11 @@ pub struct Report {
     pub session: String,
     /// `"gil"`, `"jit"` or the name of a user script.
     pub benchmark: String,
+    /// One named benchmark of a run that measured several (`r.NAME.json`):
+    /// that run's benchmark (`ftscalingbench`), so the parts are grouped by
+    /// this field, never by their names.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub part_of: Option<String>,
     pub arguments: Vec<String>,
     /// Interpreter display name that every other row is compared against, or
     /// [`PER_VERSION`]: each row names its own ([`Row::baseline`]).
@@ -518,6 +537,7 @@ mod tests {
             outcome: Outcome::Ok,
             baseline: None,
             configure_flags: None,
+            source_script: None,
         };
         assert_eq!(row.measured(), vec![1.0, 2.0]);
     }

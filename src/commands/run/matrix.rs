@@ -21,7 +21,7 @@ pub struct Configuration {
 /// next to its parallel speed; a sweep runs exactly its counts, in order.
 pub fn thread_counts(benchmark: &Benchmark, host_cpus: u32) -> Vec<Option<u32>> {
     let swept = match benchmark {
-        Benchmark::Gil { .. } | Benchmark::Suite { .. } => true,
+        Benchmark::Gil { .. } | Benchmark::Suite { .. } | Benchmark::Ftscaling(_) => true,
         Benchmark::Script { threads, .. } => !threads.is_empty(),
         Benchmark::Jit { .. } | Benchmark::Uops | Benchmark::Pyperformance { .. } => false,
     };

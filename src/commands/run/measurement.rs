@@ -105,9 +105,12 @@ pub fn parse_measurement(line: &Value) -> Result<Measured, String> {
             .and_then(|s| serde_json::from_value(s.clone()).ok())
             .unwrap_or_default();
         // One benchmark is the row itself, unless others were named and
-        // skipped, or it is one of pyperformance's (reported by name).
-        let pyperformance = line.get("kind").and_then(Value::as_str) == Some("pyperformance");
-        if metrics.len() == 1 && skipped.is_empty() && !pyperformance {
+        // skipped, or it is one of pyperformance's or ftscalingbench's (reported by name).
+        let by_name = matches!(
+            line.get("kind").and_then(Value::as_str),
+            Some("pyperformance" | "ftscalingbench")
+        );
+        if metrics.len() == 1 && skipped.is_empty() && !by_name {
             metrics.clear();
         }
         return Ok(Measured {

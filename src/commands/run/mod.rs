@@ -6,9 +6,9 @@
 //! fleet (commands/fleet/) orders them on one engine or several.
 
 pub mod catalog;
+pub mod ftscaling;
 pub mod matrix;
 pub mod measurement;
-pub mod metrics;
 pub mod outputs;
 pub mod present;
 pub mod pyperformance;
@@ -35,6 +35,9 @@ use matrix::Configuration;
 /// What the containers need from this machine, fetched and checked once for
 /// every engine: the harness's wheels, pyperformance's packages.
 pub fn prepare_host_side(app: &App, job: &RunJob) -> Result<pyperformance_deps::Deps> {
+    for note in &job.notes {
+        eprintln!("{} {note}", style("note:").yellow());
+    }
     for wheel in rounds::wheels_of(&job.settings.benchmark) {
         wheel.ensure(&app.cache)?;
     }
@@ -99,12 +102,12 @@ pub fn present(job: &RunJob, report: &Report, interrupted: bool) -> Result<()> {
     let outputs = &job.outputs;
     if interrupted {
         outputs.write(report, true)?;
-        outputs.write_html(report, &metrics::split(report))?;
+        outputs.write_html(report, &crate::report::split::split(report))?;
         return Err(Interrupted.into());
     }
     // A script that measured several named benchmarks: one table (and one
     // set of result files) per name, each with the full statistics.
-    let by_metric = metrics::split(report);
+    let by_metric = crate::report::split::split(report);
     if let Benchmark::Pyperformance { .. } = job.settings.benchmark {
         // Dozens of benchmarks: one line each instead of a table each.
         println!(
@@ -112,6 +115,19 @@ pub fn present(job: &RunJob, report: &Report, interrupted: bool) -> Result<()> {
             present::pyperformance_heading(report, by_metric.len())
         );
         print!("{}", report::matrix::render(&by_metric));
+        for note in present::skipped_notes(report) {
+            eprintln!("{} {note}", style("skipped:").yellow());
+        }
+        write_all(outputs, report, &by_metric)?;
+        return present::failures(report);
+    }
+    if let Benchmark::Ftscaling(_) = job.settings.benchmark {
+        // Dozens of patterns: one line per pattern and build instead of a table each.
+        println!("{}", present::ftscaling_heading(report, by_metric.len()));
+        print!("{}", report::scaling::render(&by_metric));
+        for note in present::script_notes(report) {
+            eprintln!("{} {note}", style("script:").dim());
+        }
         for note in present::skipped_notes(report) {
             eprintln!("{} {note}", style("skipped:").yellow());
         }
@@ -143,7 +159,7 @@ fn write_all(
 ) -> Result<()> {
     outputs.write(report, true)?;
     for (name, metric) in by_metric {
-        let member = outputs.clone().for_member(&metrics::file_part(name));
+        let member = outputs.clone().for_member(&crate::report::split::file_part(name));
         member.write(metric, true)?;
     }
     outputs.write_html(report, by_metric)
@@ -156,6 +172,14 @@ fn oversubscribed(configs: &[Configuration], cpus: u32) -> Option<String> {
     (most > cpus).then(|| {
         format!("{most} threads on {cpus} CPUs: beyond {cpus} threads they share CPUs, so no build can scale further there.")
     })
+}
+
+/// The CPython script a row of `run ftscalingbench` runs, for the record.
+fn ftscaling_script(b: &Benchmark, interpreter: &str) -> Option<crate::results::SourceScript> {
+    match b {
+        Benchmark::Ftscaling(f) => f.recorded(interpreter),
+        _ => None,
+    }
 }
 
 /// The full command line of a row, for the record.
@@ -175,6 +199,7 @@ async fn new_report(app: &App, job: &RunJob, configs: &[Configuration]) -> Resul
         tool_version: env!("CARGO_PKG_VERSION").into(),
         session: app.session.id.clone(),
         benchmark: s.benchmark.name(),
+        part_of: None,
         arguments: job.arguments.clone(),
         baseline: s.baseline.clone(),
         repeat: s.sampling.processes,
@@ -224,6 +249,7 @@ async fn new_report(app: &App, job: &RunJob, configs: &[Configuration]) -> Resul
             outcome: Outcome::Ok,
             baseline: per_version.get(&interp.name).cloned(),
             configure_flags: (app.plan.variant_build_of(interp)).map(|v| v.configure_flags.clone()),
+            source_script: ftscaling_script(&s.benchmark, &interp.name),
         });
     }
     Ok(report)

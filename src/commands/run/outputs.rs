@@ -85,7 +85,7 @@ impl Outputs {
 
     /// `--html DIR`: adds the run's results to the page and rewrites it,
     /// saying so. `parts`: each named benchmark of a run that measured
-    /// several ([`split`](super::metrics::split)).
+    /// several ([`split`](crate::report::split::split)).
     pub fn write_html(&self, report: &Report, parts: &[(String, Report)]) -> Result<()> {
         if let Some(site) = &self.site {
             println!(
@@ -105,7 +105,7 @@ impl Outputs {
             Some((_, path)) => path.clone(),
             None => PathBuf::from(format!(
                 "{}.json",
-                super::metrics::file_part(&report.benchmark)
+                crate::report::split::file_part(&report.benchmark)
             )),
         };
         let mut files = vec![SiteFile {
@@ -117,7 +117,7 @@ impl Outputs {
             },
         }];
         for (name, part) in parts {
-            let path = member_path(&whole, &super::metrics::file_part(name));
+            let path = member_path(&whole, &crate::report::split::file_part(name));
             files.push(SiteFile {
                 path: path.display().to_string(),
                 bytes: json(part)?,
@@ -228,7 +228,7 @@ mod tests {
                     .collect();
             }
         }
-        let parts = super::super::metrics::split(&script);
+        let parts = crate::report::split::split(&script);
         second.write_html(&script, &parts).unwrap();
         let shown = page(&site);
         assert_eq!(

@@ -80,6 +80,51 @@ pub fn pyperformance_heading(report: &Report, benchmarks: usize) -> String {
     )
 }
 
+/// The line above ftscalingbench's table: the sampling, the host and the
+/// machine while measuring (load, steal), which every speed-up rests on.
+pub fn ftscaling_heading(report: &Report, patterns: usize) -> String {
+    let mut out = format!(
+        "ftscalingbench · {patterns} patterns · {} · {}",
+        crate::report::format::repetitions(report),
+        crate::report::format::host(report)
+    );
+    if let Some(machine) = crate::report::format::machine(report) {
+        out += &format!("\nmachine while measuring: {machine}");
+    }
+    if let Some(busy) = crate::report::format::busy_machine(report) {
+        out += &format!("\n{busy}");
+    }
+    out
+}
+
+/// Which ftscalingbench.py each configuration ran: one line per script,
+/// naming its configurations, origin and sha256. Pure.
+pub fn script_notes(report: &Report) -> Vec<String> {
+    let mut scripts: Vec<(&crate::results::SourceScript, Vec<&str>)> = vec![];
+    for row in &report.rows {
+        let Some(script) = &row.source_script else {
+            continue;
+        };
+        match scripts.iter_mut().find(|(s, _)| *s == script) {
+            Some((_, names)) if names.contains(&row.interpreter.as_str()) => {}
+            Some((_, names)) => names.push(&row.interpreter),
+            None => scripts.push((script, vec![&row.interpreter])),
+        }
+    }
+    scripts
+        .into_iter()
+        .map(|(s, names)| {
+            format!(
+                "{}: {} of {} (sha256 {})",
+                names.join(", "),
+                s.path,
+                s.origin,
+                &s.sha256[..s.sha256.len().min(12)]
+            )
+        })
+        .collect()
+}
+
 /// Benchmarks a configuration could not run, with the last line of why (the
 /// error of a traceback). Pure.
 pub fn skipped_notes(report: &Report) -> Vec<String> {

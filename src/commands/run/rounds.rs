@@ -134,6 +134,17 @@ async fn one_run(
             read_only: true,
         });
     }
+    // CPython's ftscalingbench.py of this interpreter's source, as extracted.
+    if let Benchmark::Ftscaling(f) = &s.benchmark {
+        let dir = f.dir_for(&config.interpreter.name).ok_or_else(|| {
+            anyhow::anyhow!("{} has no ftscalingbench.py", config.interpreter.name)
+        })?;
+        mounts.push(BindMount {
+            host: dir.display().to_string(),
+            container: super::ftscaling::SCRIPT_DIR_IN_CONTAINER.into(),
+            read_only: true,
+        });
+    }
     // Fetched and verified by `command` before the first round.
     for wheel in wheels_of(&s.benchmark) {
         mounts.push(BindMount {

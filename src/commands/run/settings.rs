@@ -12,6 +12,7 @@ use crate::config::Config;
 use crate::plan::{Interpreter, Mode, Plan, Selection, Variant};
 
 use super::catalog::SuiteEntry;
+use super::ftscaling::FtScaling;
 use super::outputs::Outputs;
 
 /// What to run, validated. Pure data.
@@ -43,6 +44,9 @@ pub enum Benchmark {
         /// pyperf's own options, after `--`.
         pyperf_args: Vec<String>,
     },
+    /// CPython's own Tools/ftscalingbench/ftscalingbench.py, each pattern a
+    /// named benchmark.
+    Ftscaling(FtScaling),
     Script {
         dir: PathBuf,
         file: String,
@@ -72,6 +76,7 @@ impl Benchmark {
             Benchmark::Uops => "uops".into(),
             Benchmark::Pyperformance { .. } => "pyperformance".into(),
             Benchmark::Suite { name, .. } => name.clone(),
+            Benchmark::Ftscaling(_) => "ftscalingbench".into(),
             Benchmark::Script { file, .. } => file.clone(),
         }
     }
@@ -82,6 +87,7 @@ impl Benchmark {
             Benchmark::Gil { threads, .. }
             | Benchmark::Suite { threads, .. }
             | Benchmark::Script { threads, .. } => threads,
+            Benchmark::Ftscaling(f) => &f.threads,
             _ => &[],
         }
     }
@@ -102,6 +108,7 @@ impl Benchmark {
             Benchmark::Suite { name, .. } => ("suite/run.py".into(), vec![name.clone()]),
             Benchmark::Jit { n } => ("jit.py".into(), vec!["-n".into(), n.to_string()]),
             Benchmark::Uops => ("uops.py".into(), vec!["--demo".into()]),
+            Benchmark::Ftscaling(f) => ("ftscaling.py".into(), f.args()),
             Benchmark::Pyperformance {
                 names, pyperf_args, ..
             } => {
@@ -200,6 +207,12 @@ fn benchmarks_from(args: &RunArgs, cfg: &Config, catalogs: &Catalogs) -> Result<
             n: args.n.unwrap_or(cfg.benchmarks.jit.n),
         }],
         "uops" => vec![Benchmark::Uops],
+        "ftscalingbench" => vec![Benchmark::Ftscaling(FtScaling {
+            patterns: args.patterns.clone(),
+            threads: threads(),
+            script_from: args.script_from.clone(),
+            scripts: Default::default(),
+        })],
         "pyperformance" => {
             let (names, needs) =
                 super::pyperformance::choose(&catalogs.pyperformance, &args.benchmarks)?;
@@ -229,6 +242,10 @@ fn benchmarks_from(args: &RunArgs, cfg: &Config, catalogs: &Catalogs) -> Result<
 fn check_flags_fit(args: &RunArgs, name: &str, first: &Benchmark) -> Result<()> {
     if !args.benchmarks.is_empty() && !matches!(first, Benchmark::Pyperformance { .. }) {
         bail!("--benchmarks chooses pyperformance's benchmarks: `run pyperformance --benchmarks nbody,float`.");
+    }
+    let ftscaling = matches!(first, Benchmark::Ftscaling(_));
+    if (!args.patterns.is_empty() || args.script_from.is_some()) && !ftscaling {
+        bail!("--patterns and --script-from choose what `run ftscalingbench` runs: `run ftscalingbench --patterns create_closure,generator`.");
     }
     if (args.offline || !args.wheelhouse.is_empty())
         && !matches!(first, Benchmark::Pyperformance { .. })
@@ -334,7 +351,7 @@ fn user_script(path_text: &str, run: &RunArgs) -> Result<Benchmark> {
     let placeholder = args.iter().any(|a| a.contains(THREADS_PLACEHOLDER));
     let path = Path::new(path_text);
     if !path_text.ends_with(".py") && !path.exists() {
-        bail!("unknown benchmark {path_text:?}. Use gil, jit, uops, suite, a benchmark of the suite (`run --list` shows them), or the path of a Python script (e.g. ./my_bench.py).");
+        bail!("unknown benchmark {path_text:?}. Use gil, jit, uops, suite, ftscalingbench, pyperformance, a benchmark of the suite (`run --list` shows them), or the path of a Python script (e.g. ./my_bench.py).");
     }
     if !path.is_file() {
         bail!("the script {path_text:?} does not exist or is not a file. Check the path; it is relative to the current directory.");
@@ -405,10 +422,12 @@ pub fn settings_from(
         crate::report::site::check_dir(dir)?;
     }
     let settings = |benchmark: Benchmark| RunSettings {
-        // pyperformance answers "what does each build cost against its own
-        // version's stock build" unless told otherwise.
+        // pyperformance and ftscalingbench answer "what does each build
+        // cost against its own version's stock build" unless told otherwise.
         baseline: args.baseline.clone().unwrap_or_else(|| match benchmark {
-            Benchmark::Pyperformance { .. } => crate::results::PER_VERSION.to_string(),
+            Benchmark::Pyperformance { .. } | Benchmark::Ftscaling(_) => {
+                crate::results::PER_VERSION.to_string()
+            }
             _ => cfg.benchmarks.baseline.clone(),
         }),
         timeout: Duration::from_secs(args.timeout.unwrap_or_else(|| {
@@ -445,6 +464,25 @@ pub struct RunJob {
     pub shard: bool,
     /// Why the baseline is not the configured one, when it is not.
     pub baseline_note: Option<String>,
+    /// Said before the run: interpreters left out, and why.
+    pub notes: Vec<String>,
+}
+
+/// After interpreters were left out (no script to run), the baseline must
+/// still be among them. Pure.
+fn check_baseline_kept(baseline: &str, kept: &[Interpreter]) -> Result<()> {
+    if baseline == crate::results::PER_VERSION {
+        let chosen: Vec<&Interpreter> = kept.iter().collect();
+        crate::plan::per_version_baselines(&chosen).map_err(anyhow::Error::msg)?;
+        return Ok(());
+    }
+    if !kept.iter().any(|i| i.name == baseline) {
+        bail!(
+            "the baseline {baseline:?} has no ftscalingbench.py to run, so it is left out of this run. Pass --baseline with one of {}, or give every build one script with --script-from.",
+            kept.iter().map(|i| i.name.as_str()).collect::<Vec<_>>().join(", ")
+        );
+    }
+    Ok(())
 }
 
 /// The configurations a run measures and the baseline they are compared with.
@@ -473,6 +511,7 @@ pub fn select_interpreters(
             Benchmark::Jit { .. } | Benchmark::Uops => Selection::Jit,
             Benchmark::Script { .. } => Selection::All,
             Benchmark::Pyperformance { .. } => Selection::Builds,
+            Benchmark::Ftscaling(_) => Selection::Scaling,
         })
     } else {
         plan.select(wanted).map_err(anyhow::Error::msg)?
@@ -516,6 +555,18 @@ pub fn prepare(
     plan: &Plan,
     benchmarks_dir: &Path,
 ) -> Result<Vec<RunJob>> {
+    prepare_in(args, cfg, plan, benchmarks_dir, &crate::project::cache_dir())
+}
+
+/// [`prepare`] with the cache folder given (ftscalingbench's scripts come
+/// from the verified tarballs there).
+pub fn prepare_in(
+    args: &RunArgs,
+    cfg: &Config,
+    plan: &Plan,
+    benchmarks_dir: &Path,
+    cache: &Path,
+) -> Result<Vec<RunJob>> {
     let all = settings_from(args, cfg, &Catalogs::load(benchmarks_dir)?)?;
     let Some(first) = all.first() else {
         bail!("nothing to run: no benchmark was chosen.");
@@ -542,6 +593,12 @@ pub fn prepare(
                 args.baseline.is_some(),
             )?;
             settings.baseline = selected.baseline;
+            let (mut interpreters, mut notes) = (selected.interpreters, vec![]);
+            if let Benchmark::Ftscaling(bench) = &mut settings.benchmark {
+                let resolved = super::ftscaling::resolve(bench, &interpreters, cfg, plan, cache)?;
+                check_baseline_kept(&settings.baseline, &resolved.interpreters)?;
+                (interpreters, notes) = (resolved.interpreters, resolved.notes);
+            }
             let (_, mut arguments) = settings.benchmark.script_and_args();
             let threads = settings.benchmark.threads();
             if !threads.is_empty() {
@@ -559,7 +616,8 @@ pub fn prepare(
             };
             Ok(RunJob {
                 settings,
-                interpreters: selected.interpreters,
+                interpreters,
+                notes,
                 baseline_note: selected.note,
                 outputs,
                 interactive: args.interactive,

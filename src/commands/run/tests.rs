@@ -350,7 +350,7 @@ async fn a_script_sweep_keeps_what_it_printed_and_each_named_benchmark() {
     assert_eq!(sample.metrics.len(), 2);
     let shown = present::script_outputs(&report);
     assert!(shown.contains("▶ 3.13t ×2 printed (process 1 of 2):\n  [stdout]\n  sorted with 2 workers\n  [stderr]\n  a warning\n"), "{shown}");
-    let parts = metrics::split(&report);
+    let parts = crate::report::split::split(&report);
     let parse = &parts[1].1;
     assert_eq!(parse.benchmark, "b.py:parse");
     assert_eq!(parse.rows[3].measured(), [2.0, 2.0]);
@@ -433,7 +433,7 @@ async fn pyperformance_runs_its_benchmarks_in_each_container_against_each_versio
         "every build, no runtime switch"
     );
     assert_eq!(report.baseline, "per-version");
-    let parts = metrics::split(&report);
+    let parts = crate::report::split::split(&report);
     assert_eq!(parts.len(), 1);
     assert_eq!(parts[0].1.benchmark, "pyperformance:nbody");
     assert!(

@@ -1,7 +1,8 @@
-//! A user's script that measured several named benchmarks (`harness.bench`
-//! called more than once) gives one report per name, so that each gets the
-//! statistics, intervals, verdicts and result files of a built-in benchmark.
-//! Pure.
+//! A run that measured several named benchmarks (a script calling
+//! `harness.bench` more than once, ftscalingbench's patterns, pyperformance)
+//! gives one report per name, so that each gets the statistics, intervals,
+//! verdicts and result files of a built-in benchmark; each part names the
+//! run it was measured in ([`Report::part_of`]). Pure.
 
 use crate::results::{Outcome, Report, Row, Sample};
 
@@ -32,6 +33,7 @@ fn names(report: &Report) -> Vec<String> {
 fn metric_report(report: &Report, name: &str) -> Report {
     Report {
         benchmark: format!("{}:{name}", report.benchmark),
+        part_of: Some(report.benchmark.clone()),
         rows: report
             .rows
             .iter()
@@ -129,6 +131,7 @@ mod tests {
         assert_eq!(names, ["sort", "parse json"]);
         let (_, parse) = &parts[1];
         assert_eq!(parse.benchmark, "gil:parse json");
+        assert_eq!(parse.part_of.as_deref(), Some("gil"));
         let base = parse.rows.iter().find(|r| r.interpreter == "3.13").unwrap();
         assert!(base
             .samples

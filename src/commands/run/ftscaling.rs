@@ -1,0 +1,226 @@
+//! `run ftscalingbench`: which `Tools/ftscalingbench/ftscalingbench.py` each
+//! interpreter runs, decided before anything connects. By default each
+//! version runs its own source's script (3.14's differs from 3.15's); a
+//! version whose source has none is skipped, saying why; `--script-from`
+//! gives every interpreter one script instead (a configured version's, a
+//! CPython tree's or a tarball's), and every row records which it ran.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use anyhow::{bail, Result};
+
+use crate::config::Config;
+use crate::ftscalingbench::{self, Script, PATH_IN_TREE};
+use crate::plan::{Interpreter, Plan, ReleaseImages};
+use crate::results::SourceScript;
+
+/// Where the script is inside the container (its folder mounted read-only).
+pub const SCRIPT_DIR_IN_CONTAINER: &str = "/ftscalingbench";
+
+/// What `run ftscalingbench` was asked for, and once resolved, which script
+/// each interpreter runs. Pure data.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct FtScaling {
+    /// `--patterns`; empty runs every pattern of each script.
+    pub patterns: Vec<String>,
+    /// `--threads` as given.
+    pub threads: Vec<u32>,
+    /// `--script-from` as given.
+    pub script_from: Option<String>,
+    /// By interpreter name: the script it runs (filled by [`resolve`]).
+    pub scripts: BTreeMap<String, Script>,
+}
+
+impl FtScaling {
+    /// The driver's arguments in the container, before `--threads N`.
+    pub fn args(&self) -> Vec<String> {
+        let mut args = vec![format!(
+            "{SCRIPT_DIR_IN_CONTAINER}/{}",
+            ftscalingbench::FILE_NAME
+        )];
+        if !self.patterns.is_empty() {
+            args.extend(["--patterns".to_string(), self.patterns.join(",")]);
+        }
+        args
+    }
+
+    /// The host folder mounted for `interpreter`, when it has a script.
+    pub fn dir_for(&self, interpreter: &str) -> Option<&Path> {
+        self.scripts.get(interpreter).map(|s| s.dir.as_path())
+    }
+
+    /// What a row records about the script its interpreter ran.
+    pub fn recorded(&self, interpreter: &str) -> Option<SourceScript> {
+        self.scripts.get(interpreter).map(|s| SourceScript {
+            origin: s.origin.clone(),
+            path: PATH_IN_TREE.into(),
+            sha256: s.sha256.clone(),
+        })
+    }
+}
+
+/// Where a release's script comes from: its verified tarball, or its own
+/// source (a checkout or a tarball).
+fn script_of_release(
+    release: &ReleaseImages,
+    cfg: &Config,
+    cache: &Path,
+) -> Result<Option<Script>> {
+    let store = cache.join("ftscalingbench");
+    match &release.source {
+        Some(own) if own.is_dir() => {
+            let origin = format!("{}'s checkout {}", release.label, own.display());
+            Ok(ftscalingbench::from_tree(own, &origin, &store).map_err(anyhow::Error::msg)?)
+        }
+        Some(own) => {
+            let (_, sha) = crate::checkout::archive(own, &release.tag, &cache.join("checkouts"))
+                .map_err(anyhow::Error::msg)?;
+            let origin = format!("{}'s tarball {}", release.label, own.display());
+            Ok(ftscalingbench::from_tarball(own, &sha, &origin, &store).map_err(anyhow::Error::msg)?)
+        }
+        None => {
+            let variant = &release.variants[0];
+            let spec = crate::sources::SourceSpec {
+                version: variant.version.to_string(),
+                sha256: variant.sha256.clone(),
+                debian_version: variant.debian_version.clone(),
+            };
+            let tarball = crate::sources::fetch(
+                &spec,
+                &cfg.sources.mirrors,
+                &cache.join("sources"),
+                &mut |_| {},
+            )?;
+            let origin = format!("CPython {}'s source tarball", release.version);
+            Ok(
+                ftscalingbench::from_tarball(&tarball, &spec.sha256, &origin, &store)
+                    .map_err(anyhow::Error::msg)?,
+            )
+        }
+    }
+}
+
+/// `--script-from`: a configured version or own source by its label
+/// (`3.14`, `3.14.7`, `my-branch`), else a CPython tree or a tarball.
+fn script_from(text: &str, plan: &Plan, cfg: &Config, cache: &Path) -> Result<Script> {
+    let release = plan
+        .releases
+        .iter()
+        .find(|r| r.label == text || r.tag == text || r.version.to_string() == text);
+    let path = PathBuf::from(text);
+    let found = match (release, path.is_dir(), path.is_file()) {
+        (Some(r), ..) => script_of_release(r, cfg, cache)?,
+        (None, true, _) => {
+            let origin = format!("the tree {text}");
+            ftscalingbench::from_tree(&path, &origin, &cache.join("ftscalingbench"))
+                .map_err(anyhow::Error::msg)?
+        }
+        (None, false, true) => {
+            let sha = crate::download::sha256_file(&path)
+                .map_err(|e| anyhow::anyhow!("cannot read {text}: {e}"))?;
+            let origin = format!("the tarball {text}");
+            ftscalingbench::from_tarball(&path, &sha, &origin, &cache.join("ftscalingbench"))
+                .map_err(anyhow::Error::msg)?
+        }
+        (None, false, false) => bail!(
+            "--script-from {text:?} is neither a configured version ({}) nor a CPython tree or source tarball here. Name a version, or give the path of a checkout or a Python-X.Y.Z.tar.xz.",
+            plan.releases.iter().map(|r| r.label.as_str()).collect::<Vec<_>>().join(", ")
+        ),
+    };
+    found.ok_or_else(|| {
+        anyhow::anyhow!(
+            "--script-from {text:?} has no {PATH_IN_TREE}: it first appeared in CPython 3.14. Give a 3.14 or newer source."
+        )
+    })
+}
+
+/// What [`resolve`] decided besides the scripts: which interpreters run,
+/// and why the others do not.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Resolved {
+    pub interpreters: Vec<Interpreter>,
+    /// One line per version skipped (or per interpreter run on another
+    /// version's script), said before the run.
+    pub notes: Vec<String>,
+}
+
+/// Gives every interpreter its script, or leaves it out with the reason;
+/// checks `--patterns` against the scripts. Fetches a release's verified
+/// tarball when it is not cached yet (the build would).
+pub fn resolve(
+    bench: &mut FtScaling,
+    interpreters: &[Interpreter],
+    cfg: &Config,
+    plan: &Plan,
+    cache: &Path,
+) -> Result<Resolved> {
+    let chosen = match &bench.script_from {
+        Some(text) => Some(script_from(text, plan, cfg, cache)?),
+        None => None,
+    };
+    let mut by_release: BTreeMap<String, Option<Script>> = BTreeMap::new();
+    let (mut kept, mut notes) = (vec![], vec![]);
+    for interp in interpreters {
+        let release = plan.releases.iter().find(|r| r.pythons == interp.image);
+        let script = match (&chosen, release, interp.variant) {
+            (Some(s), ..) => Some(s.clone()),
+            (None, Some(r), Some(_)) => {
+                if !by_release.contains_key(&r.tag) {
+                    let found = script_of_release(r, cfg, cache)?;
+                    if found.is_none() {
+                        notes.push(format!(
+                            "{}: skipped, {} has no {PATH_IN_TREE} (it first appeared in 3.14); --script-from 3.14 runs 3.14's script on every build",
+                            r.label,
+                            match &r.source { Some(p) => p.display().to_string(), None => format!("CPython {}'s source", r.version) }
+                        ));
+                    }
+                    by_release.insert(r.tag.clone(), found);
+                }
+                by_release[&r.tag].clone()
+            }
+            _ => {
+                notes.push(format!(
+                    "{}: skipped, the distro's python comes with no ftscalingbench.py; --script-from VERSION runs one there",
+                    interp.name
+                ));
+                None
+            }
+        };
+        if let Some(script) = script {
+            bench.scripts.insert(interp.name.clone(), script);
+            kept.push(interp.clone());
+        }
+    }
+    if kept.is_empty() {
+        bail!(
+            "no interpreter of this run has an ftscalingbench.py: {}. Add a 3.14 or newer version, or give one with --script-from.",
+            notes.join("; ")
+        );
+    }
+    check_patterns(bench)?;
+    Ok(Resolved {
+        interpreters: kept,
+        notes,
+    })
+}
+
+/// Every pattern asked for must be registered by some script of the run.
+fn check_patterns(bench: &FtScaling) -> Result<()> {
+    let mut known: Vec<&str> = vec![];
+    for p in bench.scripts.values().flat_map(|s| &s.patterns) {
+        if !known.contains(&p.as_str()) {
+            known.push(p);
+        }
+    }
+    let unknown: Vec<&String> = (bench.patterns.iter())
+        .filter(|p| !known.contains(&p.as_str()))
+        .collect();
+    if let Some(first) = unknown.first() {
+        bail!(
+            "unknown pattern {first:?}: the ftscalingbench.py of this run registers {}. Give names from that list to --patterns.",
+            known.join(", ")
+        );
+    }
+    Ok(())
+}
