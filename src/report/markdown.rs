@@ -40,10 +40,19 @@ fn render(report: &Report) -> String {
             code(&report.session)
         ),
         String::new(),
+    ];
+    // Several named benchmarks at several thread counts (ftscalingbench's
+    // patterns): how each scales; each one's own file has its full table.
+    let parts = super::split::split(report);
+    if !parts.is_empty() && report.rows.iter().any(|r| r.threads.is_some_and(|n| n > 1)) {
+        lines.push(super::scaling::markdown(&parts));
+        return lines.join("\n");
+    }
+    lines.extend([
         "| Interpreter | Free threading | JIT | Mean ± σ | Ratio [95% CI] | p | Status |"
             .to_string(),
         "|---|---|---|--:|--:|--:|---|".to_string(),
-    ];
+    ]);
     for (row, rc) in report.rows.iter().zip(compare_rows(report)) {
         lines.push(table_row(row, &rc));
     }

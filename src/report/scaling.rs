@@ -231,10 +231,13 @@ pub fn markdown(parts: &[(String, Report)]) -> String {
         headers.push("Speed-up vs baseline's");
     }
     let mut out = format!("| {} |\n", headers.join(" | "));
-    out += &format!("|---|---|--:|--:|--:|--:|---|{}\n", match with_baseline {
-        true => "---|",
-        false => "",
-    });
+    out += &format!(
+        "|---|---|--:|--:|--:|--:|---|{}\n",
+        match with_baseline {
+            true => "---|",
+            false => "",
+        }
+    );
     for line in &all {
         let cells: Vec<String> = cells(line, with_baseline)
             .iter()
@@ -315,7 +318,12 @@ mod tests {
             ("fast", "3.14t ×2")
         );
         assert_eq!(all[0].status, Some(ScalingStatus::Scales), "{:?}", all[0]);
-        assert_eq!(all[1].status, Some(ScalingStatus::ScalesBadly), "{:?}", all[1]);
+        assert_eq!(
+            all[1].status,
+            Some(ScalingStatus::ScalesBadly),
+            "{:?}",
+            all[1]
+        );
         let text = render(&parts);
         assert!(text.contains("│ locked"), "{text}");
         assert!(text.contains("scales badly"), "{text}");
@@ -325,6 +333,16 @@ mod tests {
         );
         let md = markdown(&parts);
         assert!(md.starts_with("| Pattern | Configuration |"), "{md}");
+        let whole = crate::report::Format::Markdown
+            .exporter()
+            .serialize(&two_patterns())
+            .unwrap();
+        let whole = String::from_utf8(whole).unwrap();
+        assert!(
+            whole.starts_with("# pybench-docker: ftscalingbench"),
+            "{whole}"
+        );
+        assert!(whole.contains(&md), "{whole}");
         assert!(md.contains("| locked | 3.14t ×2 |"), "{md}");
         assert!(md.contains("- 3.14t ×2: 1 of 2"), "{md}");
     }

@@ -77,7 +77,8 @@ fn script_of_release(
             let (_, sha) = crate::checkout::archive(own, &release.tag, &cache.join("checkouts"))
                 .map_err(anyhow::Error::msg)?;
             let origin = format!("{}'s tarball {}", release.label, own.display());
-            Ok(ftscalingbench::from_tarball(own, &sha, &origin, &store).map_err(anyhow::Error::msg)?)
+            Ok(ftscalingbench::from_tarball(own, &sha, &origin, &store)
+                .map_err(anyhow::Error::msg)?)
         }
         None => {
             let variant = &release.variants[0];
@@ -223,4 +224,168 @@ fn check_patterns(bench: &FtScaling) -> Result<()> {
         );
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::{parse, Source, DEFAULT_YAML};
+    use crate::ftscalingbench::tests::{tarball, TINY};
+    use crate::plan::{build_plan, Selection};
+
+    /// The built-in config with real (tiny) tarballs on a file mirror:
+    /// 3.14.7's holds an ftscalingbench.py, 3.13.15's none, as upstream.
+    fn offline(dir: &Path) -> (Config, Plan) {
+        let mirror = dir.join("mirror");
+        fs_create(&mirror);
+        let default = build_plan(&parse(DEFAULT_YAML, &Source::Embedded).unwrap()).unwrap();
+        let mut yaml = DEFAULT_YAML.to_string();
+        for release in &default.releases {
+            let name = format!("Python-{}.tar.xz", release.version);
+            let files: Vec<(&str, &str)> = match release.version.minor {
+                13 => vec![("README.rst", "3.13")],
+                _ => vec![("README.rst", "3.14"), (PATH_IN_TREE, TINY)],
+            };
+            let path = tarball(&mirror, &name, &files);
+            let sha = crate::download::sha256_file(&path).unwrap();
+            yaml = yaml.replace(release.variants[0].sha256.as_str(), &sha);
+        }
+        let start = yaml.find("  mirrors:\n").unwrap();
+        let end = start + yaml[start..].find("\n\n").unwrap();
+        let file_mirror = format!(
+            "  mirrors:\n    - file://{}/Python-{{version}}.tar.xz",
+            mirror.display()
+        );
+        yaml.replace_range(start..end, &file_mirror);
+        let cfg = parse(&yaml, &Source::Embedded).unwrap();
+        let plan = build_plan(&cfg).unwrap();
+        (cfg, plan)
+    }
+
+    fn fs_create(dir: &Path) {
+        std::fs::create_dir_all(dir).unwrap();
+    }
+
+    fn names(interpreters: &[Interpreter]) -> Vec<&str> {
+        interpreters.iter().map(|i| i.name.as_str()).collect()
+    }
+
+    #[test]
+    fn each_version_runs_its_own_script_and_one_without_is_skipped_saying_why() {
+        let dir = tempfile::tempdir().unwrap();
+        let (cfg, plan) = offline(dir.path());
+        let chosen: Vec<Interpreter> = plan
+            .default_interpreters(Selection::Scaling)
+            .into_iter()
+            .cloned()
+            .collect();
+        assert_eq!(
+            names(&chosen),
+            [
+                "3.13",
+                "3.13t",
+                "3.13t -X gil=1",
+                "3.14",
+                "3.14t",
+                "3.14t -X gil=1"
+            ]
+        );
+        let mut bench = FtScaling::default();
+        let cache = dir.path().join("cache");
+        let resolved = resolve(&mut bench, &chosen, &cfg, &plan, &cache).unwrap();
+        assert_eq!(
+            names(&resolved.interpreters),
+            ["3.14", "3.14t", "3.14t -X gil=1"]
+        );
+        assert_eq!(resolved.notes.len(), 1, "{:?}", resolved.notes);
+        assert!(
+            resolved.notes[0].starts_with("3.13: skipped, CPython 3.13.15's source has no Tools/ftscalingbench/ftscalingbench.py")
+                && resolved.notes[0].contains("--script-from 3.14"),
+            "{:?}",
+            resolved.notes
+        );
+        let recorded = bench.recorded("3.14t").unwrap();
+        assert_eq!(recorded.origin, "CPython 3.14.7's source tarball");
+        assert_eq!(recorded.path, PATH_IN_TREE);
+        assert!(bench
+            .dir_for("3.14t")
+            .unwrap()
+            .join("ftscalingbench.py")
+            .is_file());
+        assert_eq!(bench.dir_for("3.13t"), None);
+
+        // --script-from 3.14: every build runs 3.14.7's, 3.13t included.
+        let mut from = FtScaling {
+            script_from: Some("3.14".into()),
+            patterns: vec!["create_dict".into()],
+            ..FtScaling::default()
+        };
+        let all = resolve(&mut from, &chosen, &cfg, &plan, &cache).unwrap();
+        assert_eq!(all.interpreters.len(), 6);
+        assert!(all.notes.is_empty());
+        assert_eq!(from.scripts["3.13t"], from.scripts["3.14t"]);
+        assert_eq!(
+            from.args(),
+            [
+                "/ftscalingbench/ftscalingbench.py",
+                "--patterns",
+                "create_dict"
+            ]
+        );
+    }
+
+    #[test]
+    fn unknown_patterns_and_sources_are_refused_naming_what_there_is() {
+        let dir = tempfile::tempdir().unwrap();
+        let (cfg, plan) = offline(dir.path());
+        let chosen: Vec<Interpreter> = plan
+            .select(&["3.14t".into()])
+            .unwrap()
+            .into_iter()
+            .cloned()
+            .collect();
+        let cache = dir.path().join("cache");
+        let mut bench = FtScaling {
+            patterns: vec!["create_dict".into(), "nope".into()],
+            ..FtScaling::default()
+        };
+        let e = resolve(&mut bench, &chosen, &cfg, &plan, &cache)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.starts_with("unknown pattern \"nope\"")
+                && e.contains("object_cfunction, create_dict, create_frozendict"),
+            "{e}"
+        );
+        for (from, words) in [
+            (
+                "/no/such/tree",
+                "is neither a configured version (3.13, 3.14)",
+            ),
+            ("3.13", "has no Tools/ftscalingbench/ftscalingbench.py"),
+        ] {
+            let mut bench = FtScaling {
+                script_from: Some(from.into()),
+                ..FtScaling::default()
+            };
+            let e = resolve(&mut bench, &chosen, &cfg, &plan, &cache)
+                .unwrap_err()
+                .to_string();
+            assert!(e.contains(words), "{e}");
+        }
+        // Only versions without a script: nothing to run, said before anything starts.
+        let old: Vec<Interpreter> = plan
+            .select(&["3.13t".into()])
+            .unwrap()
+            .into_iter()
+            .cloned()
+            .collect();
+        let e = resolve(&mut FtScaling::default(), &old, &cfg, &plan, &cache)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.starts_with("no interpreter of this run has an ftscalingbench.py"),
+            "{e}"
+        );
+    }
 }

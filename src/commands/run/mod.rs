@@ -159,7 +159,9 @@ fn write_all(
 ) -> Result<()> {
     outputs.write(report, true)?;
     for (name, metric) in by_metric {
-        let member = outputs.clone().for_member(&crate::report::split::file_part(name));
+        let member = outputs
+            .clone()
+            .for_member(&crate::report::split::file_part(name));
         member.write(metric, true)?;
     }
     outputs.write_html(report, by_metric)

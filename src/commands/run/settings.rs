@@ -555,7 +555,13 @@ pub fn prepare(
     plan: &Plan,
     benchmarks_dir: &Path,
 ) -> Result<Vec<RunJob>> {
-    prepare_in(args, cfg, plan, benchmarks_dir, &crate::project::cache_dir())
+    prepare_in(
+        args,
+        cfg,
+        plan,
+        benchmarks_dir,
+        &crate::project::cache_dir(),
+    )
 }
 
 /// [`prepare`] with the cache folder given (ftscalingbench's scripts come

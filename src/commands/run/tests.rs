@@ -611,3 +611,93 @@ fn a_pyperf_scripts_own_calibration_claims_no_least_time_and_varying_counts_no_c
     let said = crate::report::format::repetitions(&report);
     assert!(said.ends_with(" each") && !said.contains("value"), "{said}");
 }
+
+/// ftscalingbench's machine line with two patterns: `fast` takes the same
+/// time per call at one thread and at two, `locked` three times as long at
+/// two.
+fn ftscaling_line(spec: &ContainerSpec) -> Result<ContainerOutput, DockerError> {
+    static CALLS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let n = CALLS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    // The machine's speed changes from round to round (4 containers each),
+    // and a little from container to container.
+    let speed = (1.0 + 0.07 * (n / 4 % 5) as f64) * (1.0 + 0.005 * (n % 3) as f64);
+    let two = spec.cmd.windows(2).any(|w| w == ["--threads", "2"]);
+    let (fast, locked) = match two {
+        true => (0.0101 * speed, 0.03 * speed),
+        false => (0.01 * speed, 0.01 * speed),
+    };
+    let line = format!(
+        "PYBENCH_RESULT {{\"schema\":2,\"kind\":\"ftscalingbench\",\"skipped\":[],\"benchmarks\":[\
+         {{\"name\":\"fast\",\"loops\":1,\"values\":[{fast}],\"host\":{{}}}},\
+         {{\"name\":\"locked\",\"loops\":1,\"values\":[{locked}],\"host\":{{}}}}]}}"
+    );
+    Ok(exited(0, &format!("{line}\n"), ""))
+}
+
+#[tokio::test]
+async fn ftscalingbench_mounts_each_builds_script_and_reports_each_pattern() {
+    let cache = tempfile::tempdir().unwrap();
+    let engine = FakeEngine::new(ftscaling_line);
+    let app = crate::commands::test_support::app_with_yaml(
+        crate::config::DEFAULT_YAML,
+        engine.clone(),
+        cache.path(),
+    );
+    let tree = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/ftscaling");
+    let mut a = args("ftscalingbench");
+    a.script_from = Some(tree.display().to_string());
+    a.interpreters = vec!["3.14".into(), "3.14t".into()];
+    a.threads = vec![2];
+    a.processes = Some(4);
+    let job = settings::prepare_in(&a, &app.config, &app.plan, &bench_dir(), cache.path())
+        .unwrap()
+        .remove(0);
+    assert_eq!(job.settings.baseline, "per-version");
+    let (report, _) = super::measure(&app, &job, &Default::default())
+        .await
+        .unwrap();
+
+    for spec in engine.runs() {
+        let mount = spec
+            .mounts
+            .iter()
+            .find(|m| m.container == "/ftscalingbench")
+            .expect("the script's folder is mounted");
+        assert!(mount.read_only);
+        assert!(std::path::Path::new(&mount.host)
+            .join("ftscalingbench.py")
+            .is_file());
+        assert_eq!(
+            spec.cmd[1..3],
+            ["ftscaling.py", "/ftscalingbench/ftscalingbench.py"]
+        );
+    }
+    assert_eq!(
+        engine.runs().len(),
+        16,
+        "2 builds × 2 thread counts × 4 rounds"
+    );
+    let script = report.rows[0].source_script.as_ref().unwrap();
+    assert!(
+        script.origin.starts_with("the tree ") && script.origin.ends_with("fixtures/ftscaling")
+    );
+    let parts = crate::report::split::split(&report);
+    let names: Vec<&str> = parts.iter().map(|(n, _)| n.as_str()).collect();
+    assert_eq!(names, ["fast", "locked"]);
+    assert!(parts
+        .iter()
+        .all(|(_, p)| p.part_of.as_deref() == Some("ftscalingbench")));
+    let lines = crate::report::scaling::lines(&parts);
+    let status = |pattern: &str, label: &str| {
+        lines
+            .iter()
+            .find(|l| l.pattern == pattern && l.label == label)
+            .and_then(|l| l.status)
+    };
+    use crate::analysis::scaling::ScalingStatus;
+    assert_eq!(status("fast", "3.14t ×2"), Some(ScalingStatus::Scales));
+    assert_eq!(
+        status("locked", "3.14t ×2"),
+        Some(ScalingStatus::ScalesBadly)
+    );
+}
