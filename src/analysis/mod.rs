@@ -6,6 +6,7 @@ pub mod compare;
 pub mod memory;
 pub mod pairing;
 pub mod scaling;
+pub mod scaling_pairs;
 pub mod significance;
 pub mod stats;
 pub mod verdict;

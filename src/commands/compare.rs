@@ -17,6 +17,9 @@ use crate::analysis::compare::Band;
 use crate::analysis::pairing::{
     common_labels, pair_reports, pair_runs, regressions, same_baselines,
 };
+use crate::analysis::scaling_pairs::{
+    pair_scaling_reports, pair_scaling_runs, scaling_regressions,
+};
 use crate::cli::CompareArgs;
 use crate::report::format;
 use crate::report::table::ratio_with_ci;
@@ -104,9 +107,12 @@ pub fn all_comparisons(a_path: &Path, b_path: &Path, band: Band) -> Result<Vec<C
         let Some((_, a)) = a_groups.iter().find(|(n, _)| n == benchmark) else {
             continue;
         };
-        let rows = match (a.as_slice(), b.as_slice()) {
-            ([one_a], [one_b]) => pair_reports(one_a, one_b, band),
-            _ => pair_runs(a, b, band),
+        let (rows, scaling) = match (a.as_slice(), b.as_slice()) {
+            ([one_a], [one_b]) => (
+                pair_reports(one_a, one_b, band),
+                pair_scaling_reports(one_a, one_b, band),
+            ),
+            _ => (pair_runs(a, b, band), pair_scaling_runs(a, b, band)),
         };
         let (in_a, in_b) = (common_labels(a), common_labels(b));
         if rows.is_empty() {
@@ -127,6 +133,7 @@ pub fn all_comparisons(a_path: &Path, b_path: &Path, band: Band) -> Result<Vec<C
             normalized: same_baselines(a, b),
             only_in_a: in_a.iter().filter(|l| !in_b.contains(l)).cloned().collect(),
             only_in_b: in_b.iter().filter(|l| !in_a.contains(l)).cloned().collect(),
+            scaling,
             rows,
         });
     }
@@ -181,12 +188,63 @@ pub fn render(c: &Comparisons) -> String {
     }
     let mut out = format!("{}: A = {}, B = {}\n{table}\n", c.benchmark, c.a, c.b);
     out += &method_note(c);
+    out += &render_scaling(c);
     for (side, labels) in [("A", &c.only_in_a), ("B", &c.only_in_b)] {
         if !labels.is_empty() {
             out += &format!("only in {side}: {}\n", labels.join(", "));
         }
     }
     out
+}
+
+/// How each configuration's speed-up over one thread changed: B's over
+/// A's, with its interval and verdict (degraded: scales worse in B).
+fn render_scaling(c: &Comparisons) -> String {
+    if c.scaling.is_empty() {
+        return String::new();
+    }
+    let mut table = Table::new();
+    table
+        .load_style(presets::UTF8_FULL_CONDENSED.with_rounded_corners())
+        .force_no_tty()
+        .set_header([
+            "Scaling",
+            "Speed-up A",
+            "Speed-up B",
+            "B / A [95% CI]",
+            "p",
+            "Status",
+        ]);
+    let speedup = |s: Option<f64>| s.map_or("—".into(), format::ratio);
+    for p in &c.scaling {
+        let (ratio, pv, status) = match &p.comparison {
+            Some(cmp) => (
+                match (cmp.ci_low, cmp.ci_high) {
+                    (Some(l), Some(h)) => format!("{} [{l:.2}–{h:.2}]", format::ratio(cmp.ratio)),
+                    _ => format::ratio(cmp.ratio),
+                },
+                cmp.p_value.map_or("—".into(), format::p_value),
+                cmp.verdict.to_string(),
+            ),
+            None => ("—".into(), "—".into(), "not completed".into()),
+        };
+        table.add_row([
+            Cell::new(&p.label),
+            Cell::new(speedup(p.speedup_a)),
+            Cell::new(speedup(p.speedup_b)),
+            Cell::new(ratio),
+            Cell::new(pv),
+            Cell::new(status),
+        ]);
+    }
+    for column in 1..=4 {
+        if let Some(col) = table.column_mut(column) {
+            col.set_cell_alignment(CellAlignment::Right);
+        }
+    }
+    format!(
+        "{table}\nspeed-up over the same interpreter at one thread, B's / A's: below 1 scales worse in B (degraded), tN/t1 of each run taken round by round\n"
+    )
 }
 
 /// What the intervals hold, and with one run a side what they miss.
@@ -225,18 +283,26 @@ pub fn command(args: &CompareArgs) -> Result<()> {
     }
     if let Some(percent) = args.fail_on_regression {
         let several = all.len() > 1;
+        let named = |c: &Comparisons, label: &str, what: String| match several {
+            false => format!("{label} {what}"),
+            true => format!("{} {label} {what}", c.benchmark),
+        };
         let slower: Vec<String> = all
             .iter()
             .flat_map(|c| {
-                regressions(&c.rows, percent)
+                let times = regressions(&c.rows, percent)
                     .into_iter()
                     .filter_map(move |p| {
                         let change = p.comparison?.change * 100.0;
-                        Some(match several {
-                            false => format!("{} {change:+.1}%", p.label),
-                            true => format!("{} {} {change:+.1}%", c.benchmark, p.label),
-                        })
-                    })
+                        Some(named(c, &p.label, format!("{change:+.1}%")))
+                    });
+                let scaling = scaling_regressions(&c.scaling, percent)
+                    .into_iter()
+                    .filter_map(move |p| {
+                        let ratio = p.comparison?.ratio;
+                        Some(named(c, &p.label, format!("scales {ratio:.2}× as well")))
+                    });
+                times.chain(scaling).collect::<Vec<_>>()
             })
             .collect();
         if !slower.is_empty() {
@@ -342,6 +408,7 @@ mod tests {
             rows: pair_reports(&a, &another_run(&a, 1.25, 1.0), Band::DEFAULT),
             only_in_a: vec![],
             only_in_b: vec!["3.14".into()],
+            scaling: vec![],
         });
         assert!(text.contains("only in B: 3.14"), "{text}");
         assert!(text.contains("degraded"), "{text}");

@@ -205,6 +205,7 @@ pub(crate) mod tests {
             rows: pair_reports(&a, &b, Band::DEFAULT),
             only_in_a: vec![],
             only_in_b: vec!["3.14".into()],
+            scaling: vec![],
         }
     }
 

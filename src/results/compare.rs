@@ -4,6 +4,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::analysis::compare::Comparison;
+use crate::analysis::scaling::ScalingComparison;
 
 /// One configuration found on both sides.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -16,6 +17,19 @@ pub struct Pairing {
     #[serde(flatten)]
     pub comparison: Option<Comparison>,
     /// The comparison's p < 0.05.
+    pub significant: bool,
+}
+
+/// One configuration at N > 1 threads found on both sides with its
+/// one-thread row: its speed-up in B against its speed-up in A.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ScalingPairing {
+    pub label: String,
+    pub speedup_a: Option<f64>,
+    pub speedup_b: Option<f64>,
+    /// Speed-up in B / speed-up in A (below 1: scales worse; verdict
+    /// degraded); `None` when a side did not complete.
+    pub comparison: Option<ScalingComparison>,
     pub significant: bool,
 }
 
@@ -38,6 +52,10 @@ pub struct Comparisons {
     pub only_in_a: Vec<String>,
     #[serde(default)]
     pub only_in_b: Vec<String>,
+    /// How each configuration's scaling with threads changed, where both
+    /// sides measured it at one thread and at N.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub scaling: Vec<ScalingPairing>,
 }
 
 /// `compare --json`: one entry per benchmark the two sides share.

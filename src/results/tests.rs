@@ -71,6 +71,7 @@ fn a_comparison() -> CompareFile {
             rows,
             only_in_a: vec!["3.14".into()],
             only_in_b: vec![],
+            scaling: vec![],
         }],
     }
 }
