@@ -930,3 +930,65 @@ fn the_whole_suite_runs_quickly_on_the_default_matrix() {
         "no container of session {session} is left"
     );
 }
+
+#[test]
+fn ftscalingbench_reports_each_pattern_and_flags_one_that_serialises_on_a_lock() {
+    images();
+    let dir = tempfile::tempdir().unwrap();
+    let json = dir.path().join("fts.json");
+    // A tree of our own with the real script's shape: the same path as a
+    // release's script (extracted, mounted read-only, imported as a module,
+    // each pattern measured through the harness at 1 and 2 threads).
+    let out = run(&[
+        "run",
+        "ftscalingbench",
+        "--script-from",
+        "tests/fixtures/ftscaling",
+        "--interpreters",
+        "3.14t",
+        "--baseline",
+        "3.14t",
+        "--threads",
+        "2",
+        "--processes",
+        "8",
+        "--values",
+        "3",
+        "--min-time",
+        "0.05",
+        "--json",
+        json.to_str().unwrap(),
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = stdout(&out);
+    assert!(
+        text.contains("│ private_arithmetic") && text.contains("│ one_shared_lock"),
+        "{text}"
+    );
+    assert!(text.contains("scale badly: one_shared_lock"), "{text}");
+    assert!(
+        stderr(&out).contains(
+            "3.14t: Tools/ftscalingbench/ftscalingbench.py of the tree tests/fixtures/ftscaling"
+        ),
+        "{}",
+        stderr(&out)
+    );
+    let locked = read_json(&dir.path().join("fts.one_shared_lock.json"));
+    assert_eq!(locked["benchmark"], "ftscalingbench:one_shared_lock");
+    assert_eq!(locked["part_of"], "ftscalingbench");
+    let two = &locked["summary"][1];
+    assert_eq!(two["label"], "3.14t ×2", "{two}");
+    assert_eq!(two["scaling"], "scales-badly", "{two}");
+    assert!(two["speedup_ci"][1].as_f64().unwrap() < 1.0, "{two}");
+    let script = &locked["rows"][0]["source_script"];
+    assert_eq!(script["path"], "Tools/ftscalingbench/ftscalingbench.py");
+    assert_eq!(script["sha256"].as_str().unwrap().len(), 64);
+    // The containers' CPUs are ours: one thread on one CPU, two on two.
+    let cpusets: Vec<&str> = locked["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["samples"][0]["cpuset"].as_str().unwrap())
+        .collect();
+    assert_eq!(cpusets, ["1", "0-1"]);
+}
