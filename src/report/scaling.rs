@@ -253,7 +253,7 @@ pub fn markdown(parts: &[(String, Report)]) -> String {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::report::fixture;
     use crate::results::Metric;

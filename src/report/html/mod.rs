@@ -10,6 +10,7 @@
 pub mod charts;
 mod ext;
 mod hosts;
+mod scaling;
 mod sections;
 pub mod svg;
 
@@ -71,6 +72,16 @@ struct Article {
 fn articles(inputs: &[Input]) -> Vec<Article> {
     let mut articles: Vec<Article> = vec![];
     let runs = histories(inputs);
+    // The parts of one run at several thread counts: how each scales, first:
+    // the one picture of the run, each part's own card after it.
+    for (i, (title, parts)) in scaling::groups(&runs).iter().enumerate() {
+        let id = anchor("scaling", title, i);
+        articles.push(Article {
+            title: format!("{title} scaling"),
+            html: scaling::article(title, parts, &id),
+            id,
+        });
+    }
     for (i, history) in runs.iter().enumerate() {
         let id = anchor("run", history.benchmark, i);
         articles.push(Article {
