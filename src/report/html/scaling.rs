@@ -26,10 +26,13 @@ fn colour(status: Option<ScalingStatus>) -> &'static str {
     }
 }
 
+/// Named parts of a run: each part's name and its newest report.
+type Parts = Vec<(String, Report)>;
+
 /// The parts of each run that measured several named benchmarks at several
-/// thread counts: `(run, its parts' newest reports by name)`, per engine.
-pub fn groups<'a>(histories: &'a [History<'a>]) -> Vec<(String, Vec<(String, Report)>)> {
-    let mut out: Vec<(String, String, Vec<(String, Report)>)> = vec![];
+/// thread counts: `(run, its parts)`, per engine.
+pub fn groups<'a>(histories: &'a [History<'a>]) -> Vec<(String, Parts)> {
+    let mut out: Vec<(String, String, Parts)> = vec![];
     for h in histories {
         let (report, _) = h.newest();
         let Some(run) = &report.part_of else {
