@@ -85,10 +85,14 @@ fn headers(comparisons: &[RowComparison]) -> Vec<&'static str> {
     headers
 }
 
-/// `1.87× (94%)`: the speed-up over one thread and the efficiency.
-fn speedup_cell(rc: &RowComparison) -> String {
+/// `1.87× [1.80–1.95] (94%)`: the speed-up over one thread with its 95%
+/// interval (paired by round) when there is one, and the efficiency.
+pub(crate) fn speedup_cell(rc: &RowComparison) -> String {
+    let interval = rc
+        .speedup_ci
+        .map_or(String::new(), |(l, h)| format!(" [{l:.2}–{h:.2}]"));
     match (rc.speedup, rc.efficiency) {
-        (Some(s), Some(e)) => format!("{} ({:.0}%)", format::ratio(s), e * 100.0),
+        (Some(s), Some(e)) => format!("{}{interval} ({:.0}%)", format::ratio(s), e * 100.0),
         _ => "—".into(),
     }
 }
@@ -293,6 +297,19 @@ mod tests {
         let text = render_table(&report, false);
         assert!(text.contains(SPEEDUP), "{text}");
         assert!(text.contains("1.60× (80%)"), "{text}");
+        // Processes that differ round by round: the speed-up gets its interval.
+        let last = report.rows.last_mut().unwrap();
+        for (i, s) in last.samples.iter_mut().enumerate() {
+            s.seconds *= 1.25 * (1.0 + 0.01 * (i % 3) as f64);
+        }
+        let rc = compare_rows(&report).pop().unwrap();
+        let (low, high) = rc.speedup_ci.unwrap();
+        assert!(
+            low < rc.speedup.unwrap() && rc.speedup.unwrap() < high,
+            "{rc:?}"
+        );
+        let cell = speedup_cell(&rc);
+        assert!(cell.contains(&format!(" [{low:.2}–{high:.2}] (")), "{cell}");
     }
 
     #[test]

@@ -227,6 +227,7 @@ impl Validate for Report {
         for (field, value) in [("benchmark", &self.benchmark), ("baseline", &self.baseline)] {
             name(&at.field(field), value)?;
         }
+        maybe(&at.field("part_of"), self.part_of.as_ref(), name)?;
         name(&at.field("session"), &self.session)?;
         name(&at.field("tool_version"), &self.tool_version)?;
         texts(&at.field("arguments"), &self.arguments)?;
@@ -270,6 +271,12 @@ fn row(at: &At, r: &Row, harness: bool) -> Checked {
     maybe(&at.field("banner"), r.banner.as_ref(), text)?;
     if let Some(flags) = &r.configure_flags {
         texts(&at.field("configure_flags"), flags)?;
+    }
+    if let Some(script) = &r.source_script {
+        let at = at.field("source_script");
+        text(&at.field("origin"), &script.origin)?;
+        name(&at.field("path"), &script.path)?;
+        name(&at.field("sha256"), &script.sha256)?;
     }
     if let Some(i) = &r.info {
         info(&at.field("info"), i)?;
@@ -396,7 +403,12 @@ impl Validate for Comparisons {
         names(&at.field("only_in_b"), &self.only_in_b)?;
         let rows = at.field("rows");
         count(&rows, self.rows.len(), limits::ROWS)?;
-        (self.rows.iter().enumerate()).try_for_each(|(i, p)| pairing(&rows.named(i, &p.label), p))
+        (self.rows.iter().enumerate())
+            .try_for_each(|(i, p)| pairing(&rows.named(i, &p.label), p))?;
+        let scaling = at.field("scaling");
+        count(&scaling, self.scaling.len(), limits::ROWS)?;
+        (self.scaling.iter().enumerate())
+            .try_for_each(|(i, p)| name(&scaling.named(i, &p.label).field("label"), &p.label))
     }
 }
 

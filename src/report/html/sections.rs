@@ -146,10 +146,7 @@ fn numbers_table(report: &Report, comparisons: &[RowComparison]) -> String {
             escape(&p),
         );
         if scaled {
-            let speedup = match (rc.speedup, rc.efficiency) {
-                (Some(s), Some(e)) => format!("{} ({:.0}%)", format::ratio(s), e * 100.0),
-                _ => "—".into(),
-            };
+            let speedup = crate::report::table::speedup_cell(rc);
             out += &format!("<td class=\"num\">{}</td>", escape(&speedup));
         }
         out += "</tr>\n";
