@@ -75,6 +75,11 @@ pub fn render_list(entries: &[SuiteEntry]) -> String {
     table.add_row(["", "gil", "recursive fib(n) in N threads behind a barrier"]);
     table.add_row(["", "jit", "a small-int loop the JIT compiles"]);
     table.add_row(["", "uops", "the JIT's micro-ops before and after warm-up"]);
+    table.add_row([
+        "",
+        "ftscalingbench",
+        "CPython's Tools/ftscalingbench patterns, each at 1 and N threads",
+    ]);
     for e in entries {
         table.add_row([e.category.as_str(), &e.name, &e.description]);
     }

@@ -741,6 +741,40 @@ mod tests {
         assert!(e.contains("--benchmarks chooses pyperformance's"), "{e}");
     }
 
+    #[test]
+    fn ftscalingbench_takes_its_own_flags_and_compares_per_version() {
+        let mut a = args("ftscalingbench");
+        a.patterns = vec!["create_closure".into()];
+        a.threads = vec![1, 2, 4];
+        let s = settings_from(&a, &cfg(), &suite()).unwrap().remove(0);
+        assert_eq!(s.baseline, "per-version");
+        let Benchmark::Ftscaling(f) = &s.benchmark else {
+            panic!("{:?}", s.benchmark)
+        };
+        assert_eq!(
+            (f.patterns.clone(), f.threads.clone()),
+            (vec!["create_closure".to_string()], vec![1, 2, 4])
+        );
+        assert!(s.benchmark.scales_work());
+        assert_eq!(s.benchmark.script_and_args().0, "ftscaling.py");
+        for flag in ["--patterns", "--script-from"] {
+            let mut g = args("gil");
+            match flag {
+                "--patterns" => g.patterns = vec!["x".into()],
+                _ => g.script_from = Some("3.14".into()),
+            }
+            let e = settings_from(&g, &cfg(), &suite()).unwrap_err().to_string();
+            assert!(
+                e.starts_with("--patterns and --script-from choose what `run ftscalingbench` runs"),
+                "{e}"
+            );
+        }
+        let mut n = args("ftscalingbench");
+        n.n = Some(3);
+        let e = settings_from(&n, &cfg(), &suite()).unwrap_err().to_string();
+        assert!(e.contains("-n applies to gil and jit only"), "{e}");
+    }
+
     fn cfg() -> crate::config::Config {
         parse(DEFAULT_YAML, &Source::Embedded).unwrap()
     }
