@@ -125,26 +125,8 @@ async fn one_run(
 ) -> Result<RunResult> {
     let (script, args) = script_and_args(&s.benchmark, config.threads);
     let bench_dir = app.project.benchmarks();
-    let mut mounts = vec![];
+    let mut mounts = benchmark_mounts(&s.benchmark, &config.interpreter.name)?;
     let mut env = s.sampling.harness_env();
-    if let Benchmark::Script { dir, .. } = &s.benchmark {
-        mounts.push(BindMount {
-            host: dir.display().to_string(),
-            container: "/script".into(),
-            read_only: true,
-        });
-    }
-    // CPython's ftscalingbench.py of this interpreter's source, as extracted.
-    if let Benchmark::Ftscaling(f) = &s.benchmark {
-        let dir = f.dir_for(&config.interpreter.name).ok_or_else(|| {
-            anyhow::anyhow!("{} has no ftscalingbench.py", config.interpreter.name)
-        })?;
-        mounts.push(BindMount {
-            host: dir.display().to_string(),
-            container: super::ftscaling::SCRIPT_DIR_IN_CONTAINER.into(),
-            read_only: true,
-        });
-    }
     // Fetched and verified by `command` before the first round.
     for wheel in wheels_of(&s.benchmark) {
         mounts.push(BindMount {
@@ -193,6 +175,25 @@ async fn one_run(
         cpuset: config.cpuset.clone(),
         keep_output: matches!(s.benchmark, Benchmark::Script { .. }),
     })
+}
+
+/// The folders a benchmark's container reads besides ours, read-only: a
+/// user's script's, or CPython's ftscalingbench.py of `interpreter`'s source.
+fn benchmark_mounts(benchmark: &Benchmark, interpreter: &str) -> Result<Vec<BindMount>> {
+    let (host, container) = match benchmark {
+        Benchmark::Script { dir, .. } => (dir.as_path(), "/script"),
+        Benchmark::Ftscaling(f) => (
+            f.dir_for(interpreter)
+                .ok_or_else(|| anyhow::anyhow!("{interpreter} has no ftscalingbench.py"))?,
+            super::ftscaling::SCRIPT_DIR_IN_CONTAINER,
+        ),
+        _ => return Ok(vec![]),
+    };
+    Ok(vec![BindMount {
+        host: host.display().to_string(),
+        container: container.into(),
+        read_only: true,
+    }])
 }
 
 /// The pinned wheels a benchmark's containers need.

@@ -61,124 +61,94 @@ pub fn groups<'a>(histories: &'a [History<'a>]) -> Vec<(String, Parts)> {
 /// whisker, reference lines at 1, the rule's share of N and N.
 pub fn chart(label: &str, of: &[&Line]) -> String {
     let n = of.first().map_or(2, |l| l.threads) as f64;
-    let longest = of
-        .iter()
-        .map(|l| text_width(&l.pattern, 12.0))
-        .fold(60.0, f64::max);
-    let left = longest + 16.0;
-    let right = WIDTH - 150.0;
-    let highest = of
-        .iter()
+    let longest = of.iter().map(|l| text_width(&l.pattern, 12.0));
+    let left = longest.fold(60.0, f64::max) + 16.0;
+    let highest = (of.iter())
         .filter_map(|l| l.interval.map(|(_, h)| h).or(l.speedup))
         .fold(n, f64::max);
     let x = Linear {
         domain: (0.0, highest * 1.05),
-        range: (left, right),
+        range: (left, WIDTH - 150.0),
     };
     let height = TOP + ROW * of.len() as f64 + BOTTOM;
-    let mut s = Svg::new(
-        WIDTH,
-        height,
-        &format!("{label}: speed-up per pattern"),
-        "chart ftscaling",
-    );
-    s.text(
-        left,
-        16.0,
-        &format!("{label}: speed-up over 1 thread"),
-        Anchor::Start,
-        13.0,
-        "#1f2328",
-        600,
-    );
-    let (y0, y1) = (TOP - 6.0, TOP + ROW * of.len() as f64);
-    for t in linear_ticks(0.0, highest * 1.05, 6) {
-        s.line(
-            x.map(t),
-            y0,
-            x.map(t),
-            y1,
-            Paint::stroke("#eaeef2", 1.0),
-            None,
-        );
-        s.text(
-            x.map(t),
-            y1 + 14.0,
-            &tick_label(t),
-            Anchor::Middle,
-            11.0,
-            "#59636e",
-            400,
-        );
+    let title = format!("{label}: speed-up per pattern");
+    let mut s = Svg::new(WIDTH, height, &title, "chart ftscaling");
+    let heading = format!("{label}: speed-up over 1 thread");
+    s.text(left, 16.0, &heading, Anchor::Start, 13.0, "#1f2328", 600);
+    grid(&mut s, &x, n, (TOP - 6.0, TOP + ROW * of.len() as f64));
+    for (i, line) in of.iter().enumerate() {
+        pattern_row(&mut s, &x, TOP + ROW * i as f64 + ROW / 2.0, line);
+    }
+    s.finish()
+}
+
+/// Ticks, and dashed lines at 1, the rule's share of N and N, from `y0` to `y1`.
+fn grid(s: &mut Svg, x: &Linear, n: f64, (y0, y1): (f64, f64)) {
+    for t in linear_ticks(x.domain.0, x.domain.1, 6) {
+        let (at, label) = (x.map(t), tick_label(t));
+        s.line(at, y0, at, y1, Paint::stroke("#eaeef2", 1.0), None);
+        s.text(at, y1 + 14.0, &label, Anchor::Middle, 11.0, "#59636e", 400);
     }
     let good = ScalingRule::DEFAULT.efficiency * n;
-    for (at, what) in [
+    let marks = [
         (1.0, "1× (no gain)"),
         (good, "scales from here"),
         (n, "ideal"),
-    ] {
+    ];
+    for (at, what) in marks {
+        let tip = format!("{what}: {}×", num(at));
         let paint = Paint::stroke("#59636e", 1.0).dashed();
-        s.line(
-            x.map(at),
-            y0,
-            x.map(at),
-            y1,
-            paint,
-            Some(&format!("{what}: {}×", num(at))),
-        );
+        s.line(x.map(at), y0, x.map(at), y1, paint, Some(&tip));
     }
+    let ideal = format!("ideal {}×", num(n));
     s.text(
         x.map(n),
         y1 + 28.0,
-        &format!("ideal {}×", num(n)),
+        &ideal,
         Anchor::Middle,
         11.0,
         "#59636e",
         400,
     );
-    for (i, line) in of.iter().enumerate() {
-        let y = TOP + ROW * i as f64 + ROW / 2.0;
-        s.text(
-            left - 8.0,
-            y + 4.0,
-            &line.pattern,
-            Anchor::End,
-            12.0,
-            "#1f2328",
-            400,
-        );
-        let ink = colour(line.status);
-        let tip = format!(
-            "{} {}: {} ({})",
-            line.pattern,
-            line.label,
-            speedup_text(line),
-            status_text(line)
-        );
-        if let Some((low, high)) = line.interval {
-            s.line(
-                x.map(low),
-                y,
-                x.map(high),
-                y,
-                Paint::stroke(ink, 2.0).datum(),
-                Some(&tip),
-            );
-        }
-        if let Some(v) = line.speedup {
-            s.circle(x.map(v), y, 4.0, Paint::fill(ink).datum(), Some(&tip));
-        }
-        s.text(
-            right + 8.0,
-            y + 4.0,
-            &speedup_text(line),
-            Anchor::Start,
-            11.0,
-            ink,
-            400,
-        );
+}
+
+/// One pattern at height `y`: its name, its interval, its speed-up, the value.
+fn pattern_row(s: &mut Svg, x: &Linear, y: f64, line: &Line) {
+    let left = x.range.0;
+    s.text(
+        left - 8.0,
+        y + 4.0,
+        &line.pattern,
+        Anchor::End,
+        12.0,
+        "#1f2328",
+        400,
+    );
+    let ink = colour(line.status);
+    let tip = format!(
+        "{} {}: {} ({})",
+        line.pattern,
+        line.label,
+        speedup_text(line),
+        status_text(line)
+    );
+    if let Some((low, high)) = line.interval {
+        let paint = Paint::stroke(ink, 2.0).datum();
+        s.line(x.map(low), y, x.map(high), y, paint, Some(&tip));
     }
-    s.finish()
+    if let Some(v) = line.speedup {
+        s.circle(x.map(v), y, 4.0, Paint::fill(ink).datum(), Some(&tip));
+    }
+    let value = speedup_text(line);
+    s.text(
+        x.range.1 + 8.0,
+        y + 4.0,
+        &value,
+        Anchor::Start,
+        11.0,
+        ink,
+        400,
+    );
 }
 
 /// The card of one run's parts: a chart per configuration at N threads,
