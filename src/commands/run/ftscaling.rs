@@ -335,6 +335,48 @@ mod tests {
     }
 
     #[test]
+    fn an_own_checkout_runs_the_script_of_its_tree() {
+        let dir = tempfile::tempdir().unwrap();
+        let tree = dir.path().join("cpython");
+        std::fs::create_dir_all(tree.join("Include")).unwrap();
+        std::fs::write(
+            tree.join("Include/patchlevel.h"),
+            "#define PY_VERSION \"3.15.0a1+\"\n",
+        )
+        .unwrap();
+        let script = tree.join(PATH_IN_TREE);
+        std::fs::create_dir_all(script.parent().unwrap()).unwrap();
+        std::fs::write(&script, TINY.replace("create_dict", "my_new_pattern")).unwrap();
+        let entry = "  - name: my-branch\n    source: cpython\n    variants: [stock, t]\n";
+        let yaml = DEFAULT_YAML.replacen("\nsources:\n", &format!("{entry}\nsources:\n"), 1);
+        let file = dir.path().join("c.yaml");
+        std::fs::write(&file, yaml).unwrap();
+        let (cfg, _) = crate::config::load(Some(&file)).unwrap();
+        let plan = build_plan(&cfg).unwrap();
+        let chosen: Vec<Interpreter> = plan
+            .select(&["my-branch-t".into()])
+            .unwrap()
+            .into_iter()
+            .cloned()
+            .collect();
+        let mut bench = FtScaling {
+            patterns: vec!["my_new_pattern".into()],
+            ..FtScaling::default()
+        };
+        let cache = dir.path().join("cache");
+        let resolved = resolve(&mut bench, &chosen, &cfg, &plan, &cache).unwrap();
+        assert_eq!(names(&resolved.interpreters), ["my-branch-t"]);
+        let recorded = bench.recorded("my-branch-t").unwrap();
+        assert!(
+            recorded.origin.starts_with("my-branch's checkout "),
+            "{recorded:?}"
+        );
+        assert!(bench.scripts["my-branch-t"]
+            .patterns
+            .contains(&"my_new_pattern".to_string()));
+    }
+
+    #[test]
     fn unknown_patterns_and_sources_are_refused_naming_what_there_is() {
         let dir = tempfile::tempdir().unwrap();
         let (cfg, plan) = offline(dir.path());
