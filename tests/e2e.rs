@@ -953,7 +953,7 @@ fn ftscalingbench_reports_each_pattern_and_flags_one_that_serialises_on_a_lock()
         "--processes",
         "8",
         "--values",
-        "3",
+        "5",
         "--min-time",
         "0.05",
         "--json",
