@@ -45,6 +45,18 @@ impl FtScaling {
         args
     }
 
+    /// `--patterns` and `--script-from` as the report records them.
+    pub fn flags(&self) -> Vec<String> {
+        let mut flags = vec![];
+        if !self.patterns.is_empty() {
+            flags.push(format!("--patterns={}", self.patterns.join(",")));
+        }
+        if let Some(from) = &self.script_from {
+            flags.push(format!("--script-from={from}"));
+        }
+        flags
+    }
+
     /// The host folder mounted for `interpreter`, when it has a script.
     pub fn dir_for(&self, interpreter: &str) -> Option<&Path> {
         self.scripts.get(interpreter).map(|s| s.dir.as_path())

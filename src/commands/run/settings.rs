@@ -605,7 +605,11 @@ pub fn prepare_in(
                 check_baseline_kept(&settings.baseline, &resolved.interpreters)?;
                 (interpreters, notes) = (resolved.interpreters, resolved.notes);
             }
-            let (_, mut arguments) = settings.benchmark.script_and_args();
+            let mut arguments = match &settings.benchmark {
+                // As the user gave them, not the driver's container arguments.
+                Benchmark::Ftscaling(f) => f.flags(),
+                other => other.script_and_args().1,
+            };
             let threads = settings.benchmark.threads();
             if !threads.is_empty() {
                 let list: Vec<String> = threads.iter().map(u32::to_string).collect();
