@@ -9,8 +9,40 @@ use comfy_table::{presets, Cell, CellAlignment, Table};
 use crate::analysis::compare::{compare_rows, RowComparison};
 use crate::analysis::scaling::{ScalingComparison, ScalingRule, ScalingStatus};
 use crate::analysis::stats::summarize;
+use crate::report::documents::History;
 use crate::report::format;
 use crate::results::{Report, Row};
+
+/// Named parts of a run: each part's name and its newest report.
+pub type Parts = Vec<(String, Report)>;
+
+/// The parts of each run that measured several named benchmarks at several
+/// thread counts: `(run, its parts)`, per engine.
+pub fn groups<'a>(histories: &'a [History<'a>]) -> Vec<(String, Parts)> {
+    let mut out: Vec<(String, String, Parts)> = vec![];
+    for h in histories {
+        let (report, _) = h.newest();
+        let Some(run) = &report.part_of else {
+            continue;
+        };
+        let name = (report.benchmark.strip_prefix(run.as_str()))
+            .and_then(|rest| rest.strip_prefix(':'))
+            .unwrap_or(&report.benchmark)
+            .to_string();
+        let engine = report.host.engine.clone();
+        match out.iter_mut().find(|(r, e, _)| r == run && *e == engine) {
+            Some((_, _, parts)) => parts.push((name, report.clone())),
+            None => out.push((run.clone(), engine, vec![(name, report.clone())])),
+        }
+    }
+    out.into_iter()
+        .filter(|(_, _, parts)| !lines(parts).is_empty())
+        .map(|(run, engine, parts)| match engine.is_empty() {
+            true => (run, parts),
+            false => (format!("{run} on {engine}"), parts),
+        })
+        .collect()
+}
 
 /// One pattern on one configuration at N threads.
 #[derive(Debug, Clone, PartialEq)]

@@ -13,8 +13,19 @@ use crate::results::{ExtMatrix, ExtPackage, Grade};
 /// The summary of `inputs`.
 pub fn render(inputs: &[crate::report::documents::Input]) -> String {
     let runs = histories(inputs);
-    let mut titles: Vec<String> = runs.iter().map(|h| h.title()).collect();
-    let mut parts: Vec<String> = runs.iter().map(run).collect();
+    let mut titles: Vec<String> = vec![];
+    let mut parts: Vec<String> = vec![];
+    // A run's parts at several thread counts: how each scales, first.
+    for (title, group) in super::scaling::groups(&runs) {
+        parts.push(format!(
+            "### `{}` scaling\n\n{}",
+            code(&title),
+            super::scaling::markdown(&group)
+        ));
+        titles.push(format!("{title} scaling"));
+    }
+    titles.extend(runs.iter().map(|h| h.title()));
+    parts.extend(runs.iter().map(run));
     for input in inputs {
         match &input.document {
             Document::Run(_) => {}
@@ -215,6 +226,25 @@ mod tests {
         comparison_json, ext_matrix_json, ext_package_json, input,
     };
     use crate::report::fixture;
+
+    #[test]
+    fn a_runs_parts_at_several_thread_counts_get_their_scaling_table_first() {
+        let whole = crate::report::scaling::tests::two_patterns();
+        let inputs: Vec<_> = crate::report::split::split(&whole)
+            .into_iter()
+            .map(|(name, part)| input(&format!("r.{name}.json"), Document::Run(Box::new(part))))
+            .collect();
+        let text = render(&inputs);
+        assert!(
+            text.starts_with("## pybench-docker: ftscalingbench scaling · ftscalingbench:fast"),
+            "{text}"
+        );
+        assert!(
+            text.contains("### `ftscalingbench` scaling\n\n| Pattern |"),
+            "{text}"
+        );
+        assert!(text.contains("| locked | 3.14t ×2 |"), "{text}");
+    }
 
     #[test]
     fn a_run_gives_its_verdicts_in_one_table() {

@@ -7,7 +7,7 @@
 use super::escape;
 use super::svg::{linear_ticks, num, text_width, tick_label, Anchor, Linear, Paint, Svg};
 use crate::analysis::scaling::{ScalingRule, ScalingStatus};
-use crate::report::documents::History;
+pub use crate::report::scaling::groups;
 use crate::report::scaling::{badly_notes, lines, speedup_text, status_text, Line};
 use crate::results::Report;
 
@@ -24,37 +24,6 @@ fn colour(status: Option<ScalingStatus>) -> &'static str {
         Some(ScalingStatus::Between) => "#9a6700",
         None => "#8c959f",
     }
-}
-
-/// Named parts of a run: each part's name and its newest report.
-type Parts = Vec<(String, Report)>;
-
-/// The parts of each run that measured several named benchmarks at several
-/// thread counts: `(run, its parts)`, per engine.
-pub fn groups<'a>(histories: &'a [History<'a>]) -> Vec<(String, Parts)> {
-    let mut out: Vec<(String, String, Parts)> = vec![];
-    for h in histories {
-        let (report, _) = h.newest();
-        let Some(run) = &report.part_of else {
-            continue;
-        };
-        let name = (report.benchmark.strip_prefix(run.as_str()))
-            .and_then(|rest| rest.strip_prefix(':'))
-            .unwrap_or(&report.benchmark)
-            .to_string();
-        let engine = report.host.engine.clone();
-        match out.iter_mut().find(|(r, e, _)| r == run && *e == engine) {
-            Some((_, _, parts)) => parts.push((name, report.clone())),
-            None => out.push((run.clone(), engine, vec![(name, report.clone())])),
-        }
-    }
-    out.into_iter()
-        .filter(|(_, _, parts)| !lines(parts).is_empty())
-        .map(|(run, engine, parts)| match engine.is_empty() {
-            true => (run, parts),
-            false => (format!("{run} on {engine}"), parts),
-        })
-        .collect()
 }
 
 /// One configuration's patterns: a dot at each speed-up, its interval as a
