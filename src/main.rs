@@ -12,6 +12,8 @@ mod error;
 mod packages;
 mod plan;
 mod project;
+mod ranges;
+mod regular_file;
 mod report;
 mod results;
 mod session;
