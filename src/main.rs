@@ -9,6 +9,7 @@ mod context;
 mod docker;
 mod domain;
 mod error;
+mod file_name;
 mod packages;
 mod plan;
 mod project;

@@ -8,6 +8,7 @@
 //! container wrote are opened without following a final symlink, which would
 //! otherwise let the container point this root process at any file.
 
+use std::fs::File;
 use std::io::{self, Read};
 use std::os::unix::fs::{FileTypeExt, OpenOptionsExt};
 use std::path::Path;
@@ -21,9 +22,9 @@ pub enum Links {
     Refuse,
 }
 
-/// The bytes of the regular file `path`, at most `limit` of them; an error
-/// of kind `InvalidInput` says what else it is, or that it is larger.
-pub fn read(path: &Path, limit: u64, links: Links) -> io::Result<Vec<u8>> {
+/// The regular file `path`, open for reading; an error of kind
+/// `InvalidInput` says what else it is.
+pub fn open(path: &Path, links: Links) -> io::Result<File> {
     let mut flags = libc::O_NONBLOCK;
     if links == Links::Refuse {
         flags |= libc::O_NOFOLLOW;
@@ -40,6 +41,45 @@ pub fn read(path: &Path, limit: u64, links: Links) -> io::Result<Vec<u8>> {
     if !kind.is_file() {
         return Err(refused(describe(kind)));
     }
+    Ok(file)
+}
+
+/// The regular file `root/relative`, open for reading, where no part below
+/// `root` is a symbolic link: a folder a container wrote into, which it
+/// could fill with links to anywhere on this machine. The container has
+/// ended when this is called, so nothing changes the folder in between.
+pub fn open_inside(root: &Path, relative: &Path, links_in: &str) -> io::Result<File> {
+    let mut at = root.to_path_buf();
+    let mut parts = relative.components().peekable();
+    while let Some(part) = parts.next() {
+        if !matches!(part, std::path::Component::Normal(_)) {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                format!("{} leaves {links_in}", relative.display()),
+            ));
+        }
+        at.push(part);
+        if parts.peek().is_some() {
+            let kind = std::fs::symlink_metadata(&at)?.file_type();
+            if !kind.is_dir() {
+                return Err(io::Error::new(
+                    io::ErrorKind::InvalidInput,
+                    format!(
+                        "{} in {links_in} is {}, not a folder",
+                        at.display(),
+                        describe(kind)
+                    ),
+                ));
+            }
+        }
+    }
+    open(&at, Links::Refuse)
+}
+
+/// The bytes of the regular file `path`, at most `limit` of them; an error
+/// of kind `InvalidInput` says what else it is, or that it is larger.
+pub fn read(path: &Path, limit: u64, links: Links) -> io::Result<Vec<u8>> {
+    let file = open(path, links)?;
     let mut bytes = vec![];
     file.take(limit + 1).read_to_end(&mut bytes)?;
     if bytes.len() as u64 > limit {
@@ -123,6 +163,32 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let e = read(dir.path(), 100, Links::Follow).unwrap_err();
         assert_eq!(e.to_string(), "it is a directory, not a regular file");
+    }
+
+    #[test]
+    fn inside_a_folder_no_part_may_be_a_link() {
+        let dir = tempfile::tempdir().unwrap();
+        let (root, elsewhere) = (dir.path().join("out"), dir.path().join("elsewhere"));
+        std::fs::create_dir_all(root.join("3.13/dist")).unwrap();
+        std::fs::create_dir_all(&elsewhere).unwrap();
+        std::fs::write(root.join("3.13/dist/w.whl"), b"w").unwrap();
+        std::fs::write(elsewhere.join("secret"), b"s").unwrap();
+        let mut ok = open_inside(&root, Path::new("3.13/dist/w.whl"), "the output").unwrap();
+        let mut text = String::new();
+        ok.read_to_string(&mut text).unwrap();
+        assert_eq!(text, "w");
+        std::os::unix::fs::symlink(&elsewhere, root.join("3.14")).unwrap();
+        let e = open_inside(&root, Path::new("3.14/secret"), "the output").unwrap_err();
+        assert!(
+            e.to_string()
+                .ends_with("in the output is a symbolic link, not a folder"),
+            "{e}"
+        );
+        std::os::unix::fs::symlink(elsewhere.join("secret"), root.join("3.13/dist/x.whl")).unwrap();
+        let e = open_inside(&root, Path::new("3.13/dist/x.whl"), "the output").unwrap_err();
+        assert_eq!(e.to_string(), "it is a symbolic link, not a regular file");
+        let e = open_inside(&root, Path::new("../elsewhere/secret"), "the output").unwrap_err();
+        assert!(e.to_string().contains("leaves the output"), "{e}");
     }
 
     #[test]

@@ -320,7 +320,9 @@ pub fn fetch_pinned(
     sha256: &str,
     cache_dir: &Path,
 ) -> Result<PathBuf, String> {
-    let path = cache_dir.join(file_name);
+    // The name may come from a package index: never a path.
+    let file_name = crate::file_name::FileName::parse(file_name)?;
+    let path = cache_dir.join(&file_name);
     match sha256_file(&path) {
         Ok(found) if found.eq_ignore_ascii_case(sha256) => return Ok(path),
         Ok(_) => {

@@ -599,9 +599,10 @@ pub(crate) mod tests {
                 let build = BuildOutcome {
                     built: true,
                     stage: None,
-                    wheel: Some(format!(
+                    wheel: crate::file_name::FileName::parse(&format!(
                         "pb_gil_undeclared-1.0-cp{py}-{abi}-linux_x86_64.whl"
-                    )),
+                    ))
+                    .ok(),
                     tags: vec![format!("cp{py}-{abi}-linux_x86_64")],
                     modules: vec![module.into()],
                     missing: None,

@@ -36,6 +36,7 @@ use crate::error::ChecksFailed;
 use crate::packages::source::{classify, ExtSource};
 use crate::plan::{Interpreter, Mode, Plan};
 use crate::project::Project;
+use crate::regular_file::Links;
 use matrix::{greeter_matrix, user_matrix, Compile, ImportCheck};
 use package::PackageJob;
 use render::render_matrix;
@@ -373,11 +374,22 @@ pub(super) fn set_mode(p: &Path, mode: u32) -> Result<()> {
         .with_context(|| format!("cannot set permissions on {}", p.display()))
 }
 
+/// No compiled greeter or single-file module comes near this.
+const MODULE_LIMIT: u64 = 256 << 20;
+
 fn copy_outputs(staging: &Path, out: &Path) -> Result<()> {
     std::fs::create_dir_all(out).with_context(|| format!("cannot create {}", out.display()))?;
     for entry in std::fs::read_dir(staging)? {
         let entry = entry?;
-        let bytes = std::fs::read(entry.path())?;
+        // The containers wrote here: a link would point this root process
+        // anywhere, and a FIFO would hang it.
+        let bytes = crate::regular_file::read(&entry.path(), MODULE_LIMIT, Links::Refuse)
+            .with_context(|| {
+                format!(
+                    "the compile step left {} in its output folder, which is not copied",
+                    entry.path().display()
+                )
+            })?;
         crate::report::write::write_atomically(&out.join(entry.file_name()), &bytes)?;
     }
     Ok(())

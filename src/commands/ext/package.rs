@@ -25,6 +25,7 @@ use crate::packages::source::{project_build_system, unpack_sdist, ExtSource};
 use crate::packages::wheel_tags::Target;
 use crate::packages::wheelhouse;
 use crate::plan::{Interpreter, Mode, Plan};
+use crate::regular_file::open_inside;
 use crate::wheels::PIP;
 
 /// A package check, validated: where it comes from and what to report.
@@ -172,7 +173,7 @@ fn prepare_on_host(app: &App, job: &PackageJob, staging: &Path) -> Result<Prepar
         project,
         described,
         wheelhouse,
-        wheelhouse_files: planned.keys().cloned().collect(),
+        wheelhouse_files: planned.keys().map(|f| f.to_string()).collect(),
         requires: build_system.requires,
     })
 }
@@ -351,15 +352,26 @@ fn copy_wheels(staging: &Path, results: &[PackageResult], out: &Path) -> Result<
             continue;
         };
         let slug = crate::plan::slug_of(&r.interpreter);
-        let from = staging.join(&slug).join("dist").join(wheel);
-        if !from.is_file() {
-            continue;
-        }
+        let from = Path::new(&slug).join("dist").join(wheel);
+        // The container wrote this folder: nothing in it is followed out of it.
+        let mut wheel_file = match open_inside(staging, &from, "the build's output folder") {
+            Ok(file) => file,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
+            Err(e) => bail!(
+                "the wheel of {} is not copied: {e}. The build left something other than a \
+                 wheel file; look into {} before trusting its output.",
+                r.interpreter,
+                staging.display()
+            ),
+        };
         let dir = out.join(&slug);
         std::fs::create_dir_all(&dir)
             .with_context(|| format!("cannot create {}", dir.display()))?;
-        std::fs::copy(&from, dir.join(wheel))
-            .with_context(|| format!("cannot copy {}", from.display()))?;
+        let to = dir.join(wheel);
+        let mut copy = std::fs::File::create(&to)
+            .with_context(|| format!("cannot create {}", to.display()))?;
+        std::io::copy(&mut wheel_file, &mut copy)
+            .with_context(|| format!("cannot copy {}", staging.join(&from).display()))?;
     }
     Ok(())
 }
@@ -538,6 +550,68 @@ mod tests {
         assert!(page.contains("2 of 3 builds ready"), "{page}");
         assert!(page.contains("href=\"data/ext-package.json\">ext-package.json</a>"));
         assert!(site.join("data/ext-package.json").is_file());
+    }
+
+    /// A build container that answers with a wheel name outside its folder,
+    /// or leaves its `dist` as a link to this machine's files: nothing from
+    /// outside the output folder is read or written.
+    #[test]
+    fn a_hostile_build_container_reaches_nothing_outside_its_folder() {
+        let answer = |wheel: &str| {
+            exited(
+                0,
+                &format!("PYBENCH_RESULT {{\"built\":true,\"stage\":null,\"wheel\":\"{wheel}\",\"tags\":[],\"modules\":[],\"missing\":null,\"log\":\"\"}}\n"),
+                "",
+            )
+        };
+        for wheel in ["../../../../etc/passwd", "/etc/passwd", "x\\u0000.whl"] {
+            let build = read_build(&answer(wheel));
+            assert!(!build.built && build.wheel.is_none(), "{wheel}: {build:?}");
+            assert!(
+                build.log.contains("is not a plain file name"),
+                "{}",
+                build.log
+            );
+        }
+        let build = read_build(&answer("pb-1.0-py3-none-any.whl"));
+        assert!(build.built);
+
+        let dir = tempfile::tempdir().unwrap();
+        let (staging, secret, out) = (
+            dir.path().join("staging"),
+            dir.path().join("secret"),
+            dir.path().join("out"),
+        );
+        std::fs::create_dir_all(staging.join("3.13t")).unwrap();
+        std::fs::create_dir_all(&secret).unwrap();
+        std::fs::write(secret.join("pb-1.0-py3-none-any.whl"), b"host file").unwrap();
+        std::os::unix::fs::symlink(&secret, staging.join("3.13t/dist")).unwrap();
+        let result = PackageResult {
+            interpreter: "3.13t".into(),
+            free_threaded: true,
+            build,
+            modules: vec![],
+            smoke: None,
+            readiness: Readiness::Ready,
+            why: String::new(),
+        };
+        let e = copy_wheels(&staging, std::slice::from_ref(&result), &out)
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("is a symbolic link, not a folder"), "{e}");
+        assert!(!out.join("3.13t/pb-1.0-py3-none-any.whl").exists());
+        // A wheel that is itself a link is refused the same way.
+        std::fs::remove_file(staging.join("3.13t/dist")).unwrap();
+        std::fs::create_dir_all(staging.join("3.13t/dist")).unwrap();
+        std::os::unix::fs::symlink(
+            secret.join("pb-1.0-py3-none-any.whl"),
+            staging.join("3.13t/dist/pb-1.0-py3-none-any.whl"),
+        )
+        .unwrap();
+        let e = copy_wheels(&staging, &[result], &out)
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("is a symbolic link, not a regular file"), "{e}");
     }
 
     #[test]

@@ -55,7 +55,9 @@ pub struct BuildOutcome {
     pub built: bool,
     /// Where it stopped: "build" or "install"; None when it did not stop.
     pub stage: Option<String>,
-    pub wheel: Option<String>,
+    /// The wheel's file name under the container's `dist/`, checked on the
+    /// way in: it is joined onto this machine's paths.
+    pub wheel: Option<crate::file_name::FileName>,
     /// From the wheel's WHEEL file: `cp313-cp313t-linux_x86_64`.
     #[serde(default)]
     pub tags: Vec<String>,
@@ -310,7 +312,7 @@ mod tests {
     fn built(modules: &[&str]) -> BuildOutcome {
         BuildOutcome {
             built: true,
-            wheel: Some("pb-1.0-cp313-cp313t-linux_x86_64.whl".into()),
+            wheel: crate::file_name::FileName::parse("pb-1.0-cp313-cp313t-linux_x86_64.whl").ok(),
             modules: modules.iter().map(|m| m.to_string()).collect(),
             ..Default::default()
         }

@@ -144,7 +144,7 @@ fn site_folder(
         std::process::id()
     ));
     let _ = std::fs::remove_dir_all(&staging);
-    let by_file: BTreeMap<String, Candidate> = wheels
+    let by_file: BTreeMap<crate::file_name::FileName, Candidate> = wheels
         .values()
         .map(|c| (c.file.clone(), c.clone()))
         .collect();
