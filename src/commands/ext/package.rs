@@ -22,6 +22,7 @@ use crate::docker::BindMount;
 use crate::error::ChecksFailed;
 use crate::packages::index::{PackageIndex, PyPi, Wheelhouse, PYPI};
 use crate::packages::source::{project_build_system, unpack_sdist, ExtSource};
+use crate::packages::unpack::Caps;
 use crate::packages::wheel_tags::Target;
 use crate::packages::wheelhouse;
 use crate::plan::{Interpreter, Mode, Plan};
@@ -115,11 +116,12 @@ pub fn target_of(i: &Interpreter) -> Option<Target> {
 }
 
 /// Where the package is, on the host, ready to mount: a folder.
-fn project_folder(job: &PackageJob, staging: &Path, cache: &Path) -> Result<(PathBuf, String)> {
+fn project_folder(app: &App, job: &PackageJob, staging: &Path) -> Result<(PathBuf, String)> {
+    let (cache, caps) = (&app.cache, Caps::of(&app.config.archives));
     match &job.source {
         ExtSource::Project(dir) => Ok((dir.clone(), dir.display().to_string())),
         ExtSource::Sdist(archive) => Ok((
-            unpack_sdist(archive, &staging.join("sdist"))?,
+            unpack_sdist(archive, &staging.join("sdist"), caps)?,
             archive.display().to_string(),
         )),
         ExtSource::Pypi { name, version } => {
@@ -131,7 +133,7 @@ fn project_folder(job: &PackageJob, staging: &Path, cache: &Path) -> Result<(Pat
             let archive = crate::sources::fetch_pinned(&sdist.url, &sdist.file, &sdist.sha256, &cache.join("sdists"))
                 .map_err(|why| anyhow::anyhow!("downloading {} from PyPI failed ({why}). Check the network, or download the sdist yourself and give `ext` its path.", sdist.file))?;
             Ok((
-                unpack_sdist(&archive, &staging.join("sdist"))?,
+                unpack_sdist(&archive, &staging.join("sdist"), caps)?,
                 format!(
                     "{} {} from PyPI ({})",
                     sdist.name, sdist.version, sdist.file
@@ -152,7 +154,7 @@ struct Prepared {
 }
 
 fn prepare_on_host(app: &App, job: &PackageJob, staging: &Path) -> Result<Prepared> {
-    let (project, described) = project_folder(job, staging, &app.cache)?;
+    let (project, described) = project_folder(app, job, staging)?;
     let build_system = project_build_system(&project)?;
     let targets: Vec<Target> = package_interpreters(&app.plan)
         .into_iter()
