@@ -139,7 +139,7 @@ pub fn prepare(args: &ExtArgs, plan: &Plan, project: &Project) -> Result<ExtJob>
         bail!("--out {} is inside the source folder {}: compiled modules never go into the source tree. Choose another folder.", out_dir.display(), source_dir.display());
     }
     if let Some(j) = &args.json {
-        crate::report::write::check_parent_exists("--json", j)?;
+        crate::report::write::check_output_file("--json", j)?;
     }
     if let Some(dir) = &args.html {
         crate::report::site::check_dir(dir)?;

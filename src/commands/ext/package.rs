@@ -65,7 +65,7 @@ pub fn prepare(args: &ExtArgs, source: ExtSource) -> Result<PackageJob> {
     }
     for (flag, path) in [("--json", &args.json), ("--markdown", &args.markdown)] {
         if let Some(p) = path {
-            crate::report::write::check_parent_exists(flag, p)?;
+            crate::report::write::check_output_file(flag, p)?;
         }
     }
     if let Some(dir) = &args.html {
