@@ -239,13 +239,23 @@ impl PyPi {
     }
 }
 
-/// A file URL as listed, made absolute (mirrors list relative ones).
+/// A file URL as listed, made absolute (mirrors list relative ones). An
+/// index on the web lists files on the web: a `file://` URL from it would
+/// read this machine's files (`/dev/zero` without end) into the cache.
 fn absolute(page: &str, href: &str) -> Result<String> {
     let base = url::Url::parse(page).with_context(|| format!("{page} is not a URL"))?;
-    Ok(base
+    let url = base
         .join(href)
-        .with_context(|| format!("{href} is not a URL"))?
-        .to_string())
+        .with_context(|| format!("{href} is not a URL"))?;
+    let web = |u: &url::Url| matches!(u.scheme(), "http" | "https");
+    if web(&base) && !web(&url) {
+        bail!(
+            "{page} lists a file at {url}, which is not on the web: the index is broken or \
+             hostile. Download the package yourself and give `ext` its path, or use \
+             --wheelhouse and --offline."
+        );
+    }
+    Ok(url.to_string())
 }
 
 impl PackageIndex for PyPi {
@@ -321,6 +331,10 @@ mod tests {
             absolute(page, "https://files.example/pip.whl").unwrap(),
             "https://files.example/pip.whl"
         );
+        for local in ["file:///dev/zero", "file:///etc/shadow"] {
+            let e = absolute(page, local).unwrap_err().to_string();
+            assert!(e.contains("which is not on the web"), "{e}");
+        }
     }
 
     /// An index whose JSON names files outside the cache gets none of them
