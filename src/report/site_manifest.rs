@@ -106,13 +106,28 @@ fn read_manifest(dir: &Path) -> Result<BTreeSet<String>> {
         Err(e) => bail!("cannot read {}: {e}", path.display()),
     };
     match serde_json::from_slice::<Manifest>(&bytes) {
-        Ok(m) if m.kind == KIND => Ok(m.files),
+        // Only the page's own paths: a forged list must not point at
+        // `data/../../etc/x`, which a stale copy's removal would delete.
+        Ok(m) if m.kind == KIND && m.files.iter().all(|f| is_page_path(f)) => Ok(m.files),
         _ => bail!(
             "{} is not the list of files a pybench-docker page wrote. Give a new or empty \
              folder to --html, or remove that file, and run again.",
             path.display()
         ),
     }
+}
+
+/// `index.html`, or `data/NAME` with NAME one name (the copies keep their
+/// files' own names, hidden ones too).
+fn is_page_path(path: &str) -> bool {
+    let one_name = |name: &str| {
+        let mut parts = Path::new(name).components();
+        matches!(parts.next(), Some(std::path::Component::Normal(_))) && parts.next().is_none()
+    };
+    path == INDEX
+        || path
+            .strip_prefix(&format!("{}/", super::site::DATA))
+            .is_some_and(|name| !name.contains('/') && one_name(name))
 }
 
 /// After the page's files are written: removes what an earlier page wrote
@@ -205,11 +220,17 @@ mod tests {
         let e = survey(dir.path()).unwrap_err().to_string();
         assert!(e.contains("is a symbolic link, not a folder"), "{e}");
         std::fs::remove_file(dir.path().join("data")).unwrap();
-        std::fs::write(dir.path().join(MANIFEST), "[]").unwrap();
-        let e = survey(dir.path()).unwrap_err().to_string();
-        assert!(
-            e.contains("is not the list of files a pybench-docker page wrote"),
-            "{e}"
-        );
+        for forged in [
+            "[]".to_string(),
+            format!(r#"{{"kind":"{KIND}","files":["data/../../victim"]}}"#),
+            format!(r#"{{"kind":"{KIND}","files":["/etc/passwd"]}}"#),
+        ] {
+            std::fs::write(dir.path().join(MANIFEST), forged).unwrap();
+            let e = survey(dir.path()).unwrap_err().to_string();
+            assert!(
+                e.contains("is not the list of files a pybench-docker page wrote"),
+                "{e}"
+            );
+        }
     }
 }
