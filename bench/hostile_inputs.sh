@@ -39,8 +39,8 @@ head -c 600M /dev/zero >"$work/bomb-1.0/zeros"
 tar -C "$work" -czf "$work/bomb-1.0.tar.gz" bomb-1.0
 rm -rf "$work/bomb-1.0"
 echo "an sdist of $(du -k "$work/bomb-1.0.tar.gz" | cut -f1) KiB holding 600 MiB of zeros (daemon):"
-( while sleep 0.2; do du -sk "$work/cache" 2>/dev/null | cut -f1; done >"$work/du" ) &
+( set +e +o pipefail; while sleep 0.2; do du -sk "$work/cache" 2>/dev/null | cut -f1; done >"$work/du" ) &
 watcher=$!
 timed "$bin" ext "$work/bomb-1.0.tar.gz" --offline --out "$work/out-ext"
-kill "$watcher"
+kill "$watcher" 2>/dev/null || true
 echo "  the cache at its largest: $(sort -n "$work/du" | tail -1) KiB"
