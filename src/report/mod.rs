@@ -12,6 +12,7 @@ pub mod markdown;
 pub mod matrix;
 pub mod pyperf;
 pub mod site;
+pub mod site_manifest;
 pub mod summary;
 pub mod table;
 pub mod write;
