@@ -15,9 +15,14 @@ use flate2::{Compression, GzBuilder};
 use sha2::{Digest, Sha256};
 use tar::{EntryType, Header};
 
+use crate::regular_file::Links;
+
 /// One mtime for every packed file: make sees no file newer than another, so
 /// it regenerates nothing a release tarball would not (as in a fresh clone).
 const PACKED_MTIME: u64 = 1_577_836_800; // 2020-01-01
+
+/// patchlevel.h is 1 KB of defines in every release; a larger one is not it.
+const PATCHLEVEL_LIMIT: u64 = 1 << 20;
 
 /// The CPython version a source declares: `Include/patchlevel.h` of a
 /// directory, or the name of a tarball (`Python-3.14.7.tar.xz`). `None` when
@@ -25,7 +30,9 @@ const PACKED_MTIME: u64 = 1_577_836_800; // 2020-01-01
 pub fn read_version(source: &Path) -> Result<Option<String>, String> {
     if source.is_dir() {
         let header = source.join("Include").join("patchlevel.h");
-        let text = std::fs::read_to_string(&header).map_err(|e| {
+        // A FIFO here would block the read for ever, a device never end.
+        let text = crate::regular_file::read_to_string(&header, PATCHLEVEL_LIMIT, Links::Follow)
+            .map_err(|e| {
             format!(
                 "{} is not a CPython source tree: cannot read {} ({e}). Point `source:` at the top of a CPython checkout.",
                 source.display(),
@@ -229,6 +236,21 @@ mod tests {
             Some("3.14.7")
         );
         assert_eq!(py_version_define("#define PY_MINOR_VERSION 14"), None);
+    }
+
+    #[test]
+    fn a_fifo_patchlevel_is_refused_at_once() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir(dir.path().join("Include")).unwrap();
+        crate::regular_file::make_fifo(&dir.path().join("Include/patchlevel.h"));
+        let start = std::time::Instant::now();
+        let e = read_version(dir.path()).unwrap_err();
+        assert!(e.contains("it is a FIFO, not a regular file"), "{e}");
+        assert!(
+            e.contains("Point `source:` at the top of a CPython checkout"),
+            "{e}"
+        );
+        assert!(start.elapsed() < std::time::Duration::from_secs(2));
     }
 
     #[test]

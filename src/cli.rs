@@ -4,6 +4,8 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
 
+use crate::ranges;
+
 #[derive(Debug, Parser)]
 #[command(
     name = "pybench-docker",
@@ -92,7 +94,7 @@ pub struct BuildArgs {
     #[arg(long, value_name = "FILE")]
     pub json: Option<PathBuf>,
     /// CPU budget: variant builds in flight and make's -j (default: config build.jobs, 0 = the engine's CPUs).
-    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=1024))]
+    #[arg(long, value_name = "N", value_parser = ranges::JOBS.u32_parser())]
     pub jobs: Option<u32>,
 }
 
@@ -122,34 +124,34 @@ pub struct RunArgs {
     /// the suite's benchmarks (default: 1 and the host's CPU count), and for your
     /// script when its arguments after `--` hold {threads}.
     #[arg(short = 't', long, value_delimiter = ',', allow_negative_numbers = true,
-          value_parser = clap::value_parser!(u32).range(1..=1024))]
+          value_parser = ranges::THREADS.u32_parser())]
     pub threads: Vec<u32>,
 
     /// gil: fib(N) per thread and loop (default 25); jit: calls of fib() per loop (default 10000).
-    #[arg(short = 'n', allow_negative_numbers = true, value_parser = clap::value_parser!(u32).range(1..=100_000_000))]
+    #[arg(short = 'n', allow_negative_numbers = true, value_parser = ranges::N.u32_parser())]
     pub n: Option<u32>,
 
     /// Measured processes (containers) per configuration, interleaved round-robin
     /// (default from config).
     #[arg(short = 'p', long, visible_alias = "repeat", short_alias = 'r',
-          value_parser = clap::value_parser!(u32).range(1..=1000))]
+          value_parser = ranges::PROCESSES.u32_parser())]
     pub processes: Option<u32>,
 
     /// Discarded processes per configuration before the measured ones (default from config: 0).
     #[arg(long, visible_alias = "warmup", short_alias = 'w',
-          value_parser = clap::value_parser!(u32).range(0..=100))]
+          value_parser = ranges::WARMUP_PROCESSES.u32_parser())]
     pub warmup_processes: Option<u32>,
 
     /// Measured values per process (default from config).
-    #[arg(long, value_parser = clap::value_parser!(u32).range(1..=10_000))]
+    #[arg(long, value_parser = ranges::VALUES.u32_parser())]
     pub values: Option<u32>,
 
     /// Discarded warm-up values per process, before the measured ones (default from config).
-    #[arg(long, value_parser = clap::value_parser!(u32).range(0..=1000))]
+    #[arg(long, value_parser = ranges::WARMUPS.u32_parser())]
     pub warmups: Option<u32>,
 
     /// Calibrate the loops so one value takes at least this many seconds (default from config).
-    #[arg(long, value_name = "SECONDS", value_parser = parse_min_time)]
+    #[arg(long, value_name = "SECONDS", value_parser = |s: &str| ranges::MIN_TIME.seconds(s))]
     pub min_time: Option<f64>,
 
     /// Fixed loops per value instead of calibrating.
@@ -166,7 +168,7 @@ pub struct RunArgs {
     pub interpreters: Vec<String>,
 
     /// Seconds before a container is killed and its row reported as timed out.
-    #[arg(long, value_name = "SECONDS", value_parser = clap::value_parser!(u64).range(1..=86_400))]
+    #[arg(long, value_name = "SECONDS", value_parser = ranges::TIMEOUT_SECONDS.u64_parser())]
     pub timeout: Option<u64>,
 
     /// Write results with full metadata as JSON.
@@ -292,20 +294,8 @@ pub struct ExtArgs {
     pub html: Option<PathBuf>,
 
     /// Seconds before a container is killed.
-    #[arg(long, value_name = "SECONDS", value_parser = clap::value_parser!(u64).range(1..=86_400))]
+    #[arg(long, value_name = "SECONDS", value_parser = ranges::TIMEOUT_SECONDS.u64_parser())]
     pub timeout: Option<u64>,
-}
-
-/// `--min-time`: seconds in [0.001, 60].
-fn parse_min_time(text: &str) -> Result<f64, String> {
-    let v: f64 = text
-        .parse()
-        .map_err(|_| format!("{text:?} is not a number of seconds, e.g. 0.1"))?;
-    if (0.001..=60.0).contains(&v) {
-        Ok(v)
-    } else {
-        Err(format!("{v} is outside 0.001..=60 seconds"))
-    }
 }
 
 /// `--fail-on-regression`: a percentage in (0, 1000].

@@ -11,6 +11,8 @@ use std::path::{Path, PathBuf};
 
 use sha2::{Digest, Sha256};
 
+use crate::regular_file::{self, Links};
+
 /// Where the script lives in a CPython tree.
 pub const PATH_IN_TREE: &str = "Tools/ftscalingbench/ftscalingbench.py";
 
@@ -71,12 +73,11 @@ pub fn is_script_entry(entry: &Path) -> bool {
 /// The script of an unpacked tree (a checkout); `None` when it has none.
 pub fn from_tree(root: &Path, origin: &str, cache: &Path) -> Result<Option<Script>, String> {
     let path = root.join(PATH_IN_TREE);
-    if !path.is_file() {
+    if !path.exists() {
         return Ok(None);
     }
-    let mut bytes = vec![];
-    fs::File::open(&path)
-        .and_then(|f| f.take(SCRIPT_LIMIT).read_to_end(&mut bytes))
+    // The user's tree: a regular file (a FIFO would block), of a script's size.
+    let bytes = regular_file::read(&path, SCRIPT_LIMIT, Links::Follow)
         .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
     store(&bytes, origin, cache).map(Some)
 }
@@ -115,7 +116,7 @@ pub fn from_tarball(
 
 /// The script's bytes from a tarball, read entry by entry until found.
 fn read_entry(tarball: &Path) -> io::Result<Option<Vec<u8>>> {
-    let file = io::BufReader::new(fs::File::open(tarball)?);
+    let file = io::BufReader::new(regular_file::open(tarball, Links::Follow)?);
     let name = tarball.to_string_lossy().to_ascii_lowercase();
     let reader: Box<dyn Read> = if name.ends_with(".xz") {
         Box::new(liblzma::read::XzDecoder::new(file))
@@ -129,7 +130,11 @@ fn read_entry(tarball: &Path) -> io::Result<Option<Vec<u8>>> {
         let entry = entry?;
         if entry.header().entry_type().is_file() && is_script_entry(&entry.path()?) {
             let mut bytes = vec![];
-            entry.take(SCRIPT_LIMIT).read_to_end(&mut bytes)?;
+            entry.take(SCRIPT_LIMIT + 1).read_to_end(&mut bytes)?;
+            if bytes.len() as u64 > SCRIPT_LIMIT {
+                let why = format!("its {PATH_IN_TREE} is larger than {SCRIPT_LIMIT} bytes");
+                return Err(io::Error::new(io::ErrorKind::InvalidData, why));
+            }
             return Ok(Some(bytes));
         }
     }
@@ -288,5 +293,10 @@ pub mod tests {
         let script = from_tree(&tree, "tree", &cache).unwrap().unwrap();
         assert_eq!(script.origin, "tree");
         assert!(script.dir.join(FILE_NAME).is_file());
+        // A FIFO in its place is refused, not waited on.
+        fs::remove_file(&file).unwrap();
+        regular_file::make_fifo(&file);
+        let e = from_tree(&tree, "tree", &cache).unwrap_err();
+        assert!(e.starts_with("cannot read") && e.contains("FIFO"), "{e}");
     }
 }

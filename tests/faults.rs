@@ -83,7 +83,7 @@ fn bad_arguments_are_refused_before_anything_runs() {
         (&["run", "jit", "--repeat", "0"], "'0' for '--processes"),
         (
             &["run", "jit", "--min-time", "0"],
-            "outside 0.001..=60 seconds",
+            "is not between 0.001 and 60 seconds",
         ),
         (
             &["compare", "/no/a.json", "/no/b.json"],

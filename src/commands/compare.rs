@@ -270,6 +270,9 @@ fn method_note(c: &Comparisons) -> String {
 }
 
 pub fn command(args: &CompareArgs) -> Result<()> {
+    if let Some(path) = &args.json {
+        crate::report::write::check_output_file("--json", path)?;
+    }
     let all = all_comparisons(&args.a, &args.b, Band::default())?;
     for c in &all {
         print!("{}", render(c));

@@ -16,7 +16,7 @@ use crate::cli::ReportArgs;
 use crate::report::documents::{self, Document};
 use crate::report::site::{self, SiteFile};
 use crate::report::summary;
-use crate::report::write::{check_parent_exists, write_atomically};
+use crate::report::write::{check_output_file, write_atomically};
 use crate::results;
 
 /// One file given on the command line, read.
@@ -118,7 +118,7 @@ pub fn command(args: &ReportArgs) -> Result<()> {
         site::check_dir(dir)?;
     }
     if let Some(path) = &args.markdown {
-        check_parent_exists("--markdown", path)?;
+        check_output_file("--markdown", path)?;
     }
     let paths = expand(&args.files)?;
     let files = recognise(read_all(&paths)?)?;

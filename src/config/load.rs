@@ -5,8 +5,17 @@ use std::path::{Path, PathBuf};
 
 use thiserror::Error;
 
-use super::limits::check_limits;
+use super::builtin::built_in;
+use super::depth::{too_deep, MAX_DEPTH};
 use super::model::{Config, PythonRelease};
+use super::numbers::check_numbers;
+use super::user::check_user;
+use super::values::check_base;
+use crate::regular_file::{self, Links};
+
+/// No configuration is larger (the built-in one is 5 KB); a larger file is
+/// the wrong file.
+const CONFIG_LIMIT: u64 = 1 << 20;
 
 /// The default configuration, compiled into the binary.
 pub const DEFAULT_YAML: &str = include_str!("../../config.yaml");
@@ -48,12 +57,15 @@ pub enum ConfigError {
 
 pub fn load(path: Option<&Path>) -> Result<(Config, Source), ConfigError> {
     match path {
-        None => Ok((parse(DEFAULT_YAML, &Source::Embedded)?, Source::Embedded)),
+        None => Ok((built_in().clone(), Source::Embedded)),
         Some(p) => {
-            let text = std::fs::read_to_string(p).map_err(|source| ConfigError::Read {
-                path: p.to_path_buf(),
-                source,
-            })?;
+            let text =
+                regular_file::read_to_string(p, CONFIG_LIMIT, Links::Follow).map_err(|source| {
+                    ConfigError::Read {
+                        path: p.to_path_buf(),
+                        source,
+                    }
+                })?;
             let origin = Source::File(p.to_path_buf());
             let mut config = parse(&text, &origin)?;
             let dir = p.parent().unwrap_or(Path::new("."));
@@ -66,7 +78,29 @@ pub fn load(path: Option<&Path>) -> Result<(Config, Source), ConfigError> {
     }
 }
 
+/// A user's configuration, laid over the built-in one, and checked.
 pub fn parse(text: &str, origin: &Source) -> Result<Config, ConfigError> {
+    built_in();
+    parse_text(text, origin)
+}
+
+/// [`parse`] without making sure the built-in configuration is read first:
+/// what reads the built-in configuration.
+pub fn parse_text(text: &str, origin: &Source) -> Result<Config, ConfigError> {
+    if let Some((line, depth)) = too_deep(text) {
+        return Err(ConfigError::Invalid {
+            origin: origin.to_string(),
+            problem: format!(
+                "it nests {depth} levels deep at line {line}, deeper than the {MAX_DEPTH} any \
+                 configuration needs (the built-in one nests 4). Write it as plain mappings and \
+                 lists, starting from `pybench-docker config`, which prints the built-in file."
+            ),
+        });
+    }
+    if serde_yaml::from_str::<serde_yaml::Value>(text).is_ok_and(|v| v.is_null()) {
+        // No content at all: nothing is laid over the built-in configuration.
+        return parse_text("{}", origin);
+    }
     let config: Config = serde_yaml::from_str(text).map_err(|e| {
         let location = e
             .location()
@@ -95,10 +129,9 @@ pub fn parse(text: &str, origin: &Source) -> Result<Config, ConfigError> {
 fn check(c: &Config, text: &str) -> Result<(), String> {
     check_pythons(&c.pythons)?;
     check_mirrors(&c.sources.mirrors)?;
-    if c.benchmarks.repeat == 0 {
-        return Err("`benchmarks.repeat` must be at least 1.".into());
-    }
-    check_limits(&c.containers, text)?;
+    check_numbers(c, text)?;
+    check_user(&c.containers.user, text)?;
+    check_base(&c.base)?;
     check_namespace(&c.images.namespace)
 }
 

@@ -1,9 +1,13 @@
 //! Configuration: the model, loading with precise errors, and semantic checks.
 
-mod limits;
+mod builtin;
+mod depth;
 mod load;
 mod locate;
 mod model;
+mod numbers;
+mod user;
+mod values;
 
 #[cfg(test)]
 pub use load::parse;

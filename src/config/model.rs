@@ -1,12 +1,20 @@
 //! The configuration file's shape. Every struct denies unknown keys so that a typo
 //! ("repaet: 5") is an error with a line number instead of a silently ignored key.
+//!
+//! A user's file is laid over the built-in one (src/config/builtin.rs): each
+//! mapping left out, in whole or in part, keeps the built-in values; a list
+//! or a value given replaces the built-in one whole.
 
 use serde::{Deserialize, Serialize};
 
 use crate::plan::Variant;
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(
+    deny_unknown_fields,
+    rename_all = "kebab-case",
+    default = "super::builtin::config"
+)]
 pub struct Config {
     pub pythons: Vec<PythonRelease>,
     pub sources: Sources,
@@ -15,8 +23,8 @@ pub struct Config {
     pub images: Images,
     pub benchmarks: Benchmarks,
     pub containers: Containers,
+    pub archives: Archives,
     /// Docker Engines to run on (`--engine` replaces them); none: DOCKER_HOST's.
-    #[serde(default)]
     pub engines: Vec<crate::docker::address::EngineSpec>,
 }
 
@@ -44,15 +52,20 @@ pub struct PythonRelease {
     pub variants: Vec<Variant>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(
+    deny_unknown_fields,
+    rename_all = "kebab-case",
+    default = "super::builtin::sources"
+)]
 pub struct Sources {
     pub mirrors: Vec<String>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Profile {
+    #[default]
     Quick,
     Release,
 }
@@ -73,25 +86,33 @@ impl Profile {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(
+    deny_unknown_fields,
+    rename_all = "kebab-case",
+    default = "super::builtin::build"
+)]
 pub struct Build {
     pub profile: Profile,
     /// `make -j` per variant; 0 means the daemon's CPU count.
-    #[serde(default)]
     pub jobs: u32,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum BaseMode {
+    #[default]
     Auto,
     Pull,
     Bootstrap,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(
+    deny_unknown_fields,
+    rename_all = "kebab-case",
+    default = "super::builtin::base"
+)]
 pub struct Base {
     pub mode: BaseMode,
     pub suite: String,
@@ -101,70 +122,86 @@ pub struct Base {
     pub runtime_packages: Vec<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(
+    deny_unknown_fields,
+    rename_all = "kebab-case",
+    default = "super::builtin::images"
+)]
 pub struct Images {
     pub namespace: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(
+    deny_unknown_fields,
+    rename_all = "kebab-case",
+    default = "super::builtin::benchmarks"
+)]
 pub struct Benchmarks {
     /// Measured processes (containers) per configuration.
     #[serde(alias = "processes")]
     pub repeat: u32,
     /// Discarded processes per configuration.
-    #[serde(default)]
     pub warmup: u32,
     /// Measured values per process (benchmarks/harness.py).
-    #[serde(default = "default_values")]
     pub values: u32,
     /// Discarded values per process.
-    #[serde(default = "default_warmups")]
     pub warmups: u32,
     /// Minimum seconds of one value; the harness calibrates loops to it.
-    #[serde(default = "default_min_time")]
     pub min_time: f64,
     pub baseline: String,
     pub gil: GilDefaults,
     pub jit: JitDefaults,
 }
 
-fn default_values() -> u32 {
-    10
-}
-
-fn default_warmups() -> u32 {
-    1
-}
-
-fn default_min_time() -> f64 {
-    0.1
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(
+    deny_unknown_fields,
+    rename_all = "kebab-case",
+    default = "super::builtin::gil"
+)]
 pub struct GilDefaults {
     /// fib(n) computed by each thread per loop.
     pub n: u32,
     /// Threads; absent means the container's CPU count.
-    #[serde(default)]
     pub threads: Option<u32>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(
+    deny_unknown_fields,
+    rename_all = "kebab-case",
+    default = "super::builtin::jit"
+)]
 pub struct JitDefaults {
     /// Calls of fib() per loop.
     pub n: u32,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(
+    deny_unknown_fields,
+    rename_all = "kebab-case",
+    default = "super::builtin::containers"
+)]
 pub struct Containers {
     pub timeout_seconds: u64,
     pub memory_mb: u64,
     pub pids_limit: i64,
     pub tmpfs_mb: u64,
     pub user: String,
+}
+
+/// Caps on what one archive from elsewhere (an sdist, a wheel) may unpack to,
+/// counted while unpacking.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(
+    deny_unknown_fields,
+    rename_all = "kebab-case",
+    default = "super::builtin::archives"
+)]
+pub struct Archives {
+    pub max_unpacked_mb: u64,
+    pub max_entries: u64,
 }

@@ -246,7 +246,9 @@ pub fn fetch_pinned(
     sha256: &str,
     cache_dir: &Path,
 ) -> Result<PathBuf, String> {
-    let path = cache_dir.join(file_name);
+    // The name may come from a package index: never a path.
+    let file_name = crate::file_name::FileName::parse(file_name)?;
+    let path = cache_dir.join(&file_name);
     match sha256_file(&path) {
         Ok(found) if found.eq_ignore_ascii_case(sha256) => return Ok(path),
         Ok(_) => {
@@ -257,7 +259,7 @@ pub fn fetch_pinned(
     }
     fs::create_dir_all(cache_dir)
         .map_err(|e| format!("cannot create {}: {e}", cache_dir.display()))?;
-    let partial = Partial::new(cache_dir, file_name);
+    let partial = Partial::new(cache_dir, &file_name);
     let (reader, total) = open(&agent(), url)?;
     let mut file = File::create(partial.path())
         .map_err(|e| format!("cannot write {}: {e}", partial.path().display()))?;

@@ -9,12 +9,14 @@ use anyhow::{anyhow, bail, Context, Result};
 use serde::Deserialize;
 
 use super::wheel_tags::{normalize, parse_wheel_name, WheelName};
+use crate::file_name::FileName;
 
 /// One wheel an index offers.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Candidate {
     pub wheel: WheelName,
-    pub file: String,
+    /// Checked: it is joined onto the cache and the wheelhouse.
+    pub file: FileName,
     pub origin: Origin,
     /// `Requires-Python`, when the index says.
     pub requires_python: Option<String>,
@@ -51,7 +53,9 @@ impl PackageIndex for Wheelhouse {
                 continue;
             };
             for entry in entries.flatten() {
-                let file = entry.file_name().to_string_lossy().into_owned();
+                let Ok(file) = FileName::parse(&entry.file_name().to_string_lossy()) else {
+                    continue;
+                };
                 match parse_wheel_name(&file) {
                     Some(wheel) if wheel.name == name => out.push(Candidate {
                         wheel,
@@ -161,7 +165,8 @@ pub struct Digests {
 pub struct Sdist {
     pub name: String,
     pub version: String,
-    pub file: String,
+    /// Checked: it is joined onto the cache.
+    pub file: FileName,
     pub url: String,
     pub sha256: String,
 }
@@ -217,23 +222,40 @@ impl PyPi {
                      download its source yourself and give `ext` the folder or archive."
                 )
             })?;
+        let file_name = FileName::parse(&file.filename).map_err(|why| {
+            anyhow!(
+                "{url} lists the sdist of {name} {version} under a name this tool will not \
+                 write: {why}. The index is broken or hostile; download the sdist yourself and \
+                 give `ext` its path."
+            )
+        })?;
         Ok(Sdist {
             name: normalize(name),
             version,
-            file: file.filename.clone(),
+            file: file_name,
             url: absolute(&url, &file.url)?,
             sha256: file.digests.sha256.clone(),
         })
     }
 }
 
-/// A file URL as listed, made absolute (mirrors list relative ones).
+/// A file URL as listed, made absolute (mirrors list relative ones). An
+/// index on the web lists files on the web: a `file://` URL from it would
+/// read this machine's files (`/dev/zero` without end) into the cache.
 fn absolute(page: &str, href: &str) -> Result<String> {
     let base = url::Url::parse(page).with_context(|| format!("{page} is not a URL"))?;
-    Ok(base
+    let url = base
         .join(href)
-        .with_context(|| format!("{href} is not a URL"))?
-        .to_string())
+        .with_context(|| format!("{href} is not a URL"))?;
+    let web = |u: &url::Url| matches!(u.scheme(), "http" | "https");
+    if web(&base) && !web(&url) {
+        bail!(
+            "{page} lists a file at {url}, which is not on the web: the index is broken or \
+             hostile. Download the package yourself and give `ext` its path, or use \
+             --wheelhouse and --offline."
+        );
+    }
+    Ok(url.to_string())
 }
 
 impl PackageIndex for PyPi {
@@ -246,10 +268,15 @@ impl PackageIndex for PyPi {
         let mut out = Vec::new();
         for files in json.releases.values() {
             for f in files.iter().filter(|f| !f.yanked) {
-                if let Some(wheel) = parse_wheel_name(&f.filename) {
+                // A name that is not a plain file name is no candidate: it
+                // would be joined onto the cache.
+                let Ok(file) = FileName::parse(&f.filename) else {
+                    continue;
+                };
+                if let Some(wheel) = parse_wheel_name(&file) {
                     out.push(Candidate {
                         wheel,
-                        file: f.filename.clone(),
+                        file,
                         origin: Origin::Remote {
                             url: absolute(&page, &f.url)?,
                             sha256: f.digests.sha256.clone(),
@@ -304,6 +331,45 @@ mod tests {
             absolute(page, "https://files.example/pip.whl").unwrap(),
             "https://files.example/pip.whl"
         );
+        for local in ["file:///dev/zero", "file:///etc/shadow"] {
+            let e = absolute(page, local).unwrap_err().to_string();
+            assert!(e.contains("which is not on the web"), "{e}");
+        }
+    }
+
+    /// An index whose JSON names files outside the cache gets none of them
+    /// joined onto a path: such a wheel is no candidate, such an sdist an error.
+    #[test]
+    fn names_from_an_index_are_plain_file_names_or_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let page = dir.path().join("pypi/evil/json");
+        std::fs::create_dir_all(page.parent().unwrap()).unwrap();
+        let file = |name: &str, kind: &str| {
+            format!(
+                r#"{{"filename":"{name}","url":"x","digests":{{"sha256":"00"}},"packagetype":"{kind}"}}"#
+            )
+        };
+        let json = format!(
+            r#"{{"info":{{"version":"1.0"}},"releases":{{"1.0":[{},{},{}]}}}}"#,
+            file(
+                "../../../etc/cron.d/evil-1.0-py3-none-any.whl",
+                "bdist_wheel"
+            ),
+            file("evil-1.0-py3-none-any.whl", "bdist_wheel"),
+            file("../../evil-1.0.tar.gz", "sdist"),
+        );
+        std::fs::write(&page, json).unwrap();
+        let index = PyPi::new(&format!("file://{}", dir.path().display()), dir.path());
+        let found = index.candidates("evil").unwrap();
+        let names: Vec<&str> = found.iter().map(|c| c.file.as_str()).collect();
+        assert_eq!(names, ["evil-1.0-py3-none-any.whl"]);
+        let e = index.sdist("evil", None).unwrap_err().to_string();
+        assert!(e.contains("under a name this tool will not write"), "{e}");
+        assert!(e.contains("is not a plain file name"), "{e}");
+        // The download itself refuses such a name too.
+        let e =
+            crate::download::fetch_pinned("file:///x", "../x.whl", "00", dir.path()).unwrap_err();
+        assert!(e.contains("is not a plain file name"), "{e}");
     }
 
     #[test]

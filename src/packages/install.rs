@@ -9,6 +9,8 @@ use std::path::{Component, Path, PathBuf};
 
 use anyhow::{bail, Context, Result};
 
+use super::unpack::{Budget, Caps};
+
 /// Where a wheel entry goes in site-packages; None for what is not imported. Pure.
 pub fn site_path(entry: &str) -> Option<PathBuf> {
     let path = Path::new(entry);
@@ -29,8 +31,9 @@ pub fn site_path(entry: &str) -> Option<PathBuf> {
     Some(path.to_path_buf())
 }
 
-/// Unpacks every wheel into `dest` (created; must not exist yet).
-pub fn install_wheels(wheels: &[PathBuf], dest: &Path) -> Result<()> {
+/// Unpacks every wheel into `dest` (created; must not exist yet), each
+/// within `caps`.
+pub fn install_wheels(wheels: &[PathBuf], dest: &Path, caps: Caps) -> Result<()> {
     if dest.exists() {
         bail!("{} exists already", dest.display());
     }
@@ -40,6 +43,7 @@ pub fn install_wheels(wheels: &[PathBuf], dest: &Path) -> Result<()> {
             .with_context(|| format!("cannot open {}", wheel.display()))?;
         let mut zip = zip::ZipArchive::new(file)
             .with_context(|| format!("{} is not a wheel", wheel.display()))?;
+        let mut budget = Budget::new(wheel, caps, zip.len())?;
         for i in 0..zip.len() {
             let mut entry = zip.by_index(i)?;
             if entry.is_dir() {
@@ -55,8 +59,7 @@ pub fn install_wheels(wheels: &[PathBuf], dest: &Path) -> Result<()> {
             }
             let mut out = std::fs::File::create(&target)
                 .with_context(|| format!("cannot write {}", target.display()))?;
-            std::io::copy(&mut entry, &mut out)
-                .with_context(|| format!("cannot unpack {name} from {}", wheel.display()))?;
+            budget.copy(&mut entry, &mut out)?;
             if let Some(mode) = entry.unix_mode() {
                 use std::os::unix::fs::PermissionsExt;
                 std::fs::set_permissions(
@@ -96,11 +99,20 @@ mod tests {
         let wheel = dir.path().join("pb_a-1.0-py3-none-any.whl");
         super::super::testing::write_wheel(&wheel, "pb-a", "1.0", &[]);
         let site = dir.path().join("site");
-        install_wheels(std::slice::from_ref(&wheel), &site).unwrap();
+        let caps = Caps {
+            bytes: 1 << 20,
+            entries: 100,
+        };
+        install_wheels(std::slice::from_ref(&wheel), &site, caps).unwrap();
         assert!(site.join("pb_a-1.0.dist-info/METADATA").is_file());
         assert!(
-            install_wheels(&[wheel], &site).is_err(),
+            install_wheels(std::slice::from_ref(&wheel), &site, caps).is_err(),
             "never over an existing folder"
         );
+        let tight = Caps { bytes: 10, ..caps };
+        let e = install_wheels(&[wheel], &dir.path().join("site2"), tight)
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("unpacks to more than 0 MB"), "{e}");
     }
 }

@@ -7,6 +7,7 @@ pub mod install;
 pub mod pyproject;
 pub mod resolve;
 pub mod source;
+pub mod unpack;
 pub mod wheel_tags;
 pub mod wheelhouse;
 

@@ -224,7 +224,7 @@ mod tests {
                     let wheel = parse_wheel_name(file)?;
                     (wheel.name == name).then(|| Candidate {
                         wheel,
-                        file: file.to_string(),
+                        file: crate::file_name::FileName::parse(file).unwrap(),
                         origin: Origin::Local(file.into()),
                         requires_python: py.map(String::from),
                     })
@@ -232,7 +232,11 @@ mod tests {
                 .collect())
         }
         fn requires(&self, c: &Candidate) -> Result<Vec<String>> {
-            let (_, req, _) = self.0.iter().find(|(f, _, _)| *f == c.file).unwrap();
+            let (_, req, _) = self
+                .0
+                .iter()
+                .find(|(f, _, _)| *f == c.file.as_str())
+                .unwrap();
             Ok(req.iter().map(|s| s.to_string()).collect())
         }
         fn describe(&self) -> String {

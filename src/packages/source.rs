@@ -3,9 +3,14 @@
 
 use std::path::{Path, PathBuf};
 
-use anyhow::{anyhow, bail, Context, Result};
+use anyhow::{anyhow, bail, Result};
 
 use super::pyproject::{build_system, BuildSystem};
+use super::unpack::{project_root, unpack_tar_gz, unpack_zip, Caps};
+use crate::regular_file::{read_to_string, Links};
+
+/// pyproject.toml is a few KB; a larger one is not a build configuration.
+const PYPROJECT_LIMIT: u64 = 1 << 20;
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum ExtSource {
@@ -98,7 +103,8 @@ pub fn parse_pypi(spec: &str) -> Result<(String, Option<String>)> {
 /// A project folder's build system, or why it cannot be built.
 pub fn project_build_system(dir: &Path) -> Result<BuildSystem> {
     let pyproject = dir.join("pyproject.toml");
-    let text = match std::fs::read_to_string(&pyproject) {
+    // Regular and small: the folder may come from an sdist of anyone's.
+    let text = match read_to_string(&pyproject, PYPROJECT_LIMIT, Links::Refuse) {
         Ok(t) => Some(t),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
         Err(e) => return Err(anyhow!("cannot read {}: {e}", pyproject.display())),
@@ -112,37 +118,17 @@ pub fn project_build_system(dir: &Path) -> Result<BuildSystem> {
     })
 }
 
-/// Unpacks an sdist into `dest` and returns its project folder (the one
-/// top-level folder sdists have, or `dest` itself).
-pub fn unpack_sdist(archive: &Path, dest: &Path) -> Result<PathBuf> {
+/// Unpacks an sdist into `dest` within `caps` and returns its project
+/// folder (the one top-level folder sdists have, or `dest` itself).
+pub fn unpack_sdist(archive: &Path, dest: &Path, caps: Caps) -> Result<PathBuf> {
     std::fs::create_dir_all(dest)?;
-    let file = std::fs::File::open(archive)
-        .with_context(|| format!("cannot open {}", archive.display()))?;
-    let bad = |e: &dyn std::fmt::Display| {
-        anyhow!(
-            "{} is not a readable sdist archive ({e}); give a .tar.gz or .zip sdist.",
-            archive.display()
-        )
-    };
     let lower = archive.to_string_lossy().to_lowercase();
     if lower.ends_with(".zip") {
-        zip::ZipArchive::new(file)
-            .and_then(|mut z| z.extract(dest))
-            .map_err(|e| bad(&e))?;
+        unpack_zip(archive, dest, caps)?;
     } else {
-        // tar's unpack refuses entries that would land outside `dest`.
-        tar::Archive::new(flate2::read::GzDecoder::new(file))
-            .unpack(dest)
-            .map_err(|e| bad(&e))?;
+        unpack_tar_gz(archive, dest, caps)?;
     }
-    let entries: Vec<PathBuf> = std::fs::read_dir(dest)?
-        .flatten()
-        .map(|e| e.path())
-        .collect();
-    let root = match entries.as_slice() {
-        [only] if only.is_dir() => only.clone(),
-        _ => dest.to_path_buf(),
-    };
+    let root = project_root(dest)?;
     project_build_system(&root)?;
     Ok(root)
 }
@@ -218,19 +204,52 @@ mod tests {
             &archive,
             &[("pb-x-1.0/setup.py", "x"), ("pb-x-1.0/x.c", "y")],
         );
-        let root = unpack_sdist(&archive, &dir.path().join("u")).unwrap();
+        let caps = Caps {
+            bytes: 1 << 20,
+            entries: 100,
+        };
+        let root = unpack_sdist(&archive, &dir.path().join("u"), caps).unwrap();
         assert_eq!(root, dir.path().join("u/pb-x-1.0"));
         assert!(root.join("x.c").is_file());
         let empty = dir.path().join("empty.tar.gz");
         tar_gz(&empty, &[("README", "x")]);
-        let e = unpack_sdist(&empty, &dir.path().join("v"))
+        let e = unpack_sdist(&empty, &dir.path().join("v"), caps)
             .unwrap_err()
             .to_string();
         assert!(e.contains("cannot be built"), "{e}");
         std::fs::write(dir.path().join("junk.zip"), "not a zip").unwrap();
-        let e = unpack_sdist(&dir.path().join("junk.zip"), &dir.path().join("w"))
+        let e = unpack_sdist(&dir.path().join("junk.zip"), &dir.path().join("w"), caps)
             .unwrap_err()
             .to_string();
         assert!(e.contains("not a readable sdist"), "{e}");
+    }
+
+    /// The case: an sdist whose only entry is a link to a host folder
+    /// that looks like a project. It must not become the project.
+    #[test]
+    fn a_lone_link_to_a_host_folder_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let host = dir.path().join("host-project");
+        std::fs::create_dir_all(&host).unwrap();
+        std::fs::write(host.join("setup.py"), "").unwrap();
+        let archive = dir.path().join("evil-1.0.tar.gz");
+        let gz = flate2::write::GzEncoder::new(
+            std::fs::File::create(&archive).unwrap(),
+            Default::default(),
+        );
+        let mut tar = tar::Builder::new(gz);
+        let mut h = tar::Header::new_gnu();
+        h.set_entry_type(tar::EntryType::Symlink);
+        h.set_size(0);
+        tar.append_link(&mut h, "evil-1.0", &host).unwrap();
+        tar.into_inner().unwrap().finish().unwrap();
+        let caps = Caps {
+            bytes: 1 << 20,
+            entries: 100,
+        };
+        let e = unpack_sdist(&archive, &dir.path().join("u"), caps)
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("points outside the archive"), "{e}");
     }
 }

@@ -10,6 +10,7 @@ use anyhow::{anyhow, Context, Result};
 use super::index::{Candidate, Origin, PackageIndex};
 use super::resolve::resolve;
 use super::wheel_tags::Target;
+use crate::file_name::FileName;
 
 /// The wheels every target needs, by file name. Resolution only: nothing is
 /// downloaded yet.
@@ -17,7 +18,7 @@ pub fn plan(
     requires: &[String],
     targets: &[Target],
     indexes: &[&dyn PackageIndex],
-) -> Result<BTreeMap<String, Candidate>> {
+) -> Result<BTreeMap<FileName, Candidate>> {
     let mut all = BTreeMap::new();
     for t in targets {
         for c in resolve(requires, t, indexes)?.into_values() {
@@ -30,7 +31,7 @@ pub fn plan(
 /// Puts every planned wheel into `dest`: local ones linked or copied,
 /// remote ones downloaded into `cache` first (verified by sha256).
 pub fn gather(
-    wheels: &BTreeMap<String, Candidate>,
+    wheels: &BTreeMap<FileName, Candidate>,
     cache: &Path,
     dest: &Path,
 ) -> Result<Vec<PathBuf>> {

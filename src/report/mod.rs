@@ -13,6 +13,7 @@ pub mod matrix;
 pub mod pyperf;
 pub mod scaling;
 pub mod site;
+pub mod site_manifest;
 pub mod split;
 pub mod summary;
 pub mod table;

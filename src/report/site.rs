@@ -16,6 +16,7 @@ use chrono::{DateTime, Utc};
 
 use crate::report::documents::{self, Document, Input, Source};
 use crate::report::html;
+use crate::report::site_manifest;
 use crate::report::write::write_atomically;
 
 /// The folder under DIR that holds the copies of the result files.
@@ -33,8 +34,10 @@ pub struct SiteFile {
     pub documents: Vec<Document>,
 }
 
-/// Checks `--html DIR` before anything starts: DIR is a folder, or does not
-/// exist yet in a folder that does (it is created when the page is written).
+/// Checks `--html DIR` before anything starts: DIR is a folder that holds
+/// no `index.html` or `data/` file the page did not write earlier
+/// ([`site_manifest`]), or does not exist yet in a folder that does (it is
+/// created when the page is written).
 pub fn check_dir(dir: &Path) -> Result<()> {
     if dir.exists() {
         if !dir.is_dir() {
@@ -43,6 +46,7 @@ pub fn check_dir(dir: &Path) -> Result<()> {
                 dir.display()
             );
         }
+        site_manifest::survey(dir)?;
         return Ok(());
     }
     let parent = match dir.parent() {
@@ -134,19 +138,33 @@ pub fn inputs(files: &[SiteFile]) -> Vec<Input> {
 pub fn write(dir: &Path, files: &[SiteFile], generated: DateTime<Utc>) -> Result<String> {
     let inputs = inputs(files);
     let page = html::render(&inputs, generated);
+    // Checked again: the folder may have changed during a long run.
+    let before = site_manifest::survey(dir)?;
     let data = dir.join(DATA);
     std::fs::create_dir_all(&data).with_context(|| format!("cannot create {}", data.display()))?;
     let paths: Vec<&str> = files.iter().map(|f| f.path.as_str()).collect();
+    let mut written = std::collections::BTreeSet::new();
     for (file, copy) in files.iter().zip(copy_names(&paths)) {
-        let to = data.join(copy);
+        let to = data.join(&copy);
         write_atomically(&to, &file.bytes)
             .with_context(|| format!("cannot write {}", to.display()))?;
+        written.insert(format!("{DATA}/{copy}"));
     }
     let index = dir.join("index.html");
     write_atomically(&index, page.as_bytes())
         .with_context(|| format!("cannot write {}", index.display()))?;
+    written.insert("index.html".into());
+    site_manifest::record(dir, &before, &written)?;
+    let others = match before.others {
+        0 => String::new(),
+        n => format!(
+            "; {} already there left as {}",
+            html::plural(n, "other entry", "other entries"),
+            if n == 1 { "it was" } else { "they were" }
+        ),
+    };
     Ok(format!(
-        "wrote {} ({} from {}; the files are copied to {})",
+        "wrote {} ({} from {}; the files are copied to {}{others})",
         index.display(),
         html::plural(inputs.len(), "document", "documents"),
         html::plural(files.len(), "file", "files"),
@@ -297,6 +315,39 @@ mod tests {
                 file.bytes
             );
         }
+    }
+
+    #[test]
+    fn a_users_own_index_is_never_overwritten_and_other_files_are_left() {
+        let dir = tempfile::tempdir().unwrap();
+        let site = dir.path().join("site");
+        std::fs::create_dir(&site).unwrap();
+        std::fs::write(site.join("index.html"), "my own page").unwrap();
+        let files = vec![run_file("r.json", fixture::report())];
+        let e = check_dir(&site).unwrap_err().to_string();
+        assert!(
+            e.contains("holds index.html, which pybench-docker did not write"),
+            "{e}"
+        );
+        let e = write(&site, &files, generated()).unwrap_err().to_string();
+        assert!(e.contains("never overwrites them"), "{e}");
+        assert_eq!(
+            std::fs::read_to_string(site.join("index.html")).unwrap(),
+            "my own page"
+        );
+        assert!(!site.join("data").exists());
+        // Its own page is rewritten; a user's other file stays, and is named.
+        std::fs::rename(site.join("index.html"), site.join("notes.html")).unwrap();
+        write(&site, &files, generated()).unwrap();
+        let said = write(&site, &files, generated()).unwrap();
+        assert!(
+            said.ends_with("; 1 other entry already there left as it was)"),
+            "{said}"
+        );
+        assert_eq!(
+            std::fs::read_to_string(site.join("notes.html")).unwrap(),
+            "my own page"
+        );
     }
 
     #[test]

@@ -72,8 +72,10 @@ pub struct BuildOutcome {
     /// Where it stopped: "build" or "install"; None when it did not stop.
     #[serde(default)]
     pub stage: Option<String>,
+    /// The wheel's file name under the container's `dist/`, checked on the
+    /// way in: it is joined onto this machine's paths.
     #[serde(default)]
-    pub wheel: Option<String>,
+    pub wheel: Option<crate::file_name::FileName>,
     /// From the wheel's WHEEL file: `cp313-cp313t-linux_x86_64`.
     #[serde(default)]
     pub tags: Vec<String>,

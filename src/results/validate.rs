@@ -513,7 +513,10 @@ fn package_result(at: &At, r: &PackageResult) -> Checked {
     text(&at.field("why"), &r.why)?;
     let build = at.field("build");
     maybe(&build.field("stage"), r.build.stage.as_ref(), name)?;
-    maybe(&build.field("wheel"), r.build.wheel.as_ref(), name)?;
+    // A wheel's name was checked as a plain file name when it was read.
+    if let Some(wheel) = &r.build.wheel {
+        name(&build.field("wheel"), wheel)?;
+    }
     maybe(&build.field("missing"), r.build.missing.as_ref(), name)?;
     names(&build.field("tags"), &r.build.tags)?;
     names(&build.field("modules"), &r.build.modules)?;

@@ -61,19 +61,35 @@ pub fn import_changes() -> Vec<String> {
     ]
 }
 
-/// The Dockerfile that finishes a pulled base with apt.
+/// The Dockerfile that finishes a pulled base with apt. The config's values
+/// were checked at load time (src/config/values.rs); each is quoted for the
+/// shell as well, so that no value is ever read as shell syntax.
 pub fn pull_dockerfile(from: &str, base: &BaseImage) -> String {
     let extra: String = apt_sources(base)
         .iter()
         .skip(1)
         .map(|line| {
-            format!("    echo '{line}' >> /etc/apt/sources.list.d/pybench-docker.list; \\\n")
+            format!(
+                "    echo {} >> /etc/apt/sources.list.d/pybench-docker.list; \\\n",
+                shell_word(line)
+            )
         })
         .collect();
+    let packages: Vec<String> = base.packages.iter().map(|p| shell_word(p)).collect();
     format!(
         "FROM {from}\nRUN set -eux; \\\n{extra}    apt-get update; \\\n    apt-get install -y --no-install-recommends \\\n        {}; \\\n    rm -rf /var/lib/apt/lists/*\n",
-        base.packages.join(" \\\n        ")
+        packages.join(" \\\n        ")
     )
+}
+
+/// `text` as one shell word: itself when it holds nothing the shell reads
+/// (a package name), else single-quoted. Text with a NUL cannot be one word
+/// and never gets here (the config's checks refuse it); it becomes an empty
+/// word, which apt refuses.
+fn shell_word(text: &str) -> String {
+    shlex::try_quote(text)
+        .map(|q| q.into_owned())
+        .unwrap_or_else(|_| "''".to_string())
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -331,5 +347,32 @@ mod tests {
         assert!(d.starts_with("FROM debian:trixie-slim\n"));
         assert!(d.contains("python3 \\\n        tzdata"));
         assert!(d.contains("--no-install-recommends"));
+    }
+
+    #[test]
+    fn every_config_value_in_the_run_line_is_one_shell_word() {
+        // The config's checks refuse these; the Dockerfile would not run them either.
+        let b = BaseImage {
+            extra_suites: vec!["x' ; id ; echo '".into()],
+            packages: vec!["ca-certificates; id".into(), "$(id)".into(), "g++".into()],
+            ..base()
+        };
+        let d = pull_dockerfile("debian:trixie-slim", &b);
+        assert!(d.contains("        'ca-certificates; id' \\\n"), "{d}");
+        assert!(d.contains("        '$(id)' \\\n"), "{d}");
+        assert!(d.contains("        g++; \\\n"), "{d}");
+        assert!(
+            d.contains("echo \"deb http://deb.debian.org/debian x' ; id ; echo ' main\" >>"),
+            "{d}"
+        );
+        let b = BaseImage {
+            extra_suites: vec!["$(id)\"`id`".into()],
+            ..base()
+        };
+        let d = pull_dockerfile("debian:trixie-slim", &b);
+        assert!(
+            d.contains("echo 'deb http://deb.debian.org/debian $(id)\"`id` main' >>"),
+            "{d}"
+        );
     }
 }

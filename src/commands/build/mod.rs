@@ -46,7 +46,7 @@ pub struct BuildJob {
 
 pub fn prepare(args: &BuildArgs) -> anyhow::Result<BuildJob> {
     if let Some(path) = &args.json {
-        crate::report::write::check_parent_exists("--json", path)?;
+        crate::report::write::check_output_file("--json", path)?;
     }
     Ok(BuildJob {
         json: args.json.clone(),

@@ -36,6 +36,7 @@ use crate::error::ChecksFailed;
 use crate::packages::source::{classify, ExtSource};
 use crate::plan::{Interpreter, Mode, Plan};
 use crate::project::Project;
+use crate::regular_file::Links;
 use crate::results::{self, CheckResult, Compile, CompileEntry, ExtMatrix, ImportCheck};
 use matrix::{greeter_matrix, user_matrix};
 use package::PackageJob;
@@ -136,7 +137,7 @@ pub fn prepare(args: &ExtArgs, plan: &Plan, project: &Project) -> Result<ExtJob>
         bail!("--out {} is inside the source folder {}: compiled modules never go into the source tree. Choose another folder.", out_dir.display(), source_dir.display());
     }
     if let Some(j) = &args.json {
-        crate::report::write::check_parent_exists("--json", j)?;
+        crate::report::write::check_output_file("--json", j)?;
     }
     if let Some(dir) = &args.html {
         crate::report::site::check_dir(dir)?;
@@ -388,11 +389,22 @@ pub(super) fn set_mode(p: &Path, mode: u32) -> Result<()> {
         .with_context(|| format!("cannot set permissions on {}", p.display()))
 }
 
+/// No compiled greeter or single-file module comes near this.
+const MODULE_LIMIT: u64 = 256 << 20;
+
 fn copy_outputs(staging: &Path, out: &Path) -> Result<()> {
     std::fs::create_dir_all(out).with_context(|| format!("cannot create {}", out.display()))?;
     for entry in std::fs::read_dir(staging)? {
         let entry = entry?;
-        let bytes = std::fs::read(entry.path())?;
+        // The containers wrote here: a link would point this root process
+        // anywhere, and a FIFO would hang it.
+        let bytes = crate::regular_file::read(&entry.path(), MODULE_LIMIT, Links::Refuse)
+            .with_context(|| {
+                format!(
+                    "the compile step left {} in its output folder, which is not copied",
+                    entry.path().display()
+                )
+            })?;
         crate::report::write::write_atomically(&out.join(entry.file_name()), &bytes)?;
     }
     Ok(())

@@ -22,9 +22,11 @@ use crate::docker::BindMount;
 use crate::error::ChecksFailed;
 use crate::packages::index::{PackageIndex, PyPi, Wheelhouse, PYPI};
 use crate::packages::source::{project_build_system, unpack_sdist, ExtSource};
+use crate::packages::unpack::Caps;
 use crate::packages::wheel_tags::Target;
 use crate::packages::wheelhouse;
 use crate::plan::{Interpreter, Mode, Plan};
+use crate::regular_file::open_inside;
 use crate::results::{self, ExtPackage, PackageResult, Readiness};
 use crate::wheels::PIP;
 
@@ -64,7 +66,7 @@ pub fn prepare(args: &ExtArgs, source: ExtSource) -> Result<PackageJob> {
     }
     for (flag, path) in [("--json", &args.json), ("--markdown", &args.markdown)] {
         if let Some(p) = path {
-            crate::report::write::check_parent_exists(flag, p)?;
+            crate::report::write::check_output_file(flag, p)?;
         }
     }
     if let Some(dir) = &args.html {
@@ -115,11 +117,12 @@ pub fn target_of(i: &Interpreter) -> Option<Target> {
 }
 
 /// Where the package is, on the host, ready to mount: a folder.
-fn project_folder(job: &PackageJob, staging: &Path, cache: &Path) -> Result<(PathBuf, String)> {
+fn project_folder(app: &App, job: &PackageJob, staging: &Path) -> Result<(PathBuf, String)> {
+    let (cache, caps) = (&app.cache, Caps::of(&app.config.archives));
     match &job.source {
         ExtSource::Project(dir) => Ok((dir.clone(), dir.display().to_string())),
         ExtSource::Sdist(archive) => Ok((
-            unpack_sdist(archive, &staging.join("sdist"))?,
+            unpack_sdist(archive, &staging.join("sdist"), caps)?,
             archive.display().to_string(),
         )),
         ExtSource::Pypi { name, version } => {
@@ -131,7 +134,7 @@ fn project_folder(job: &PackageJob, staging: &Path, cache: &Path) -> Result<(Pat
             let archive = crate::download::fetch_pinned(&sdist.url, &sdist.file, &sdist.sha256, &cache.join("sdists"))
                 .map_err(|why| anyhow::anyhow!("downloading {} from PyPI failed ({why}). Check the network, or download the sdist yourself and give `ext` its path.", sdist.file))?;
             Ok((
-                unpack_sdist(&archive, &staging.join("sdist"))?,
+                unpack_sdist(&archive, &staging.join("sdist"), caps)?,
                 format!(
                     "{} {} from PyPI ({})",
                     sdist.name, sdist.version, sdist.file
@@ -152,7 +155,7 @@ struct Prepared {
 }
 
 fn prepare_on_host(app: &App, job: &PackageJob, staging: &Path) -> Result<Prepared> {
-    let (project, described) = project_folder(job, staging, &app.cache)?;
+    let (project, described) = project_folder(app, job, staging)?;
     let build_system = project_build_system(&project)?;
     let targets: Vec<Target> = package_interpreters(&app.plan)
         .into_iter()
@@ -173,7 +176,7 @@ fn prepare_on_host(app: &App, job: &PackageJob, staging: &Path) -> Result<Prepar
         project,
         described,
         wheelhouse,
-        wheelhouse_files: planned.keys().cloned().collect(),
+        wheelhouse_files: planned.keys().map(|f| f.to_string()).collect(),
         requires: build_system.requires,
     })
 }
@@ -384,15 +387,26 @@ fn copy_wheels(staging: &Path, results: &[PackageResult], out: &Path) -> Result<
             continue;
         };
         let slug = crate::plan::slug_of(&r.interpreter);
-        let from = staging.join(&slug).join("dist").join(wheel);
-        if !from.is_file() {
-            continue;
-        }
+        let from = Path::new(&slug).join("dist").join(wheel);
+        // The container wrote this folder: nothing in it is followed out of it.
+        let mut wheel_file = match open_inside(staging, &from, "the build's output folder") {
+            Ok(file) => file,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
+            Err(e) => bail!(
+                "the wheel of {} is not copied: {e}. The build left something other than a \
+                 wheel file; look into {} before trusting its output.",
+                r.interpreter,
+                staging.display()
+            ),
+        };
         let dir = out.join(&slug);
         std::fs::create_dir_all(&dir)
             .with_context(|| format!("cannot create {}", dir.display()))?;
-        std::fs::copy(&from, dir.join(wheel))
-            .with_context(|| format!("cannot copy {}", from.display()))?;
+        let to = dir.join(wheel);
+        let mut copy = std::fs::File::create(&to)
+            .with_context(|| format!("cannot create {}", to.display()))?;
+        std::io::copy(&mut wheel_file, &mut copy)
+            .with_context(|| format!("cannot copy {}", staging.join(&from).display()))?;
     }
     Ok(())
 }
@@ -569,6 +583,76 @@ mod tests {
         assert!(page.contains("2 of 3 builds ready"), "{page}");
         assert!(page.contains("href=\"data/ext-package.json\">ext-package.json</a>"));
         assert!(site.join("data/ext-package.json").is_file());
+    }
+
+    /// A build container that answers with a wheel name outside its folder:
+    /// the answer is refused, so the name is never joined onto a path.
+    #[test]
+    fn a_wheel_name_from_a_container_is_a_plain_file_name() {
+        let answer = |wheel: &str| {
+            exited(
+                0,
+                &format!("PYBENCH_RESULT {{\"built\":true,\"stage\":null,\"wheel\":\"{wheel}\",\"tags\":[],\"modules\":[],\"missing\":null,\"log\":\"\"}}\n"),
+                "",
+            )
+        };
+        for wheel in ["../../../../etc/passwd", "/etc/passwd", "x\\u0000.whl"] {
+            let build = read_build(&answer(wheel));
+            assert!(!build.built && build.wheel.is_none(), "{wheel}: {build:?}");
+            assert!(
+                build.log.contains("is not a plain file name"),
+                "{}",
+                build.log
+            );
+        }
+    }
+
+    /// A build container that leaves its `dist` as a link to this machine's
+    /// files, or its wheel as a link: nothing is copied from outside.
+    #[test]
+    fn a_build_containers_links_are_not_followed_out_of_its_folder() {
+        let build = read_build(&exited(
+            0,
+            "PYBENCH_RESULT {\"built\":true,\"stage\":null,\"wheel\":\"pb-1.0-py3-none-any.whl\",\"tags\":[],\"modules\":[],\"missing\":null,\"log\":\"\"}\n",
+            "",
+        ));
+        assert!(build.built);
+        let dir = tempfile::tempdir().unwrap();
+        let (staging, secret, out) = (
+            dir.path().join("staging"),
+            dir.path().join("secret"),
+            dir.path().join("out"),
+        );
+        std::fs::create_dir_all(staging.join("3.13t")).unwrap();
+        std::fs::create_dir_all(&secret).unwrap();
+        std::fs::write(secret.join("pb-1.0-py3-none-any.whl"), b"host file").unwrap();
+        std::os::unix::fs::symlink(&secret, staging.join("3.13t/dist")).unwrap();
+        let result = PackageResult {
+            interpreter: "3.13t".into(),
+            free_threaded: true,
+            build,
+            modules: vec![],
+            smoke: None,
+            readiness: Readiness::Ready,
+            why: String::new(),
+        };
+        let e = copy_wheels(&staging, std::slice::from_ref(&result), &out)
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("is a symbolic link, not a folder"), "{e}");
+        assert!(!out.join("3.13t/pb-1.0-py3-none-any.whl").exists());
+        // A wheel that is itself a link is refused the same way.
+        std::fs::remove_file(staging.join("3.13t/dist")).unwrap();
+        std::fs::create_dir_all(staging.join("3.13t/dist")).unwrap();
+        std::os::unix::fs::symlink(
+            secret.join("pb-1.0-py3-none-any.whl"),
+            staging.join("3.13t/dist/pb-1.0-py3-none-any.whl"),
+        )
+        .unwrap();
+        let e = copy_wheels(&staging, &[result], &out)
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("is a symbolic link, not a regular file"), "{e}");
     }
 
     #[test]

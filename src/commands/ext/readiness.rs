@@ -254,7 +254,7 @@ mod tests {
     fn built(modules: &[&str]) -> BuildOutcome {
         BuildOutcome {
             built: true,
-            wheel: Some("pb-1.0-cp313-cp313t-linux_x86_64.whl".into()),
+            wheel: crate::file_name::FileName::parse("pb-1.0-cp313-cp313t-linux_x86_64.whl").ok(),
             modules: modules.iter().map(|m| m.to_string()).collect(),
             ..Default::default()
         }
@@ -426,9 +426,10 @@ mod tests {
                 let build = BuildOutcome {
                     built: true,
                     stage: None,
-                    wheel: Some(format!(
+                    wheel: crate::file_name::FileName::parse(&format!(
                         "pb_gil_undeclared-1.0-cp{py}-{abi}-linux_x86_64.whl"
-                    )),
+                    ))
+                    .ok(),
                     tags: vec![format!("cp{py}-{abi}-linux_x86_64")],
                     modules: vec![module.into()],
                     missing: None,

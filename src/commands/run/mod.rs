@@ -44,6 +44,7 @@ pub fn prepare_host_side(app: &App, job: &RunJob) -> Result<pyperformance_deps::
     Ok(match &job.settings.benchmark {
         Benchmark::Pyperformance { needs, .. } => pyperformance_deps::prepare(
             &app.cache,
+            crate::packages::unpack::Caps::of(&app.config.archives),
             &job.interpreters,
             needs,
             &job.wheelhouses,

@@ -12,6 +12,7 @@ use anyhow::Result;
 use crate::packages::index::{Candidate, PackageIndex, PyPi, Wheelhouse, PYPI};
 use crate::packages::install::install_wheels;
 use crate::packages::resolve::resolve;
+use crate::packages::unpack::Caps;
 use crate::packages::wheel_tags::Target;
 use crate::packages::wheelhouse::gather;
 use crate::plan::Interpreter;
@@ -77,6 +78,7 @@ pub fn site_name(target: &Target, wheels: &BTreeMap<String, Candidate>) -> Strin
 /// set of wheels; later runs find it in the cache).
 pub fn prepare(
     cache: &Path,
+    caps: Caps,
     interpreters: &[Interpreter],
     needs: &[(String, Vec<String>)],
     wheelhouses: &[PathBuf],
@@ -117,7 +119,7 @@ pub fn prepare(
                 let (wheels, unavailable) = plan_target(needs, &target, &indexes);
                 let site = match wheels.is_empty() {
                     true => None,
-                    false => Some(site_folder(cache, &target, &wheels)?),
+                    false => Some(site_folder(cache, caps, &target, &wheels)?),
                 };
                 new.insert(InterpreterDeps { site, unavailable })
             }
@@ -130,6 +132,7 @@ pub fn prepare(
 /// The unpacked wheels of one target, made once.
 fn site_folder(
     cache: &Path,
+    caps: Caps,
     target: &Target,
     wheels: &BTreeMap<String, Candidate>,
 ) -> Result<PathBuf> {
@@ -144,12 +147,12 @@ fn site_folder(
         std::process::id()
     ));
     let _ = std::fs::remove_dir_all(&staging);
-    let by_file: BTreeMap<String, Candidate> = wheels
+    let by_file: BTreeMap<crate::file_name::FileName, Candidate> = wheels
         .values()
         .map(|c| (c.file.clone(), c.clone()))
         .collect();
     let files = gather(&by_file, &cache.join("wheels"), &staging.join("wheels"))?;
-    install_wheels(&files, &staging.join("site"))?;
+    install_wheels(&files, &staging.join("site"), caps)?;
     std::fs::rename(staging.join("site"), &site)?;
     let _ = std::fs::remove_dir_all(&staging);
     Ok(site)
@@ -267,7 +270,15 @@ mod tests {
             .collect();
         let needs = vec![("tomli_loads".to_string(), vec!["tomli==2.0.1".to_string()])];
         let offline = |cache: &Path| {
-            prepare(cache, &builds, &needs, &[house.path().to_path_buf()], true).unwrap()
+            prepare(
+                cache,
+                Caps::of(&crate::config::load(None).unwrap().0.archives),
+                &builds,
+                &needs,
+                &[house.path().to_path_buf()],
+                true,
+            )
+            .unwrap()
         };
         let deps = offline(cache.path());
         let t = &deps["3.13t"];

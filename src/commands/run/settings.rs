@@ -412,7 +412,7 @@ pub fn settings_from(
         ("--markdown", &args.markdown),
     ] {
         if let Some(p) = path {
-            crate::report::write::check_parent_exists(flag, p)?;
+            crate::report::write::check_output_file(flag, p)?;
         }
     }
     if let Some(dir) = &args.pyperf {
