@@ -38,7 +38,10 @@ pub fn thread_counts(benchmark: &Benchmark, host_cpus: u32) -> Vec<Option<u32>> 
     counts.into_iter().map(Some).collect()
 }
 
-/// Every interpreter at every thread count, grouped by thread count.
+/// Every interpreter at every thread count, grouped by thread count, so
+/// that each configuration runs moments after its baseline at the same
+/// count; for ftscalingbench grouped by interpreter instead, so that its
+/// one-thread and N-thread processes, whose ratio is the speed-up, do.
 pub fn configurations(
     interpreters: &[Interpreter],
     benchmark: &Benchmark,
@@ -50,16 +53,20 @@ pub fn configurations(
         Benchmark::Script { .. } if threads.is_none() => None,
         _ => Some(cpuset_for(threads.unwrap_or(1), host_cpus)),
     };
-    thread_counts(benchmark, host_cpus)
-        .into_iter()
-        .flat_map(|threads| {
-            interpreters.iter().map(move |i| Configuration {
-                interpreter: i.clone(),
-                threads,
-                cpuset: cpuset(threads),
-            })
-        })
-        .collect()
+    let counts = thread_counts(benchmark, host_cpus);
+    let config = |i: &Interpreter, threads: Option<u32>| Configuration {
+        interpreter: i.clone(),
+        threads,
+        cpuset: cpuset(threads),
+    };
+    match benchmark {
+        Benchmark::Ftscaling(_) => (interpreters.iter())
+            .flat_map(|i| counts.iter().map(move |t| config(i, *t)))
+            .collect(),
+        _ => (counts.iter())
+            .flat_map(|t| interpreters.iter().map(move |i| config(i, *t)))
+            .collect(),
+    }
 }
 
 /// Script and arguments for one configuration: the benchmark's, with the
@@ -178,6 +185,27 @@ mod tests {
         let (_, args) = script_and_args(&script, Some(4));
         assert_eq!(args, ["/script/b.py", "--workers=4", "-v"]);
         assert!(!script.scales_work());
+    }
+
+    #[test]
+    fn ftscalingbench_runs_each_interpreters_thread_counts_back_to_back() {
+        let fts = Benchmark::Ftscaling(crate::commands::run::ftscaling::FtScaling {
+            threads: vec![2],
+            ..Default::default()
+        });
+        let got: Vec<(String, Option<u32>)> = configurations(&interpreters(), &fts, 2)
+            .iter()
+            .map(|c| (c.interpreter.name.clone(), c.threads))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                ("system".into(), Some(1)),
+                ("system".into(), Some(2)),
+                ("3.13".into(), Some(1)),
+                ("3.13".into(), Some(2)),
+            ]
+        );
     }
 
     #[test]
