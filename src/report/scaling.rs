@@ -240,9 +240,12 @@ pub fn badly_notes(lines: &[Line]) -> Vec<String> {
             .map(|l| format!("{} {}", l.pattern, speedup_text(l)))
             .collect();
         let mut note = format!(
-            "{label}: {} of {} patterns scale, {} between, {} scale badly",
+            "{label}: {} of {} scale, {} between, {} scale badly",
             count(ScalingStatus::Scales),
-            of.len(),
+            match of.len() {
+                1 => "1 pattern".to_string(),
+                n => format!("{n} patterns"),
+            },
             count(ScalingStatus::Between),
             badly.len()
         );

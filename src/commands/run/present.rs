@@ -84,7 +84,8 @@ pub fn pyperformance_heading(report: &Report, benchmarks: usize) -> String {
 /// machine while measuring (load, steal), which every speed-up rests on.
 pub fn ftscaling_heading(report: &Report, patterns: usize) -> String {
     let mut out = format!(
-        "ftscalingbench · {patterns} patterns · {} · {}",
+        "ftscalingbench · {patterns} pattern{} · {} · {}",
+        if patterns == 1 { "" } else { "s" },
         crate::report::format::repetitions(report),
         crate::report::format::host(report)
     );
