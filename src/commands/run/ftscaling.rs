@@ -86,8 +86,8 @@ fn script_of_release(
             Ok(ftscalingbench::from_tree(own, &origin, &store).map_err(anyhow::Error::msg)?)
         }
         Some(own) => {
-            let (_, sha) = crate::checkout::archive(own, &release.tag, &cache.join("checkouts"))
-                .map_err(anyhow::Error::msg)?;
+            let sha = crate::download::sha256_file(own)
+                .map_err(|e| anyhow::anyhow!("cannot read {}: {e}", own.display()))?;
             let origin = format!("{}'s tarball {}", release.label, own.display());
             Ok(ftscalingbench::from_tarball(own, &sha, &origin, &store)
                 .map_err(anyhow::Error::msg)?)
