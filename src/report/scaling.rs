@@ -113,10 +113,21 @@ fn line(
     }
 }
 
+/// An interval's end: two decimals, three where two would round onto 1
+/// (an end of 0.996 says "slower than one thread", 1.00 would not).
+fn bound(x: f64) -> String {
+    match (x - 1.0).abs() < 0.005 && x != 1.0 {
+        true => format!("{x:.3}"),
+        false => format!("{x:.2}"),
+    }
+}
+
 /// `1.92× [1.85–1.99]`.
 pub fn speedup_text(line: &Line) -> String {
     match (line.speedup, line.interval) {
-        (Some(s), Some((low, high))) => format!("{} [{low:.2}–{high:.2}]", format::ratio(s)),
+        (Some(s), Some((low, high))) => {
+            format!("{} [{}–{}]", format::ratio(s), bound(low), bound(high))
+        }
         (Some(s), None) => format::ratio(s),
         (None, _) => "—".into(),
     }
@@ -341,6 +352,15 @@ pub(crate) mod tests {
             })
             .collect();
         r
+    }
+
+    #[test]
+    fn an_end_next_to_one_keeps_the_digit_that_puts_it_on_its_side() {
+        assert_eq!(
+            (bound(0.9962), bound(1.0041), bound(1.0)),
+            ("0.996".into(), "1.004".into(), "1.00".into())
+        );
+        assert_eq!((bound(0.97), bound(1.62)), ("0.97".into(), "1.62".into()));
     }
 
     #[test]
