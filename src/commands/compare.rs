@@ -325,6 +325,59 @@ mod tests {
     use crate::analysis::pairing::tests::another_run;
     use crate::report::fixture;
 
+    /// The fixture's 3.13 row at one and two threads; at two, `slower`
+    /// times the one-thread time per thread (1.0: a speed-up of 2).
+    fn scaling_run(slower: f64) -> Report {
+        let mut r = fixture::report();
+        let template = r.rows[1].clone();
+        r.rows = [1, 2]
+            .into_iter()
+            .map(|threads| {
+                let mut row = template.clone();
+                row.threads = Some(threads);
+                for (i, s) in row.samples.iter_mut().enumerate() {
+                    let wobble = 1.0 + 0.02 * (i % 3) as f64;
+                    let factor = match threads {
+                        1 => wobble,
+                        _ => wobble * slower * (1.0 + 0.01 * (i % 2) as f64),
+                    };
+                    s.seconds *= factor;
+                    s.values.iter_mut().for_each(|v| *v *= factor);
+                }
+                row
+            })
+            .collect();
+        r
+    }
+
+    #[test]
+    fn a_build_that_scales_worse_in_b_is_said_and_fails_the_gate() {
+        let dir = tempfile::tempdir().unwrap();
+        let (a, b) = (dir.path().join("a.json"), dir.path().join("b.json"));
+        std::fs::write(&a, results::to_json(&scaling_run(1.02)).unwrap()).unwrap();
+        std::fs::write(&b, results::to_json(&scaling_run(1.7)).unwrap()).unwrap();
+        let c = comparisons(&a, &b).unwrap();
+        assert_eq!(c.scaling.len(), 1);
+        let text = render(&c);
+        assert!(text.contains("│ 3.13 ×2 "), "{text}");
+        assert!(text.contains("degraded"), "{text}");
+        assert!(text.contains("below 1 scales worse in B"), "{text}");
+        let args = CompareArgs {
+            a: a.clone(),
+            b: b.clone(),
+            fail_on_regression: Some(10.0),
+            json: Some(dir.path().join("c.json")),
+        };
+        let e = command(&args).unwrap_err().to_string();
+        assert!(e.contains("3.13 ×2 scales 0.6"), "{e}");
+        // The file keeps the scaling rows, and reads back.
+        let bytes = std::fs::read(dir.path().join("c.json")).unwrap();
+        match results::decode("c.json", &bytes).unwrap() {
+            ResultDoc::Compare(file) => assert_eq!(file.benchmarks[0].scaling, c.scaling),
+            other => panic!("{:?}", other.kind()),
+        }
+    }
+
     #[test]
     fn files_of_other_benchmarks_or_no_common_rows_are_refused() {
         let dir = tempfile::tempdir().unwrap();
