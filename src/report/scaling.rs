@@ -113,10 +113,11 @@ fn line(
     }
 }
 
-/// An interval's end: two decimals, three where two would round onto 1
-/// (an end of 0.996 says "slower than one thread", 1.00 would not).
+/// A speed-up or an interval's end: two decimals, three where two would
+/// round onto 1 (an end of 0.996 says "slower than one thread", 1.00 would
+/// not) or below 0.1 (0.005×, not 0.00×).
 fn bound(x: f64) -> String {
-    match (x - 1.0).abs() < 0.005 && x != 1.0 {
+    match ((x - 1.0).abs() < 0.005 && x != 1.0) || x < 0.095 {
         true => format!("{x:.3}"),
         false => format!("{x:.2}"),
     }
@@ -125,10 +126,8 @@ fn bound(x: f64) -> String {
 /// `1.92× [1.85–1.99]`.
 pub fn speedup_text(line: &Line) -> String {
     match (line.speedup, line.interval) {
-        (Some(s), Some((low, high))) => {
-            format!("{} [{}–{}]", format::ratio(s), bound(low), bound(high))
-        }
-        (Some(s), None) => format::ratio(s),
+        (Some(s), Some((low, high))) => format!("{}× [{}–{}]", bound(s), bound(low), bound(high)),
+        (Some(s), None) => format!("{}×", bound(s)),
         (None, _) => "—".into(),
     }
 }
@@ -361,6 +360,8 @@ pub(crate) mod tests {
             ("0.996".into(), "1.004".into(), "1.00".into())
         );
         assert_eq!((bound(0.97), bound(1.62)), ("0.97".into(), "1.62".into()));
+        // A tiny speed-up keeps its digits too: 0.005×, not 0.00×.
+        assert_eq!(bound(0.0047), "0.005");
     }
 
     #[test]
