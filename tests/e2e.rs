@@ -966,7 +966,10 @@ fn ftscalingbench_reports_each_pattern_and_flags_one_that_serialises_on_a_lock()
         "{text}"
     );
     // The notes name the patterns that scale badly; the convoy is one of them.
-    let note = text.lines().find(|l| l.starts_with("3.14t ×2: ")).unwrap_or("");
+    let note = text
+        .lines()
+        .find(|l| l.starts_with("3.14t ×2: "))
+        .unwrap_or("");
     let badly = note.split("scale badly: ").nth(1).unwrap_or("");
     assert!(badly.contains("one_shared_lock "), "{text}");
     assert!(
