@@ -9,6 +9,8 @@ pub mod base;
 #[cfg(test)]
 #[path = "tests.rs"]
 mod orchestration_tests;
+#[cfg(test)]
+mod pinned;
 pub mod render;
 pub mod stage;
 pub mod summary;
@@ -30,8 +32,7 @@ use crate::sources::{self as source, FetchEvent, SourceSpec};
 use crate::ui::progress::Progress;
 use base::BaseOrigin;
 use render::{
-    build_hash, release_labels, render_release_dockerfile, render_variant_dockerfile,
-    variant_build_args, with_labels, TEMPLATE_KINDS,
+    build_hash, release_dockerfile, render_variant_dockerfile, variant_build_args, TEMPLATE_KINDS,
 };
 use stage::{cancellable, run_stage};
 use summary::render_summary;
@@ -617,11 +618,10 @@ fn release_request(
     };
     let (image, kind) = (kind.of(release), kind.name());
     let template = read_template(&ctx.dockerfiles, kind)?;
-    let rendered = render_release_dockerfile(&template, release).map_err(BuildError::Context)?;
-    let mut labels = release_labels(release, kind, hash);
-    labels.insert("pybench-docker.base".into(), base_image.clone());
+    let dockerfile = release_dockerfile(&template, release, (kind, base_image), hash)
+        .map_err(BuildError::Context)?;
     let name = format!("{kind}.rendered.Dockerfile");
-    let c = stage_context(&name, with_labels(&rendered, &labels), None)?;
+    let c = stage_context(&name, dockerfile, None)?;
     let req = BuildRequest {
         tag: image.to_string(),
         dockerfile: name,

@@ -54,6 +54,21 @@ pub fn render_release_dockerfile(
     Ok(out)
 }
 
+/// The whole Dockerfile of a release's `pythons` or `builder` image (`kind`,
+/// on `base`): its variants' stages and copies, then its labels, the build
+/// `hash` among them. Pure.
+pub fn release_dockerfile(
+    template: &str,
+    release: &ReleaseImages,
+    (kind, base): (&str, &str),
+    hash: &str,
+) -> Result<String, String> {
+    let rendered = render_release_dockerfile(template, release)?;
+    let mut labels = release_labels(release, kind, hash);
+    labels.insert("pybench-docker.base".into(), base.to_string());
+    Ok(with_labels(&rendered, &labels))
+}
+
 /// The variant Dockerfile with its identity (`3.13.15-t-quick`) filled in as
 /// the default of its first build argument: its first step, unique. Pure.
 pub fn render_variant_dockerfile(template: &str, v: &VariantBuild) -> Result<String, String> {
