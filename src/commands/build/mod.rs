@@ -505,14 +505,12 @@ fn configure_cache_request(
 /// The stage of cpython.Dockerfile holding configure's shared answers.
 pub const CONFIGURE_CACHE_STAGE: &str = "configure-cache";
 
-/// The variant builds, longest first (a JIT build also generates its
-/// stencils with LLVM; a free-threaded one compiles a little more than stock),
-/// plan order among equals: with fewer builds in flight than builds, a long
+/// The variant builds, longest first (the sum of their options' costs, from
+/// the options table), plan order among equals: with fewer builds in flight than builds, a long
 /// build started last would run alone at the end, leaving CPUs idle. Pure.
 pub fn longest_first(mut variants: Vec<&VariantBuild>) -> Vec<&VariantBuild> {
-    let cost = |v: &VariantBuild| (v.variant.has_jit(), v.variant.is_free_threaded());
     // Stable: equal costs keep the plan's order.
-    variants.sort_by_key(|v| std::cmp::Reverse(cost(v)));
+    variants.sort_by_key(|v| std::cmp::Reverse(v.variant.cost()));
     variants
 }
 

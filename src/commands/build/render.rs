@@ -79,7 +79,26 @@ pub fn render_variant_dockerfile(template: &str, v: &VariantBuild) -> Result<Str
             "cpython.Dockerfile must declare `ARG {marker}` once, as the first step of the variant's stage"
         ));
     }
-    Ok(template.replace(marker, &format!("PYBENCH_DOCKER_BUILD=\"{id}\"")))
+    let mut out = template.replace(marker, &format!("PYBENCH_DOCKER_BUILD=\"{id}\""));
+    out.push_str(&option_checks(v));
+    Ok(out)
+}
+
+/// The steps that check the installed interpreter has each option the
+/// template does not check itself (it checks free threading and the JIT):
+/// nothing for the variants the template knows, so their Dockerfiles stay
+/// as they were. Pure.
+fn option_checks(v: &VariantBuild) -> String {
+    v.variant
+        .options()
+        .filter_map(|o| o.check.map(|check| (o.words, check)))
+        .map(|(words, check)| {
+            format!(
+                "\n# Fail here, not in a benchmark, if configure quietly left out the {words} build.\nRUN {} -c '{check}'\n",
+                v.command
+            )
+        })
+        .collect()
 }
 
 /// Build arguments of one variant's build. Pure.
