@@ -20,6 +20,8 @@ pub enum BuildOption {
     FreeThreading,
     /// The experimental JIT, `--enable-experimental-jit`.
     Jit,
+    /// The tail-calling interpreter, `--with-tail-call-interp` (3.14+, clang 19+).
+    TailCall,
 }
 
 /// What an option asks of the build's toolchain ([`crate::toolchain`] says
@@ -29,6 +31,8 @@ pub enum ToolchainNeed {
     /// The LLVM the version's JIT generates its stencils with, beside the
     /// usual compiler (GCC).
     JitLlvm,
+    /// Clang of at least this major as the compiler.
+    Clang { min: u32 },
 }
 
 /// What an option is, as data.
@@ -79,6 +83,18 @@ pub const OPTIONS: &[OptionSpec] = &[
         toolchain: Some(ToolchainNeed::JitLlvm),
         cost: 2,
         check: None,
+    },
+    OptionSpec {
+        option: BuildOption::TailCall,
+        // `c` for tail-calling: `t` is free threading's.
+        letter: 'c',
+        words: "tail-calling",
+        configure: &["--with-tail-call-interp"],
+        since_minor: 14,
+        switch_off: None,
+        toolchain: Some(ToolchainNeed::Clang { min: 19 }),
+        cost: 1,
+        check: Some("import sysconfig; assert sysconfig.get_config_var(\"Py_TAIL_CALL_INTERP\") == 1, \"the tail-calling interpreter is not built in\""),
     },
 ];
 

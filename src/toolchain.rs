@@ -69,6 +69,17 @@ pub fn toolchain(version: &PyVersion, variant: Variant) -> Toolchain {
         let llvm = version_llvm(version);
         match need {
             ToolchainNeed::JitLlvm => out.llvm = llvm,
+            // The version's own clang, so the JIT's base serves; from its
+            // folder, where configure finds llvm-ar and llvm-profdata for
+            // LTO and PGO. configure's cached answers are GCC's: not read.
+            ToolchainNeed::Clang { .. } => {
+                out.llvm = llvm;
+                out.compiler_flags = llvm
+                    .map(|n| format!("CC=/usr/lib/llvm-{n}/bin/clang"))
+                    .into_iter()
+                    .chain(["--cache-file=/dev/null".to_string()])
+                    .collect();
+            }
         }
     }
     out
@@ -109,6 +120,10 @@ pub fn validate_variant(version: &PyVersion, variant: Variant, suite: &str) -> R
         })?;
         let what = match need {
             ToolchainNeed::JitLlvm => format!("the JIT of CPython {version} needs LLVM {llvm}"),
+            ToolchainNeed::Clang { min } if llvm < min => {
+                return Err(format!("CPython {version} cannot have the {variant} variant: the {} build needs clang {min} or newer, and that version's toolchain is LLVM {llvm}.", option.words))
+            }
+            ToolchainNeed::Clang { min } => format!("the {} build of CPython {version} needs clang {min} or newer (clang-{llvm}, its toolchain's)", option.words),
         };
         llvm_suite(suite, llvm).map_err(|why| {
             format!(
@@ -117,4 +132,49 @@ pub fn validate_variant(version: &PyVersion, variant: Variant, suite: &str) -> R
         })?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn v(text: &str) -> PyVersion {
+        PyVersion::parse(text).unwrap()
+    }
+
+    #[test]
+    fn the_tail_calling_build_needs_3_14_and_clang_19() {
+        let c = Variant::parse("c").unwrap();
+        assert!(validate_variant(&v("3.14.7"), c, "trixie").is_ok());
+        assert!(validate_variant(&v("3.15.0rc2"), c, "trixie").is_ok());
+        let e = validate_variant(&v("3.13.15"), c, "trixie").unwrap_err();
+        assert!(e.contains("tail-calling build arrived in 3.14"), "{e}");
+        let e = validate_variant(&v("3.14.7"), c, "bookworm").unwrap_err();
+        assert!(
+            e.contains("clang 19 or newer") && e.contains("bookworm"),
+            "{e}"
+        );
+        // Free threading with it is a build 3.14 makes.
+        let tc = Variant::parse("tc").unwrap();
+        assert!(validate_variant(&v("3.14.7"), tc, "trixie").is_ok());
+    }
+
+    #[test]
+    fn the_tail_calling_build_compiles_with_the_versions_clang() {
+        let c = Variant::parse("c").unwrap();
+        let t = toolchain(&v("3.14.7"), c);
+        assert_eq!(t.llvm, Some(19));
+        assert_eq!(
+            t.compiler_flags,
+            ["CC=/usr/lib/llvm-19/bin/clang", "--cache-file=/dev/null"]
+        );
+        assert_eq!(toolchain(&v("3.15.0rc2"), c).llvm, Some(21));
+        // The JIT needs LLVM beside GCC, not clang as the compiler.
+        let j = toolchain(&v("3.14.7"), Variant::JIT);
+        assert_eq!((j.llvm, j.compiler_flags.len()), (Some(19), 0));
+        assert_eq!(
+            toolchain(&v("3.14.7"), Variant::STOCK),
+            Toolchain::default()
+        );
+    }
 }

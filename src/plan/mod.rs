@@ -760,6 +760,57 @@ mod tests {
         assert!(e.contains("not a valid pattern"), "{e}");
     }
 
+    /// The default config with 3.14's variants `variants`.
+    fn with_314_variants(variants: &str) -> Result<Plan, String> {
+        let yaml = DEFAULT_YAML.replace(
+            "variants: [stock, t, j]\n  # The release",
+            &format!("variants: [{variants}]\n  # The release"),
+        );
+        build_plan(&parse(&yaml, &Source::Embedded).unwrap())
+    }
+
+    #[test]
+    fn the_tail_calling_build_is_a_variant_like_the_others() {
+        let plan = with_314_variants("stock, t, j, c").unwrap();
+        let c = plan.variant_builds().find(|b| b.name == "3.14c").unwrap();
+        assert_eq!(
+            c.configure_flags,
+            [
+                "--with-tail-call-interp",
+                "CC=/usr/lib/llvm-19/bin/clang",
+                "--cache-file=/dev/null"
+            ]
+        );
+        assert_eq!(c.prefix, "/opt/python/3.14.7-c");
+        assert_eq!(c.command, "python3.14c");
+        assert_eq!(c.image, "pybench-docker/cpython:3.14.7-c-quick");
+        // It compiles in the base of 3.14's JIT (clang-19 is there), and has
+        // no runtime switch: one configuration.
+        assert_eq!(c.builder_base, plan.releases[1].builder_base);
+        assert_eq!(plan.builder_bases.len(), 2);
+        let names: Vec<_> = plan.interpreters.iter().map(|i| i.name.as_str()).collect();
+        assert_eq!(names.iter().filter(|n| n.starts_with("3.14c")).count(), 1);
+        // Alone in a release, it still brings its clang.
+        let alone = with_314_variants("stock, c").unwrap();
+        assert_eq!(alone.builder_bases[1].llvm, Some(19));
+        assert_eq!(alone.builder_bases[1].image, plan.builder_bases[1].image);
+        // The other variants are as they were.
+        let before = default_plan();
+        assert_eq!(
+            plan.releases[1].variants[..3],
+            before.releases[1].variants[..]
+        );
+        let e = build_plan(
+            &parse(
+                &DEFAULT_YAML.replacen("variants: [stock, t, j]", "variants: [stock, c]", 1),
+                &Source::Embedded,
+            )
+            .unwrap(),
+        )
+        .unwrap_err();
+        assert!(e.contains("3.13.15 cannot have the c variant"), "{e}");
+    }
+
     #[test]
     fn two_releases_expand_independently() {
         let yaml = DEFAULT_YAML.replace(

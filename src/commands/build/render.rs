@@ -285,6 +285,29 @@ mod tests {
         assert!(render_variant_dockerfile("FROM x\n", v).is_err());
     }
 
+    #[test]
+    fn an_option_the_template_does_not_check_gets_a_check_step() {
+        let yaml = DEFAULT_YAML.replace(
+            "variants: [stock, t, j]\n  # The release",
+            "variants: [stock, c]\n  # The release",
+        );
+        let p = build_plan(&parse(&yaml, &Source::Embedded).unwrap()).unwrap();
+        let template = dockerfile_template("cpython");
+        let c = p.variant_builds().find(|v| v.name == "3.14c").unwrap();
+        let out = render_variant_dockerfile(&template, c).unwrap();
+        assert!(out.ends_with("RUN python3.14c -c 'import sysconfig; assert sysconfig.get_config_var(\"Py_TAIL_CALL_INTERP\") == 1, \"the tail-calling interpreter is not built in\"'\n"), "{out}");
+        let stock = p.variant_builds().find(|v| v.name == "3.14").unwrap();
+        assert!(!render_variant_dockerfile(&template, stock)
+            .unwrap()
+            .contains("Py_TAIL_CALL_INTERP"));
+        let args = variant_build_args(c, &c.sha256, 2);
+        assert_eq!(args["EXE_SUFFIX"], "c");
+        assert_eq!(
+            args["CONFIGURE_FLAGS"],
+            "--with-tail-call-interp CC=/usr/lib/llvm-19/bin/clang --cache-file=/dev/null"
+        );
+    }
+
     /// The options of each `./configure` call in the template, one a line.
     fn configure_calls(dockerfile: &str) -> Vec<Vec<String>> {
         dockerfile
