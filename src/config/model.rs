@@ -62,7 +62,9 @@ pub struct Sources {
     pub mirrors: Vec<String>,
 }
 
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+/// How CPython is compiled: `--profile` on every command that builds, else
+/// the config's `build.profile`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
 #[serde(rename_all = "kebab-case")]
 pub enum Profile {
     #[default]

@@ -6,6 +6,7 @@
 //! one build request through the engine, `summary` reports; this file orders them.
 
 pub mod base;
+mod cost;
 #[cfg(test)]
 #[path = "tests.rs"]
 mod orchestration_tests;
@@ -311,6 +312,7 @@ pub async fn build_all(ctx: &BuildCtx<'_>) -> Result<BuildSummary, BuildError> {
     let host = crate::docker::docker_host();
     let busy_before = crate::ui::cpu::local_busy_seconds(&host);
     let log_dir = new_log_dir(ctx)?;
+    say_cost(ctx).await?;
     let mut stages = ensure_bases(ctx, &log_dir).await?;
     let (fetched, sources) = fetch_sources(ctx, false).await?;
     stages.extend(fetched);
@@ -326,6 +328,20 @@ pub async fn build_all(ctx: &BuildCtx<'_>) -> Result<BuildSummary, BuildError> {
             .map(|(before, after)| after - before),
         skipped: false,
     })
+}
+
+/// A release build's cost, before it starts: the variants not yet images.
+async fn say_cost(ctx: &BuildCtx<'_>) -> Result<(), BuildError> {
+    let mut missing = Vec::new();
+    for v in ctx.plan.variant_builds() {
+        if ctx.engine.inspect_image(&v.image).await?.is_none() {
+            missing.push(v.label());
+        }
+    }
+    if let Some(note) = cost::release_cost_note(ctx.config.build.profile, &missing) {
+        ctx.progress.println(note);
+    }
+    Ok(())
 }
 
 /// One folder per build, so concurrent builds never share a log file.
