@@ -71,7 +71,7 @@ impl fmt::Display for PyVersion {
 }
 
 /// A runtime switch applied to an interpreter.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Mode {
     Default,

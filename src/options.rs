@@ -233,6 +233,48 @@ impl<'de> Deserialize<'de> for Variant {
     }
 }
 
+/// How CPython is compiled: `--profile` on every command that builds, else
+/// the config's `build.profile`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "kebab-case")]
+pub enum Profile {
+    #[default]
+    Quick,
+    Release,
+}
+
+impl Profile {
+    pub fn configure_flags(self) -> &'static [&'static str] {
+        match self {
+            Profile::Quick => &[],
+            Profile::Release => &["--enable-optimizations", "--with-lto"],
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Profile::Quick => "quick",
+            Profile::Release => "release",
+        }
+    }
+}
+
+/// A configuration's build as result rows keep it: charts and tables group
+/// on these fields, never on names.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BuildIdentity {
+    /// `3.14`, or an own source's name: what its release's builds are called
+    /// before their letters.
+    pub release: String,
+    /// `3.14.7`.
+    pub version: String,
+    /// The build's options: `stock`, `t`, `j`, `tj`, `c`, …
+    pub options: Variant,
+    /// The configuration's runtime switch; `default` as built.
+    pub mode: Mode,
+    pub profile: Profile,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -85,6 +85,10 @@ pub struct VariantBuild {
     /// The build profile's part of `configure_flags`, shared by the release's
     /// variants: the configure cache is made with these.
     pub profile_flags: Vec<String>,
+    /// Quick or release. Not serialised: the image names and flags carry
+    /// it already, and the build hash stays what it was.
+    #[serde(skip)]
+    pub profile: crate::options::Profile,
     /// The builder base this variant compiles in: its release's toolchain.
     pub builder_base: String,
     /// Intermediate image holding the build: `pybench-docker/cpython:3.13.15-t-quick`.
@@ -369,6 +373,7 @@ fn variant_build(
             .iter()
             .map(|s| s.to_string())
             .collect(),
+        profile,
         builder_base: builder_base.to_string(),
         image: format!(
             "{}/cpython:{tag}-{}-{}",

@@ -1,6 +1,7 @@
 //! Choosing configurations: a benchmark's default matrix, or names the user gave.
 
 use super::{BaseImage, Interpreter, Mode, Plan, Variant, VariantBuild};
+use crate::options::BuildIdentity;
 
 /// Which interpreters a benchmark uses by default.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -154,6 +155,20 @@ impl Plan {
         self.builder_bases
             .iter()
             .chain(std::iter::once(&self.runtime_base))
+    }
+
+    /// The typed identity of a configuration's build, as its result row keeps
+    /// it; `None` for the distro's python.
+    pub fn identity_of(&self, interpreter: &Interpreter) -> Option<BuildIdentity> {
+        let build = self.variant_build_of(interpreter)?;
+        let release = self.releases.iter().find(|r| r.variants.contains(build))?;
+        Some(BuildIdentity {
+            release: release.label.clone(),
+            version: build.version.to_string(),
+            options: build.variant,
+            mode: interpreter.mode.clone(),
+            profile: build.profile,
+        })
     }
 
     pub fn variant_builds(&self) -> impl Iterator<Item = &VariantBuild> {
