@@ -171,9 +171,9 @@ def module_files(parent, name):
     return None
 
 
-def walk():
-    """(path, Parsed) for every production file of the module tree."""
-    roots = [p for p in (SRC / "main.rs", SRC / "lib.rs") if p.exists()]
+def walk(src=SRC):
+    """(path, Parsed) for every production file of the module tree under `src`."""
+    roots = [p for p in (src / "main.rs", src / "lib.rs") if p.exists()]
     seen, todo = set(), list(roots)
     while todo:
         path = todo.pop()
