@@ -88,8 +88,33 @@ pub struct ReportArgs {
     pub markdown: Option<PathBuf>,
 }
 
+/// `--profile`, on every command that builds.
+#[derive(Debug, Args, Default, Clone)]
+pub struct ProfileArg {
+    /// How CPython is built: quick (no PGO or LTO: minutes) or release (PGO + LTO, like the
+    /// official images: about 3× the time). Default: the config's build.profile.
+    #[arg(long, value_enum, value_name = "quick|release")]
+    pub profile: Option<crate::config::Profile>,
+}
+
+impl Command {
+    /// The build profile its `--profile` chose, if it builds and one was given.
+    pub fn profile(&self) -> Option<crate::config::Profile> {
+        match self {
+            Command::Build(a) => a.build.profile,
+            Command::Info(a) => a.build.profile,
+            Command::Run(a) => a.build.profile,
+            Command::Ext(a) => a.build.profile,
+            Command::Compare(_) | Command::Report(_) | Command::Config => None,
+        }
+    }
+}
+
 #[derive(Debug, Args)]
 pub struct BuildArgs {
+    #[command(flatten)]
+    pub build: ProfileArg,
+
     /// Print the build summary as JSON to this file as well.
     #[arg(long, value_name = "FILE")]
     pub json: Option<PathBuf>,
@@ -100,6 +125,9 @@ pub struct BuildArgs {
 
 #[derive(Debug, Args)]
 pub struct InfoArgs {
+    #[command(flatten)]
+    pub build: ProfileArg,
+
     /// Comma-separated interpreter names (default: all).
     #[arg(long, value_delimiter = ',', value_name = "NAMES")]
     pub interpreters: Vec<String>,
@@ -107,6 +135,9 @@ pub struct InfoArgs {
 
 #[derive(Debug, Args, Default)]
 pub struct RunArgs {
+    #[command(flatten)]
+    pub build: ProfileArg,
+
     /// gil, jit, uops, suite, a benchmark of the suite (see --list), pyperformance,
     /// ftscalingbench, or the path of a Python script to run through the same matrix.
     #[arg(required_unless_present = "list")]
@@ -242,6 +273,9 @@ pub struct RunArgs {
 
 #[derive(Debug, Args)]
 pub struct ExtArgs {
+    #[command(flatten)]
+    pub build: ProfileArg,
+
     /// What to check: a single .c file, a project folder (pyproject.toml or setup.py),
     /// or an sdist (.tar.gz, .zip). Default: the tutorial's greeter modules.
     pub source: Option<PathBuf>,

@@ -327,6 +327,7 @@ mod tests {
             outcome,
             baseline: None,
             configure_flags: None,
+            build: None,
             source_script: None,
         }
     }

@@ -7,6 +7,7 @@
 
 use serde::{Deserialize, Serialize};
 
+pub use crate::options::Profile;
 use crate::plan::Variant;
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -60,30 +61,6 @@ pub struct PythonRelease {
 )]
 pub struct Sources {
     pub mirrors: Vec<String>,
-}
-
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum Profile {
-    #[default]
-    Quick,
-    Release,
-}
-
-impl Profile {
-    pub fn configure_flags(self) -> &'static [&'static str] {
-        match self {
-            Profile::Quick => &[],
-            Profile::Release => &["--enable-optimizations", "--with-lto"],
-        }
-    }
-
-    pub fn name(self) -> &'static str {
-        match self {
-            Profile::Quick => "quick",
-            Profile::Release => "release",
-        }
-    }
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]

@@ -68,6 +68,7 @@ fn row(name: &str, python: &str, flags: &[&str], env: &[(&str, &str)]) -> Row {
         outcome: Outcome::Ok,
         baseline: None,
         configure_flags: None,
+        build: None,
         source_script: None,
     }
 }

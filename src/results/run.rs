@@ -300,6 +300,11 @@ pub struct Row {
     /// before they were recorded.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub configure_flags: Option<Vec<String>>,
+    /// The build, typed (release, version, options, runtime switch, profile):
+    /// what charts and tables group on. `None` for the distro's python, and
+    /// in files written before it was recorded.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub build: Option<crate::options::BuildIdentity>,
     /// A script taken from a CPython source rather than the project (`run
     /// ftscalingbench`): which one this row ran.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -537,6 +542,7 @@ mod tests {
             outcome: Outcome::Ok,
             baseline: None,
             configure_flags: None,
+            build: None,
             source_script: None,
         };
         assert_eq!(row.measured(), vec![1.0, 2.0]);

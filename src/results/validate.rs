@@ -272,6 +272,11 @@ fn row(at: &At, r: &Row, harness: bool) -> Checked {
     if let Some(flags) = &r.configure_flags {
         texts(&at.field("configure_flags"), flags)?;
     }
+    if let Some(b) = &r.build {
+        let at = at.field("build");
+        name(&at.field("release"), &b.release)?;
+        name(&at.field("version"), &b.version)?;
+    }
     if let Some(script) = &r.source_script {
         let at = at.field("source_script");
         text(&at.field("origin"), &script.origin)?;

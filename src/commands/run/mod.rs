@@ -252,6 +252,7 @@ async fn new_report(app: &App, job: &RunJob, configs: &[Configuration]) -> Resul
             outcome: Outcome::Ok,
             baseline: per_version.get(&interp.name).cloned(),
             configure_flags: (app.plan.variant_build_of(interp)).map(|v| v.configure_flags.clone()),
+            build: app.plan.identity_of(interp),
             source_script: ftscaling_script(&s.benchmark, &interp.name),
         });
     }

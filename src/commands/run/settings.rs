@@ -536,7 +536,7 @@ pub fn select_interpreters(
             names.join(", ")
         );
     }
-    let is_stock = |i: &&&Interpreter| i.variant == Some(Variant::Stock) && i.mode == Mode::Default;
+    let is_stock = |i: &&&Interpreter| i.variant == Some(Variant::STOCK) && i.mode == Mode::Default;
     let Some(first) = chosen.iter().find(is_stock).or(chosen.first()) else {
         bail!("this run selects no interpreter: give some with --interpreters.");
     };
