@@ -359,6 +359,8 @@ fn the_tail_calling_build_is_a_variant_like_the_others() {
         [
             "--with-tail-call-interp",
             "CC=/usr/lib/llvm-19/bin/clang",
+            "LLVM_AR=/usr/lib/llvm-19/bin/llvm-ar",
+            "LLVM_PROFDATA=/usr/lib/llvm-19/bin/llvm-profdata",
             "--cache-file=/dev/null"
         ]
     );
