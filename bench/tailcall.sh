@@ -56,15 +56,16 @@ echo "== image sizes"
 for image in pybench-tc/cpython:3.14.7-stock-quick pybench-tc/cpython:3.14.7-c-quick pybench-tc/pythons:3.14.7; do
     api "http://localhost/images/${image}/json" | python3 -c '
 import json, sys
-i = json.load(sys.stdin)
-print(f"  {sys.argv[1]:<40} {i[\"Size\"] / 1e6:8.1f} MB")' "$image"
+size = json.load(sys.stdin)["Size"]
+print(f"  {sys.argv[1]:<40} {size / 1e6:8.1f} MB")' "$image"
     # The variant's own layer: its installed prefix (the last layers above the configure cache).
     api "http://localhost/images/${image}/history" | python3 -c '
 import json, sys
 h = json.load(sys.stdin)
 big = [l for l in h if l["Size"] > 1e6][:1]
-for l in big:
-    print(f"    largest top layer {l[\"Size\"] / 1e6:8.1f} MB  {l[\"CreatedBy\"][:70]}")' 
+for layer in big:
+    size, by = layer["Size"], layer["CreatedBy"][:70]
+    print(f"    largest top layer {size / 1e6:8.1f} MB  {by}")' 
 done
 
 echo "== run gil ($(uptime))"
