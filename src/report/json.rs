@@ -61,7 +61,7 @@ mod tests {
         let (report, value) = export();
         assert_eq!(
             (&value["kind"], &value["schema"]),
-            (&json!("run"), &json!(1))
+            (&json!("run"), &json!(2))
         );
         assert_eq!(value["benchmark"], "gil");
         assert_eq!(value["baseline"], "3.13");

@@ -14,6 +14,7 @@ use super::build::BuildSummary;
 use super::compare::{CompareFile, Comparisons, Pairing};
 use super::ext::{CheckResult, ExtMatrix};
 use super::limits;
+use super::memory::ProcessMemory;
 use super::package::{ExtPackage, PackageResult};
 use super::run::{Host, HostState, InterpreterInfo, Outcome, Report, Row, Sample};
 
@@ -334,6 +335,7 @@ fn sample(at: &At, s: &Sample, harness: bool) -> Checked {
         );
     }
     values(at, &s.values, &s.warmups, &s.thread_values)?;
+    memory(at, s.memory.as_ref(), s.values.len(), s.warmups.len())?;
     maybe(&at.field("cpuset"), s.cpuset.as_ref(), name)?;
     if let Some(h) = &s.host {
         host_state(&at.field("host"), h)?;
@@ -354,6 +356,7 @@ fn sample(at: &At, s: &Sample, harness: bool) -> Checked {
             );
         }
         values(&at, &m.values, &m.warmups, &m.thread_values)?;
+        memory(&at, m.memory.as_ref(), m.values.len(), m.warmups.len())?;
     }
     let skipped = at.field("skipped");
     count(&skipped, s.skipped.len(), limits::ENTRIES)?;
@@ -361,6 +364,20 @@ fn sample(at: &At, s: &Sample, harness: bool) -> Checked {
         name(&skipped.index(k).field("name"), &sk.name)?;
         text(&skipped.index(k).field("reason"), &sk.reason)
     })
+}
+
+/// A process's memory, checked against its values as when it was parsed.
+fn memory(at: &At, m: Option<&ProcessMemory>, values: usize, warmups: usize) -> Checked {
+    match m {
+        Some(m) => match m.check(values, warmups) {
+            Ok(()) => Ok(()),
+            Err(why) => {
+                let why = why.trim_start_matches("\"memory\"");
+                fail(&at.field("memory"), why.trim_start_matches(['.', ':', ' ']))
+            }
+        },
+        None => Ok(()),
+    }
 }
 
 /// Measured values, warm-up values and each value's per-thread values.
