@@ -26,7 +26,7 @@ pub use decode::{decode, ResultDoc, EXPECTED};
 pub use ext::{CheckResult, Compile, CompileEntry, Expect, ExtMatrix, ImportCheck};
 pub use file::{json_files, load, read};
 pub use kind::{to_json, to_json_with, Kind};
-pub use memory::ProcessMemory;
+pub use memory::{ContainerSource, ProcessMemory, ProcessSource};
 pub use package::{
     BuildOutcome, ExtPackage, Grade, ModuleCheck, PackageResult, Readiness, SmokeOutcome,
 };
