@@ -71,6 +71,7 @@ pub fn run_article(history: &History, id: &str) -> String {
             .chain(format::noise_warning(comparisons)),
     );
     out += &section("Ratio to the baseline", &body);
+    out += &super::memory::section(report, comparisons).unwrap_or_default();
     if let Some(chart) = scaling_chart(report, comparisons) {
         let how = match report.scaling {
             true => "speed-up = t1·N / tN: each of the N threads does the one-thread work",
