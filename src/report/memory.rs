@@ -8,8 +8,9 @@ use comfy_table::{presets, Cell, CellAlignment, ContentArrangement, Table};
 use super::format;
 use crate::analysis::compare::{Band, Comparison, RowComparison, Verdict};
 use crate::analysis::memory::{thread_slopes, RowMemory, Sources, ThreadSlope};
+use crate::analysis::memory_pairs::memory_regressions;
 use crate::analysis::significance::DEFAULT_ALPHA;
-use crate::results::{ContainerSource, ProcessSource, Report};
+use crate::results::{Comparisons, ContainerSource, ProcessSource, Report};
 
 const MIB: f64 = (1u64 << 20) as f64;
 
@@ -249,6 +250,80 @@ pub fn render(report: &Report, comparisons: &[RowComparison], color: bool) -> Op
     Some(out.join("\n") + "\n")
 }
 
+/// `compare`'s memory table under its time table: each configuration's
+/// peak in A and in B, B / A with its interval and status; empty when no
+/// configuration recorded memory.
+pub fn render_compare(c: &Comparisons) -> String {
+    if c.rows.iter().all(|p| p.memory.is_none()) {
+        return String::new();
+    }
+    let mut table = Table::new();
+    table
+        .load_style(presets::UTF8_FULL_CONDENSED.with_rounded_corners())
+        .force_no_tty()
+        .set_header([
+            "Memory",
+            "Peak A",
+            "Peak B",
+            "B / A [95% CI]",
+            "p",
+            "Status",
+        ]);
+    let size = |m: Option<f64>| m.map_or("—".into(), mib);
+    for p in &c.rows {
+        let Some(m) = &p.memory else { continue };
+        let (ratio, pv, status) = match &m.comparison {
+            Some(cmp) => (
+                ratio_cell(cmp),
+                cmp.p_value.map_or("—".into(), format::p_value),
+                cmp.verdict.words().to_string(),
+            ),
+            None => ("—".into(), "—".into(), "not on both sides".into()),
+        };
+        table.add_row([
+            Cell::new(&p.label),
+            Cell::new(size(m.mean_a)),
+            Cell::new(size(m.mean_b)),
+            Cell::new(ratio),
+            Cell::new(pv),
+            Cell::new(status),
+        ]);
+    }
+    for column in 1..=4 {
+        if let Some(col) = table.column_mut(column) {
+            col.set_cell_alignment(CellAlignment::Right);
+        }
+    }
+    let how = match c.runs_a == 1 && c.runs_b == 1 {
+        true => "each process's peak an observation (Welch)",
+        false => "one level per run, its processes' geometric mean (Student's t on the runs)",
+    };
+    format!(
+        "{table}\npeak memory of the benchmark process, B / A as measured ({how}); \
+         above 1 is more memory in B (degraded)\n"
+    )
+}
+
+/// `--fail-on-memory-regression PCT`: the configurations using significantly
+/// more memory in B by more than `percent` %, each named (with its
+/// benchmark when there are several).
+pub fn memory_gate(all: &[Comparisons], percent: f64) -> Vec<String> {
+    let several = all.len() > 1;
+    all.iter()
+        .flat_map(|c| {
+            memory_regressions(&c.rows, percent)
+                .into_iter()
+                .filter_map(move |p| {
+                    let change = p.memory.as_ref()?.comparison?.change * 100.0;
+                    Some(match several {
+                        false => format!("{} {change:+.1}%", p.label),
+                        true => format!("{} {} {change:+.1}%", c.benchmark, p.label),
+                    })
+                })
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -321,6 +396,54 @@ mod tests {
             "{text}"
         );
         assert!(text.contains("(1, 2 threads, 10 processes)"), "{text}");
+    }
+
+    /// One side of a comparison: the fixture with every peak times `factor`.
+    fn side(factor: f64) -> Report {
+        let mut r = fixture::report_with_memory();
+        for row in &mut r.rows {
+            for (i, s) in row.samples.iter_mut().enumerate() {
+                let m = s.memory.as_mut().unwrap();
+                let peak = (m.peak_values[0].unwrap() as f64 * factor) as u64;
+                *m = fixture::memory(peak + 4096 * (i as u64 % 3), 6 << 20);
+            }
+        }
+        r
+    }
+
+    fn comparisons(factor: f64) -> crate::results::Comparisons {
+        let (a, b) = (side(1.0), side(factor));
+        crate::results::Comparisons {
+            benchmark: "gil".into(),
+            a: "a.json".into(),
+            b: "b.json".into(),
+            runs_a: 1,
+            runs_b: 1,
+            normalized: true,
+            rows: crate::analysis::pairing::pair_reports(&a, &b, Band::DEFAULT),
+            only_in_a: vec![],
+            only_in_b: vec![],
+            scaling: vec![],
+        }
+    }
+
+    #[test]
+    fn compare_shows_memory_and_gates_on_it() {
+        let c = comparisons(1.3);
+        let text = render_compare(&c);
+        assert!(text.contains("│ Memory"), "{text}");
+        let ft = text.lines().find(|l| l.starts_with("│ 3.13t ")).unwrap();
+        assert!(ft.contains("19.3 MiB") && ft.contains("25.1 MiB"), "{ft}");
+        assert!(ft.contains("1.300× [") && ft.contains("degraded"), "{ft}");
+        let gate = memory_gate(std::slice::from_ref(&c), 20.0);
+        assert_eq!(gate.len(), 3, "{gate:?}");
+        assert!(gate.iter().any(|g| g == "3.13t +30.0%"), "{gate:?}");
+        assert!(memory_gate(std::slice::from_ref(&c), 40.0).is_empty());
+        let same = comparisons(1.0);
+        assert!(memory_gate(&[same], 1.0).is_empty());
+        let mut old = c;
+        old.rows.iter_mut().for_each(|p| p.memory = None);
+        assert_eq!(render_compare(&old), "");
     }
 
     #[test]

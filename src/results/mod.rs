@@ -21,7 +21,7 @@ mod validate;
 mod tests;
 
 pub use build::{BuildSummary, ImageReport, StageReport};
-pub use compare::{CompareFile, Comparisons, Pairing, ScalingPairing};
+pub use compare::{CompareFile, Comparisons, MemoryPairing, Pairing, ScalingPairing};
 pub use decode::{decode, ResultDoc, EXPECTED};
 pub use ext::{CheckResult, Compile, CompileEntry, Expect, ExtMatrix, ImportCheck};
 pub use file::{json_files, load, read};

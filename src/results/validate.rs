@@ -17,6 +17,7 @@ use super::limits;
 use super::memory::ProcessMemory;
 use super::package::{ExtPackage, PackageResult};
 use super::run::{Host, HostState, InterpreterInfo, Outcome, Report, Row, Sample};
+use crate::analysis::compare::Comparison;
 
 /// Where in a file a value is: `rows[2] ("3.13t").samples[1].values[0]`.
 #[derive(Debug, Clone, Copy)]
@@ -435,9 +436,23 @@ fn pairing(at: &At, p: &Pairing) -> Checked {
     for (field, mean) in [("mean_a", p.mean_a), ("mean_b", p.mean_b)] {
         mean.map_or(Ok(()), |m| time(&at.field(field), m))?;
     }
-    let Some(c) = &p.comparison else {
-        return Ok(());
-    };
+    if let Some(m) = &p.memory {
+        let at = at.field("memory");
+        for (field, mean) in [("mean_a", m.mean_a), ("mean_b", m.mean_b)] {
+            mean.map_or(Ok(()), |b| non_negative(&at.field(field), b))?;
+        }
+        if let Some(c) = &m.comparison {
+            comparison(&at.field("comparison"), c)?;
+        }
+    }
+    match &p.comparison {
+        Some(c) => comparison(at, c),
+        None => Ok(()),
+    }
+}
+
+/// A ratio with its interval, change and p-value.
+fn comparison(at: &At, c: &Comparison) -> Checked {
     ratio(&at.field("ratio"), c.ratio)?;
     for (field, bound) in [("ci_low", c.ci_low), ("ci_high", c.ci_high)] {
         bound.map_or(Ok(()), |b| ratio(&at.field(field), b))?;
