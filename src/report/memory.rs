@@ -180,6 +180,47 @@ pub(crate) fn slope_lines(report: &Report) -> Vec<String> {
     lines
 }
 
+/// The memory per extra thread of a run of several benchmarks (the suite,
+/// a script's named benchmarks) swept over threads: per interpreter, the
+/// median of its benchmarks' slopes and their range. Each benchmark's own
+/// slope, with its interval, is under its table. Empty without a sweep.
+pub fn suite_slopes(parts: &[(String, Report)]) -> Vec<String> {
+    let mut by_interpreter: Vec<(String, Vec<f64>)> = vec![];
+    for (_, report) in parts {
+        for s in thread_slopes(report) {
+            match by_interpreter.iter_mut().find(|(n, _)| *n == s.interpreter) {
+                Some((_, slopes)) => slopes.push(s.slope),
+                None => by_interpreter.push((s.interpreter, vec![s.slope])),
+            }
+        }
+    }
+    if by_interpreter.is_empty() {
+        return vec![];
+    }
+    let kib = |b: f64| format!("{:+.1}", b / 1024.0);
+    let mut lines = vec![format!(
+        "memory per extra thread over the {} benchmarks (median of each benchmark's slope, \
+         its range; KiB):",
+        parts.len()
+    )];
+    for (name, mut slopes) in by_interpreter {
+        slopes.sort_by(f64::total_cmp);
+        let n = slopes.len();
+        let median = match n % 2 {
+            1 => slopes[n / 2],
+            _ => (slopes[n / 2 - 1] + slopes[n / 2]) / 2.0,
+        };
+        lines.push(format!(
+            "  {}: {} ({} … {}, {n} benchmarks)",
+            format::one_line(&name),
+            kib(median),
+            kib(slopes[0]),
+            kib(slopes[n - 1])
+        ));
+    }
+    lines
+}
+
 /// The cells of one row of the memory table.
 pub(crate) fn cells(label: &str, m: &RowMemory) -> [String; 7] {
     let (ratio, p) = match m.comparison {
@@ -444,6 +485,33 @@ mod tests {
         let mut old = c;
         old.rows.iter_mut().for_each(|p| p.memory = None);
         assert_eq!(render_compare(&old), "");
+    }
+
+    #[test]
+    fn a_suite_sweep_gets_the_median_slope_of_its_benchmarks() {
+        let part = |per_thread: u64| {
+            let mut report = fixture::report_with_memory();
+            report.rows.truncate(3);
+            let mut two = report.rows[2].clone();
+            report.rows[2].threads = Some(1);
+            two.threads = Some(2);
+            for s in two.samples.iter_mut() {
+                let m = s.memory.as_mut().unwrap();
+                m.peak_values = vec![m.peak_values[0].map(|b| b + per_thread)];
+                m.process_peak = m.peak_values[0];
+            }
+            report.rows.push(two);
+            report
+        };
+        let parts = vec![
+            ("a".to_string(), part(100 * 1024)),
+            ("b".to_string(), part(300 * 1024)),
+            ("c".to_string(), part(200 * 1024)),
+        ];
+        let lines = suite_slopes(&parts);
+        assert!(lines[0].contains("over the 3 benchmarks"), "{lines:?}");
+        assert_eq!(lines[1], "  3.13t: +200.0 (+100.0 … +300.0, 3 benchmarks)");
+        assert!(suite_slopes(&[("a".into(), fixture::report_with_memory())]).is_empty());
     }
 
     #[test]

@@ -3,11 +3,12 @@
 //! with its ratio to the baseline coloured by verdict, memory against
 //! threads for a sweep, the numbers, and the sources as recorded. Pure.
 
-use super::charts::{verdict_colour, verdict_words};
+use super::charts::{trend_chart, verdict_colour, verdict_words};
 use super::escape;
 use super::svg::{linear_ticks, text_width, tick_label, Anchor, Linear, Paint, Svg};
 use crate::analysis::compare::RowComparison;
 use crate::analysis::memory::{peaks, thread_slopes, RowMemory};
+use crate::report::documents::History;
 use crate::report::memory as words;
 use crate::results::Report;
 
@@ -314,6 +315,38 @@ pub fn section(report: &Report, comparisons: &[RowComparison]) -> Option<String>
     ))
 }
 
+/// Each configuration's memory ratio run by run, where two runs or more
+/// have one; `None` otherwise (files from before memory was recorded).
+pub fn history(history: &History) -> Option<String> {
+    let charts: Vec<String> = (history.trend_labels().iter())
+        .filter_map(|label| {
+            let points: Vec<_> = (0..history.runs.len())
+                .filter_map(|k| {
+                    let report = history.runs[k].0;
+                    let i = report.rows.iter().position(|r| &r.label() == label)?;
+                    let c = history.comparisons[k][i].memory.as_ref()?.comparison?;
+                    Some((report.started_at, c))
+                })
+                .collect();
+            (points.len() >= 2).then(|| {
+                format!(
+                    "<figure>{}</figure>\n",
+                    trend_chart(&format!("{label} memory"), &points)
+                )
+            })
+        })
+        .collect();
+    if charts.is_empty() {
+        return None;
+    }
+    Some(format!(
+        "<section>\n<h3>Memory history</h3>\n<p>Each configuration's peak-memory ratio to its \
+         run's baseline, with its 95% interval, run by run.</p>\n<div class=\"trends\">\n{}</div>\n\
+         </section>\n",
+        charts.concat()
+    ))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -356,5 +389,34 @@ mod tests {
             html.contains("3.13t: +1024.0 KiB per extra thread"),
             "{html}"
         );
+    }
+
+    #[test]
+    fn the_memory_ratio_has_its_history() {
+        let (a, mut b) = (fixture::report_with_memory(), fixture::report_with_memory());
+        b.started_at += chrono::Duration::days(1);
+        let source = crate::report::documents::Source {
+            path: "r.json".into(),
+            href: "data/r.json".into(),
+        };
+        let runs = vec![(&a, &source), (&b, &source)];
+        let h = History {
+            benchmark: "gil",
+            engine: "",
+            comparisons: runs.iter().map(|(r, _)| compare_rows(r)).collect(),
+            runs,
+        };
+        let html = history(&h).unwrap();
+        assert_well_formed(&html);
+        assert!(html.contains("3.13t memory"), "{html}");
+        let old = fixture::report();
+        let runs = vec![(&old, &source), (&old, &source)];
+        let h = History {
+            benchmark: "gil",
+            engine: "",
+            comparisons: runs.iter().map(|(r, _)| compare_rows(r)).collect(),
+            runs,
+        };
+        assert!(history(&h).is_none());
     }
 }

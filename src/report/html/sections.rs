@@ -95,6 +95,7 @@ pub fn run_article(history: &History, id: &str) -> String {
     }
     if history.runs.len() > 1 {
         out += &section("History", &history_body(history));
+        out += &super::memory::history(history).unwrap_or_default();
     }
     out += &section("Provenance", &provenance(history));
     out + "</article>\n"
