@@ -1058,7 +1058,7 @@ fn table_peaks(text: &str) -> Vec<(String, f64)> {
         .lines()
         .filter(|l| l.starts_with("│ 3.14"))
         .map(|l| {
-            let cells: Vec<&str> = l.split('│').map(str::trim).collect();
+            let cells: Vec<&str> = l.split(['│', '┆']).map(str::trim).collect();
             let peak = cells[2].split(' ').next().unwrap().parse().unwrap();
             (cells[1].to_string(), peak)
         })
@@ -1126,8 +1126,10 @@ fn memory_held_by_a_script_is_what_the_table_the_json_and_the_page_say() {
         let mean = row["memory"]["summary"]["mean"].as_f64().unwrap() / MIB;
         assert!(mean <= 40.0, "{row}");
     }
+    // Other tests and helpers share the daemon: this run's session only.
+    let session = r["session"].as_str().unwrap();
     assert!(
-        labelled_containers(None).is_empty(),
-        "containers left behind"
+        labelled_containers(Some(session)).is_empty(),
+        "no container of session {session} is left"
     );
 }
