@@ -59,9 +59,13 @@ pub fn peak_chart(report: &Report, comparisons: &[RowComparison]) -> Option<Stri
         .fold(60.0, f64::max)
         + 16.0;
     let most = bars.iter().map(|b| b.high.max(b.mean)).fold(1.0, f64::max);
+    // The value beside each bar sets the right margin, so none is cut.
+    let widest = (bars.iter())
+        .map(|b| text_width(&value_text(b), 11.0))
+        .fold(120.0, f64::max);
     let x = Linear {
         domain: (0.0, most * 1.08),
-        range: (left, WIDTH - 230.0),
+        range: (left, WIDTH - widest - 16.0),
     };
     let height = TOP + ROW * bars.len() as f64 + BOTTOM;
     let title = format!("{}: peak memory per configuration", report.benchmark);
@@ -139,10 +143,7 @@ fn draw_bar(s: &mut Svg, x: &Linear, y: f64, bar: &Bar) {
         let paint = Paint::stroke("#1f2328", 1.5).datum();
         s.line(x.map(bar.low), mid, x.map(bar.high), mid, paint, None);
     }
-    let value = match (ratio, verdict) {
-        (Some(r), Some(v)) => format!("{:.1} MiB · {r} {}", bar.mean, verdict_words(v)),
-        _ => format!("{:.1} MiB", bar.mean),
-    };
+    let value = value_text(bar);
     s.text(
         x.range.1 + 8.0,
         mid + 4.0,
@@ -152,6 +153,19 @@ fn draw_bar(s: &mut Svg, x: &Linear, y: f64, bar: &Bar) {
         ink,
         400,
     );
+}
+
+/// `19.5 MiB · 1.232× [1.226–1.238] degraded`.
+fn value_text(bar: &Bar) -> String {
+    match bar.memory.comparison {
+        Some(c) => format!(
+            "{:.1} MiB · {} {}",
+            bar.mean,
+            words::ratio_cell(&c),
+            verdict_words(c.verdict)
+        ),
+        None => format!("{:.1} MiB", bar.mean),
+    }
 }
 
 /// Memory against threads: each interpreter's mean peak at each thread
