@@ -3,14 +3,14 @@
 //! with its ratio to the baseline coloured by verdict, memory against
 //! threads for a sweep, the numbers, and the sources as recorded. Pure.
 
-use super::charts::{trend_chart, verdict_colour, verdict_words};
+use super::charts::{ratio_chart, trend_chart, verdict_colour, verdict_words, RatioRow};
 use super::escape;
 use super::svg::{linear_ticks, text_width, tick_label, Anchor, Linear, Paint, Svg};
 use crate::analysis::compare::RowComparison;
 use crate::analysis::memory::{peaks, thread_slopes, RowMemory};
 use crate::report::documents::History;
 use crate::report::memory as words;
-use crate::results::Report;
+use crate::results::{Comparisons, Report};
 
 const MIB: f64 = (1u64 << 20) as f64;
 const WIDTH: f64 = 760.0;
@@ -361,6 +361,44 @@ pub fn history(history: &History) -> Option<String> {
     ))
 }
 
+/// A comparison's memory: each configuration's peak in B against A, with
+/// its interval, coloured by verdict; `None` when neither side recorded it.
+pub fn compare_section(doc: &Comparisons) -> Option<String> {
+    let rows: Vec<RatioRow> = (doc.rows.iter())
+        .filter_map(|p| {
+            let m = p.memory.as_ref()?;
+            Some(RatioRow {
+                label: p.label.clone(),
+                group: None,
+                value: m
+                    .comparison
+                    .ok_or_else(|| "not recorded on both sides".to_string()),
+            })
+        })
+        .collect();
+    if rows.is_empty() {
+        return None;
+    }
+    let chart = ratio_chart(
+        &format!("{}: peak memory, B against A", doc.benchmark),
+        "peak memory B / A (log scale; below 1× B uses less)",
+        &rows,
+    );
+    let how = match doc.runs_a == 1 && doc.runs_b == 1 {
+        true => "each process's peak an observation (Welch)",
+        false => "one level per run, its processes' geometric mean (Student's t on the runs)",
+    };
+    Some(format!(
+        "<section>\n<h3>Peak memory B / A</h3>\n<figure>{chart}<figcaption>{}</figcaption>\
+         </figure>\n</section>\n",
+        escape(&format!(
+            "Peak memory of the benchmark process, B / A as measured ({how}), with its 95% \
+             interval; memory does not drift with the machine's load, so it is not taken \
+             relative to the runs' baselines."
+        ))
+    ))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -432,5 +470,34 @@ mod tests {
             runs,
         };
         assert!(history(&h).is_none());
+    }
+
+    #[test]
+    fn a_comparison_gets_its_memory_chart() {
+        let (a, mut b) = (fixture::report_with_memory(), fixture::report_with_memory());
+        for s in b.rows.iter_mut().flat_map(|r| r.samples.iter_mut()) {
+            let m = s.memory.as_mut().unwrap();
+            *m = fixture::memory(m.peak_values[0].unwrap() * 2, 1 << 20);
+        }
+        let mut doc = Comparisons {
+            benchmark: "gil".into(),
+            a: "a.json".into(),
+            b: "b.json".into(),
+            runs_a: 1,
+            runs_b: 1,
+            normalized: true,
+            rows: crate::analysis::pairing::pair_reports(&a, &b, Default::default()),
+            only_in_a: vec![],
+            only_in_b: vec![],
+            scaling: vec![],
+        };
+        let html = compare_section(&doc).unwrap();
+        assert_well_formed(&html);
+        assert!(
+            html.contains("Peak memory B / A") && html.contains("2.00×"),
+            "{html}"
+        );
+        doc.rows.iter_mut().for_each(|p| p.memory = None);
+        assert!(compare_section(&doc).is_none());
     }
 }

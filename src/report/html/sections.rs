@@ -461,6 +461,7 @@ pub fn compare_article(doc: &CompareDoc, source: &Source, id: &str) -> String {
         }
     }
     out += &section("Ratio B / A", &body);
+    out += &super::memory::compare_section(doc).unwrap_or_default();
     out + "</article>\n"
 }
 
