@@ -68,6 +68,10 @@ pub struct CompareArgs {
     /// Exit non-zero when a configuration is significantly slower in B by more than PCT percent.
     #[arg(long, value_name = "PCT", value_parser = parse_percent)]
     pub fail_on_regression: Option<f64>,
+    /// Exit non-zero when a configuration uses significantly more peak memory in B by more
+    /// than PCT percent.
+    #[arg(long, value_name = "PCT", value_parser = parse_percent)]
+    pub fail_on_memory_regression: Option<f64>,
     /// Write the comparison as JSON.
     #[arg(long, value_name = "FILE")]
     pub json: Option<PathBuf>,

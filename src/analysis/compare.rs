@@ -16,6 +16,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::analysis::memory::{row_memory, RowMemory};
 use crate::analysis::scaling::{
     compare_in_run, speedup_of, ScalingComparison, ScalingRule, ScalingStatus, Speedup,
 };
@@ -123,6 +124,10 @@ pub struct RowComparison {
     /// at the same thread count.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub scaling_vs_baseline: Option<ScalingComparison>,
+    /// Peak memory, compared with the same baseline row as time; `None`
+    /// when the row recorded none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub memory: Option<RowMemory>,
 }
 
 /// `row`'s speed-up over the same interpreter at one thread, with its
@@ -295,6 +300,7 @@ pub fn compare_rows(report: &Report) -> Vec<RowComparison> {
                 comparison,
                 speedup: scaling.map(|s| s.speedup),
                 efficiency: scaling.map(|s| s.efficiency),
+                memory: row_memory(report, i, band),
             }
         })
         .collect()

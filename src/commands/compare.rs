@@ -188,6 +188,7 @@ pub fn render(c: &Comparisons) -> String {
     }
     let mut out = format!("{}: A = {}, B = {}\n{table}\n", c.benchmark, c.a, c.b);
     out += &method_note(c);
+    out += &crate::report::memory::render_compare(c);
     out += &render_scaling(c);
     for (side, labels) in [("A", &c.only_in_a), ("B", &c.only_in_b)] {
         if !labels.is_empty() {
@@ -316,6 +317,16 @@ pub fn command(args: &CompareArgs) -> Result<()> {
             );
         }
     }
+    if let Some(percent) = args.fail_on_memory_regression {
+        let more = crate::report::memory::memory_gate(&all, percent);
+        if !more.is_empty() {
+            bail!(
+                "{} configuration(s) use significantly more memory in B, by more than {percent}%: {}.",
+                more.len(),
+                more.join(", ")
+            );
+        }
+    }
     Ok(())
 }
 
@@ -366,6 +377,7 @@ mod tests {
             a: a.clone(),
             b: b.clone(),
             fail_on_regression: Some(10.0),
+            fail_on_memory_regression: None,
             json: Some(dir.path().join("c.json")),
         };
         let e = command(&args).unwrap_err().to_string();

@@ -10,6 +10,7 @@ pub mod html;
 pub mod json;
 pub mod markdown;
 pub mod matrix;
+pub mod memory;
 pub mod pyperf;
 pub mod scaling;
 pub mod site;

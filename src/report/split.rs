@@ -59,6 +59,7 @@ fn metric_row(row: &Row, name: &str) -> Row {
                 output: None,
                 metrics: vec![],
                 skipped: vec![],
+                memory: m.memory.clone(),
                 ..s.clone()
             }),
             None => {

@@ -74,6 +74,8 @@ pub fn render_table(report: &Report, color: bool) -> String {
         table.to_string(),
     ];
     out.extend(legend(report, &comparisons).into_iter().map(dim));
+    // Memory beside time: a second table, so the first stays readable.
+    out.extend(super::memory::render(report, &comparisons, color));
     out.join("\n") + "\n"
 }
 

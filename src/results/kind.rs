@@ -90,7 +90,8 @@ pub trait ResultFile: Serialize + DeserializeOwned + Validate {
 
 impl ResultFile for Report {
     const KIND: Kind = Kind::Run;
-    const SCHEMA: u32 = 1;
+    /// 2: each process's `memory` (issue 26); schema 1 files read without it.
+    const SCHEMA: u32 = 2;
 }
 
 impl ResultFile for CompareFile {

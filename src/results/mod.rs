@@ -12,6 +12,7 @@ mod file;
 mod kind;
 mod legacy;
 mod limits;
+mod memory;
 mod package;
 mod run;
 mod validate;
@@ -20,11 +21,12 @@ mod validate;
 mod tests;
 
 pub use build::{BuildSummary, ImageReport, StageReport};
-pub use compare::{CompareFile, Comparisons, Pairing, ScalingPairing};
+pub use compare::{CompareFile, Comparisons, MemoryPairing, Pairing, ScalingPairing};
 pub use decode::{decode, ResultDoc, EXPECTED};
 pub use ext::{CheckResult, Compile, CompileEntry, Expect, ExtMatrix, ImportCheck};
 pub use file::{json_files, load, read};
 pub use kind::{to_json, to_json_with, Kind};
+pub use memory::{ContainerSource, ProcessMemory, ProcessSource};
 pub use package::{
     BuildOutcome, ExtPackage, Grade, ModuleCheck, PackageResult, Readiness, SmokeOutcome,
 };

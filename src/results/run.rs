@@ -10,6 +10,8 @@ use std::fmt;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Deserializer, Serialize};
 
+use super::memory::ProcessMemory;
+
 /// Whether an interpreter feature (free threading, JIT) is active.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -161,6 +163,10 @@ pub struct Sample {
     /// Named benchmarks this process could not run (pyperformance), with why.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub skipped: Vec<Skipped>,
+    /// The memory of the process while it measured (its first benchmark, or
+    /// the whole script); `None` in files from before it was recorded.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub memory: Option<ProcessMemory>,
 }
 
 /// A named benchmark a process did not measure.
@@ -223,6 +229,9 @@ pub struct Metric {
     pub warmups: Vec<f64>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub thread_values: Vec<Vec<f64>>,
+    /// This benchmark's memory in the process.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub memory: Option<ProcessMemory>,
 }
 
 /// The machine as the harness saw it from inside the container.
@@ -261,6 +270,7 @@ impl Sample {
             output: None,
             metrics: vec![],
             skipped: vec![],
+            memory: None,
         }
     }
 }

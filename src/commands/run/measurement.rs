@@ -11,7 +11,9 @@ use serde_json::Value;
 
 use crate::commands::runner::{self, Parsed};
 use crate::docker::ContainerOutput;
-use crate::results::{is_time, HostState, InterpreterInfo, Metric, Outcome, Skipped};
+use crate::results::{
+    is_time, HostState, InterpreterInfo, Metric, Outcome, ProcessMemory, Skipped,
+};
 
 /// What a process measured.
 #[derive(Debug, Clone, PartialEq)]
@@ -29,6 +31,21 @@ pub struct Measured {
     pub metrics: Vec<Metric>,
     /// Named benchmarks the process reported as not run, with why.
     pub skipped: Vec<Skipped>,
+    /// The first benchmark's memory (or the whole script's).
+    pub memory: Option<ProcessMemory>,
+}
+
+/// A `"memory"` record checked against its benchmark's counts; absent or
+/// `null`: not measured (an older harness, an interpreter without /proc).
+fn memory_of(
+    record: &Value,
+    values: usize,
+    warmups: usize,
+) -> Result<Option<ProcessMemory>, String> {
+    match record.get("memory") {
+        None | Some(Value::Null) => Ok(None),
+        Some(m) => ProcessMemory::from_json(m, values, warmups).map(Some),
+    }
 }
 
 fn numbers(v: Option<&Value>) -> Option<Vec<f64>> {
@@ -68,12 +85,15 @@ fn metric_of(bench: &Value, index: usize) -> Result<Metric, String> {
             })
             .ok_or_else(|| invalid("thread_values"))?,
     };
+    let memory = memory_of(bench, values.len(), warmups.len())
+        .map_err(|why| format!("the result line's benchmark {name:?}: {why}"))?;
     Ok(Metric {
         name,
         loops: bench.get("loops").and_then(Value::as_u64).unwrap_or(1),
         values,
         warmups,
         thread_values,
+        memory,
     })
 }
 
@@ -123,6 +143,7 @@ pub fn parse_measurement(line: &Value) -> Result<Measured, String> {
             info,
             metrics,
             skipped,
+            memory: first.memory,
         });
     }
     match line.get("seconds").and_then(Value::as_f64) {
@@ -136,6 +157,7 @@ pub fn parse_measurement(line: &Value) -> Result<Measured, String> {
             info,
             metrics: vec![],
             skipped: vec![],
+            memory: memory_of(line, 1, 0)?,
         }),
         _ => Err("the result line has no valid \"seconds\"".into()),
     }
@@ -228,6 +250,46 @@ mod tests {
                 serde_json::json!({"schema": 2, "benchmarks": [{"values": [0.1], key: list}]});
             assert!(parse_measurement(&line).unwrap_err().contains(key), "{key}");
         }
+    }
+
+    #[test]
+    fn memory_is_read_per_benchmark_and_for_a_whole_script() {
+        let record = |values: serde_json::Value| {
+            serde_json::json!({"process_source": "proc-status", "process_reset": true,
+                "container_source": "cgroup1", "container_limit": null,
+                "peak_warmups": [], "peak_values": values, "container_values": [],
+                "rss_start": null, "rss_after_warmups": null, "rss_after_values": null,
+                "process_peak": 300, "container_peak_start": 400, "container_peak": 500})
+        };
+        let line = serde_json::json!({"schema": 2, "benchmarks": [
+            {"name": "a", "values": [0.1, 0.2], "memory": record(serde_json::json!([200, 210]))},
+            {"name": "b", "values": [0.1], "memory": null}]});
+        let m = parse_measurement(&line).unwrap();
+        assert_eq!(m.memory.as_ref().and_then(|m| m.value_peak()), Some(210));
+        assert_eq!(m.metrics[0].memory, m.memory);
+        assert_eq!(m.metrics[1].memory, None);
+        let whole = serde_json::json!({"schema": 1, "seconds": 1.5,
+            "memory": record(serde_json::json!([300]))});
+        assert_eq!(
+            parse_measurement(&whole)
+                .unwrap()
+                .memory
+                .unwrap()
+                .value_peak(),
+            Some(300)
+        );
+        // A record that does not fit its values fails the process, saying which.
+        let bad = serde_json::json!({"schema": 2, "benchmarks": [
+            {"name": "a", "values": [0.1], "memory": record(serde_json::json!([1, 2]))}]});
+        let e = parse_measurement(&bad).unwrap_err();
+        assert!(
+            e.contains("\"a\"") && e.contains("peak_values has 2 entries"),
+            "{e}"
+        );
+        let e = parse_measurement(&serde_json::json!({"seconds": 1.0, "memory": 5})).unwrap_err();
+        assert!(e.contains("not understood"), "{e}");
+        let older = serde_json::json!({"schema": 2, "benchmarks": [{"values": [0.1]}]});
+        assert_eq!(parse_measurement(&older).unwrap().memory, None);
     }
 
     #[test]

@@ -145,6 +145,9 @@ pub fn present(job: &RunJob, report: &Report, interrupted: bool) -> Result<()> {
             eprintln!("{} {note}", style("note:").yellow());
         }
     }
+    for line in crate::report::memory::suite_slopes(&by_metric) {
+        println!("{line}");
+    }
     if job.show_output {
         print!("{}", present::script_outputs(report));
     }

@@ -71,6 +71,7 @@ pub fn run_article(history: &History, id: &str) -> String {
             .chain(format::noise_warning(comparisons)),
     );
     out += &section("Ratio to the baseline", &body);
+    out += &super::memory::section(report, comparisons).unwrap_or_default();
     if let Some(chart) = scaling_chart(report, comparisons) {
         let how = match report.scaling {
             true => "speed-up = t1·N / tN: each of the N threads does the one-thread work",
@@ -94,6 +95,7 @@ pub fn run_article(history: &History, id: &str) -> String {
     }
     if history.runs.len() > 1 {
         out += &section("History", &history_body(history));
+        out += &super::memory::history(history).unwrap_or_default();
     }
     out += &section("Provenance", &provenance(history));
     out + "</article>\n"
@@ -459,6 +461,7 @@ pub fn compare_article(doc: &CompareDoc, source: &Source, id: &str) -> String {
         }
     }
     out += &section("Ratio B / A", &body);
+    out += &super::memory::compare_section(doc).unwrap_or_default();
     out + "</article>\n"
 }
 
