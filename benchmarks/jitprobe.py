@@ -365,17 +365,17 @@ def verdict(evidence):
         return OFF, "built without the JIT"
     machine = evidence.get("machine_code", False)
     if evidence.get("entered", 0) and machine:
-        return RAN, "%d executor(s) of the measured code entered during the values" % (
+        return RAN, "%d executor(s) of the measured code entered while measured" % (
             evidence["entered"])
     if evidence.get("created", 0) and evidence.get("creation_enters") and machine:
-        return RAN, "%d executor(s) compiled and entered during the values" % evidence["created"]
+        return RAN, "%d executor(s) compiled and entered while measured" % evidence["created"]
     if not evidence.get("marks") and evidence.get("attached_throughout", 0) and machine:
-        return RAN, ("%d executor(s) attached to the measured code throughout the values "
+        return RAN, ("%d executor(s) attached to the measured code throughout "
                      "(inferred: this version marks no entry)" % evidence["attached_throughout"])
     if evidence.get("enabled") is False and not evidence.get("executors_after", 0):
         return OFF, "the JIT is built in but switched off"
     if evidence.get("executors_before", 0) or evidence.get("executors_after", 0):
-        return IDLE, "executors exist, none entered during the values"
+        return IDLE, "executors exist, none entered while measured"
     return IDLE, "no executor was compiled for the measured code"
 
 

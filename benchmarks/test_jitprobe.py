@@ -75,7 +75,7 @@ class VerdictRule(unittest.TestCase):
         self.assertEqual(verdict(e)[0], RAN)
         self.assertIn("inferred", verdict(e)[1])
         e["marks"] = True  # marks were readable and none was set: not entered
-        self.assertEqual(verdict(e), (IDLE, "executors exist, none entered during the values"))
+        self.assertEqual(verdict(e), (IDLE, "executors exist, none entered while measured"))
 
     def test_executors_without_machine_code_are_not_jit_code(self):
         e = {"built": True, "enabled": True, "marks": True, "entered": 1, "machine_code": False,

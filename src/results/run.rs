@@ -161,6 +161,10 @@ pub struct Sample {
     /// Named benchmarks this process could not run (pyperformance), with why.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub skipped: Vec<Skipped>,
+    /// Whether JIT-compiled code ran during this process's measured values,
+    /// with the probe's evidence (`benchmarks/jitprobe.py`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub jit: Option<super::JitEvidence>,
 }
 
 /// A named benchmark a process did not measure.
@@ -261,6 +265,7 @@ impl Sample {
             output: None,
             metrics: vec![],
             skipped: vec![],
+            jit: None,
         }
     }
 }
@@ -324,6 +329,13 @@ impl Row {
             .filter(|s| !s.warmup)
             .flat_map(|s| s.values.iter().copied())
             .collect()
+    }
+
+    /// What the JIT probe said in the measured processes together; `None`
+    /// when none of them reported.
+    pub fn jit_summary(&self) -> Option<super::JitSummary> {
+        let measured = self.samples.iter().filter(|s| !s.warmup);
+        super::JitSummary::of(measured.filter_map(|s| s.jit.as_ref()))
     }
 
     /// Process means of the measured (non-warm-up) processes, in run order.

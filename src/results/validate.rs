@@ -355,6 +355,10 @@ fn sample(at: &At, s: &Sample, harness: bool) -> Checked {
         }
         values(&at, &m.values, &m.warmups, &m.thread_values)?;
     }
+    if let Some(jit) = &s.jit {
+        text(&at.field("jit").field("reason"), &jit.reason)?;
+        count(&at.field("jit"), jit.details.len(), limits::ENTRIES)?;
+    }
     let skipped = at.field("skipped");
     count(&skipped, s.skipped.len(), limits::ENTRIES)?;
     s.skipped.iter().enumerate().try_for_each(|(k, sk)| {

@@ -265,6 +265,7 @@ fn absorb(app: &App, row: &mut Row, r: RunResult) {
                 output: r.keep_output.then(|| script_output(out)),
                 metrics: m.metrics,
                 skipped: m.skipped,
+                jit: m.jit,
             });
             Outcome::Ok
         }
