@@ -255,7 +255,6 @@ def measure(name, work, threads=1, options=None, in_workers=False):
         gc.disable()
     memory = memprobe.Tracker()
     jit = jitprobe.Probe()
-    evidence = None
     try:
         loops = options.loops or calibrate(work, options.min_time, threads,
                                            in_workers=in_workers)
@@ -271,13 +270,15 @@ def measure(name, work, threads=1, options=None, in_workers=False):
             else:
                 values.append(makespan / loops)
                 thread_values.append([s / loops for s in per_thread])
+        # Memory first: the probe's own scan must not show in the container's peak.
+        memory_record = memory.as_dict()
         evidence = jit.end()
     finally:
         if gc_was_enabled:
             gc.enable()
     record = {"name": name, "loops": loops, "threads": threads, "values": values,
               "warmups": warmups, "options": options.as_dict(), "host": host.finish(),
-              "memory": memory.as_dict(), "jit": evidence}
+              "memory": memory_record, "jit": evidence}
     if threads > 1:
         record["thread_values"] = thread_values
     return record

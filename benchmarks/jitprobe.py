@@ -135,20 +135,21 @@ def _attached(codes):
         enter = opcode.opmap["ENTER_EXECUTOR"]
     except Exception:
         return {}
-    found = {}
+    found, needle = {}, bytes([enter])
     for code in codes:
         try:
             adaptive = code._co_code_adaptive
         except Exception:
             continue
-        for offset in range(0, len(adaptive) - 1, 2):
-            if adaptive[offset] != enter:
-                continue
-            try:
-                executor = get_executor(code, offset)
-            except Exception:  # a stray byte in an inline cache, or no tier 2
-                continue
-            found[id(executor)] = (executor, code, offset)
+        offset = adaptive.find(needle)
+        while offset != -1:
+            if offset % 2 == 0:
+                try:
+                    executor = get_executor(code, offset)
+                    found[id(executor)] = (executor, code, offset)
+                except Exception:  # a stray byte in an inline cache, or no tier 2
+                    pass
+            offset = adaptive.find(needle, offset + 1)
     return found
 
 
