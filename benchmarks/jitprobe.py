@@ -27,7 +27,8 @@ This probe looks at the JIT's executors instead (checked in the 3.13.15, 3.14.7 
   (``GOTO_TIER_TWO``), so a new executor is one that ran. 3.15 records a trace first
   and enters it only the next time, so there creation alone proves nothing.
 * **Attached throughout** (3.13 only: it keeps no per-executor trace of an entry):
-  the measured code's executors were valid and attached before and after the values.
+  executors compiled for the measured code once the measurement started (during
+  calibration and warm-ups) were valid and attached before and after the values.
   ENTER_EXECUTOR enters its executor whenever it is reached, so this is "ran" for a
   workload that repeats the same code each loop, an inference the evidence names.
 
@@ -291,7 +292,8 @@ class Marks:
 
 
 class Probe:
-    """``begin()`` just before the first measured value, ``end()`` just after the last."""
+    """Made before calibration and warm-ups; ``begin()`` just before the first
+    measured value, ``end()`` just after the last."""
 
     def __init__(self):
         self.built = jit_built()
@@ -299,6 +301,11 @@ class Probe:
         self.before = {}
         self.reset = set()
         self.marks = Marks()
+        # Without marks (3.13), only executors compiled once the measurement
+        # started count as the work's: start-up's (imports, argparse) do not.
+        self.earlier = []
+        if self.built and not self.marks.usable():
+            self.earlier = [e.obj for e in snapshot().values()]
 
     def begin(self):
         if not self.built:
@@ -313,14 +320,20 @@ class Probe:
             return finish(evidence)
         marks_read = {k: self.marks.entered(e) for k, e in self.before.items() if k in self.reset}
         after = snapshot()
-        evidence.update(describe(self.before, after, marks_read, self.marks, sys.version_info))
+        earlier = {id(obj) for obj in self.earlier}
+        evidence.update(describe(self.before, after, marks_read, self.marks, sys.version_info,
+                                 earlier))
         self.before, self.reset = {}, set()
         return finish(evidence)
 
 
-def describe(before, after, marks_read, marks, version):
-    """Counts and a short list of the measured code's executors (tooling left out)."""
-    kept = [k for k in before if k in after]
+def describe(before, after, marks_read, marks, version, earlier=()):
+    """Counts and a short list of the measured code's executors (tooling left out).
+
+    ``earlier``: ids of executors that existed before the measurement started,
+    which cannot stand for the work when attached throughout.
+    """
+    kept = [k for k in before if k in after and k not in earlier]
     created = [k for k in after if k not in before]
     measured = Executor.measured
     entered = [k for k, v in marks_read.items() if v and measured(before[k])]
@@ -401,9 +414,9 @@ def self_test(iterations=20000, calls=20):
     Warms the loop up (enough for 3.14's 4096 backward jumps and 3.15's trace
     recording), then makes ``calls`` more calls between ``begin`` and ``end``.
     """
+    probe = Probe()
     for _ in range(calls):
         _spin(iterations)
-    probe = Probe()
     probe.begin()
     for _ in range(calls):
         _spin(iterations)

@@ -138,6 +138,16 @@ class Evidence(unittest.TestCase):
                           version=(3, 13))
         self.assertEqual(e["verdict"], IDLE)
 
+    def test_without_marks_executors_from_before_the_measurement_do_not_count(self):
+        startup, work = executor(), executor()
+        e = jitprobe.describe({1: startup, 2: work}, {1: startup, 2: work}, {},
+                              FakeMarks(usable=False), (3, 13), earlier={1})
+        self.assertEqual(e["attached_throughout"], 1)
+        e = jitprobe.describe({1: startup}, {1: startup}, {}, FakeMarks(usable=False), (3, 13),
+                              earlier={1})
+        e.update(built=True, enabled=True)
+        self.assertEqual(jitprobe.finish(e)["verdict"], IDLE)
+
     def test_a_layout_problem_means_no_marks(self):
         a = executor()
         e = self.describe({1: a}, {1: a}, {}, marks=FakeMarks(problem="size does not match"))

@@ -197,13 +197,14 @@ def demo():
     reveal_code(fib)
 
     say(">>> warm_up(fib, 10)")
+    probe = jitprobe.Probe()  # before the warm-up: what 3.13 compiles from here on is fib's
     calls = warm_up_calls(fib, 10)
 
     say(">>> reveal_code(fib)")
     after = get_uops(fib)
     reveal_code(fib)
 
-    evidence = probe_calls(fib, 10)
+    evidence = probe_calls(probe, fib, 10)
     say("# JIT probe, %d more calls of fib(10): %s (%s)"
         % (PROBE_CALLS, evidence["verdict"], evidence["reason"]))
 
@@ -211,9 +212,8 @@ def demo():
             "warmup_calls": calls, "jit": evidence}
 
 
-def probe_calls(fn, *args):
+def probe_calls(probe, fn, *args):
     """The JIT probe's evidence (jitprobe.py) over PROBE_CALLS calls of ``fn(*args)``."""
-    probe = jitprobe.Probe()
     probe.begin()
     for _ in range(PROBE_CALLS):
         fn(*args)
