@@ -54,7 +54,10 @@ fn the_jit_column_says_whether_jit_code_ran_on_and_off() {
         "{on313}"
     );
     let off = evidence("3.14j PYTHON_JIT=0");
-    assert_eq!((off["enabled"].clone(), off["executors_after"].clone()), (false.into(), 0.into()));
+    assert_eq!(
+        (off["enabled"].clone(), off["executors_after"].clone()),
+        (false.into(), 0.into())
+    );
 
     // The table says it in words.
     let text = stdout(&out);
@@ -80,6 +83,9 @@ fn info_runs_the_probe_on_a_hot_loop_of_its_own() {
         rest[..rest.find("▶ ").unwrap_or(rest.len())].to_string()
     };
     assert!(block("3.14").contains("JIT probe, a hot loop: off (built without the JIT)"));
-    assert!(block("3.14j").contains("JIT probe, a hot loop: ran ("), "{text}");
+    assert!(
+        block("3.14j").contains("JIT probe, a hot loop: ran ("),
+        "{text}"
+    );
     assert!(block("3.14j PYTHON_JIT=0").contains("JIT probe, a hot loop: off ("));
 }
