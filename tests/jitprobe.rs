@@ -89,3 +89,21 @@ fn info_runs_the_probe_on_a_hot_loop_of_its_own() {
     );
     assert!(block("3.14j PYTHON_JIT=0").contains("JIT probe, a hot loop: off ("));
 }
+
+#[test]
+fn uops_runs_the_probe_around_more_calls_of_the_warmed_up_loop() {
+    images();
+    let out = run(&["run", "uops", "--interpreters", "3.14j,3.14j PYTHON_JIT=0"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = stdout(&out);
+    let on = &text[text.find("▶ 3.14j\n").unwrap()..text.find("▶ 3.14j PYTHON_JIT=0").unwrap()];
+    assert!(
+        on.contains("# JIT probe, 1000 more calls of fib(10): ran ("),
+        "{text}"
+    );
+    let off = &text[text.find("▶ 3.14j PYTHON_JIT=0").unwrap()..];
+    assert!(
+        off.contains("# JIT probe, 1000 more calls of fib(10): off ("),
+        "{text}"
+    );
+}
