@@ -32,6 +32,7 @@ import os
 import threading
 import time
 
+import jitprobe
 import memprobe
 
 DEFAULT_VALUES = 10
@@ -253,11 +254,14 @@ def measure(name, work, threads=1, options=None, in_workers=False):
     if not options.gc_enabled:
         gc.disable()
     memory = memprobe.Tracker()
+    jit = jitprobe.Probe()
     try:
         loops = options.loops or calibrate(work, options.min_time, threads,
                                            in_workers=in_workers)
         warmups, values, thread_values = [], [], []
         for i in range(options.warmups + options.values):
+            if i == options.warmups:
+                jit.begin()
             memory.begin_value(first_measured=i == options.warmups)
             makespan, per_thread = time_loops(work, loops, threads, in_workers)
             memory.end_value(warmup=i < options.warmups)
@@ -266,12 +270,15 @@ def measure(name, work, threads=1, options=None, in_workers=False):
             else:
                 values.append(makespan / loops)
                 thread_values.append([s / loops for s in per_thread])
+        # Memory first: the probe's own scan must not show in the container's peak.
+        memory_record = memory.as_dict()
+        evidence = jit.end()
     finally:
         if gc_was_enabled:
             gc.enable()
     record = {"name": name, "loops": loops, "threads": threads, "values": values,
               "warmups": warmups, "options": options.as_dict(), "host": host.finish(),
-              "memory": memory.as_dict()}
+              "memory": memory_record, "jit": evidence}
     if threads > 1:
         record["thread_values"] = thread_values
     return record

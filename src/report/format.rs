@@ -3,7 +3,7 @@
 
 use crate::analysis::compare::{Band, RowComparison, Verdict};
 use crate::analysis::significance::DEFAULT_ALPHA;
-use crate::results::{FeatureState, InterpreterInfo, Outcome, Report, Row};
+use crate::results::{FeatureState, InterpreterInfo, JitSummary, JitVerdict, Outcome, Report, Row};
 
 /// A duration: seconds with two decimals, or milliseconds with three
 /// significant digits below one second.
@@ -109,6 +109,12 @@ pub(crate) enum FeatureCell {
     /// (`-X gil=1`): it would be misleading to call that "enabled".
     GilReenabled,
     Unknown,
+    /// The JIT probe (docs/jit-probe.md): JIT code ran during the values of
+    /// every measured process, of some of them, of none, or the JIT was off.
+    JitRan,
+    JitRanInSome,
+    JitDidNotRun,
+    JitOff,
 }
 
 impl FeatureCell {
@@ -132,6 +138,18 @@ impl FeatureCell {
         }
     }
 
+    /// The JIT cell of a row: what the probe saw in its processes, or what
+    /// the interpreter was configured to do in files from before the probe.
+    pub(crate) fn jit(row: &Row) -> Self {
+        match row.jit_summary() {
+            Some(JitSummary::All(JitVerdict::Ran)) => FeatureCell::JitRan,
+            Some(JitSummary::All(JitVerdict::DidNotRun)) => FeatureCell::JitDidNotRun,
+            Some(JitSummary::All(JitVerdict::Off)) => FeatureCell::JitOff,
+            Some(JitSummary::Mixed { .. }) => FeatureCell::JitRanInSome,
+            None => FeatureCell::of(row.info.as_ref(), Feature::Jit),
+        }
+    }
+
     pub(crate) fn text(self) -> &'static str {
         match self {
             FeatureCell::Enabled => "enabled ✨",
@@ -139,6 +157,10 @@ impl FeatureCell {
             FeatureCell::Unsupported => "unsupported",
             FeatureCell::GilReenabled => "GIL re-enabled",
             FeatureCell::Unknown => "?",
+            FeatureCell::JitRan => "ran",
+            FeatureCell::JitRanInSome => "ran in some processes",
+            FeatureCell::JitDidNotRun => "enabled, did not run",
+            FeatureCell::JitOff => "off",
         }
     }
 }
@@ -400,6 +422,39 @@ mod tests {
             FeatureCell::Enabled
         );
         assert_eq!(FeatureCell::of(None, Feature::Jit).text(), "?");
+    }
+
+    #[test]
+    fn the_jit_cell_says_what_the_probe_saw() {
+        use crate::results::{JitEvidence, JitVerdict};
+        let mut report = crate::report::fixture::report();
+        let row = &mut report.rows[0];
+        row.info = Some(InterpreterInfo {
+            jit: FeatureState::Enabled,
+            ..InterpreterInfo::default()
+        });
+        // A file from before the probe: what start-up configured.
+        assert_eq!(FeatureCell::jit(row), FeatureCell::Enabled);
+        let says = |verdict| {
+            Some(JitEvidence {
+                verdict,
+                reason: String::new(),
+                details: Default::default(),
+            })
+        };
+        for s in row.samples.iter_mut() {
+            s.jit = says(JitVerdict::DidNotRun);
+        }
+        assert_eq!(FeatureCell::jit(row).text(), "enabled, did not run");
+        let measured = row.samples.iter().position(|s| !s.warmup).unwrap();
+        row.samples[measured].jit = says(JitVerdict::Ran);
+        let many = row.samples.iter().filter(|s| !s.warmup).count() > 1;
+        let want = if many { "ran in some processes" } else { "ran" };
+        assert_eq!(FeatureCell::jit(row).text(), want);
+        for s in row.samples.iter_mut() {
+            s.jit = says(JitVerdict::Off);
+        }
+        assert_eq!(FeatureCell::jit(row).text(), "off");
     }
 
     #[test]

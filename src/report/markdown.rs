@@ -126,7 +126,7 @@ fn table_row(row: &Row, rc: &RowComparison) -> String {
         "| `{}` | {} | {} | {mean} | {ratio} | {p} | {status} |",
         code(&row.label()),
         FeatureCell::of(info, Feature::FreeThreading).text(),
-        FeatureCell::of(info, Feature::Jit).text(),
+        FeatureCell::jit(row).text(),
     )
 }
 

@@ -144,7 +144,7 @@ fn body_row(report: &Report, row: &Row, rc: &RowComparison, color: bool) -> Vec<
     let mut cells = vec![
         styled(name, color, is_baseline.then_some(Color::Cyan), is_baseline),
         feature_cell(FeatureCell::of(info, Feature::FreeThreading), color),
-        feature_cell(FeatureCell::of(info, Feature::Jit), color),
+        feature_cell(FeatureCell::jit(row), color),
     ];
     let dash = || Cell::new("—");
     cells.push(match (rc.values, row.outcome.is_ok()) {
@@ -176,10 +176,14 @@ pub(crate) fn ratio_with_ci(c: &Comparison) -> String {
 
 fn feature_cell(cell: FeatureCell, color: bool) -> Cell {
     let fg = match cell {
-        FeatureCell::Enabled => Some(Color::Green),
-        FeatureCell::GilReenabled => Some(Color::Yellow),
+        FeatureCell::Enabled | FeatureCell::JitRan => Some(Color::Green),
+        FeatureCell::GilReenabled | FeatureCell::JitRanInSome | FeatureCell::JitDidNotRun => {
+            Some(Color::Yellow)
+        }
         FeatureCell::Disabled => None,
-        FeatureCell::Unsupported | FeatureCell::Unknown => Some(Color::DarkGrey),
+        FeatureCell::Unsupported | FeatureCell::Unknown | FeatureCell::JitOff => {
+            Some(Color::DarkGrey)
+        }
     };
     styled(Cell::new(cell.text()), color, fg, false)
 }

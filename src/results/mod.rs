@@ -9,6 +9,7 @@ mod compare;
 mod decode;
 mod ext;
 mod file;
+mod jit;
 mod kind;
 mod legacy;
 mod limits;
@@ -25,6 +26,7 @@ pub use compare::{CompareFile, Comparisons, MemoryPairing, Pairing, ScalingPairi
 pub use decode::{decode, ResultDoc, EXPECTED};
 pub use ext::{CheckResult, Compile, CompileEntry, Expect, ExtMatrix, ImportCheck};
 pub use file::{json_files, load, read};
+pub use jit::{JitEvidence, JitSummary, JitVerdict};
 pub use kind::{to_json, to_json_with, Kind};
 pub use memory::{ContainerSource, ProcessMemory, ProcessSource};
 pub use package::{

@@ -167,6 +167,10 @@ pub struct Sample {
     /// the whole script); `None` in files from before it was recorded.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub memory: Option<ProcessMemory>,
+    /// Whether JIT-compiled code ran during this process's measured values,
+    /// with the probe's evidence (`benchmarks/jitprobe.py`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub jit: Option<super::JitEvidence>,
 }
 
 /// A named benchmark a process did not measure.
@@ -271,6 +275,7 @@ impl Sample {
             metrics: vec![],
             skipped: vec![],
             memory: None,
+            jit: None,
         }
     }
 }
@@ -339,6 +344,13 @@ impl Row {
             .filter(|s| !s.warmup)
             .flat_map(|s| s.values.iter().copied())
             .collect()
+    }
+
+    /// What the JIT probe said in the measured processes together; `None`
+    /// when none of them reported.
+    pub fn jit_summary(&self) -> Option<super::JitSummary> {
+        let measured = self.samples.iter().filter(|s| !s.warmup);
+        super::JitSummary::of(measured.filter_map(|s| s.jit.as_ref()))
     }
 
     /// Process means of the measured (non-warm-up) processes, in run order.

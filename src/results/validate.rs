@@ -364,6 +364,10 @@ fn sample(at: &At, s: &Sample, harness: bool) -> Checked {
         values(&at, &m.values, &m.warmups, &m.thread_values)?;
         memory(&at, m.memory.as_ref(), m.values.len(), m.warmups.len())?;
     }
+    if let Some(jit) = &s.jit {
+        text(&at.field("jit").field("reason"), &jit.reason)?;
+        count(&at.field("jit"), jit.details.len(), limits::ENTRIES)?;
+    }
     let skipped = at.field("skipped");
     count(&skipped, s.skipped.len(), limits::ENTRIES)?;
     s.skipped.iter().enumerate().try_for_each(|(k, sk)| {

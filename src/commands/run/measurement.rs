@@ -12,7 +12,7 @@ use serde_json::Value;
 use crate::commands::runner::{self, Parsed};
 use crate::docker::ContainerOutput;
 use crate::results::{
-    is_time, HostState, InterpreterInfo, Metric, Outcome, ProcessMemory, Skipped,
+    is_time, HostState, InterpreterInfo, JitEvidence, Metric, Outcome, ProcessMemory, Skipped,
 };
 
 /// What a process measured.
@@ -31,6 +31,8 @@ pub struct Measured {
     pub metrics: Vec<Metric>,
     /// Named benchmarks the process reported as not run, with why.
     pub skipped: Vec<Skipped>,
+    /// The JIT probe's evidence for the first benchmark's values.
+    pub jit: Option<JitEvidence>,
     /// The first benchmark's memory (or the whole script's).
     pub memory: Option<ProcessMemory>,
 }
@@ -97,6 +99,12 @@ fn metric_of(bench: &Value, index: usize) -> Result<Metric, String> {
     })
 }
 
+/// The probe's evidence of a benchmark entry; `None` when absent (a harness
+/// from before the probe) or not of the probe's shape.
+fn jit_of(bench: &Value) -> Option<JitEvidence> {
+    serde_json::from_value(bench.get("jit")?.clone()).ok()
+}
+
 /// The first benchmark of a schema-2 line (and all of them when there are
 /// several), or the `seconds` of a schema-1 line.
 pub fn parse_measurement(line: &Value) -> Result<Measured, String> {
@@ -144,6 +152,7 @@ pub fn parse_measurement(line: &Value) -> Result<Measured, String> {
             metrics,
             skipped,
             memory: first.memory,
+            jit: jit_of(&benches[0]),
         });
     }
     match line.get("seconds").and_then(Value::as_f64) {
@@ -158,6 +167,7 @@ pub fn parse_measurement(line: &Value) -> Result<Measured, String> {
             metrics: vec![],
             skipped: vec![],
             memory: memory_of(line, 1, 0)?,
+            jit: None,
         }),
         _ => Err("the result line has no valid \"seconds\"".into()),
     }
@@ -210,6 +220,28 @@ mod tests {
         assert_eq!(m.values, vec![0.1, 0.3]);
         assert_eq!(m.warmups, vec![0.5]);
         assert_eq!(m.thread_values, vec![vec![0.1, 0.09], vec![0.3, 0.2]]);
+    }
+
+    #[test]
+    fn the_jit_probe_evidence_of_the_first_benchmark_is_kept() {
+        use crate::results::JitVerdict;
+        let line = serde_json::json!({"schema": 2, "benchmarks": [{"values": [0.1],
+            "jit": {"built": true, "enabled": true, "entered": 1, "verdict": "ran",
+                    "reason": "1 executor(s) of the measured code entered while measured"}}]});
+        let jit = parse_measurement(&line).unwrap().jit.unwrap();
+        assert_eq!(
+            (jit.verdict, jit.details["entered"].clone()),
+            (JitVerdict::Ran, 1.into())
+        );
+        // Absent (a harness from before the probe) or of another shape: none.
+        for jit in [
+            serde_json::json!(null),
+            serde_json::json!({"verdict": "enabled"}),
+        ] {
+            let line =
+                serde_json::json!({"schema": 2, "benchmarks": [{"values": [0.1], "jit": jit}]});
+            assert_eq!(parse_measurement(&line).unwrap().jit, None);
+        }
     }
 
     #[test]

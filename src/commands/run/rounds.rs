@@ -266,6 +266,7 @@ fn absorb(app: &App, row: &mut Row, r: RunResult) {
                 metrics: m.metrics,
                 skipped: m.skipped,
                 memory: m.memory,
+                jit: m.jit,
             });
             Outcome::Ok
         }

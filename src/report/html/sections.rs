@@ -142,7 +142,7 @@ fn numbers_table(report: &Report, comparisons: &[RowComparison]) -> String {
              <td class=\"num\">{}</td><td class=\"num\">{}</td><td>{status}</td>",
             escape(&row.label()),
             escape(feature(info, Feature::FreeThreading)),
-            escape(feature(info, Feature::Jit)),
+            escape(FeatureCell::jit(row).text()),
             escape(&mean),
             escape(&ratio),
             escape(&p),
