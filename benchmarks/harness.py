@@ -32,6 +32,7 @@ import os
 import threading
 import time
 
+import counts
 import memprobe
 
 DEFAULT_VALUES = 10
@@ -249,6 +250,8 @@ def measure(name, work, threads=1, options=None, in_workers=False):
     if threads < 1:
         raise ValueError("threads must be >= 1, got %r" % threads)
     host = HostState()
+    if os.environ.get("PYBENCH_MEASURE") == "instructions":
+        return _measure_counts(name, work, threads, options, in_workers, host)
     gc_was_enabled = gc.isenabled()
     if not options.gc_enabled:
         gc.disable()
@@ -274,6 +277,23 @@ def measure(name, work, threads=1, options=None, in_workers=False):
               "memory": memory.as_dict()}
     if threads > 1:
         record["thread_values"] = thread_values
+    return record
+
+
+def _measure_counts(name, work, threads, options, in_workers, host):
+    """:func:`measure` in instructions per loop, under Callgrind (counts.py)."""
+    if threads != 1:
+        raise ValueError("--measure instructions runs one thread (Valgrind runs the "
+                         "threads of a process one at a time); got threads=%r" % threads)
+    gc_was_enabled = gc.isenabled()
+    if not options.gc_enabled:
+        gc.disable()
+    try:
+        record = counts.measure(name, work, options, in_workers)
+    finally:
+        if gc_was_enabled:
+            gc.enable()
+    record["host"] = host.finish()
     return record
 
 

@@ -3,7 +3,7 @@
 
 use crate::analysis::compare::{Band, RowComparison, Verdict};
 use crate::analysis::significance::DEFAULT_ALPHA;
-use crate::results::{FeatureState, InterpreterInfo, Outcome, Report, Row};
+use crate::results::{FeatureState, InterpreterInfo, Measure, Outcome, Report, Row};
 
 /// A duration: seconds with two decimals, or milliseconds with three
 /// significant digits below one second.
@@ -29,6 +29,22 @@ pub(crate) fn spread(stddev: f64) -> String {
     format!("± {}", duration(stddev))
 }
 
+/// A standard deviation of `measure`'s values: `± 21.0 ms`, `± 812 instr`.
+pub(crate) fn spread_of(measure: Measure, stddev: f64) -> String {
+    match measure.is_time() {
+        true => spread(stddev),
+        false => format!("± {}", value(measure, stddev)),
+    }
+}
+
+/// A value of `measure` with its unit: `12.3 ms`, `13.14 k instr`.
+pub(crate) fn value(measure: Measure, v: f64) -> String {
+    match measure.count_suffix() {
+        None => duration(v),
+        Some(unit) => format!("{} {unit}", crate::results::count(v)),
+    }
+}
+
 pub(crate) fn ratio(ratio: f64) -> String {
     format!("{ratio:.2}×")
 }
@@ -48,7 +64,7 @@ pub(crate) fn p_value(p: f64) -> String {
 pub(crate) const NOISY: f64 = 0.05;
 
 /// Lines warning that noise decided some rows, with what to do about it.
-pub(crate) fn noise_warning(comparisons: &[RowComparison]) -> Vec<String> {
+pub(crate) fn noise_warning(comparisons: &[RowComparison], band: Band) -> Vec<String> {
     let mut lines = vec![];
     let undecided: Vec<&str> = comparisons
         .iter()
@@ -64,7 +80,7 @@ pub(crate) fn noise_warning(comparisons: &[RowComparison]) -> Vec<String> {
              side the truth is on",
             Verdict::NotDistinguishable.words(),
             undecided.join(", "),
-            Band::DEFAULT
+            band
         ));
     }
     let noisiest = comparisons
@@ -235,6 +251,16 @@ pub(crate) fn busy_machine(report: &Report) -> Option<String> {
     }
 }
 
+/// What the values are and the band the statuses use, said with every table.
+pub(crate) fn unit_and_band(report: &Report) -> String {
+    let what = match report.measure {
+        Measure::Time => "values: seconds per loop".to_string(),
+        Measure::Instructions => "values: instructions per loop, counted by Valgrind's Callgrind in the measured window only (not start-up, imports or calibration), one thread, PYTHONHASHSEED=0".to_string(),
+        Measure::EstimatedCycles => format!("values: estimated cycles per loop; {}", crate::results::CYCLE_MODEL),
+    };
+    format!("{what}; band {}", report.band())
+}
+
 /// The line that explains how to read ratios and statuses.
 pub(crate) fn legend(report: &Report) -> String {
     let base = one_line(&report.baseline);
@@ -256,7 +282,7 @@ pub(crate) fn legend(report: &Report) -> String {
     }
     let mut text = format!(
         "ratio = mean / mean of {of} at the same thread count, with its 95% interval; {}",
-        Verdict::rules(Band::DEFAULT, DEFAULT_ALPHA, Some("paired by round"))
+        Verdict::rules(report.band(), DEFAULT_ALPHA, Some("paired by round"))
     );
     if !failed.is_empty() {
         text += &format!(

@@ -5,7 +5,7 @@
 
 use comfy_table::{presets, Cell, CellAlignment, Table};
 
-use crate::analysis::compare::{compare_rows, Band, Verdict};
+use crate::analysis::compare::{compare_rows, Verdict};
 use crate::results::Report;
 
 /// The mark after a ratio: the verdict in one character, a space before it.
@@ -93,7 +93,7 @@ pub fn render(parts: &[(String, Report)]) -> String {
     format!(
         "{table}\nratio to each row's baseline ({}); {}\n{}\n",
         first.baseline,
-        Verdict::marks_legend(Band::DEFAULT),
+        Verdict::marks_legend(first.band()),
         counts.join("\n")
     )
 }

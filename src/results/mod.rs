@@ -12,6 +12,7 @@ mod file;
 mod kind;
 mod legacy;
 mod limits;
+mod measure;
 mod package;
 mod run;
 mod validate;
@@ -25,6 +26,7 @@ pub use decode::{decode, ResultDoc, EXPECTED};
 pub use ext::{CheckResult, Compile, CompileEntry, Expect, ExtMatrix, ImportCheck};
 pub use file::{json_files, load, read};
 pub use kind::{to_json, to_json_with, Kind};
+pub use measure::{count, Counts, Measure, CYCLE_MODEL};
 pub use package::{
     BuildOutcome, ExtPackage, Grade, ModuleCheck, PackageResult, Readiness, SmokeOutcome,
 };

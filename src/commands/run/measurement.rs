@@ -11,7 +11,7 @@ use serde_json::Value;
 
 use crate::commands::runner::{self, Parsed};
 use crate::docker::ContainerOutput;
-use crate::results::{is_time, HostState, InterpreterInfo, Metric, Outcome, Skipped};
+use crate::results::{is_time, Counts, HostState, InterpreterInfo, Metric, Outcome, Skipped};
 
 /// What a process measured.
 #[derive(Debug, Clone, PartialEq)]
@@ -29,6 +29,10 @@ pub struct Measured {
     pub metrics: Vec<Metric>,
     /// Named benchmarks the process reported as not run, with why.
     pub skipped: Vec<Skipped>,
+    /// `--measure instructions`: estimated cycles per loop of each value.
+    pub cycles: Vec<f64>,
+    /// `--measure instructions`: Callgrind's events behind the values.
+    pub counts: Option<Counts>,
 }
 
 fn numbers(v: Option<&Value>) -> Option<Vec<f64>> {
@@ -68,12 +72,30 @@ fn metric_of(bench: &Value, index: usize) -> Result<Metric, String> {
             })
             .ok_or_else(|| invalid("thread_values"))?,
     };
+    // Estimated cycles go with the values one for one, or not at all.
+    let cycles = numbers(bench.get("cycles"))
+        .filter(|c| c.len() == values.len() && valid(c))
+        .unwrap_or_default();
     Ok(Metric {
         name,
         loops: bench.get("loops").and_then(Value::as_u64).unwrap_or(1),
         values,
         warmups,
         thread_values,
+        cycles,
+    })
+}
+
+/// Callgrind's events of a benchmark entry (`--measure instructions`), when
+/// it carries them. Pure.
+fn counts_of(bench: &Value) -> Option<Counts> {
+    fn field<T: serde::de::DeserializeOwned>(bench: &Value, key: &str) -> Option<T> {
+        serde_json::from_value(bench.get(key)?.clone()).ok()
+    }
+    Some(Counts {
+        windows: field(bench, "counts")?,
+        window_overhead: field(bench, "window_overhead")?,
+        cycle_weights: field(bench, "cycle_weights")?,
     })
 }
 
@@ -92,6 +114,7 @@ pub fn parse_measurement(line: &Value) -> Result<Measured, String> {
             .map(|(i, b)| metric_of(b, i))
             .collect::<Result<Vec<_>, _>>()?;
         let first = metrics[0].clone();
+        let counts = counts_of(&benches[0]);
         let host = benches[0]
             .get("host")
             .and_then(|h| serde_json::from_value::<HostState>(h.clone()).ok())
@@ -123,6 +146,8 @@ pub fn parse_measurement(line: &Value) -> Result<Measured, String> {
             info,
             metrics,
             skipped,
+            cycles: first.cycles,
+            counts,
         });
     }
     match line.get("seconds").and_then(Value::as_f64) {
@@ -136,6 +161,8 @@ pub fn parse_measurement(line: &Value) -> Result<Measured, String> {
             info,
             metrics: vec![],
             skipped: vec![],
+            cycles: vec![],
+            counts: None,
         }),
         _ => Err("the result line has no valid \"seconds\"".into()),
     }
