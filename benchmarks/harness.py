@@ -309,6 +309,14 @@ def results():
     return list(_results)
 
 
+def per_loop_text(record):
+    """A record's mean per loop as the banner line says it: ``0.0712s`` or ``127,501,240 instructions``."""
+    value = mean(record["values"])
+    if record.get("unit") == "instructions":
+        return "{:,.0f} instructions".format(value)
+    return "%.4fs" % value
+
+
 def mean(xs):
     return sum(xs) / len(xs)
 
