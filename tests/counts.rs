@@ -62,18 +62,36 @@ fn two_percent_more_work_is_degraded_in_instructions_with_a_one_percent_band() {
     assert_eq!(samples.len(), 3);
     // Every process calibrates on counts, so all pick the same loops, and the
     // counts agree to well under the band.
-    let loops: Vec<u64> = samples.iter().map(|s| s["loops"].as_u64().unwrap()).collect();
+    let loops: Vec<u64> = samples
+        .iter()
+        .map(|s| s["loops"].as_u64().unwrap())
+        .collect();
     assert!(loops.iter().all(|l| *l == loops[0]), "{loops:?}");
-    let means: Vec<f64> = samples.iter().map(|s| s["seconds"].as_f64().unwrap()).collect();
-    let (lo, hi) = means.iter().fold((f64::MAX, 0f64), |(l, h), m| (l.min(*m), h.max(*m)));
+    let means: Vec<f64> = samples
+        .iter()
+        .map(|s| s["seconds"].as_f64().unwrap())
+        .collect();
+    let (lo, hi) = means
+        .iter()
+        .fold((f64::MAX, 0f64), |(l, h), m| (l.min(*m), h.max(*m)));
     assert!(hi / lo - 1.0 < 0.001, "{means:?}");
-    assert!(samples[0]["counts"]["window_overhead"]["Ir"].as_u64().unwrap() > 0);
+    assert!(
+        samples[0]["counts"]["window_overhead"]["Ir"]
+            .as_u64()
+            .unwrap()
+            > 0
+    );
     assert_eq!(samples[0]["cycles"].as_array().unwrap().len(), 3);
 
-    let out = run(&["compare", a.to_str().unwrap(), b.to_str().unwrap(), "--json"]
-        .into_iter()
-        .chain([dir.path().join("c.json").to_str().unwrap()])
-        .collect::<Vec<_>>());
+    let out = run(&[
+        "compare",
+        a.to_str().unwrap(),
+        b.to_str().unwrap(),
+        "--json",
+    ]
+    .into_iter()
+    .chain([dir.path().join("c.json").to_str().unwrap()])
+    .collect::<Vec<_>>());
     assert!(out.status.success(), "{}", stderr(&out));
     let text = stdout(&out);
     assert!(text.contains("degraded"), "{text}");
@@ -81,7 +99,10 @@ fn two_percent_more_work_is_degraded_in_instructions_with_a_one_percent_band() {
     let c = read_json(&dir.path().join("c.json"));
     let pair = &c["benchmarks"][0]["rows"][0];
     assert_eq!(pair["comparison"]["verdict"], "degraded");
-    assert!(pair["comparison"]["p_value"].as_f64().unwrap() < 0.05, "{pair}");
+    assert!(
+        pair["comparison"]["p_value"].as_f64().unwrap() < 0.05,
+        "{pair}"
+    );
     let ratio = pair["comparison"]["ratio"].as_f64().unwrap();
     assert!((1.015..1.025).contains(&ratio), "{ratio}");
 }

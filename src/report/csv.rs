@@ -3,7 +3,9 @@
 //! Numbers are written at full precision in seconds; cells without a value
 //! (a failed row's statistics) are empty. `status` is the machine-readable
 //! outcome (`ok`, `failed`, `timedout`) and the trailing `samples` column
-//! holds the measured (non-warmup) durations joined by `;`, in run order.
+//! holds the measured (non-warmup) durations joined by `;`, in run order;
+//! `unit` says what the numbers are (`seconds`, or `instructions` per loop
+//! for `run --measure instructions`).
 
 use super::{ExportError, Exporter};
 use crate::analysis::compare::{compare_rows, RowComparison};
@@ -12,7 +14,7 @@ use crate::results::{Report, Row};
 
 pub struct CsvExporter;
 
-const HEADER: [&str; 18] = [
+const HEADER: [&str; 19] = [
     "interpreter",
     "threads",
     "free_threading",
@@ -31,6 +33,7 @@ const HEADER: [&str; 18] = [
     "verdict",
     "image_id",
     "samples",
+    "unit",
 ];
 
 impl Exporter for CsvExporter {
@@ -38,7 +41,8 @@ impl Exporter for CsvExporter {
         let mut out = String::new();
         push_record(&mut out, HEADER.iter().map(|h| h.to_string()));
         for (row, rc) in report.rows.iter().zip(compare_rows(report)) {
-            push_record(&mut out, record(row, &rc));
+            let unit = std::iter::once(report.measure.unit().to_string());
+            push_record(&mut out, record(row, &rc).chain(unit));
         }
         Ok(out.into_bytes())
     }
@@ -126,12 +130,12 @@ mod tests {
         let bytes = CsvExporter.serialize(&fixture::report()).unwrap();
         let text = String::from_utf8(bytes).unwrap();
         let expected = [
-            "interpreter,threads,free_threading,jit,status,n,mean,stddev,min,max,median,ratio,ci_low,ci_high,p_value,verdict,image_id,samples",
-            "system,,unsupported,unsupported,ok,5,2.4748,0.017824140933015386,2.455,2.502,2.47,1.043851699333834,1.0366865152741298,1.0510664064285666,0.00006552104327277796,similar,sha256:000000000006,2.481;2.455;2.502;2.47;2.466",
-            "3.13,,disabled,unsupported,ok,5,2.3708,0.009176055797563538,2.359,2.382,2.371,1,,,,baseline,sha256:000000000004,2.371;2.365;2.382;2.359;2.377",
-            "3.13t,,enabled,unsupported,ok,5,0.715,0.016507574019219193,0.698,0.741,0.712,0.30152408661542185,0.2942709757114289,0.30895597022256166,0.000000017171800391469107,improved,sha256:000000000005,0.712;0.698;0.741;0.705;0.719",
-            "3.13t -X gil=1,,enabled,unsupported,timedout,,,,,,,,,,,,sha256:000000000014,2.811",
-            "3.13j,,disabled,enabled,failed,,,,,,,,,,,,sha256:000000000005,",
+            "interpreter,threads,free_threading,jit,status,n,mean,stddev,min,max,median,ratio,ci_low,ci_high,p_value,verdict,image_id,samples,unit",
+            "system,,unsupported,unsupported,ok,5,2.4748,0.017824140933015386,2.455,2.502,2.47,1.043851699333834,1.0366865152741298,1.0510664064285666,0.00006552104327277796,similar,sha256:000000000006,2.481;2.455;2.502;2.47;2.466,seconds",
+            "3.13,,disabled,unsupported,ok,5,2.3708,0.009176055797563538,2.359,2.382,2.371,1,,,,baseline,sha256:000000000004,2.371;2.365;2.382;2.359;2.377,seconds",
+            "3.13t,,enabled,unsupported,ok,5,0.715,0.016507574019219193,0.698,0.741,0.712,0.30152408661542185,0.2942709757114289,0.30895597022256166,0.000000017171800391469107,improved,sha256:000000000005,0.712;0.698;0.741;0.705;0.719,seconds",
+            "3.13t -X gil=1,,enabled,unsupported,timedout,,,,,,,,,,,,sha256:000000000014,2.811,seconds",
+            "3.13j,,disabled,enabled,failed,,,,,,,,,,,,sha256:000000000005,,seconds",
             "",
         ]
         .join("\r\n");
