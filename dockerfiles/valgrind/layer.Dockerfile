@@ -14,6 +14,8 @@ COPY window.c /src/window.c
 RUN gcc -O2 -Wall -Werror -shared -fPIC -o /src/libpybench_window.so /src/window.c
 
 FROM ${PYTHONS}
-COPY --from=tools /usr/bin/valgrind /usr/bin/valgrind
+# Debian's /usr/bin/valgrind is a shell wrapper that only adds /usr/lib/debug
+# to LD_LIBRARY_PATH (empty here) before running valgrind.bin: run it directly.
+COPY --from=tools /usr/bin/valgrind.bin /usr/bin/valgrind
 COPY --from=tools /usr/libexec/valgrind/callgrind-@ARCH@-linux /usr/libexec/valgrind/vgpreload_core-@ARCH@-linux.so /usr/libexec/valgrind/default.supp /usr/libexec/valgrind/
 COPY --from=tools /src/libpybench_window.so /usr/local/lib/pybench/libpybench_window.so

@@ -144,6 +144,8 @@ mod tests {
         assert!(d.contains("/usr/libexec/valgrind/callgrind-amd64-linux"));
         assert!(!d.contains("@ARCH@"));
         assert!(!d.contains("memcheck"));
+        // The binary itself, not Debian's shell wrapper around it.
+        assert!(d.contains("/usr/bin/valgrind.bin /usr/bin/valgrind\n"));
         assert!(d.contains("libpybench_window.so /usr/local/lib/pybench/libpybench_window.so"));
         assert_eq!(valgrind_arch("x86_64"), Ok("amd64"));
         assert!(valgrind_arch("riscv64")
