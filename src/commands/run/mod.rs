@@ -20,6 +20,8 @@ pub mod uops;
 pub mod valgrind_layer;
 
 #[cfg(test)]
+mod counted_tests;
+#[cfg(test)]
 mod tests;
 
 use anyhow::Result;
@@ -238,7 +240,11 @@ async fn new_report(app: &App, job: &RunJob, configs: &[Configuration]) -> Resul
         warmup: s.sampling.warmup_processes,
         values: s.sampling.values,
         warmup_values: s.sampling.warmups,
-        min_time: s.sampling.min_time,
+        // Counts calibrate on instructions, not on a time.
+        min_time: match s.measure.is_time() {
+            true => s.sampling.min_time,
+            false => 0.0,
+        },
         scaling: s.benchmark.scales_work(),
         host: Host {
             engine: app.engine_name.clone(),
