@@ -2,8 +2,6 @@
 //! per runtime image, offline, on demand; every process started under
 //! Callgrind in it, with the window's environment.
 
-use std::sync::Arc;
-
 use super::*;
 use crate::cli::{MeasureArg, RunArgs};
 use crate::commands::test_support::app_on;
