@@ -65,6 +65,7 @@ mod tests {
         let text = crate::report::render_table(&cycles, false);
         assert!(text.contains("est. cycles"), "{text}");
         assert!(text.contains("a model"), "{text}");
+        assert!(text.contains("process means differ by at most"), "{text}");
         // A process without cycles: no second table rather than a partial one.
         let measured = counted.rows[0].samples.iter_mut().find(|s| !s.warmup);
         measured.unwrap().cycles.clear();

@@ -258,7 +258,26 @@ pub(crate) fn unit_and_band(report: &Report) -> String {
         Measure::Instructions => "values: instructions per loop, counted by Valgrind's Callgrind in the measured window only (not start-up, imports or calibration), one thread, PYTHONHASHSEED=0".to_string(),
         Measure::EstimatedCycles => format!("values: estimated cycles per loop; {}", crate::results::CYCLE_MODEL),
     };
-    format!("{what}; band {}", report.band())
+    let remains = match report.measure.is_time() {
+        true => String::new(),
+        // Counts pin what they can; what still differs between processes is said.
+        false => largest_process_spread(report).map_or(String::new(), |cv| {
+            format!("; process means differ by at most {:.4}% (σ/mean)", cv * 100.0)
+        }),
+    };
+    format!("{what}{remains}; band {}", report.band())
+}
+
+/// The largest σ/mean of the process means of any completed row. Pure.
+fn largest_process_spread(report: &Report) -> Option<f64> {
+    report
+        .rows
+        .iter()
+        .filter(|r| r.outcome.is_ok())
+        .filter_map(|r| crate::analysis::stats::summarize(&r.measured()))
+        .filter(|s| s.n >= 2 && s.mean > 0.0)
+        .map(|s| s.stddev / s.mean)
+        .max_by(f64::total_cmp)
 }
 
 /// The line that explains how to read ratios and statuses.
