@@ -262,7 +262,11 @@ pub(crate) fn unit_and_band(report: &Report) -> String {
         true => String::new(),
         // Counts pin what they can; what still differs between processes is said.
         false => largest_process_spread(report).map_or(String::new(), |cv| {
-            format!("; process means differ by at most {:.4}% (σ/mean)", cv * 100.0)
+            let amount = match cv < 1e-4 {
+                true => format!("{:.2} ppm", cv * 1e6),
+                false => format!("{:.3}%", cv * 100.0),
+            };
+            format!("; process means differ by at most {amount} (σ/mean)")
         }),
     };
     format!("{what}{remains}; band {}", report.band())

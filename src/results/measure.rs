@@ -70,7 +70,11 @@ pub fn count(value: f64) -> String {
         a if a >= 999.95e6 => (value / 1e9, " G"),
         a if a >= 999.95e3 => (value / 1e6, " M"),
         a if a >= 999.95 => (value / 1e3, " k"),
-        _ => return format!("{value:.0}"),
+        // Per-loop spreads can be fractions of an instruction.
+        a if a >= 99.95 => return format!("{value:.0}"),
+        a if a >= 9.995 => return format!("{value:.1}"),
+        a if a > 0.0 => return format!("{value:.2}"),
+        _ => return "0".into(),
     };
     match scaled.abs() {
         s if s >= 99.995 => format!("{scaled:.1}{prefix}"),
@@ -96,6 +100,9 @@ mod tests {
     #[test]
     fn counts_keep_their_digits_with_a_prefix() {
         assert_eq!(count(812.0), "812");
+        assert_eq!(count(31.24), "31.2");
+        assert_eq!(count(0.333), "0.33");
+        assert_eq!(count(0.0), "0");
         assert_eq!(count(13_143.8), "13.14 k");
         assert_eq!(count(127_501_240.3), "127.5 M");
         assert_eq!(count(1_275_012_403.0), "1.275 G");
