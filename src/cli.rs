@@ -75,6 +75,17 @@ pub struct CompareArgs {
     /// Write the comparison as JSON.
     #[arg(long, value_name = "FILE")]
     pub json: Option<PathBuf>,
+    /// Half-width of the status band in percent (default: A's run's band, else 10).
+    #[arg(long, value_name = "PCT", value_parser = |s: &str| ranges::BAND_PERCENT.percent(s))]
+    pub band: Option<f64>,
+}
+
+/// `run --measure`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum MeasureArg {
+    #[default]
+    Time,
+    Instructions,
 }
 
 #[derive(Debug, Args)]
@@ -264,6 +275,16 @@ pub struct RunArgs {
     /// Your script: print what it wrote to stdout and stderr, per interpreter (it is in --json either way).
     #[arg(long)]
     pub show_output: bool,
+
+    /// What each value is: time (the default), or instructions counted under Valgrind's
+    /// Callgrind (one thread, in an image layer of its own), with estimated cycles beside them.
+    #[arg(long, value_enum, default_value_t = MeasureArg::Time)]
+    pub measure: MeasureArg,
+
+    /// Half-width of the status band in percent: a change inside it is "similar"
+    /// (default: config benchmarks.band, else 10).
+    #[arg(long, value_name = "PCT", value_parser = |s: &str| ranges::BAND_PERCENT.percent(s))]
+    pub band: Option<f64>,
 
     /// Your script with --threads: each of the N threads does the one-thread work
     /// (speed-up t1·N/tN); without it the script's total work is taken as fixed (t1/tN).

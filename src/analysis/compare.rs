@@ -269,9 +269,9 @@ pub fn compare_runs(a_levels: &[f64], b_levels: &[f64], band: Band) -> Option<Co
 /// summary even if some processes finished, because a partial set would be
 /// biased (the runs that finished are the fast ones). Its raw samples stay in
 /// the report. Each row is compared with the baseline at its thread count,
-/// with the default [`Band`].
+/// with the report's [`Band`] (`--band`, else ±10 %).
 pub fn compare_rows(report: &Report) -> Vec<RowComparison> {
-    let band = Band::default();
+    let band = report.band();
     report
         .rows
         .iter()
@@ -356,6 +356,9 @@ mod tests {
             started_at: DateTime::<Utc>::from_timestamp(1_700_000_000, 0).unwrap(),
             finished_at: None,
             rows,
+            measure: Default::default(),
+            unit: None,
+            band: None,
         }
     }
 

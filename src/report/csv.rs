@@ -7,6 +7,8 @@
 //! The `memory_*` columns after it are each row's peak memory (bytes) and
 //! its ratio to the baseline's, empty where no memory was recorded;
 //! `memory_source` is the process figure's source as recorded.
+//! The last column, `unit`, says what the numbers are (`seconds`, or
+//! `instructions` per loop for `run --measure instructions`).
 
 use super::{ExportError, Exporter};
 use crate::analysis::compare::{compare_rows, RowComparison};
@@ -16,7 +18,7 @@ use crate::results::{Report, Row};
 
 pub struct CsvExporter;
 
-const HEADER: [&str; 28] = [
+const HEADER: [&str; 29] = [
     "interpreter",
     "threads",
     "free_threading",
@@ -45,6 +47,7 @@ const HEADER: [&str; 28] = [
     "container_bytes_mean",
     "growth_bytes_mean",
     "memory_source",
+    "unit",
 ];
 
 impl Exporter for CsvExporter {
@@ -52,7 +55,8 @@ impl Exporter for CsvExporter {
         let mut out = String::new();
         push_record(&mut out, HEADER.iter().map(|h| h.to_string()));
         for (row, rc) in report.rows.iter().zip(compare_rows(report)) {
-            push_record(&mut out, record(row, &rc));
+            let unit = std::iter::once(report.measure.unit().to_string());
+            push_record(&mut out, record(row, &rc).chain(unit));
         }
         Ok(out.into_bytes())
     }
@@ -163,12 +167,12 @@ mod tests {
         let bytes = CsvExporter.serialize(&fixture::report()).unwrap();
         let text = String::from_utf8(bytes).unwrap();
         let expected = [
-            "interpreter,threads,free_threading,jit,status,n,mean,stddev,min,max,median,ratio,ci_low,ci_high,p_value,verdict,image_id,samples,memory_bytes_mean,memory_bytes_sd,memory_ratio,memory_ratio_low,memory_ratio_high,memory_p,memory_status,container_bytes_mean,growth_bytes_mean,memory_source",
-            "system,,unsupported,unsupported,ok,5,2.4748,0.017824140933015386,2.455,2.502,2.47,1.043851699333834,1.0366865152741298,1.0510664064285666,0.00006552104327277796,similar,sha256:000000000006,2.481;2.455;2.502;2.47;2.466,,,,,,,,,,",
-            "3.13,,disabled,unsupported,ok,5,2.3708,0.009176055797563538,2.359,2.382,2.371,1,,,,baseline,sha256:000000000004,2.371;2.365;2.382;2.359;2.377,,,,,,,,,,",
-            "3.13t,,enabled,unsupported,ok,5,0.715,0.016507574019219193,0.698,0.741,0.712,0.30152408661542185,0.2942709757114289,0.30895597022256166,0.000000017171800391469107,improved,sha256:000000000005,0.712;0.698;0.741;0.705;0.719,,,,,,,,,,",
-            "3.13t -X gil=1,,enabled,unsupported,timedout,,,,,,,,,,,,sha256:000000000014,2.811,,,,,,,,,,",
-            "3.13j,,disabled,enabled,failed,,,,,,,,,,,,sha256:000000000005,,,,,,,,,,,",
+            "interpreter,threads,free_threading,jit,status,n,mean,stddev,min,max,median,ratio,ci_low,ci_high,p_value,verdict,image_id,samples,memory_bytes_mean,memory_bytes_sd,memory_ratio,memory_ratio_low,memory_ratio_high,memory_p,memory_status,container_bytes_mean,growth_bytes_mean,memory_source,unit",
+            "system,,unsupported,unsupported,ok,5,2.4748,0.017824140933015386,2.455,2.502,2.47,1.043851699333834,1.0366865152741298,1.0510664064285666,0.00006552104327277796,similar,sha256:000000000006,2.481;2.455;2.502;2.47;2.466,,,,,,,,,,,seconds",
+            "3.13,,disabled,unsupported,ok,5,2.3708,0.009176055797563538,2.359,2.382,2.371,1,,,,baseline,sha256:000000000004,2.371;2.365;2.382;2.359;2.377,,,,,,,,,,,seconds",
+            "3.13t,,enabled,unsupported,ok,5,0.715,0.016507574019219193,0.698,0.741,0.712,0.30152408661542185,0.2942709757114289,0.30895597022256166,0.000000017171800391469107,improved,sha256:000000000005,0.712;0.698;0.741;0.705;0.719,,,,,,,,,,,seconds",
+            "3.13t -X gil=1,,enabled,unsupported,timedout,,,,,,,,,,,,sha256:000000000014,2.811,,,,,,,,,,,seconds",
+            "3.13j,,disabled,enabled,failed,,,,,,,,,,,,sha256:000000000005,,,,,,,,,,,,seconds",
             "",
         ]
         .join("\r\n");

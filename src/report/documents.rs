@@ -196,6 +196,8 @@ pub(crate) mod tests {
             s.values.iter_mut().for_each(|v| *v *= 1.3);
         }
         Comparisons {
+            measure: Default::default(),
+            band: None,
             benchmark: "gil".into(),
             a: "a.json".into(),
             b: "b.json".into(),

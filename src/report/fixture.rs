@@ -133,6 +133,9 @@ pub(crate) fn report() -> Report {
         started_at: at(0),
         finished_at: Some(at(700)),
         rows: vec![system, base, ft, gil, jit],
+        measure: Default::default(),
+        unit: None,
+        band: None,
     }
 }
 

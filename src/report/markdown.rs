@@ -55,15 +55,17 @@ fn render(report: &Report) -> String {
         "|---|---|---|--:|--:|--:|---|".to_string(),
     ]);
     for (row, rc) in report.rows.iter().zip(compare_rows(report)) {
-        lines.push(table_row(row, &rc));
+        lines.push(table_row(report, row, &rc));
     }
     lines.push(String::new());
     lines.push(cell(&format::legend(report)));
+    lines.push(String::new());
+    lines.push(cell(&format::unit_and_band(report)));
     let machine = format::machine(report).map(|m| format!("machine while measuring: {m}"));
     for warning in machine
         .into_iter()
         .chain(format::busy_machine(report))
-        .chain(format::noise_warning(&compare_rows(report)))
+        .chain(format::noise_warning(&compare_rows(report), report.band()))
     {
         lines.push(String::new());
         lines.push(cell(&warning));
@@ -107,10 +109,14 @@ fn memory_section(report: &Report) -> Vec<String> {
     lines
 }
 
-fn table_row(row: &Row, rc: &RowComparison) -> String {
+fn table_row(report: &Report, row: &Row, rc: &RowComparison) -> String {
     let info = row.info.as_ref();
     let mean = match rc.values.filter(|_| row.outcome.is_ok()) {
-        Some(s) => format!("{} {}", format::duration(s.mean), format::spread(s.stddev)),
+        Some(s) => format!(
+            "{} {}",
+            format::value(report.measure, s.mean),
+            format::spread_of(report.measure, s.stddev)
+        ),
         None => "—".to_string(),
     };
     let comparison = rc.comparison.filter(|_| row.outcome.is_ok());
@@ -176,6 +182,8 @@ mod tests {
 | `3.13j` | disabled | enabled ✨ | — | — | — | failed: exit code 139 (SIGSEGV) |
 
 ratio = mean / mean of 3.13 at the same thread count, with its 95% interval; improved/degraded: >10% faster/slower and p \\< 0.05 (paired by round); similar: the whole interval within ±10%; otherwise not distinguishable
+
+values: seconds per loop; band ±10%
 ";
         assert_eq!(render(&fixture::report()), expected);
     }

@@ -10,7 +10,7 @@
 
 use comfy_table::{presets, Cell, CellAlignment, Table};
 
-use crate::analysis::compare::{compare_rows, Band, Comparison, RowComparison, Verdict};
+use crate::analysis::compare::{compare_rows, Comparison, RowComparison, Verdict};
 use crate::results::Report;
 
 /// The mark after a ratio: the verdict in one character, a space before it.
@@ -71,7 +71,7 @@ pub fn render(parts: &[(String, Report)]) -> String {
     let mut out = format!(
         "{table}ratio to each row's baseline ({}); {}\n",
         first.baseline,
-        Verdict::marks_legend(Band::DEFAULT)
+        Verdict::marks_legend(first.band())
     );
     let cells = ratios(&compared, &labels, memory);
     if cells.iter().flatten().any(Option::is_some) {
@@ -79,7 +79,7 @@ pub fn render(parts: &[(String, Report)]) -> String {
         out += &format!(
             "\nPeak memory of each benchmark's worker processes (pyperf's mem_max_rss)\n\
              {table}memory ratio to each row's baseline; + less memory by >{p}, − more by >{p}\n",
-            p = Band::DEFAULT.percent()
+            p = first.band().percent()
         );
         out += "geometric means against each row's baseline (time · memory):\n";
         for ((label, t), m) in labels.iter().zip(&time_geo).zip(&memory_geo) {

@@ -455,6 +455,8 @@ mod tests {
     fn comparisons(factor: f64) -> crate::results::Comparisons {
         let (a, b) = (side(1.0), side(factor));
         crate::results::Comparisons {
+            measure: Default::default(),
+            band: None,
             benchmark: "gil".into(),
             a: "a.json".into(),
             b: "b.json".into(),

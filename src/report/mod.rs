@@ -4,6 +4,7 @@
 //! [`site`]) or a Markdown summary ([`summary`]).
 
 pub mod csv;
+pub mod cycles;
 pub mod documents;
 pub mod hosts;
 pub mod html;

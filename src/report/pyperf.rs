@@ -70,7 +70,11 @@ fn run_json(sample: &Sample) -> Value {
 fn row_metadata(report: &Report, row: &Row) -> Value {
     let mut metadata = json!({
         "name": benchmark_name(report, row),
-        "unit": "second",
+        // pyperf's units: a count is an "integer", per loop like a time.
+        "unit": match report.measure.is_time() {
+            true => "second",
+            false => "integer",
+        },
         "description": format!("pybench-docker {} on {}", report.benchmark, row.label()),
         "pybench_interpreter": row.label(),
         "pybench_image": row.image,

@@ -69,6 +69,12 @@ pub struct Comparisons {
     /// sides measured it at one thread and at N.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub scaling: Vec<ScalingPairing>,
+    /// What both sides' values are (the means above are in its unit).
+    #[serde(default, skip_serializing_if = "super::Measure::is_time")]
+    pub measure: super::Measure,
+    /// The status band the verdicts used, as a fraction (0.10: ±10 %).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub band: Option<f64>,
 }
 
 /// `compare --json`: one entry per benchmark the two sides share.

@@ -14,6 +14,7 @@ mod kind;
 mod legacy;
 mod limits;
 mod memory;
+mod measure;
 mod package;
 mod run;
 mod validate;
@@ -29,6 +30,7 @@ pub use file::{json_files, load, read};
 pub use jit::{JitEvidence, JitSummary, JitVerdict};
 pub use kind::{to_json, to_json_with, Kind};
 pub use memory::{ContainerSource, ProcessMemory, ProcessSource};
+pub use measure::{count, Counts, Measure, CYCLE_MODEL};
 pub use package::{
     BuildOutcome, ExtPackage, Grade, ModuleCheck, PackageResult, Readiness, SmokeOutcome,
 };

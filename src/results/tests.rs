@@ -62,6 +62,8 @@ fn a_comparison() -> CompareFile {
     let rows = crate::analysis::pairing::pair_reports(&a, &a, Default::default());
     CompareFile {
         benchmarks: vec![Comparisons {
+            measure: Default::default(),
+            band: None,
             benchmark: "gil".into(),
             a: "a.json".into(),
             b: "b.json".into(),

@@ -12,7 +12,8 @@ use serde_json::Value;
 use crate::commands::runner::{self, Parsed};
 use crate::docker::ContainerOutput;
 use crate::results::{
-    is_time, HostState, InterpreterInfo, JitEvidence, Metric, Outcome, ProcessMemory, Skipped,
+    is_time, Counts, HostState, InterpreterInfo, JitEvidence, Metric, Outcome, ProcessMemory,
+    Skipped,
 };
 
 /// What a process measured.
@@ -31,6 +32,10 @@ pub struct Measured {
     pub metrics: Vec<Metric>,
     /// Named benchmarks the process reported as not run, with why.
     pub skipped: Vec<Skipped>,
+    /// `--measure instructions`: estimated cycles per loop of each value.
+    pub cycles: Vec<f64>,
+    /// `--measure instructions`: Callgrind's events behind the values.
+    pub counts: Option<Counts>,
     /// The JIT probe's evidence for the first benchmark's values.
     pub jit: Option<JitEvidence>,
     /// The first benchmark's memory (or the whole script's).
@@ -89,6 +94,10 @@ fn metric_of(bench: &Value, index: usize) -> Result<Metric, String> {
     };
     let memory = memory_of(bench, values.len(), warmups.len())
         .map_err(|why| format!("the result line's benchmark {name:?}: {why}"))?;
+    // Estimated cycles go with the values one for one, or not at all.
+    let cycles = numbers(bench.get("cycles"))
+        .filter(|c| c.len() == values.len() && valid(c))
+        .unwrap_or_default();
     Ok(Metric {
         name,
         loops: bench.get("loops").and_then(Value::as_u64).unwrap_or(1),
@@ -96,6 +105,20 @@ fn metric_of(bench: &Value, index: usize) -> Result<Metric, String> {
         warmups,
         thread_values,
         memory,
+        cycles,
+    })
+}
+
+/// Callgrind's events of a benchmark entry (`--measure instructions`), when
+/// it carries them. Pure.
+fn counts_of(bench: &Value) -> Option<Counts> {
+    fn field<T: serde::de::DeserializeOwned>(bench: &Value, key: &str) -> Option<T> {
+        serde_json::from_value(bench.get(key)?.clone()).ok()
+    }
+    Some(Counts {
+        windows: field(bench, "counts")?,
+        window_overhead: field(bench, "window_overhead")?,
+        cycle_weights: field(bench, "cycle_weights")?,
     })
 }
 
@@ -120,6 +143,7 @@ pub fn parse_measurement(line: &Value) -> Result<Measured, String> {
             .map(|(i, b)| metric_of(b, i))
             .collect::<Result<Vec<_>, _>>()?;
         let first = metrics[0].clone();
+        let counts = counts_of(&benches[0]);
         let host = benches[0]
             .get("host")
             .and_then(|h| serde_json::from_value::<HostState>(h.clone()).ok())
@@ -153,6 +177,8 @@ pub fn parse_measurement(line: &Value) -> Result<Measured, String> {
             skipped,
             memory: first.memory,
             jit: jit_of(&benches[0]),
+            cycles: first.cycles,
+            counts,
         });
     }
     match line.get("seconds").and_then(Value::as_f64) {
@@ -168,6 +194,8 @@ pub fn parse_measurement(line: &Value) -> Result<Measured, String> {
             skipped: vec![],
             memory: memory_of(line, 1, 0)?,
             jit: None,
+            cycles: vec![],
+            counts: None,
         }),
         _ => Err("the result line has no valid \"seconds\"".into()),
     }

@@ -480,6 +480,8 @@ mod tests {
             *m = fixture::memory(m.peak_values[0].unwrap() * 2, 1 << 20);
         }
         let mut doc = Comparisons {
+            measure: Default::default(),
+            band: None,
             benchmark: "gil".into(),
             a: "a.json".into(),
             b: "b.json".into(),
