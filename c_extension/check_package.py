@@ -12,7 +12,8 @@ Each step prints what it did, then one machine line (``PYBENCH_RESULT {json}``,
 the protocol of ../benchmarks/pyinfo.py), kind "package-build" or "package-check":
 
     package-build: {"built": bool, "stage": "build"|"install"|null, "wheel": str|null,
-                    "tags": [str], "modules": [str], "log": str, "missing": str|null}
+                    "tags": [str], "modules": [str], "log": str, "missing": str|null,
+                    "native_sources": [str], "compiler_errors": [str]}
     package-check: {"info": {...}, "modules": [{"module", "imported", "gil_before",
                     "gil_after", "warnings", "error", "missing", "signal", "exit_code"}],
                     "smoke": null|{"threads", "errors", "signal", "exit_code", "gil_after"}}
@@ -45,6 +46,12 @@ CHILD_TIMEOUT = 600
 
 _MISSING_REQUIREMENT = re.compile(r"No matching distribution found for ([A-Za-z0-9._-]+)")
 _EXTENSION = re.compile(r"\.(cpython-[^.]*\.so|abi3\.so|so)$")
+_NATIVE_SOURCE = (".c", ".cc", ".cpp", ".cxx", ".pyx")
+# gcc's and clang's errors, and setuptools' words when it catches one
+# (an optional extension): the lines pip hides unless verbose.
+_COMPILER_ERROR = re.compile(r"(: (fatal )?error: )|(^\s*warning: build_ext: building extension .* failed)")
+SOURCES_KEPT = 50
+ERRORS_KEPT = 10
 
 
 def emit(kind, payload):
@@ -99,6 +106,25 @@ def wheel_tags(wheel_file):
     return []
 
 
+def native_sources(src):
+    """C, C++ and Cython files under the project folder (relative paths, the first 50)."""
+    found = []
+    for folder, dirs, files in os.walk(src):
+        dirs[:] = sorted(d for d in dirs if not d.startswith(".") and d not in ("build", "dist", "__pycache__"))
+        for name in sorted(files):
+            if name.endswith(_NATIVE_SOURCE):
+                found.append(os.path.relpath(os.path.join(folder, name), src))
+                if len(found) >= SOURCES_KEPT:
+                    return found
+    return found
+
+
+def compiler_errors(text):
+    """The first compiler errors of a whole build log, before it is cut to its tail."""
+    lines = [line.strip() for line in text.splitlines() if _COMPILER_ERROR.search(line)]
+    return lines[:ERRORS_KEPT]
+
+
 def run_logged(command, env, log):
     log.append("$ " + " ".join(command))
     done = subprocess.run(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, errors="replace")
@@ -129,8 +155,12 @@ def build(args):
     pip = [sys.executable, os.path.join(args.pip, "pip")]
     index = ["--no-index", "--find-links", args.wheelhouse]
     log = []
-    result = {"built": False, "stage": "build", "wheel": None, "tags": [], "modules": [], "missing": None}
-    code = run_logged(pip + ["wheel", "--no-deps", "--progress-bar", "off", "--wheel-dir", dist] + index + [src], env, log)
+    result = {"built": False, "stage": "build", "wheel": None, "tags": [], "modules": [], "missing": None,
+              "native_sources": native_sources(src)}
+    # -v: the build backend's output even when it succeeds, so that a caught
+    # compile error (an optional speed-up left out) is seen.
+    wheel_command = ["wheel", "-v", "--no-deps", "--progress-bar", "off", "--wheel-dir", dist]
+    code = run_logged(pip + wheel_command + index + [src], env, log)
     wheels = sorted(f for f in os.listdir(dist) if f.endswith(".whl")) if os.path.isdir(dist) else []
     if code == 0 and wheels:
         wheel = os.path.join(dist, wheels[0])
@@ -143,6 +173,7 @@ def build(args):
     text = "\n".join(log)
     missing = _MISSING_REQUIREMENT.search(text)
     result["missing"] = missing.group(1) if missing else None
+    result["compiler_errors"] = compiler_errors(text)
     result["log"] = tail(text)
     print(tail(text, 4000))
     print("wheel: %s, extension modules: %s" % (result["wheel"], ", ".join(result["modules"]) or "none"))

@@ -48,6 +48,32 @@ class ExtensionModules(unittest.TestCase):
         self.assertEqual(check_package._MISSING_REQUIREMENT.search(log).group(1), "pb-buildhelper")
 
 
+class Fallback(unittest.TestCase):
+    def test_native_sources_are_found_outside_build_outputs(self):
+        import tempfile
+
+        with tempfile.TemporaryDirectory() as src:
+            for path in ("src/speedups.c", "pkg/fast.pyx", "pkg/__init__.py", "build/x.c", ".git/y.c"):
+                os.makedirs(os.path.dirname(os.path.join(src, path)), exist_ok=True)
+                open(os.path.join(src, path), "w").close()
+            self.assertEqual(check_package.native_sources(src), ["pkg/fast.pyx", "src/speedups.c"])
+
+    def test_compiler_errors_caught_by_setuptools_are_kept(self):
+        log = "\n".join([
+            "  running build_ext",
+            "  src/speedups.c:20:5: error: expected ‘,’ or ‘;’ before ‘return’",
+            "  src/speedups.c:19:15: warning: unused variable ‘seven’ [-Wunused-variable]",
+            '  warning: build_ext: building extension "pb_fallback._speedups" failed: Command gcc returned 1',
+            "  pb.c:1:10: fatal error: Python.h: No such file or directory",
+            "  error: subprocess-exited-with-error",
+        ])
+        self.assertEqual(check_package.compiler_errors(log), [
+            "src/speedups.c:20:5: error: expected ‘,’ or ‘;’ before ‘return’",
+            'warning: build_ext: building extension "pb_fallback._speedups" failed: Command gcc returned 1',
+            "pb.c:1:10: fatal error: Python.h: No such file or directory",
+        ])
+
+
 class Children(unittest.TestCase):
     def test_an_import_failure_names_the_missing_module(self):
         done = run_child("import-one", "pb_surely_not_installed.sub")

@@ -56,7 +56,11 @@ fn sdist_of(package: &Path, name: &str, dest: &Path) -> PathBuf {
 }
 
 /// `ext SOURCE` offline with both wheelhouses; the JSON's verdict per interpreter.
-fn check(source: &Path, house: &Path, extra: &[&str]) -> (bool, Vec<(String, String, String)>) {
+fn check(
+    source: &Path,
+    house: &Path,
+    extra: &[&str],
+) -> (bool, Vec<(String, String, String)>, String) {
     let out_dir = tempfile::tempdir().unwrap();
     let json = out_dir.path().join("r.json");
     let setup_house = root().join("target/wheelhouse");
@@ -94,7 +98,17 @@ fn check(source: &Path, house: &Path, extra: &[&str]) -> (bool, Vec<(String, Str
             )
         })
         .collect();
-    (out.status.success(), verdicts)
+    let session = r["session"].as_str().unwrap_or_default().to_string();
+    assert!(!session.is_empty(), "the file names its session");
+    (out.status.success(), verdicts, session)
+}
+
+/// Other tests and sessions run at the same time: this run's containers only.
+fn assert_no_container_left(session: &str) {
+    assert!(
+        labelled_containers(Some(session)).is_empty(),
+        "a container of session {session} was left behind"
+    );
 }
 
 fn is_free_threaded(interpreter: &str) -> bool {
@@ -147,7 +161,8 @@ fn each_package_gets_its_verdict_on_every_build() {
         (packages.join("needs_helper"), &[], "ready", "ready", true),
     ];
     for (source, extra, gil_build, ft_build, exit_ok) in cases {
-        let (ok, verdicts) = check(&source, house.path(), extra);
+        let (ok, verdicts, session) = check(&source, house.path(), extra);
+        assert_no_container_left(&session);
         assert_eq!(
             verdicts.len(),
             6,
@@ -173,10 +188,6 @@ fn each_package_gets_its_verdict_on_every_build() {
     }
     // (A smoke run that crashes is told from one that raises by
     // check_package.py's own tests, c_extension/test_check_package.py.)
-    assert!(
-        labelled_containers(None).is_empty(),
-        "containers left behind"
-    );
 }
 
 #[test]
@@ -195,4 +206,35 @@ fn a_missing_build_requirement_is_named_before_any_container_starts() {
         err.contains("no wheel of") && err.contains("--wheelhouse"),
         "{err}"
     );
+}
+
+/// An optional C speed-up that does not compile: the wheel is built without
+/// it, tagged for the interpreter's ABI. That is "fell back to pure Python"
+/// with gcc's error, never "ready"; a package with no C at all is still
+/// "ready · no extension modules".
+#[test]
+fn a_silent_fallback_to_pure_python_is_named_with_the_compilers_error() {
+    images();
+    wheels_in_cache();
+    let house = tempfile::tempdir().unwrap();
+    let packages = root().join("tests/packages");
+    let (ok, verdicts, session) = check(&packages.join("fallback"), house.path(), &[]);
+    assert_eq!(verdicts.len(), 6, "{verdicts:?}");
+    for (interpreter, verdict, why) in &verdicts {
+        assert_eq!(verdict, "fell-back", "{interpreter}: {why}");
+        assert!(
+            why.contains("is tagged for a CPython ABI but holds no extension module")
+                && why.contains("speedups.c:")
+                && why.contains("error: expected"),
+            "{interpreter}: {why}"
+        );
+    }
+    assert!(!ok, "fell-back fails by default");
+    let (ok, verdicts, _) = check(&packages.join("pure"), house.path(), &[]);
+    for (interpreter, verdict, why) in &verdicts {
+        assert_eq!(verdict, "ready", "{interpreter}: {why}");
+        assert!(why.contains("no extension modules"), "{interpreter}: {why}");
+    }
+    assert!(ok);
+    assert_no_container_left(&session);
 }

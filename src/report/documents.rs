@@ -324,6 +324,7 @@ pub(crate) mod tests {
                 result("3.13t", true, Readiness::NeedsGil, true),
                 result("3.14t", true, Readiness::Crashes, false),
             ],
+            session: String::new(),
         }
     }
 

@@ -13,6 +13,13 @@ pub enum Readiness {
     Ready,
     /// Imports, but a free-threaded interpreter re-enabled the GIL for it.
     NeedsGil,
+    /// Built as pure Python although it has C/C++/Cython sources: a
+    /// compile error was caught and the extension left out.
+    FellBack,
+    /// Its own tests pass plainly but fail when run in threads at once.
+    ThreadUnsafe,
+    /// Its own tests fail even run plainly, one thread.
+    TestsFail,
     /// The smoke code raised in at least one thread.
     SmokeFails,
     /// Built, but an extension module did not import.
@@ -37,6 +44,9 @@ impl Readiness {
         match self {
             Readiness::Ready => "ready",
             Readiness::NeedsGil => "works with the GIL",
+            Readiness::FellBack => "fell back to pure Python",
+            Readiness::ThreadUnsafe => "fails under threads",
+            Readiness::TestsFail => "tests fail",
             Readiness::SmokeFails => "smoke fails",
             Readiness::ImportFails => "import fails",
             Readiness::BuildFails => "build fails",
@@ -48,7 +58,7 @@ impl Readiness {
     pub fn grade(self) -> Grade {
         match self {
             Readiness::Ready => Grade::Good,
-            Readiness::NeedsGil => Grade::Caution,
+            Readiness::NeedsGil | Readiness::FellBack => Grade::Caution,
             _ => Grade::Bad,
         }
     }
@@ -57,6 +67,9 @@ impl Readiness {
     /// and "works with the GIL", which are facts about the package, not failures.
     pub fn failing_by_default() -> Vec<Readiness> {
         vec![
+            Readiness::FellBack,
+            Readiness::ThreadUnsafe,
+            Readiness::TestsFail,
             Readiness::SmokeFails,
             Readiness::ImportFails,
             Readiness::BuildFails,
@@ -87,6 +100,13 @@ pub struct BuildOutcome {
     pub missing: Option<String>,
     #[serde(default)]
     pub log: String,
+    /// C, C++ and Cython files among the sources (the first 50), to tell a
+    /// silent fallback to pure Python from a pure-Python package.
+    #[serde(default)]
+    pub native_sources: Vec<String>,
+    /// The first compiler errors of the whole build log (a caught one too).
+    #[serde(default)]
+    pub compiler_errors: Vec<String>,
 }
 
 /// One extension module's import, in its own process.
@@ -185,4 +205,7 @@ pub struct ExtPackage {
     #[serde(default)]
     pub wheelhouse: Vec<String>,
     pub results: Vec<PackageResult>,
+    /// The session whose containers made it (their `pybench-docker.session` label).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub session: String,
 }

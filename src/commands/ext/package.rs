@@ -229,7 +229,7 @@ pub async fn command(app: &App, job: &PackageJob, host: &HostSide) -> Result<()>
     }
     .await;
     let _ = std::fs::remove_dir_all(&staging);
-    present(job, prepared, &result?)
+    present(job, prepared, &result?, &app.session.id)
 }
 
 /// Every interpreter's build and check, as many at a time as the engine has CPUs.
@@ -412,7 +412,12 @@ fn copy_wheels(staging: &Path, results: &[PackageResult], out: &Path) -> Result<
 }
 
 /// The table, the files, and the exit status `--fail-on` asks for.
-fn present(job: &PackageJob, prepared: &Prepared, results: &[PackageResult]) -> Result<()> {
+fn present(
+    job: &PackageJob,
+    prepared: &Prepared,
+    results: &[PackageResult],
+    session: &str,
+) -> Result<()> {
     println!("{}", render_readiness(&prepared.described, results));
     println!("wheels: {}", job.out_dir.display());
     let bytes = results::to_json(&ExtPackage {
@@ -420,6 +425,7 @@ fn present(job: &PackageJob, prepared: &Prepared, results: &[PackageResult]) -> 
         build_requires: prepared.requires.clone(),
         wheelhouse: prepared.wheelhouse_files.clone(),
         results: results.to_vec(),
+        session: session.to_string(),
     })?;
     if let Some(j) = &job.json {
         crate::report::write::write_atomically(j, &bytes)?;
@@ -578,7 +584,7 @@ mod tests {
             html: Some(site.clone()),
             ..job
         };
-        present(&job, &prepared, &results).unwrap();
+        present(&job, &prepared, &results, "s1").unwrap();
         let page = std::fs::read_to_string(site.join("index.html")).unwrap();
         assert!(page.contains("2 of 3 builds ready"), "{page}");
         assert!(page.contains("href=\"data/ext-package.json\">ext-package.json</a>"));

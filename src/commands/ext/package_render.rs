@@ -5,7 +5,7 @@
 use comfy_table::{Cell, Color};
 
 use super::render::new_table;
-use crate::results::{PackageResult, Readiness};
+use crate::results::{Grade, PackageResult, Readiness};
 
 const HEADER: [&str; 6] = [
     "interpreter",
@@ -17,10 +17,10 @@ const HEADER: [&str; 6] = [
 ];
 
 fn colour(r: Readiness) -> Color {
-    match r {
-        Readiness::Ready => Color::Green,
-        Readiness::NeedsGil => Color::Yellow,
-        _ => Color::Red,
+    match r.grade() {
+        Grade::Good => Color::Green,
+        Grade::Caution => Color::Yellow,
+        Grade::Bad => Color::Red,
     }
 }
 
@@ -110,12 +110,18 @@ fn render_readiness_with(
         out.push(modules);
     }
     for r in results {
-        let mark = match r.readiness {
-            Readiness::Ready => "✓",
-            Readiness::NeedsGil => "◐",
-            _ => "✗",
+        let mark = match r.readiness.grade() {
+            Grade::Good => "✓",
+            Grade::Caution => "◐",
+            Grade::Bad => "✗",
         };
         out.push(format!("{mark} {}: {}", r.interpreter, r.why));
+        if r.readiness == Readiness::FellBack {
+            // The compiler's words pip hid: the first few of its errors.
+            for line in r.build.compiler_errors.iter().take(5) {
+                out.push(format!("  │ {line}"));
+            }
+        }
         for m in &r.modules {
             for w in &m.warnings {
                 out.push(format!(

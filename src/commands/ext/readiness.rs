@@ -215,6 +215,9 @@ pub fn judge(
     if let Some(m) = modules.iter().find(|m| !m.imported) {
         return (Readiness::ImportFails, import_failure(m));
     }
+    if let Some(why) = super::fallback::fell_back(build) {
+        return (Readiness::FellBack, why);
+    }
     if let Some(s) = smoke.filter(|s| !s.errors.is_empty() || s.exit_code != 0) {
         let why = s
             .errors
@@ -434,6 +437,7 @@ mod tests {
                     modules: vec![module.into()],
                     missing: None,
                     log: String::new(),
+                    ..Default::default()
                 };
                 let warning = format!(
                     "RuntimeWarning: The global interpreter lock (GIL) has been enabled to load \
@@ -467,6 +471,7 @@ mod tests {
             build_requires: vec!["setuptools>=70".into()],
             wheelhouse: vec!["setuptools-84.2.1-py3-none-any.whl".into()],
             results,
+            session: String::new(),
         }
     }
 
