@@ -13,6 +13,7 @@
 pub mod fallback;
 pub mod matrix;
 pub mod package;
+pub mod package_host;
 pub mod package_render;
 pub mod readiness;
 pub mod render;

@@ -13,6 +13,8 @@ use std::time::Duration;
 use anyhow::{bail, Context, Result};
 use futures_util::StreamExt;
 
+use super::package_host::Prepared;
+pub use super::package_host::{package_interpreters, prepare_host_side, target_of, HostSide};
 use super::package_render::{render_markdown, render_readiness};
 use super::readiness::{judge, read_build, read_check};
 use crate::cli::ExtArgs;
@@ -20,12 +22,8 @@ use crate::commands::runner::{self, ScriptRun};
 use crate::commands::App;
 use crate::docker::BindMount;
 use crate::error::ChecksFailed;
-use crate::packages::index::{PackageIndex, PyPi, Wheelhouse, PYPI};
-use crate::packages::source::{project_build_system, unpack_sdist, ExtSource};
-use crate::packages::unpack::Caps;
-use crate::packages::wheel_tags::Target;
-use crate::packages::wheelhouse;
-use crate::plan::{Interpreter, Mode, Plan};
+use crate::packages::source::ExtSource;
+use crate::plan::Interpreter;
 use crate::regular_file::open_inside;
 use crate::results::{self, ExtPackage, PackageResult, Readiness};
 use crate::wheels::PIP;
@@ -96,122 +94,6 @@ pub fn prepare(args: &ExtArgs, source: ExtSource) -> Result<PackageJob> {
         html: args.html.clone(),
         timeout: args.timeout,
     })
-}
-
-/// The interpreters a package is checked on: every build as built (no -X
-/// or environment variants), the distro's python excluded.
-pub fn package_interpreters(plan: &Plan) -> Vec<&Interpreter> {
-    plan.interpreters
-        .iter()
-        .filter(|i| i.mode == Mode::Default && i.variant.is_some())
-        .collect()
-}
-
-/// The wheel target of an interpreter build. Pure.
-pub fn target_of(i: &Interpreter) -> Option<Target> {
-    Some(Target {
-        major: i.version.as_ref()?.major,
-        minor: i.version.as_ref()?.minor,
-        free_threaded: i.variant?.is_free_threaded(),
-    })
-}
-
-/// Where the package is, on the host, ready to mount: a folder.
-fn project_folder(app: &App, job: &PackageJob, staging: &Path) -> Result<(PathBuf, String)> {
-    let (cache, caps) = (&app.cache, Caps::of(&app.config.archives));
-    match &job.source {
-        ExtSource::Project(dir) => Ok((dir.clone(), dir.display().to_string())),
-        ExtSource::Sdist(archive) => Ok((
-            unpack_sdist(archive, &staging.join("sdist"), caps)?,
-            archive.display().to_string(),
-        )),
-        ExtSource::Pypi { name, version } => {
-            if job.offline {
-                bail!("--pypi downloads the sdist from PyPI, which --offline forbids. Download it yourself and give `ext` the archive, or drop --offline.");
-            }
-            let pypi = PyPi::new(PYPI, &cache.join("wheels"));
-            let sdist = pypi.sdist(name, version.as_deref())?;
-            let archive = crate::download::fetch_pinned(&sdist.url, &sdist.file, &sdist.sha256, &cache.join("sdists"))
-                .map_err(|why| anyhow::anyhow!("downloading {} from PyPI failed ({why}). Check the network, or download the sdist yourself and give `ext` its path.", sdist.file))?;
-            Ok((
-                unpack_sdist(&archive, &staging.join("sdist"), caps)?,
-                format!(
-                    "{} {} from PyPI ({})",
-                    sdist.name, sdist.version, sdist.file
-                ),
-            ))
-        }
-        _ => unreachable!("package jobs are made for projects, sdists and PyPI names"),
-    }
-}
-
-/// Everything the containers need, resolved and fetched on the host.
-struct Prepared {
-    project: PathBuf,
-    described: String,
-    wheelhouse: PathBuf,
-    wheelhouse_files: Vec<String>,
-    requires: Vec<String>,
-}
-
-fn prepare_on_host(app: &App, job: &PackageJob, staging: &Path) -> Result<Prepared> {
-    let (project, described) = project_folder(app, job, staging)?;
-    let build_system = project_build_system(&project)?;
-    let targets: Vec<Target> = package_interpreters(&app.plan)
-        .into_iter()
-        .filter_map(target_of)
-        .collect();
-    let mut local_dirs = job.wheelhouses.clone();
-    local_dirs.push(app.cache.join("wheels"));
-    let local = Wheelhouse { dirs: local_dirs };
-    let pypi = PyPi::new(PYPI, &app.cache.join("wheels"));
-    let mut indexes: Vec<&dyn PackageIndex> = vec![&local];
-    if !job.offline {
-        indexes.push(&pypi);
-    }
-    let planned = wheelhouse::plan(&build_system.requires, &targets, &indexes)?;
-    let wheelhouse = staging.join("wheelhouse");
-    wheelhouse::gather(&planned, &app.cache.join("wheels"), &wheelhouse)?;
-    Ok(Prepared {
-        project,
-        described,
-        wheelhouse,
-        wheelhouse_files: planned.keys().map(|f| f.to_string()).collect(),
-        requires: build_system.requires,
-    })
-}
-
-/// A package made ready on this machine, once for every engine: its
-/// folder and the wheelhouse of its build requirements (and pip), in a
-/// folder of the cache removed when this is dropped.
-pub struct HostSide {
-    prepared: Prepared,
-    dir: PathBuf,
-}
-
-impl Drop for HostSide {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.dir);
-    }
-}
-
-pub fn prepare_host_side(app: &App, job: &PackageJob) -> Result<HostSide> {
-    let dir = app
-        .cache
-        .join("ext")
-        .join(format!("{}-host", app.session.id));
-    std::fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
-    let prepared = match prepare_on_host(app, job, &dir).and_then(|p| {
-        PIP.ensure(&app.cache)?;
-        Ok(p)
-    }) {
-        Ok(p) => p,
-        Err(e) => {
-            let _ = std::fs::remove_dir_all(&dir);
-            return Err(e);
-        }
-    };
-    Ok(HostSide { prepared, dir })
 }
 
 /// Every build's wheel and check on `app`'s engine, the wheels into
@@ -458,6 +340,7 @@ fn present(
 
 #[cfg(test)]
 mod tests {
+    use super::super::package_host::prepare_on_host;
     use super::*;
     use crate::commands::test_support::{app_on, interpreter_of};
     use crate::docker::fake::{exited, FakeEngine};
