@@ -3,10 +3,14 @@
 Two steps, each in its own container (neither has network access):
 
     # in the builder image: wheel, then install into a per-interpreter target
-    python check_package.py build --pip PIP.whl --src /src --work /out/3.13t --wheelhouse /wheelhouse
+    python check_package.py build --pip PIP.whl --src /src --work /out/3.13t --wheelhouse /wheelhouse \
+        [--test-requires=pytest --test-requires=pytest-run-parallel ...]
 
     # in the runtime image: import every extension module the wheel installed
     python check_package.py check --work /out/3.13t --modules pkg._core,pkg._x [--smoke CODE] [--smoke-threads 8]
+
+    # in the runtime image (--tests): the package's own tests, plainly, then in N threads
+    python check_package.py tests --work /out/3.13t --threads 8 [--cwd /tests] [-- PYTEST ARGS]
 
 Each step prints what it did, then one machine line (``PYBENCH_RESULT {json}``,
 the protocol of ../benchmarks/pyinfo.py), kind "package-build" or "package-check":
@@ -17,6 +21,9 @@ the protocol of ../benchmarks/pyinfo.py), kind "package-build" or "package-check
     package-check: {"info": {...}, "modules": [{"module", "imported", "gil_before",
                     "gil_after", "warnings", "error", "missing", "signal", "exit_code"}],
                     "smoke": null|{"threads", "errors", "signal", "exit_code", "gil_after"}}
+    package-tests: {"gil_forced_off": bool, "plain": RUN, "parallel": RUN}, where RUN is
+                   {"threads", "passed", "skipped", "failed": [{"test", "message", "reruns",
+                    "failed_reruns"}], "exit_code", "signal", "seconds", "output"}
 
 Every import and the smoke run happen in a child process: a module that
 re-enables the GIL must not colour the next one, and a crash (a signal) is
@@ -137,7 +144,8 @@ def build(args):
     src = os.path.join(work, "src")
     dist = os.path.join(work, "dist")
     site = os.path.join(work, "site")
-    for folder in (src, dist, site):
+    test_site = os.path.join(work, "test-site")
+    for folder in (src, dist, site, test_site):
         shutil.rmtree(folder, ignore_errors=True)
     for folder in ("tmp", "home"):
         os.makedirs(os.path.join(work, folder), exist_ok=True)
@@ -170,6 +178,10 @@ def build(args):
         code = run_logged(pip + ["install", "--no-deps", "--no-compile", "--target", site] + index + [wheel], env, log)
         if code == 0:
             result.update(built=True, stage=None)
+        if code == 0 and args.test_requires:
+            # Beside the package, not in it: the tests step puts both on the path.
+            # A failure here shows in the tests step (no pytest) and in this log.
+            run_logged(pip + ["install", "--no-compile", "--target", test_site] + index + args.test_requires, env, log)
     text = "\n".join(log)
     missing = _MISSING_REQUIREMENT.search(text)
     result["missing"] = missing.group(1) if missing else None
@@ -303,6 +315,94 @@ def check(args):
     return 0
 
 
+# ------------------------------------------------------------------------ tests
+
+RERUNS = 3
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+def tests_env(work, gil_off):
+    """The package, its test requirements and our pytest plugin importable;
+    the current folder not (PYTHONSAFEPATH), so the installed package is
+    tested rather than its sources."""
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join([os.path.join(work, "site"), os.path.join(work, "test-site"), HERE])
+    env["PYTHONDONTWRITEBYTECODE"] = "1"
+    env["PYTHONSAFEPATH"] = "1"
+    if gil_off:
+        env["PYTHON_GIL"] = "0"
+    return env
+
+
+def run_pytest(cwd, env, threads, arguments):
+    """One pytest run in a child; its outcomes summarised."""
+    import tempfile
+
+    import pytest_outcomes
+
+    handle, outcomes = tempfile.mkstemp(prefix="outcomes-", suffix=".jsonl")
+    os.close(handle)
+    env = dict(env, PYBENCH_OUTCOMES=outcomes)
+    command = [sys.executable, "-m", "pytest", "-p", "pytest_outcomes", "-p", "no:cacheprovider", "-q",
+               "--parallel-threads", str(threads)] + arguments
+    start = time.perf_counter()
+    try:
+        done = subprocess.run(command, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                              text=True, errors="replace", timeout=CHILD_TIMEOUT)
+        code, output = done.returncode, done.stdout
+    except subprocess.TimeoutExpired as expired:
+        code, output = -1, "timed out after %d s\n%s" % (CHILD_TIMEOUT, expired.stdout or "")
+    with open(outcomes, encoding="utf-8") as found:
+        summary = pytest_outcomes.summarise(found)
+    os.unlink(outcomes)
+    summary.update(threads=threads, exit_code=code, signal=-code if code < -1 else None,
+                   seconds=time.perf_counter() - start, output=tail(output, 3000) if code != 0 else "")
+    return summary
+
+
+def rerun_arguments(arguments, cwd):
+    """The user's pytest arguments without the paths and node ids they chose:
+    a rerun names the failing tests itself."""
+    return [a for a in arguments if "::" not in a and not os.path.exists(os.path.join(cwd, a))]
+
+
+def rerun_failures(cwd, env, run, arguments):
+    """Each failing test rerun RERUNS times (all of them at once, as they
+    failed): how often it fails again tells a flaky race from a certain one."""
+    ids = [f["test"] for f in run["failed"] if "::" in f["test"]]
+    if not ids:
+        return
+    again = {test: 0 for test in ids}
+    for _ in range(RERUNS):
+        rerun = run_pytest(cwd, env, run["threads"], rerun_arguments(arguments, cwd) + ids)
+        failed = {f["test"] for f in rerun["failed"]}
+        for test in ids:
+            if test in failed or rerun["signal"] is not None:
+                again[test] += 1
+    for f in run["failed"]:
+        if f["test"] in again:
+            f.update(reruns=RERUNS, failed_reruns=again[f["test"]])
+
+
+def tests(args):
+    arguments = args.pytest_args[1:] if args.pytest_args[:1] == ["--"] else args.pytest_args
+    cwd = args.cwd or os.path.join(args.work, "src")
+    gil_off = free_threaded()
+    env = tests_env(args.work, gil_off)
+    runs = {}
+    for name, threads in (("plain", 1), ("parallel", args.threads)):
+        run = run_pytest(cwd, env, threads, arguments)
+        rerun_failures(cwd, env, run, arguments)
+        runs[name] = run
+        print("%s (%d thread%s): exit %d, %d passed, %d failed, %d skipped, %.1f s" % (
+            name, threads, "" if threads == 1 else "s", run["exit_code"], run["passed"], len(run["failed"]),
+            run["skipped"], run["seconds"]))
+        for f in run["failed"]:
+            print("  FAILED %s: %s" % (f["test"], f["message"]))
+    emit("package-tests", dict(runs, gil_forced_off=gil_off))
+    return 0
+
+
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
@@ -311,11 +411,18 @@ def parse_args(argv=None):
     b.add_argument("--src", required=True, help="the project folder (read-only)")
     b.add_argument("--work", required=True, help="this interpreter's writable folder")
     b.add_argument("--wheelhouse", required=True, help="folder of build-requirement wheels")
+    b.add_argument("--test-requires", action="append", default=[],
+                   help="a requirement of the tests (repeatable), installed into WORK/test-site")
     c = sub.add_parser("check", help="import the installed extension modules (runtime image)")
     c.add_argument("--work", required=True)
     c.add_argument("--modules", required=True, help="comma-separated dotted names (from the build step)")
     c.add_argument("--smoke", default=None, help='Python code, or "-m module", run in N threads')
     c.add_argument("--smoke-threads", type=int, default=8)
+    t = sub.add_parser("tests", help="the package's own tests, plainly then in N threads (runtime image)")
+    t.add_argument("--work", required=True)
+    t.add_argument("--threads", type=int, required=True, help="pytest-run-parallel's --parallel-threads")
+    t.add_argument("--cwd", default=None, help="where pytest runs (default: the build's copy of the project)")
+    t.add_argument("pytest_args", nargs=argparse.REMAINDER, help="-- then pytest's own arguments")
     i = sub.add_parser("import-one")
     i.add_argument("module")
     s = sub.add_parser("smoke-one")
@@ -330,6 +437,8 @@ def main(argv=None):
         return build(args)
     if args.command == "check":
         return check(args)
+    if args.command == "tests":
+        return tests(args)
     if args.command == "import-one":
         return import_one(args.module)
     return smoke_one(args.code, args.threads)

@@ -74,6 +74,43 @@ class Fallback(unittest.TestCase):
         ])
 
 
+class PytestOutcomes(unittest.TestCase):
+    def test_a_test_fails_when_any_phase_failed_and_keeps_its_first_message(self):
+        import json
+
+        import pytest_outcomes
+
+        def line(test, when, outcome, message=""):
+            return json.dumps({"test": test, "when": when, "outcome": outcome, "message": message})
+
+        lines = [
+            line("t.py::ok", "call", "passed"),
+            line("t.py::race", "call", "failed", "AssertionError: assert '17' == '1042'"),
+            line("t.py::race", "teardown", "failed", "later"),
+            line("t.py::fixture", "setup", "failed", "RuntimeError: no db"),
+            line("t.py::skip", "setup", "skipped", "no numpy"),
+            line("<collection>", "collect", "failed", "ImportError: x"),
+            "",
+        ]
+        self.assertEqual(pytest_outcomes.summarise(lines), {
+            "passed": 1,
+            "skipped": 1,
+            "failed": [
+                {"test": "t.py::race", "message": "AssertionError: assert '17' == '1042'"},
+                {"test": "t.py::fixture", "message": "RuntimeError: no db"},
+                {"test": "<collection>", "message": "ImportError: x"},
+            ],
+        })
+
+    def test_a_rerun_names_its_tests_itself(self):
+        import tempfile
+
+        with tempfile.TemporaryDirectory() as cwd:
+            os.makedirs(os.path.join(cwd, "tests"))
+            kept = check_package.rerun_arguments(["-k", "render", "tests", "t.py::x", "-x"], cwd)
+            self.assertEqual(kept, ["-k", "render", "-x"])
+
+
 class Children(unittest.TestCase):
     def test_an_import_failure_names_the_missing_module(self):
         done = run_child("import-one", "pb_surely_not_installed.sub")

@@ -312,6 +312,7 @@ pub(crate) mod tests {
                 threads: 8,
                 ..Default::default()
             }),
+            tests: None,
             readiness,
             why: format!("{} <why>", readiness.words()),
         };
@@ -324,6 +325,7 @@ pub(crate) mod tests {
                 result("3.13t", true, Readiness::NeedsGil, true),
                 result("3.14t", true, Readiness::Crashes, false),
             ],
+            test_requires: vec![],
             session: String::new(),
         }
     }

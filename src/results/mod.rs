@@ -26,7 +26,8 @@ pub use ext::{CheckResult, Compile, CompileEntry, Expect, ExtMatrix, ImportCheck
 pub use file::{json_files, load, read};
 pub use kind::{to_json, to_json_with, Kind};
 pub use package::{
-    BuildOutcome, ExtPackage, Grade, ModuleCheck, PackageResult, Readiness, SmokeOutcome,
+    BuildOutcome, ExtPackage, FailedTest, Grade, ModuleCheck, PackageResult, Readiness,
+    SmokeOutcome, TestRun, TestsOutcome,
 };
 pub use run::*;
 pub use validate::is_time;

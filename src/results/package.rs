@@ -154,6 +154,84 @@ pub struct SmokeOutcome {
     pub output: String,
 }
 
+/// A test that failed in a run of the package's own tests.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct FailedTest {
+    /// pytest's node id: `tests/test_render.py::test_render_round_trips`.
+    pub test: String,
+    /// Its first line: `AssertionError: assert '17' == '1042'`.
+    #[serde(default)]
+    pub message: String,
+    /// Times it was run again as it failed, and how many of them failed too:
+    /// all of them is a certain failure, some a flaky race.
+    #[serde(default)]
+    pub reruns: u32,
+    #[serde(default)]
+    pub failed_reruns: u32,
+}
+
+/// One pytest run of the package's own tests, every test in `threads`
+/// threads at once (pytest-run-parallel); 1 is the plain run.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct TestRun {
+    pub threads: u32,
+    pub passed: u32,
+    #[serde(default)]
+    pub skipped: u32,
+    #[serde(default)]
+    pub failed: Vec<FailedTest>,
+    /// pytest's: 0 all passed, 1 some failed, 5 none collected, -1 timed out.
+    pub exit_code: i64,
+    #[serde(default)]
+    pub signal: Option<i32>,
+    pub seconds: f64,
+    /// pytest's output's tail when it did not exit 0.
+    #[serde(default)]
+    pub output: String,
+}
+
+/// `--tests`: the package's own tests, plainly and in threads.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct TestsOutcome {
+    /// PYTHON_GIL=0 on a free-threaded build.
+    pub gil_forced_off: bool,
+    pub plain: TestRun,
+    pub parallel: TestRun,
+}
+
+impl TestRun {
+    /// `2/3` passed of those that ran, `signal 11`, or `exit 5` (none ran).
+    fn summary(&self) -> String {
+        match self.signal {
+            Some(sig) => format!("signal {sig}"),
+            None if self.passed == 0 && self.failed.is_empty() => {
+                format!("exit {}", self.exit_code)
+            }
+            None => format!(
+                "{}/{}",
+                self.passed,
+                self.passed as usize + self.failed.len()
+            ),
+        }
+    }
+}
+
+impl TestsOutcome {
+    /// `2/2 plain · 1/2 ×8`: tests passed of those run, plainly and in N
+    /// threads (no parallel run when the plain one printed no report).
+    pub fn summary(&self) -> String {
+        if self.parallel.threads == 0 {
+            return format!("{} plain", self.plain.summary());
+        }
+        format!(
+            "{} plain · {} ×{}",
+            self.plain.summary(),
+            self.parallel.summary(),
+            self.parallel.threads
+        )
+    }
+}
+
 /// A package on one interpreter, judged.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PackageResult {
@@ -163,6 +241,9 @@ pub struct PackageResult {
     #[serde(default)]
     pub modules: Vec<ModuleCheck>,
     pub smoke: Option<SmokeOutcome>,
+    /// `--tests`: its own tests, plainly and in threads.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tests: Option<TestsOutcome>,
     pub readiness: Readiness,
     /// One line saying why.
     #[serde(default)]
@@ -205,6 +286,10 @@ pub struct ExtPackage {
     #[serde(default)]
     pub wheelhouse: Vec<String>,
     pub results: Vec<PackageResult>,
+    /// `--tests`: the tests' requirements (pytest, pytest-run-parallel, the
+    /// package's test extra or requirements file), from the wheelhouse too.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub test_requires: Vec<String>,
     /// The session whose containers made it (their `pybench-docker.session` label).
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub session: String,

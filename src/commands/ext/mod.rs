@@ -15,8 +15,10 @@ pub mod matrix;
 pub mod package;
 pub mod package_host;
 pub mod package_render;
+pub mod package_run;
 pub mod readiness;
 pub mod render;
+pub mod suite;
 pub mod verdict;
 
 #[cfg(test)]
@@ -114,6 +116,9 @@ pub fn prepare(args: &ExtArgs, plan: &Plan, project: &Project) -> Result<ExtJob>
         ("--smoke", args.smoke.is_some()),
         ("--fail-on", args.fail_on.is_some()),
         ("--markdown", args.markdown.is_some()),
+        ("--tests", args.tests.is_some()),
+        ("--parallel-threads", args.parallel_threads.is_some()),
+        ("pytest arguments after `--`", !args.pytest_args.is_empty()),
     ];
     if let Some((flag, _)) = package_only.iter().find(|(_, given)| *given) {
         bail!("{flag} is for packages (a project folder, an sdist or --pypi NAME), not for single .c files. Drop it, or give a package.");

@@ -2,31 +2,28 @@
 //!
 //! On the host: the sdist is fetched (for --pypi) and unpacked, the build
 //! requirements are resolved for every target and gathered into a
-//! wheelhouse. Then per interpreter, two containers without network:
-//! pip builds and installs the wheel in the builder image; the runtime image
-//! imports each extension module in its own process (and runs the smoke
-//! code). `readiness` judges; `package_render` draws.
+//! wheelhouse (`package_host`). Then per interpreter, containers without
+//! network (`package_run`): pip builds and installs the wheel in the builder
+//! image; the runtime image imports each extension module in its own process
+//! (and runs the smoke code, and with `--tests` the package's own tests).
+//! `readiness` judges; `package_render` draws; this file checks the
+//! arguments and writes the results.
 
 use std::path::{Path, PathBuf};
-use std::time::Duration;
 
 use anyhow::{bail, Context, Result};
-use futures_util::StreamExt;
 
 use super::package_host::Prepared;
-pub use super::package_host::{package_interpreters, prepare_host_side, target_of, HostSide};
+pub use super::package_host::{prepare_host_side, target_of, HostSide};
 use super::package_render::{render_markdown, render_readiness};
-use super::readiness::{judge, read_build, read_check};
+use super::package_run::check_everywhere;
+use super::suite::TestsJob;
 use crate::cli::ExtArgs;
-use crate::commands::runner::{self, ScriptRun};
 use crate::commands::App;
-use crate::docker::BindMount;
 use crate::error::ChecksFailed;
 use crate::packages::source::ExtSource;
-use crate::plan::Interpreter;
 use crate::regular_file::open_inside;
 use crate::results::{self, ExtPackage, PackageResult, Readiness};
-use crate::wheels::PIP;
 
 /// A package check, validated: where it comes from and what to report.
 #[derive(Debug, Clone)]
@@ -43,6 +40,8 @@ pub struct PackageJob {
     /// `--html DIR`: the page of the JSON document.
     pub html: Option<PathBuf>,
     pub timeout: Option<u64>,
+    /// `--tests`: the package's own tests, plainly and in threads.
+    pub tests: Option<TestsJob>,
 }
 
 /// Checks every argument of a package check before anything starts.
@@ -70,6 +69,7 @@ pub fn prepare(args: &ExtArgs, source: ExtSource) -> Result<PackageJob> {
     if let Some(dir) = &args.html {
         crate::report::site::check_dir(dir)?;
     }
+    let tests = tests_job(args)?;
     let out_dir = args
         .out
         .clone()
@@ -93,7 +93,28 @@ pub fn prepare(args: &ExtArgs, source: ExtSource) -> Result<PackageJob> {
         markdown: args.markdown.clone(),
         html: args.html.clone(),
         timeout: args.timeout,
+        tests,
     })
+}
+
+/// `--tests [PATH]`, `--parallel-threads` and pytest's arguments, checked.
+fn tests_job(args: &ExtArgs) -> Result<Option<TestsJob>> {
+    let Some(path) = &args.tests else {
+        if args.parallel_threads.is_some() || !args.pytest_args.is_empty() {
+            bail!("--parallel-threads and pytest arguments after `--` are for --tests: add --tests (after the package), or drop them.");
+        }
+        return Ok(None);
+    };
+    let path = match path {
+        None => None,
+        Some(p) if p.exists() => Some(p.canonicalize()?),
+        Some(p) => bail!("--tests {}: no such file or folder. Give a folder (or file) of tests on this machine, or --tests alone for the package's own tests.", p.display()),
+    };
+    Ok(Some(TestsJob {
+        path,
+        pytest_args: args.pytest_args.clone(),
+        threads: args.parallel_threads,
+    }))
 }
 
 /// Every build's wheel and check on `app`'s engine, the wheels into
@@ -112,154 +133,6 @@ pub async fn command(app: &App, job: &PackageJob, host: &HostSide) -> Result<()>
     .await;
     let _ = std::fs::remove_dir_all(&staging);
     present(job, prepared, &result?, &app.session.id)
-}
-
-/// Every interpreter's build and check, as many at a time as the engine has CPUs.
-async fn check_everywhere(
-    app: &App,
-    job: &PackageJob,
-    prepared: &Prepared,
-    staging: &Path,
-) -> Result<Vec<PackageResult>> {
-    let interpreters = package_interpreters(&app.plan);
-    let task = app
-        .progress
-        .counter("ext", interpreters.len() as u64, false);
-    let parallel = app.engine.host_facts().await.cpus.max(1) as usize;
-    let timeout = Duration::from_secs(job.timeout.unwrap_or(app.config.containers.timeout_seconds));
-    let mut done = 0;
-    let mut results = Vec::new();
-    let mut runs = futures_util::stream::iter(
-        interpreters
-            .into_iter()
-            .map(|i| one_interpreter(app, job, prepared, staging, i, timeout)),
-    )
-    .buffered(parallel);
-    while let Some(r) = runs.next().await {
-        let r = r?;
-        done += 1;
-        task.step(format!("{}: {}", r.interpreter, r.readiness.words()));
-        task.set_position(done);
-        results.push(r);
-    }
-    task.finish(format!("{} interpreters", results.len()));
-    Ok(results)
-}
-
-fn mount(host: &Path, container: &str, read_only: bool) -> BindMount {
-    BindMount {
-        host: host.display().to_string(),
-        container: container.into(),
-        read_only,
-    }
-}
-
-/// Build, install and check on one interpreter.
-async fn one_interpreter(
-    app: &App,
-    job: &PackageJob,
-    prepared: &Prepared,
-    staging: &Path,
-    interp: &Interpreter,
-    timeout: Duration,
-) -> Result<PackageResult> {
-    let release = app
-        .plan
-        .releases
-        .iter()
-        .find(|r| r.variants.iter().any(|v| v.label() == interp.name))
-        .context("an interpreter without a release")?;
-    let work = format!("/out/{}", interp.slug());
-    let scripts = app.project.c_extension();
-    let build_run = ScriptRun {
-        interpreter: interp,
-        dir: &scripts,
-        script: "check_package.py".into(),
-        args: build_args(&work),
-        extra_env: vec![],
-        extra_mounts: vec![
-            mount(&prepared.project, "/src", true),
-            mount(&prepared.wheelhouse, "/wheelhouse", true),
-            mount(&PIP.cached(&app.cache), &PIP.in_container(), true),
-            mount(staging, "/out", false),
-        ],
-        image: Some(release.builder.clone()),
-        timeout,
-        what: "wheel",
-        cpuset: None,
-    };
-    let build = read_build(&runner::run_script(app, &build_run).await?);
-    let free_threaded = interp.variant.is_some_and(|v| v.is_free_threaded());
-    let (modules, smoke) = if build.built {
-        let check_run = ScriptRun {
-            interpreter: interp,
-            dir: &scripts,
-            script: "check_package.py".into(),
-            args: check_args(
-                &work,
-                &build.modules,
-                job.smoke.as_deref(),
-                job.smoke_threads,
-            ),
-            extra_env: vec![],
-            extra_mounts: vec![mount(staging, "/out", true)],
-            image: None,
-            timeout,
-            what: "import",
-            cpuset: None,
-        };
-        read_check(&runner::run_script(app, &check_run).await?)
-            .map_err(|why| anyhow::anyhow!("checking the package on {}: {why}", interp.name))?
-    } else {
-        (vec![], None)
-    };
-    let (readiness, why) = judge(&build, &modules, smoke.as_ref(), free_threaded);
-    Ok(PackageResult {
-        interpreter: interp.name.clone(),
-        free_threaded,
-        build,
-        modules,
-        smoke,
-        readiness,
-        why,
-    })
-}
-
-/// check_package.py's build arguments. Pure.
-pub fn build_args(work: &str) -> Vec<String> {
-    [
-        "build",
-        "--pip",
-        &PIP.in_container(),
-        "--src",
-        "/src",
-        "--work",
-        work,
-        "--wheelhouse",
-        "/wheelhouse",
-    ]
-    .map(String::from)
-    .to_vec()
-}
-
-/// check_package.py's check arguments. Pure.
-pub fn check_args(
-    work: &str,
-    modules: &[String],
-    smoke: Option<&str>,
-    threads: u32,
-) -> Vec<String> {
-    let mut args: Vec<String> = ["check", "--work", work, "--modules", &modules.join(",")]
-        .map(String::from)
-        .to_vec();
-    if let Some(code) = smoke {
-        args.extend([
-            "--smoke-threads".into(),
-            threads.to_string(),
-            format!("--smoke={code}"),
-        ]);
-    }
-    args
 }
 
 /// Each interpreter's wheel into `out/<interpreter>/`.
@@ -308,6 +181,7 @@ fn present(
         wheelhouse: prepared.wheelhouse_files.clone(),
         results: results.to_vec(),
         session: session.to_string(),
+        test_requires: prepared.test_requires.clone(),
     })?;
     if let Some(j) = &job.json {
         crate::report::write::write_atomically(j, &bytes)?;
@@ -341,6 +215,8 @@ fn present(
 #[cfg(test)]
 mod tests {
     use super::super::package_host::prepare_on_host;
+    use super::super::package_run::{build_args, check_args};
+    use super::super::readiness::read_build;
     use super::*;
     use crate::commands::test_support::{app_on, interpreter_of};
     use crate::docker::fake::{exited, FakeEngine};
@@ -522,6 +398,7 @@ mod tests {
             build,
             modules: vec![],
             smoke: None,
+            tests: None,
             readiness: Readiness::Ready,
             why: String::new(),
         };
@@ -565,6 +442,24 @@ mod tests {
         assert!(e.contains("is not a folder"), "{e}");
         let e = prepared(&["--smoke", "-m"]).unwrap_err().to_string();
         assert!(e.contains("--smoke needs Python code"), "{e}");
+        let e = prepared(&["--parallel-threads", "8"])
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("are for --tests"), "{e}");
+        let e = prepared(&["--", "-x"]).unwrap_err().to_string();
+        assert!(e.contains("are for --tests"), "{e}");
+        let e = prepared(&["--tests", "/no/such/tests"])
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("no such file or folder"), "{e}");
+        let tests = prepared(&["--tests", d, "--parallel-threads", "16", "--", "-x"])
+            .unwrap()
+            .tests
+            .unwrap();
+        assert_eq!(tests.threads, Some(16));
+        assert_eq!(tests.pytest_args, ["-x"]);
+        assert!(tests.path.is_some());
+        assert_eq!(prepared(&["--tests"]).unwrap().tests.unwrap().path, None);
         let job = prepared(&["--fail-on", "needs-gil,crashes"]).unwrap();
         assert_eq!(job.fail_on, [Readiness::NeedsGil, Readiness::Crashes]);
         assert_eq!(
@@ -576,7 +471,7 @@ mod tests {
     #[test]
     fn container_arguments() {
         assert_eq!(
-            build_args("/out/3.13t")[..3],
+            build_args("/out/3.13t", &[])[..3],
             ["build", "--pip", "/opt/wheels/pip-26.3-py3-none-any.whl"]
         );
         let modules = vec!["pb._core".to_string(), "pb._extra".to_string()];

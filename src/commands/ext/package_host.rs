@@ -10,6 +10,7 @@ use anyhow::{bail, Context, Result};
 use super::package::PackageJob;
 use crate::commands::App;
 use crate::packages::index::{PackageIndex, PyPi, Wheelhouse, PYPI};
+use crate::packages::requirements;
 use crate::packages::source::{project_build_system, unpack_sdist, ExtSource};
 use crate::packages::unpack::Caps;
 use crate::packages::wheel_tags::Target;
@@ -71,6 +72,8 @@ pub(super) struct Prepared {
     pub(super) wheelhouse: PathBuf,
     pub(super) wheelhouse_files: Vec<String>,
     pub(super) requires: Vec<String>,
+    /// `--tests`: what the tests need, installed beside the package.
+    pub(super) test_requires: Vec<String>,
 }
 
 pub(super) fn prepare_on_host(app: &App, job: &PackageJob, staging: &Path) -> Result<Prepared> {
@@ -88,7 +91,16 @@ pub(super) fn prepare_on_host(app: &App, job: &PackageJob, staging: &Path) -> Re
     if !job.offline {
         indexes.push(&pypi);
     }
-    let planned = wheelhouse::plan(&build_system.requires, &targets, &indexes)?;
+    let mut planned = wheelhouse::plan(&build_system.requires, &targets, &indexes)?;
+    let mut test_requires = Vec::new();
+    if job.tests.is_some() {
+        // Resolved on their own: the tests' pins need not agree with the build's.
+        let tests = requirements::tests_of(&project)?;
+        let wheels = wheelhouse::plan(&tests.requires, &targets, &indexes)
+            .with_context(|| format!("resolving the tests' requirements ({})", tests.from))?;
+        planned.extend(wheels);
+        test_requires = tests.requires;
+    }
     let wheelhouse = staging.join("wheelhouse");
     wheelhouse::gather(&planned, &app.cache.join("wheels"), &wheelhouse)?;
     Ok(Prepared {
@@ -97,6 +109,7 @@ pub(super) fn prepare_on_host(app: &App, job: &PackageJob, staging: &Path) -> Re
         wheelhouse,
         wheelhouse_files: planned.keys().map(|f| f.to_string()).collect(),
         requires: build_system.requires,
+        test_requires,
     })
 }
 
