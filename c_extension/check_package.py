@@ -17,10 +17,13 @@ the protocol of ../benchmarks/pyinfo.py), kind "package-build" or "package-check
 
     package-build: {"built": bool, "stage": "build"|"install"|null, "wheel": str|null,
                     "tags": [str], "modules": [str], "log": str, "missing": str|null,
-                    "native_sources": [str], "compiler_errors": [str]}
+                    "native_sources": [str], "compiler_errors": [str], "top_level": [str],
+                    "dependencies_installed": bool}
     package-check: {"info": {...}, "modules": [{"module", "imported", "gil_before",
                     "gil_after", "warnings", "error", "missing", "signal", "exit_code"}],
-                    "smoke": null|{"threads", "errors", "signal", "exit_code", "gil_after"}}
+                    "smoke": null|{"threads", "errors", "signal", "exit_code", "gil_after"},
+                    "graph": null|{"top_level", "modules", "extensions", "reenabled_by",
+                                   "gil_after", "error", "signal", "exit_code"}}
     package-tests: {"gil_forced_off": bool, "plain": RUN, "parallel": RUN}, where RUN is
                    {"threads", "passed", "skipped", "failed": [{"test", "message", "reruns",
                     "failed_reruns"}], "exit_code", "signal", "seconds", "output"}
@@ -103,6 +106,24 @@ def extension_modules(names):
     return sorted(set(modules))
 
 
+def top_level(names):
+    """The import names a wheel's files make: its top folders and top modules."""
+    tops = set()
+    for name in names:
+        first, _, rest = name.partition("/")
+        if first.endswith((".dist-info", ".data")) or not first:
+            continue
+        if rest:
+            if first.isidentifier():
+                tops.add(first)
+            continue
+        stem = first.split(".")[0]
+        if first.endswith(".py") or _EXTENSION.search(first):
+            if stem.isidentifier():
+                tops.add(stem)
+    return sorted(tops)
+
+
 def wheel_tags(wheel_file):
     """The python-abi-platform tags of a wheel, from its WHEEL file."""
     with zipfile.ZipFile(wheel_file) as archive:
@@ -164,7 +185,7 @@ def build(args):
     index = ["--no-index", "--find-links", args.wheelhouse]
     log = []
     result = {"built": False, "stage": "build", "wheel": None, "tags": [], "modules": [], "missing": None,
-              "native_sources": native_sources(src)}
+              "native_sources": native_sources(src), "top_level": [], "dependencies_installed": False}
     # -v: the build backend's output even when it succeeds, so that a caught
     # compile error (an optional speed-up left out) is seen.
     wheel_command = ["wheel", "-v", "--no-deps", "--progress-bar", "off", "--wheel-dir", dist]
@@ -175,7 +196,16 @@ def build(args):
         result.update(wheel=wheels[0], tags=wheel_tags(wheel), stage="install")
         with zipfile.ZipFile(wheel) as archive:
             result["modules"] = extension_modules(archive.namelist())
-        code = run_logged(pip + ["install", "--no-deps", "--no-compile", "--target", site] + index + [wheel], env, log)
+            result["top_level"] = top_level(archive.namelist())
+        # With its dependencies (from the wheelhouse: the host resolved them),
+        # so that its whole import graph is checked; without them when they
+        # are not all there, said so.
+        install = pip + ["install", "--no-compile", "--target", site] + index + [wheel]
+        code = run_logged(install, env, log)
+        result["dependencies_installed"] = code == 0
+        if code != 0:
+            shutil.rmtree(site, ignore_errors=True)
+            code = run_logged(install[:3] + ["--no-deps"] + install[3:], env, log)
         if code == 0:
             result.update(built=True, stage=None)
         if code == 0 and args.test_requires:
@@ -184,7 +214,8 @@ def build(args):
             run_logged(pip + ["install", "--no-compile", "--target", test_site] + index + args.test_requires, env, log)
     text = "\n".join(log)
     missing = _MISSING_REQUIREMENT.search(text)
-    result["missing"] = missing.group(1) if missing else None
+    # A missing dependency was worked around (--no-deps); only a missing build requirement stops.
+    result["missing"] = missing.group(1) if missing and not result["built"] else None
     result["compiler_errors"] = compiler_errors(text)
     result["log"] = tail(text)
     print(tail(text, 4000))
@@ -215,6 +246,39 @@ def import_one(module):
     result["warnings"] = [{"category": w.category.__name__, "message": str(w.message)} for w in caught]
     emit("package-import", result)
     return 0 if result["imported"] else 1
+
+
+def graph_one(tops):
+    """In a child: import the package's top-level names, its dependencies
+    with them, and name the first extension module whose loading turned the
+    GIL back on (the GIL is switched on while an extension module without
+    Py_mod_gil is created)."""
+    import importlib
+    from importlib.machinery import ExtensionFileLoader
+
+    loaded, first = [], []
+    create = ExtensionFileLoader.create_module
+
+    def create_module(self, spec):
+        before = gil_enabled()
+        module = create(self, spec)
+        loaded.append(spec.name)
+        if before is False and gil_enabled() and not first:
+            first.append(spec.name)
+        return module
+
+    ExtensionFileLoader.create_module = create_module
+    known = set(sys.modules)
+    error = None
+    for top in tops:
+        try:
+            importlib.import_module(top)
+        except BaseException as exc:  # anything an import raises
+            error = error or "%s: %s: %s" % (top, type(exc).__name__, exc)
+    emit("package-graph", {"top_level": tops, "modules": len(set(sys.modules) - known),
+                           "extensions": loaded, "reenabled_by": first[0] if first else None,
+                           "gil_after": gil_enabled(), "error": error})
+    return 0 if error is None else 1
 
 
 def smoke_one(code, threads):
@@ -295,6 +359,17 @@ def check(args):
         state = "imported" if entry["imported"] else "failed"
         print("%-40s %s, GIL %s -> %s%s" % (module, state, entry["gil_before"], entry["gil_after"],
                                               ", signal %d" % signal if signal else ""))
+    graph = None
+    tops = [t for t in (args.top_level or "").split(",") if t]
+    if tops:
+        line, code, signal, output = child(["graph-one", ",".join(tops)], env)
+        graph = line or {"top_level": tops, "modules": 0, "extensions": [], "reenabled_by": None,
+                         "gil_after": None, "error": "no report: " + output[-500:]}
+        graph.pop("schema", None)
+        graph.pop("kind", None)
+        graph.update(exit_code=code, signal=signal)
+        print("import graph of %s: %d modules, GIL re-enabled by %s" % (
+            ", ".join(tops), graph["modules"], graph["reenabled_by"]))
     smoke = None
     if args.smoke:
         smoke_env = dict(env)
@@ -311,7 +386,7 @@ def check(args):
     import check_import  # the interpreter facts, as the greeter checks report them
 
     info = check_import.collect_info()
-    emit("package-check", {"info": info, "modules": results, "smoke": smoke})
+    emit("package-check", {"info": info, "modules": results, "smoke": smoke, "graph": graph})
     return 0
 
 
@@ -418,11 +493,14 @@ def parse_args(argv=None):
     c.add_argument("--modules", required=True, help="comma-separated dotted names (from the build step)")
     c.add_argument("--smoke", default=None, help='Python code, or "-m module", run in N threads')
     c.add_argument("--smoke-threads", type=int, default=8)
+    c.add_argument("--top-level", default=None, help="comma-separated import names, imported together")
     t = sub.add_parser("tests", help="the package's own tests, plainly then in N threads (runtime image)")
     t.add_argument("--work", required=True)
     t.add_argument("--threads", type=int, required=True, help="pytest-run-parallel's --parallel-threads")
     t.add_argument("--cwd", default=None, help="where pytest runs (default: the build's copy of the project)")
     t.add_argument("pytest_args", nargs=argparse.REMAINDER, help="-- then pytest's own arguments")
+    g = sub.add_parser("graph-one")
+    g.add_argument("tops")
     i = sub.add_parser("import-one")
     i.add_argument("module")
     s = sub.add_parser("smoke-one")
@@ -439,6 +517,8 @@ def main(argv=None):
         return check(args)
     if args.command == "tests":
         return tests(args)
+    if args.command == "graph-one":
+        return graph_one([t for t in args.tops.split(",") if t])
     if args.command == "import-one":
         return import_one(args.module)
     return smoke_one(args.code, args.threads)

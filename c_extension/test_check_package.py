@@ -111,6 +111,21 @@ class PytestOutcomes(unittest.TestCase):
             self.assertEqual(kept, ["-k", "render", "-x"])
 
 
+class ImportGraph(unittest.TestCase):
+    def test_top_level_names_of_a_wheel(self):
+        names = ["pb/__init__.py", "pb/_core.cpython-313t-x86_64-linux-gnu.so", "top.cpython-314-x86_64-linux-gnu.so",
+                 "mod.py", "pb-1.0.dist-info/RECORD", "pb-1.0.data/scripts/x", "not-a-name/x.py", "_c.abi3.so"]
+        self.assertEqual(check_package.top_level(names), ["_c", "mod", "pb", "top"])
+
+    def test_the_graph_child_imports_and_reports(self):
+        done = run_child("graph-one", "json,pb_surely_not_installed")
+        self.assertEqual(done.returncode, 1)
+        result = machine_line(done.stdout)
+        self.assertEqual(result["top_level"], ["json", "pb_surely_not_installed"])
+        self.assertIsNone(result["reenabled_by"])
+        self.assertIn("pb_surely_not_installed: ModuleNotFoundError", result["error"])
+
+
 class Children(unittest.TestCase):
     def test_an_import_failure_names_the_missing_module(self):
         done = run_child("import-one", "pb_surely_not_installed.sub")

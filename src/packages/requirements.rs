@@ -36,6 +36,10 @@ struct PyProject {
 #[derive(Deserialize, Default)]
 struct Project {
     name: Option<String>,
+    #[serde(default)]
+    dependencies: Vec<String>,
+    #[serde(default)]
+    dynamic: Vec<String>,
     #[serde(rename = "optional-dependencies", default)]
     optional_dependencies: std::collections::BTreeMap<String, Vec<String>>,
 }
@@ -85,6 +89,26 @@ pub fn test_extra(pyproject: &str) -> Result<Option<(String, Vec<String>)>> {
         }
     }
     Ok(None)
+}
+
+/// `[project] dependencies` of a pyproject.toml's text: the package's
+/// runtime dependencies, when declared statically; None when the build
+/// backend computes them (`dynamic`), or there is no `[project]`. Pure.
+pub fn runtime_dependencies(pyproject: &str) -> Result<Option<Vec<String>>> {
+    let parsed: PyProject =
+        toml::from_str(pyproject).map_err(|e| anyhow!("pyproject.toml is not valid TOML: {e}"))?;
+    Ok(parsed
+        .project
+        .filter(|p| !p.dynamic.iter().any(|d| d == "dependencies"))
+        .map(|p| p.dependencies))
+}
+
+/// The runtime dependencies of the project in `dir` (see `runtime_dependencies`).
+pub fn runtime_of(dir: &Path) -> Result<Option<Vec<String>>> {
+    match read_small(&dir.join("pyproject.toml"))? {
+        Some(text) => runtime_dependencies(&text),
+        None => Ok(None),
+    }
 }
 
 /// The requirement lines of a requirements file: comments and blank lines
@@ -162,6 +186,22 @@ tests = ["pytest>=8", "hypothesis; python_version >= '3.13'", "pb-racy[docs]"]
         assert_eq!(list, ["pytest>=8", "hypothesis; python_version >= '3.13'"]);
         assert_eq!(test_extra("[project]\nname = \"x\"\n").unwrap(), None);
         assert!(test_extra("[project").is_err());
+    }
+
+    #[test]
+    fn runtime_dependencies_when_static() {
+        let text = "[project]\nname = \"pb\"\ndependencies = [\"pb-gil-undeclared==1.0\"]\n";
+        assert_eq!(
+            runtime_dependencies(text).unwrap(),
+            Some(vec!["pb-gil-undeclared==1.0".to_string()])
+        );
+        let dynamic = "[project]\nname = \"pb\"\ndynamic = [\"dependencies\"]\n";
+        assert_eq!(runtime_dependencies(dynamic).unwrap(), None);
+        assert_eq!(runtime_dependencies("[build-system]\n").unwrap(), None);
+        assert_eq!(
+            runtime_dependencies("[project]\nname = \"pb\"\n").unwrap(),
+            Some(vec![])
+        );
     }
 
     #[test]

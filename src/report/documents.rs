@@ -313,6 +313,7 @@ pub(crate) mod tests {
                 ..Default::default()
             }),
             tests: None,
+            graph: None,
             readiness,
             why: format!("{} <why>", readiness.words()),
         };
@@ -326,6 +327,7 @@ pub(crate) mod tests {
                 result("3.14t", true, Readiness::Crashes, false),
             ],
             test_requires: vec![],
+            dependencies: vec![],
             session: String::new(),
         }
     }

@@ -26,8 +26,8 @@ pub use ext::{CheckResult, Compile, CompileEntry, Expect, ExtMatrix, ImportCheck
 pub use file::{json_files, load, read};
 pub use kind::{to_json, to_json_with, Kind};
 pub use package::{
-    BuildOutcome, ExtPackage, FailedTest, Grade, ModuleCheck, PackageResult, Readiness,
-    SmokeOutcome, TestRun, TestsOutcome,
+    BuildOutcome, ExtPackage, FailedTest, Grade, ImportGraph, ModuleCheck, PackageResult,
+    Readiness, SmokeOutcome, TestRun, TestsOutcome,
 };
 pub use run::*;
 pub use validate::is_time;

@@ -107,6 +107,13 @@ pub struct BuildOutcome {
     /// The first compiler errors of the whole build log (a caught one too).
     #[serde(default)]
     pub compiler_errors: Vec<String>,
+    /// The wheel's top-level import names: what importing the package means.
+    #[serde(default)]
+    pub top_level: Vec<String>,
+    /// Its runtime dependencies installed with it (from the wheelhouse);
+    /// false: installed without them, as they were not all there.
+    #[serde(default)]
+    pub dependencies_installed: Option<bool>,
 }
 
 /// One extension module's import, in its own process.
@@ -152,6 +159,31 @@ pub struct SmokeOutcome {
     pub gil_after: Option<bool>,
     #[serde(default)]
     pub output: String,
+}
+
+/// The package imported whole, its dependencies with it, in one process:
+/// the extension modules that loaded and the first that turned the GIL back on.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ImportGraph {
+    pub top_level: Vec<String>,
+    /// Modules the import added to `sys.modules`.
+    #[serde(default)]
+    pub modules: u32,
+    /// Extension modules loaded, in order.
+    #[serde(default)]
+    pub extensions: Vec<String>,
+    /// The first extension module whose loading re-enabled the GIL.
+    #[serde(default)]
+    pub reenabled_by: Option<String>,
+    #[serde(default)]
+    pub gil_after: Option<bool>,
+    /// `pb: ModuleNotFoundError: …` when an import raised.
+    #[serde(default)]
+    pub error: Option<String>,
+    #[serde(default)]
+    pub signal: Option<i32>,
+    #[serde(default)]
+    pub exit_code: i64,
 }
 
 /// A test that failed in a run of the package's own tests.
@@ -244,6 +276,9 @@ pub struct PackageResult {
     /// `--tests`: its own tests, plainly and in threads.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tests: Option<TestsOutcome>,
+    /// The package imported whole, with its dependencies.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub graph: Option<ImportGraph>,
     pub readiness: Readiness,
     /// One line saying why.
     #[serde(default)]
@@ -290,6 +325,10 @@ pub struct ExtPackage {
     /// package's test extra or requirements file), from the wheelhouse too.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub test_requires: Vec<String>,
+    /// `[project] dependencies`: installed with the package (from the
+    /// wheelhouse), and imported with it.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub dependencies: Vec<String>,
     /// The session whose containers made it (their `pybench-docker.session` label).
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub session: String,

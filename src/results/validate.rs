@@ -534,6 +534,18 @@ fn package_result(at: &At, r: &PackageResult) -> Checked {
         texts(&at.field("smoke").field("errors"), &smoke.errors)?;
         text(&at.field("smoke").field("output"), &smoke.output)?;
     }
+    if let Some(graph) = &r.graph {
+        let at = at.field("graph");
+        names(&at.field("top_level"), &graph.top_level)?;
+        count(
+            &at.field("extensions"),
+            graph.extensions.len(),
+            limits::ENTRIES,
+        )?;
+        names(&at.field("extensions"), &graph.extensions)?;
+        maybe(&at.field("reenabled_by"), graph.reenabled_by.as_ref(), name)?;
+        maybe(&at.field("error"), graph.error.as_ref(), text)?;
+    }
     let Some(tests) = &r.tests else {
         return Ok(());
     };

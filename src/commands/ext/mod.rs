@@ -11,6 +11,7 @@
 //! `readiness` gives the verdict and `package_render` draws it.
 
 pub mod fallback;
+pub mod graph;
 pub mod matrix;
 pub mod package;
 pub mod package_host;
@@ -196,13 +197,13 @@ fn user_source(
 /// misspelt PyPI name fails before any image is built).
 pub enum HostSide {
     Modules,
-    Package(package::HostSide),
+    Package(Box<package::HostSide>),
 }
 
 pub fn prepare_host_side(app: &App, job: &ExtJob) -> Result<HostSide> {
     Ok(match job {
         ExtJob::Modules(_) => HostSide::Modules,
-        ExtJob::Package(job) => HostSide::Package(package::prepare_host_side(app, job)?),
+        ExtJob::Package(job) => HostSide::Package(Box::new(package::prepare_host_side(app, job)?)),
     })
 }
 

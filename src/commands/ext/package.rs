@@ -173,6 +173,9 @@ fn present(
     results: &[PackageResult],
     session: &str,
 ) -> Result<()> {
+    for note in &prepared.notes {
+        println!("note: {note}");
+    }
     println!("{}", render_readiness(&prepared.described, results));
     println!("wheels: {}", job.out_dir.display());
     let bytes = results::to_json(&ExtPackage {
@@ -182,6 +185,7 @@ fn present(
         results: results.to_vec(),
         session: session.to_string(),
         test_requires: prepared.test_requires.clone(),
+        dependencies: prepared.dependencies.clone(),
     })?;
     if let Some(j) = &job.json {
         crate::report::write::write_atomically(j, &bytes)?;
@@ -399,6 +403,7 @@ mod tests {
             modules: vec![],
             smoke: None,
             tests: None,
+            graph: None,
             readiness: Readiness::Ready,
             why: String::new(),
         };

@@ -3,13 +3,15 @@
 //! requirements, resolved for every interpreter build before any container
 //! starts (the containers have no network).
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context, Result};
 
 use super::package::PackageJob;
 use crate::commands::App;
-use crate::packages::index::{PackageIndex, PyPi, Wheelhouse, PYPI};
+use crate::file_name::FileName;
+use crate::packages::index::{Candidate, PackageIndex, PyPi, Wheelhouse, PYPI};
 use crate::packages::requirements;
 use crate::packages::source::{project_build_system, unpack_sdist, ExtSource};
 use crate::packages::unpack::Caps;
@@ -74,6 +76,10 @@ pub(super) struct Prepared {
     pub(super) requires: Vec<String>,
     /// `--tests`: what the tests need, installed beside the package.
     pub(super) test_requires: Vec<String>,
+    /// `[project] dependencies`, installed with the package.
+    pub(super) dependencies: Vec<String>,
+    /// What could not be resolved, said before the table.
+    pub(super) notes: Vec<String>,
 }
 
 pub(super) fn prepare_on_host(app: &App, job: &PackageJob, staging: &Path) -> Result<Prepared> {
@@ -101,6 +107,7 @@ pub(super) fn prepare_on_host(app: &App, job: &PackageJob, staging: &Path) -> Re
         planned.extend(wheels);
         test_requires = tests.requires;
     }
+    let (dependencies, notes) = plan_dependencies(&project, &targets, &indexes, &mut planned)?;
     let wheelhouse = staging.join("wheelhouse");
     wheelhouse::gather(&planned, &app.cache.join("wheels"), &wheelhouse)?;
     Ok(Prepared {
@@ -110,7 +117,36 @@ pub(super) fn prepare_on_host(app: &App, job: &PackageJob, staging: &Path) -> Re
         wheelhouse_files: planned.keys().map(|f| f.to_string()).collect(),
         requires: build_system.requires,
         test_requires,
+        dependencies,
+        notes,
     })
+}
+
+/// The package's runtime dependencies resolved for each target into
+/// `planned`, so that it is installed and imported with them. A target they
+/// cannot be resolved for is noted, not fatal: the package is then
+/// installed without them and its whole import says what is missing.
+fn plan_dependencies(
+    project: &Path,
+    targets: &[Target],
+    indexes: &[&dyn PackageIndex],
+    planned: &mut BTreeMap<FileName, Candidate>,
+) -> Result<(Vec<String>, Vec<String>)> {
+    let Some(dependencies) = requirements::runtime_of(project)? else {
+        let note = "the runtime dependencies are not declared in pyproject.toml's [project] (dynamic, or setup.py only): the package is installed with those the wheelhouse has".to_string();
+        return Ok((vec![], vec![note]));
+    };
+    let mut notes = Vec::new();
+    if dependencies.is_empty() {
+        return Ok((dependencies, notes));
+    }
+    for t in targets {
+        match wheelhouse::plan(&dependencies, std::slice::from_ref(t), indexes) {
+            Ok(wheels) => planned.extend(wheels),
+            Err(e) => notes.push(format!("dependencies for {}: {e:#}", t.label())),
+        }
+    }
+    Ok((dependencies, notes))
 }
 
 /// A package made ready on this machine, once for every engine: its

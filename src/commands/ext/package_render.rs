@@ -252,6 +252,7 @@ mod tests {
                 ..Default::default()
             }),
             tests: None,
+            graph: None,
             readiness,
             why: why.into(),
         }

@@ -10,6 +10,7 @@ use std::time::Duration;
 use anyhow::{Context, Result};
 use futures_util::StreamExt;
 
+use super::graph::{graph_arg, judge_graph, read_graph};
 use super::package::PackageJob;
 use super::package_host::{package_interpreters, Prepared};
 use super::readiness::{judge, read_build, read_check};
@@ -18,7 +19,9 @@ use crate::commands::runner::{self, ScriptRun};
 use crate::commands::App;
 use crate::docker::BindMount;
 use crate::plan::Interpreter;
-use crate::results::{PackageResult, TestsOutcome};
+use crate::results::{
+    BuildOutcome, ImportGraph, ModuleCheck, PackageResult, SmokeOutcome, TestsOutcome,
+};
 use crate::wheels::PIP;
 
 /// Every interpreter's build and check, as many at a time as the engine has CPUs.
@@ -119,28 +122,10 @@ async fn one_interpreter(
     };
     let build = read_build(&runner::run_script(app, &build_run).await?);
     let free_threaded = interp.variant.is_some_and(|v| v.is_free_threaded());
-    let (modules, smoke) = if build.built {
-        let check_run = ScriptRun {
-            interpreter: interp,
-            dir: &scripts,
-            script: "check_package.py".into(),
-            args: check_args(
-                &work,
-                &build.modules,
-                job.smoke.as_deref(),
-                job.smoke_threads,
-            ),
-            extra_env: vec![],
-            extra_mounts: vec![mount(staging, "/out", true)],
-            image: None,
-            timeout,
-            what: "import",
-            cpuset: None,
-        };
-        read_check(&runner::run_script(app, &check_run).await?)
-            .map_err(|why| anyhow::anyhow!("checking the package on {}: {why}", interp.name))?
+    let (modules, smoke, graph) = if build.built {
+        run_check(shared, interp, &work, &build).await?
     } else {
-        (vec![], None)
+        (vec![], None, None)
     };
     // The tests need the package imported: after a failed import they would only repeat it.
     let importable = build.built && modules.iter().all(|m| m.imported && m.signal.is_none());
@@ -148,13 +133,14 @@ async fn one_interpreter(
         Some(tests) if importable => Some(run_tests(shared, tests, interp, &work).await?),
         _ => None,
     };
-    let (readiness, why) = judge(
+    let verdict = judge(
         &build,
         &modules,
         smoke.as_ref(),
         tests.as_ref(),
         free_threaded,
     );
+    let (readiness, why) = judge_graph(verdict, graph.as_ref(), &build, free_threaded);
     Ok(PackageResult {
         interpreter: interp.name.clone(),
         free_threaded,
@@ -162,9 +148,47 @@ async fn one_interpreter(
         modules,
         smoke,
         tests,
+        graph,
         readiness,
         why,
     })
+}
+
+type Checked = (Vec<ModuleCheck>, Option<SmokeOutcome>, Option<ImportGraph>);
+
+/// Each extension module imported alone, the package whole, the smoke run:
+/// in the interpreter's own image, reading the build's folder only.
+async fn run_check(
+    shared: &Shared<'_>,
+    interp: &Interpreter,
+    work: &str,
+    build: &BuildOutcome,
+) -> Result<Checked> {
+    let scripts = shared.app.project.c_extension();
+    let job = shared.job;
+    let mut args = check_args(
+        work,
+        &build.modules,
+        job.smoke.as_deref(),
+        job.smoke_threads,
+    );
+    args.extend(graph_arg(build));
+    let check_run = ScriptRun {
+        interpreter: interp,
+        dir: &scripts,
+        script: "check_package.py".into(),
+        args,
+        extra_env: vec![],
+        extra_mounts: vec![mount(shared.staging, "/out", true)],
+        image: None,
+        timeout: shared.timeout,
+        what: "import",
+        cpuset: None,
+    };
+    let out = runner::run_script(shared.app, &check_run).await?;
+    let (modules, smoke) = read_check(&out)
+        .map_err(|why| anyhow::anyhow!("checking the package on {}: {why}", interp.name))?;
+    Ok((modules, smoke, read_graph(&out)))
 }
 
 /// The package's own tests on one interpreter, in its runtime image,
@@ -304,6 +328,8 @@ mod tests {
             wheelhouse_files: vec![],
             requires: vec![],
             test_requires: vec!["pytest".into(), "pytest-run-parallel".into()],
+            dependencies: vec![],
+            notes: vec![],
         };
         let results = check_everywhere(&app, &job, &prepared, cache.path())
             .await

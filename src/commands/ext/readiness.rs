@@ -472,6 +472,7 @@ mod tests {
                     modules,
                     smoke: None,
                     tests: None,
+                    graph: None,
                     readiness,
                     why,
                 }
@@ -483,6 +484,7 @@ mod tests {
             wheelhouse: vec!["setuptools-84.2.1-py3-none-any.whl".into()],
             results,
             test_requires: vec![],
+            dependencies: vec![],
             session: String::new(),
         }
     }
