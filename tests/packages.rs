@@ -60,7 +60,7 @@ fn check(
     source: &Path,
     house: &Path,
     extra: &[&str],
-) -> (bool, Vec<(String, String, String)>, String) {
+) -> (bool, Vec<(String, String, String)>, serde_json::Value) {
     let out_dir = tempfile::tempdir().unwrap();
     let json = out_dir.path().join("r.json");
     let setup_house = root().join("target/wheelhouse");
@@ -98,13 +98,13 @@ fn check(
             )
         })
         .collect();
-    let session = r["session"].as_str().unwrap_or_default().to_string();
-    assert!(!session.is_empty(), "the file names its session");
-    (out.status.success(), verdicts, session)
+    (out.status.success(), verdicts, r)
 }
 
 /// Other tests and sessions run at the same time: this run's containers only.
-fn assert_no_container_left(session: &str) {
+fn assert_no_container_left(doc: &serde_json::Value) {
+    let session = doc["session"].as_str().unwrap_or_default();
+    assert!(!session.is_empty(), "the file names its session");
     assert!(
         labelled_containers(Some(session)).is_empty(),
         "a container of session {session} was left behind"
@@ -161,8 +161,8 @@ fn each_package_gets_its_verdict_on_every_build() {
         (packages.join("needs_helper"), &[], "ready", "ready", true),
     ];
     for (source, extra, gil_build, ft_build, exit_ok) in cases {
-        let (ok, verdicts, session) = check(&source, house.path(), extra);
-        assert_no_container_left(&session);
+        let (ok, verdicts, doc) = check(&source, house.path(), extra);
+        assert_no_container_left(&doc);
         assert_eq!(
             verdicts.len(),
             6,
@@ -218,7 +218,7 @@ fn a_silent_fallback_to_pure_python_is_named_with_the_compilers_error() {
     wheels_in_cache();
     let house = tempfile::tempdir().unwrap();
     let packages = root().join("tests/packages");
-    let (ok, verdicts, session) = check(&packages.join("fallback"), house.path(), &[]);
+    let (ok, verdicts, doc) = check(&packages.join("fallback"), house.path(), &[]);
     assert_eq!(verdicts.len(), 6, "{verdicts:?}");
     for (interpreter, verdict, why) in &verdicts {
         assert_eq!(verdict, "fell-back", "{interpreter}: {why}");
@@ -236,5 +236,107 @@ fn a_silent_fallback_to_pure_python_is_named_with_the_compilers_error() {
         assert!(why.contains("no extension modules"), "{interpreter}: {why}");
     }
     assert!(ok);
-    assert_no_container_left(&session);
+    assert_no_container_left(&doc);
+}
+
+/// `--tests`: a package whose C code shares one buffer between threads, yet
+/// declares Py_mod_gil, imports "ready" everywhere; its own tests pass
+/// plainly everywhere, and in 8 threads fail only where the GIL is off. Its
+/// race-free twin passes both ways on every build.
+#[test]
+fn a_race_that_only_matters_without_the_gil_fails_under_threads() {
+    images();
+    wheels_in_cache();
+    assert!(
+        root()
+            .join("target/wheelhouse/pytest_run_parallel-0.10.0-py3-none-any.whl")
+            .is_file(),
+        "no pytest-run-parallel wheel in target/wheelhouse: run .ci/setup first"
+    );
+    let house = tempfile::tempdir().unwrap();
+    let packages = root().join("tests/packages");
+    let tests = ["--tests", "--parallel-threads", "8"];
+    let (ok, verdicts, doc) = check(&packages.join("racy"), house.path(), &tests);
+    assert_no_container_left(&doc);
+    assert_eq!(verdicts.len(), 6, "{verdicts:?}");
+    for ((interpreter, verdict, why), r) in verdicts.iter().zip(doc["results"].as_array().unwrap())
+    {
+        let t = &r["tests"];
+        assert_eq!(t["plain"]["passed"], 2, "{interpreter}: {t}");
+        assert_eq!(r["modules"][0]["imported"], true, "{interpreter}: imports");
+        if is_free_threaded(interpreter) {
+            assert_eq!(verdict, "thread-unsafe", "{interpreter}: {why}");
+            assert!(
+                why.starts_with("passes plainly, fails in 8 threads, GIL off: tests/test_render.py::test_render_round_trips (AssertionError"),
+                "{interpreter}: {why}"
+            );
+            assert_eq!(t["gil_forced_off"], true);
+            assert_eq!(r["modules"][0]["gil_after"], false, "Py_mod_gil declared");
+        } else {
+            assert_eq!(verdict, "ready", "{interpreter}: {why}");
+            assert_eq!(t["parallel"]["passed"], 2, "{interpreter}: {t}");
+        }
+        assert_eq!(t["parallel"]["threads"], 8);
+    }
+    assert!(!ok, "thread-unsafe fails by default");
+    let (ok, verdicts, doc) = check(&packages.join("race_free"), house.path(), &tests);
+    assert_no_container_left(&doc);
+    for ((interpreter, verdict, why), r) in verdicts.iter().zip(doc["results"].as_array().unwrap())
+    {
+        assert_eq!(verdict, "ready", "{interpreter}: {why}");
+        assert_eq!(r["tests"]["parallel"]["passed"], 2, "{interpreter}");
+    }
+    assert!(ok);
+}
+
+/// A package whose own extension declares Py_mod_gil but whose dependency's
+/// does not: imported whole on a free-threaded build, the dependency's
+/// module is named as the one that turned the GIL back on.
+#[test]
+fn the_dependency_that_turns_the_gil_back_on_is_named() {
+    images();
+    wheels_in_cache();
+    let house = tempfile::tempdir().unwrap();
+    let packages = root().join("tests/packages");
+    // The dependency's wheels, one per build, as `ext` leaves them in --out.
+    let dep_out = tempfile::tempdir().unwrap();
+    let out = run(&[
+        "ext",
+        packages.join("gil_undeclared").to_str().unwrap(),
+        "--offline",
+        "--wheelhouse",
+        root().join("target/wheelhouse").to_str().unwrap(),
+        "--out",
+        dep_out.path().to_str().unwrap(),
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let mut extra: Vec<String> = Vec::new();
+    for build in std::fs::read_dir(dep_out.path()).unwrap() {
+        extra.extend([
+            "--wheelhouse".to_string(),
+            build.unwrap().path().display().to_string(),
+        ]);
+    }
+    let extra: Vec<&str> = extra.iter().map(String::as_str).collect();
+    let (_, verdicts, doc) = check(&packages.join("uses_dep"), house.path(), &extra);
+    assert_no_container_left(&doc);
+    assert_eq!(
+        doc["dependencies"],
+        serde_json::json!(["pb-gil-undeclared==1.0"])
+    );
+    assert_eq!(verdicts.len(), 6, "{verdicts:?}");
+    for ((interpreter, verdict, why), r) in verdicts.iter().zip(doc["results"].as_array().unwrap())
+    {
+        assert_eq!(r["build"]["dependencies_installed"], true, "{interpreter}");
+        if is_free_threaded(interpreter) {
+            assert_eq!(verdict, "needs-gil", "{interpreter}: {why}");
+            assert_eq!(
+                why,
+                "importing pb_uses_dep re-enabled the GIL: pb_gil_undeclared (a dependency's module, no Py_mod_gil slot)"
+            );
+            assert_eq!(r["graph"]["reenabled_by"], "pb_gil_undeclared");
+        } else {
+            assert_eq!(verdict, "ready", "{interpreter}: {why}");
+        }
+    }
 }

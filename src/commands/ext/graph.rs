@@ -52,8 +52,10 @@ pub fn judge_graph(
             format!("importing the package failed: {error}{deps}"),
         );
     }
+    // The graph watches each extension module being created: its culprit
+    // is the one to name, also when an import module by module saw the GIL on.
     match &g.reenabled_by {
-        Some(module) if free_threaded && verdict.0 == Readiness::Ready => {
+        Some(module) if free_threaded => {
             let whose = if build.modules.contains(module) {
                 "its own module"
             } else {
@@ -112,6 +114,10 @@ mod tests {
         // A GIL build has nothing to re-enable; no graph, no change.
         assert_eq!(judge_graph(ready(), Some(&g), &build(), false), ready());
         assert_eq!(judge_graph(ready(), None, &build(), true), ready());
+        let seen = (Readiness::NeedsGil, "pb_uses_dep._core re-enabled the GIL".to_string());
+        assert!(judge_graph(seen, Some(&g), &build(), true)
+            .1
+            .contains("pb_gil_undeclared (a dependency's module"));
         let own = graph(Some("pb_uses_dep._core"), None);
         assert!(judge_graph(ready(), Some(&own), &build(), true)
             .1
