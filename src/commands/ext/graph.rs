@@ -52,11 +52,13 @@ pub fn judge_graph(
             format!("importing the package failed: {error}{deps}"),
         );
     }
-    // The graph watches each extension module being created: its culprit
-    // is the one to name, also when an import module by module saw the GIL on.
+    // The graph watches each extension module being created: a dependency
+    // it names is the culprit, also when an import module by module saw the
+    // GIL on; the package's own module is already named by that import.
+    let own = |m: &String| build.modules.contains(m);
     match &g.reenabled_by {
-        Some(module) if free_threaded => {
-            let whose = if build.modules.contains(module) {
+        Some(module) if free_threaded && (verdict.0 == Readiness::Ready || !own(module)) => {
+            let whose = if own(module) {
                 "its own module"
             } else {
                 "a dependency's module"
@@ -114,7 +116,10 @@ mod tests {
         // A GIL build has nothing to re-enable; no graph, no change.
         assert_eq!(judge_graph(ready(), Some(&g), &build(), false), ready());
         assert_eq!(judge_graph(ready(), None, &build(), true), ready());
-        let seen = (Readiness::NeedsGil, "pb_uses_dep._core re-enabled the GIL".to_string());
+        let seen = (
+            Readiness::NeedsGil,
+            "pb_uses_dep._core re-enabled the GIL".to_string(),
+        );
         assert!(judge_graph(seen, Some(&g), &build(), true)
             .1
             .contains("pb_gil_undeclared (a dependency's module"));
