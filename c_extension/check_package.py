@@ -55,7 +55,7 @@ LOG_TAIL = 48 * 1024
 CHILD_TIMEOUT = 600
 
 _MISSING_REQUIREMENT = re.compile(r"No matching distribution found for ([A-Za-z0-9._-]+)")
-_EXTENSION = re.compile(r"\.(cpython-[^.]*\.so|abi3\.so|so)$")
+_EXTENSION = re.compile(r"\.(cpython-[^.]*\.so|abi3t?\.so|so)$")
 _NATIVE_SOURCE = (".c", ".cc", ".cpp", ".cxx", ".pyx")
 # gcc's and clang's errors, and setuptools' words when it catches one
 # (an optional extension): the lines pip hides unless verbose.

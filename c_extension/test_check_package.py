@@ -32,6 +32,7 @@ class ExtensionModules(unittest.TestCase):
             "pb_multi/__init__.py",
             "pb_multi/_core.cpython-313t-x86_64-linux-gnu.so",
             "pb_multi/sub/_fast.abi3.so",
+            "pb_multi/_ft.abi3t.so",
             "top.cpython-314-x86_64-linux-gnu.so",
             "pb_multi.libs/libfoo-1a2b.so.1",
             "pb_multi-1.0.data/scripts/tool.so",
@@ -39,7 +40,7 @@ class ExtensionModules(unittest.TestCase):
         ]
         self.assertEqual(
             check_package.extension_modules(names),
-            ["pb_multi._core", "pb_multi.sub._fast", "top"],
+            ["pb_multi._core", "pb_multi._ft", "pb_multi.sub._fast", "top"],
         )
 
     def test_a_missing_build_requirement_is_named(self):
