@@ -251,6 +251,13 @@ pub fn judge(
         (n, true) => format!("{n} module(s) import, GIL stays off"),
         (n, false) => format!("{n} module(s) import"),
     };
+    let why = match tests {
+        Some(t) => format!(
+            "{why}; its tests pass plainly and in {} threads",
+            t.parallel.threads
+        ),
+        None => why,
+    };
     (Readiness::Ready, why)
 }
 
@@ -400,6 +407,23 @@ mod tests {
             ..Default::default()
         };
         assert_eq!(judge(&b, &ok, Some(&fine), None, true).0, Readiness::Ready);
+        let passed = crate::results::TestRun {
+            threads: 8,
+            passed: 2,
+            ..Default::default()
+        };
+        let tests = TestsOutcome {
+            gil_forced_off: true,
+            plain: crate::results::TestRun {
+                threads: 1,
+                ..passed.clone()
+            },
+            parallel: passed,
+        };
+        assert_eq!(
+            judge(&b, &ok, None, Some(&tests), true).1,
+            "1 module(s) import, GIL stays off; its tests pass plainly and in 8 threads"
+        );
     }
 
     #[test]
