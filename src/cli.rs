@@ -49,7 +49,7 @@ pub enum Command {
     Run(Box<RunArgs>),
     /// Check C extensions on every build: the greeters, your .c file, or a real package
     /// (project, sdist, --pypi NAME): built, imported, GIL state, a readiness verdict.
-    Ext(ExtArgs),
+    Ext(Box<ExtArgs>),
     /// Compare results (--json files, or folders of repeated runs): B against A, per configuration.
     Compare(CompareArgs),
     /// Turn result files (run, compare, ext --json) into a static HTML page with charts,
@@ -355,6 +355,21 @@ pub struct ExtArgs {
     /// Seconds before a container is killed.
     #[arg(long, value_name = "SECONDS", value_parser = ranges::TIMEOUT_SECONDS.u64_parser())]
     pub timeout: Option<u64>,
+
+    /// Run the package's own tests (pytest) on every build: once plainly, once with every
+    /// test in N threads at once (pytest-run-parallel), the GIL forced off on free-threaded
+    /// builds. PATH: a folder or file of tests on this machine (default: the package's own).
+    /// pytest's own arguments go after `--`. Put it after the package.
+    #[arg(long, value_name = "PATH", num_args = 0..=1)]
+    pub tests: Option<Option<PathBuf>>,
+
+    /// Threads each test runs in for --tests (default: the engine's CPU count, at least 4).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(2..=256))]
+    pub parallel_threads: Option<u32>,
+
+    /// pytest's own arguments for --tests, after `--`.
+    #[arg(last = true, value_name = "PYTEST ARGS")]
+    pub pytest_args: Vec<String>,
 }
 
 /// `--fail-on-regression`: a percentage in (0, 1000].

@@ -314,6 +314,8 @@ pub(crate) mod tests {
                 threads: 8,
                 ..Default::default()
             }),
+            tests: None,
+            graph: None,
             readiness,
             why: format!("{} <why>", readiness.words()),
         };
@@ -326,6 +328,9 @@ pub(crate) mod tests {
                 result("3.13t", true, Readiness::NeedsGil, true),
                 result("3.14t", true, Readiness::Crashes, false),
             ],
+            test_requires: vec![],
+            dependencies: vec![],
+            session: String::new(),
         }
     }
 

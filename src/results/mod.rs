@@ -13,8 +13,8 @@ mod jit;
 mod kind;
 mod legacy;
 mod limits;
-mod memory;
 mod measure;
+mod memory;
 mod package;
 mod run;
 mod validate;
@@ -29,10 +29,11 @@ pub use ext::{CheckResult, Compile, CompileEntry, Expect, ExtMatrix, ImportCheck
 pub use file::{json_files, load, read};
 pub use jit::{JitEvidence, JitSummary, JitVerdict};
 pub use kind::{to_json, to_json_with, Kind};
-pub use memory::{ContainerSource, ProcessMemory, ProcessSource};
 pub use measure::{count, Counts, Measure, CYCLE_MODEL};
+pub use memory::{ContainerSource, ProcessMemory, ProcessSource};
 pub use package::{
-    BuildOutcome, ExtPackage, Grade, ModuleCheck, PackageResult, Readiness, SmokeOutcome,
+    BuildOutcome, ExtPackage, FailedTest, Grade, ImportGraph, ModuleCheck, PackageResult,
+    Readiness, SmokeOutcome, TestRun, TestsOutcome,
 };
 pub use run::*;
 pub use validate::is_time;

@@ -91,7 +91,8 @@ fn every_kind_is_written_with_its_kind_and_schema_and_reads_back_the_same() {
         (to_json(&run).unwrap(), "run", 2),
         (to_json(&a_comparison()).unwrap(), "compare", 1),
         (to_json(&matrix).unwrap(), "ext-matrix", 1),
-        (to_json(&package).unwrap(), "ext-package", 1),
+        // ext-package 2: the verdicts fell-back, thread-unsafe and tests-fail.
+        (to_json(&package).unwrap(), "ext-package", 2),
         (to_json(&build_summary()).unwrap(), "build", 1),
     ];
     for (written, kind, schema) in &files {
@@ -544,4 +545,39 @@ fn the_rules_for_names_and_texts() {
     let e = names(&at.field("flags"), &["ok".into(), "y".repeat(2000)]).unwrap_err();
     assert_eq!(e.at, "flags[1]");
     assert!(maybe(&b, None, name).is_ok());
+}
+
+#[test]
+fn a_package_tests_summary_counts_plain_and_threaded_runs() {
+    use super::{FailedTest, TestRun, TestsOutcome};
+    let run = |threads, passed, failed: usize| TestRun {
+        threads,
+        passed,
+        failed: vec![FailedTest::default(); failed],
+        exit_code: if failed > 0 { 1 } else { 0 },
+        ..Default::default()
+    };
+    let t = TestsOutcome {
+        gil_forced_off: true,
+        plain: run(1, 2, 0),
+        parallel: run(8, 1, 1),
+    };
+    assert_eq!(t.summary(), "2/2 plain · 1/2 ×8");
+    let crashed = TestsOutcome {
+        parallel: TestRun {
+            signal: Some(11),
+            ..run(8, 0, 0)
+        },
+        ..t.clone()
+    };
+    assert_eq!(crashed.summary(), "2/2 plain · signal 11 ×8");
+    let no_report = TestsOutcome {
+        plain: TestRun {
+            exit_code: 137,
+            ..run(1, 0, 0)
+        },
+        parallel: TestRun::default(),
+        ..t
+    };
+    assert_eq!(no_report.summary(), "exit 137 plain");
 }

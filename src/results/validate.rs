@@ -571,11 +571,37 @@ fn package_result(at: &At, r: &PackageResult) -> Checked {
         maybe(&at.field("error"), m.error.as_ref(), text)?;
         maybe(&at.field("missing"), m.missing.as_ref(), name)?;
     }
-    let Some(smoke) = &r.smoke else {
+    if let Some(smoke) = &r.smoke {
+        texts(&at.field("smoke").field("errors"), &smoke.errors)?;
+        text(&at.field("smoke").field("output"), &smoke.output)?;
+    }
+    if let Some(graph) = &r.graph {
+        let at = at.field("graph");
+        names(&at.field("top_level"), &graph.top_level)?;
+        count(
+            &at.field("extensions"),
+            graph.extensions.len(),
+            limits::ENTRIES,
+        )?;
+        names(&at.field("extensions"), &graph.extensions)?;
+        maybe(&at.field("reenabled_by"), graph.reenabled_by.as_ref(), name)?;
+        maybe(&at.field("error"), graph.error.as_ref(), text)?;
+    }
+    let Some(tests) = &r.tests else {
         return Ok(());
     };
-    texts(&at.field("smoke").field("errors"), &smoke.errors)?;
-    text(&at.field("smoke").field("output"), &smoke.output)
+    let tests_at = at.field("tests");
+    for (field, run) in [("plain", &tests.plain), ("parallel", &tests.parallel)] {
+        let at = tests_at.field(field);
+        non_negative(&at.field("seconds"), run.seconds)?;
+        text(&at.field("output"), &run.output)?;
+        count(&at.field("failed"), run.failed.len(), limits::ENTRIES)?;
+        for f in &run.failed {
+            text(&at.field("failed").field("test"), &f.test)?;
+            text(&at.field("failed").field("message"), &f.message)?;
+        }
+    }
+    Ok(())
 }
 
 impl Validate for BuildSummary {
