@@ -32,6 +32,8 @@ import os
 import threading
 import time
 
+import counts
+import jitprobe
 import memprobe
 
 DEFAULT_VALUES = 10
@@ -249,15 +251,20 @@ def measure(name, work, threads=1, options=None, in_workers=False):
     if threads < 1:
         raise ValueError("threads must be >= 1, got %r" % threads)
     host = HostState()
+    if os.environ.get("PYBENCH_MEASURE") == "instructions":
+        return _measure_counts(name, work, threads, options, in_workers, host)
     gc_was_enabled = gc.isenabled()
     if not options.gc_enabled:
         gc.disable()
     memory = memprobe.Tracker()
+    jit = jitprobe.Probe()
     try:
         loops = options.loops or calibrate(work, options.min_time, threads,
                                            in_workers=in_workers)
         warmups, values, thread_values = [], [], []
         for i in range(options.warmups + options.values):
+            if i == options.warmups:
+                jit.begin()
             memory.begin_value(first_measured=i == options.warmups)
             makespan, per_thread = time_loops(work, loops, threads, in_workers)
             memory.end_value(warmup=i < options.warmups)
@@ -266,14 +273,34 @@ def measure(name, work, threads=1, options=None, in_workers=False):
             else:
                 values.append(makespan / loops)
                 thread_values.append([s / loops for s in per_thread])
+        # Memory first: the probe's own scan must not show in the container's peak.
+        memory_record = memory.as_dict()
+        evidence = jit.end()
     finally:
         if gc_was_enabled:
             gc.enable()
     record = {"name": name, "loops": loops, "threads": threads, "values": values,
               "warmups": warmups, "options": options.as_dict(), "host": host.finish(),
-              "memory": memory.as_dict()}
+              "memory": memory_record, "jit": evidence}
     if threads > 1:
         record["thread_values"] = thread_values
+    return record
+
+
+def _measure_counts(name, work, threads, options, in_workers, host):
+    """:func:`measure` in instructions per loop, under Callgrind (counts.py)."""
+    if threads != 1:
+        raise ValueError("--measure instructions runs one thread (Valgrind runs the "
+                         "threads of a process one at a time); got threads=%r" % threads)
+    gc_was_enabled = gc.isenabled()
+    if not options.gc_enabled:
+        gc.disable()
+    try:
+        record = counts.measure(name, work, options, in_workers)
+    finally:
+        if gc_was_enabled:
+            gc.enable()
+    record["host"] = host.finish()
     return record
 
 
@@ -287,6 +314,14 @@ def bench(name, work, threads=1, options=None):
 def results():
     """Every record :func:`bench` made in this process, in order."""
     return list(_results)
+
+
+def per_loop_text(record):
+    """A record's mean per loop as the banner line says it: ``0.0712s`` or ``127,501,240 instructions``."""
+    value = mean(record["values"])
+    if record.get("unit") == "instructions":
+        return "{:,.0f} instructions".format(value)
+    return "%.4fs" % value
 
 
 def mean(xs):

@@ -232,7 +232,11 @@ def int_at_least(minimum):
 def main():
     info = collect()
     print_banner(info)
-    emit("info", info=info)
+    import jitprobe  # here only: the other scripts import pyinfo for collect()
+
+    probe = jitprobe.self_test()
+    write_line("JIT probe, a hot loop: %s (%s)" % (probe["verdict"], probe["reason"]))
+    emit("info", info=info, jit_probe=probe)
     return 0
 
 

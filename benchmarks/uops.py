@@ -12,7 +12,8 @@ invalidate the executors just built: see ``warm_up``.)
 
 As a script (the default when not interactive, or with --demo) it prints that
 transcript itself and ends with the machine line (see pyinfo.py), kind "uops":
-{"before": [names], "after": [names], "threshold": int|null, "warmup_calls": int}.
+{"before": [names], "after": [names], "threshold": int|null, "warmup_calls": int,
+"jit": the JIT probe's evidence over 1,000 more calls of the warmed-up fib(10)}.
 
 How it works (checked against the 3.13.15 and 3.14.7 sources): when a loop's
 backward jump gets hot, the specializing interpreter replaces it with an
@@ -38,6 +39,7 @@ import os  # noqa: E402
 _HERE = os.path.dirname(os.path.abspath(__file__))
 if _HERE not in sys.path:  # -P, -I and PYTHONSAFEPATH leave the script's folder out
     sys.path.insert(0, _HERE)
+import jitprobe  # noqa: E402
 import pyinfo  # noqa: E402
 
 UNAVAILABLE = "Micro-ops unavailable"
@@ -48,6 +50,8 @@ UNAVAILABLE = "Micro-ops unavailable"
 KNOWN_THRESHOLDS = {(3, 13): 16, (3, 14): 4096}
 # Warm-up budget when the threshold is unknown.
 FALLBACK_THRESHOLD = 4096
+# Calls of the warmed-up fib(10) that the JIT probe watches.
+PROBE_CALLS = 1000
 
 
 def fib(n):
@@ -193,13 +197,27 @@ def demo():
     reveal_code(fib)
 
     say(">>> warm_up(fib, 10)")
+    probe = jitprobe.Probe()  # before the warm-up: what 3.13 compiles from here on is fib's
     calls = warm_up_calls(fib, 10)
 
     say(">>> reveal_code(fib)")
     after = get_uops(fib)
     reveal_code(fib)
 
-    return {"before": before, "after": after, "threshold": tier2_threshold(), "warmup_calls": calls}
+    evidence = probe_calls(probe, fib, 10)
+    say("# JIT probe, %d more calls of fib(10): %s (%s)"
+        % (PROBE_CALLS, evidence["verdict"], evidence["reason"]))
+
+    return {"before": before, "after": after, "threshold": tier2_threshold(),
+            "warmup_calls": calls, "jit": evidence}
+
+
+def probe_calls(probe, fn, *args):
+    """The JIT probe's evidence (jitprobe.py) over PROBE_CALLS calls of ``fn(*args)``."""
+    probe.begin()
+    for _ in range(PROBE_CALLS):
+        fn(*args)
+    return probe.end()
 
 
 def parse_args(argv=None):

@@ -49,7 +49,7 @@ pub enum Command {
     Run(Box<RunArgs>),
     /// Check C extensions on every build: the greeters, your .c file, or a real package
     /// (project, sdist, --pypi NAME): built, imported, GIL state, a readiness verdict.
-    Ext(ExtArgs),
+    Ext(Box<ExtArgs>),
     /// Compare results (--json files, or folders of repeated runs): B against A, per configuration.
     Compare(CompareArgs),
     /// Turn result files (run, compare, ext --json) into a static HTML page with charts,
@@ -68,9 +68,24 @@ pub struct CompareArgs {
     /// Exit non-zero when a configuration is significantly slower in B by more than PCT percent.
     #[arg(long, value_name = "PCT", value_parser = parse_percent)]
     pub fail_on_regression: Option<f64>,
+    /// Exit non-zero when a configuration uses significantly more peak memory in B by more
+    /// than PCT percent.
+    #[arg(long, value_name = "PCT", value_parser = parse_percent)]
+    pub fail_on_memory_regression: Option<f64>,
     /// Write the comparison as JSON.
     #[arg(long, value_name = "FILE")]
     pub json: Option<PathBuf>,
+    /// Half-width of the status band in percent (default: A's run's band, else 10).
+    #[arg(long, value_name = "PCT", value_parser = |s: &str| ranges::BAND_PERCENT.percent(s))]
+    pub band: Option<f64>,
+}
+
+/// `run --measure`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum MeasureArg {
+    #[default]
+    Time,
+    Instructions,
 }
 
 #[derive(Debug, Args)]
@@ -261,6 +276,16 @@ pub struct RunArgs {
     #[arg(long)]
     pub show_output: bool,
 
+    /// What each value is: time (the default), or instructions counted under Valgrind's
+    /// Callgrind (one thread, in an image layer of its own), with estimated cycles beside them.
+    #[arg(long, value_enum, default_value_t = MeasureArg::Time)]
+    pub measure: MeasureArg,
+
+    /// Half-width of the status band in percent: a change inside it is "similar"
+    /// (default: config benchmarks.band, else 10).
+    #[arg(long, value_name = "PCT", value_parser = |s: &str| ranges::BAND_PERCENT.percent(s))]
+    pub band: Option<f64>,
+
     /// Your script with --threads: each of the N threads does the one-thread work
     /// (speed-up t1·N/tN); without it the script's total work is taken as fixed (t1/tN).
     #[arg(long)]
@@ -330,6 +355,21 @@ pub struct ExtArgs {
     /// Seconds before a container is killed.
     #[arg(long, value_name = "SECONDS", value_parser = ranges::TIMEOUT_SECONDS.u64_parser())]
     pub timeout: Option<u64>,
+
+    /// Run the package's own tests (pytest) on every build: once plainly, once with every
+    /// test in N threads at once (pytest-run-parallel), the GIL forced off on free-threaded
+    /// builds. PATH: a folder or file of tests on this machine (default: the package's own).
+    /// pytest's own arguments go after `--`. Put it after the package.
+    #[arg(long, value_name = "PATH", num_args = 0..=1)]
+    pub tests: Option<Option<PathBuf>>,
+
+    /// Threads each test runs in for --tests (default: the engine's CPU count, at least 4).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(2..=256))]
+    pub parallel_threads: Option<u32>,
+
+    /// pytest's own arguments for --tests, after `--`.
+    #[arg(last = true, value_name = "PYTEST ARGS")]
+    pub pytest_args: Vec<String>,
 }
 
 /// `--fail-on-regression`: a percentage in (0, 1000].

@@ -66,7 +66,9 @@ pub async fn command(app: &App, job: &InfoJob) -> Result<()> {
         let (want_ft, want_jit) = expected_features(interp);
         match runner::parse_machine_line(&out.stdout) {
             Parsed::Result(v) => match runner::info_of(&v) {
-                Some(info) if info.free_threading == want_ft && info.jit == want_jit => {}
+                Some(info) if info.free_threading == want_ft && info.jit == want_jit => {
+                    print_jit_probe(&v)
+                }
                 Some(info) => problems.push(format!(
                     "{}: reports free threading {} and JIT {}, expected {} and {}",
                     interp.name, info.free_threading, info.jit, want_ft, want_jit
@@ -93,6 +95,18 @@ pub async fn command(app: &App, job: &InfoJob) -> Result<()> {
             problems.join("\n  ")
         ))
         .into())
+    }
+}
+
+/// What the JIT probe saw in the info script's own hot loop (docs/jit-probe.md):
+/// a finding, never a failure (3.15.0rc2's `tj` is enabled and never runs).
+fn print_jit_probe(line: &serde_json::Value) {
+    if let Some(e) = runner::jit_probe_of(line, "jit_probe") {
+        println!(
+            "JIT probe, a hot loop: {} ({})",
+            e.verdict.as_str(),
+            e.reason
+        );
     }
 }
 

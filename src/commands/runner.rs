@@ -59,6 +59,12 @@ pub fn info_of(result: &Value) -> Option<InterpreterInfo> {
     serde_json::from_value(result.get("info")?.clone()).ok()
 }
 
+/// The JIT probe's evidence under `key` of a machine line (`jit_probe` of
+/// `info`, `jit` of `uops`), when it is there and of the probe's shape.
+pub fn jit_probe_of(result: &Value, key: &str) -> Option<crate::results::JitEvidence> {
+    serde_json::from_value(result.get(key)?.clone()).ok()
+}
+
 /// The last `n` lines of a text, for error reports.
 pub fn tail(text: &str, n: usize) -> String {
     let lines: Vec<&str> = text.lines().collect();

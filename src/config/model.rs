@@ -127,6 +127,9 @@ pub struct Benchmarks {
     pub warmups: u32,
     /// Minimum seconds of one value; the harness calibrates loops to it.
     pub min_time: f64,
+    /// Half-width of the status band in percent (`--band`); absent: 10.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub band: Option<f64>,
     pub baseline: String,
     pub gil: GilDefaults,
     pub jit: JitDefaults,

@@ -3,7 +3,9 @@
 
 use crate::analysis::compare::{Band, RowComparison, Verdict};
 use crate::analysis::significance::DEFAULT_ALPHA;
-use crate::results::{FeatureState, InterpreterInfo, Outcome, Report, Row};
+use crate::results::{
+    FeatureState, InterpreterInfo, JitSummary, JitVerdict, Measure, Outcome, Report, Row,
+};
 
 /// A duration: seconds with two decimals, or milliseconds with three
 /// significant digits below one second.
@@ -29,6 +31,22 @@ pub(crate) fn spread(stddev: f64) -> String {
     format!("± {}", duration(stddev))
 }
 
+/// A standard deviation of `measure`'s values: `± 21.0 ms`, `± 812 instr`.
+pub(crate) fn spread_of(measure: Measure, stddev: f64) -> String {
+    match measure.is_time() {
+        true => spread(stddev),
+        false => format!("± {}", value(measure, stddev)),
+    }
+}
+
+/// A value of `measure` with its unit: `12.3 ms`, `13.14 k instr`.
+pub(crate) fn value(measure: Measure, v: f64) -> String {
+    match measure.count_suffix() {
+        None => duration(v),
+        Some(unit) => format!("{} {unit}", crate::results::count(v)),
+    }
+}
+
 pub(crate) fn ratio(ratio: f64) -> String {
     format!("{ratio:.2}×")
 }
@@ -48,7 +66,7 @@ pub(crate) fn p_value(p: f64) -> String {
 pub(crate) const NOISY: f64 = 0.05;
 
 /// Lines warning that noise decided some rows, with what to do about it.
-pub(crate) fn noise_warning(comparisons: &[RowComparison]) -> Vec<String> {
+pub(crate) fn noise_warning(comparisons: &[RowComparison], band: Band) -> Vec<String> {
     let mut lines = vec![];
     let undecided: Vec<&str> = comparisons
         .iter()
@@ -64,7 +82,7 @@ pub(crate) fn noise_warning(comparisons: &[RowComparison]) -> Vec<String> {
              side the truth is on",
             Verdict::NotDistinguishable.words(),
             undecided.join(", "),
-            Band::DEFAULT
+            band
         ));
     }
     let noisiest = comparisons
@@ -109,6 +127,12 @@ pub(crate) enum FeatureCell {
     /// (`-X gil=1`): it would be misleading to call that "enabled".
     GilReenabled,
     Unknown,
+    /// The JIT probe (docs/jit-probe.md): JIT code ran during the values of
+    /// every measured process, of some of them, of none, or the JIT was off.
+    JitRan,
+    JitRanInSome,
+    JitDidNotRun,
+    JitOff,
 }
 
 impl FeatureCell {
@@ -132,6 +156,18 @@ impl FeatureCell {
         }
     }
 
+    /// The JIT cell of a row: what the probe saw in its processes, or what
+    /// the interpreter was configured to do in files from before the probe.
+    pub(crate) fn jit(row: &Row) -> Self {
+        match row.jit_summary() {
+            Some(JitSummary::All(JitVerdict::Ran)) => FeatureCell::JitRan,
+            Some(JitSummary::All(JitVerdict::DidNotRun)) => FeatureCell::JitDidNotRun,
+            Some(JitSummary::All(JitVerdict::Off)) => FeatureCell::JitOff,
+            Some(JitSummary::Mixed { .. }) => FeatureCell::JitRanInSome,
+            None => FeatureCell::of(row.info.as_ref(), Feature::Jit),
+        }
+    }
+
     pub(crate) fn text(self) -> &'static str {
         match self {
             FeatureCell::Enabled => "enabled ✨",
@@ -139,6 +175,10 @@ impl FeatureCell {
             FeatureCell::Unsupported => "unsupported",
             FeatureCell::GilReenabled => "GIL re-enabled",
             FeatureCell::Unknown => "?",
+            FeatureCell::JitRan => "ran",
+            FeatureCell::JitRanInSome => "ran in some processes",
+            FeatureCell::JitDidNotRun => "enabled, did not run",
+            FeatureCell::JitOff => "off",
         }
     }
 }
@@ -235,6 +275,39 @@ pub(crate) fn busy_machine(report: &Report) -> Option<String> {
     }
 }
 
+/// What the values are and the band the statuses use, said with every table.
+pub(crate) fn unit_and_band(report: &Report) -> String {
+    let what = match report.measure {
+        Measure::Time => "values: seconds per loop".to_string(),
+        Measure::Instructions => "values: instructions per loop, counted by Valgrind's Callgrind in the measured window only (not start-up, imports or calibration), one thread, PYTHONHASHSEED=0".to_string(),
+        Measure::EstimatedCycles => format!("values: estimated cycles per loop; {}", crate::results::CYCLE_MODEL),
+    };
+    let remains = match report.measure.is_time() {
+        true => String::new(),
+        // Counts pin what they can; what still differs between processes is said.
+        false => largest_process_spread(report).map_or(String::new(), |cv| {
+            let amount = match cv < 1e-4 {
+                true => format!("{:.2} ppm", cv * 1e6),
+                false => format!("{:.3}%", cv * 100.0),
+            };
+            format!("; process means differ by at most {amount} (σ/mean)")
+        }),
+    };
+    format!("{what}{remains}; band {}", report.band())
+}
+
+/// The largest σ/mean of the process means of any completed row. Pure.
+fn largest_process_spread(report: &Report) -> Option<f64> {
+    report
+        .rows
+        .iter()
+        .filter(|r| r.outcome.is_ok())
+        .filter_map(|r| crate::analysis::stats::summarize(&r.measured()))
+        .filter(|s| s.n >= 2 && s.mean > 0.0)
+        .map(|s| s.stddev / s.mean)
+        .max_by(f64::total_cmp)
+}
+
 /// The line that explains how to read ratios and statuses.
 pub(crate) fn legend(report: &Report) -> String {
     let base = one_line(&report.baseline);
@@ -256,7 +329,7 @@ pub(crate) fn legend(report: &Report) -> String {
     }
     let mut text = format!(
         "ratio = mean / mean of {of} at the same thread count, with its 95% interval; {}",
-        Verdict::rules(Band::DEFAULT, DEFAULT_ALPHA, Some("paired by round"))
+        Verdict::rules(report.band(), DEFAULT_ALPHA, Some("paired by round"))
     );
     if !failed.is_empty() {
         text += &format!(
@@ -400,6 +473,39 @@ mod tests {
             FeatureCell::Enabled
         );
         assert_eq!(FeatureCell::of(None, Feature::Jit).text(), "?");
+    }
+
+    #[test]
+    fn the_jit_cell_says_what_the_probe_saw() {
+        use crate::results::{JitEvidence, JitVerdict};
+        let mut report = crate::report::fixture::report();
+        let row = &mut report.rows[0];
+        row.info = Some(InterpreterInfo {
+            jit: FeatureState::Enabled,
+            ..InterpreterInfo::default()
+        });
+        // A file from before the probe: what start-up configured.
+        assert_eq!(FeatureCell::jit(row), FeatureCell::Enabled);
+        let says = |verdict| {
+            Some(JitEvidence {
+                verdict,
+                reason: String::new(),
+                details: Default::default(),
+            })
+        };
+        for s in row.samples.iter_mut() {
+            s.jit = says(JitVerdict::DidNotRun);
+        }
+        assert_eq!(FeatureCell::jit(row).text(), "enabled, did not run");
+        let measured = row.samples.iter().position(|s| !s.warmup).unwrap();
+        row.samples[measured].jit = says(JitVerdict::Ran);
+        let many = row.samples.iter().filter(|s| !s.warmup).count() > 1;
+        let want = if many { "ran in some processes" } else { "ran" };
+        assert_eq!(FeatureCell::jit(row).text(), want);
+        for s in row.samples.iter_mut() {
+            s.jit = says(JitVerdict::Off);
+        }
+        assert_eq!(FeatureCell::jit(row).text(), "off");
     }
 
     #[test]

@@ -74,6 +74,8 @@ pub fn render_table(report: &Report, color: bool) -> String {
         table.to_string(),
     ];
     out.extend(legend(report, &comparisons).into_iter().map(dim));
+    // Memory beside time: a second table, so the first stays readable.
+    out.extend(super::memory::render(report, &comparisons, color));
     out.join("\n") + "\n"
 }
 
@@ -142,14 +144,14 @@ fn body_row(report: &Report, row: &Row, rc: &RowComparison, color: bool) -> Vec<
     let mut cells = vec![
         styled(name, color, is_baseline.then_some(Color::Cyan), is_baseline),
         feature_cell(FeatureCell::of(info, Feature::FreeThreading), color),
-        feature_cell(FeatureCell::of(info, Feature::Jit), color),
+        feature_cell(FeatureCell::jit(row), color),
     ];
     let dash = || Cell::new("—");
     cells.push(match (rc.values, row.outcome.is_ok()) {
         (Some(v), true) => Cell::new(format!(
             "{} ± {}",
-            format::duration(v.mean),
-            format::duration(v.stddev)
+            format::value(report.measure, v.mean),
+            format::value(report.measure, v.stddev)
         )),
         _ => dash(),
     });
@@ -174,10 +176,14 @@ pub(crate) fn ratio_with_ci(c: &Comparison) -> String {
 
 fn feature_cell(cell: FeatureCell, color: bool) -> Cell {
     let fg = match cell {
-        FeatureCell::Enabled => Some(Color::Green),
-        FeatureCell::GilReenabled => Some(Color::Yellow),
+        FeatureCell::Enabled | FeatureCell::JitRan => Some(Color::Green),
+        FeatureCell::GilReenabled | FeatureCell::JitRanInSome | FeatureCell::JitDidNotRun => {
+            Some(Color::Yellow)
+        }
         FeatureCell::Disabled => None,
-        FeatureCell::Unsupported | FeatureCell::Unknown => Some(Color::DarkGrey),
+        FeatureCell::Unsupported | FeatureCell::Unknown | FeatureCell::JitOff => {
+            Some(Color::DarkGrey)
+        }
     };
     styled(Cell::new(cell.text()), color, fg, false)
 }
@@ -197,7 +203,7 @@ fn status_style(status: &Status) -> (Option<Color>, bool) {
 
 /// How to read the table, and what to do when the noise decided.
 fn legend(report: &Report, comparisons: &[RowComparison]) -> Vec<String> {
-    let mut lines = vec![format::legend(report)];
+    let mut lines = vec![format::legend(report), format::unit_and_band(report)];
     lines.extend(format::machine(report).map(|m| format!("machine while measuring: {m}")));
     lines.extend(format::busy_machine(report));
     if comparisons
@@ -211,7 +217,7 @@ fn legend(report: &Report, comparisons: &[RowComparison]) -> Vec<String> {
                 .into(),
         );
     }
-    lines.extend(format::noise_warning(comparisons));
+    lines.extend(format::noise_warning(comparisons, report.band()));
     lines
 }
 

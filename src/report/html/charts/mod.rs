@@ -16,7 +16,7 @@ mod trend;
 pub use palette::{verdict_colour, verdict_words};
 pub use rows::{ratio_chart, ratio_text, versions_chart};
 pub use scaling::scaling_chart;
-pub use select::{pairing_rows, ratio_rows};
+pub use select::{pairing_rows, ratio_rows, RatioRow};
 pub use trend::trend_chart;
 
 #[cfg(test)]
