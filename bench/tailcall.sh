@@ -77,3 +77,4 @@ echo "== pyperformance ($(uptime))"
     --benchmarks nbody,float,richards,chaos,deltablue,go,hexiom,raytrace,spectral_norm,unpack_sequence,json_dumps,regex_v8 \
     --processes 3 --json "$OUT/pyperformance.json" -- --processes 3 --values 3
 echo "== done ($(uptime))"
+python3 "$(dirname "$0")/tailcall_summary.py" "$OUT" 3.14 3.14c
