@@ -327,7 +327,7 @@ pub struct ExtArgs {
     pub smoke_threads: u32,
 
     /// Verdicts that make the exit status non-zero
-    /// (default: smoke-fails,import-fails,build-fails,crashes).
+    /// (default: fell-back,thread-unsafe,tests-fail,smoke-fails,import-fails,build-fails,crashes).
     #[arg(long, value_name = "VERDICTS", value_delimiter = ',')]
     pub fail_on: Option<Vec<crate::commands::ext::readiness::Readiness>>,
 
