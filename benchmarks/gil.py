@@ -110,8 +110,9 @@ def main(argv=None):
     seconds = harness.mean(record["values"])
     noun = "thread" if args.threads == 1 else "threads"
     pyinfo.write_line(
-        "Running %d %s: %.4fs per fib(%d) each (%d values x %d loops)"
-        % (args.threads, noun, seconds, args.n, len(record["values"]), record["loops"])
+        "Running %d %s: %s per fib(%d) each (%d values x %d loops)"
+        % (args.threads, noun, harness.per_loop_text(record), args.n, len(record["values"]),
+           record["loops"])
     )
 
     status = 0

@@ -32,6 +32,7 @@ import os
 import threading
 import time
 
+import counts
 import jitprobe
 import memprobe
 
@@ -250,6 +251,8 @@ def measure(name, work, threads=1, options=None, in_workers=False):
     if threads < 1:
         raise ValueError("threads must be >= 1, got %r" % threads)
     host = HostState()
+    if os.environ.get("PYBENCH_MEASURE") == "instructions":
+        return _measure_counts(name, work, threads, options, in_workers, host)
     gc_was_enabled = gc.isenabled()
     if not options.gc_enabled:
         gc.disable()
@@ -284,6 +287,23 @@ def measure(name, work, threads=1, options=None, in_workers=False):
     return record
 
 
+def _measure_counts(name, work, threads, options, in_workers, host):
+    """:func:`measure` in instructions per loop, under Callgrind (counts.py)."""
+    if threads != 1:
+        raise ValueError("--measure instructions runs one thread (Valgrind runs the "
+                         "threads of a process one at a time); got threads=%r" % threads)
+    gc_was_enabled = gc.isenabled()
+    if not options.gc_enabled:
+        gc.disable()
+    try:
+        record = counts.measure(name, work, options, in_workers)
+    finally:
+        if gc_was_enabled:
+            gc.enable()
+    record["host"] = host.finish()
+    return record
+
+
 def bench(name, work, threads=1, options=None):
     """:func:`measure` and remember the record for the result line."""
     record = measure(name, work, threads, options)
@@ -294,6 +314,14 @@ def bench(name, work, threads=1, options=None):
 def results():
     """Every record :func:`bench` made in this process, in order."""
     return list(_results)
+
+
+def per_loop_text(record):
+    """A record's mean per loop as the banner line says it: ``0.0712s`` or ``127,501,240 instructions``."""
+    value = mean(record["values"])
+    if record.get("unit") == "instructions":
+        return "{:,.0f} instructions".format(value)
+    return "%.4fs" % value
 
 
 def mean(xs):

@@ -80,9 +80,9 @@ def main(argv=None):
 
     work = workload(args.count, args.fib)
     record = harness.measure("jit", work, 1, harness.options_from_args(args))
-    seconds = harness.mean(record["values"])
     noun = "time" if args.count == 1 else "times"
-    pyinfo.write_line("Running fib() {:,} {}: {:.4f}s".format(args.count, noun, seconds))
+    pyinfo.write_line("Running fib() {:,} {}: {}".format(args.count, noun,
+                                                         harness.per_loop_text(record)))
 
     fields = harness.result_fields([record])
     pyinfo.emit("jit", info=info, count=args.count, fib_n=args.fib, **fields)

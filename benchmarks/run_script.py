@@ -197,6 +197,13 @@ def main() -> int:
     records = harness.results()
     if records:
         pyinfo.emit("script", script=name, **harness.result_fields(records))
+    elif os.environ.get("PYBENCH_MEASURE") == "instructions":
+        # A whole script's time is no count: no result line, so the row fails saying why.
+        print(f"{name} did not call harness.bench: --measure instructions counts the "
+              "work a script gives harness.bench (benchmarks/harness.py), not the whole "
+              "script. Measure this script in time, or wrap its work in harness.bench.",
+              file=sys.stderr)
+        return 2
     else:
         pyinfo.emit("script", script=name, seconds=seconds,
                     memory=memprobe.whole_process(rss_start, container_peak_start))

@@ -3,19 +3,30 @@
 Two steps, each in its own container (neither has network access):
 
     # in the builder image: wheel, then install into a per-interpreter target
-    python check_package.py build --pip PIP.whl --src /src --work /out/3.13t --wheelhouse /wheelhouse
+    python check_package.py build --pip PIP.whl --src /src --work /out/3.13t --wheelhouse /wheelhouse \
+        [--test-requires=pytest --test-requires=pytest-run-parallel ...]
 
     # in the runtime image: import every extension module the wheel installed
     python check_package.py check --work /out/3.13t --modules pkg._core,pkg._x [--smoke CODE] [--smoke-threads 8]
+
+    # in the runtime image (--tests): the package's own tests, plainly, then in N threads
+    python check_package.py tests --work /out/3.13t --threads 8 [--cwd /tests] [-- PYTEST ARGS]
 
 Each step prints what it did, then one machine line (``PYBENCH_RESULT {json}``,
 the protocol of ../benchmarks/pyinfo.py), kind "package-build" or "package-check":
 
     package-build: {"built": bool, "stage": "build"|"install"|null, "wheel": str|null,
-                    "tags": [str], "modules": [str], "log": str, "missing": str|null}
+                    "tags": [str], "modules": [str], "log": str, "missing": str|null,
+                    "native_sources": [str], "compiler_errors": [str], "top_level": [str],
+                    "dependencies_installed": bool}
     package-check: {"info": {...}, "modules": [{"module", "imported", "gil_before",
                     "gil_after", "warnings", "error", "missing", "signal", "exit_code"}],
-                    "smoke": null|{"threads", "errors", "signal", "exit_code", "gil_after"}}
+                    "smoke": null|{"threads", "errors", "signal", "exit_code", "gil_after"},
+                    "graph": null|{"top_level", "modules", "extensions", "reenabled_by",
+                                   "gil_after", "error", "signal", "exit_code"}}
+    package-tests: {"gil_forced_off": bool, "plain": RUN, "parallel": RUN}, where RUN is
+                   {"threads", "passed", "skipped", "failed": [{"test", "message", "reruns",
+                    "failed_reruns"}], "exit_code", "signal", "seconds", "output"}
 
 Every import and the smoke run happen in a child process: a module that
 re-enables the GIL must not colour the next one, and a crash (a signal) is
@@ -44,7 +55,13 @@ LOG_TAIL = 48 * 1024
 CHILD_TIMEOUT = 600
 
 _MISSING_REQUIREMENT = re.compile(r"No matching distribution found for ([A-Za-z0-9._-]+)")
-_EXTENSION = re.compile(r"\.(cpython-[^.]*\.so|abi3\.so|so)$")
+_EXTENSION = re.compile(r"\.(cpython-[^.]*\.so|abi3t?\.so|so)$")
+_NATIVE_SOURCE = (".c", ".cc", ".cpp", ".cxx", ".pyx")
+# gcc's and clang's errors, and setuptools' words when it catches one
+# (an optional extension): the lines pip hides unless verbose.
+_COMPILER_ERROR = re.compile(r"(: (fatal )?error: )|(^\s*warning: build_ext: building extension .* failed)")
+SOURCES_KEPT = 50
+ERRORS_KEPT = 10
 
 
 def emit(kind, payload):
@@ -89,6 +106,24 @@ def extension_modules(names):
     return sorted(set(modules))
 
 
+def top_level(names):
+    """The import names a wheel's files make: its top folders and top modules."""
+    tops = set()
+    for name in names:
+        first, _, rest = name.partition("/")
+        if first.endswith((".dist-info", ".data")) or not first:
+            continue
+        if rest:
+            if first.isidentifier():
+                tops.add(first)
+            continue
+        stem = first.split(".")[0]
+        if first.endswith(".py") or _EXTENSION.search(first):
+            if stem.isidentifier():
+                tops.add(stem)
+    return sorted(tops)
+
+
 def wheel_tags(wheel_file):
     """The python-abi-platform tags of a wheel, from its WHEEL file."""
     with zipfile.ZipFile(wheel_file) as archive:
@@ -97,6 +132,25 @@ def wheel_tags(wheel_file):
                 text = archive.read(name).decode("utf-8", "replace")
                 return [line.split(":", 1)[1].strip() for line in text.splitlines() if line.startswith("Tag:")]
     return []
+
+
+def native_sources(src):
+    """C, C++ and Cython files under the project folder (relative paths, the first 50)."""
+    found = []
+    for folder, dirs, files in os.walk(src):
+        dirs[:] = sorted(d for d in dirs if not d.startswith(".") and d not in ("build", "dist", "__pycache__"))
+        for name in sorted(files):
+            if name.endswith(_NATIVE_SOURCE):
+                found.append(os.path.relpath(os.path.join(folder, name), src))
+                if len(found) >= SOURCES_KEPT:
+                    return found
+    return found
+
+
+def compiler_errors(text):
+    """The first compiler errors of a whole build log, before it is cut to its tail."""
+    lines = [line.strip() for line in text.splitlines() if _COMPILER_ERROR.search(line)]
+    return lines[:ERRORS_KEPT]
 
 
 def run_logged(command, env, log):
@@ -111,7 +165,8 @@ def build(args):
     src = os.path.join(work, "src")
     dist = os.path.join(work, "dist")
     site = os.path.join(work, "site")
-    for folder in (src, dist, site):
+    test_site = os.path.join(work, "test-site")
+    for folder in (src, dist, site, test_site):
         shutil.rmtree(folder, ignore_errors=True)
     for folder in ("tmp", "home"):
         os.makedirs(os.path.join(work, folder), exist_ok=True)
@@ -129,20 +184,39 @@ def build(args):
     pip = [sys.executable, os.path.join(args.pip, "pip")]
     index = ["--no-index", "--find-links", args.wheelhouse]
     log = []
-    result = {"built": False, "stage": "build", "wheel": None, "tags": [], "modules": [], "missing": None}
-    code = run_logged(pip + ["wheel", "--no-deps", "--progress-bar", "off", "--wheel-dir", dist] + index + [src], env, log)
+    result = {"built": False, "stage": "build", "wheel": None, "tags": [], "modules": [], "missing": None,
+              "native_sources": native_sources(src), "top_level": [], "dependencies_installed": False}
+    # -v: the build backend's output even when it succeeds, so that a caught
+    # compile error (an optional speed-up left out) is seen.
+    wheel_command = ["wheel", "-v", "--no-deps", "--progress-bar", "off", "--wheel-dir", dist]
+    code = run_logged(pip + wheel_command + index + [src], env, log)
     wheels = sorted(f for f in os.listdir(dist) if f.endswith(".whl")) if os.path.isdir(dist) else []
     if code == 0 and wheels:
         wheel = os.path.join(dist, wheels[0])
         result.update(wheel=wheels[0], tags=wheel_tags(wheel), stage="install")
         with zipfile.ZipFile(wheel) as archive:
             result["modules"] = extension_modules(archive.namelist())
-        code = run_logged(pip + ["install", "--no-deps", "--no-compile", "--target", site] + index + [wheel], env, log)
+            result["top_level"] = top_level(archive.namelist())
+        # With its dependencies (from the wheelhouse: the host resolved them),
+        # so that its whole import graph is checked; without them when they
+        # are not all there, said so.
+        install = pip + ["install", "--no-compile", "--target", site] + index + [wheel]
+        code = run_logged(install, env, log)
+        result["dependencies_installed"] = code == 0
+        if code != 0:
+            shutil.rmtree(site, ignore_errors=True)
+            code = run_logged(install[:3] + ["--no-deps"] + install[3:], env, log)
         if code == 0:
             result.update(built=True, stage=None)
+        if code == 0 and args.test_requires:
+            # Beside the package, not in it: the tests step puts both on the path.
+            # A failure here shows in the tests step (no pytest) and in this log.
+            run_logged(pip + ["install", "--no-compile", "--target", test_site] + index + args.test_requires, env, log)
     text = "\n".join(log)
     missing = _MISSING_REQUIREMENT.search(text)
-    result["missing"] = missing.group(1) if missing else None
+    # A missing dependency was worked around (--no-deps); only a missing build requirement stops.
+    result["missing"] = missing.group(1) if missing and not result["built"] else None
+    result["compiler_errors"] = compiler_errors(text)
     result["log"] = tail(text)
     print(tail(text, 4000))
     print("wheel: %s, extension modules: %s" % (result["wheel"], ", ".join(result["modules"]) or "none"))
@@ -157,6 +231,15 @@ def import_one(module):
     """In a child: import one module, report GIL state and warnings."""
     import importlib
 
+    # The packages above it first: what their __init__ imports (a
+    # dependency's module) is not this module's doing; the whole import
+    # graph is judged on its own (graph-one).
+    parent = module.rpartition(".")[0]
+    if parent:
+        try:
+            importlib.import_module(parent)
+        except BaseException:  # the module's own import below reports it
+            pass
     before = gil_enabled()
     result = {"module": module, "imported": False, "gil_before": before, "error": None, "missing": None}
     with warnings.catch_warnings(record=True) as caught:
@@ -172,6 +255,39 @@ def import_one(module):
     result["warnings"] = [{"category": w.category.__name__, "message": str(w.message)} for w in caught]
     emit("package-import", result)
     return 0 if result["imported"] else 1
+
+
+def graph_one(tops):
+    """In a child: import the package's top-level names, its dependencies
+    with them, and name the first extension module whose loading turned the
+    GIL back on (the GIL is switched on while an extension module without
+    Py_mod_gil is created)."""
+    import importlib
+    from importlib.machinery import ExtensionFileLoader
+
+    loaded, first = [], []
+    create = ExtensionFileLoader.create_module
+
+    def create_module(self, spec):
+        before = gil_enabled()
+        module = create(self, spec)
+        loaded.append(spec.name)
+        if before is False and gil_enabled() and not first:
+            first.append(spec.name)
+        return module
+
+    ExtensionFileLoader.create_module = create_module
+    known = set(sys.modules)
+    error = None
+    for top in tops:
+        try:
+            importlib.import_module(top)
+        except BaseException as exc:  # anything an import raises
+            error = error or "%s: %s: %s" % (top, type(exc).__name__, exc)
+    emit("package-graph", {"top_level": tops, "modules": len(set(sys.modules) - known),
+                           "extensions": loaded, "reenabled_by": first[0] if first else None,
+                           "gil_after": gil_enabled(), "error": error})
+    return 0 if error is None else 1
 
 
 def smoke_one(code, threads):
@@ -252,6 +368,17 @@ def check(args):
         state = "imported" if entry["imported"] else "failed"
         print("%-40s %s, GIL %s -> %s%s" % (module, state, entry["gil_before"], entry["gil_after"],
                                               ", signal %d" % signal if signal else ""))
+    graph = None
+    tops = [t for t in (args.top_level or "").split(",") if t]
+    if tops:
+        line, code, signal, output = child(["graph-one", ",".join(tops)], env)
+        graph = line or {"top_level": tops, "modules": 0, "extensions": [], "reenabled_by": None,
+                         "gil_after": None, "error": "no report: " + output[-500:]}
+        graph.pop("schema", None)
+        graph.pop("kind", None)
+        graph.update(exit_code=code, signal=signal)
+        print("import graph of %s: %d modules, GIL re-enabled by %s" % (
+            ", ".join(tops), graph["modules"], graph["reenabled_by"]))
     smoke = None
     if args.smoke:
         smoke_env = dict(env)
@@ -268,7 +395,95 @@ def check(args):
     import check_import  # the interpreter facts, as the greeter checks report them
 
     info = check_import.collect_info()
-    emit("package-check", {"info": info, "modules": results, "smoke": smoke})
+    emit("package-check", {"info": info, "modules": results, "smoke": smoke, "graph": graph})
+    return 0
+
+
+# ------------------------------------------------------------------------ tests
+
+RERUNS = 3
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+def tests_env(work, gil_off):
+    """The package, its test requirements and our pytest plugin importable;
+    the current folder not (PYTHONSAFEPATH), so the installed package is
+    tested rather than its sources."""
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join([os.path.join(work, "site"), os.path.join(work, "test-site"), HERE])
+    env["PYTHONDONTWRITEBYTECODE"] = "1"
+    env["PYTHONSAFEPATH"] = "1"
+    if gil_off:
+        env["PYTHON_GIL"] = "0"
+    return env
+
+
+def run_pytest(cwd, env, threads, arguments):
+    """One pytest run in a child; its outcomes summarised."""
+    import tempfile
+
+    import pytest_outcomes
+
+    handle, outcomes = tempfile.mkstemp(prefix="outcomes-", suffix=".jsonl")
+    os.close(handle)
+    env = dict(env, PYBENCH_OUTCOMES=outcomes)
+    command = [sys.executable, "-m", "pytest", "-p", "pytest_outcomes", "-p", "no:cacheprovider", "-q",
+               "--parallel-threads", str(threads)] + arguments
+    start = time.perf_counter()
+    try:
+        done = subprocess.run(command, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                              text=True, errors="replace", timeout=CHILD_TIMEOUT)
+        code, output = done.returncode, done.stdout
+    except subprocess.TimeoutExpired as expired:
+        code, output = -1, "timed out after %d s\n%s" % (CHILD_TIMEOUT, expired.stdout or "")
+    with open(outcomes, encoding="utf-8") as found:
+        summary = pytest_outcomes.summarise(found)
+    os.unlink(outcomes)
+    summary.update(threads=threads, exit_code=code, signal=-code if code < -1 else None,
+                   seconds=time.perf_counter() - start, output=tail(output, 3000) if code != 0 else "")
+    return summary
+
+
+def rerun_arguments(arguments, cwd):
+    """The user's pytest arguments without the paths and node ids they chose:
+    a rerun names the failing tests itself."""
+    return [a for a in arguments if "::" not in a and not os.path.exists(os.path.join(cwd, a))]
+
+
+def rerun_failures(cwd, env, run, arguments):
+    """Each failing test rerun RERUNS times (all of them at once, as they
+    failed): how often it fails again tells a flaky race from a certain one."""
+    ids = [f["test"] for f in run["failed"] if "::" in f["test"]]
+    if not ids:
+        return
+    again = {test: 0 for test in ids}
+    for _ in range(RERUNS):
+        rerun = run_pytest(cwd, env, run["threads"], rerun_arguments(arguments, cwd) + ids)
+        failed = {f["test"] for f in rerun["failed"]}
+        for test in ids:
+            if test in failed or rerun["signal"] is not None:
+                again[test] += 1
+    for f in run["failed"]:
+        if f["test"] in again:
+            f.update(reruns=RERUNS, failed_reruns=again[f["test"]])
+
+
+def tests(args):
+    arguments = args.pytest_args[1:] if args.pytest_args[:1] == ["--"] else args.pytest_args
+    cwd = args.cwd or os.path.join(args.work, "src")
+    gil_off = free_threaded()
+    env = tests_env(args.work, gil_off)
+    runs = {}
+    for name, threads in (("plain", 1), ("parallel", args.threads)):
+        run = run_pytest(cwd, env, threads, arguments)
+        rerun_failures(cwd, env, run, arguments)
+        runs[name] = run
+        print("%s (%d thread%s): exit %d, %d passed, %d failed, %d skipped, %.1f s" % (
+            name, threads, "" if threads == 1 else "s", run["exit_code"], run["passed"], len(run["failed"]),
+            run["skipped"], run["seconds"]))
+        for f in run["failed"]:
+            print("  FAILED %s: %s" % (f["test"], f["message"]))
+    emit("package-tests", dict(runs, gil_forced_off=gil_off))
     return 0
 
 
@@ -280,11 +495,21 @@ def parse_args(argv=None):
     b.add_argument("--src", required=True, help="the project folder (read-only)")
     b.add_argument("--work", required=True, help="this interpreter's writable folder")
     b.add_argument("--wheelhouse", required=True, help="folder of build-requirement wheels")
+    b.add_argument("--test-requires", action="append", default=[],
+                   help="a requirement of the tests (repeatable), installed into WORK/test-site")
     c = sub.add_parser("check", help="import the installed extension modules (runtime image)")
     c.add_argument("--work", required=True)
     c.add_argument("--modules", required=True, help="comma-separated dotted names (from the build step)")
     c.add_argument("--smoke", default=None, help='Python code, or "-m module", run in N threads')
     c.add_argument("--smoke-threads", type=int, default=8)
+    c.add_argument("--top-level", default=None, help="comma-separated import names, imported together")
+    t = sub.add_parser("tests", help="the package's own tests, plainly then in N threads (runtime image)")
+    t.add_argument("--work", required=True)
+    t.add_argument("--threads", type=int, required=True, help="pytest-run-parallel's --parallel-threads")
+    t.add_argument("--cwd", default=None, help="where pytest runs (default: the build's copy of the project)")
+    t.add_argument("pytest_args", nargs=argparse.REMAINDER, help="-- then pytest's own arguments")
+    g = sub.add_parser("graph-one")
+    g.add_argument("tops")
     i = sub.add_parser("import-one")
     i.add_argument("module")
     s = sub.add_parser("smoke-one")
@@ -299,6 +524,10 @@ def main(argv=None):
         return build(args)
     if args.command == "check":
         return check(args)
+    if args.command == "tests":
+        return tests(args)
+    if args.command == "graph-one":
+        return graph_one([t for t in args.tops.split(",") if t])
     if args.command == "import-one":
         return import_one(args.module)
     return smoke_one(args.code, args.threads)

@@ -32,6 +32,7 @@ class ExtensionModules(unittest.TestCase):
             "pb_multi/__init__.py",
             "pb_multi/_core.cpython-313t-x86_64-linux-gnu.so",
             "pb_multi/sub/_fast.abi3.so",
+            "pb_multi/_ft.abi3t.so",
             "top.cpython-314-x86_64-linux-gnu.so",
             "pb_multi.libs/libfoo-1a2b.so.1",
             "pb_multi-1.0.data/scripts/tool.so",
@@ -39,13 +40,91 @@ class ExtensionModules(unittest.TestCase):
         ]
         self.assertEqual(
             check_package.extension_modules(names),
-            ["pb_multi._core", "pb_multi.sub._fast", "top"],
+            ["pb_multi._core", "pb_multi._ft", "pb_multi.sub._fast", "top"],
         )
 
     def test_a_missing_build_requirement_is_named(self):
         log = "ERROR: Could not find a version that satisfies the requirement pb-buildhelper==1.0\n" \
               "ERROR: No matching distribution found for pb-buildhelper==1.0"
         self.assertEqual(check_package._MISSING_REQUIREMENT.search(log).group(1), "pb-buildhelper")
+
+
+class Fallback(unittest.TestCase):
+    def test_native_sources_are_found_outside_build_outputs(self):
+        import tempfile
+
+        with tempfile.TemporaryDirectory() as src:
+            for path in ("src/speedups.c", "pkg/fast.pyx", "pkg/__init__.py", "build/x.c", ".git/y.c"):
+                os.makedirs(os.path.dirname(os.path.join(src, path)), exist_ok=True)
+                open(os.path.join(src, path), "w").close()
+            self.assertEqual(check_package.native_sources(src), ["pkg/fast.pyx", "src/speedups.c"])
+
+    def test_compiler_errors_caught_by_setuptools_are_kept(self):
+        log = "\n".join([
+            "  running build_ext",
+            "  src/speedups.c:20:5: error: expected ‘,’ or ‘;’ before ‘return’",
+            "  src/speedups.c:19:15: warning: unused variable ‘seven’ [-Wunused-variable]",
+            '  warning: build_ext: building extension "pb_fallback._speedups" failed: Command gcc returned 1',
+            "  pb.c:1:10: fatal error: Python.h: No such file or directory",
+            "  error: subprocess-exited-with-error",
+        ])
+        self.assertEqual(check_package.compiler_errors(log), [
+            "src/speedups.c:20:5: error: expected ‘,’ or ‘;’ before ‘return’",
+            'warning: build_ext: building extension "pb_fallback._speedups" failed: Command gcc returned 1',
+            "pb.c:1:10: fatal error: Python.h: No such file or directory",
+        ])
+
+
+class PytestOutcomes(unittest.TestCase):
+    def test_a_test_fails_when_any_phase_failed_and_keeps_its_first_message(self):
+        import json
+
+        import pytest_outcomes
+
+        def line(test, when, outcome, message=""):
+            return json.dumps({"test": test, "when": when, "outcome": outcome, "message": message})
+
+        lines = [
+            line("t.py::ok", "call", "passed"),
+            line("t.py::race", "call", "failed", "AssertionError: assert '17' == '1042'"),
+            line("t.py::race", "teardown", "failed", "later"),
+            line("t.py::fixture", "setup", "failed", "RuntimeError: no db"),
+            line("t.py::skip", "setup", "skipped", "no numpy"),
+            line("<collection>", "collect", "failed", "ImportError: x"),
+            "",
+        ]
+        self.assertEqual(pytest_outcomes.summarise(lines), {
+            "passed": 1,
+            "skipped": 1,
+            "failed": [
+                {"test": "t.py::race", "message": "AssertionError: assert '17' == '1042'"},
+                {"test": "t.py::fixture", "message": "RuntimeError: no db"},
+                {"test": "<collection>", "message": "ImportError: x"},
+            ],
+        })
+
+    def test_a_rerun_names_its_tests_itself(self):
+        import tempfile
+
+        with tempfile.TemporaryDirectory() as cwd:
+            os.makedirs(os.path.join(cwd, "tests"))
+            kept = check_package.rerun_arguments(["-k", "render", "tests", "t.py::x", "-x"], cwd)
+            self.assertEqual(kept, ["-k", "render", "-x"])
+
+
+class ImportGraph(unittest.TestCase):
+    def test_top_level_names_of_a_wheel(self):
+        names = ["pb/__init__.py", "pb/_core.cpython-313t-x86_64-linux-gnu.so", "top.cpython-314-x86_64-linux-gnu.so",
+                 "mod.py", "pb-1.0.dist-info/RECORD", "pb-1.0.data/scripts/x", "not-a-name/x.py", "_c.abi3.so"]
+        self.assertEqual(check_package.top_level(names), ["_c", "mod", "pb", "top"])
+
+    def test_the_graph_child_imports_and_reports(self):
+        done = run_child("graph-one", "json,pb_surely_not_installed")
+        self.assertEqual(done.returncode, 1)
+        result = machine_line(done.stdout)
+        self.assertEqual(result["top_level"], ["json", "pb_surely_not_installed"])
+        self.assertIsNone(result["reenabled_by"])
+        self.assertIn("pb_surely_not_installed: ModuleNotFoundError", result["error"])
 
 
 class Children(unittest.TestCase):

@@ -49,7 +49,7 @@ pub enum Command {
     Run(Box<RunArgs>),
     /// Check C extensions on every build: the greeters, your .c file, or a real package
     /// (project, sdist, --pypi NAME): built, imported, GIL state, a readiness verdict.
-    Ext(ExtArgs),
+    Ext(Box<ExtArgs>),
     /// Compare results (--json files, or folders of repeated runs): B against A, per configuration.
     Compare(CompareArgs),
     /// Turn result files (run, compare, ext --json) into a static HTML page with charts,
@@ -68,9 +68,24 @@ pub struct CompareArgs {
     /// Exit non-zero when a configuration is significantly slower in B by more than PCT percent.
     #[arg(long, value_name = "PCT", value_parser = parse_percent)]
     pub fail_on_regression: Option<f64>,
+    /// Exit non-zero when a configuration uses significantly more peak memory in B by more
+    /// than PCT percent.
+    #[arg(long, value_name = "PCT", value_parser = parse_percent)]
+    pub fail_on_memory_regression: Option<f64>,
     /// Write the comparison as JSON.
     #[arg(long, value_name = "FILE")]
     pub json: Option<PathBuf>,
+    /// Half-width of the status band in percent (default: A's run's band, else 10).
+    #[arg(long, value_name = "PCT", value_parser = |s: &str| ranges::BAND_PERCENT.percent(s))]
+    pub band: Option<f64>,
+}
+
+/// `run --measure`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum MeasureArg {
+    #[default]
+    Time,
+    Instructions,
 }
 
 #[derive(Debug, Args)]
@@ -88,8 +103,33 @@ pub struct ReportArgs {
     pub markdown: Option<PathBuf>,
 }
 
+/// `--profile`, on every command that builds.
+#[derive(Debug, Args, Default, Clone)]
+pub struct ProfileArg {
+    /// How CPython is built: quick (no PGO or LTO: minutes) or release (PGO + LTO, like the
+    /// official images: about 3× the time). Default: the config's build.profile.
+    #[arg(long, value_enum, value_name = "quick|release")]
+    pub profile: Option<crate::config::Profile>,
+}
+
+impl Command {
+    /// The build profile its `--profile` chose, if it builds and one was given.
+    pub fn profile(&self) -> Option<crate::config::Profile> {
+        match self {
+            Command::Build(a) => a.build.profile,
+            Command::Info(a) => a.build.profile,
+            Command::Run(a) => a.build.profile,
+            Command::Ext(a) => a.build.profile,
+            Command::Compare(_) | Command::Report(_) | Command::Config => None,
+        }
+    }
+}
+
 #[derive(Debug, Args)]
 pub struct BuildArgs {
+    #[command(flatten)]
+    pub build: ProfileArg,
+
     /// Print the build summary as JSON to this file as well.
     #[arg(long, value_name = "FILE")]
     pub json: Option<PathBuf>,
@@ -100,6 +140,9 @@ pub struct BuildArgs {
 
 #[derive(Debug, Args)]
 pub struct InfoArgs {
+    #[command(flatten)]
+    pub build: ProfileArg,
+
     /// Comma-separated interpreter names (default: all).
     #[arg(long, value_delimiter = ',', value_name = "NAMES")]
     pub interpreters: Vec<String>,
@@ -107,6 +150,9 @@ pub struct InfoArgs {
 
 #[derive(Debug, Args, Default)]
 pub struct RunArgs {
+    #[command(flatten)]
+    pub build: ProfileArg,
+
     /// gil, jit, uops, suite, a benchmark of the suite (see --list), pyperformance,
     /// ftscalingbench, or the path of a Python script to run through the same matrix.
     #[arg(required_unless_present = "list")]
@@ -230,6 +276,16 @@ pub struct RunArgs {
     #[arg(long)]
     pub show_output: bool,
 
+    /// What each value is: time (the default), or instructions counted under Valgrind's
+    /// Callgrind (one thread, in an image layer of its own), with estimated cycles beside them.
+    #[arg(long, value_enum, default_value_t = MeasureArg::Time)]
+    pub measure: MeasureArg,
+
+    /// Half-width of the status band in percent: a change inside it is "similar"
+    /// (default: config benchmarks.band, else 10).
+    #[arg(long, value_name = "PCT", value_parser = |s: &str| ranges::BAND_PERCENT.percent(s))]
+    pub band: Option<f64>,
+
     /// Your script with --threads: each of the N threads does the one-thread work
     /// (speed-up t1·N/tN); without it the script's total work is taken as fixed (t1/tN).
     #[arg(long)]
@@ -242,6 +298,9 @@ pub struct RunArgs {
 
 #[derive(Debug, Args)]
 pub struct ExtArgs {
+    #[command(flatten)]
+    pub build: ProfileArg,
+
     /// What to check: a single .c file, a project folder (pyproject.toml or setup.py),
     /// or an sdist (.tar.gz, .zip). Default: the tutorial's greeter modules.
     pub source: Option<PathBuf>,
@@ -296,6 +355,21 @@ pub struct ExtArgs {
     /// Seconds before a container is killed.
     #[arg(long, value_name = "SECONDS", value_parser = ranges::TIMEOUT_SECONDS.u64_parser())]
     pub timeout: Option<u64>,
+
+    /// Run the package's own tests (pytest) on every build: once plainly, once with every
+    /// test in N threads at once (pytest-run-parallel), the GIL forced off on free-threaded
+    /// builds. PATH: a folder or file of tests on this machine (default: the package's own).
+    /// pytest's own arguments go after `--`. Put it after the package.
+    #[arg(long, value_name = "PATH", num_args = 0..=1)]
+    pub tests: Option<Option<PathBuf>>,
+
+    /// Threads each test runs in for --tests (default: the engine's CPU count, at least 4).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(2..=256))]
+    pub parallel_threads: Option<u32>,
+
+    /// pytest's own arguments for --tests, after `--`.
+    #[arg(last = true, value_name = "PYTEST ARGS")]
+    pub pytest_args: Vec<String>,
 }
 
 /// `--fail-on-regression`: a percentage in (0, 1000].

@@ -1,71 +1,13 @@
-//! The words of the domain, with no dependencies: CPython versions, build
-//! variants, runtime modes, and which (version, variant) pairs can be built.
+//! The words of the domain, with no dependencies: CPython versions and
+//! runtime modes. A build's options are [`crate::options`]; which (version,
+//! options) pairs can be built, [`crate::toolchain`].
 
 use std::fmt;
 
+pub use crate::options::Variant;
+pub use crate::toolchain::validate_variant;
+
 use serde::{Deserialize, Serialize};
-
-/// A CPython build variant. Typed, with one canonical spelling (`stock`, `t`, `j`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-pub enum Variant {
-    #[serde(rename = "stock")]
-    Stock,
-    /// Free-threaded: `--disable-gil`, ABI flag `t`.
-    #[serde(rename = "t")]
-    FreeThreaded,
-    /// The experimental JIT: `--enable-experimental-jit`.
-    #[serde(rename = "j")]
-    Jit,
-    /// Free-threaded with the JIT (3.15+): both flags.
-    #[serde(rename = "tj")]
-    FreeThreadedJit,
-}
-
-impl Variant {
-    /// Suffix of the command on PATH: `python3.13`, `python3.13t`, `python3.13j`.
-    pub fn suffix(self) -> &'static str {
-        match self {
-            Variant::Stock => "",
-            Variant::FreeThreaded => "t",
-            Variant::Jit => "j",
-            Variant::FreeThreadedJit => "tj",
-        }
-    }
-
-    pub fn key(self) -> &'static str {
-        match self {
-            Variant::Stock => "stock",
-            Variant::FreeThreaded => "t",
-            Variant::Jit => "j",
-            Variant::FreeThreadedJit => "tj",
-        }
-    }
-
-    /// Built with `--disable-gil`.
-    pub fn is_free_threaded(self) -> bool {
-        matches!(self, Variant::FreeThreaded | Variant::FreeThreadedJit)
-    }
-
-    /// Built with the JIT, so it needs LLVM at build time.
-    pub fn has_jit(self) -> bool {
-        matches!(self, Variant::Jit | Variant::FreeThreadedJit)
-    }
-
-    pub fn configure_flags(self) -> &'static [&'static str] {
-        match self {
-            Variant::Stock => &[],
-            Variant::FreeThreaded => &["--disable-gil"],
-            Variant::Jit => &["--enable-experimental-jit"],
-            Variant::FreeThreadedJit => &["--disable-gil", "--enable-experimental-jit"],
-        }
-    }
-}
-
-impl fmt::Display for Variant {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.key())
-    }
-}
 
 /// A parsed CPython version: `3.13.15`, `3.15.0rc2`.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -116,16 +58,6 @@ impl PyVersion {
     pub fn major_minor(&self) -> String {
         format!("{}.{}", self.major, self.minor)
     }
-
-    /// The LLVM major version the experimental JIT needs at build time.
-    pub fn jit_llvm(&self) -> Option<u32> {
-        match (self.major, self.minor) {
-            (3, 13) => Some(18),
-            (3, 14) => Some(19),
-            (3, 15) => Some(21),
-            _ => None,
-        }
-    }
 }
 
 impl fmt::Display for PyVersion {
@@ -138,72 +70,8 @@ impl fmt::Display for PyVersion {
     }
 }
 
-/// LLVM majors each Debian suite ships as clang-N / llvm-N packages, and those
-/// its backports add.
-fn suite_llvms(suite: &str) -> Option<(&'static [u32], &'static [u32])> {
-    match suite {
-        "bookworm" => Some((&[13, 14, 15, 16], &[])),
-        "trixie" => Some((&[17, 18, 19], &[20, 21])),
-        "forky" | "sid" | "unstable" => Some((&[19, 20, 21], &[])),
-        _ => None,
-    }
-}
-
-/// Where apt finds clang-N and llvm-N for `suite`: the suite itself (`None`) or
-/// its backports (`Some("trixie-backports")`). An unknown suite is trusted to
-/// have it. Pure.
-pub fn llvm_suite(suite: &str, llvm: u32) -> Result<Option<String>, String> {
-    let Some((main, backports)) = suite_llvms(suite) else {
-        return Ok(None);
-    };
-    if main.contains(&llvm) {
-        Ok(None)
-    } else if backports.contains(&llvm) {
-        Ok(Some(format!("{suite}-backports")))
-    } else {
-        let known: Vec<String> = main
-            .iter()
-            .chain(backports)
-            .map(|v| v.to_string())
-            .collect();
-        Err(format!(
-            "Debian {suite} ships LLVM {} (backports included), not LLVM {llvm}",
-            known.join(", ")
-        ))
-    }
-}
-
-/// Is this (version, variant) buildable on this suite? A pure check, so the answer
-/// comes before any minute is spent compiling.
-pub fn validate_variant(version: &PyVersion, variant: Variant, suite: &str) -> Result<(), String> {
-    if version.minor < 13 && variant != Variant::Stock {
-        return Err(format!(
-            "CPython {version} has no {} variant: free threading and the JIT arrived in 3.13.",
-            variant
-        ));
-    }
-    if variant == Variant::FreeThreadedJit {
-        match version.minor {
-            13 => return Err(format!("CPython {version} cannot have the tj variant: a free-threaded 3.13 builds with the JIT but never runs it, so it would measure the plain free-threaded interpreter under another name. Use `t` and `j` as separate variants, or `tj` on 3.15.")),
-            14 => return Err(format!("CPython {version} cannot have the tj variant: 3.14's configure refuses --enable-experimental-jit together with --disable-gil. Use `t` and `j` as separate variants, or `tj` on 3.15.")),
-            _ => {}
-        }
-    }
-    if variant.has_jit() {
-        let llvm = version.jit_llvm().ok_or_else(|| {
-            format!("pybench-docker does not know which LLVM the JIT of CPython {version} needs; drop the {variant} variant for it.")
-        })?;
-        llvm_suite(suite, llvm).map_err(|why| {
-            format!(
-                "the JIT of CPython {version} needs LLVM {llvm}, but {why}. Drop `{variant}` from that release's variants, or set base.suite to a Debian suite that has clang-{llvm}."
-            )
-        })?;
-    }
-    Ok(())
-}
-
 /// A runtime switch applied to an interpreter.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Mode {
     Default,
@@ -211,4 +79,31 @@ pub enum Mode {
     GilForced,
     /// `PYTHON_JIT=0` on a JIT build.
     JitOff,
+}
+
+impl Mode {
+    /// What the configuration's name adds: ` -X gil=1`, ` PYTHON_JIT=0`.
+    pub fn name_suffix(&self) -> &'static str {
+        match self {
+            Mode::Default => "",
+            Mode::GilForced => " -X gil=1",
+            Mode::JitOff => " PYTHON_JIT=0",
+        }
+    }
+
+    /// Interpreter options it adds before the script.
+    pub fn args(&self) -> &'static [&'static str] {
+        match self {
+            Mode::GilForced => &["-X", "gil=1"],
+            _ => &[],
+        }
+    }
+
+    /// Environment it sets.
+    pub fn env(&self) -> &'static [(&'static str, &'static str)] {
+        match self {
+            Mode::JitOff => &[("PYTHON_JIT", "0")],
+            _ => &[],
+        }
+    }
 }

@@ -12,6 +12,7 @@ mod download;
 mod error;
 mod file_name;
 mod ftscalingbench;
+mod options;
 mod packages;
 mod plan;
 mod project;
@@ -21,6 +22,7 @@ mod report;
 mod results;
 mod session;
 mod sources;
+mod toolchain;
 mod ui;
 mod wheels;
 

@@ -53,6 +53,18 @@ impl Range {
     }
 }
 
+impl Range {
+    /// A parser of a percentage in this range, for clap: `1`, `2.5`, `1%`.
+    pub fn percent(&self, text: &str) -> Result<f64, String> {
+        let value: f64 = (text.trim_end_matches('%').parse())
+            .map_err(|_| format!("{text:?} is not a percentage, e.g. 1 or 2.5"))?;
+        match self.contains(value) {
+            true => Ok(value),
+            false => Err(format!("{value} is not {}", self.describe())),
+        }
+    }
+}
+
 const fn whole(min: u64, max: u64, unit: &'static str) -> Range {
     Range {
         min: min as f64,
@@ -75,6 +87,12 @@ pub const MIN_TIME: Range = Range {
     max: 60.0,
     unit: "seconds",
 };
+/// `--band` / `benchmarks.band`: the half-width of the status band, in percent.
+pub const BAND_PERCENT: Range = Range {
+    min: 0.01,
+    max: 50.0,
+    unit: "percent",
+};
 /// `-n` / `benchmarks.gil.n` and `benchmarks.jit.n`.
 pub const N: Range = whole(1, 100_000_000, "");
 /// `--threads` / `benchmarks.gil.threads`.
@@ -91,6 +109,15 @@ pub const UNPACKED_ENTRIES: Range = whole(1, 10_000_000, "entries");
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_band_is_a_percentage_between_a_hundredth_and_a_half() {
+        assert_eq!(BAND_PERCENT.percent("1"), Ok(1.0));
+        assert_eq!(BAND_PERCENT.percent("2.5%"), Ok(2.5));
+        for bad in ["0", "-1", "51", "nan", "ten"] {
+            assert!(BAND_PERCENT.percent(bad).is_err(), "{bad}");
+        }
+    }
 
     #[test]
     fn nan_and_infinities_are_in_no_range() {

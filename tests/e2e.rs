@@ -881,8 +881,10 @@ fn the_whole_suite_runs_quickly_on_the_default_matrix() {
         .skip(1)
         .filter_map(|l| {
             let words: Vec<&str> = l.split_whitespace().collect();
-            (words.len() > 2 && !["gil", "jit", "uops"].contains(&words[0]))
-                .then(|| words[1].to_string())
+            // Suite benchmarks have a category in the first column; the
+            // built-in ones (gil, jit, uops, ftscalingbench) leave it blank.
+            let categorised = !l.starts_with("   ");
+            (categorised && words.len() > 2).then(|| words[1].to_string())
         })
         .collect();
     assert!(names.len() >= 10, "{list}");
@@ -997,4 +999,139 @@ fn ftscalingbench_reports_each_pattern_and_flags_one_that_serialises_on_a_lock()
         .map(|r| r["samples"][0]["cpuset"].as_str().unwrap())
         .collect();
     assert_eq!(cpusets, ["1", "0-1"]);
+}
+
+/// Holds MIB mebibytes (every page written) while the harness times a loop.
+const HOLD: &str = "\
+import sys
+import harness
+
+held = bytearray(int(sys.argv[1]) * (1 << 20))  # memset: every page resident
+
+def spin(loops):
+    for _ in range(loops):
+        sum(range(2000))
+
+harness.bench('hold', spin)
+print('held', len(held) >> 20, 'MiB')
+";
+
+const MIB: f64 = (1u64 << 20) as f64;
+
+/// `run hold.py` on 3.14 and 3.14t, 3 processes each, holding `mib`.
+fn run_hold(
+    dir: &std::path::Path,
+    mib: u32,
+    html: Option<&std::path::Path>,
+) -> (String, serde_json::Value) {
+    let script = dir.join("hold.py");
+    std::fs::write(&script, HOLD).unwrap();
+    let json = dir.join(format!("hold-{mib}.json"));
+    let mib = mib.to_string();
+    let mut args = vec![
+        "run",
+        script.to_str().unwrap(),
+        "--interpreters",
+        "3.14,3.14t",
+        "--processes",
+        "3",
+        "--values",
+        "3",
+        "--min-time",
+        "0.01",
+        "--json",
+        json.to_str().unwrap(),
+    ];
+    if let Some(html) = html {
+        args.extend(["--html", html.to_str().unwrap()]);
+    }
+    args.extend(["--", &mib]);
+    let out = run(&args);
+    assert!(out.status.success(), "{}", stderr(&out));
+    (stdout(&out), read_json(&json))
+}
+
+/// The peaks (MiB) of the memory table's rows, by interpreter label.
+fn table_peaks(text: &str) -> Vec<(String, f64)> {
+    let (_, table) = text
+        .split_once("Memory: peak resident set of the benchmark process")
+        .unwrap_or_else(|| panic!("no memory table: {text}"));
+    table
+        .lines()
+        .filter(|l| l.starts_with("│ 3.14"))
+        .map(|l| {
+            let cells: Vec<&str> = l.split(['│', '┆']).map(str::trim).collect();
+            let peak = cells[2].split(' ').next().unwrap().parse().unwrap();
+            (cells[1].to_string(), peak)
+        })
+        .collect()
+}
+
+#[test]
+fn memory_held_by_a_script_is_what_the_table_the_json_and_the_page_say() {
+    images();
+    let dir = tempfile::tempdir().unwrap();
+    let site = dir.path().join("site");
+    let (text, r) = run_hold(dir.path(), 200, Some(&site));
+    // The table: both builds at least the 200 MiB, and within 40 MiB above.
+    let peaks = table_peaks(&text);
+    assert_eq!(peaks.len(), 2, "{text}");
+    for (label, mib) in &peaks {
+        assert!((200.0..=240.0).contains(mib), "{label}: {mib} MiB\n{text}");
+    }
+    assert!(
+        text.contains("sources: process: VmHWM of /proc/self/status, reset before each value"),
+        "{text}"
+    );
+    // The JSON: every process's own record, and each row's statistics.
+    for (i, row) in r["rows"].as_array().unwrap().iter().enumerate() {
+        let measured = row["samples"].as_array().unwrap().iter();
+        for s in measured.filter(|s| s["warmup"] == false) {
+            let m = &s["memory"];
+            assert_eq!(m["process_source"], "proc-status", "{m}");
+            assert_eq!(m["process_reset"], true, "{m}");
+            let peak = m["process_peak"].as_f64().unwrap();
+            assert!(m["container_peak"].as_f64().unwrap() >= peak, "{m}");
+        }
+        let memory = &r["summary"][i]["memory"];
+        let mean = memory["summary"]["mean"].as_f64().unwrap() / MIB;
+        assert!((200.0..=240.0).contains(&mean), "{memory}");
+        assert!(memory["comparison"]["verdict"].is_string(), "{memory}");
+    }
+    // 3.14t against 3.14: the same 200 MiB plus a slightly larger interpreter.
+    let ft = &r["summary"][1]["memory"]["comparison"];
+    assert!(ft["ci_low"].as_f64().unwrap() > 0.98, "{ft}");
+    assert!(ft["ci_high"].as_f64().unwrap() < 1.1, "{ft}");
+    // The page: a memory section with each build's peak.
+    let page = std::fs::read_to_string(site.join("index.html")).unwrap();
+    assert!(
+        page.contains("Memory: peak resident set"),
+        "no memory section"
+    );
+    let shown: Vec<f64> = page
+        .split(" MiB · ")
+        .map(|before| before.rsplit('>').next().unwrap_or(""))
+        .filter_map(|t| t.trim().parse().ok())
+        .collect();
+    assert_eq!(shown.len(), 2, "one bar per build: {shown:?}");
+    assert!(
+        shown.iter().all(|m| (200.0..=240.0).contains(m)),
+        "{shown:?}"
+    );
+
+    // The same script holding nothing is far below.
+    let (text, r) = run_hold(dir.path(), 0, None);
+    for (label, mib) in table_peaks(&text) {
+        assert!(mib <= 40.0, "{label}: {mib} MiB\n{text}");
+    }
+    for row in r["summary"].as_array().unwrap() {
+        let mean = row["memory"]["summary"]["mean"].as_f64().unwrap() / MIB;
+        assert!(mean <= 40.0, "{row}");
+    }
+    // Other tests and helpers share the daemon: this run's session only.
+    let session = r["session"].as_str().unwrap();
+    assert!(
+        labelled_containers(Some(session)).is_empty(),
+        "no container of session {session} is left"
+    );
 }

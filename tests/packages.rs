@@ -56,7 +56,11 @@ fn sdist_of(package: &Path, name: &str, dest: &Path) -> PathBuf {
 }
 
 /// `ext SOURCE` offline with both wheelhouses; the JSON's verdict per interpreter.
-fn check(source: &Path, house: &Path, extra: &[&str]) -> (bool, Vec<(String, String, String)>) {
+fn check(
+    source: &Path,
+    house: &Path,
+    extra: &[&str],
+) -> (bool, Vec<(String, String, String)>, serde_json::Value) {
     let out_dir = tempfile::tempdir().unwrap();
     let json = out_dir.path().join("r.json");
     let setup_house = root().join("target/wheelhouse");
@@ -94,7 +98,17 @@ fn check(source: &Path, house: &Path, extra: &[&str]) -> (bool, Vec<(String, Str
             )
         })
         .collect();
-    (out.status.success(), verdicts)
+    (out.status.success(), verdicts, r)
+}
+
+/// Other tests and sessions run at the same time: this run's containers only.
+fn assert_no_container_left(doc: &serde_json::Value) {
+    let session = doc["session"].as_str().unwrap_or_default();
+    assert!(!session.is_empty(), "the file names its session");
+    assert!(
+        labelled_containers(Some(session)).is_empty(),
+        "a container of session {session} was left behind"
+    );
 }
 
 fn is_free_threaded(interpreter: &str) -> bool {
@@ -147,7 +161,8 @@ fn each_package_gets_its_verdict_on_every_build() {
         (packages.join("needs_helper"), &[], "ready", "ready", true),
     ];
     for (source, extra, gil_build, ft_build, exit_ok) in cases {
-        let (ok, verdicts) = check(&source, house.path(), extra);
+        let (ok, verdicts, doc) = check(&source, house.path(), extra);
+        assert_no_container_left(&doc);
         assert_eq!(
             verdicts.len(),
             6,
@@ -173,10 +188,6 @@ fn each_package_gets_its_verdict_on_every_build() {
     }
     // (A smoke run that crashes is told from one that raises by
     // check_package.py's own tests, c_extension/test_check_package.py.)
-    assert!(
-        labelled_containers(None).is_empty(),
-        "containers left behind"
-    );
 }
 
 #[test]
@@ -195,4 +206,137 @@ fn a_missing_build_requirement_is_named_before_any_container_starts() {
         err.contains("no wheel of") && err.contains("--wheelhouse"),
         "{err}"
     );
+}
+
+/// An optional C speed-up that does not compile: the wheel is built without
+/// it, tagged for the interpreter's ABI. That is "fell back to pure Python"
+/// with gcc's error, never "ready"; a package with no C at all is still
+/// "ready · no extension modules".
+#[test]
+fn a_silent_fallback_to_pure_python_is_named_with_the_compilers_error() {
+    images();
+    wheels_in_cache();
+    let house = tempfile::tempdir().unwrap();
+    let packages = root().join("tests/packages");
+    let (ok, verdicts, doc) = check(&packages.join("fallback"), house.path(), &[]);
+    assert_eq!(verdicts.len(), 6, "{verdicts:?}");
+    for (interpreter, verdict, why) in &verdicts {
+        assert_eq!(verdict, "fell-back", "{interpreter}: {why}");
+        assert!(
+            why.contains("is tagged for a CPython ABI but holds no extension module")
+                && why.contains("speedups.c:")
+                && why.contains("error: expected"),
+            "{interpreter}: {why}"
+        );
+    }
+    assert!(!ok, "fell-back fails by default");
+    let (ok, verdicts, _) = check(&packages.join("pure"), house.path(), &[]);
+    for (interpreter, verdict, why) in &verdicts {
+        assert_eq!(verdict, "ready", "{interpreter}: {why}");
+        assert!(why.contains("no extension modules"), "{interpreter}: {why}");
+    }
+    assert!(ok);
+    assert_no_container_left(&doc);
+}
+
+/// `--tests`: a package whose C code shares one buffer between threads, yet
+/// declares Py_mod_gil, imports "ready" everywhere; its own tests pass
+/// plainly everywhere, and in 8 threads fail only where the GIL is off. Its
+/// race-free twin passes both ways on every build.
+#[test]
+fn a_race_that_only_matters_without_the_gil_fails_under_threads() {
+    images();
+    wheels_in_cache();
+    assert!(
+        root()
+            .join("target/wheelhouse/pytest_run_parallel-0.10.0-py3-none-any.whl")
+            .is_file(),
+        "no pytest-run-parallel wheel in target/wheelhouse: run .ci/setup first"
+    );
+    let house = tempfile::tempdir().unwrap();
+    let packages = root().join("tests/packages");
+    let tests = ["--tests", "--parallel-threads", "8"];
+    let (ok, verdicts, doc) = check(&packages.join("racy"), house.path(), &tests);
+    assert_no_container_left(&doc);
+    assert_eq!(verdicts.len(), 6, "{verdicts:?}");
+    for ((interpreter, verdict, why), r) in verdicts.iter().zip(doc["results"].as_array().unwrap())
+    {
+        let t = &r["tests"];
+        assert_eq!(t["plain"]["passed"], 2, "{interpreter}: {t}");
+        assert_eq!(r["modules"][0]["imported"], true, "{interpreter}: imports");
+        if is_free_threaded(interpreter) {
+            assert_eq!(verdict, "thread-unsafe", "{interpreter}: {why}");
+            assert!(
+                why.starts_with("passes plainly, fails in 8 threads, GIL off: tests/test_render.py::test_render_round_trips (AssertionError"),
+                "{interpreter}: {why}"
+            );
+            assert_eq!(t["gil_forced_off"], true);
+            assert_eq!(r["modules"][0]["gil_after"], false, "Py_mod_gil declared");
+        } else {
+            assert_eq!(verdict, "ready", "{interpreter}: {why}");
+            assert_eq!(t["parallel"]["passed"], 2, "{interpreter}: {t}");
+        }
+        assert_eq!(t["parallel"]["threads"], 8);
+    }
+    assert!(!ok, "thread-unsafe fails by default");
+    let (ok, verdicts, doc) = check(&packages.join("race_free"), house.path(), &tests);
+    assert_no_container_left(&doc);
+    for ((interpreter, verdict, why), r) in verdicts.iter().zip(doc["results"].as_array().unwrap())
+    {
+        assert_eq!(verdict, "ready", "{interpreter}: {why}");
+        assert_eq!(r["tests"]["parallel"]["passed"], 2, "{interpreter}");
+    }
+    assert!(ok);
+}
+
+/// A package whose own extension declares Py_mod_gil but whose dependency's
+/// does not: imported whole on a free-threaded build, the dependency's
+/// module is named as the one that turned the GIL back on.
+#[test]
+fn the_dependency_that_turns_the_gil_back_on_is_named() {
+    images();
+    wheels_in_cache();
+    let house = tempfile::tempdir().unwrap();
+    let packages = root().join("tests/packages");
+    // The dependency's wheels, one per build, as `ext` leaves them in --out.
+    let dep_out = tempfile::tempdir().unwrap();
+    let out = run(&[
+        "ext",
+        packages.join("gil_undeclared").to_str().unwrap(),
+        "--offline",
+        "--wheelhouse",
+        root().join("target/wheelhouse").to_str().unwrap(),
+        "--out",
+        dep_out.path().to_str().unwrap(),
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let mut extra: Vec<String> = Vec::new();
+    for build in std::fs::read_dir(dep_out.path()).unwrap() {
+        extra.extend([
+            "--wheelhouse".to_string(),
+            build.unwrap().path().display().to_string(),
+        ]);
+    }
+    let extra: Vec<&str> = extra.iter().map(String::as_str).collect();
+    let (_, verdicts, doc) = check(&packages.join("uses_dep"), house.path(), &extra);
+    assert_no_container_left(&doc);
+    assert_eq!(
+        doc["dependencies"],
+        serde_json::json!(["pb-gil-undeclared==1.0"])
+    );
+    assert_eq!(verdicts.len(), 6, "{verdicts:?}");
+    for ((interpreter, verdict, why), r) in verdicts.iter().zip(doc["results"].as_array().unwrap())
+    {
+        assert_eq!(r["build"]["dependencies_installed"], true, "{interpreter}");
+        if is_free_threaded(interpreter) {
+            assert_eq!(verdict, "needs-gil", "{interpreter}: {why}");
+            assert_eq!(
+                why,
+                "importing pb_uses_dep re-enabled the GIL: pb_gil_undeclared (a dependency's module, no Py_mod_gil slot)"
+            );
+            assert_eq!(r["graph"]["reenabled_by"], "pb_gil_undeclared");
+        } else {
+            assert_eq!(verdict, "ready", "{interpreter}: {why}");
+        }
+    }
 }

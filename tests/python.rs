@@ -1,4 +1,4 @@
-//! The Python side's own unit tests (harness, gil.py, jit.py, check_package.py), run with the
+//! The Python side's own unit tests (harness, gil.py, jit.py, check_package.py, .ci/sizes.py), run with the
 //! host's python3 so that `cargo test` covers them. Needs no daemon.
 
 use std::process::Command;
@@ -27,4 +27,9 @@ fn python_unit_tests_pass() {
 #[test]
 fn package_checker_unit_tests_pass() {
     unit_tests_in("c_extension");
+}
+
+#[test]
+fn size_script_unit_tests_pass() {
+    unit_tests_in(".ci");
 }

@@ -16,6 +16,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::analysis::memory::{row_memory, RowMemory};
 use crate::analysis::scaling::{
     compare_in_run, speedup_of, ScalingComparison, ScalingRule, ScalingStatus, Speedup,
 };
@@ -123,6 +124,10 @@ pub struct RowComparison {
     /// at the same thread count.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub scaling_vs_baseline: Option<ScalingComparison>,
+    /// Peak memory, compared with the same baseline row as time; `None`
+    /// when the row recorded none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub memory: Option<RowMemory>,
 }
 
 /// `row`'s speed-up over the same interpreter at one thread, with its
@@ -264,9 +269,9 @@ pub fn compare_runs(a_levels: &[f64], b_levels: &[f64], band: Band) -> Option<Co
 /// summary even if some processes finished, because a partial set would be
 /// biased (the runs that finished are the fast ones). Its raw samples stay in
 /// the report. Each row is compared with the baseline at its thread count,
-/// with the default [`Band`].
+/// with the report's [`Band`] (`--band`, else ±10 %).
 pub fn compare_rows(report: &Report) -> Vec<RowComparison> {
-    let band = Band::default();
+    let band = report.band();
     report
         .rows
         .iter()
@@ -295,6 +300,7 @@ pub fn compare_rows(report: &Report) -> Vec<RowComparison> {
                 comparison,
                 speedup: scaling.map(|s| s.speedup),
                 efficiency: scaling.map(|s| s.efficiency),
+                memory: row_memory(report, i, band),
             }
         })
         .collect()
@@ -327,6 +333,7 @@ mod tests {
             outcome,
             baseline: None,
             configure_flags: None,
+            build: None,
             source_script: None,
         }
     }
@@ -349,6 +356,9 @@ mod tests {
             started_at: DateTime::<Utc>::from_timestamp(1_700_000_000, 0).unwrap(),
             finished_at: None,
             rows,
+            measure: Default::default(),
+            unit: None,
+            band: None,
         }
     }
 

@@ -4,6 +4,7 @@
 
 pub mod compare;
 pub mod memory;
+pub mod memory_pairs;
 pub mod pairing;
 pub mod scaling;
 pub mod scaling_pairs;

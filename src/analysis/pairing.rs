@@ -4,6 +4,7 @@
 //! Pure.
 
 use crate::analysis::compare::{compare_normalized, compare_pair, compare_runs, run_level, Band};
+use crate::analysis::memory_pairs::{pair_memory_reports, pair_memory_runs};
 use crate::analysis::significance::DEFAULT_ALPHA;
 use crate::analysis::stats::summarize;
 use crate::results::{Pairing, Report, Row};
@@ -39,6 +40,7 @@ pub fn pair_reports(a: &Report, b: &Report, band: Band) -> Vec<Pairing> {
                 .or_else(|| compare_pair(row_a, row_b, false, band));
             let ok = |r: &Row| r.outcome.is_ok().then(|| r.values());
             Some(Pairing {
+                memory: pair_memory_reports(a, b, &row_b.label(), band),
                 label: row_b.label(),
                 mean_a: ok(row_a).and_then(mean_of),
                 mean_b: ok(row_b).and_then(mean_of),
@@ -87,6 +89,7 @@ pub fn pair_runs(a: &[Report], b: &[Report], band: Band) -> Vec<Pairing> {
                 .zip(levels(b))
                 .and_then(|(la, lb)| compare_runs(&la, &lb, band));
             Pairing {
+                memory: pair_memory_runs(a, b, &label, band),
                 mean_a: mean(a),
                 mean_b: mean(b),
                 significant: comparison

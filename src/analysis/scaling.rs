@@ -267,6 +267,7 @@ mod tests {
             threads: Some(threads),
             baseline: None,
             configure_flags: None,
+            build: None,
             source_script: None,
             samples: seconds
                 .iter()

@@ -29,9 +29,13 @@ impl Band {
 
     /// A band of `fraction` (0.05 for ±5 %); `None` unless it is finite and
     /// strictly between 0 and 1.
-    #[cfg(test)]
     pub fn new(fraction: f64) -> Option<Band> {
         (fraction > 0.0 && fraction < 1.0).then_some(Band(fraction))
+    }
+
+    /// The half-width as a fraction: 0.10.
+    pub fn fraction(self) -> f64 {
+        self.0
     }
 
     /// The ratio at the band's lower edge: 0.9.

@@ -84,6 +84,39 @@ fn load_side(path: &Path) -> Result<Vec<(String, Vec<Report>)>> {
     Ok(groups)
 }
 
+/// What every run of both sides measured; counts and times are refused
+/// side by side, as their ratio would mean nothing.
+fn same_measure(
+    a_path: &Path,
+    a: &[(String, Vec<Report>)],
+    b_path: &Path,
+    b: &[(String, Vec<Report>)],
+) -> Result<results::Measure> {
+    let of = |groups: &[(String, Vec<Report>)]| -> Vec<results::Measure> {
+        let mut seen = vec![];
+        for r in groups.iter().flat_map(|(_, runs)| runs) {
+            if !seen.contains(&r.measure) {
+                seen.push(r.measure);
+            }
+        }
+        seen
+    };
+    let (in_a, in_b) = (of(a), of(b));
+    let words = |m: &[results::Measure]| -> String {
+        m.iter().map(|m| m.unit()).collect::<Vec<_>>().join(" and ")
+    };
+    match (in_a.as_slice(), in_b.as_slice()) {
+        ([one_a], [one_b]) if one_a == one_b => Ok(*one_a),
+        _ => bail!(
+            "{} holds {} and {} holds {}: a ratio of instructions to seconds means nothing. Compare runs measured the same way (both `run --measure instructions`, or both in time).",
+            a_path.display(),
+            words(&in_a),
+            b_path.display(),
+            words(&in_b)
+        ),
+    }
+}
+
 /// How a side is named in the output: the file, or the folder with its runs.
 fn describe(path: &Path, runs: usize) -> String {
     match (path.is_dir(), runs) {
@@ -97,8 +130,16 @@ fn describe(path: &Path, runs: usize) -> String {
 /// [`Comparisons`] per benchmark measured on both sides, judged with `band`.
 /// Refuses sides that share no benchmark, or a benchmark that shares no
 /// configuration.
-pub fn all_comparisons(a_path: &Path, b_path: &Path, band: Band) -> Result<Vec<Comparisons>> {
+pub fn all_comparisons(
+    a_path: &Path,
+    b_path: &Path,
+    band: Option<Band>,
+) -> Result<Vec<Comparisons>> {
     let (a_groups, b_groups) = (load_side(a_path)?, load_side(b_path)?);
+    let measure = same_measure(a_path, &a_groups, b_path, &b_groups)?;
+    // The band given, else the one A's run was judged with.
+    let first_a = a_groups.first().and_then(|(_, runs)| runs.first());
+    let band = band.unwrap_or_else(|| first_a.map(Report::band).unwrap_or_default());
     let names = |g: &[(String, Vec<Report>)]| -> Vec<String> {
         g.iter().map(|(n, _)| format!("{n:?}")).collect()
     };
@@ -135,6 +176,8 @@ pub fn all_comparisons(a_path: &Path, b_path: &Path, band: Band) -> Result<Vec<C
             only_in_b: in_b.iter().filter(|l| !in_a.contains(l)).cloned().collect(),
             scaling,
             rows,
+            measure,
+            band: Some(band.fraction()),
         });
     }
     if out.is_empty() {
@@ -152,7 +195,7 @@ pub fn all_comparisons(a_path: &Path, b_path: &Path, band: Band) -> Result<Vec<C
 /// [`all_comparisons`] when both sides hold one benchmark (as in tests).
 #[cfg(test)]
 pub fn comparisons(a_path: &Path, b_path: &Path) -> Result<Comparisons> {
-    Ok(all_comparisons(a_path, b_path, Band::DEFAULT)?.remove(0))
+    Ok(all_comparisons(a_path, b_path, None)?.remove(0))
 }
 
 /// The terminal table: one row per paired configuration.
@@ -162,7 +205,7 @@ pub fn render(c: &Comparisons) -> String {
         .load_style(presets::UTF8_FULL_CONDENSED.with_rounded_corners())
         .force_no_tty()
         .set_header(["Configuration", "A", "B", "B / A [95% CI]", "p", "Status"]);
-    let time = |m: Option<f64>| m.map_or("—".into(), format::duration);
+    let time = |m: Option<f64>| m.map_or("—".into(), |v| format::value(c.measure, v));
     for p in &c.rows {
         let (ratio, pv, status) = match &p.comparison {
             Some(cmp) => (
@@ -187,7 +230,13 @@ pub fn render(c: &Comparisons) -> String {
         }
     }
     let mut out = format!("{}: A = {}, B = {}\n{table}\n", c.benchmark, c.a, c.b);
+    let band = c.band.and_then(Band::new).unwrap_or_default();
+    out += &format!(
+        "{} per loop; band {band}: a change inside it is similar\n",
+        c.measure.unit()
+    );
     out += &method_note(c);
+    out += &crate::report::memory::render_compare(c);
     out += &render_scaling(c);
     for (side, labels) in [("A", &c.only_in_a), ("B", &c.only_in_b)] {
         if !labels.is_empty() {
@@ -273,7 +322,11 @@ pub fn command(args: &CompareArgs) -> Result<()> {
     if let Some(path) = &args.json {
         crate::report::write::check_output_file("--json", path)?;
     }
-    let all = all_comparisons(&args.a, &args.b, Band::default())?;
+    let band = args
+        .band
+        .map(|pct| Band::new(pct / 100.0))
+        .map(|b| b.ok_or_else(|| anyhow::anyhow!("--band must lie between 0 and 100 percent")));
+    let all = all_comparisons(&args.a, &args.b, band.transpose()?)?;
     for c in &all {
         print!("{}", render(c));
     }
@@ -313,6 +366,16 @@ pub fn command(args: &CompareArgs) -> Result<()> {
                 "{} configuration(s) significantly slower in B by more than {percent}%: {}.",
                 slower.len(),
                 slower.join(", ")
+            );
+        }
+    }
+    if let Some(percent) = args.fail_on_memory_regression {
+        let more = crate::report::memory::memory_gate(&all, percent);
+        if !more.is_empty() {
+            bail!(
+                "{} configuration(s) use significantly more memory in B, by more than {percent}%: {}.",
+                more.len(),
+                more.join(", ")
             );
         }
     }
@@ -366,7 +429,9 @@ mod tests {
             a: a.clone(),
             b: b.clone(),
             fail_on_regression: Some(10.0),
+            fail_on_memory_regression: None,
             json: Some(dir.path().join("c.json")),
+            band: None,
         };
         let e = command(&args).unwrap_err().to_string();
         assert!(e.contains("3.13 ×2 scales 0.6"), "{e}");
@@ -408,7 +473,7 @@ mod tests {
         std::fs::copy(&pa, mixed.join("1.json")).unwrap();
         std::fs::copy(&pj, mixed.join("2.json")).unwrap();
         // A folder of several benchmarks: each compared with its own runs.
-        let both = all_comparisons(&mixed, &mixed, Band::DEFAULT).unwrap();
+        let both = all_comparisons(&mixed, &mixed, None).unwrap();
         let names: Vec<&str> = both.iter().map(|c| c.benchmark.as_str()).collect();
         assert_eq!(names, ["gil", "jit"]);
         assert_eq!(both[0].a, format!("{} (1 run)", mixed.display()));
@@ -427,11 +492,38 @@ mod tests {
     }
 
     #[test]
+    fn counts_are_never_compared_with_times_and_the_band_is_said() {
+        let dir = tempfile::tempdir().unwrap();
+        let (time, counts) = (dir.path().join("t.json"), dir.path().join("c.json"));
+        std::fs::write(&time, results::to_json(&fixture::report()).unwrap()).unwrap();
+        let mut counted = fixture::report();
+        counted.measure = results::Measure::Instructions;
+        counted.band = Some(0.01);
+        std::fs::write(&counts, results::to_json(&counted).unwrap()).unwrap();
+        let e = all_comparisons(&time, &counts, None)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("holds seconds") && e.contains("holds instructions"),
+            "{e}"
+        );
+        assert!(e.contains("means nothing"), "{e}");
+        // A's band unless one is given; the table says it and the unit.
+        let same = all_comparisons(&counts, &counts, None).unwrap();
+        assert_eq!(same[0].band, Some(0.01));
+        let text = render(&same[0]);
+        assert!(text.contains("instructions per loop; band ±1%"), "{text}");
+        assert!(text.contains(" instr"), "{text}");
+        let wide = all_comparisons(&counts, &counts, Band::new(0.05)).unwrap();
+        assert!(render(&wide[0]).contains("band ±5%"));
+    }
+
+    #[test]
     fn only_runs_are_compared_and_a_pipe_in_a_folder_is_refused() {
         let dir = tempfile::tempdir().unwrap();
         let run = dir.path().join("run.json");
         std::fs::write(&run, results::to_json(&fixture::report()).unwrap()).unwrap();
-        let all = all_comparisons(&run, &run, Band::DEFAULT).unwrap();
+        let all = all_comparisons(&run, &run, None).unwrap();
         let comparison = dir.path().join("cmp.json");
         let file = CompareFile { benchmarks: all };
         std::fs::write(&comparison, results::to_json(&file).unwrap()).unwrap();
@@ -455,6 +547,8 @@ mod tests {
     fn the_table_says_what_is_only_on_one_side() {
         let a = fixture::report();
         let text = render(&Comparisons {
+            measure: Default::default(),
+            band: None,
             benchmark: "gil".into(),
             a: "a.json".into(),
             b: "b.json".into(),

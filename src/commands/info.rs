@@ -39,7 +39,7 @@ pub fn expected_features(i: &Interpreter) -> (FeatureState, FeatureState) {
         (true, true) => Disabled,
         (true, false) => Enabled,
     };
-    let variant = i.variant.unwrap_or(Variant::Stock);
+    let variant = i.variant.unwrap_or(Variant::STOCK);
     (
         state(variant.is_free_threaded(), i.mode == Mode::GilForced),
         state(variant.has_jit(), i.mode == Mode::JitOff),

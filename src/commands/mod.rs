@@ -115,7 +115,10 @@ async fn dispatch(cli: Cli) -> Result<()> {
         Command::Report(args) => return report::command(args),
         _ => {}
     }
-    let (config, config_origin) = config::load(cli.config.as_deref())?;
+    let (mut config, config_origin) = config::load(cli.config.as_deref())?;
+    if let Some(profile) = cli.command.profile() {
+        config.build.profile = profile;
+    }
     let plan =
         build_plan(&config).map_err(|p| anyhow::anyhow!("{config_origin} is not valid: {p}"))?;
     let project = Project::locate(cli.project_dir.as_deref()).map_err(anyhow::Error::msg)?;
@@ -188,6 +191,32 @@ mod tests {
             Project::locate(Some(std::path::Path::new(env!("CARGO_MANIFEST_DIR")))).unwrap();
         let job = prepare(&cli.command, &config, &plan, &project).unwrap();
         (job, plan)
+    }
+
+    #[test]
+    fn every_command_that_builds_takes_a_profile() {
+        use config::Profile;
+        let profile = |argv: &[&str]| {
+            Cli::try_parse_from(["pybench-docker"].iter().chain(argv))
+                .map(|cli| cli.command.profile())
+                .map_err(|e| e.to_string())
+        };
+        for argv in [
+            &["build", "--profile", "release"][..],
+            &["info", "--profile", "release"],
+            &["run", "gil", "--profile", "release"],
+            &["ext", "--profile", "release"],
+        ] {
+            assert_eq!(profile(argv), Ok(Some(Profile::Release)), "{argv:?}");
+        }
+        assert_eq!(
+            profile(&["build", "--profile", "quick"]),
+            Ok(Some(Profile::Quick))
+        );
+        assert_eq!(profile(&["run", "gil"]), Ok(None));
+        let e = profile(&["build", "--profile", "fast"]).unwrap_err();
+        assert!(e.contains("quick") && e.contains("release"), "{e}");
+        assert!(profile(&["compare", "a.json", "b.json", "--profile", "quick"]).is_err());
     }
 
     #[test]

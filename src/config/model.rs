@@ -7,6 +7,7 @@
 
 use serde::{Deserialize, Serialize};
 
+pub use crate::options::Profile;
 use crate::plan::Variant;
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -60,30 +61,6 @@ pub struct PythonRelease {
 )]
 pub struct Sources {
     pub mirrors: Vec<String>,
-}
-
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum Profile {
-    #[default]
-    Quick,
-    Release,
-}
-
-impl Profile {
-    pub fn configure_flags(self) -> &'static [&'static str] {
-        match self {
-            Profile::Quick => &[],
-            Profile::Release => &["--enable-optimizations", "--with-lto"],
-        }
-    }
-
-    pub fn name(self) -> &'static str {
-        match self {
-            Profile::Quick => "quick",
-            Profile::Release => "release",
-        }
-    }
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -150,6 +127,9 @@ pub struct Benchmarks {
     pub warmups: u32,
     /// Minimum seconds of one value; the harness calibrates loops to it.
     pub min_time: f64,
+    /// Half-width of the status band in percent (`--band`); absent: 10.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub band: Option<f64>,
     pub baseline: String,
     pub gil: GilDefaults,
     pub jit: JitDefaults,

@@ -44,7 +44,7 @@ const fn range(min: i64, max: u64, unit: &'static str) -> Range {
 
 const TYPO: &str = "a larger value is a typo, not a benchmark";
 
-pub const NUMBERS: [Number; 15] = [
+pub const NUMBERS: [Number; 16] = [
     Number {
         path: &["build", "jobs"],
         range: ranges::JOBS,
@@ -106,6 +106,16 @@ pub const NUMBERS: [Number; 15] = [
         special: None,
         default: "0.1",
         get: |c| Some(c.benchmarks.min_time),
+    },
+    Number {
+        path: &["benchmarks", "band"],
+        range: ranges::BAND_PERCENT,
+        flag: Some("--band"),
+        why_min: "a band of no width calls every difference a change",
+        why_max: "beyond ±50 % the band hides every change worth reporting",
+        special: None,
+        default: "none: leave it out for ±10 %",
+        get: |c| c.benchmarks.band,
     },
     Number {
         path: &["benchmarks", "gil", "n"],

@@ -5,6 +5,7 @@
 pub mod index;
 pub mod install;
 pub mod pyproject;
+pub mod requirements;
 pub mod resolve;
 pub mod source;
 pub mod unpack;

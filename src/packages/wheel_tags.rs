@@ -103,6 +103,15 @@ fn abi_fits(python: &str, abi: &str, t: &Target) -> bool {
                     .and_then(|m| m.parse::<u32>().ok())
                     .is_some_and(|m| m <= t.minor)
         }
+        // PEP 803: the free-threaded stable ABI, from 3.15 (`cp315-abi3.abi3t`).
+        "abi3t" => {
+            t.free_threaded
+                && (t.major, t.minor) >= (3, 15)
+                && python
+                    .strip_prefix(&format!("cp{}", t.major))
+                    .and_then(|m| m.parse::<u32>().ok())
+                    .is_some_and(|m| (15..=t.minor).contains(&m))
+        }
         _ => python == cp && abi == t.abi_tag(),
     }
 }
@@ -170,6 +179,20 @@ mod tests {
 
     #[test]
     fn binary_wheels_match_the_abi_and_glibc() {
+        // PEP 803: abi3 for the GIL builds, abi3t for the free-threaded ones from 3.15.
+        let both = "pb-1.0-cp315-abi3.abi3t-manylinux_2_28_x86_64.whl";
+        let at = |minor, free_threaded| Target {
+            major: 3,
+            minor,
+            free_threaded,
+        };
+        assert!(installs(both, &at(15, true)) && installs(both, &at(16, true)));
+        assert!(installs(both, &at(15, false)));
+        assert!(!installs(both, &at(14, true)) && !installs(both, &at(14, false)));
+        assert!(!installs(
+            "pb-1.0-cp315-abi3-manylinux_2_28_x86_64.whl",
+            &at(15, true)
+        ));
         let manylinux = "numpy-2.3.0-cp313-cp313t-manylinux_2_27_x86_64.manylinux_2_28_x86_64.whl";
         assert!(installs(manylinux, &CP313T));
         assert!(!installs(manylinux, &CP313));

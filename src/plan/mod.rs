@@ -13,6 +13,7 @@ use sha2::{Digest, Sha256};
 
 use crate::config::{Config, PythonRelease as Python};
 pub use crate::domain::{validate_variant, Mode, PyVersion, Variant};
+use crate::toolchain::toolchain;
 pub use needs::{ImageKind, Needs};
 pub use select::{per_version_baselines, Selection};
 
@@ -84,6 +85,10 @@ pub struct VariantBuild {
     /// The build profile's part of `configure_flags`, shared by the release's
     /// variants: the configure cache is made with these.
     pub profile_flags: Vec<String>,
+    /// Quick or release. Not serialised: the image names and flags carry
+    /// it already, and the build hash stays what it was.
+    #[serde(skip)]
+    pub profile: crate::options::Profile,
     /// The builder base this variant compiles in: its release's toolchain.
     pub builder_base: String,
     /// Intermediate image holding the build: `pybench-docker/cpython:3.13.15-t-quick`.
@@ -231,8 +236,8 @@ pub fn build_plan(config: &Config) -> Result<Plan, String> {
     })
 }
 
-/// A release's builder base: the configured toolchain, plus clang/llvm of the
-/// version's JIT when the release has a JIT variant. Per toolchain rather than
+/// A release's builder base: the configured toolchain, plus the clang/llvm
+/// its variants' options need (the version's, for the JIT). Per toolchain rather than
 /// shared, so that adding 3.14 (LLVM 19) leaves 3.13's base, and every layer
 /// built on it, untouched.
 fn toolchain_base(
@@ -241,10 +246,9 @@ fn toolchain_base(
     release: &Python,
 ) -> Result<BaseImage, String> {
     let mut packages = config.base.builder_packages.clone();
-    let llvm = match release.variants.iter().any(|v| v.has_jit()) {
-        true => version.jit_llvm(),
-        false => None,
-    };
+    let llvm = (release.variants.iter())
+        .filter_map(|v| toolchain(version, *v).llvm)
+        .max();
     if let Some(llvm) = llvm {
         packages.push(format!("clang-{llvm}"));
         packages.push(format!("llvm-{llvm}"));
@@ -262,7 +266,7 @@ fn base_image(
     packages.sort();
     packages.dedup();
     let extra_suites: Vec<String> = match llvm {
-        Some(llvm) => crate::domain::llvm_suite(suite, llvm)?
+        Some(llvm) => crate::toolchain::llvm_suite(suite, llvm)?
             .into_iter()
             .collect(),
         None => Vec::new(),
@@ -317,10 +321,10 @@ fn release_images(
         variants: ordered
             .into_iter()
             .map(|variant| {
-                let name = match (&release.name, variant) {
-                    (Some(own), Variant::Stock) => own.clone(),
-                    (Some(own), _) => format!("{own}-{}", variant.suffix()),
-                    (None, _) => format!("{label}{}", variant.suffix()),
+                let name = match &release.name {
+                    Some(own) if variant.is_stock() => own.clone(),
+                    Some(own) => format!("{own}-{}", variant.suffix()),
+                    None => format!("{label}{}", variant.suffix()),
                 };
                 variant_build(
                     config,
@@ -347,9 +351,9 @@ fn variant_build(
 ) -> VariantBuild {
     let profile = config.build.profile;
     let (mm, suffix) = (version.major_minor(), variant.suffix());
-    let configure_flags = (variant.configure_flags().iter())
-        .chain(profile.configure_flags())
-        .map(|s| s.to_string())
+    let configure_flags = (variant.configure_flags().into_iter().map(String::from))
+        .chain(toolchain(version, variant).compiler_flags)
+        .chain(profile.configure_flags().iter().map(|s| s.to_string()))
         .collect();
     VariantBuild {
         name,
@@ -357,9 +361,9 @@ fn variant_build(
         sha256: release.sha256.clone(),
         debian_version: release.debian_version.clone(),
         variant,
-        prefix: match variant {
-            Variant::Stock => format!("/opt/python/{tag}"),
-            _ => format!("/opt/python/{tag}-{suffix}"),
+        prefix: match variant.is_stock() {
+            true => format!("/opt/python/{tag}"),
+            false => format!("/opt/python/{tag}-{suffix}"),
         },
         command: format!("python{mm}{suffix}"),
         config_command: format!("python{mm}{suffix}-config"),
@@ -369,6 +373,7 @@ fn variant_build(
             .iter()
             .map(|s| s.to_string())
             .collect(),
+        profile,
         builder_base: builder_base.to_string(),
         image: format!(
             "{}/cpython:{tag}-{}-{}",
@@ -392,43 +397,29 @@ fn system_interpreter() -> Interpreter {
     }
 }
 
-/// A variant's configurations: as built, plus `-X gil=1` for a free-threaded
-/// build and `PYTHON_JIT=0` for a JIT build (both for `tj`).
+/// A variant's configurations: as built, plus one per runtime switch of its
+/// options (`-X gil=1` for a free-threaded build, `PYTHON_JIT=0` for a JIT
+/// build, both for `tj`).
 fn interpreters_of(v: &VariantBuild, image: &str) -> Vec<Interpreter> {
     let label = v.label();
-    let config = |name: String, extra: &[&str], env: &[(&str, &str)], mode: Mode| Interpreter {
-        name,
+    let config = |mode: Mode| Interpreter {
+        name: format!("{label}{}", mode.name_suffix()),
         image: image.to_string(),
         argv: std::iter::once(v.command.as_str())
-            .chain(extra.iter().copied())
+            .chain(mode.args().iter().copied())
             .map(String::from)
             .collect(),
-        env: env
-            .iter()
+        env: (mode.env().iter())
             .map(|(k, v)| (k.to_string(), v.to_string()))
             .collect(),
         variant: Some(v.variant),
         version: Some(v.version.clone()),
         mode,
     };
-    let mut out = vec![config(label.clone(), &[], &[], Mode::Default)];
-    if v.variant.is_free_threaded() {
-        out.push(config(
-            format!("{label} -X gil=1"),
-            &["-X", "gil=1"],
-            &[],
-            Mode::GilForced,
-        ));
-    }
-    if v.variant.has_jit() {
-        out.push(config(
-            format!("{label} PYTHON_JIT=0"),
-            &[],
-            &[("PYTHON_JIT", "0")],
-            Mode::JitOff,
-        ));
-    }
-    out
+    std::iter::once(Mode::Default)
+        .chain(v.variant.switches())
+        .map(config)
+        .collect()
 }
 
 #[cfg(test)]
@@ -507,14 +498,14 @@ mod tests {
         assert_eq!(builds.len(), 6);
         let t = builds
             .iter()
-            .find(|b| b.variant == Variant::FreeThreaded)
+            .find(|b| b.variant == Variant::FREE_THREADED)
             .unwrap();
         assert_eq!(t.prefix, "/opt/python/3.13.15-t");
         assert_eq!(t.command, "python3.13t");
         assert_eq!(t.config_command, "python3.13t-config");
         assert_eq!(t.configure_flags, ["--disable-gil"]);
         assert_eq!(t.image, "pybench-docker/cpython:3.13.15-t-quick");
-        let stock = builds.iter().find(|b| b.variant == Variant::Stock).unwrap();
+        let stock = builds.iter().find(|b| b.variant == Variant::STOCK).unwrap();
         assert_eq!(stock.prefix, "/opt/python/3.13.15");
         assert!(stock.configure_flags.is_empty());
     }
@@ -525,7 +516,7 @@ mod tests {
         let plan = build_plan(&parse(&yaml, &Source::Embedded).unwrap()).unwrap();
         let j = plan
             .variant_builds()
-            .find(|b| b.variant == Variant::Jit)
+            .find(|b| b.variant == Variant::JIT)
             .unwrap();
         assert_eq!(
             j.configure_flags,
@@ -613,19 +604,19 @@ mod tests {
     #[test]
     fn variants_the_version_cannot_build_are_refused_before_building() {
         let v = PyVersion::parse("3.15.0rc2").unwrap();
-        assert!(validate_variant(&v, Variant::Jit, "trixie").is_ok());
-        assert!(validate_variant(&v, Variant::FreeThreadedJit, "trixie").is_ok());
-        let e = validate_variant(&v, Variant::Jit, "bookworm").unwrap_err();
+        assert!(validate_variant(&v, Variant::JIT, "trixie").is_ok());
+        assert!(validate_variant(&v, Variant::FREE_THREADED_JIT, "trixie").is_ok());
+        let e = validate_variant(&v, Variant::JIT, "bookworm").unwrap_err();
         assert!(e.contains("LLVM 21") && e.contains("bookworm"), "{e}");
         let v314 = PyVersion::parse("3.14.7").unwrap();
-        assert!(validate_variant(&v314, Variant::Jit, "trixie").is_ok());
-        let e = validate_variant(&v314, Variant::FreeThreadedJit, "trixie").unwrap_err();
+        assert!(validate_variant(&v314, Variant::JIT, "trixie").is_ok());
+        let e = validate_variant(&v314, Variant::FREE_THREADED_JIT, "trixie").unwrap_err();
         assert!(e.contains("configure refuses"), "{e}");
         let v313 = PyVersion::parse("3.13.15").unwrap();
-        let e = validate_variant(&v313, Variant::FreeThreadedJit, "trixie").unwrap_err();
+        let e = validate_variant(&v313, Variant::FREE_THREADED_JIT, "trixie").unwrap_err();
         assert!(e.contains("never runs"), "{e}");
         let old = PyVersion::parse("3.12.7").unwrap();
-        assert!(validate_variant(&old, Variant::FreeThreaded, "trixie").is_err());
+        assert!(validate_variant(&old, Variant::FREE_THREADED, "trixie").is_err());
         // The error reaches the user from the config, before anything starts.
         let yaml = DEFAULT_YAML.replace(
             "  - version: 3.14.7\n    sha256: 3b48dac8fb59f62eaa67ac83c1eb12bda1b7a08406dd286e252c11a66be27f81\n    variants: [stock, t, j]",
@@ -641,7 +632,7 @@ mod tests {
         let tj: Vec<_> = plan
             .interpreters
             .iter()
-            .filter(|i| i.variant == Some(Variant::FreeThreadedJit))
+            .filter(|i| i.variant == Some(Variant::FREE_THREADED_JIT))
             .collect();
         assert_eq!(
             names(&tj),
@@ -650,7 +641,7 @@ mod tests {
         assert_eq!(tj[0].argv, ["python3.15tj"]);
         let build = plan
             .variant_builds()
-            .find(|b| b.variant == Variant::FreeThreadedJit)
+            .find(|b| b.variant == Variant::FREE_THREADED_JIT)
             .unwrap();
         assert_eq!(
             build.configure_flags,
@@ -772,6 +763,57 @@ mod tests {
         assert!(e.contains("no interpreter matches \"3.15*\""), "{e}");
         let e = plan.select(&["3.1[".into()]).unwrap_err();
         assert!(e.contains("not a valid pattern"), "{e}");
+    }
+
+    /// The default config with 3.14's variants `variants`.
+    fn with_314_variants(variants: &str) -> Result<Plan, String> {
+        let yaml = DEFAULT_YAML.replace(
+            "variants: [stock, t, j]\n  # The release",
+            &format!("variants: [{variants}]\n  # The release"),
+        );
+        build_plan(&parse(&yaml, &Source::Embedded).unwrap())
+    }
+
+    #[test]
+    fn the_tail_calling_build_is_a_variant_like_the_others() {
+        let plan = with_314_variants("stock, t, j, c").unwrap();
+        let c = plan.variant_builds().find(|b| b.name == "3.14c").unwrap();
+        assert_eq!(
+            c.configure_flags,
+            [
+                "--with-tail-call-interp",
+                "CC=/usr/lib/llvm-19/bin/clang",
+                "--cache-file=/dev/null"
+            ]
+        );
+        assert_eq!(c.prefix, "/opt/python/3.14.7-c");
+        assert_eq!(c.command, "python3.14c");
+        assert_eq!(c.image, "pybench-docker/cpython:3.14.7-c-quick");
+        // It compiles in the base of 3.14's JIT (clang-19 is there), and has
+        // no runtime switch: one configuration.
+        assert_eq!(c.builder_base, plan.releases[1].builder_base);
+        assert_eq!(plan.builder_bases.len(), 2);
+        let names: Vec<_> = plan.interpreters.iter().map(|i| i.name.as_str()).collect();
+        assert_eq!(names.iter().filter(|n| n.starts_with("3.14c")).count(), 1);
+        // Alone in a release, it still brings its clang.
+        let alone = with_314_variants("stock, c").unwrap();
+        assert_eq!(alone.builder_bases[1].llvm, Some(19));
+        assert_eq!(alone.builder_bases[1].image, plan.builder_bases[1].image);
+        // The other variants are as they were.
+        let before = default_plan();
+        assert_eq!(
+            plan.releases[1].variants[..3],
+            before.releases[1].variants[..]
+        );
+        let e = build_plan(
+            &parse(
+                &DEFAULT_YAML.replacen("variants: [stock, t, j]", "variants: [stock, c]", 1),
+                &Source::Embedded,
+            )
+            .unwrap(),
+        )
+        .unwrap_err();
+        assert!(e.contains("3.13.15 cannot have the c variant"), "{e}");
     }
 
     #[test]

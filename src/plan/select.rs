@@ -1,6 +1,7 @@
 //! Choosing configurations: a benchmark's default matrix, or names the user gave.
 
 use super::{BaseImage, Interpreter, Mode, Plan, Variant, VariantBuild};
+use crate::options::BuildIdentity;
 
 /// Which interpreters a benchmark uses by default.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -25,7 +26,7 @@ pub enum Selection {
 /// runtime switch); the distro python gets the first release's. An error names
 /// a release whose stock build is not among `chosen`. Pure.
 pub fn per_version_baselines(chosen: &[&Interpreter]) -> Result<Vec<String>, String> {
-    let is_stock = |i: &Interpreter| i.variant == Some(Variant::Stock) && i.mode == Mode::Default;
+    let is_stock = |i: &Interpreter| i.variant == Some(Variant::STOCK) && i.mode == Mode::Default;
     let stock_of = |image: &str| chosen.iter().find(|i| i.image == image && is_stock(i));
     let first_stock = chosen.iter().find(|i| is_stock(i));
     chosen
@@ -64,18 +65,18 @@ impl Plan {
                     Selection::All => true,
                     Selection::Builds => i.mode == Mode::Default,
                     Selection::Scaling => match i.mode {
-                        Mode::Default => variant == Variant::Stock || variant.is_free_threaded(),
+                        Mode::Default => variant == Variant::STOCK || variant.is_free_threaded(),
                         Mode::GilForced => true,
                         Mode::JitOff => false,
                     },
                     Selection::Gil => match i.mode {
-                        Mode::Default => variant == Variant::Stock || variant.is_free_threaded(),
+                        Mode::Default => variant == Variant::STOCK || variant.is_free_threaded(),
                         Mode::GilForced => is_newest,
                         Mode::JitOff => false,
                     },
                     Selection::Jit => match i.mode {
-                        Mode::Default => variant == Variant::Stock || variant.has_jit(),
-                        Mode::JitOff => is_newest && variant == Variant::Jit,
+                        Mode::Default => variant == Variant::STOCK || variant.has_jit(),
+                        Mode::JitOff => is_newest && variant == Variant::JIT,
                         Mode::GilForced => false,
                     },
                 }
@@ -154,6 +155,20 @@ impl Plan {
         self.builder_bases
             .iter()
             .chain(std::iter::once(&self.runtime_base))
+    }
+
+    /// The typed identity of a configuration's build, as its result row keeps
+    /// it; `None` for the distro's python.
+    pub fn identity_of(&self, interpreter: &Interpreter) -> Option<BuildIdentity> {
+        let build = self.variant_build_of(interpreter)?;
+        let release = self.releases.iter().find(|r| r.variants.contains(build))?;
+        Some(BuildIdentity {
+            release: release.label.clone(),
+            version: build.version.to_string(),
+            options: build.variant,
+            mode: interpreter.mode.clone(),
+            profile: build.profile,
+        })
     }
 
     pub fn variant_builds(&self) -> impl Iterator<Item = &VariantBuild> {

@@ -196,6 +196,8 @@ pub(crate) mod tests {
             s.values.iter_mut().for_each(|v| *v *= 1.3);
         }
         Comparisons {
+            measure: Default::default(),
+            band: None,
             benchmark: "gil".into(),
             a: "a.json".into(),
             b: "b.json".into(),
@@ -312,6 +314,8 @@ pub(crate) mod tests {
                 threads: 8,
                 ..Default::default()
             }),
+            tests: None,
+            graph: None,
             readiness,
             why: format!("{} <why>", readiness.words()),
         };
@@ -324,6 +328,9 @@ pub(crate) mod tests {
                 result("3.13t", true, Readiness::NeedsGil, true),
                 result("3.14t", true, Readiness::Crashes, false),
             ],
+            test_requires: vec![],
+            dependencies: vec![],
+            session: String::new(),
         }
     }
 

@@ -5,7 +5,10 @@ use std::collections::BTreeMap;
 
 use chrono::{DateTime, Duration, Utc};
 
-use crate::results::{FeatureState, Host, InterpreterInfo, Outcome, Report, Row, Sample};
+use crate::results::{
+    ContainerSource, FeatureState, Host, InterpreterInfo, Outcome, ProcessMemory, ProcessSource,
+    Report, Row, Sample,
+};
 
 fn at(second: i64) -> DateTime<Utc> {
     // 2025-06-01T14:03:00Z
@@ -68,6 +71,7 @@ fn row(name: &str, python: &str, flags: &[&str], env: &[(&str, &str)]) -> Row {
         outcome: Outcome::Ok,
         baseline: None,
         configure_flags: None,
+        build: None,
         source_script: None,
     }
 }
@@ -129,5 +133,49 @@ pub(crate) fn report() -> Report {
         started_at: at(0),
         finished_at: Some(at(700)),
         rows: vec![system, base, ft, gil, jit],
+        measure: Default::default(),
+        unit: None,
+        band: None,
     }
+}
+
+pub(crate) const MIB: u64 = 1 << 20;
+
+/// A harness's memory record of one value: `peak` held while it ran, the
+/// container `extra` bytes above it (cgroup v1, 4096 MiB limit).
+pub(crate) fn memory(peak: u64, extra: u64) -> ProcessMemory {
+    ProcessMemory {
+        process_source: Some(ProcessSource::ProcStatus),
+        process_reset: true,
+        container_source: Some(ContainerSource::Cgroup1),
+        container_limit: Some(4096 * MIB),
+        peak_warmups: vec![],
+        peak_values: vec![Some(peak)],
+        container_values: vec![Some(peak + extra)],
+        rss_start: Some(peak - MIB),
+        rss_after_warmups: Some(peak - 4096),
+        rss_after_values: Some(peak),
+        process_peak: Some(peak),
+        container_peak_start: Some(peak - MIB + extra),
+        container_peak: Some(peak + extra),
+    }
+}
+
+/// [`report`] with memory as measured on 3.14 / 3.14t (docs/memory.md): the
+/// distro python 10.4 MiB, the stock build 15.5, the free-threaded 19.3, a
+/// few pages apart from process to process.
+pub(crate) fn report_with_memory() -> Report {
+    let mut r = report();
+    for row in &mut r.rows {
+        let base = match row.interpreter.as_str() {
+            "system" => 10.4,
+            "3.13" => 15.5,
+            _ => 19.3,
+        };
+        for (i, s) in row.samples.iter_mut().enumerate() {
+            let peak = (base * MIB as f64) as u64 + 4096 * (i as u64 % 3);
+            s.memory = Some(memory(peak, 6 * MIB));
+        }
+    }
+    r
 }

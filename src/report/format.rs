@@ -3,7 +3,9 @@
 
 use crate::analysis::compare::{Band, RowComparison, Verdict};
 use crate::analysis::significance::DEFAULT_ALPHA;
-use crate::results::{FeatureState, InterpreterInfo, JitSummary, JitVerdict, Outcome, Report, Row};
+use crate::results::{
+    FeatureState, InterpreterInfo, JitSummary, JitVerdict, Measure, Outcome, Report, Row,
+};
 
 /// A duration: seconds with two decimals, or milliseconds with three
 /// significant digits below one second.
@@ -29,6 +31,22 @@ pub(crate) fn spread(stddev: f64) -> String {
     format!("± {}", duration(stddev))
 }
 
+/// A standard deviation of `measure`'s values: `± 21.0 ms`, `± 812 instr`.
+pub(crate) fn spread_of(measure: Measure, stddev: f64) -> String {
+    match measure.is_time() {
+        true => spread(stddev),
+        false => format!("± {}", value(measure, stddev)),
+    }
+}
+
+/// A value of `measure` with its unit: `12.3 ms`, `13.14 k instr`.
+pub(crate) fn value(measure: Measure, v: f64) -> String {
+    match measure.count_suffix() {
+        None => duration(v),
+        Some(unit) => format!("{} {unit}", crate::results::count(v)),
+    }
+}
+
 pub(crate) fn ratio(ratio: f64) -> String {
     format!("{ratio:.2}×")
 }
@@ -48,7 +66,7 @@ pub(crate) fn p_value(p: f64) -> String {
 pub(crate) const NOISY: f64 = 0.05;
 
 /// Lines warning that noise decided some rows, with what to do about it.
-pub(crate) fn noise_warning(comparisons: &[RowComparison]) -> Vec<String> {
+pub(crate) fn noise_warning(comparisons: &[RowComparison], band: Band) -> Vec<String> {
     let mut lines = vec![];
     let undecided: Vec<&str> = comparisons
         .iter()
@@ -64,7 +82,7 @@ pub(crate) fn noise_warning(comparisons: &[RowComparison]) -> Vec<String> {
              side the truth is on",
             Verdict::NotDistinguishable.words(),
             undecided.join(", "),
-            Band::DEFAULT
+            band
         ));
     }
     let noisiest = comparisons
@@ -257,6 +275,39 @@ pub(crate) fn busy_machine(report: &Report) -> Option<String> {
     }
 }
 
+/// What the values are and the band the statuses use, said with every table.
+pub(crate) fn unit_and_band(report: &Report) -> String {
+    let what = match report.measure {
+        Measure::Time => "values: seconds per loop".to_string(),
+        Measure::Instructions => "values: instructions per loop, counted by Valgrind's Callgrind in the measured window only (not start-up, imports or calibration), one thread, PYTHONHASHSEED=0".to_string(),
+        Measure::EstimatedCycles => format!("values: estimated cycles per loop; {}", crate::results::CYCLE_MODEL),
+    };
+    let remains = match report.measure.is_time() {
+        true => String::new(),
+        // Counts pin what they can; what still differs between processes is said.
+        false => largest_process_spread(report).map_or(String::new(), |cv| {
+            let amount = match cv < 1e-4 {
+                true => format!("{:.2} ppm", cv * 1e6),
+                false => format!("{:.3}%", cv * 100.0),
+            };
+            format!("; process means differ by at most {amount} (σ/mean)")
+        }),
+    };
+    format!("{what}{remains}; band {}", report.band())
+}
+
+/// The largest σ/mean of the process means of any completed row. Pure.
+fn largest_process_spread(report: &Report) -> Option<f64> {
+    report
+        .rows
+        .iter()
+        .filter(|r| r.outcome.is_ok())
+        .filter_map(|r| crate::analysis::stats::summarize(&r.measured()))
+        .filter(|s| s.n >= 2 && s.mean > 0.0)
+        .map(|s| s.stddev / s.mean)
+        .max_by(f64::total_cmp)
+}
+
 /// The line that explains how to read ratios and statuses.
 pub(crate) fn legend(report: &Report) -> String {
     let base = one_line(&report.baseline);
@@ -278,7 +329,7 @@ pub(crate) fn legend(report: &Report) -> String {
     }
     let mut text = format!(
         "ratio = mean / mean of {of} at the same thread count, with its 95% interval; {}",
-        Verdict::rules(Band::DEFAULT, DEFAULT_ALPHA, Some("paired by round"))
+        Verdict::rules(report.band(), DEFAULT_ALPHA, Some("paired by round"))
     );
     if !failed.is_empty() {
         text += &format!(

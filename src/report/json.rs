@@ -9,6 +9,7 @@ use serde::Serialize;
 
 use super::{ExportError, Exporter};
 use crate::analysis::compare::{compare_rows, RowComparison};
+use crate::analysis::memory::{thread_slopes, ThreadSlope};
 use crate::results::{self, Report};
 
 pub struct JsonExporter;
@@ -17,12 +18,16 @@ pub struct JsonExporter;
 #[derive(Serialize)]
 struct Derived {
     summary: Vec<RowComparison>,
+    /// Each interpreter's memory per extra thread over its sweep.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    memory_per_thread: Vec<ThreadSlope>,
 }
 
 impl Exporter for JsonExporter {
     fn serialize(&self, report: &Report) -> Result<Vec<u8>, ExportError> {
         let derived = Derived {
             summary: compare_rows(report),
+            memory_per_thread: thread_slopes(report),
         };
         Ok(results::to_json_with(report, &derived)?)
     }
@@ -61,7 +66,7 @@ mod tests {
         let (report, value) = export();
         assert_eq!(
             (&value["kind"], &value["schema"]),
-            (&json!("run"), &json!(1))
+            (&json!("run"), &json!(2))
         );
         assert_eq!(value["benchmark"], "gil");
         assert_eq!(value["baseline"], "3.13");
@@ -108,5 +113,29 @@ mod tests {
         assert_eq!(rows[4]["env"]["PYTHON_JIT"], "1");
         assert_eq!(rows[2]["info"]["free_threading"], "enabled");
         assert_eq!(rows[2]["info"]["gil_enabled"], false);
+    }
+
+    #[test]
+    fn each_row_carries_its_memory_and_each_process_its_record() {
+        let report = fixture::report_with_memory();
+        let bytes = JsonExporter.serialize(&report).unwrap();
+        let value: Value = serde_json::from_slice(&bytes).unwrap();
+        let ft = &value["summary"][2]["memory"];
+        assert_eq!(ft["comparison"]["verdict"], "degraded");
+        assert_eq!(ft["comparison"]["unit"], "rounds");
+        assert_eq!(ft["sources"]["process"], "proc-status");
+        assert_eq!(ft["sources"]["container"], "cgroup1");
+        assert!(ft["summary"]["mean"].as_f64().unwrap() > 19.0 * 1048576.0);
+        let sample = &value["rows"][2]["samples"][1]["memory"];
+        assert_eq!(sample["process_source"], "proc-status");
+        assert!(value.get("memory_per_thread").is_none(), "no sweep");
+        assert!(
+            export().1["summary"][1].get("memory").is_none(),
+            "none recorded"
+        );
+        match results::decode("r.json", &bytes).unwrap() {
+            results::ResultDoc::Run(back) => assert_eq!(*back, report),
+            other => panic!("{:?}", other.kind()),
+        }
     }
 }

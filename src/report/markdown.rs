@@ -2,6 +2,7 @@
 //! then one table row per configuration.
 
 use super::format::{self, Feature, FeatureCell, Status};
+use super::memory;
 use super::table::ratio_with_ci;
 use super::{ExportError, Exporter};
 use crate::analysis::compare::{compare_rows, RowComparison};
@@ -54,27 +55,68 @@ fn render(report: &Report) -> String {
         "|---|---|---|--:|--:|--:|---|".to_string(),
     ]);
     for (row, rc) in report.rows.iter().zip(compare_rows(report)) {
-        lines.push(table_row(row, &rc));
+        lines.push(table_row(report, row, &rc));
     }
     lines.push(String::new());
     lines.push(cell(&format::legend(report)));
+    lines.push(String::new());
+    lines.push(cell(&format::unit_and_band(report)));
     let machine = format::machine(report).map(|m| format!("machine while measuring: {m}"));
     for warning in machine
         .into_iter()
         .chain(format::busy_machine(report))
-        .chain(format::noise_warning(&compare_rows(report)))
+        .chain(format::noise_warning(&compare_rows(report), report.band()))
     {
         lines.push(String::new());
         lines.push(cell(&warning));
     }
     lines.push(String::new());
+    lines.extend(memory_section(report));
     lines.join("\n")
 }
 
-fn table_row(row: &Row, rc: &RowComparison) -> String {
+/// The memory table under the time table, its legend and the memory per
+/// extra thread; nothing when no row recorded memory.
+fn memory_section(report: &Report) -> Vec<String> {
+    let comparisons = compare_rows(report);
+    if comparisons.iter().all(|c| c.memory.is_none()) {
+        return vec![];
+    }
+    let mut lines = vec![
+        format!("## {}", memory::TITLE),
+        String::new(),
+        format!("| {} |", memory::HEADERS.join(" | ")),
+        "|---|--:|--:|--:|---|--:|--:|".to_string(),
+    ];
+    for rc in &comparisons {
+        let cells: Vec<String> = match &rc.memory {
+            Some(m) => memory::cells(&rc.label, m).map(|c| cell(&c)).to_vec(),
+            None => [cell(&rc.label)]
+                .into_iter()
+                .chain(std::iter::repeat_n("—".to_string(), 6))
+                .collect(),
+        };
+        lines.push(format!("| {} |", cells.join(" | ")));
+    }
+    for note in memory::legend(&comparisons)
+        .into_iter()
+        .chain(memory::slope_lines(report))
+    {
+        lines.push(String::new());
+        lines.push(cell(&note));
+    }
+    lines.push(String::new());
+    lines
+}
+
+fn table_row(report: &Report, row: &Row, rc: &RowComparison) -> String {
     let info = row.info.as_ref();
     let mean = match rc.values.filter(|_| row.outcome.is_ok()) {
-        Some(s) => format!("{} {}", format::duration(s.mean), format::spread(s.stddev)),
+        Some(s) => format!(
+            "{} {}",
+            format::value(report.measure, s.mean),
+            format::spread_of(report.measure, s.stddev)
+        ),
         None => "—".to_string(),
     };
     let comparison = rc.comparison.filter(|_| row.outcome.is_ok());
@@ -140,8 +182,28 @@ mod tests {
 | `3.13j` | disabled | enabled ✨ | — | — | — | failed: exit code 139 (SIGSEGV) |
 
 ratio = mean / mean of 3.13 at the same thread count, with its 95% interval; improved/degraded: >10% faster/slower and p \\< 0.05 (paired by round); similar: the whole interval within ±10%; otherwise not distinguishable
+
+values: seconds per loop; band ±10%
 ";
         assert_eq!(render(&fixture::report()), expected);
+    }
+
+    #[test]
+    fn memory_gets_its_own_table_under_the_time_table() {
+        let text = render(&fixture::report_with_memory());
+        let (time, memory) = text.split_once("## Memory: peak resident set").unwrap();
+        assert!(time.contains("| Mean ± σ |"), "{text}");
+        assert!(
+            memory.contains("| Interpreter | Peak ± σ | Ratio [95% CI] |"),
+            "{text}"
+        );
+        let ft = memory.lines().find(|l| l.starts_with("| 3.13t |")).unwrap();
+        assert!(
+            ft.contains("| 19.3 MiB ± 0.0 | 1.245× \\[") && ft.contains("degraded"),
+            "{ft}"
+        );
+        assert!(memory.contains("VmHWM of /proc/self/status"), "{text}");
+        assert!(!render(&fixture::report()).contains("Memory"));
     }
 
     #[test]

@@ -2,10 +2,15 @@
 //! one column per configuration, each cell the ratio to that row's baseline
 //! with a mark for its verdict, and a last line with the geometric mean of
 //! the ratios per configuration. Pure.
+//!
+//! Memory gets the same matrix under time's when the processes recorded it:
+//! each benchmark's peak-memory ratio to the same baseline, and per
+//! configuration the geometric mean of those ratios: with time's, the two
+//! figures PEP 779 judges free threading by.
 
 use comfy_table::{presets, Cell, CellAlignment, Table};
 
-use crate::analysis::compare::{compare_rows, Band, Verdict};
+use crate::analysis::compare::{compare_rows, Comparison, RowComparison, Verdict};
 use crate::results::Report;
 
 /// The mark after a ratio: the verdict in one character, a space before it.
@@ -16,17 +21,31 @@ fn mark(v: Verdict) -> String {
     }
 }
 
+/// Which figure a matrix shows: time's comparison or memory's.
+type Figure = fn(&RowComparison) -> Option<Comparison>;
+
+fn time(rc: &RowComparison) -> Option<Comparison> {
+    rc.comparison
+}
+
+fn memory(rc: &RowComparison) -> Option<Comparison> {
+    rc.memory.as_ref()?.comparison
+}
+
 /// Per configuration label: every benchmark's ratio (None where it did not run).
-fn ratios(parts: &[(String, Report)], labels: &[String]) -> Vec<Vec<Option<(f64, Verdict)>>> {
-    parts
+fn ratios(
+    compared: &[Vec<RowComparison>],
+    labels: &[String],
+    figure: Figure,
+) -> Vec<Vec<Option<(f64, Verdict)>>> {
+    compared
         .iter()
-        .map(|(_, report)| {
-            let rows = compare_rows(report);
+        .map(|rows| {
             labels
                 .iter()
                 .map(|label| {
                     let rc = rows.iter().find(|r| &r.label == label)?;
-                    rc.comparison.map(|c| (c.ratio, c.verdict))
+                    figure(rc).map(|c| (c.ratio, c.verdict))
                 })
                 .collect()
         })
@@ -39,14 +58,63 @@ pub fn geometric_mean(xs: &[f64]) -> Option<f64> {
     (!logs.is_empty()).then(|| (logs.iter().sum::<f64>() / logs.len() as f64).exp())
 }
 
-/// The table, the legend and, per configuration, how many benchmarks were
-/// significantly faster or slower.
+/// The time matrix, and memory's under it when recorded: each with its
+/// legend and, per configuration, how many benchmarks were significantly
+/// better or worse; then both geometric means side by side.
 pub fn render(parts: &[(String, Report)]) -> String {
     let Some((_, first)) = parts.first() else {
         return String::new();
     };
     let labels: Vec<String> = first.rows.iter().map(|r| r.label()).collect();
-    let cells = ratios(parts, &labels);
+    let compared: Vec<Vec<RowComparison>> = parts.iter().map(|(_, r)| compare_rows(r)).collect();
+    let (table, time_geo) = matrix(parts, &labels, &ratios(&compared, &labels, time), TIME);
+    let mut out = format!(
+        "{table}ratio to each row's baseline ({}); {}\n",
+        first.baseline,
+        Verdict::marks_legend(first.band())
+    );
+    let cells = ratios(&compared, &labels, memory);
+    if cells.iter().flatten().any(Option::is_some) {
+        let (table, memory_geo) = matrix(parts, &labels, &cells, MEMORY);
+        out += &format!(
+            "\nPeak memory of each benchmark's worker processes (pyperf's mem_max_rss)\n\
+             {table}memory ratio to each row's baseline; + less memory by >{p}, − more by >{p}\n",
+            p = first.band().percent()
+        );
+        out += "geometric means against each row's baseline (time · memory):\n";
+        for ((label, t), m) in labels.iter().zip(&time_geo).zip(&memory_geo) {
+            if t.is_some() || m.is_some() {
+                let show = |g: &Option<f64>| g.map_or("—".into(), |g| format!("{g:.3}×"));
+                out += &format!("  {label}: time {} · memory {}\n", show(t), show(m));
+            }
+        }
+    }
+    out
+}
+
+/// How a matrix counts its verdicts.
+struct Words {
+    better: &'static str,
+    worse: &'static str,
+}
+
+const TIME: Words = Words {
+    better: "faster",
+    worse: "slower",
+};
+const MEMORY: Words = Words {
+    better: "with less memory",
+    worse: "with more",
+};
+
+/// One matrix with its geometric-mean line and verdict counts, and the
+/// geometric mean per configuration.
+fn matrix(
+    parts: &[(String, Report)],
+    labels: &[String],
+    cells: &[Vec<Option<(f64, Verdict)>>],
+    words: Words,
+) -> (String, Vec<Option<f64>>) {
     let mut table = Table::new();
     table
         .load_style(presets::UTF8_FULL_CONDENSED.with_rounded_corners())
@@ -54,7 +122,7 @@ pub fn render(parts: &[(String, Report)]) -> String {
     let mut header = vec![Cell::new("Benchmark")];
     header.extend(labels.iter().map(Cell::new));
     table.set_header(header);
-    for ((name, _), row) in parts.iter().zip(&cells) {
+    for ((name, _), row) in parts.iter().zip(cells) {
         let mut line = vec![Cell::new(name)];
         line.extend(row.iter().map(|c| match c {
             Some((ratio, v)) => Cell::new(format!("{ratio:.2}×{}", mark(*v))),
@@ -64,18 +132,21 @@ pub fn render(parts: &[(String, Report)]) -> String {
     }
     let column = |i: usize| cells.iter().filter_map(move |row| row[i]);
     let mut geo = vec![Cell::new("geometric mean")];
+    let mut means = vec![];
     let mut counts = vec![];
     for (i, label) in labels.iter().enumerate() {
         let rs: Vec<f64> = column(i).map(|(r, _)| r).collect();
-        geo.push(Cell::new(
-            geometric_mean(&rs).map_or("—".into(), |g| format!("{g:.3}×")),
-        ));
+        let mean = geometric_mean(&rs);
+        geo.push(Cell::new(mean.map_or("—".into(), |g| format!("{g:.3}×"))));
+        means.push(mean);
         let count = |v: Verdict| column(i).filter(|(_, x)| *x == v).count();
         if column(i).any(|(_, v)| v != Verdict::Baseline) {
             counts.push(format!(
-                "{label}: {} faster, {} slower, {} {}, {} {}, of {}",
+                "{label}: {} {}, {} {}, {} {}, {} {}, of {}",
                 count(Verdict::Improved),
+                words.better,
                 count(Verdict::Degraded),
+                words.worse,
                 count(Verdict::Similar),
                 Verdict::Similar.words(),
                 count(Verdict::NotDistinguishable),
@@ -90,12 +161,7 @@ pub fn render(parts: &[(String, Report)]) -> String {
             col.set_cell_alignment(CellAlignment::Right);
         }
     }
-    format!(
-        "{table}\nratio to each row's baseline ({}); {}\n{}\n",
-        first.baseline,
-        Verdict::marks_legend(Band::DEFAULT),
-        counts.join("\n")
-    )
+    (format!("{table}\n{}\n", counts.join("\n")), means)
 }
 
 #[cfg(test)]
@@ -129,5 +195,35 @@ mod tests {
             "{text}"
         );
         assert!(text.contains("—"), "the failed rows have no ratio: {text}");
+    }
+
+    #[test]
+    fn memory_gets_its_matrix_and_its_geometric_mean_beside_times() {
+        let a = fixture::report_with_memory();
+        let mut b = a.clone();
+        for row in b.rows.iter_mut().filter(|r| r.interpreter == "3.13t") {
+            for s in &mut row.samples {
+                let m = s.memory.as_mut().unwrap();
+                let peak = m.peak_values[0].unwrap() * 2;
+                *m = fixture::memory(peak, 1 << 20);
+            }
+        }
+        let text = render(&[("nbody".into(), a), ("float".into(), b)]);
+        let (time, memory) = text.split_once("Peak memory of each").unwrap();
+        assert!(time.contains("0.30× +"), "{text}");
+        // 3.13t: 19.3/15.5 = 1.245× in one, twice that in the other: 1.761×.
+        assert!(
+            memory.contains("1.25× −") && memory.contains("2.49× −"),
+            "{text}"
+        );
+        assert!(
+            memory.contains("3.13t: 0 with less memory, 2 with more"),
+            "{text}"
+        );
+        assert!(
+            memory.contains("  3.13t: time 0.302× · memory 1.761×"),
+            "{text}"
+        );
+        assert!(!render(&[("nbody".into(), fixture::report())]).contains("memory"));
     }
 }

@@ -4,12 +4,14 @@
 //! [`site`]) or a Markdown summary ([`summary`]).
 
 pub mod csv;
+pub mod cycles;
 pub mod documents;
 pub mod hosts;
 pub mod html;
 pub mod json;
 pub mod markdown;
 pub mod matrix;
+pub mod memory;
 pub mod pyperf;
 pub mod scaling;
 pub mod site;

@@ -4,6 +4,10 @@
 //! One process is one pyperf run: its measured values (seconds per loop), its
 //! warm-ups as `[loops, value]` pairs, and `loops` in the run's metadata.
 //! Warm-up processes are left out, as pyperf leaves out its calibration runs.
+//! A process's peak memory goes into its run's metadata as pyperf's own
+//! `mem_max_rss` (bytes, the process's peak since it started, as pyperf's
+//! worker reports it), so `pyperf show --metadata` shows it; the values stay
+//! seconds.
 
 use std::path::{Path, PathBuf};
 
@@ -50,6 +54,9 @@ fn run_json(sample: &Sample) -> Value {
     if let Some(cpus) = &sample.cpuset {
         metadata["cpu_affinity"] = json!(cpus);
     }
+    if let Some(bytes) = sample.memory.as_ref().and_then(|m| m.pyperf_mem_max_rss()) {
+        metadata["mem_max_rss"] = json!(bytes);
+    }
     run.insert("metadata".into(), metadata);
     if !sample.warmups.is_empty() {
         let pairs: Vec<Value> = sample.warmups.iter().map(|w| json!([loops, w])).collect();
@@ -63,7 +70,11 @@ fn run_json(sample: &Sample) -> Value {
 fn row_metadata(report: &Report, row: &Row) -> Value {
     let mut metadata = json!({
         "name": benchmark_name(report, row),
-        "unit": "second",
+        // pyperf's units: a count is an "integer", per loop like a time.
+        "unit": match report.measure.is_time() {
+            true => "second",
+            false => "integer",
+        },
         "description": format!("pybench-docker {} on {}", report.benchmark, row.label()),
         "pybench_interpreter": row.label(),
         "pybench_image": row.image,
@@ -170,6 +181,27 @@ mod tests {
             assert_eq!(run["values"], json!(sample.values));
             assert_eq!(run["metadata"]["loops"], json!(sample.loops.max(1)));
         }
+    }
+
+    #[test]
+    fn each_run_carries_its_peak_memory_as_pyperfs_mem_max_rss() {
+        let report = fixture::report_with_memory();
+        let doc = document(&report, &report.rows[2]).unwrap();
+        let runs = doc["benchmarks"][0]["runs"].as_array().unwrap();
+        let measured = report.rows[2].samples.iter().filter(|s| !s.warmup);
+        for (run, sample) in runs.iter().zip(measured) {
+            let peak = sample.memory.as_ref().unwrap().process_peak.unwrap();
+            assert_eq!(run["metadata"]["mem_max_rss"], json!(peak));
+            assert!(
+                run["metadata"]["mem_max_rss"].is_u64(),
+                "pyperf wants an int"
+            );
+        }
+        assert_eq!(doc["metadata"]["unit"], "second");
+        let old = document(&fixture::report(), &fixture::report().rows[0]).unwrap();
+        assert!(old["benchmarks"][0]["runs"][0]["metadata"]
+            .get("mem_max_rss")
+            .is_none());
     }
 
     #[test]

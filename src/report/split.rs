@@ -56,9 +56,11 @@ fn metric_row(row: &Row, name: &str) -> Row {
                 values: m.values.clone(),
                 warmups: m.warmups.clone(),
                 thread_values: m.thread_values.clone(),
+                cycles: m.cycles.clone(),
                 output: None,
                 metrics: vec![],
                 skipped: vec![],
+                memory: m.memory.clone(),
                 ..s.clone()
             }),
             None => {

@@ -97,10 +97,17 @@ fn run(history: &History) -> String {
         tally(&verdicts),
     );
     out += "| Configuration | Ratio [95% CI] | p | Status |";
+    let memory = comparisons.iter().any(|c| c.memory.is_some());
+    if memory {
+        out += " Peak memory | Memory ratio [95% CI] |";
+    }
     if !earlier.is_empty() {
         out += " Earlier runs |";
     }
     out += "\n|---|--:|--:|---|";
+    if memory {
+        out += "--:|--:|";
+    }
     if !earlier.is_empty() {
         out += "---|";
     }
@@ -116,6 +123,9 @@ fn run(history: &History) -> String {
             other => cell(&other.text()),
         };
         out += &format!("| `{}` | {ratio} | {p} | {status} |", code(&row.label()));
+        if memory {
+            out += &memory_cells(rc.memory.as_ref());
+        }
         if !earlier.is_empty() {
             let label = row.label();
             let before: Vec<String> = (0..earlier.len())
@@ -135,6 +145,23 @@ fn run(history: &History) -> String {
         n => format!("\nEarlier runs: the ratio in each of the {n} runs before, oldest first.\n"),
     };
     out + &note
+}
+
+/// A row's peak memory and its ratio with the verdict, as two cells.
+fn memory_cells(m: Option<&crate::analysis::memory::RowMemory>) -> String {
+    match m {
+        Some(m) => {
+            let ratio = m.comparison.map_or("—".into(), |c| {
+                format!(
+                    "{} {}",
+                    cell(&super::memory::ratio_cell(&c)),
+                    c.verdict.words()
+                )
+            });
+            format!(" {} | {ratio} |", cell(&super::memory::peak_cell(m)))
+        }
+        None => " — | — |".into(),
+    }
 }
 
 fn compare(doc: &CompareDoc) -> String {
@@ -244,6 +271,30 @@ mod tests {
             "{text}"
         );
         assert!(text.contains("| locked | 3.14t ×2 |"), "{text}");
+    }
+
+    #[test]
+    fn memory_adds_its_peak_and_ratio_to_each_row() {
+        let text = render(&[input(
+            "gil.json",
+            Document::Run(Box::new(fixture::report_with_memory())),
+        )]);
+        assert!(
+            text.contains(
+                "| Status | Peak memory | Memory ratio [95% CI] |\n|---|--:|--:|---|--:|--:|"
+            ),
+            "{text}"
+        );
+        let ft = text.lines().find(|l| l.starts_with("| `3.13t` |")).unwrap();
+        assert!(
+            ft.contains("| 19.3 MiB ± 0.0 | 1.245× \\[") && ft.ends_with("degraded |"),
+            "{ft}"
+        );
+        let gil = text
+            .lines()
+            .find(|l| l.starts_with("| `3.13t -X gil=1` |"))
+            .unwrap();
+        assert!(gil.ends_with("| — | — |"), "{gil}");
     }
 
     #[test]

@@ -74,6 +74,8 @@ pub fn render_table(report: &Report, color: bool) -> String {
         table.to_string(),
     ];
     out.extend(legend(report, &comparisons).into_iter().map(dim));
+    // Memory beside time: a second table, so the first stays readable.
+    out.extend(super::memory::render(report, &comparisons, color));
     out.join("\n") + "\n"
 }
 
@@ -148,8 +150,8 @@ fn body_row(report: &Report, row: &Row, rc: &RowComparison, color: bool) -> Vec<
     cells.push(match (rc.values, row.outcome.is_ok()) {
         (Some(v), true) => Cell::new(format!(
             "{} ± {}",
-            format::duration(v.mean),
-            format::duration(v.stddev)
+            format::value(report.measure, v.mean),
+            format::value(report.measure, v.stddev)
         )),
         _ => dash(),
     });
@@ -201,7 +203,7 @@ fn status_style(status: &Status) -> (Option<Color>, bool) {
 
 /// How to read the table, and what to do when the noise decided.
 fn legend(report: &Report, comparisons: &[RowComparison]) -> Vec<String> {
-    let mut lines = vec![format::legend(report)];
+    let mut lines = vec![format::legend(report), format::unit_and_band(report)];
     lines.extend(format::machine(report).map(|m| format!("machine while measuring: {m}")));
     lines.extend(format::busy_machine(report));
     if comparisons
@@ -215,7 +217,7 @@ fn legend(report: &Report, comparisons: &[RowComparison]) -> Vec<String> {
                 .into(),
         );
     }
-    lines.extend(format::noise_warning(comparisons));
+    lines.extend(format::noise_warning(comparisons, report.band()));
     lines
 }
 

@@ -18,6 +18,19 @@ pub struct Pairing {
     pub comparison: Option<Comparison>,
     /// The comparison's p < 0.05.
     pub significant: bool,
+    /// Peak memory in B against A; `None` when neither side recorded it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub memory: Option<MemoryPairing>,
+}
+
+/// One configuration's peak memory (bytes, the mean of its processes) in A
+/// and in B, and B against A, judged as time is.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MemoryPairing {
+    pub mean_a: Option<f64>,
+    pub mean_b: Option<f64>,
+    pub comparison: Option<Comparison>,
+    pub significant: bool,
 }
 
 /// One configuration at N > 1 threads found on both sides with its
@@ -56,6 +69,12 @@ pub struct Comparisons {
     /// sides measured it at one thread and at N.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub scaling: Vec<ScalingPairing>,
+    /// What both sides' values are (the means above are in its unit).
+    #[serde(default, skip_serializing_if = "super::Measure::is_time")]
+    pub measure: super::Measure,
+    /// The status band the verdicts used, as a fraction (0.10: ±10 %).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub band: Option<f64>,
 }
 
 /// `compare --json`: one entry per benchmark the two sides share.

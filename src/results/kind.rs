@@ -90,7 +90,8 @@ pub trait ResultFile: Serialize + DeserializeOwned + Validate {
 
 impl ResultFile for Report {
     const KIND: Kind = Kind::Run;
-    const SCHEMA: u32 = 1;
+    /// 2: each process's `memory` (issue 26); schema 1 files read without it.
+    const SCHEMA: u32 = 2;
 }
 
 impl ResultFile for CompareFile {
@@ -105,7 +106,8 @@ impl ResultFile for ExtMatrix {
 
 impl ResultFile for ExtPackage {
     const KIND: Kind = Kind::ExtPackage;
-    const SCHEMA: u32 = 1;
+    // 2: the verdicts fell-back, thread-unsafe and tests-fail.
+    const SCHEMA: u32 = 2;
 }
 
 impl ResultFile for BuildSummary {

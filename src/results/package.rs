@@ -13,6 +13,13 @@ pub enum Readiness {
     Ready,
     /// Imports, but a free-threaded interpreter re-enabled the GIL for it.
     NeedsGil,
+    /// Built as pure Python although it has C/C++/Cython sources: a
+    /// compile error was caught and the extension left out.
+    FellBack,
+    /// Its own tests pass plainly but fail when run in threads at once.
+    ThreadUnsafe,
+    /// Its own tests fail even run plainly, one thread.
+    TestsFail,
     /// The smoke code raised in at least one thread.
     SmokeFails,
     /// Built, but an extension module did not import.
@@ -37,6 +44,9 @@ impl Readiness {
         match self {
             Readiness::Ready => "ready",
             Readiness::NeedsGil => "works with the GIL",
+            Readiness::FellBack => "fell back to pure Python",
+            Readiness::ThreadUnsafe => "fails under threads",
+            Readiness::TestsFail => "tests fail",
             Readiness::SmokeFails => "smoke fails",
             Readiness::ImportFails => "import fails",
             Readiness::BuildFails => "build fails",
@@ -48,7 +58,7 @@ impl Readiness {
     pub fn grade(self) -> Grade {
         match self {
             Readiness::Ready => Grade::Good,
-            Readiness::NeedsGil => Grade::Caution,
+            Readiness::NeedsGil | Readiness::FellBack => Grade::Caution,
             _ => Grade::Bad,
         }
     }
@@ -57,6 +67,9 @@ impl Readiness {
     /// and "works with the GIL", which are facts about the package, not failures.
     pub fn failing_by_default() -> Vec<Readiness> {
         vec![
+            Readiness::FellBack,
+            Readiness::ThreadUnsafe,
+            Readiness::TestsFail,
             Readiness::SmokeFails,
             Readiness::ImportFails,
             Readiness::BuildFails,
@@ -87,6 +100,20 @@ pub struct BuildOutcome {
     pub missing: Option<String>,
     #[serde(default)]
     pub log: String,
+    /// C, C++ and Cython files among the sources (the first 50), to tell a
+    /// silent fallback to pure Python from a pure-Python package.
+    #[serde(default)]
+    pub native_sources: Vec<String>,
+    /// The first compiler errors of the whole build log (a caught one too).
+    #[serde(default)]
+    pub compiler_errors: Vec<String>,
+    /// The wheel's top-level import names: what importing the package means.
+    #[serde(default)]
+    pub top_level: Vec<String>,
+    /// Its runtime dependencies installed with it (from the wheelhouse);
+    /// false: installed without them, as they were not all there.
+    #[serde(default)]
+    pub dependencies_installed: Option<bool>,
 }
 
 /// One extension module's import, in its own process.
@@ -134,6 +161,109 @@ pub struct SmokeOutcome {
     pub output: String,
 }
 
+/// The package imported whole, its dependencies with it, in one process:
+/// the extension modules that loaded and the first that turned the GIL back on.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ImportGraph {
+    pub top_level: Vec<String>,
+    /// Modules the import added to `sys.modules`.
+    #[serde(default)]
+    pub modules: u32,
+    /// Extension modules loaded, in order.
+    #[serde(default)]
+    pub extensions: Vec<String>,
+    /// The first extension module whose loading re-enabled the GIL.
+    #[serde(default)]
+    pub reenabled_by: Option<String>,
+    #[serde(default)]
+    pub gil_after: Option<bool>,
+    /// `pb: ModuleNotFoundError: …` when an import raised.
+    #[serde(default)]
+    pub error: Option<String>,
+    #[serde(default)]
+    pub signal: Option<i32>,
+    #[serde(default)]
+    pub exit_code: i64,
+}
+
+/// A test that failed in a run of the package's own tests.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct FailedTest {
+    /// pytest's node id: `tests/test_render.py::test_render_round_trips`.
+    pub test: String,
+    /// Its first line: `AssertionError: assert '17' == '1042'`.
+    #[serde(default)]
+    pub message: String,
+    /// Times it was run again as it failed, and how many of them failed too:
+    /// all of them is a certain failure, some a flaky race.
+    #[serde(default)]
+    pub reruns: u32,
+    #[serde(default)]
+    pub failed_reruns: u32,
+}
+
+/// One pytest run of the package's own tests, every test in `threads`
+/// threads at once (pytest-run-parallel); 1 is the plain run.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct TestRun {
+    pub threads: u32,
+    pub passed: u32,
+    #[serde(default)]
+    pub skipped: u32,
+    #[serde(default)]
+    pub failed: Vec<FailedTest>,
+    /// pytest's: 0 all passed, 1 some failed, 5 none collected, -1 timed out.
+    pub exit_code: i64,
+    #[serde(default)]
+    pub signal: Option<i32>,
+    pub seconds: f64,
+    /// pytest's output's tail when it did not exit 0.
+    #[serde(default)]
+    pub output: String,
+}
+
+/// `--tests`: the package's own tests, plainly and in threads.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct TestsOutcome {
+    /// PYTHON_GIL=0 on a free-threaded build.
+    pub gil_forced_off: bool,
+    pub plain: TestRun,
+    pub parallel: TestRun,
+}
+
+impl TestRun {
+    /// `2/3` passed of those that ran, `signal 11`, or `exit 5` (none ran).
+    fn summary(&self) -> String {
+        match self.signal {
+            Some(sig) => format!("signal {sig}"),
+            None if self.passed == 0 && self.failed.is_empty() => {
+                format!("exit {}", self.exit_code)
+            }
+            None => format!(
+                "{}/{}",
+                self.passed,
+                self.passed as usize + self.failed.len()
+            ),
+        }
+    }
+}
+
+impl TestsOutcome {
+    /// `2/2 plain · 1/2 ×8`: tests passed of those run, plainly and in N
+    /// threads (no parallel run when the plain one printed no report).
+    pub fn summary(&self) -> String {
+        if self.parallel.threads == 0 {
+            return format!("{} plain", self.plain.summary());
+        }
+        format!(
+            "{} plain · {} ×{}",
+            self.plain.summary(),
+            self.parallel.summary(),
+            self.parallel.threads
+        )
+    }
+}
+
 /// A package on one interpreter, judged.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PackageResult {
@@ -143,6 +273,12 @@ pub struct PackageResult {
     #[serde(default)]
     pub modules: Vec<ModuleCheck>,
     pub smoke: Option<SmokeOutcome>,
+    /// `--tests`: its own tests, plainly and in threads.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tests: Option<TestsOutcome>,
+    /// The package imported whole, with its dependencies.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub graph: Option<ImportGraph>,
     pub readiness: Readiness,
     /// One line saying why.
     #[serde(default)]
@@ -185,4 +321,15 @@ pub struct ExtPackage {
     #[serde(default)]
     pub wheelhouse: Vec<String>,
     pub results: Vec<PackageResult>,
+    /// `--tests`: the tests' requirements (pytest, pytest-run-parallel, the
+    /// package's test extra or requirements file), from the wheelhouse too.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub test_requires: Vec<String>,
+    /// `[project] dependencies`: installed with the package (from the
+    /// wheelhouse), and imported with it.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub dependencies: Vec<String>,
+    /// The session whose containers made it (their `pybench-docker.session` label).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub session: String,
 }

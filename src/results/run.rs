@@ -10,6 +10,10 @@ use std::fmt;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Deserializer, Serialize};
 
+use super::memory::ProcessMemory;
+use super::Measure;
+use crate::analysis::verdict::Band;
+
 /// Whether an interpreter feature (free threading, JIT) is active.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -161,10 +165,21 @@ pub struct Sample {
     /// Named benchmarks this process could not run (pyperformance), with why.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub skipped: Vec<Skipped>,
+    /// The memory of the process while it measured (its first benchmark, or
+    /// the whole script); `None` in files from before it was recorded.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub memory: Option<ProcessMemory>,
     /// Whether JIT-compiled code ran during this process's measured values,
     /// with the probe's evidence (`benchmarks/jitprobe.py`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub jit: Option<super::JitEvidence>,
+    /// `--measure instructions`: estimated cycles per loop of each value
+    /// (Callgrind's cache model, [`crate::results::CYCLE_MODEL`]).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub cycles: Vec<f64>,
+    /// `--measure instructions`: Callgrind's events behind the values.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub counts: Option<super::Counts>,
 }
 
 /// A named benchmark a process did not measure.
@@ -227,6 +242,12 @@ pub struct Metric {
     pub warmups: Vec<f64>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub thread_values: Vec<Vec<f64>>,
+    /// This benchmark's memory in the process.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub memory: Option<ProcessMemory>,
+    /// `--measure instructions`: estimated cycles per loop of each value.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub cycles: Vec<f64>,
 }
 
 /// The machine as the harness saw it from inside the container.
@@ -265,7 +286,10 @@ impl Sample {
             output: None,
             metrics: vec![],
             skipped: vec![],
+            memory: None,
             jit: None,
+            cycles: vec![],
+            counts: None,
         }
     }
 }
@@ -305,6 +329,11 @@ pub struct Row {
     /// before they were recorded.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub configure_flags: Option<Vec<String>>,
+    /// The build, typed (release, version, options, runtime switch, profile):
+    /// what charts and tables group on. `None` for the distro's python, and
+    /// in files written before it was recorded.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub build: Option<crate::options::BuildIdentity>,
     /// A script taken from a CPython source rather than the project (`run
     /// ftscalingbench`): which one this row ran.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -389,6 +418,16 @@ pub struct Report {
     pub started_at: DateTime<Utc>,
     pub finished_at: Option<DateTime<Utc>>,
     pub rows: Vec<Row>,
+    /// What the values are; time when absent (files from before counts).
+    #[serde(default, skip_serializing_if = "Measure::is_time")]
+    pub measure: Measure,
+    /// The unit of every value, said in the file for its readers.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unit: Option<String>,
+    /// The status band in force, as a fraction (0.10: ±10 %); absent means
+    /// the default ([`crate::analysis::verdict::Band::DEFAULT`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub band: Option<f64>,
 }
 
 /// `--baseline per-version`: each build is compared with its own version's
@@ -396,6 +435,11 @@ pub struct Report {
 pub const PER_VERSION: &str = "per-version";
 
 impl Report {
+    /// The status band its tables and verdicts use: `--band`, or ±10 %.
+    pub fn band(&self) -> Band {
+        self.band.and_then(Band::new).unwrap_or_default()
+    }
+
     /// The interpreter `row` is compared with.
     pub fn baseline_name<'a>(&'a self, row: &'a Row) -> &'a str {
         row.baseline.as_deref().unwrap_or(&self.baseline)
@@ -549,6 +593,7 @@ mod tests {
             outcome: Outcome::Ok,
             baseline: None,
             configure_flags: None,
+            build: None,
             source_script: None,
         };
         assert_eq!(row.measured(), vec![1.0, 2.0]);

@@ -62,6 +62,8 @@ fn a_comparison() -> CompareFile {
     let rows = crate::analysis::pairing::pair_reports(&a, &a, Default::default());
     CompareFile {
         benchmarks: vec![Comparisons {
+            measure: Default::default(),
+            band: None,
             benchmark: "gil".into(),
             a: "a.json".into(),
             b: "b.json".into(),
@@ -86,25 +88,31 @@ fn every_kind_is_written_with_its_kind_and_schema_and_reads_back_the_same() {
     let package: ExtPackage =
         serde_json::from_str(include_str!("../../tests/fixtures/report/ext-package.json")).unwrap();
     let files = [
-        (to_json(&run).unwrap(), "run"),
-        (to_json(&a_comparison()).unwrap(), "compare"),
-        (to_json(&matrix).unwrap(), "ext-matrix"),
-        (to_json(&package).unwrap(), "ext-package"),
-        (to_json(&build_summary()).unwrap(), "build"),
+        (to_json(&run).unwrap(), "run", 2),
+        (to_json(&a_comparison()).unwrap(), "compare", 1),
+        (to_json(&matrix).unwrap(), "ext-matrix", 1),
+        // ext-package 2: the verdicts fell-back, thread-unsafe and tests-fail.
+        (to_json(&package).unwrap(), "ext-package", 2),
+        (to_json(&build_summary()).unwrap(), "build", 1),
     ];
-    for (written, kind) in &files {
+    for (written, kind, schema) in &files {
         let v = value(written);
         assert_eq!(
             (&v["kind"], &v["schema"]),
-            (&json!(kind), &json!(1)),
+            (&json!(kind), &json!(schema)),
             "{kind}"
         );
         // Kind and schema come first, so a reader (or a person) sees them.
         let text = String::from_utf8_lossy(written);
-        assert!(text.starts_with(&format!("{{\n  \"kind\": \"{kind}\",\n  \"schema\": 1,")));
+        assert!(text.starts_with(&format!(
+            "{{\n  \"kind\": \"{kind}\",\n  \"schema\": {schema},"
+        )));
         assert!(text.ends_with("}\n"));
     }
-    let back: Vec<ResultDoc> = files.iter().map(|(b, _)| decode("f", b).unwrap()).collect();
+    let back: Vec<ResultDoc> = files
+        .iter()
+        .map(|(b, _, _)| decode("f", b).unwrap())
+        .collect();
     assert!(matches!(&back[0], ResultDoc::Run(r) if **r == run));
     assert!(matches!(&back[1], ResultDoc::Compare(c) if *c == a_comparison()));
     assert!(matches!(&back[2], ResultDoc::ExtMatrix(m) if *m == matrix));
@@ -140,7 +148,7 @@ fn unknown_kinds_and_newer_schemas_are_refused_saying_why() {
     let cases = [
         (json!("flamegraph"), json!(1), "names its kind \"flamegraph\", which this version of pybench-docker does not know (it knows run, compare, ext-matrix, ext-package, build)"),
         (json!(7), json!(1), "names its kind 7, which"),
-        (json!("run"), json!(2), "is a run's result file (`run --json`) of schema 2, newer than this version of pybench-docker reads (up to 1)"),
+        (json!("run"), json!(3), "is a run's result file (`run --json`) of schema 3, newer than this version of pybench-docker reads (up to 2)"),
         (json!("run"), json!("one"), "its \"schema\" is \"one\", not a whole number"),
         (json!("run"), json!(-1), "its \"schema\" is -1, not a whole number"),
     ];
@@ -333,6 +341,38 @@ fn other_numbers_are_checked_too() {
         "min_time",
         "is -0.1, not a finite number of at least 0",
     );
+    // A process's memory is checked against its values, as when it was parsed.
+    let memory = |values: serde_json::Value| {
+        json!({"process_source": "proc-status", "process_reset": true,
+            "container_source": null, "container_limit": null, "peak_warmups": [],
+            "peak_values": values, "container_values": [], "rss_start": null,
+            "rss_after_warmups": null, "rss_after_values": null, "process_peak": 9,
+            "container_peak_start": null, "container_peak": null})
+    };
+    refusal(
+        |r| r["rows"][2]["samples"][0]["memory"] = memory(json!([1, 2, 3, 4, 5, 6, 7, 8, 9])),
+        &format!("{ROW_2}.samples[0].memory"),
+        "peak_values has 9 entries for ",
+    );
+    let mut run = value(GIL.as_bytes());
+    let n = run["rows"][2]["samples"][0]["values"]
+        .as_array()
+        .unwrap()
+        .len();
+    run["rows"][2]["samples"][0]["memory"] = memory(json!(vec![8; n]));
+    let back = run_of(decode("r.json", &bytes(&run)).unwrap());
+    assert_eq!(
+        back.rows[2].samples[0]
+            .memory
+            .as_ref()
+            .unwrap()
+            .value_peak(),
+        Some(8)
+    );
+    assert!(
+        back.rows[1].samples[0].memory.is_none(),
+        "older processes: none"
+    );
     // A comparison's ratio is a ratio of times.
     let mut c = serde_json::to_value(a_comparison()).unwrap();
     c["benchmarks"][0]["rows"][0]["ratio"] = json!(-1.93);
@@ -505,4 +545,39 @@ fn the_rules_for_names_and_texts() {
     let e = names(&at.field("flags"), &["ok".into(), "y".repeat(2000)]).unwrap_err();
     assert_eq!(e.at, "flags[1]");
     assert!(maybe(&b, None, name).is_ok());
+}
+
+#[test]
+fn a_package_tests_summary_counts_plain_and_threaded_runs() {
+    use super::{FailedTest, TestRun, TestsOutcome};
+    let run = |threads, passed, failed: usize| TestRun {
+        threads,
+        passed,
+        failed: vec![FailedTest::default(); failed],
+        exit_code: if failed > 0 { 1 } else { 0 },
+        ..Default::default()
+    };
+    let t = TestsOutcome {
+        gil_forced_off: true,
+        plain: run(1, 2, 0),
+        parallel: run(8, 1, 1),
+    };
+    assert_eq!(t.summary(), "2/2 plain · 1/2 ×8");
+    let crashed = TestsOutcome {
+        parallel: TestRun {
+            signal: Some(11),
+            ..run(8, 0, 0)
+        },
+        ..t.clone()
+    };
+    assert_eq!(crashed.summary(), "2/2 plain · signal 11 ×8");
+    let no_report = TestsOutcome {
+        plain: TestRun {
+            exit_code: 137,
+            ..run(1, 0, 0)
+        },
+        parallel: TestRun::default(),
+        ..t
+    };
+    assert_eq!(no_report.summary(), "exit 137 plain");
 }

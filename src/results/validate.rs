@@ -14,8 +14,10 @@ use super::build::BuildSummary;
 use super::compare::{CompareFile, Comparisons, Pairing};
 use super::ext::{CheckResult, ExtMatrix};
 use super::limits;
+use super::memory::ProcessMemory;
 use super::package::{ExtPackage, PackageResult};
 use super::run::{Host, HostState, InterpreterInfo, Outcome, Report, Row, Sample};
+use crate::analysis::compare::Comparison;
 
 /// Where in a file a value is: `rows[2] ("3.13t").samples[1].values[0]`.
 #[derive(Debug, Clone, Copy)]
@@ -272,6 +274,11 @@ fn row(at: &At, r: &Row, harness: bool) -> Checked {
     if let Some(flags) = &r.configure_flags {
         texts(&at.field("configure_flags"), flags)?;
     }
+    if let Some(b) = &r.build {
+        let at = at.field("build");
+        name(&at.field("release"), &b.release)?;
+        name(&at.field("version"), &b.version)?;
+    }
     if let Some(script) = &r.source_script {
         let at = at.field("source_script");
         text(&at.field("origin"), &script.origin)?;
@@ -334,6 +341,7 @@ fn sample(at: &At, s: &Sample, harness: bool) -> Checked {
         );
     }
     values(at, &s.values, &s.warmups, &s.thread_values)?;
+    memory(at, s.memory.as_ref(), s.values.len(), s.warmups.len())?;
     maybe(&at.field("cpuset"), s.cpuset.as_ref(), name)?;
     if let Some(h) = &s.host {
         host_state(&at.field("host"), h)?;
@@ -354,6 +362,7 @@ fn sample(at: &At, s: &Sample, harness: bool) -> Checked {
             );
         }
         values(&at, &m.values, &m.warmups, &m.thread_values)?;
+        memory(&at, m.memory.as_ref(), m.values.len(), m.warmups.len())?;
     }
     if let Some(jit) = &s.jit {
         text(&at.field("jit").field("reason"), &jit.reason)?;
@@ -365,6 +374,20 @@ fn sample(at: &At, s: &Sample, harness: bool) -> Checked {
         name(&skipped.index(k).field("name"), &sk.name)?;
         text(&skipped.index(k).field("reason"), &sk.reason)
     })
+}
+
+/// A process's memory, checked against its values as when it was parsed.
+fn memory(at: &At, m: Option<&ProcessMemory>, values: usize, warmups: usize) -> Checked {
+    match m {
+        Some(m) => match m.check(values, warmups) {
+            Ok(()) => Ok(()),
+            Err(why) => {
+                let why = why.trim_start_matches("\"memory\"");
+                fail(&at.field("memory"), why.trim_start_matches(['.', ':', ' ']))
+            }
+        },
+        None => Ok(()),
+    }
 }
 
 /// Measured values, warm-up values and each value's per-thread values.
@@ -422,9 +445,23 @@ fn pairing(at: &At, p: &Pairing) -> Checked {
     for (field, mean) in [("mean_a", p.mean_a), ("mean_b", p.mean_b)] {
         mean.map_or(Ok(()), |m| time(&at.field(field), m))?;
     }
-    let Some(c) = &p.comparison else {
-        return Ok(());
-    };
+    if let Some(m) = &p.memory {
+        let at = at.field("memory");
+        for (field, mean) in [("mean_a", m.mean_a), ("mean_b", m.mean_b)] {
+            mean.map_or(Ok(()), |b| non_negative(&at.field(field), b))?;
+        }
+        if let Some(c) = &m.comparison {
+            comparison(&at.field("comparison"), c)?;
+        }
+    }
+    match &p.comparison {
+        Some(c) => comparison(at, c),
+        None => Ok(()),
+    }
+}
+
+/// A ratio with its interval, change and p-value.
+fn comparison(at: &At, c: &Comparison) -> Checked {
     ratio(&at.field("ratio"), c.ratio)?;
     for (field, bound) in [("ci_low", c.ci_low), ("ci_high", c.ci_high)] {
         bound.map_or(Ok(()), |b| ratio(&at.field(field), b))?;
@@ -534,11 +571,37 @@ fn package_result(at: &At, r: &PackageResult) -> Checked {
         maybe(&at.field("error"), m.error.as_ref(), text)?;
         maybe(&at.field("missing"), m.missing.as_ref(), name)?;
     }
-    let Some(smoke) = &r.smoke else {
+    if let Some(smoke) = &r.smoke {
+        texts(&at.field("smoke").field("errors"), &smoke.errors)?;
+        text(&at.field("smoke").field("output"), &smoke.output)?;
+    }
+    if let Some(graph) = &r.graph {
+        let at = at.field("graph");
+        names(&at.field("top_level"), &graph.top_level)?;
+        count(
+            &at.field("extensions"),
+            graph.extensions.len(),
+            limits::ENTRIES,
+        )?;
+        names(&at.field("extensions"), &graph.extensions)?;
+        maybe(&at.field("reenabled_by"), graph.reenabled_by.as_ref(), name)?;
+        maybe(&at.field("error"), graph.error.as_ref(), text)?;
+    }
+    let Some(tests) = &r.tests else {
         return Ok(());
     };
-    texts(&at.field("smoke").field("errors"), &smoke.errors)?;
-    text(&at.field("smoke").field("output"), &smoke.output)
+    let tests_at = at.field("tests");
+    for (field, run) in [("plain", &tests.plain), ("parallel", &tests.parallel)] {
+        let at = tests_at.field(field);
+        non_negative(&at.field("seconds"), run.seconds)?;
+        text(&at.field("output"), &run.output)?;
+        count(&at.field("failed"), run.failed.len(), limits::ENTRIES)?;
+        for f in &run.failed {
+            text(&at.field("failed").field("test"), &f.test)?;
+            text(&at.field("failed").field("message"), &f.message)?;
+        }
+    }
+    Ok(())
 }
 
 impl Validate for BuildSummary {

@@ -219,6 +219,22 @@ pub fn wheels_in_cache() {
             from.exists(),
             "no {wheel} in target/wheelhouse: run .ci/setup first"
         );
-        std::fs::copy(&from, dir.join(wheel)).unwrap();
+        copy_unless_same(&from, &dir.join(wheel));
     }
+}
+
+/// Tests run in parallel and read these wheels while others call
+/// [`wheels_in_cache`]: a wheel already in place is left alone, and a new one
+/// appears whole (copied beside it, then renamed), never truncated mid-read.
+fn copy_unless_same(from: &Path, to: &Path) {
+    let wanted = std::fs::read(from).unwrap();
+    if std::fs::read(to).is_ok_and(|have| have == wanted) {
+        return;
+    }
+    let staging = tempfile::NamedTempFile::new_in(to.parent().unwrap()).unwrap();
+    std::fs::write(staging.path(), &wanted).unwrap();
+    // A temporary file is private (0600); the wheel copied before was not.
+    let readable = std::os::unix::fs::PermissionsExt::from_mode(0o644);
+    std::fs::set_permissions(staging.path(), readable).unwrap();
+    staging.persist(to).unwrap();
 }

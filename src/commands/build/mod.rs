@@ -6,9 +6,12 @@
 //! one build request through the engine, `summary` reports; this file orders them.
 
 pub mod base;
+mod cost;
 #[cfg(test)]
 #[path = "tests.rs"]
 mod orchestration_tests;
+#[cfg(test)]
+mod pinned;
 pub mod render;
 pub mod stage;
 pub mod summary;
@@ -30,8 +33,7 @@ use crate::sources::{self as source, FetchEvent, SourceSpec};
 use crate::ui::progress::Progress;
 use base::BaseOrigin;
 use render::{
-    build_hash, release_labels, render_release_dockerfile, render_variant_dockerfile,
-    variant_build_args, with_labels, TEMPLATE_KINDS,
+    build_hash, release_dockerfile, render_variant_dockerfile, variant_build_args, TEMPLATE_KINDS,
 };
 use stage::{cancellable, run_stage};
 use summary::render_summary;
@@ -310,6 +312,7 @@ pub async fn build_all(ctx: &BuildCtx<'_>) -> Result<BuildSummary, BuildError> {
     let host = crate::docker::docker_host();
     let busy_before = crate::ui::cpu::local_busy_seconds(&host);
     let log_dir = new_log_dir(ctx)?;
+    say_cost(ctx).await?;
     let mut stages = ensure_bases(ctx, &log_dir).await?;
     let (fetched, sources) = fetch_sources(ctx, false).await?;
     stages.extend(fetched);
@@ -325,6 +328,20 @@ pub async fn build_all(ctx: &BuildCtx<'_>) -> Result<BuildSummary, BuildError> {
             .map(|(before, after)| after - before),
         skipped: false,
     })
+}
+
+/// A release build's cost, before it starts: the variants not yet images.
+async fn say_cost(ctx: &BuildCtx<'_>) -> Result<(), BuildError> {
+    let mut missing = Vec::new();
+    for v in ctx.plan.variant_builds() {
+        if ctx.engine.inspect_image(&v.image).await?.is_none() {
+            missing.push(v.label());
+        }
+    }
+    if let Some(note) = cost::release_cost_note(ctx.config.build.profile, &missing) {
+        ctx.progress.println(note);
+    }
+    Ok(())
 }
 
 /// One folder per build, so concurrent builds never share a log file.
@@ -504,14 +521,12 @@ fn configure_cache_request(
 /// The stage of cpython.Dockerfile holding configure's shared answers.
 pub const CONFIGURE_CACHE_STAGE: &str = "configure-cache";
 
-/// The variant builds, longest first (a JIT build also generates its
-/// stencils with LLVM; a free-threaded one compiles a little more than stock),
-/// plan order among equals: with fewer builds in flight than builds, a long
+/// The variant builds, longest first (the sum of their options' costs, from
+/// the options table), plan order among equals: with fewer builds in flight than builds, a long
 /// build started last would run alone at the end, leaving CPUs idle. Pure.
 pub fn longest_first(mut variants: Vec<&VariantBuild>) -> Vec<&VariantBuild> {
-    let cost = |v: &VariantBuild| (v.variant.has_jit(), v.variant.is_free_threaded());
     // Stable: equal costs keep the plan's order.
-    variants.sort_by_key(|v| std::cmp::Reverse(cost(v)));
+    variants.sort_by_key(|v| std::cmp::Reverse(v.variant.cost()));
     variants
 }
 
@@ -617,11 +632,10 @@ fn release_request(
     };
     let (image, kind) = (kind.of(release), kind.name());
     let template = read_template(&ctx.dockerfiles, kind)?;
-    let rendered = render_release_dockerfile(&template, release).map_err(BuildError::Context)?;
-    let mut labels = release_labels(release, kind, hash);
-    labels.insert("pybench-docker.base".into(), base_image.clone());
+    let dockerfile = release_dockerfile(&template, release, (kind, base_image), hash)
+        .map_err(BuildError::Context)?;
     let name = format!("{kind}.rendered.Dockerfile");
-    let c = stage_context(&name, with_labels(&rendered, &labels), None)?;
+    let c = stage_context(&name, dockerfile, None)?;
     let req = BuildRequest {
         tag: image.to_string(),
         dockerfile: name,

@@ -54,6 +54,21 @@ pub fn render_release_dockerfile(
     Ok(out)
 }
 
+/// The whole Dockerfile of a release's `pythons` or `builder` image (`kind`,
+/// on `base`): its variants' stages and copies, then its labels, the build
+/// `hash` among them. Pure.
+pub fn release_dockerfile(
+    template: &str,
+    release: &ReleaseImages,
+    (kind, base): (&str, &str),
+    hash: &str,
+) -> Result<String, String> {
+    let rendered = render_release_dockerfile(template, release)?;
+    let mut labels = release_labels(release, kind, hash);
+    labels.insert("pybench-docker.base".into(), base.to_string());
+    Ok(with_labels(&rendered, &labels))
+}
+
 /// The variant Dockerfile with its identity (`3.13.15-t-quick`) filled in as
 /// the default of its first build argument: its first step, unique. Pure.
 pub fn render_variant_dockerfile(template: &str, v: &VariantBuild) -> Result<String, String> {
@@ -64,7 +79,26 @@ pub fn render_variant_dockerfile(template: &str, v: &VariantBuild) -> Result<Str
             "cpython.Dockerfile must declare `ARG {marker}` once, as the first step of the variant's stage"
         ));
     }
-    Ok(template.replace(marker, &format!("PYBENCH_DOCKER_BUILD=\"{id}\"")))
+    let mut out = template.replace(marker, &format!("PYBENCH_DOCKER_BUILD=\"{id}\""));
+    out.push_str(&option_checks(v));
+    Ok(out)
+}
+
+/// The steps that check the installed interpreter has each option the
+/// template does not check itself (it checks free threading and the JIT):
+/// nothing for the variants the template knows, so their Dockerfiles stay
+/// as they were. Pure.
+fn option_checks(v: &VariantBuild) -> String {
+    v.variant
+        .options()
+        .filter_map(|o| o.check.map(|check| (o.words, check)))
+        .map(|(words, check)| {
+            format!(
+                "\n# Fail here, not in a benchmark, if configure quietly left out the {words} build.\nRUN {} -c '{check}'\n",
+                v.command
+            )
+        })
+        .collect()
 }
 
 /// Build arguments of one variant's build. Pure.
@@ -249,6 +283,29 @@ mod tests {
         }
         let v = p.variant_builds().next().unwrap();
         assert!(render_variant_dockerfile("FROM x\n", v).is_err());
+    }
+
+    #[test]
+    fn an_option_the_template_does_not_check_gets_a_check_step() {
+        let yaml = DEFAULT_YAML.replace(
+            "variants: [stock, t, j]\n  # The release",
+            "variants: [stock, c]\n  # The release",
+        );
+        let p = build_plan(&parse(&yaml, &Source::Embedded).unwrap()).unwrap();
+        let template = dockerfile_template("cpython");
+        let c = p.variant_builds().find(|v| v.name == "3.14c").unwrap();
+        let out = render_variant_dockerfile(&template, c).unwrap();
+        assert!(out.ends_with("RUN python3.14c -c 'import sysconfig; assert sysconfig.get_config_var(\"Py_TAIL_CALL_INTERP\") == 1, \"the tail-calling interpreter is not built in\"'\n"), "{out}");
+        let stock = p.variant_builds().find(|v| v.name == "3.14").unwrap();
+        assert!(!render_variant_dockerfile(&template, stock)
+            .unwrap()
+            .contains("Py_TAIL_CALL_INTERP"));
+        let args = variant_build_args(c, &c.sha256, 2);
+        assert_eq!(args["EXE_SUFFIX"], "c");
+        assert_eq!(
+            args["CONFIGURE_FLAGS"],
+            "--with-tail-call-interp CC=/usr/lib/llvm-19/bin/clang --cache-file=/dev/null"
+        );
     }
 
     /// The options of each `./configure` call in the template, one a line.

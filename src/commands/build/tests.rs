@@ -61,7 +61,7 @@ async fn check_variant_build(
     // version's JIT (each default release has a JIT variant).
     assert_eq!(args["BUILDER_BASE"], v.builder_base);
     let base = plan.bases().find(|b| b.image == v.builder_base).unwrap();
-    assert_eq!(base.llvm, v.version.jit_llvm());
+    assert_eq!(base.llvm, crate::toolchain::version_llvm(&v.version));
     // Pinned to the fake tarball, which is what the context carries.
     let sha = crate::download::sha256_file(
         &app.cache

@@ -10,13 +10,14 @@ fn find(release: &ReleaseImages, v: Variant) -> Option<&VariantBuild> {
 
 fn tutorial_name(source_stem: &str, v: Variant) -> String {
     match (source_stem, v) {
-        ("greeter", Variant::Stock) => "greeter_stock.so".into(),
-        ("greeter", Variant::FreeThreaded) => "greeter_threaded_v1.so".into(),
-        ("greeter_threaded", Variant::FreeThreaded) => "greeter_threaded_v2.so".into(),
-        (stem, Variant::Stock) => format!("{stem}_stock.so"),
-        (stem, Variant::FreeThreaded) => format!("{stem}_ft.so"),
-        (stem, Variant::Jit) => format!("{stem}_jit.so"),
-        (stem, Variant::FreeThreadedJit) => format!("{stem}_ft_jit.so"),
+        ("greeter", Variant::STOCK) => "greeter_stock.so".into(),
+        ("greeter", Variant::FREE_THREADED) => "greeter_threaded_v1.so".into(),
+        ("greeter_threaded", Variant::FREE_THREADED) => "greeter_threaded_v2.so".into(),
+        (stem, Variant::STOCK) => format!("{stem}_stock.so"),
+        (stem, Variant::FREE_THREADED) => format!("{stem}_ft.so"),
+        (stem, Variant::JIT) => format!("{stem}_jit.so"),
+        (stem, Variant::FREE_THREADED_JIT) => format!("{stem}_ft_jit.so"),
+        (stem, other) => format!("{stem}_{}.so", other.key()),
     }
 }
 
@@ -62,27 +63,27 @@ pub fn greeter_matrix(release: &ReleaseImages) -> (Vec<Compile>, Vec<ImportCheck
         add("greeter", b.variant, b.variant, &[], single_phase);
         add("greeter_threaded", b.variant, b.variant, &[], Expect::Works);
     }
-    if find(release, Variant::FreeThreaded).is_some() {
+    if find(release, Variant::FREE_THREADED).is_some() {
         add(
             "greeter",
-            Variant::FreeThreaded,
-            Variant::FreeThreaded,
+            Variant::FREE_THREADED,
+            Variant::FREE_THREADED,
             &[("PYTHON_GIL", "0")],
             Expect::Works,
         );
-        for other in [Variant::Stock, Variant::Jit] {
+        for other in [Variant::STOCK, Variant::JIT] {
             if find(release, other).is_some() {
                 // Default-ABI modules in a free-threaded interpreter, and back.
                 add(
                     "greeter",
                     other,
-                    Variant::FreeThreaded,
+                    Variant::FREE_THREADED,
                     &[],
                     Expect::AbiMismatch,
                 );
                 add(
                     "greeter_threaded",
-                    Variant::FreeThreaded,
+                    Variant::FREE_THREADED,
                     other,
                     &[],
                     Expect::AbiMismatch,

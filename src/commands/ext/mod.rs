@@ -10,11 +10,16 @@
 //! pip builds a wheel per interpreter, every extension module is imported,
 //! `readiness` gives the verdict and `package_render` draws it.
 
+pub mod fallback;
+pub mod graph;
 pub mod matrix;
 pub mod package;
+pub mod package_host;
 pub mod package_render;
+pub mod package_run;
 pub mod readiness;
 pub mod render;
+pub mod suite;
 pub mod verdict;
 
 #[cfg(test)]
@@ -112,6 +117,9 @@ pub fn prepare(args: &ExtArgs, plan: &Plan, project: &Project) -> Result<ExtJob>
         ("--smoke", args.smoke.is_some()),
         ("--fail-on", args.fail_on.is_some()),
         ("--markdown", args.markdown.is_some()),
+        ("--tests", args.tests.is_some()),
+        ("--parallel-threads", args.parallel_threads.is_some()),
+        ("pytest arguments after `--`", !args.pytest_args.is_empty()),
     ];
     if let Some((flag, _)) = package_only.iter().find(|(_, given)| *given) {
         bail!("{flag} is for packages (a project folder, an sdist or --pypi NAME), not for single .c files. Drop it, or give a package.");
@@ -189,13 +197,13 @@ fn user_source(
 /// misspelt PyPI name fails before any image is built).
 pub enum HostSide {
     Modules,
-    Package(package::HostSide),
+    Package(Box<package::HostSide>),
 }
 
 pub fn prepare_host_side(app: &App, job: &ExtJob) -> Result<HostSide> {
     Ok(match job {
         ExtJob::Modules(_) => HostSide::Modules,
-        ExtJob::Package(job) => HostSide::Package(package::prepare_host_side(app, job)?),
+        ExtJob::Package(job) => HostSide::Package(Box::new(package::prepare_host_side(app, job)?)),
     })
 }
 

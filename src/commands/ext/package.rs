@@ -2,33 +2,28 @@
 //!
 //! On the host: the sdist is fetched (for --pypi) and unpacked, the build
 //! requirements are resolved for every target and gathered into a
-//! wheelhouse. Then per interpreter, two containers without network:
-//! pip builds and installs the wheel in the builder image; the runtime image
-//! imports each extension module in its own process (and runs the smoke
-//! code). `readiness` judges; `package_render` draws.
+//! wheelhouse (`package_host`). Then per interpreter, containers without
+//! network (`package_run`): pip builds and installs the wheel in the builder
+//! image; the runtime image imports each extension module in its own process
+//! (and runs the smoke code, and with `--tests` the package's own tests).
+//! `readiness` judges; `package_render` draws; this file checks the
+//! arguments and writes the results.
 
 use std::path::{Path, PathBuf};
-use std::time::Duration;
 
 use anyhow::{bail, Context, Result};
-use futures_util::StreamExt;
 
+use super::package_host::Prepared;
+pub use super::package_host::{prepare_host_side, target_of, HostSide};
 use super::package_render::{render_markdown, render_readiness};
-use super::readiness::{judge, read_build, read_check};
+use super::package_run::check_everywhere;
+use super::suite::TestsJob;
 use crate::cli::ExtArgs;
-use crate::commands::runner::{self, ScriptRun};
 use crate::commands::App;
-use crate::docker::BindMount;
 use crate::error::ChecksFailed;
-use crate::packages::index::{PackageIndex, PyPi, Wheelhouse, PYPI};
-use crate::packages::source::{project_build_system, unpack_sdist, ExtSource};
-use crate::packages::unpack::Caps;
-use crate::packages::wheel_tags::Target;
-use crate::packages::wheelhouse;
-use crate::plan::{Interpreter, Mode, Plan};
+use crate::packages::source::ExtSource;
 use crate::regular_file::open_inside;
 use crate::results::{self, ExtPackage, PackageResult, Readiness};
-use crate::wheels::PIP;
 
 /// A package check, validated: where it comes from and what to report.
 #[derive(Debug, Clone)]
@@ -45,6 +40,8 @@ pub struct PackageJob {
     /// `--html DIR`: the page of the JSON document.
     pub html: Option<PathBuf>,
     pub timeout: Option<u64>,
+    /// `--tests`: the package's own tests, plainly and in threads.
+    pub tests: Option<TestsJob>,
 }
 
 /// Checks every argument of a package check before anything starts.
@@ -72,6 +69,7 @@ pub fn prepare(args: &ExtArgs, source: ExtSource) -> Result<PackageJob> {
     if let Some(dir) = &args.html {
         crate::report::site::check_dir(dir)?;
     }
+    let tests = tests_job(args)?;
     let out_dir = args
         .out
         .clone()
@@ -95,123 +93,28 @@ pub fn prepare(args: &ExtArgs, source: ExtSource) -> Result<PackageJob> {
         markdown: args.markdown.clone(),
         html: args.html.clone(),
         timeout: args.timeout,
+        tests,
     })
 }
 
-/// The interpreters a package is checked on: every build as built (no -X
-/// or environment variants), the distro's python excluded.
-pub fn package_interpreters(plan: &Plan) -> Vec<&Interpreter> {
-    plan.interpreters
-        .iter()
-        .filter(|i| i.mode == Mode::Default && i.variant.is_some())
-        .collect()
-}
-
-/// The wheel target of an interpreter build. Pure.
-pub fn target_of(i: &Interpreter) -> Option<Target> {
-    Some(Target {
-        major: i.version.as_ref()?.major,
-        minor: i.version.as_ref()?.minor,
-        free_threaded: i.variant?.is_free_threaded(),
-    })
-}
-
-/// Where the package is, on the host, ready to mount: a folder.
-fn project_folder(app: &App, job: &PackageJob, staging: &Path) -> Result<(PathBuf, String)> {
-    let (cache, caps) = (&app.cache, Caps::of(&app.config.archives));
-    match &job.source {
-        ExtSource::Project(dir) => Ok((dir.clone(), dir.display().to_string())),
-        ExtSource::Sdist(archive) => Ok((
-            unpack_sdist(archive, &staging.join("sdist"), caps)?,
-            archive.display().to_string(),
-        )),
-        ExtSource::Pypi { name, version } => {
-            if job.offline {
-                bail!("--pypi downloads the sdist from PyPI, which --offline forbids. Download it yourself and give `ext` the archive, or drop --offline.");
-            }
-            let pypi = PyPi::new(PYPI, &cache.join("wheels"));
-            let sdist = pypi.sdist(name, version.as_deref())?;
-            let archive = crate::download::fetch_pinned(&sdist.url, &sdist.file, &sdist.sha256, &cache.join("sdists"))
-                .map_err(|why| anyhow::anyhow!("downloading {} from PyPI failed ({why}). Check the network, or download the sdist yourself and give `ext` its path.", sdist.file))?;
-            Ok((
-                unpack_sdist(&archive, &staging.join("sdist"), caps)?,
-                format!(
-                    "{} {} from PyPI ({})",
-                    sdist.name, sdist.version, sdist.file
-                ),
-            ))
+/// `--tests [PATH]`, `--parallel-threads` and pytest's arguments, checked.
+fn tests_job(args: &ExtArgs) -> Result<Option<TestsJob>> {
+    let Some(path) = &args.tests else {
+        if args.parallel_threads.is_some() || !args.pytest_args.is_empty() {
+            bail!("--parallel-threads and pytest arguments after `--` are for --tests: add --tests (after the package), or drop them.");
         }
-        _ => unreachable!("package jobs are made for projects, sdists and PyPI names"),
-    }
-}
-
-/// Everything the containers need, resolved and fetched on the host.
-struct Prepared {
-    project: PathBuf,
-    described: String,
-    wheelhouse: PathBuf,
-    wheelhouse_files: Vec<String>,
-    requires: Vec<String>,
-}
-
-fn prepare_on_host(app: &App, job: &PackageJob, staging: &Path) -> Result<Prepared> {
-    let (project, described) = project_folder(app, job, staging)?;
-    let build_system = project_build_system(&project)?;
-    let targets: Vec<Target> = package_interpreters(&app.plan)
-        .into_iter()
-        .filter_map(target_of)
-        .collect();
-    let mut local_dirs = job.wheelhouses.clone();
-    local_dirs.push(app.cache.join("wheels"));
-    let local = Wheelhouse { dirs: local_dirs };
-    let pypi = PyPi::new(PYPI, &app.cache.join("wheels"));
-    let mut indexes: Vec<&dyn PackageIndex> = vec![&local];
-    if !job.offline {
-        indexes.push(&pypi);
-    }
-    let planned = wheelhouse::plan(&build_system.requires, &targets, &indexes)?;
-    let wheelhouse = staging.join("wheelhouse");
-    wheelhouse::gather(&planned, &app.cache.join("wheels"), &wheelhouse)?;
-    Ok(Prepared {
-        project,
-        described,
-        wheelhouse,
-        wheelhouse_files: planned.keys().map(|f| f.to_string()).collect(),
-        requires: build_system.requires,
-    })
-}
-
-/// A package made ready on this machine, once for every engine: its
-/// folder and the wheelhouse of its build requirements (and pip), in a
-/// folder of the cache removed when this is dropped.
-pub struct HostSide {
-    prepared: Prepared,
-    dir: PathBuf,
-}
-
-impl Drop for HostSide {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.dir);
-    }
-}
-
-pub fn prepare_host_side(app: &App, job: &PackageJob) -> Result<HostSide> {
-    let dir = app
-        .cache
-        .join("ext")
-        .join(format!("{}-host", app.session.id));
-    std::fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
-    let prepared = match prepare_on_host(app, job, &dir).and_then(|p| {
-        PIP.ensure(&app.cache)?;
-        Ok(p)
-    }) {
-        Ok(p) => p,
-        Err(e) => {
-            let _ = std::fs::remove_dir_all(&dir);
-            return Err(e);
-        }
+        return Ok(None);
     };
-    Ok(HostSide { prepared, dir })
+    let path = match path {
+        None => None,
+        Some(p) if p.exists() => Some(p.canonicalize()?),
+        Some(p) => bail!("--tests {}: no such file or folder. Give a folder (or file) of tests on this machine, or --tests alone for the package's own tests.", p.display()),
+    };
+    Ok(Some(TestsJob {
+        path,
+        pytest_args: args.pytest_args.clone(),
+        threads: args.parallel_threads,
+    }))
 }
 
 /// Every build's wheel and check on `app`'s engine, the wheels into
@@ -229,155 +132,7 @@ pub async fn command(app: &App, job: &PackageJob, host: &HostSide) -> Result<()>
     }
     .await;
     let _ = std::fs::remove_dir_all(&staging);
-    present(job, prepared, &result?)
-}
-
-/// Every interpreter's build and check, as many at a time as the engine has CPUs.
-async fn check_everywhere(
-    app: &App,
-    job: &PackageJob,
-    prepared: &Prepared,
-    staging: &Path,
-) -> Result<Vec<PackageResult>> {
-    let interpreters = package_interpreters(&app.plan);
-    let task = app
-        .progress
-        .counter("ext", interpreters.len() as u64, false);
-    let parallel = app.engine.host_facts().await.cpus.max(1) as usize;
-    let timeout = Duration::from_secs(job.timeout.unwrap_or(app.config.containers.timeout_seconds));
-    let mut done = 0;
-    let mut results = Vec::new();
-    let mut runs = futures_util::stream::iter(
-        interpreters
-            .into_iter()
-            .map(|i| one_interpreter(app, job, prepared, staging, i, timeout)),
-    )
-    .buffered(parallel);
-    while let Some(r) = runs.next().await {
-        let r = r?;
-        done += 1;
-        task.step(format!("{}: {}", r.interpreter, r.readiness.words()));
-        task.set_position(done);
-        results.push(r);
-    }
-    task.finish(format!("{} interpreters", results.len()));
-    Ok(results)
-}
-
-fn mount(host: &Path, container: &str, read_only: bool) -> BindMount {
-    BindMount {
-        host: host.display().to_string(),
-        container: container.into(),
-        read_only,
-    }
-}
-
-/// Build, install and check on one interpreter.
-async fn one_interpreter(
-    app: &App,
-    job: &PackageJob,
-    prepared: &Prepared,
-    staging: &Path,
-    interp: &Interpreter,
-    timeout: Duration,
-) -> Result<PackageResult> {
-    let release = app
-        .plan
-        .releases
-        .iter()
-        .find(|r| r.variants.iter().any(|v| v.label() == interp.name))
-        .context("an interpreter without a release")?;
-    let work = format!("/out/{}", interp.slug());
-    let scripts = app.project.c_extension();
-    let build_run = ScriptRun {
-        interpreter: interp,
-        dir: &scripts,
-        script: "check_package.py".into(),
-        args: build_args(&work),
-        extra_env: vec![],
-        extra_mounts: vec![
-            mount(&prepared.project, "/src", true),
-            mount(&prepared.wheelhouse, "/wheelhouse", true),
-            mount(&PIP.cached(&app.cache), &PIP.in_container(), true),
-            mount(staging, "/out", false),
-        ],
-        image: Some(release.builder.clone()),
-        timeout,
-        what: "wheel",
-        cpuset: None,
-    };
-    let build = read_build(&runner::run_script(app, &build_run).await?);
-    let free_threaded = interp.variant.is_some_and(|v| v.is_free_threaded());
-    let (modules, smoke) = if build.built {
-        let check_run = ScriptRun {
-            interpreter: interp,
-            dir: &scripts,
-            script: "check_package.py".into(),
-            args: check_args(
-                &work,
-                &build.modules,
-                job.smoke.as_deref(),
-                job.smoke_threads,
-            ),
-            extra_env: vec![],
-            extra_mounts: vec![mount(staging, "/out", true)],
-            image: None,
-            timeout,
-            what: "import",
-            cpuset: None,
-        };
-        read_check(&runner::run_script(app, &check_run).await?)
-            .map_err(|why| anyhow::anyhow!("checking the package on {}: {why}", interp.name))?
-    } else {
-        (vec![], None)
-    };
-    let (readiness, why) = judge(&build, &modules, smoke.as_ref(), free_threaded);
-    Ok(PackageResult {
-        interpreter: interp.name.clone(),
-        free_threaded,
-        build,
-        modules,
-        smoke,
-        readiness,
-        why,
-    })
-}
-
-/// check_package.py's build arguments. Pure.
-pub fn build_args(work: &str) -> Vec<String> {
-    [
-        "build",
-        "--pip",
-        &PIP.in_container(),
-        "--src",
-        "/src",
-        "--work",
-        work,
-        "--wheelhouse",
-        "/wheelhouse",
-    ]
-    .map(String::from)
-    .to_vec()
-}
-
-/// check_package.py's check arguments. Pure.
-pub fn check_args(
-    work: &str,
-    modules: &[String],
-    smoke: Option<&str>,
-    threads: u32,
-) -> Vec<String> {
-    let mut args: Vec<String> = ["check", "--work", work, "--modules", &modules.join(",")]
-        .map(String::from)
-        .to_vec();
-    if let Some(code) = smoke {
-        args.extend([
-            "--smoke-threads".into(),
-            threads.to_string(),
-            format!("--smoke={code}"),
-        ]);
-    }
-    args
+    present(job, prepared, &result?, &app.session.id)
 }
 
 /// Each interpreter's wheel into `out/<interpreter>/`.
@@ -412,7 +167,15 @@ fn copy_wheels(staging: &Path, results: &[PackageResult], out: &Path) -> Result<
 }
 
 /// The table, the files, and the exit status `--fail-on` asks for.
-fn present(job: &PackageJob, prepared: &Prepared, results: &[PackageResult]) -> Result<()> {
+fn present(
+    job: &PackageJob,
+    prepared: &Prepared,
+    results: &[PackageResult],
+    session: &str,
+) -> Result<()> {
+    for note in &prepared.notes {
+        println!("note: {note}");
+    }
     println!("{}", render_readiness(&prepared.described, results));
     println!("wheels: {}", job.out_dir.display());
     let bytes = results::to_json(&ExtPackage {
@@ -420,6 +183,9 @@ fn present(job: &PackageJob, prepared: &Prepared, results: &[PackageResult]) -> 
         build_requires: prepared.requires.clone(),
         wheelhouse: prepared.wheelhouse_files.clone(),
         results: results.to_vec(),
+        session: session.to_string(),
+        test_requires: prepared.test_requires.clone(),
+        dependencies: prepared.dependencies.clone(),
     })?;
     if let Some(j) = &job.json {
         crate::report::write::write_atomically(j, &bytes)?;
@@ -452,6 +218,9 @@ fn present(job: &PackageJob, prepared: &Prepared, results: &[PackageResult]) -> 
 
 #[cfg(test)]
 mod tests {
+    use super::super::package_host::prepare_on_host;
+    use super::super::package_run::{build_args, check_args};
+    use super::super::readiness::read_build;
     use super::*;
     use crate::commands::test_support::{app_on, interpreter_of};
     use crate::docker::fake::{exited, FakeEngine};
@@ -578,7 +347,7 @@ mod tests {
             html: Some(site.clone()),
             ..job
         };
-        present(&job, &prepared, &results).unwrap();
+        present(&job, &prepared, &results, "s1").unwrap();
         let page = std::fs::read_to_string(site.join("index.html")).unwrap();
         assert!(page.contains("2 of 3 builds ready"), "{page}");
         assert!(page.contains("href=\"data/ext-package.json\">ext-package.json</a>"));
@@ -633,6 +402,8 @@ mod tests {
             build,
             modules: vec![],
             smoke: None,
+            tests: None,
+            graph: None,
             readiness: Readiness::Ready,
             why: String::new(),
         };
@@ -676,6 +447,24 @@ mod tests {
         assert!(e.contains("is not a folder"), "{e}");
         let e = prepared(&["--smoke", "-m"]).unwrap_err().to_string();
         assert!(e.contains("--smoke needs Python code"), "{e}");
+        let e = prepared(&["--parallel-threads", "8"])
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("are for --tests"), "{e}");
+        let e = prepared(&["--", "-x"]).unwrap_err().to_string();
+        assert!(e.contains("are for --tests"), "{e}");
+        let e = prepared(&["--tests", "/no/such/tests"])
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("no such file or folder"), "{e}");
+        let tests = prepared(&["--tests", d, "--parallel-threads", "16", "--", "-x"])
+            .unwrap()
+            .tests
+            .unwrap();
+        assert_eq!(tests.threads, Some(16));
+        assert_eq!(tests.pytest_args, ["-x"]);
+        assert!(tests.path.is_some());
+        assert_eq!(prepared(&["--tests"]).unwrap().tests.unwrap().path, None);
         let job = prepared(&["--fail-on", "needs-gil,crashes"]).unwrap();
         assert_eq!(job.fail_on, [Readiness::NeedsGil, Readiness::Crashes]);
         assert_eq!(
@@ -687,7 +476,7 @@ mod tests {
     #[test]
     fn container_arguments() {
         assert_eq!(
-            build_args("/out/3.13t")[..3],
+            build_args("/out/3.13t", &[])[..3],
             ["build", "--pip", "/opt/wheels/pip-26.3-py3-none-any.whl"]
         );
         let modules = vec!["pb._core".to_string(), "pb._extra".to_string()];

@@ -5,22 +5,23 @@
 use comfy_table::{Cell, Color};
 
 use super::render::new_table;
-use crate::results::{PackageResult, Readiness};
+use crate::results::{Grade, PackageResult, Readiness};
 
-const HEADER: [&str; 6] = [
+const HEADER: [&str; 7] = [
     "interpreter",
     "wheel",
     "imported",
     "GIL after import",
     "smoke",
+    "tests",
     "verdict",
 ];
 
 fn colour(r: Readiness) -> Color {
-    match r {
-        Readiness::Ready => Color::Green,
-        Readiness::NeedsGil => Color::Yellow,
-        _ => Color::Red,
+    match r.grade() {
+        Grade::Good => Color::Green,
+        Grade::Caution => Color::Yellow,
+        Grade::Bad => Color::Red,
     }
 }
 
@@ -73,13 +74,14 @@ fn smoke(r: &PackageResult) -> String {
     }
 }
 
-fn cells(r: &PackageResult) -> [String; 6] {
+fn cells(r: &PackageResult) -> [String; 7] {
     [
         r.interpreter.clone(),
         abi_tag(r),
         imported(r),
         gil_after(r),
         smoke(r),
+        r.tests.as_ref().map_or_else(|| "—".into(), |t| t.summary()),
         r.readiness.words().into(),
     ]
 }
@@ -110,12 +112,18 @@ fn render_readiness_with(
         out.push(modules);
     }
     for r in results {
-        let mark = match r.readiness {
-            Readiness::Ready => "✓",
-            Readiness::NeedsGil => "◐",
-            _ => "✗",
+        let mark = match r.readiness.grade() {
+            Grade::Good => "✓",
+            Grade::Caution => "◐",
+            Grade::Bad => "✗",
         };
         out.push(format!("{mark} {}: {}", r.interpreter, r.why));
+        if r.readiness == Readiness::FellBack {
+            // The compiler's words pip hid: the first few of its errors.
+            for line in r.build.compiler_errors.iter().take(5) {
+                out.push(format!("  │ {line}"));
+            }
+        }
         for m in &r.modules {
             for w in &m.warnings {
                 out.push(format!(
@@ -190,7 +198,7 @@ pub fn render_markdown(package: &str, results: &[PackageResult]) -> String {
     out.push('\n');
     for r in results {
         let mut row = cells(r);
-        row[5] = format!("**{}**", row[5]);
+        row[6] = format!("**{}**", row[6]);
         let why = r.why.replace('|', "\\|");
         out.push_str(&format!("| {} | {why} |\n", row.join(" | ")));
     }
@@ -243,6 +251,8 @@ mod tests {
                 threads: 8,
                 ..Default::default()
             }),
+            tests: None,
+            graph: None,
             readiness,
             why: why.into(),
         }
@@ -275,7 +285,7 @@ mod tests {
             assert!(text.contains(needle), "{needle}\n{text}");
         }
         let md = render_markdown("pb-x 1.0", &results);
-        assert!(md.contains("| 3.13t | cp313t | 1/1 | on: re-enabled by pb._core | ok, 8 threads | **works with the GIL** |"), "{md}");
+        assert!(md.contains("| 3.13t | cp313t | 1/1 | on: re-enabled by pb._core | ok, 8 threads | — | **works with the GIL** |"), "{md}");
         assert!(md.contains("1 of 2 builds ready."), "{md}");
     }
 
@@ -313,7 +323,7 @@ mod tests {
             Readiness::BuildFails,
             "x.c:1: error: boom",
         );
-        let [_, _, imported, gil, _, verdict] = cells(&r);
+        let [_, _, imported, gil, _, _, verdict] = cells(&r);
         assert_eq!(
             (imported.as_str(), gil.as_str(), verdict.as_str()),
             ("—", "—", "build fails")

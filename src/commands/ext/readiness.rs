@@ -8,7 +8,7 @@ use crate::commands::runner::{self, Parsed};
 use crate::docker::ContainerOutput;
 // `--fail-on` takes these words.
 pub use crate::results::Readiness;
-use crate::results::{BuildOutcome, ModuleCheck, SmokeOutcome};
+use crate::results::{BuildOutcome, ModuleCheck, SmokeOutcome, TestsOutcome};
 
 /// check_package.py's line for one module: its warnings and its error are
 /// objects there (`{"category", "message"}`, `{"type", "message"}`), lines
@@ -185,6 +185,7 @@ pub fn judge(
     build: &BuildOutcome,
     modules: &[ModuleCheck],
     smoke: Option<&SmokeOutcome>,
+    tests: Option<&TestsOutcome>,
     free_threaded: bool,
 ) -> (Readiness, String) {
     if !build.built {
@@ -215,6 +216,9 @@ pub fn judge(
     if let Some(m) = modules.iter().find(|m| !m.imported) {
         return (Readiness::ImportFails, import_failure(m));
     }
+    if let Some(why) = super::fallback::fell_back(build) {
+        return (Readiness::FellBack, why);
+    }
     if let Some(s) = smoke.filter(|s| !s.errors.is_empty() || s.exit_code != 0) {
         let why = s
             .errors
@@ -226,6 +230,9 @@ pub fn judge(
             Readiness::SmokeFails,
             format!("smoke: {why} ({n} of {} threads)", s.threads),
         );
+    }
+    if let Some(verdict) = tests.and_then(super::suite::judge_tests) {
+        return verdict;
     }
     let reenabling: Vec<&str> = modules
         .iter()
@@ -243,6 +250,13 @@ pub fn judge(
         (0, _) => "no extension modules in the wheel (pure Python)".to_string(),
         (n, true) => format!("{n} module(s) import, GIL stays off"),
         (n, false) => format!("{n} module(s) import"),
+    };
+    let why = match tests {
+        Some(t) => format!(
+            "{why}; its tests pass plainly and in {} threads",
+            t.parallel.threads
+        ),
+        None => why,
     };
     (Readiness::Ready, why)
 }
@@ -279,17 +293,20 @@ mod tests {
         let b = built(&["a", "b"]);
         let ok = [imported("a", OFF), imported("b", OFF)];
         assert_eq!(
-            judge(&b, &ok, None, true),
+            judge(&b, &ok, None, None, true),
             (Readiness::Ready, "2 module(s) import, GIL stays off".into())
         );
         let one_reenables = [imported("a", OFF), imported("b", REENABLED)];
-        let (r, why) = judge(&b, &one_reenables, None, true);
+        let (r, why) = judge(&b, &one_reenables, None, None, true);
         assert_eq!(r, Readiness::NeedsGil);
         assert!(why.starts_with("b re-enabled"), "{why}");
         // A GIL build has the GIL throughout: ready.
         let gil = [imported("a", GIL_BUILD)];
-        assert_eq!(judge(&built(&["a"]), &gil, None, false).0, Readiness::Ready);
-        assert!(judge(&built(&[]), &[], None, true)
+        assert_eq!(
+            judge(&built(&["a"]), &gil, None, None, false).0,
+            Readiness::Ready
+        );
+        assert!(judge(&built(&[]), &[], None, None, true)
             .1
             .contains("pure Python"));
     }
@@ -302,7 +319,7 @@ mod tests {
             ..Default::default()
         };
         assert_eq!(
-            judge(&b, &[], None, false),
+            judge(&b, &[], None, None, false),
             (
                 Readiness::BuildFails,
                 "src/x.c:3:1: error: expected ';' before '}' token".into()
@@ -323,7 +340,7 @@ mod tests {
             Some("RuntimeError: CFFI does not support the free-threaded build of CPython 3.13.")
         );
         b.missing = Some("pb-buildhelper".into());
-        assert!(judge(&b, &[], None, false)
+        assert!(judge(&b, &[], None, None, false)
             .1
             .contains("pb-buildhelper is not in the wheelhouse"));
     }
@@ -338,7 +355,7 @@ mod tests {
             exit_code: 1,
             ..Default::default()
         };
-        let (r, why) = judge(&b, &[missing.clone(), imported("b", OFF)], None, true);
+        let (r, why) = judge(&b, &[missing.clone(), imported("b", OFF)], None, None, true);
         assert_eq!(r, Readiness::ImportFails);
         assert!(
             why.contains("a: ModuleNotFoundError") && why.ends_with("(needs numpy)"),
@@ -350,7 +367,7 @@ mod tests {
             exit_code: -11,
             ..Default::default()
         };
-        let (r, why) = judge(&b, &[missing, crashed], None, true);
+        let (r, why) = judge(&b, &[missing, crashed], None, None, true);
         assert_eq!(r, Readiness::Crashes);
         assert!(
             why.contains("importing b") && why.contains("signal 11"),
@@ -369,7 +386,7 @@ mod tests {
             ..Default::default()
         };
         assert_eq!(
-            judge(&b, &ok, Some(&raised), true),
+            judge(&b, &ok, Some(&raised), None, true),
             (
                 Readiness::SmokeFails,
                 "smoke: ValueError: boom (2 of 8 threads)".into()
@@ -381,12 +398,32 @@ mod tests {
             exit_code: -6,
             ..Default::default()
         };
-        assert_eq!(judge(&b, &ok, Some(&killed), true).0, Readiness::Crashes);
+        assert_eq!(
+            judge(&b, &ok, Some(&killed), None, true).0,
+            Readiness::Crashes
+        );
         let fine = SmokeOutcome {
             threads: 8,
             ..Default::default()
         };
-        assert_eq!(judge(&b, &ok, Some(&fine), true).0, Readiness::Ready);
+        assert_eq!(judge(&b, &ok, Some(&fine), None, true).0, Readiness::Ready);
+        let passed = crate::results::TestRun {
+            threads: 8,
+            passed: 2,
+            ..Default::default()
+        };
+        let tests = TestsOutcome {
+            gil_forced_off: true,
+            plain: crate::results::TestRun {
+                threads: 1,
+                ..passed.clone()
+            },
+            parallel: passed,
+        };
+        assert_eq!(
+            judge(&b, &ok, None, Some(&tests), true).1,
+            "1 module(s) import, GIL stays off; its tests pass plainly and in 8 threads"
+        );
     }
 
     #[test]
@@ -434,6 +471,7 @@ mod tests {
                     modules: vec![module.into()],
                     missing: None,
                     log: String::new(),
+                    ..Default::default()
                 };
                 let warning = format!(
                     "RuntimeWarning: The global interpreter lock (GIL) has been enabled to load \
@@ -450,13 +488,15 @@ mod tests {
                     exit_code: 0,
                     ..Default::default()
                 }];
-                let (readiness, why) = judge(&build, &modules, None, ft);
+                let (readiness, why) = judge(&build, &modules, None, None, ft);
                 PackageResult {
                     interpreter: name.to_string(),
                     free_threaded: ft,
                     build,
                     modules,
                     smoke: None,
+                    tests: None,
+                    graph: None,
                     readiness,
                     why,
                 }
@@ -467,6 +507,9 @@ mod tests {
             build_requires: vec!["setuptools>=70".into()],
             wheelhouse: vec!["setuptools-84.2.1-py3-none-any.whl".into()],
             results,
+            test_requires: vec![],
+            dependencies: vec![],
+            session: String::new(),
         }
     }
 

@@ -56,7 +56,7 @@ pub(crate) fn ext_args(args: &[&str]) -> ExtArgs {
     use clap::Parser;
     let argv = ["pybench-docker", "ext"].iter().chain(args);
     match crate::cli::Cli::try_parse_from(argv).unwrap().command {
-        crate::cli::Command::Ext(a) => a,
+        crate::cli::Command::Ext(a) => *a,
         _ => unreachable!("an ext command line"),
     }
 }

@@ -11,7 +11,10 @@ use serde_json::Value;
 
 use crate::commands::runner::{self, Parsed};
 use crate::docker::ContainerOutput;
-use crate::results::{is_time, HostState, InterpreterInfo, JitEvidence, Metric, Outcome, Skipped};
+use crate::results::{
+    is_time, Counts, HostState, InterpreterInfo, JitEvidence, Metric, Outcome, ProcessMemory,
+    Skipped,
+};
 
 /// What a process measured.
 #[derive(Debug, Clone, PartialEq)]
@@ -29,8 +32,27 @@ pub struct Measured {
     pub metrics: Vec<Metric>,
     /// Named benchmarks the process reported as not run, with why.
     pub skipped: Vec<Skipped>,
+    /// `--measure instructions`: estimated cycles per loop of each value.
+    pub cycles: Vec<f64>,
+    /// `--measure instructions`: Callgrind's events behind the values.
+    pub counts: Option<Counts>,
     /// The JIT probe's evidence for the first benchmark's values.
     pub jit: Option<JitEvidence>,
+    /// The first benchmark's memory (or the whole script's).
+    pub memory: Option<ProcessMemory>,
+}
+
+/// A `"memory"` record checked against its benchmark's counts; absent or
+/// `null`: not measured (an older harness, an interpreter without /proc).
+fn memory_of(
+    record: &Value,
+    values: usize,
+    warmups: usize,
+) -> Result<Option<ProcessMemory>, String> {
+    match record.get("memory") {
+        None | Some(Value::Null) => Ok(None),
+        Some(m) => ProcessMemory::from_json(m, values, warmups).map(Some),
+    }
 }
 
 fn numbers(v: Option<&Value>) -> Option<Vec<f64>> {
@@ -70,12 +92,33 @@ fn metric_of(bench: &Value, index: usize) -> Result<Metric, String> {
             })
             .ok_or_else(|| invalid("thread_values"))?,
     };
+    let memory = memory_of(bench, values.len(), warmups.len())
+        .map_err(|why| format!("the result line's benchmark {name:?}: {why}"))?;
+    // Estimated cycles go with the values one for one, or not at all.
+    let cycles = numbers(bench.get("cycles"))
+        .filter(|c| c.len() == values.len() && valid(c))
+        .unwrap_or_default();
     Ok(Metric {
         name,
         loops: bench.get("loops").and_then(Value::as_u64).unwrap_or(1),
         values,
         warmups,
         thread_values,
+        memory,
+        cycles,
+    })
+}
+
+/// Callgrind's events of a benchmark entry (`--measure instructions`), when
+/// it carries them. Pure.
+fn counts_of(bench: &Value) -> Option<Counts> {
+    fn field<T: serde::de::DeserializeOwned>(bench: &Value, key: &str) -> Option<T> {
+        serde_json::from_value(bench.get(key)?.clone()).ok()
+    }
+    Some(Counts {
+        windows: field(bench, "counts")?,
+        window_overhead: field(bench, "window_overhead")?,
+        cycle_weights: field(bench, "cycle_weights")?,
     })
 }
 
@@ -100,6 +143,7 @@ pub fn parse_measurement(line: &Value) -> Result<Measured, String> {
             .map(|(i, b)| metric_of(b, i))
             .collect::<Result<Vec<_>, _>>()?;
         let first = metrics[0].clone();
+        let counts = counts_of(&benches[0]);
         let host = benches[0]
             .get("host")
             .and_then(|h| serde_json::from_value::<HostState>(h.clone()).ok())
@@ -131,7 +175,10 @@ pub fn parse_measurement(line: &Value) -> Result<Measured, String> {
             info,
             metrics,
             skipped,
+            memory: first.memory,
             jit: jit_of(&benches[0]),
+            cycles: first.cycles,
+            counts,
         });
     }
     match line.get("seconds").and_then(Value::as_f64) {
@@ -145,7 +192,10 @@ pub fn parse_measurement(line: &Value) -> Result<Measured, String> {
             info,
             metrics: vec![],
             skipped: vec![],
+            memory: memory_of(line, 1, 0)?,
             jit: None,
+            cycles: vec![],
+            counts: None,
         }),
         _ => Err("the result line has no valid \"seconds\"".into()),
     }
@@ -260,6 +310,46 @@ mod tests {
                 serde_json::json!({"schema": 2, "benchmarks": [{"values": [0.1], key: list}]});
             assert!(parse_measurement(&line).unwrap_err().contains(key), "{key}");
         }
+    }
+
+    #[test]
+    fn memory_is_read_per_benchmark_and_for_a_whole_script() {
+        let record = |values: serde_json::Value| {
+            serde_json::json!({"process_source": "proc-status", "process_reset": true,
+                "container_source": "cgroup1", "container_limit": null,
+                "peak_warmups": [], "peak_values": values, "container_values": [],
+                "rss_start": null, "rss_after_warmups": null, "rss_after_values": null,
+                "process_peak": 300, "container_peak_start": 400, "container_peak": 500})
+        };
+        let line = serde_json::json!({"schema": 2, "benchmarks": [
+            {"name": "a", "values": [0.1, 0.2], "memory": record(serde_json::json!([200, 210]))},
+            {"name": "b", "values": [0.1], "memory": null}]});
+        let m = parse_measurement(&line).unwrap();
+        assert_eq!(m.memory.as_ref().and_then(|m| m.value_peak()), Some(210));
+        assert_eq!(m.metrics[0].memory, m.memory);
+        assert_eq!(m.metrics[1].memory, None);
+        let whole = serde_json::json!({"schema": 1, "seconds": 1.5,
+            "memory": record(serde_json::json!([300]))});
+        assert_eq!(
+            parse_measurement(&whole)
+                .unwrap()
+                .memory
+                .unwrap()
+                .value_peak(),
+            Some(300)
+        );
+        // A record that does not fit its values fails the process, saying which.
+        let bad = serde_json::json!({"schema": 2, "benchmarks": [
+            {"name": "a", "values": [0.1], "memory": record(serde_json::json!([1, 2]))}]});
+        let e = parse_measurement(&bad).unwrap_err();
+        assert!(
+            e.contains("\"a\"") && e.contains("peak_values has 2 entries"),
+            "{e}"
+        );
+        let e = parse_measurement(&serde_json::json!({"seconds": 1.0, "memory": 5})).unwrap_err();
+        assert!(e.contains("not understood"), "{e}");
+        let older = serde_json::json!({"schema": 2, "benchmarks": [{"values": [0.1]}]});
+        assert_eq!(parse_measurement(&older).unwrap().memory, None);
     }
 
     #[test]

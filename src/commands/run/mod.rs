@@ -5,6 +5,7 @@
 //! through the engine trait; `present` says what the table cannot. The
 //! fleet (commands/fleet/) orders them on one engine or several.
 
+pub mod callgrind;
 pub mod catalog;
 pub mod ftscaling;
 pub mod matrix;
@@ -16,7 +17,10 @@ pub mod pyperformance_deps;
 pub mod rounds;
 pub mod settings;
 pub mod uops;
+pub mod valgrind_layer;
 
+#[cfg(test)]
+mod counted_tests;
 #[cfg(test)]
 mod tests;
 
@@ -61,7 +65,8 @@ pub async fn measure(
     deps: &pyperformance_deps::Deps,
 ) -> Result<(Report, bool)> {
     let facts = app.engine.host_facts().await;
-    let configs = matrix::configurations(&job.interpreters, &job.settings.benchmark, facts.cpus);
+    let interpreters = counted_where_asked(app, job).await?;
+    let configs = matrix::configurations(&interpreters, &job.settings.benchmark, facts.cpus);
     if let Some(note) = oversubscribed(&configs, facts.cpus) {
         eprintln!("{} {note}", style("note:").yellow());
     }
@@ -72,6 +77,25 @@ pub async fn measure(
         record_what_the_processes_did(&mut report);
     }
     Ok((report, interrupted))
+}
+
+/// The interpreters as the run starts them: as they are for time; for
+/// instructions under Callgrind in their image's Valgrind layer, built here
+/// when this engine lacks it.
+async fn counted_where_asked(app: &App, job: &RunJob) -> Result<Vec<crate::plan::Interpreter>> {
+    if job.settings.measure.is_time() {
+        return Ok(job.interpreters.clone());
+    }
+    let mut layers: std::collections::BTreeMap<String, String> = Default::default();
+    let mut counted = vec![];
+    for interpreter in &job.interpreters {
+        if !layers.contains_key(&interpreter.image) {
+            let layer = valgrind_layer::ensure(app, &interpreter.image).await?;
+            layers.insert(interpreter.image.clone(), layer);
+        }
+        counted.push(callgrind::counted(interpreter, &layers[&interpreter.image]));
+    }
+    Ok(counted)
 }
 
 /// A user's script decides how many values a process gives: the harness's
@@ -144,6 +168,16 @@ pub fn present(job: &RunJob, report: &Report, interrupted: bool) -> Result<()> {
         if let Some(note) = present::outlier_note(shown) {
             eprintln!("{} {note}", style("note:").yellow());
         }
+        // Counts: the cache model's estimate beside them, as a table of its own.
+        if let Some(cycles) = report::cycles::cycles_report(shown) {
+            println!(
+                "{}",
+                report::render_table(&cycles, console::colors_enabled())
+            );
+        }
+    }
+    for line in crate::report::memory::suite_slopes(&by_metric) {
+        println!("{line}");
     }
     if job.show_output {
         print!("{}", present::script_outputs(report));
@@ -209,7 +243,11 @@ async fn new_report(app: &App, job: &RunJob, configs: &[Configuration]) -> Resul
         warmup: s.sampling.warmup_processes,
         values: s.sampling.values,
         warmup_values: s.sampling.warmups,
-        min_time: s.sampling.min_time,
+        // Counts calibrate on instructions, not on a time.
+        min_time: match s.measure.is_time() {
+            true => s.sampling.min_time,
+            false => 0.0,
+        },
         scaling: s.benchmark.scales_work(),
         host: Host {
             engine: app.engine_name.clone(),
@@ -222,6 +260,9 @@ async fn new_report(app: &App, job: &RunJob, configs: &[Configuration]) -> Resul
         started_at: Utc::now(),
         finished_at: None,
         rows: vec![],
+        measure: s.measure,
+        unit: (!s.measure.is_time()).then(|| s.measure.unit().to_string()),
+        band: s.band,
     };
     // Per version: each row names its own baseline (checked by `prepare`).
     let per_version = match s.baseline == crate::results::PER_VERSION {
@@ -252,6 +293,7 @@ async fn new_report(app: &App, job: &RunJob, configs: &[Configuration]) -> Resul
             outcome: Outcome::Ok,
             baseline: per_version.get(&interp.name).cloned(),
             configure_flags: (app.plan.variant_build_of(interp)).map(|v| v.configure_flags.clone()),
+            build: app.plan.identity_of(interp),
             source_script: ftscaling_script(&s.benchmark, &interp.name),
         });
     }

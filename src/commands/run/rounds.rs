@@ -127,6 +127,9 @@ async fn one_run(
     let bench_dir = app.project.benchmarks();
     let mut mounts = benchmark_mounts(&s.benchmark, &config.interpreter.name)?;
     let mut env = s.sampling.harness_env();
+    if !s.measure.is_time() {
+        env.extend(super::callgrind::env());
+    }
     // Fetched and verified by `command` before the first round.
     for wheel in wheels_of(&s.benchmark) {
         mounts.push(BindMount {
@@ -265,7 +268,10 @@ fn absorb(app: &App, row: &mut Row, r: RunResult) {
                 output: r.keep_output.then(|| script_output(out)),
                 metrics: m.metrics,
                 skipped: m.skipped,
+                memory: m.memory,
                 jit: m.jit,
+                cycles: m.cycles,
+                counts: m.counts,
             });
             Outcome::Ok
         }

@@ -168,6 +168,10 @@ pub struct RunSettings {
     pub sampling: Sampling,
     pub baseline: String,
     pub timeout: Duration,
+    /// Time, or instructions under Callgrind (`--measure`).
+    pub measure: crate::results::Measure,
+    /// The status band as a fraction (`--band` or the config's); `None`: ±10 %.
+    pub band: Option<f64>,
 }
 
 /// The names `run` accepts besides scripts: the suite's and pyperformance's.
@@ -442,8 +446,19 @@ pub fn settings_from(
         })),
         benchmark,
         sampling: sampling_from(args, cfg),
+        measure: match args.measure {
+            crate::cli::MeasureArg::Time => crate::results::Measure::Time,
+            crate::cli::MeasureArg::Instructions => crate::results::Measure::Instructions,
+        },
+        band: args.band.or(cfg.benchmarks.band).map(|pct| pct / 100.0),
     };
-    Ok(benchmarks.into_iter().map(settings).collect())
+    let all: Vec<RunSettings> = benchmarks.into_iter().map(settings).collect();
+    for s in all.iter().filter(|s| !s.measure.is_time()) {
+        if let Some(why) = super::callgrind::refusal(&s.benchmark) {
+            bail!("{why}");
+        }
+    }
+    Ok(all)
 }
 
 /// A run, ready to start: settings, the configurations in run order, outputs.
@@ -536,7 +551,7 @@ pub fn select_interpreters(
             names.join(", ")
         );
     }
-    let is_stock = |i: &&&Interpreter| i.variant == Some(Variant::Stock) && i.mode == Mode::Default;
+    let is_stock = |i: &&&Interpreter| i.variant == Some(Variant::STOCK) && i.mode == Mode::Default;
     let Some(first) = chosen.iter().find(is_stock).or(chosen.first()) else {
         bail!("this run selects no interpreter: give some with --interpreters.");
     };

@@ -104,6 +104,15 @@ async fn rows_record_their_builds_configure_flags() {
             ("3.13t -X gil=1", Some("--disable-gil".into())),
         ]
     );
+    // And its typed identity, which charts group on.
+    let forced = report.rows[3].build.as_ref().unwrap();
+    assert_eq!(
+        (forced.release.as_str(), forced.version.as_str()),
+        ("3.13", "3.13.15")
+    );
+    assert_eq!(forced.options, crate::options::Variant::FREE_THREADED);
+    assert_eq!(forced.mode, crate::domain::Mode::GilForced);
+    assert!(report.rows[0].build.is_none());
 }
 
 #[tokio::test]

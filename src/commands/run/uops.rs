@@ -66,7 +66,7 @@ async fn interactive_uops(app: &App, interpreters: &[Interpreter]) -> Result<()>
     }
     let interp = interpreters
         .iter()
-        .find(|i| i.variant == Some(Variant::Jit) && i.mode == Mode::Default)
+        .find(|i| i.variant == Some(Variant::JIT) && i.mode == Mode::Default)
         .or(interpreters.first())
         .ok_or_else(|| anyhow::anyhow!("no interpreter selected"))?;
     let dir = app.project.benchmarks();

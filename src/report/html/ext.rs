@@ -179,7 +179,7 @@ pub fn package_article(p: &ExtPackage, source: &Source, id: &str) -> String {
     let mut out = head(id, &format!("ext · {}", p.package), &sub, source);
     let mut body = String::from(
         "<div class=\"scroll\"><table>\n<thead><tr><th>Interpreter</th><th>Wheel</th>\
-         <th class=\"num\">Imported</th><th>GIL after import</th><th>Smoke</th><th>Verdict</th>\
+         <th class=\"num\">Imported</th><th>GIL after import</th><th>Smoke</th><th>Tests</th><th>Verdict</th>\
          <th>Why</th></tr></thead>\n<tbody>\n",
     );
     for r in &p.results {
@@ -211,14 +211,16 @@ pub fn package_article(p: &ExtPackage, source: &Source, id: &str) -> String {
                 (None, n, _) => format!("{n} of {} threads raised", s.threads),
             },
         };
+        let tests = r.tests.as_ref().map_or_else(|| "—".into(), |t| t.summary());
         body += &format!(
             "<tr><td>{}</td><td class=\"mono\">{}</td><td class=\"num\">{}</td><td>{}</td>\
-             <td>{}</td><td><span class=\"pill {class}\">{}</span></td><td>{}</td></tr>\n",
+             <td>{}</td><td>{}</td><td><span class=\"pill {class}\">{}</span></td><td>{}</td></tr>\n",
             escape(&r.interpreter),
             escape(r.abi_tag().unwrap_or("—")),
             escape(&imported),
             escape(&gil),
             escape(&smoke),
+            escape(&tests),
             escape(words),
             escape(&r.why),
         );

@@ -10,6 +10,7 @@
 pub mod charts;
 mod ext;
 mod hosts;
+mod memory;
 mod scaling;
 mod sections;
 pub mod svg;

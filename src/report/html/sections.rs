@@ -3,7 +3,7 @@
 
 use super::charts::{self, ratio_chart, ratio_text, scaling_chart, trend_chart};
 use super::{escape, plural, source_link};
-use crate::analysis::compare::{Band, Comparison, RowComparison};
+use crate::analysis::compare::{Comparison, RowComparison};
 use crate::analysis::significance::DEFAULT_ALPHA;
 use crate::report::documents::{CompareDoc, History, Source};
 use crate::report::format::{self, Feature, FeatureCell, Status};
@@ -68,9 +68,10 @@ pub fn run_article(history: &History, id: &str) -> String {
     body += &notes(
         format::busy_machine(report)
             .into_iter()
-            .chain(format::noise_warning(comparisons)),
+            .chain(format::noise_warning(comparisons, report.band())),
     );
     out += &section("Ratio to the baseline", &body);
+    out += &super::memory::section(report, comparisons).unwrap_or_default();
     if let Some(chart) = scaling_chart(report, comparisons) {
         let how = match report.scaling {
             true => "speed-up = t1·N / tN: each of the N threads does the one-thread work",
@@ -88,12 +89,13 @@ pub fn run_article(history: &History, id: &str) -> String {
              stock build, at one thread: above 1× is what the build costs a single thread, \
              below 1× what it gains. Paired round by round within this run, with 95% \
              intervals; coloured by verdict ({}, p < {DEFAULT_ALPHA}).",
-            Band::DEFAULT
+            report.band()
         );
         out += &section("Across versions", &figure(&chart, &caption));
     }
     if history.runs.len() > 1 {
         out += &section("History", &history_body(history));
+        out += &super::memory::history(history).unwrap_or_default();
     }
     out += &section("Provenance", &provenance(history));
     out + "</article>\n"
@@ -115,7 +117,11 @@ fn numbers_table(report: &Report, comparisons: &[RowComparison]) -> String {
         let info = row.info.as_ref();
         let ok = row.outcome.is_ok();
         let mean = match rc.values.filter(|_| ok) {
-            Some(s) => format!("{} {}", format::duration(s.mean), format::spread(s.stddev)),
+            Some(s) => format!(
+                "{} {}",
+                format::value(report.measure, s.mean),
+                format::spread_of(report.measure, s.stddev)
+            ),
             None => "—".into(),
         };
         let comparison = rc.comparison.filter(|_| ok);
@@ -459,6 +465,7 @@ pub fn compare_article(doc: &CompareDoc, source: &Source, id: &str) -> String {
         }
     }
     out += &section("Ratio B / A", &body);
+    out += &super::memory::compare_section(doc).unwrap_or_default();
     out + "</article>\n"
 }
 

@@ -1,25 +1,34 @@
 //! [`DockerEngine`]: the [`Engine`] trait over a real daemon, through bollard.
+//!
+//! - `connect.rs`: the address, the connection and the handshake, and a
+//!   failure to connect told apart (no daemon, or a socket we may not use);
+//! - `lifecycle.rs`: a container created, started, waited for and its logs read;
+//! - `remote_files.rs`: this machine's files carried to an engine on another
+//!   machine, as volumes filled through the API.
+
+mod connect;
+mod lifecycle;
+mod remote_files;
 
 use std::collections::HashMap;
 use std::path::Path;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use bollard::query_parameters::{
-    AttachContainerOptions, CreateContainerOptions, KillContainerOptions, LogsOptions,
-    RemoveContainerOptions, StartContainerOptions, WaitContainerOptions,
+    AttachContainerOptions, RemoveContainerOptions, StartContainerOptions,
 };
 use bollard::Docker;
 use futures_util::stream::BoxStream;
 use futures_util::{StreamExt, TryStreamExt};
 
-use super::address::{EngineSpec, Transport};
 use super::container::{create_body, interactive_body, list_options};
-use super::files;
 use super::image::{build_options, import_options, pull_options};
 use super::{
     BuildEvent, BuildRequest, ByteProgress, ContainerOutput, ContainerSpec, DockerError, Engine,
     HostFacts, ImageFacts, TtySession,
 };
+
+pub use connect::docker_host;
 
 /// A connected, version-negotiated daemon. The client stays private to this module.
 #[derive(Clone)]
@@ -51,275 +60,6 @@ fn api(op: impl Into<String>, e: bollard::errors::Error) -> DockerError {
         op: op.into(),
         message: describe(&e),
     }
-}
-
-/// The address the client uses: `DOCKER_HOST`, or the default socket.
-pub fn docker_host() -> String {
-    std::env::var("DOCKER_HOST")
-        .ok()
-        .filter(|h| !h.is_empty())
-        .unwrap_or_else(|| "unix:///var/run/docker.sock".to_string())
-}
-
-/// A connection failure, told apart: no daemon vs. a socket we may not use.
-pub fn connection_error(host: &str, reason: String) -> DockerError {
-    let lower = reason.to_lowercase();
-    if lower.contains("permission denied") {
-        DockerError::PermissionDenied {
-            host: host.to_string(),
-            reason,
-        }
-    } else {
-        DockerError::Unreachable {
-            host: host.to_string(),
-            reason,
-        }
-    }
-}
-
-impl DockerEngine {
-    /// Connects through `DOCKER_HOST` or the default socket and pings, failing
-    /// within two seconds when nothing answers.
-    pub async fn connect() -> Result<DockerEngine, DockerError> {
-        let host = docker_host();
-        let docker =
-            Docker::connect_with_defaults().map_err(|e| connection_error(&host, describe(&e)))?;
-        let remote = !host.starts_with("unix://");
-        handshake(docker, &host, remote).await
-    }
-
-    /// Connects to a named engine: a local socket, tcp:// (with TLS when
-    /// certificate files are given) or ssh://, and pings.
-    pub async fn connect_to(spec: &EngineSpec) -> Result<DockerEngine, DockerError> {
-        let version = bollard::API_DEFAULT_VERSION;
-        let secs = 120;
-        let docker = match (spec.transport(), &spec.tls) {
-            (Transport::Unix(path), _) => Docker::connect_with_unix(&path, secs, version),
-            (Transport::Tcp(addr), Some(tls)) => {
-                Docker::connect_with_ssl(&addr, &tls.key, &tls.cert, &tls.ca, secs, version)
-            }
-            (Transport::Tcp(addr), None) => Docker::connect_with_http(&addr, secs, version),
-            (Transport::Ssh(addr), _) => Docker::connect_with_ssh(&addr, secs, version, None),
-        }
-        .map_err(|e| connection_error(&spec.address, error_with_source(&e)))?;
-        handshake(docker, &spec.address, !spec.is_local()).await
-    }
-
-    /// The create request for `spec`, its bind mounts turned into filled
-    /// volumes when the engine is on another machine.
-    async fn body_for(
-        &self,
-        spec: &ContainerSpec,
-        mut body: bollard::models::ContainerCreateBody,
-    ) -> Result<bollard::models::ContainerCreateBody, DockerError> {
-        if !self.upload_files || spec.mounts.is_empty() {
-            return Ok(body);
-        }
-        let fills = files::plan(&spec.session, &spec.mounts).map_err(DockerError::Other)?;
-        self.fill(spec, &fills).await?;
-        if let Some(host) = body.host_config.as_mut() {
-            host.mounts = Some(files::volume_mounts(&fills));
-        }
-        Ok(body)
-    }
-
-    /// Creates and fills each volume not filled yet in this session: an
-    /// archive uploaded into a helper container that mounts it, never started.
-    async fn fill(
-        &self,
-        spec: &ContainerSpec,
-        fills: &[files::VolumeFill],
-    ) -> Result<(), DockerError> {
-        let mut filled = self.filled.lock().await;
-        for f in fills {
-            if filled.contains(&f.name) {
-                continue;
-            }
-            let labels = HashMap::from([
-                (super::SESSION_LABEL.to_string(), spec.session.clone()),
-                (super::OWNER_LABEL.to_string(), spec.owner.clone()),
-            ]);
-            self.docker
-                .create_volume(bollard::models::VolumeCreateRequest {
-                    name: Some(f.name.clone()),
-                    labels: Some(labels.clone()),
-                    ..Default::default()
-                })
-                .await
-                .map_err(|e| api(format!("create the volume {}", f.name), e))?;
-            let archive = files::archive(f)
-                .map_err(|e| DockerError::Other(format!("cannot pack {:?}: {e}", f.content)))?;
-            let helper = ContainerSpec {
-                name: format!("{}-fill-{}", spec.name, filled.len()),
-                cmd: vec!["true".into()],
-                mounts: vec![],
-                labels: vec![],
-                ..spec.clone()
-            };
-            let mut body = create_body(&helper);
-            if let Some(host) = body.host_config.as_mut() {
-                host.readonly_rootfs = Some(false);
-                host.mounts = Some(vec![bollard::models::Mount {
-                    target: Some("/fill".into()),
-                    source: Some(f.name.clone()),
-                    typ: Some(bollard::models::MountType::VOLUME),
-                    read_only: Some(false),
-                    ..Default::default()
-                }]);
-            }
-            let id = self.create(&helper, body).await?;
-            let opts = bollard::query_parameters::UploadToContainerOptions {
-                path: "/fill".into(),
-                ..Default::default()
-            };
-            let uploaded = self
-                .docker
-                .upload_to_container(&id, Some(opts), bollard::body_full(archive.into()))
-                .await
-                .map_err(|e| api(format!("fill the volume {}", f.name), e));
-            self.remove_container(&id).await?;
-            uploaded?;
-            filled.insert(f.name.clone());
-        }
-        Ok(())
-    }
-
-    async fn start_wait_collect(
-        &self,
-        id: &str,
-        timeout: Duration,
-    ) -> Result<ContainerOutput, DockerError> {
-        let started = Instant::now();
-        self.docker
-            .start_container(id, None::<StartContainerOptions>)
-            .await
-            .map_err(|e| api("start a container", e))?;
-        let (exit_code, timed_out) = match tokio::time::timeout(timeout, self.wait(id)).await {
-            Ok(code) => (code?, false),
-            Err(_) => {
-                let kill = KillContainerOptions {
-                    signal: "SIGKILL".into(),
-                };
-                let _ = self.docker.kill_container(id, Some(kill)).await;
-                (137, true)
-            }
-        };
-        let wall = started.elapsed();
-        let (stdout, stderr) = self.logs(id).await?;
-        Ok(ContainerOutput {
-            exit_code,
-            stdout,
-            stderr,
-            timed_out,
-            wall,
-        })
-    }
-
-    async fn wait(&self, id: &str) -> Result<i64, DockerError> {
-        let condition = WaitContainerOptions {
-            condition: "not-running".into(),
-        };
-        let mut s = self.docker.wait_container(id, Some(condition));
-        let mut code = 0;
-        while let Some(item) = s.next().await {
-            match item {
-                Ok(r) => code = r.status_code,
-                // bollard reports a non-zero exit as an error carrying the code.
-                Err(bollard::errors::Error::DockerContainerWaitError { code: c, .. }) => code = c,
-                Err(e) => return Err(api("wait for a container", e)),
-            }
-        }
-        Ok(code)
-    }
-
-    async fn logs(&self, id: &str) -> Result<(String, String), DockerError> {
-        use bollard::container::LogOutput;
-        let opts = LogsOptions {
-            stdout: true,
-            stderr: true,
-            follow: false,
-            tail: "all".into(),
-            ..Default::default()
-        };
-        let mut s = self.docker.logs(id, Some(opts));
-        let (mut out, mut err) = (Vec::new(), Vec::new());
-        while let Some(item) = s.next().await {
-            match item.map_err(|e| api("read container logs", e))? {
-                LogOutput::StdErr { message } => err.extend_from_slice(&message),
-                LogOutput::StdOut { message } | LogOutput::Console { message } => {
-                    out.extend_from_slice(&message)
-                }
-                LogOutput::StdIn { .. } => {}
-            }
-        }
-        Ok((
-            String::from_utf8_lossy(&out).into_owned(),
-            String::from_utf8_lossy(&err).into_owned(),
-        ))
-    }
-
-    async fn create(
-        &self,
-        spec: &ContainerSpec,
-        body: bollard::models::ContainerCreateBody,
-    ) -> Result<String, DockerError> {
-        let opts = CreateContainerOptions {
-            name: Some(spec.name.clone()),
-            ..Default::default()
-        };
-        // A request in flight when the caller is dropped still makes its
-        // container; a task of its own keeps the guard until the answer comes.
-        let docker = self.docker.clone();
-        let guard = self.creating.clone().read_owned().await;
-        let created = tokio::spawn(async move {
-            let created = docker.create_container(Some(opts), body).await;
-            drop(guard);
-            created
-        });
-        let created = created
-            .await
-            .map_err(|e| DockerError::Other(format!("creating a container: {e}")))?;
-        Ok(created
-            .map_err(|e| api(format!("create a container from {}", spec.image), e))?
-            .id)
-    }
-}
-
-/// Negotiates the API version (the daemon may be older than bollard's
-/// default) and pings, within two seconds.
-async fn handshake(docker: Docker, host: &str, remote: bool) -> Result<DockerEngine, DockerError> {
-    let handshake = async {
-        let docker = docker.negotiate_version().await?;
-        docker.ping().await?;
-        Ok::<_, bollard::errors::Error>(docker)
-    };
-    let docker = match tokio::time::timeout(Duration::from_secs(2), handshake).await {
-        Ok(Ok(d)) => d,
-        Ok(Err(e)) => return Err(connection_error(host, error_with_source(&e))),
-        Err(_) => return Err(connection_error(host, "no answer within 2 seconds".into())),
-    };
-    // Builds, imports and image transfers stream for many minutes; only the
-    // wait for response headers is bounded by this.
-    Ok(DockerEngine {
-        docker: docker.with_timeout(Duration::from_secs(3600)),
-        upload_files: remote,
-        filled: Default::default(),
-        creating: Default::default(),
-    })
-}
-
-/// hyper hides "permission denied" in the error's source chain.
-fn error_with_source(e: &bollard::errors::Error) -> String {
-    let mut text = describe(e);
-    let mut source = std::error::Error::source(e);
-    while let Some(cause) = source {
-        let said = cause.to_string();
-        if !text.contains(&said) {
-            text = format!("{text}: {said}");
-        }
-        source = cause.source();
-    }
-    text
 }
 
 #[async_trait::async_trait]
@@ -592,23 +332,5 @@ impl Engine for DockerEngine {
             .into_iter()
             .filter_map(|c| Some((c.id?, c.labels.unwrap_or_default())))
             .collect())
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn permission_denied_is_not_reported_as_a_missing_daemon() {
-        let e = connection_error(
-            "unix:///var/run/docker.sock",
-            "error trying to connect: Permission denied (os error 13)".into(),
-        );
-        assert!(matches!(e, DockerError::PermissionDenied { .. }));
-        assert!(e.to_string().contains("docker` group"), "{e}");
-        let e = connection_error("unix:///nope", "No such file or directory".into());
-        assert!(matches!(e, DockerError::Unreachable { .. }));
-        assert!(e.to_string().contains("Start the daemon"), "{e}");
     }
 }

@@ -1,0 +1,3 @@
+from setuptools import setup
+
+setup(packages=["pb_pure"])

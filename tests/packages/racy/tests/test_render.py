@@ -1,0 +1,16 @@
+"""pb-racy's own tests: single-threaded they pass on every build."""
+
+import pb_racy
+
+
+def test_render_round_trips():
+    for value in range(2000):
+        assert pb_racy.render(value) == str(value)
+
+
+def test_render_refuses_what_is_not_an_int():
+    try:
+        pb_racy.render("12")
+    except TypeError:
+        return
+    raise AssertionError("render accepted a str")
