@@ -13,7 +13,7 @@ in instructions (`--measure instructions`) and in time, each twice:
   * the spread of the process means inside each configuration (σ/mean);
   * the wall time of each run and the load average around it.
 
-    bench/counts_figures.py [--processes-counted N] [--processes-timed N]
+    bench/counts_figures.py [--processes-counted N] [--processes-timed N] [--measures time]
 
 Images must be built; the Valgrind layer is built by the first counted run.
 Nothing here is a timed test: it prints figures, recorded in the docs.
@@ -90,11 +90,15 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--processes-counted", type=int, default=3)
     parser.add_argument("--processes-timed", type=int, default=10)
+    parser.add_argument("--measures", default="instructions,time",
+                        help="which to run, comma-separated (default: instructions,time)")
     args = parser.parse_args()
     tmp = tempfile.mkdtemp(prefix="pybench-counts-")
     print("results in", tmp, flush=True)
     for measure, processes in (("instructions", args.processes_counted),
                                ("time", args.processes_timed)):
+        if measure not in args.measures.split(","):
+            continue
         for name, bench in BENCHMARKS.items():
             files = []
             for k in (1, 2):

@@ -73,3 +73,25 @@ async fn counted_processes_run_under_callgrind_in_a_layer_built_once_per_image()
     assert_eq!(counts.window_overhead["Ir"], 2125);
     assert_eq!(counts.windows.len(), 2);
 }
+
+#[test]
+fn the_band_comes_from_the_flag_else_the_config_else_ten_percent() {
+    use crate::config::{parse, Source};
+    let cfg = parse("benchmarks: {band: 2.5}\n", &Source::Embedded).unwrap();
+    let benchmarks = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("benchmarks");
+    let catalogs = settings::Catalogs::load(&benchmarks).unwrap();
+    let band = |flag: Option<f64>, cfg: &crate::config::Config| {
+        let args = RunArgs {
+            benchmark: Some("jit".into()),
+            band: flag,
+            ..RunArgs::default()
+        };
+        settings::settings_from(&args, cfg, &catalogs).unwrap()[0].band
+    };
+    assert_eq!(band(None, &cfg), Some(0.025));
+    assert_eq!(band(Some(1.0), &cfg), Some(0.01));
+    let builtin = parse(crate::config::DEFAULT_YAML, &Source::Embedded).unwrap();
+    assert_eq!(band(None, &builtin), None);
+    let e = parse("benchmarks: {band: 0}\n", &Source::Embedded).unwrap_err();
+    assert!(e.to_string().contains("band"), "{e}");
+}

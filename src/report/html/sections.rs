@@ -431,7 +431,7 @@ pub fn compare_article(doc: &CompareDoc, source: &Source, id: &str) -> String {
     body += "<div class=\"scroll\"><table>\n<thead><tr><th>Configuration</th>\
              <th class=\"num\">A</th><th class=\"num\">B</th><th class=\"num\">B / A [95% CI]</th>\
              <th class=\"num\">p</th><th>Status</th></tr></thead>\n<tbody>\n";
-    let time = |m: Option<f64>| m.map_or_else(|| "—".into(), format::duration);
+    let time = |m: Option<f64>| m.map_or_else(|| "—".into(), |v| format::value(doc.measure, v));
     for p in &doc.rows {
         let (ratio, pv, status) = match &p.comparison {
             Some(c) => (
