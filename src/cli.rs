@@ -11,8 +11,8 @@ use crate::ranges;
     name = "pybench-docker",
     version,
     about = "Reproducible CPython free-threading and JIT experiments in Docker",
-    long_about = "Builds CPython from pinned, verified sources in three variants (stock, free-threaded \
-                  `t`, JIT `j`) plus the distro python3, runs benchmarks in locked-down containers \
+    long_about = "Builds CPython from pinned, verified sources in variants made of build options \
+                  (stock, free-threaded `t`, JIT `j`, tail-calling `c`) plus the distro python3, runs benchmarks in locked-down containers \
                   for every interpreter configuration, and compiles C extensions against every build."
 )]
 pub struct Cli {
@@ -327,7 +327,7 @@ pub struct ExtArgs {
     pub smoke_threads: u32,
 
     /// Verdicts that make the exit status non-zero
-    /// (default: smoke-fails,import-fails,build-fails,crashes).
+    /// (default: fell-back,thread-unsafe,tests-fail,smoke-fails,import-fails,build-fails,crashes).
     #[arg(long, value_name = "VERDICTS", value_delimiter = ',')]
     pub fail_on: Option<Vec<crate::commands::ext::readiness::Readiness>>,
 

@@ -69,14 +69,23 @@ pub fn toolchain(version: &PyVersion, variant: Variant) -> Toolchain {
         let llvm = version_llvm(version);
         match need {
             ToolchainNeed::JitLlvm => out.llvm = llvm,
-            // The version's own clang, so the JIT's base serves; from its
-            // folder, where configure finds llvm-ar and llvm-profdata for
-            // LTO and PGO. configure's cached answers are GCC's: not read.
+            // The version's own clang, so the JIT's base serves, with its
+            // llvm-ar and llvm-profdata named: configure looks for them
+            // (LTO, PGO) beside a compiler called plain `clang` only.
+            // configure's cached answers are GCC's: not read.
             ToolchainNeed::Clang { .. } => {
                 out.llvm = llvm;
                 out.compiler_flags = llvm
-                    .map(|n| format!("CC=/usr/lib/llvm-{n}/bin/clang"))
+                    .map(|n| {
+                        let bin = format!("/usr/lib/llvm-{n}/bin");
+                        [
+                            format!("CC={bin}/clang"),
+                            format!("LLVM_AR={bin}/llvm-ar"),
+                            format!("LLVM_PROFDATA={bin}/llvm-profdata"),
+                        ]
+                    })
                     .into_iter()
+                    .flatten()
                     .chain(["--cache-file=/dev/null".to_string()])
                     .collect();
             }
@@ -166,7 +175,12 @@ mod tests {
         assert_eq!(t.llvm, Some(19));
         assert_eq!(
             t.compiler_flags,
-            ["CC=/usr/lib/llvm-19/bin/clang", "--cache-file=/dev/null"]
+            [
+                "CC=/usr/lib/llvm-19/bin/clang",
+                "LLVM_AR=/usr/lib/llvm-19/bin/llvm-ar",
+                "LLVM_PROFDATA=/usr/lib/llvm-19/bin/llvm-profdata",
+                "--cache-file=/dev/null"
+            ]
         );
         assert_eq!(toolchain(&v("3.15.0rc2"), c).llvm, Some(21));
         // The JIT needs LLVM beside GCC, not clang as the compiler.

@@ -13,8 +13,11 @@ mod orchestration_tests;
 #[cfg(test)]
 mod pinned;
 pub mod render;
+mod sources;
 pub mod stage;
 pub mod summary;
+#[cfg(test)]
+mod unit_tests;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -29,12 +32,14 @@ use crate::context::ContextBuilder;
 use crate::docker::{BuildRequest, Engine};
 use crate::plan::{BaseImage, ImageKind, Needs, Plan, ReleaseImages, VariantBuild};
 use crate::results::{BuildSummary, ImageReport, StageReport};
-use crate::sources::{self as source, FetchEvent, SourceSpec};
+use crate::sources as source;
 use crate::ui::progress::Progress;
 use base::BaseOrigin;
 use render::{
     build_hash, release_dockerfile, render_variant_dockerfile, variant_build_args, TEMPLATE_KINDS,
 };
+use sources::fetch_sources;
+pub use sources::Sources;
 use stage::{cancellable, run_stage};
 use summary::render_summary;
 
@@ -243,69 +248,6 @@ pub fn expected_hashes(
         .collect())
 }
 
-/// Each release's source archive and its sha256, by release tag.
-pub type Sources = HashMap<String, (PathBuf, String)>;
-
-/// Every release's source: verified tarballs, packed own sources. With
-/// `own_only`, just the own sources (their digest is part of the image hash).
-async fn fetch_sources(
-    ctx: &BuildCtx<'_>,
-    own_only: bool,
-) -> Result<(Vec<StageReport>, Sources), BuildError> {
-    let mut stages = Vec::new();
-    let mut sources = HashMap::new();
-    for release in &ctx.plan.releases {
-        let fetched = match &release.source {
-            Some(own) => pack_own_source(ctx, release, own).await?,
-            None if own_only => continue,
-            None => fetch_source(ctx, &release.variants[0]).await?,
-        };
-        let (report, path, sha) = fetched;
-        stages.push(report);
-        sources.insert(release.tag.clone(), (path, sha));
-    }
-    Ok((stages, sources))
-}
-
-/// An own checkout packed (or an own tarball hashed) off the async runtime.
-async fn pack_own_source(
-    ctx: &BuildCtx<'_>,
-    release: &ReleaseImages,
-    own: &Path,
-) -> Result<(StageReport, PathBuf, String), BuildError> {
-    let name = format!("source {}", release.tag);
-    let task = ctx.progress.task(&name);
-    task.step(format!("packing {}", own.display()));
-    let t0 = Instant::now();
-    let (own, tag, dir) = (
-        own.to_path_buf(),
-        release.tag.clone(),
-        ctx.cache.join("checkouts"),
-    );
-    let packed = tokio::task::spawn_blocking(move || crate::checkout::archive(&own, &tag, &dir));
-    let (path, sha) = match cancellable(&ctx.cancel, packed).await? {
-        Ok(Ok(done)) => done,
-        Ok(Err(e)) => {
-            task.fail("cannot pack");
-            return Err(BuildError::Context(e));
-        }
-        Err(join) => return Err(BuildError::Context(format!("packing crashed: {join}"))),
-    };
-    let size = std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0);
-    task.finish(format!(
-        "{} ({:.1} MB), sha256 {}",
-        path.display(),
-        size as f64 / 1e6,
-        &sha[..12]
-    ));
-    let report = StageReport {
-        stage: name,
-        outcome: "packed".into(),
-        seconds: t0.elapsed().as_secs_f64(),
-    };
-    Ok((report, path, sha))
-}
-
 /// Builds everything the plan names. Unchanged inputs hit the layer cache.
 pub async fn build_all(ctx: &BuildCtx<'_>) -> Result<BuildSummary, BuildError> {
     let started = Instant::now();
@@ -365,69 +307,6 @@ async fn ensure_bases(ctx: &BuildCtx<'_>, log_dir: &Path) -> Result<Vec<StageRep
     )
     .await?;
     results.into_iter().collect()
-}
-
-/// A release's source tarball, verified on the host (the Dockerfile checks the
-/// digest again), from the cache or the first mirror that has it.
-async fn fetch_source(
-    ctx: &BuildCtx<'_>,
-    v: &VariantBuild,
-) -> Result<(StageReport, PathBuf, String), BuildError> {
-    let spec = SourceSpec {
-        version: v.version.to_string(),
-        sha256: v.sha256.clone(),
-        debian_version: v.debian_version.clone(),
-    };
-    let name = format!("source {}", v.version);
-    let task = ctx.progress.counter(&name, 0, true);
-    let t0 = Instant::now();
-    let mirrors = ctx.config.sources.mirrors.clone();
-    let cache = ctx.cache.join("sources");
-    let (t, version) = (task.clone(), v.version.to_string());
-    let fetched = tokio::task::spawn_blocking(move || {
-        // The mirrors that failed, and the one that served, for the last line.
-        let (mut failed, mut served) = (vec![], None);
-        let path = source::fetch(&spec, &mirrors, &cache, &mut |ev| match ev {
-            FetchEvent::Trying { url } => t.step(format!("trying {url}")),
-            FetchEvent::Progress { downloaded, total } => {
-                t.set_position(downloaded);
-                if let Some(total) = total {
-                    t.set_length(total);
-                }
-            }
-            FetchEvent::CacheHit { .. } => t.step("cached and verified"),
-            FetchEvent::CacheInvalid { .. } => t.step("cached copy is damaged; fetching again"),
-            FetchEvent::Verified { url } => served = Some(url),
-            FetchEvent::MirrorFailed { url, reason } => {
-                t.step(format!("{url}: {reason}"));
-                failed.push((url, reason));
-            }
-        })?;
-        let said = match served {
-            Some(url) => source::served_by(&version, &failed, &url),
-            None => format!("Python-{version}.tar.xz, cached, sha256 verified"),
-        };
-        Ok::<_, source::SourceError>((path, said))
-    });
-    let (path, said) = match cancellable(&ctx.cancel, fetched).await? {
-        Ok(Ok(p)) => p,
-        Ok(Err(e)) => {
-            task.fail("no verified source");
-            return Err(e.into());
-        }
-        Err(join) => {
-            return Err(BuildError::Context(format!(
-                "source download crashed: {join}"
-            )))
-        }
-    };
-    task.finish(said);
-    let report = StageReport {
-        stage: name,
-        outcome: "verified".into(),
-        seconds: t0.elapsed().as_secs_f64(),
-    };
-    Ok((report, path, v.sha256.clone()))
 }
 
 /// Every variant at once: while one is in a serial phase (configure, install),
@@ -537,31 +416,6 @@ pub fn longest_first(mut variants: Vec<&VariantBuild>) -> Vec<&VariantBuild> {
 /// `make -l`, cost more CPU and ended later; docs/measurements.md). Pure.
 pub fn builds_in_flight(jobs: u32, variants: usize) -> usize {
     (jobs.max(1) as usize).min(variants.max(1))
-}
-
-#[cfg(test)]
-#[test]
-fn jit_builds_start_first_then_free_threaded_ones() {
-    use crate::config::{parse, yaml_with_315, Source};
-    let plan =
-        crate::plan::build_plan(&parse(&yaml_with_315(), &Source::Embedded).unwrap()).unwrap();
-    let order: Vec<String> = longest_first(plan.variant_builds().collect())
-        .iter()
-        .map(|v| v.label())
-        .collect();
-    assert_eq!(
-        order,
-        ["3.15tj", "3.13j", "3.14j", "3.15j", "3.13t", "3.14t", "3.15t", "3.13", "3.14", "3.15"]
-    );
-}
-
-#[cfg(test)]
-#[test]
-fn one_build_per_cpu_at_most() {
-    assert_eq!(builds_in_flight(2, 3), 2);
-    assert_eq!(builds_in_flight(8, 3), 3);
-    assert_eq!(builds_in_flight(1, 3), 1);
-    assert_eq!(builds_in_flight(0, 0), 1);
 }
 
 /// The build request and context of one variant.
@@ -704,119 +558,5 @@ async fn ensure_base(
             task.fail("failed");
             Err(e.into())
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::config::{parse, Source, DEFAULT_YAML};
-    use crate::plan::build_plan;
-    use std::io::Read;
-
-    fn plan() -> Plan {
-        build_plan(&parse(DEFAULT_YAML, &Source::Embedded).unwrap()).unwrap()
-    }
-
-    /// (name, content) of every entry of a context tar.
-    fn entries(c: &ContextBuilder) -> Vec<(String, Vec<u8>)> {
-        let bytes = c.to_bytes(false).unwrap();
-        let mut archive = tar::Archive::new(bytes.as_slice());
-        let mut out = Vec::new();
-        for entry in archive.entries().unwrap() {
-            let mut entry = entry.unwrap();
-            let mut content = Vec::new();
-            entry.read_to_end(&mut content).unwrap();
-            out.push((entry.path().unwrap().display().to_string(), content));
-        }
-        out
-    }
-
-    #[test]
-    fn stage_contexts_hold_exactly_the_dockerfile_and_the_tarball() {
-        let dir = tempfile::TempDir::new().unwrap();
-        let tarball = dir.path().join("Python-3.13.15.tar.xz");
-        std::fs::write(&tarball, b"xz bytes").unwrap();
-        let variant = stage_context(
-            "cpython.rendered.Dockerfile",
-            "FROM a\n".into(),
-            Some(&tarball),
-        )
-        .unwrap();
-        assert_eq!(
-            entries(&variant),
-            vec![
-                (
-                    "cpython.rendered.Dockerfile".to_string(),
-                    b"FROM a\n".to_vec()
-                ),
-                ("source.tar".to_string(), b"xz bytes".to_vec()),
-            ]
-        );
-        let release =
-            stage_context("pythons.rendered.Dockerfile", "FROM b\n".into(), None).unwrap();
-        assert_eq!(
-            entries(&release),
-            vec![(
-                "pythons.rendered.Dockerfile".to_string(),
-                b"FROM b\n".to_vec()
-            )]
-        );
-        // Built twice, a context is byte for byte the same: the layer cache holds.
-        let again = stage_context(
-            "cpython.rendered.Dockerfile",
-            "FROM a\n".into(),
-            Some(&tarball),
-        )
-        .unwrap();
-        assert_eq!(
-            variant.to_bytes(false).unwrap(),
-            again.to_bytes(false).unwrap()
-        );
-    }
-
-    #[test]
-    fn hash_follows_the_templates_and_nothing_else_in_the_folder() {
-        let dir = tempfile::TempDir::new().unwrap();
-        let write = |name: &str, text: &str| std::fs::write(dir.path().join(name), text).unwrap();
-        for kind in TEMPLATE_KINDS {
-            write(&format!("{kind}.Dockerfile"), &format!("FROM {kind}\n"));
-        }
-        write("README.md", "notes");
-        let p = plan();
-        let first = expected_hashes(&p, dir.path(), &Sources::new()).unwrap();
-
-        write("README.md", "other notes");
-        write("scratch.Dockerfile", "FROM unused\n");
-        assert_eq!(
-            expected_hashes(&p, dir.path(), &Sources::new()).unwrap(),
-            first
-        );
-
-        for kind in TEMPLATE_KINDS {
-            write(&format!("{kind}.Dockerfile"), "FROM changed\n");
-            assert_ne!(
-                expected_hashes(&p, dir.path(), &Sources::new()).unwrap(),
-                first,
-                "{kind}"
-            );
-            write(&format!("{kind}.Dockerfile"), &format!("FROM {kind}\n"));
-        }
-        assert_eq!(
-            expected_hashes(&p, dir.path(), &Sources::new()).unwrap(),
-            first
-        );
-
-        std::fs::remove_file(dir.path().join("builder.Dockerfile")).unwrap();
-        let msg = expected_hashes(&p, dir.path(), &Sources::new())
-            .unwrap_err()
-            .to_string();
-        assert!(msg.contains("builder.Dockerfile"), "{msg}");
-    }
-
-    #[test]
-    fn the_project_has_every_template() {
-        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("dockerfiles");
-        expected_hashes(&plan(), &dir, &Sources::new()).unwrap();
     }
 }

@@ -304,7 +304,7 @@ mod tests {
         assert_eq!(args["EXE_SUFFIX"], "c");
         assert_eq!(
             args["CONFIGURE_FLAGS"],
-            "--with-tail-call-interp CC=/usr/lib/llvm-19/bin/clang --cache-file=/dev/null"
+            "--with-tail-call-interp CC=/usr/lib/llvm-19/bin/clang LLVM_AR=/usr/lib/llvm-19/bin/llvm-ar LLVM_PROFDATA=/usr/lib/llvm-19/bin/llvm-profdata --cache-file=/dev/null"
         );
     }
 

@@ -5,6 +5,7 @@
 //! through the engine trait; `present` says what the table cannot. The
 //! fleet (commands/fleet/) orders them on one engine or several.
 
+mod benchmark;
 pub mod callgrind;
 pub mod catalog;
 pub mod ftscaling;
