@@ -150,11 +150,11 @@ pub(crate) fn legend(comparisons: &[RowComparison]) -> Vec<String> {
     lines
 }
 
-/// `3.14t: +243.0 KiB per extra thread [210.1–275.9] (1, 2, 4 threads, 15 processes)`.
+/// `3.14t: +243.0 KiB per extra thread [+210.1, +275.9] (1, 2, 4 threads, 15 processes)`.
 pub(crate) fn slope_line(s: &ThreadSlope) -> String {
     let kib = |b: f64| format!("{:.1}", b / 1024.0);
     let interval = match (s.low, s.high) {
-        (Some(l), Some(h)) => format!(" [{}–{}]", kib(l), kib(h)),
+        (Some(l), Some(h)) => format!(" [{:+.1}, {:+.1}]", l / 1024.0, h / 1024.0),
         _ => String::new(),
     };
     let threads: Vec<String> = s.threads.iter().map(u32::to_string).collect();

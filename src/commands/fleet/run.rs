@@ -29,6 +29,9 @@ pub async fn run(fleet: &mut Fleet, jobs: &[RunJob], needs: &Needs) -> Result<()
     }
     let mut failures: Vec<Failure> = vec![];
     let (mut brought, mut said_baseline) = (false, false);
+    // One engine's reports of a run of several benchmarks (the suite), for
+    // the memory per extra thread over all of them at the end.
+    let mut reports: Vec<(String, crate::results::Report)> = vec![];
     for job in jobs {
         let Some(first) = fleet.first_ready() else {
             break;
@@ -51,11 +54,16 @@ pub async fn run(fleet: &mut Fleet, jobs: &[RunJob], needs: &Needs) -> Result<()
         }
         let ran = match job.settings.benchmark {
             Benchmark::Uops => uops(fleet, job).await,
-            _ => measure_everywhere(fleet, job, &deps).await,
+            _ => measure_everywhere(fleet, job, &deps, &mut reports).await,
         };
         for f in ran? {
             say(fleet, jobs, f.member, job, &f.error);
             failures.push(f);
+        }
+    }
+    if jobs.len() > 1 && !fleet.several() {
+        for line in report::memory::suite_slopes(&reports) {
+            println!("{line}");
         }
     }
     end(fleet, jobs, failures)
@@ -139,11 +147,12 @@ async fn uops(fleet: &mut Fleet, job: &RunJob) -> Result<Vec<Failure>> {
 
 /// One benchmark on every engine at once, then each engine's table and
 /// files, and with several engines the hosts side by side. The failures,
-/// or Interrupted.
+/// or Interrupted. The first engine's report is added to `reports`.
 async fn measure_everywhere(
     fleet: &Fleet,
     job: &RunJob,
     deps: &run::pyperformance_deps::Deps,
+    reports: &mut Vec<(String, crate::results::Report)>,
 ) -> Result<Vec<Failure>> {
     let own_jobs = jobs_per_engine(fleet, job)?;
     let measured = futures_util::future::join_all(fleet.members.iter().zip(&own_jobs).map(
@@ -168,6 +177,9 @@ async fn measure_everywhere(
                 style(fleet.members[i].name()).bold(),
                 report::format::host(report)
             );
+        }
+        if i == 0 {
+            reports.push((job.settings.benchmark.name(), report.clone()));
         }
         match run::present(own, report, *stopped) {
             Err(e) if e.downcast_ref::<Interrupted>().is_some() => interrupted = true,
