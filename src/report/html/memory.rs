@@ -206,6 +206,35 @@ pub fn threads_chart(report: &Report, comparisons: &[RowComparison]) -> Option<S
         &format!("{}: memory against threads", report.benchmark),
         "chart memory-threads",
     );
+    threads_axes(&mut s, &x, &y);
+    for (i, slope) in slopes.iter().enumerate() {
+        let ink = SERIES[i % SERIES.len()];
+        let mut pts = points(&slope.interpreter);
+        pts.sort_by(|a, b| a.0.total_cmp(&b.0));
+        let mapped: Vec<(f64, f64)> = pts.iter().map(|(t, m)| (x.map(*t), y.map(*m))).collect();
+        let line = words::slope_line(slope);
+        s.polyline(&mapped, Paint::stroke(ink, 2.0).datum(), Some(&line));
+        for ((t, m), (px, py)) in pts.iter().zip(&mapped) {
+            let tip = format!("{} ×{t}: {m:.1} MiB", slope.interpreter);
+            s.circle(*px, *py, 4.0, Paint::fill(ink).datum(), Some(&tip));
+        }
+        if let Some((px, py)) = mapped.last() {
+            s.text(
+                px + 8.0,
+                py + 4.0,
+                &slope.interpreter,
+                Anchor::Start,
+                12.0,
+                ink,
+                600,
+            );
+        }
+    }
+    Some(s.finish())
+}
+
+/// The memory-against-threads chart's grid, tick labels and axis titles.
+fn threads_axes(s: &mut Svg, x: &Linear, y: &Linear) {
     for t in linear_ticks(y.domain.0, y.domain.1, 6) {
         s.line(
             x.range.0,
@@ -249,30 +278,6 @@ pub fn threads_chart(report: &Report, comparisons: &[RowComparison]) -> Option<S
         400,
     );
     s.vertical_text(16.0, 140.0, "peak MiB", 12.0, "#59636e");
-    for (i, slope) in slopes.iter().enumerate() {
-        let ink = SERIES[i % SERIES.len()];
-        let mut pts = points(&slope.interpreter);
-        pts.sort_by(|a, b| a.0.total_cmp(&b.0));
-        let mapped: Vec<(f64, f64)> = pts.iter().map(|(t, m)| (x.map(*t), y.map(*m))).collect();
-        let line = words::slope_line(slope);
-        s.polyline(&mapped, Paint::stroke(ink, 2.0).datum(), Some(&line));
-        for ((t, m), (px, py)) in pts.iter().zip(&mapped) {
-            let tip = format!("{} ×{t}: {m:.1} MiB", slope.interpreter);
-            s.circle(*px, *py, 4.0, Paint::fill(ink).datum(), Some(&tip));
-        }
-        if let Some((px, py)) = mapped.last() {
-            s.text(
-                px + 8.0,
-                py + 4.0,
-                &slope.interpreter,
-                Anchor::Start,
-                12.0,
-                ink,
-                600,
-            );
-        }
-    }
-    Some(s.finish())
 }
 
 /// The memory table as the terminal shows it.
