@@ -255,6 +255,10 @@ pub(crate) fn machine(report: &Report) -> Option<String> {
 /// A warning when the machine was busy: other programs, or a hypervisor
 /// taking CPU time, make every figure noisier.
 pub(crate) fn busy_machine(report: &Report) -> Option<String> {
+    // Counts do not move with the machine's load: no advice to wait for a quiet one.
+    if !report.measure.is_time() {
+        return None;
+    }
     let states = report
         .rows
         .iter()
@@ -533,5 +537,8 @@ mod tests {
             .contains("load average up to 12.0 on 8 CPUs"));
         report.rows[1].samples[1].host = Some(state(0.0, 0.10));
         assert!(busy_machine(&report).unwrap().contains("stole up to 10%"));
+        // Counts do not move with the load: no advice, wherever the report goes.
+        report.measure = crate::results::Measure::Instructions;
+        assert_eq!(busy_machine(&report), None);
     }
 }

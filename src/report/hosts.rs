@@ -153,12 +153,16 @@ fn column(run: &Result<&Report, String>, labels: &[String]) -> Vec<(String, Stri
                     };
                     format!(
                         "{} {}{ci} {}",
-                        format::duration(s.mean),
+                        format::value(report.measure, s.mean),
                         format::ratio(c.ratio),
                         status.text()
                     )
                 }
-                (Some(s), _) => format!("{} {}", format::duration(s.mean), status.text()),
+                (Some(s), _) => format!(
+                    "{} {}",
+                    format::value(report.measure, s.mean),
+                    status.text()
+                ),
                 _ => status.text(),
             };
             (row.label(), text)
@@ -205,5 +209,15 @@ mod tests {
             .collect();
         assert_eq!(ratios.len(), 2, "{ft_line}");
         assert!((ratios[1] / ratios[0] - 2.0).abs() < 0.05, "{ft_line}");
+    }
+
+    #[test]
+    fn counted_runs_show_instructions_not_seconds() {
+        let mut a = fixture::report();
+        a.measure = crate::results::Measure::Instructions;
+        let text = render(&[("laptop", Ok(&a)), ("server", Ok(&a))]);
+        let line = text.lines().find(|l| l.contains("3.13t")).expect(&text);
+        assert!(line.contains(" instr "), "{line}");
+        assert!(!line.contains(" s ") && !line.contains(" ms "), "{line}");
     }
 }

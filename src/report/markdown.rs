@@ -98,7 +98,7 @@ fn memory_section(report: &Report) -> Vec<String> {
         };
         lines.push(format!("| {} |", cells.join(" | ")));
     }
-    for note in memory::legend(&comparisons)
+    for note in memory::legend(&comparisons, report.band())
         .into_iter()
         .chain(memory::slope_lines(report))
     {

@@ -113,12 +113,11 @@ pub(crate) fn sources_text(s: &Sources) -> String {
 
 /// The legend under the memory table: how to read it, and the sources as
 /// recorded (one line when every row agrees, else one per row).
-pub(crate) fn legend(comparisons: &[RowComparison]) -> Vec<String> {
+pub(crate) fn legend(comparisons: &[RowComparison], band: Band) -> Vec<String> {
     let mut lines = vec![format!(
         "memory ratio = peak / the baseline's peak at the same thread count, paired by round, \
          with its 95% interval; {} (lower is better: improved = less memory)",
-        Verdict::rules(Band::DEFAULT, DEFAULT_ALPHA, None)
-            .replace("faster/slower", "less/more memory")
+        Verdict::rules(band, DEFAULT_ALPHA, None).replace("faster/slower", "less/more memory")
     )];
     let rows: Vec<(&str, &RowMemory)> = (comparisons.iter())
         .filter_map(|c| Some((c.label.as_str(), c.memory.as_ref()?)))
@@ -286,7 +285,7 @@ pub fn render(report: &Report, comparisons: &[RowComparison], color: bool) -> Op
         false => TITLE.to_string(),
     };
     let mut out = vec![title, table.to_string()];
-    out.extend(legend(comparisons).into_iter().map(dim));
+    out.extend(legend(comparisons, report.band()).into_iter().map(dim));
     out.extend(slope_lines(report).into_iter().map(dim));
     Some(out.join("\n") + "\n")
 }
@@ -399,6 +398,15 @@ mod tests {
         assert!(text.contains("less/more memory"), "{text}");
         assert!(!text.contains("per extra thread"), "no sweep: {text}");
         assert!(render(&fixture::report(), &compare_rows(&fixture::report()), false).is_none());
+    }
+
+    #[test]
+    fn the_legend_states_the_band_the_verdicts_used() {
+        let mut report = fixture::report_with_memory();
+        report.band = Some(0.02);
+        let text = render(&report, &compare_rows(&report), false).unwrap();
+        assert!(text.contains(">2% less/more memory"), "{text}");
+        assert!(!text.contains("10%"), "{text}");
     }
 
     #[test]

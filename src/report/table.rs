@@ -205,10 +205,7 @@ fn status_style(status: &Status) -> (Option<Color>, bool) {
 fn legend(report: &Report, comparisons: &[RowComparison]) -> Vec<String> {
     let mut lines = vec![format::legend(report), format::unit_and_band(report)];
     lines.extend(format::machine(report).map(|m| format!("machine while measuring: {m}")));
-    // Counts do not move with the machine's load: no advice to wait for a quiet one.
-    if report.measure.is_time() {
-        lines.extend(format::busy_machine(report));
-    }
+    lines.extend(format::busy_machine(report));
     if comparisons
         .iter()
         .filter_map(|c| c.comparison)

@@ -66,6 +66,14 @@ async fn counted_processes_run_under_callgrind_in_a_layer_built_once_per_image()
     assert_eq!(report.band, Some(0.01));
     let row = &report.rows[0];
     assert_eq!(row.command[0], "valgrind");
+    // The row keeps the build of the image the layer was made from.
+    for row in report.rows.iter().filter(|r| r.interpreter != "system") {
+        let built = job.interpreters.iter().find(|i| i.name == row.interpreter);
+        let build = app.plan.identity_of(built.unwrap());
+        assert!(build.is_some(), "{}", row.interpreter);
+        assert_eq!(row.build, build, "{}", row.interpreter);
+        assert!(row.configure_flags.is_some(), "{}", row.interpreter);
+    }
     let sample = &row.samples[0];
     assert_eq!(sample.values, [1000.0, 1001.0]);
     assert_eq!(sample.cycles, [1500.0, 1501.0]);

@@ -280,6 +280,11 @@ async fn new_report(app: &App, job: &RunJob, configs: &[Configuration]) -> Resul
     };
     for c in configs {
         let interp = &c.interpreter;
+        // A counted interpreter runs in its image's Valgrind layer: its build
+        // is the one of the image the layer was made from.
+        let built = (job.interpreters.iter())
+            .find(|i| i.name == interp.name)
+            .unwrap_or(interp);
         let image_id = app.engine.inspect_image(&interp.image).await?;
         report.rows.push(Row {
             interpreter: interp.name.clone(),
@@ -293,8 +298,8 @@ async fn new_report(app: &App, job: &RunJob, configs: &[Configuration]) -> Resul
             samples: vec![],
             outcome: Outcome::Ok,
             baseline: per_version.get(&interp.name).cloned(),
-            configure_flags: (app.plan.variant_build_of(interp)).map(|v| v.configure_flags.clone()),
-            build: app.plan.identity_of(interp),
+            configure_flags: (app.plan.variant_build_of(built)).map(|v| v.configure_flags.clone()),
+            build: app.plan.identity_of(built),
             source_script: ftscaling_script(&s.benchmark, &interp.name),
         });
     }

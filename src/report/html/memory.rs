@@ -313,7 +313,7 @@ fn numbers(comparisons: &[RowComparison]) -> String {
 /// `None` when no row recorded memory.
 pub fn section(report: &Report, comparisons: &[RowComparison]) -> Option<String> {
     let chart = peak_chart(report, comparisons)?;
-    let legend = words::legend(comparisons);
+    let legend = words::legend(comparisons, report.band());
     let mut body = format!(
         "<figure>{chart}<figcaption>{}</figcaption></figure>\n",
         escape(legend.first().map_or("", String::as_str))
