@@ -462,6 +462,7 @@ mod tests {
         let h = History {
             benchmark: "gil",
             engine: "",
+            measure: Default::default(),
             comparisons: runs.iter().map(|(r, _)| compare_rows(r)).collect(),
             runs,
         };
@@ -473,6 +474,7 @@ mod tests {
         let h = History {
             benchmark: "gil",
             engine: "",
+            measure: Default::default(),
             comparisons: runs.iter().map(|(r, _)| compare_rows(r)).collect(),
             runs,
         };
