@@ -9,7 +9,7 @@
 use chrono::{DateTime, Utc};
 
 use crate::analysis::compare::{compare_rows, Comparison, RowComparison};
-use crate::results::{self, ExtMatrix, ExtPackage, Kind, Report, ResultDoc};
+use crate::results::{self, ExtMatrix, ExtPackage, Kind, Measure, Report, ResultDoc};
 
 /// Where a document came from: the path as given, and the link to its copy
 /// beside the page.
@@ -68,6 +68,9 @@ pub struct History<'a> {
     /// The engine the runs are from (`--engine NAME=…`); empty for the one
     /// engine of DOCKER_HOST. Runs of different hosts are never one history.
     pub engine: &'a str,
+    /// What the runs' values are: a timed run's ratio and a counted run's
+    /// are never one history (one trend line would join them).
+    pub measure: Measure,
     pub runs: Vec<(&'a Report, &'a Source)>,
     /// Each run's rows against their baselines ([`compare_rows`]), in the
     /// order of `runs`: computed once, the bootstrap intervals take time.
@@ -75,11 +78,16 @@ pub struct History<'a> {
 }
 
 impl<'a> History<'a> {
-    /// `gil`, or `gil on laptop` when the runs name their engine.
+    /// `gil`, or `gil on laptop` when the runs name their engine; counted
+    /// runs say so: `gil (instructions)`.
     pub fn title(&self) -> String {
-        match self.engine.is_empty() {
+        let title = match self.engine.is_empty() {
             true => self.benchmark.to_string(),
             false => format!("{} on {}", self.benchmark, self.engine),
+        };
+        match self.measure.is_time() {
+            true => title,
+            false => format!("{title} ({})", self.measure.unit()),
         }
     }
 
@@ -135,21 +143,25 @@ impl<'a> History<'a> {
     }
 }
 
-/// The runs among `inputs`, grouped by benchmark and engine in the order
-/// first seen, each group oldest first.
+/// The runs among `inputs`, grouped by benchmark, engine and measure in the
+/// order first seen, each group oldest first.
 pub fn histories(inputs: &[Input]) -> Vec<History<'_>> {
     let mut out: Vec<History> = vec![];
     for input in inputs {
         let Document::Run(report) = &input.document else {
             continue;
         };
-        let same =
-            |h: &&mut History| h.benchmark == report.benchmark && h.engine == report.host.engine;
+        let same = |h: &&mut History| {
+            h.benchmark == report.benchmark
+                && h.engine == report.host.engine
+                && h.measure == report.measure
+        };
         match out.iter_mut().find(same) {
             Some(h) => h.runs.push((report, &input.source)),
             None => out.push(History {
                 benchmark: &report.benchmark,
                 engine: &report.host.engine,
+                measure: report.measure,
                 runs: vec![(report, &input.source)],
                 comparisons: vec![],
             }),
@@ -462,5 +474,34 @@ pub(crate) mod tests {
                 ("gil on server".to_string(), 1)
             ]
         );
+    }
+
+    #[test]
+    fn timed_and_counted_runs_are_never_one_history() {
+        let base = fixture::report();
+        let counted = |hours, measure| {
+            let mut r = at(&base, hours);
+            r.measure = measure;
+            Document::Run(Box::new(r))
+        };
+        let inputs = vec![
+            input("time.json", Document::Run(Box::new(at(&base, 0)))),
+            input("counted.json", counted(1, Measure::Instructions)),
+            input("time-2.json", Document::Run(Box::new(at(&base, 2)))),
+            input("cycles.json", counted(3, Measure::EstimatedCycles)),
+        ];
+        let h = histories(&inputs);
+        let titles: Vec<(String, usize)> = h.iter().map(|h| (h.title(), h.runs.len())).collect();
+        assert_eq!(
+            titles,
+            [
+                ("gil".to_string(), 2),
+                ("gil (instructions)".to_string(), 1),
+                ("gil (estimated cycles)".to_string(), 1),
+            ]
+        );
+        // No trend joins a time ratio and an instruction ratio.
+        assert_eq!(h[0].trend("3.13t").len(), 2);
+        assert!(h[1].trend_labels().is_empty());
     }
 }

@@ -77,6 +77,15 @@ pub struct Comparisons {
     pub band: Option<f64>,
 }
 
+impl Comparisons {
+    /// The status band the verdicts used: the file's `band`, or ±10 %.
+    pub fn band(&self) -> crate::analysis::verdict::Band {
+        self.band
+            .and_then(crate::analysis::verdict::Band::new)
+            .unwrap_or_default()
+    }
+}
+
 /// `compare --json`: one entry per benchmark the two sides share.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CompareFile {

@@ -6,12 +6,15 @@ use super::escape;
 use crate::report::documents::History;
 use crate::report::hosts::{side_by_side, HostRun};
 
-/// Per benchmark run on two or more engines, the newest run of each, in the
-/// order the histories come. Pure.
+/// Per benchmark and measure run on two or more engines, the newest run of
+/// each, in the order the histories come (a timed run and a counted run are
+/// never side by side). Pure.
 pub fn groups<'a>(histories: &'a [History<'a>]) -> Vec<Vec<&'a History<'a>>> {
     let mut out: Vec<Vec<&History>> = vec![];
     for h in histories.iter().filter(|h| !h.engine.is_empty()) {
-        match out.iter_mut().find(|g| g[0].benchmark == h.benchmark) {
+        let same =
+            |g: &&mut Vec<&History>| g[0].benchmark == h.benchmark && g[0].measure == h.measure;
+        match out.iter_mut().find(same) {
             Some(g) => g.push(h),
             None => out.push(vec![h]),
         }
@@ -102,5 +105,27 @@ mod tests {
             2,
             "one cell per host: {html}"
         );
+    }
+
+    #[test]
+    fn timed_and_counted_runs_are_never_side_by_side() {
+        let mut counted = on("server", "gil");
+        if let Document::Run(r) = &mut counted.document {
+            r.measure = crate::results::Measure::Instructions;
+        }
+        let inputs = vec![on("laptop", "gil"), counted];
+        let h = histories(&inputs);
+        assert!(groups(&h).is_empty(), "one timed host and one counted host");
+        // A second counted host makes a group of the counted runs alone.
+        let mut more = on("laptop", "gil");
+        if let Document::Run(r) = &mut more.document {
+            r.measure = crate::results::Measure::Instructions;
+        }
+        let inputs = [inputs, vec![more]].concat();
+        let h = histories(&inputs);
+        let g = groups(&h);
+        assert_eq!(g.len(), 1);
+        assert!(g[0].iter().all(|h| !h.measure.is_time()));
+        assert_eq!(g[0].len(), 2);
     }
 }

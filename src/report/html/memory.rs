@@ -337,6 +337,7 @@ pub fn section(report: &Report, comparisons: &[RowComparison]) -> Option<String>
 /// Each configuration's memory ratio run by run, where two runs or more
 /// have one; `None` otherwise (files from before memory was recorded).
 pub fn history(history: &History) -> Option<String> {
+    let band = history.newest().0.band();
     let charts: Vec<String> = (history.trend_labels().iter())
         .filter_map(|label| {
             let points: Vec<_> = (0..history.runs.len())
@@ -350,7 +351,7 @@ pub fn history(history: &History) -> Option<String> {
             (points.len() >= 2).then(|| {
                 format!(
                     "<figure>{}</figure>\n",
-                    trend_chart(&format!("{label} memory"), &points)
+                    trend_chart(&format!("{label} memory"), &points, band)
                 )
             })
         })
@@ -388,6 +389,7 @@ pub fn compare_section(doc: &Comparisons) -> Option<String> {
         &format!("{}: peak memory, B against A", doc.benchmark),
         "peak memory B / A (log scale; below 1× B uses less)",
         &rows,
+        doc.band(),
     );
     let how = match doc.runs_a == 1 && doc.runs_b == 1 {
         true => "each process's peak an observation (Welch)",
@@ -460,6 +462,7 @@ mod tests {
         let h = History {
             benchmark: "gil",
             engine: "",
+            measure: Default::default(),
             comparisons: runs.iter().map(|(r, _)| compare_rows(r)).collect(),
             runs,
         };
@@ -471,6 +474,7 @@ mod tests {
         let h = History {
             benchmark: "gil",
             engine: "",
+            measure: Default::default(),
             comparisons: runs.iter().map(|(r, _)| compare_rows(r)).collect(),
             runs,
         };

@@ -62,6 +62,7 @@ pub fn run_article(history: &History, id: &str) -> String {
         &format!("{}: ratio to the baseline", report.benchmark),
         "ratio to the baseline (log scale; below 1× is faster)",
         &charts::ratio_rows(report, comparisons),
+        report.band(),
     );
     let mut body = figure(&chart, &format::legend(report));
     body += &numbers_table(report, comparisons);
@@ -183,11 +184,13 @@ fn history_body(history: &History) -> String {
         out += "<p class=\"muted\">No configuration has a ratio in two of these runs.</p>\n";
         return out;
     }
+    // Each run's verdicts use its own band; the newest run's is shaded.
+    let band = history.newest().0.band();
     out += "<div class=\"trends\">\n";
     for label in labels {
         out += &format!(
             "<figure>{}</figure>\n",
-            trend_chart(&label, &history.trend(&label))
+            trend_chart(&label, &history.trend(&label), band)
         );
     }
     out + "</div>\n"
@@ -426,6 +429,7 @@ pub fn compare_article(doc: &CompareDoc, source: &Source, id: &str) -> String {
         &format!("{}: B against A", doc.benchmark),
         "B / A (log scale; below 1× B is faster)",
         &charts::pairing_rows(doc),
+        doc.band(),
     );
     let mut body = figure(&chart, &method);
     body += "<div class=\"scroll\"><table>\n<thead><tr><th>Configuration</th>\

@@ -1,7 +1,8 @@
 //! The page's colours and words: ink, grid, the verdicts' colours, the
-//! series' palette, the band the verdicts are judged with.
+//! series' palette. The band of "similar" is each chart's own: the one its
+//! verdicts were judged with (`--band`, or a comparison file's `band`).
 
-use crate::analysis::compare::{Band, Verdict};
+use crate::analysis::compare::Verdict;
 
 /// Text colours and lines.
 pub const INK: &str = "#1f2328";
@@ -10,10 +11,6 @@ pub(super) const GRID: &str = "#d8dee4";
 pub(super) const ZEBRA: &str = "#f6f8fa";
 /// The colour of the "similar" band around 1.
 pub(super) const BAND: &str = "#e7f0fb";
-/// The band the page's verdicts are judged with ([`compare_rows`]'s).
-///
-/// [`compare_rows`]: crate::analysis::compare::compare_rows
-pub(super) const SIMILAR: Band = Band::DEFAULT;
 pub(super) const AXIS: &str = "#8c959f";
 
 /// The colour of a verdict, the same in every chart and table.

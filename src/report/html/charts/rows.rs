@@ -5,7 +5,7 @@
 use super::super::svg::{self, Anchor, Log, Paint, Svg};
 use super::palette::*;
 use super::select::{version_rows, RatioRow};
-use crate::analysis::compare::Comparison;
+use crate::analysis::compare::{Band, Comparison};
 use crate::report::format;
 use crate::results::Report;
 
@@ -24,9 +24,12 @@ pub(super) fn point_title(label: &str, c: &Comparison) -> String {
 }
 
 /// The smallest and largest value a log axis of ratios must show: the
-/// points, their intervals and the similar band, with a margin.
-pub(super) fn ratio_domain<'a>(comparisons: impl Iterator<Item = &'a Comparison>) -> (f64, f64) {
-    let (mut lo, mut hi) = (SIMILAR.low(), SIMILAR.high());
+/// points, their intervals and the similar `band`, with a margin.
+pub(super) fn ratio_domain<'a>(
+    comparisons: impl Iterator<Item = &'a Comparison>,
+    band: Band,
+) -> (f64, f64) {
+    let (mut lo, mut hi) = (band.low(), band.high());
     for c in comparisons {
         for x in [Some(c.ratio), c.ci_low, c.ci_high].into_iter().flatten() {
             if x > 0.0 && x.is_finite() {
@@ -40,9 +43,10 @@ pub(super) fn ratio_domain<'a>(comparisons: impl Iterator<Item = &'a Comparison>
 
 /// Ratio to the baseline per configuration: a point at the ratio, a whisker
 /// over its 95% interval, coloured by verdict, on a log axis with the
-/// band of "similar" shaded; rows without a ratio say why. With a legend.
-pub fn ratio_chart(label: &str, axis_title: &str, rows: &[RatioRow]) -> String {
-    rows_chart(label, axis_title, rows, "chart ratio")
+/// band of "similar" shaded (`band`, the one the verdicts were judged
+/// with); rows without a ratio say why. With a legend.
+pub fn ratio_chart(label: &str, axis_title: &str, rows: &[RatioRow], band: Band) -> String {
+    rows_chart(label, axis_title, rows, band, "chart ratio")
 }
 
 /// The across-versions chart ([`version_rows`]); `None` unless two versions
@@ -57,14 +61,15 @@ pub fn versions_chart(report: &Report) -> Option<String> {
             ),
             "build / its version's stock build, one thread (log scale; below 1× is faster)",
             &rows,
+            report.band(),
             "chart versions",
         )
     })
 }
 
 /// The chart of [`ratio_chart`], with the SVG's `class`.
-fn rows_chart(label: &str, axis_title: &str, rows: &[RatioRow], class: &str) -> String {
-    let layout = RowsLayout::of(rows);
+fn rows_chart(label: &str, axis_title: &str, rows: &[RatioRow], band: Band, class: &str) -> String {
+    let layout = RowsLayout::of(rows, band);
     let mut s = Svg::new(RowsLayout::WIDTH, layout.bottom + 80.0, label, class);
     rows_background(&mut s, &layout);
     ratio_axis(&mut s, &layout, axis_title);
@@ -76,7 +81,7 @@ fn rows_chart(label: &str, axis_title: &str, rows: &[RatioRow], class: &str) -> 
             RowsLine::Row(row) => ratio_row(&mut s, &layout, y + RowsLayout::ROW / 2.0, row),
         }
     }
-    legend(&mut s, layout.left, layout.bottom + 60.0);
+    legend(&mut s, layout.left, layout.bottom + 60.0, layout.band);
     s.finish()
 }
 
@@ -92,6 +97,8 @@ struct RowsLayout<'a> {
     left: f64,
     right: f64,
     x: Log,
+    /// The band of "similar" the verdicts were judged with.
+    band: Band,
     /// Each line with the `y` of its top.
     lines: Vec<(f64, RowsLine<'a>)>,
     /// Below the last line: where the axis goes.
@@ -107,7 +114,7 @@ impl<'a> RowsLayout<'a> {
     /// The font size of the labels and figures.
     const SIZE: f64 = 12.0;
 
-    fn of(rows: &'a [RatioRow]) -> RowsLayout<'a> {
+    fn of(rows: &'a [RatioRow], band: Band) -> RowsLayout<'a> {
         let widest = rows
             .iter()
             .map(|r| svg::text_width(&r.label, Self::SIZE))
@@ -115,7 +122,7 @@ impl<'a> RowsLayout<'a> {
         // Room for the widest label, but neither cramped nor the whole width.
         let left = (widest + 24.0).clamp(110.0, 280.0);
         let right = Self::WIDTH - 270.0;
-        let (lo, hi) = ratio_domain(rows.iter().filter_map(|r| r.value.as_ref().ok()));
+        let (lo, hi) = ratio_domain(rows.iter().filter_map(|r| r.value.as_ref().ok()), band);
         let x = Log {
             domain: (lo, hi),
             range: (left, right),
@@ -125,6 +132,7 @@ impl<'a> RowsLayout<'a> {
             left,
             right,
             x,
+            band,
             lines,
             bottom,
         }
@@ -164,15 +172,15 @@ fn rows_background(s: &mut Svg, layout: &RowsLayout) {
             );
         }
     }
-    let x = layout.x;
+    let (x, band) = (layout.x, layout.band);
     s.rect(
-        x.map(SIMILAR.low()),
+        x.map(band.low()),
         RowsLayout::TOP,
-        x.map(SIMILAR.high()) - x.map(SIMILAR.low()),
+        x.map(band.high()) - x.map(band.low()),
         layout.bottom - RowsLayout::TOP,
         Paint::fill(BAND),
         Some(&format!(
-            "{SIMILAR}: similar when the whole interval lies here"
+            "{band}: similar when the whole interval lies here"
         )),
     );
 }
@@ -268,7 +276,7 @@ fn ratio_point(s: &mut Svg, x: Log, mid: f64, label: &str, c: &Comparison) {
 }
 
 /// One swatch per verdict and the band, in a row starting at `x`.
-fn legend(s: &mut Svg, x: f64, y: f64) {
+fn legend(s: &mut Svg, x: f64, y: f64, band: Band) {
     let mut x = x;
     for v in VERDICTS {
         s.circle(x + 5.0, y - 4.0, 5.0, Paint::fill(verdict_colour(v)), None);
@@ -276,7 +284,7 @@ fn legend(s: &mut Svg, x: f64, y: f64) {
         x += 14.0 + svg::text_width(verdict_words(v), 12.0) + 18.0;
     }
     s.rect(x, y - 10.0, 14.0, 12.0, Paint::fill(BAND), None);
-    let band = format!("{SIMILAR} band");
+    let band = format!("{band} band");
     s.text(x + 20.0, y, &band, Anchor::Start, 12.0, INK, 400);
 }
 

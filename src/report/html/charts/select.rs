@@ -4,7 +4,6 @@
 //! kept it is read by the same rule with the identity inferred from the
 //! names the options table gives. Pure.
 
-use super::palette::SIMILAR;
 use crate::analysis::compare::{compare_pair, Comparison, RowComparison};
 use crate::domain::Mode;
 use crate::options::Variant;
@@ -141,11 +140,13 @@ fn version_heading(stock: &Built) -> String {
 /// thread (or without a thread count), as built (no runtime switch), in the
 /// options' order, paired round by round as in the run's own comparisons.
 /// Grouped by version; empty unless two versions or more have such a pair.
+/// Judged with the report's band (`--band`), as its table is.
 pub fn version_rows(report: &Report) -> Vec<RatioRow> {
     let single: Vec<&Row> = (report.rows.iter())
         .filter(|r| matches!(r.threads, None | Some(1)))
         .collect();
     let builds = builds(&single);
+    let band = report.band();
     let mut out = vec![];
     let mut releases: Vec<&str> = vec![];
     for stock in builds.iter().filter(|b| b.is_stock()) {
@@ -162,13 +163,11 @@ pub fn version_rows(report: &Report) -> Vec<RatioRow> {
         releases.push(&stock.release);
         others.sort_by_key(|b| b.options);
         let group = version_heading(stock);
-        out.extend(others.into_iter().map(|b| {
-            RatioRow {
-                label: format!("{} ({})", b.row.interpreter, b.options.words()),
-                group: Some(group.clone()),
-                value: compare_pair(stock.row, b.row, true, SIMILAR)
-                    .ok_or_else(|| why_not(stock.row, b.row)),
-            }
+        out.extend(others.into_iter().map(|b| RatioRow {
+            label: format!("{} ({})", b.row.interpreter, b.options.words()),
+            group: Some(group.clone()),
+            value:
+                compare_pair(stock.row, b.row, true, band).ok_or_else(|| why_not(stock.row, b.row)),
         }));
     }
     match releases.len() >= 2 {

@@ -1,13 +1,13 @@
 //! The charts drawn from the fixture's data.
 
 use super::super::svg::tests::{assert_well_formed, count};
-use super::palette::{verdict_words, SIMILAR, VERDICTS};
+use super::palette::{verdict_words, VERDICTS};
 use super::rows::{ratio_chart, shorten, versions_chart};
 use super::scaling::scaling_chart;
 use super::select::{pairing_rows, ratio_rows, scaling_series, version_rows, RatioRow};
 use super::trend::trend_chart;
 use crate::analysis::compare::compare_rows;
-use crate::analysis::compare::{compare_pair, Comparison, Verdict};
+use crate::analysis::compare::{compare_pair, Band, Comparison, Verdict};
 use crate::report::fixture;
 use crate::results::{Report, Row};
 
@@ -17,7 +17,7 @@ fn the_ratio_chart_draws_every_completed_row_and_says_why_for_the_others() {
     let rows = ratio_rows(&report, &compare_rows(&report));
     assert_eq!(rows.len(), 5);
     assert!(rows.iter().all(|r| r.group.is_none()));
-    let chart = ratio_chart("gil", "ratio", &rows);
+    let chart = ratio_chart("gil", "ratio", &rows, Band::DEFAULT);
     assert_well_formed(&chart);
     // system, 3.13 (the baseline) and 3.13t have a point; the two
     // with an interval also a whisker.
@@ -65,7 +65,7 @@ fn threads_group_the_ratio_chart() {
     let groups: Vec<Option<&str>> = rows.iter().map(|r| r.group.as_deref()).collect();
     assert_eq!(groups[0], Some("1 thread"));
     assert_eq!(groups[rows.len() - 1], Some("2 threads"));
-    let chart = ratio_chart("gil", "ratio", &rows);
+    let chart = ratio_chart("gil", "ratio", &rows, Band::DEFAULT);
     assert_well_formed(&chart);
     assert_eq!(count(&chart, ">1 thread</text>"), 1);
     assert_eq!(count(&chart, ">2 threads</text>"), 1);
@@ -129,7 +129,9 @@ fn labels(rows: &[RatioRow]) -> Vec<(&str, &str)> {
 
 #[test]
 fn across_versions_each_build_meets_its_own_stock_build() {
-    let report = two_versions();
+    // `--band 20`: 3.14j's 0.85× is similar, not improved, by the run's band.
+    let mut report = two_versions();
+    report.band = Some(0.2);
     let rows = version_rows(&report);
     assert_eq!(
         labels(&rows),
@@ -153,7 +155,7 @@ fn across_versions_each_build_meets_its_own_stock_build() {
     assert!((j.ratio - 0.85).abs() < 0.02, "{j:?}");
     assert_eq!(
         (t.verdict, j.verdict),
-        (Verdict::Degraded, Verdict::Improved)
+        (Verdict::Degraded, Verdict::Similar)
     );
     assert!(t.ci_low.unwrap() < t.ratio && t.ratio < t.ci_high.unwrap());
     let base = report
@@ -168,7 +170,7 @@ fn across_versions_each_build_meets_its_own_stock_build() {
         .unwrap();
     assert_eq!(
         Some(t),
-        compare_pair(&report.rows[base], &report.rows[row], true, SIMILAR)
+        compare_pair(&report.rows[base], &report.rows[row], true, report.band())
     );
 
     let chart = versions_chart(&report).unwrap();
@@ -182,6 +184,37 @@ fn across_versions_each_build_meets_its_own_stock_build() {
     assert!(
         chart.contains("<title>3.14t (free-threaded): 1.3"),
         "{chart}"
+    );
+    // The shaded band and its legend are the run's band, not ±10 %.
+    assert!(chart.contains("±20%: similar when") && chart.contains("±20% band"));
+    assert!(!chart.contains("±10%"), "{chart}");
+}
+
+#[test]
+fn the_charts_shade_the_band_the_verdicts_used() {
+    let report = fixture::report();
+    let c = compare_rows(&report)[2].comparison.unwrap();
+    let narrow = Band::new(0.02).unwrap();
+    let rows = vec![RatioRow {
+        label: "3.13t".into(),
+        group: None,
+        value: Ok(c),
+    }];
+    let chart = ratio_chart("gil", "ratio", &rows, narrow);
+    assert!(chart.contains("±2%: similar when") && chart.contains("±2% band"));
+    assert!(!chart.contains("±10%"), "{chart}");
+    let day = |d: i64| report.started_at + chrono::Duration::days(d);
+    let trend = trend_chart("3.13t", &[(day(0), c), (day(1), c)], narrow);
+    assert!(trend.contains("<title>±2%: similar</title>"), "{trend}");
+    // A wide band widens the axis: ±40 % needs 1.4× on it, ±2 % does not.
+    let wide = trend_chart(
+        "3.13t",
+        &[(day(0), c), (day(1), c)],
+        Band::new(0.4).unwrap(),
+    );
+    assert!(
+        wide.contains(">1.5×</text>") && !trend.contains(">1.5×</text>"),
+        "{trend}"
     );
 }
 
@@ -237,7 +270,7 @@ fn a_trend_has_a_point_and_whisker_per_run() {
         (day(3), Comparison { ratio: 0.5, ..c }),
         (day(9), c),
     ];
-    let chart = trend_chart("3.13t", &points);
+    let chart = trend_chart("3.13t", &points, Band::DEFAULT);
     assert_well_formed(&chart);
     assert_eq!(count(&chart, "<circle class=\"datum\""), 3);
     assert_eq!(count(&chart, "<line class=\"datum\""), 3);
@@ -246,7 +279,7 @@ fn a_trend_has_a_point_and_whisker_per_run() {
     assert!(chart.contains("newest 0.30×"));
     // Runs on one day are labelled with their hours.
     let hours = vec![(day(0), c), (day(0) + chrono::Duration::hours(5), c)];
-    assert!(trend_chart("x", &hours).contains(">06-01 19:03</text>"));
+    assert!(trend_chart("x", &hours, Band::DEFAULT).contains(">06-01 19:03</text>"));
 }
 
 #[test]
@@ -258,7 +291,7 @@ fn a_comparison_draws_b_against_a() {
         panic!("not a comparison")
     };
     let rows = pairing_rows(&docs[0]);
-    let chart = ratio_chart("compare", "B / A", &rows);
+    let chart = ratio_chart("compare", "B / A", &rows, Band::DEFAULT);
     assert_well_formed(&chart);
     assert_eq!(count(&chart, "<circle class=\"datum\""), 3);
     assert!(chart.contains("not completed in A or in B"));

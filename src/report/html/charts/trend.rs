@@ -5,13 +5,14 @@ use chrono::{DateTime, Utc};
 use super::super::svg::{self, Anchor, Linear, Log, Paint, Svg};
 use super::palette::*;
 use super::rows::{point_title, ratio_domain};
-use crate::analysis::compare::Comparison;
+use crate::analysis::compare::{Band, Comparison};
 use crate::report::format;
 
 /// One configuration's ratio in each run, oldest first, on a time axis:
-/// points and whiskers coloured by verdict, joined by a thin line.
-pub fn trend_chart(label: &str, points: &[(DateTime<Utc>, Comparison)]) -> String {
-    let layout = TrendLayout::of(points);
+/// points and whiskers coloured by verdict, joined by a thin line; `band`
+/// (the verdicts' band of "similar") shaded.
+pub fn trend_chart(label: &str, points: &[(DateTime<Utc>, Comparison)], band: Band) -> String {
+    let layout = TrendLayout::of(points, band);
     let mut s = Svg::new(
         TrendLayout::WIDTH,
         TrendLayout::HEIGHT,
@@ -30,6 +31,8 @@ pub fn trend_chart(label: &str, points: &[(DateTime<Utc>, Comparison)]) -> Strin
 struct TrendLayout {
     x: Linear,
     y: Log,
+    /// The band of "similar" the verdicts were judged with.
+    band: Band,
     /// Each point's time, in seconds since the epoch.
     times: Vec<f64>,
 }
@@ -42,8 +45,8 @@ impl TrendLayout {
     const TOP: f64 = 34.0;
     const BOTTOM: f64 = Self::HEIGHT - 40.0;
 
-    fn of(points: &[(DateTime<Utc>, Comparison)]) -> TrendLayout {
-        let (lo, hi) = ratio_domain(points.iter().map(|(_, c)| c));
+    fn of(points: &[(DateTime<Utc>, Comparison)], band: Band) -> TrendLayout {
+        let (lo, hi) = ratio_domain(points.iter().map(|(_, c)| c), band);
         let y = Log {
             domain: (lo, hi),
             range: (Self::BOTTOM, Self::TOP),
@@ -58,7 +61,7 @@ impl TrendLayout {
             domain: (t0, t1),
             range: (Self::LEFT + 14.0, Self::RIGHT - 14.0),
         };
-        TrendLayout { x, y, times }
+        TrendLayout { x, y, band, times }
     }
 }
 
@@ -77,14 +80,14 @@ fn trend_heading(s: &mut Svg, label: &str, points: &[(DateTime<Utc>, Comparison)
 /// line along the bottom.
 fn trend_ratio_axis(s: &mut Svg, layout: &TrendLayout) {
     let (left, right, y) = (TrendLayout::LEFT, TrendLayout::RIGHT, layout.y);
-    let band_height = y.map(SIMILAR.low()) - y.map(SIMILAR.high());
+    let band = layout.band;
     s.rect(
         left,
-        y.map(SIMILAR.high()),
+        y.map(band.high()),
         right - left,
-        band_height,
+        y.map(band.low()) - y.map(band.high()),
         Paint::fill(BAND),
-        None,
+        Some(&format!("{band}: similar")),
     );
     for t in svg::log_ticks(y.domain.0, y.domain.1) {
         let (colour, width) = if t == 1.0 { (AXIS, 1.5) } else { (GRID, 1.0) };
