@@ -10,7 +10,7 @@ Two steps, each in its own container (neither has network access):
     python check_package.py check --work /out/3.13t --modules pkg._core,pkg._x [--smoke CODE] [--smoke-threads 8]
 
     # in the runtime image (--tests): the package's own tests, plainly, then in N threads
-    python check_package.py tests --work /out/3.13t --threads 8 [--cwd /tests] [-- PYTEST ARGS]
+    python check_package.py tests --work /out/3.13t --threads 8 [--budget 870] [--cwd /tests] [-- PYTEST ARGS]
 
 Each step prints what it did, then one machine line (``PYBENCH_RESULT {json}``,
 the protocol of ../benchmarks/pyinfo.py), kind "package-build" or "package-check":
@@ -26,7 +26,9 @@ the protocol of ../benchmarks/pyinfo.py), kind "package-build" or "package-check
                                    "gil_after", "error", "signal", "exit_code"}}
     package-tests: {"gil_forced_off": bool, "plain": RUN, "parallel": RUN}, where RUN is
                    {"threads", "passed", "skipped", "failed": [{"test", "message", "reruns",
-                    "failed_reruns"}], "exit_code", "signal", "seconds", "output"}
+                    "failed_reruns"}], "exit_code", "signal", "timed_out", "seconds", "output"}
+    package-tests-plain: {"gil_forced_off", "plain": RUN, "parallel_threads"}, printed
+                   before the parallel run starts (the last line if that one never ends)
 
 Every import and the smoke run happen in a child process: a module that
 re-enables the GIL must not colour the next one, and a crash (a signal) is
@@ -418,8 +420,8 @@ def tests_env(work, gil_off):
     return env
 
 
-def run_pytest(cwd, env, threads, arguments):
-    """One pytest run in a child; its outcomes summarised."""
+def run_pytest(cwd, env, threads, arguments, timeout):
+    """One pytest run in a child, stopped after `timeout` seconds; its outcomes summarised."""
     import tempfile
 
     import pytest_outcomes
@@ -432,16 +434,35 @@ def run_pytest(cwd, env, threads, arguments):
     start = time.perf_counter()
     try:
         done = subprocess.run(command, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                              text=True, errors="replace", timeout=CHILD_TIMEOUT)
-        code, output = done.returncode, done.stdout
+                              text=True, errors="replace", timeout=timeout)
+        code, output, timed_out = done.returncode, done.stdout, False
     except subprocess.TimeoutExpired as expired:
-        code, output = -1, "timed out after %d s\n%s" % (CHILD_TIMEOUT, expired.stdout or "")
+        code, output, timed_out = -1, "timed out after %.0f s\n%s" % (timeout, output_text(expired.stdout)), True
     with open(outcomes, encoding="utf-8") as found:
         summary = pytest_outcomes.summarise(found)
     os.unlink(outcomes)
-    summary.update(threads=threads, exit_code=code, signal=-code if code < -1 else None,
-                   seconds=time.perf_counter() - start, output=tail(output, 3000) if code != 0 else "")
+    summary.update(run_status(code, timed_out), threads=threads, seconds=time.perf_counter() - start,
+                   output=tail(output, 3000) if code != 0 else "")
     return summary
+
+
+def output_text(captured):
+    """What a child printed before its timeout: TimeoutExpired keeps bytes even with text=True."""
+    if isinstance(captured, bytes):
+        return captured.decode("utf-8", errors="replace")
+    return captured or ""
+
+
+def run_status(code, timed_out):
+    """A run's exit fields. A timeout is its own flag (exit_code -1 is no
+    exit then); a negative code is the signal that killed pytest, SIGHUP's -1 too."""
+    if timed_out:
+        return {"exit_code": -1, "signal": None, "timed_out": True}
+    return {"exit_code": code, "signal": -code if code < 0 else None, "timed_out": False}
+
+
+def seconds_left(deadline):
+    return max(0.0, deadline - time.monotonic())
 
 
 def rerun_arguments(arguments, cwd):
@@ -450,22 +471,43 @@ def rerun_arguments(arguments, cwd):
     return [a for a in arguments if "::" not in a and not os.path.exists(os.path.join(cwd, a))]
 
 
-def rerun_failures(cwd, env, run, arguments):
+def rerun_failures(cwd, env, run, arguments, deadline):
     """Each failing test rerun RERUNS times (all of them at once, as they
-    failed): how often it fails again tells a flaky race from a certain one."""
+    failed), as long as the deadline allows: how often it fails again tells
+    a flaky race from a certain one."""
     ids = [f["test"] for f in run["failed"] if "::" in f["test"]]
     if not ids:
         return
     again = {test: 0 for test in ids}
-    for _ in range(RERUNS):
-        rerun = run_pytest(cwd, env, run["threads"], rerun_arguments(arguments, cwd) + ids)
+    reruns = 0
+    while reruns < RERUNS and seconds_left(deadline) >= 1:
+        rerun = run_pytest(cwd, env, run["threads"], rerun_arguments(arguments, cwd) + ids, seconds_left(deadline))
+        if rerun["timed_out"]:
+            break  # no outcome: not counted either way
+        reruns += 1
         failed = {f["test"] for f in rerun["failed"]}
         for test in ids:
             if test in failed or rerun["signal"] is not None:
                 again[test] += 1
     for f in run["failed"]:
         if f["test"] in again:
-            f.update(reruns=RERUNS, failed_reruns=again[f["test"]])
+            f.update(reruns=reruns, failed_reruns=again[f["test"]])
+
+
+def phase_deadlines(start, budget):
+    """The plain run (with its reruns) may take half the budget, the
+    parallel run the rest: a slow plain run leaves the parallel one time to
+    show a deadlock as its own timeout before the container is killed."""
+    return start + budget / 2, start + budget
+
+
+def print_run(name, run):
+    threads = run["threads"]
+    print("%s (%d thread%s): exit %d%s, %d passed, %d failed, %d skipped, %.1f s" % (
+        name, threads, "" if threads == 1 else "s", run["exit_code"], ", timed out" if run["timed_out"] else "",
+        run["passed"], len(run["failed"]), run["skipped"], run["seconds"]))
+    for f in run["failed"]:
+        print("  FAILED %s: %s" % (f["test"], f["message"]))
 
 
 def tests(args):
@@ -473,17 +515,17 @@ def tests(args):
     cwd = args.cwd or os.path.join(args.work, "src")
     gil_off = free_threaded()
     env = tests_env(args.work, gil_off)
-    runs = {}
-    for name, threads in (("plain", 1), ("parallel", args.threads)):
-        run = run_pytest(cwd, env, threads, arguments)
-        rerun_failures(cwd, env, run, arguments)
-        runs[name] = run
-        print("%s (%d thread%s): exit %d, %d passed, %d failed, %d skipped, %.1f s" % (
-            name, threads, "" if threads == 1 else "s", run["exit_code"], run["passed"], len(run["failed"]),
-            run["skipped"], run["seconds"]))
-        for f in run["failed"]:
-            print("  FAILED %s: %s" % (f["test"], f["message"]))
-    emit("package-tests", dict(runs, gil_forced_off=gil_off))
+    plain_deadline, parallel_deadline = phase_deadlines(time.monotonic(), args.budget)
+    plain = run_pytest(cwd, env, 1, arguments, seconds_left(plain_deadline))
+    rerun_failures(cwd, env, plain, arguments, plain_deadline)
+    print_run("plain", plain)
+    # Now, not after the parallel run: if that one hangs until the container
+    # is killed, the plain run's outcome is still known.
+    emit("package-tests-plain", {"gil_forced_off": gil_off, "plain": plain, "parallel_threads": args.threads})
+    parallel = run_pytest(cwd, env, args.threads, arguments, max(1.0, seconds_left(parallel_deadline)))
+    rerun_failures(cwd, env, parallel, arguments, parallel_deadline)
+    print_run("parallel", parallel)
+    emit("package-tests", {"plain": plain, "parallel": parallel, "gil_forced_off": gil_off})
     return 0
 
 
@@ -507,6 +549,8 @@ def parse_args(argv=None):
     t.add_argument("--work", required=True)
     t.add_argument("--threads", type=int, required=True, help="pytest-run-parallel's --parallel-threads")
     t.add_argument("--cwd", default=None, help="where pytest runs (default: the build's copy of the project)")
+    t.add_argument("--budget", type=float, default=2 * CHILD_TIMEOUT,
+                   help="seconds for both runs and their reruns (a share of the container's timeout)")
     t.add_argument("pytest_args", nargs=argparse.REMAINDER, help="-- then pytest's own arguments")
     g = sub.add_parser("graph-one")
     g.add_argument("tops")

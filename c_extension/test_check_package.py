@@ -157,5 +157,80 @@ class Children(unittest.TestCase):
         self.assertEqual((smoke["exit_code"], smoke["errors"]), (0, []))
 
 
+# A stand-in for pytest in the tests step's children (`python -m pytest`):
+# passes plainly; in threads, hangs (a deadlock) or dies of SIGHUP, as
+# $PB_FAKE_PYTEST says.
+FAKE_PYTEST = """
+import os, signal, sys, time
+threads = int(sys.argv[sys.argv.index("--parallel-threads") + 1])
+print("fake pytest in %d threads" % threads, flush=True)
+if threads > 1 and os.environ["PB_FAKE_PYTEST"] == "hang":
+    time.sleep(3600)
+if threads > 1 and os.environ["PB_FAKE_PYTEST"] == "hup":
+    os.kill(os.getpid(), signal.SIGHUP)
+"""
+
+
+class TestsStep(unittest.TestCase):
+    def run_tests_step(self, behaviour, budget, timeout=None):
+        """check_package.py tests with the stand-in pytest; (machine lines, seconds)."""
+        import json
+        import signal
+        import tempfile
+        import time
+
+        with tempfile.TemporaryDirectory() as work:
+            os.makedirs(os.path.join(work, "site", "pytest"))
+            open(os.path.join(work, "site", "pytest", "__init__.py"), "w").close()
+            with open(os.path.join(work, "site", "pytest", "__main__.py"), "w") as fake:
+                fake.write(FAKE_PYTEST)
+            env = dict(os.environ, PB_FAKE_PYTEST=behaviour)
+            command = [sys.executable, os.path.join(HERE, "check_package.py"), "tests", "--work", work,
+                       "--threads", "4", "--budget", str(budget), "--cwd", work]
+            start = time.monotonic()
+            # Its own process group, so that a kill takes the hanging pytest too.
+            child = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env,
+                                     start_new_session=True)
+            try:
+                out, _ = child.communicate(timeout=timeout)
+            except subprocess.TimeoutExpired:  # the container's timeout, played here
+                os.killpg(child.pid, signal.SIGKILL)
+                out, _ = child.communicate()
+            seconds = time.monotonic() - start
+        lines = [json.loads(line[len(check_package.RESULT_PREFIX):]) for line in out.splitlines()
+                 if line.startswith(check_package.RESULT_PREFIX)]
+        return lines, seconds
+
+    def test_the_plain_outcome_is_printed_before_a_parallel_run_that_never_ends(self):
+        lines, _ = self.run_tests_step("hang", budget=600, timeout=5)
+        self.assertEqual([line["kind"] for line in lines], ["package-tests-plain"])
+        plain = lines[0]["plain"]
+        self.assertEqual((plain["exit_code"], plain["timed_out"], plain["threads"]), (0, False, 1))
+        self.assertEqual(lines[0]["parallel_threads"], 4)
+
+    def test_a_hanging_parallel_run_is_stopped_within_the_budget_and_flagged(self):
+        lines, seconds = self.run_tests_step("hang", budget=4, timeout=60)
+        self.assertEqual([line["kind"] for line in lines], ["package-tests-plain", "package-tests"])
+        parallel = lines[-1]["parallel"]
+        self.assertTrue(parallel["timed_out"], parallel)
+        self.assertIsNone(parallel["signal"])
+        # What it printed, decoded (TimeoutExpired keeps bytes), not b'...'.
+        self.assertIn("s\nfake pytest in 4 threads\n", parallel["output"])
+        self.assertLess(seconds, 30)
+
+    def test_sighup_is_a_signal_not_a_timeout(self):
+        lines, _ = self.run_tests_step("hup", budget=60, timeout=60)
+        parallel = lines[-1]["parallel"]
+        self.assertEqual((parallel["exit_code"], parallel["signal"], parallel["timed_out"]), (-1, 1, False))
+
+    def test_run_status_and_a_timeout_s_bytes(self):
+        self.assertEqual(check_package.run_status(-11, False), {"exit_code": -11, "signal": 11, "timed_out": False})
+        self.assertEqual(check_package.run_status(1, False)["signal"], None)
+        self.assertEqual(check_package.run_status(-1, True), {"exit_code": -1, "signal": None, "timed_out": True})
+        self.assertEqual(check_package.output_text(b"caf\xc3\xa9 \xff"), "caf\u00e9 \ufffd")
+        self.assertEqual(check_package.output_text(None), "")
+        self.assertEqual(check_package.phase_deadlines(100.0, 870), (535.0, 970.0))
+
+
 if __name__ == "__main__":
     unittest.main()

@@ -212,10 +212,14 @@ pub struct TestRun {
     pub skipped: u32,
     #[serde(default)]
     pub failed: Vec<FailedTest>,
-    /// pytest's: 0 all passed, 1 some failed, 5 none collected, -1 timed out.
+    /// pytest's: 0 all passed, 1 some failed, 5 none collected; no exit
+    /// when `timed_out`.
     pub exit_code: i64,
     #[serde(default)]
     pub signal: Option<i32>,
+    /// Stopped at its share of the timeout (or the container was).
+    #[serde(default)]
+    pub timed_out: bool,
     pub seconds: f64,
     /// pytest's output's tail when it did not exit 0.
     #[serde(default)]
@@ -235,6 +239,7 @@ impl TestRun {
     /// `2/3` passed of those that ran, `signal 11`, or `exit 5` (none ran).
     fn summary(&self) -> String {
         match self.signal {
+            None if self.timed_out => "timeout".into(),
             Some(sig) => format!("signal {sig}"),
             None if self.passed == 0 && self.failed.is_empty() => {
                 format!("exit {}", self.exit_code)

@@ -14,7 +14,7 @@ use super::graph::{graph_arg, judge_graph, read_graph};
 use super::package::PackageJob;
 use super::package_host::{package_interpreters, Prepared};
 use super::readiness::{judge, read_build, read_check};
-use super::suite::{read_tests, tests_args, threads_for, TestsJob, TESTS_MOUNT};
+use super::suite::{read_tests, tests_args, tests_budget, threads_for, TestsJob, TESTS_MOUNT};
 use crate::commands::runner::{self, ScriptRun};
 use crate::commands::App;
 use crate::docker::BindMount;
@@ -214,7 +214,7 @@ async fn run_tests(
         interpreter: interp,
         dir: &scripts,
         script: "check_package.py".into(),
-        args: tests_args(work, shared.threads, tests),
+        args: tests_args(work, shared.threads, tests_budget(shared.timeout), tests),
         extra_env: vec![],
         extra_mounts: mounts,
         image: None,
@@ -375,11 +375,15 @@ mod tests {
                 .cmd
                 .iter()
                 .rev()
-                .take(5)
+                .take(7)
                 .rev()
                 .map(String::as_str)
                 .collect();
-            assert_eq!(tail, ["--threads", "4", "--", "-k", "render"]);
+            // The pytest runs' budget: the container's 900 s timeout less a margin.
+            assert_eq!(
+                tail,
+                ["--threads", "4", "--budget", "840", "--", "-k", "render"]
+            );
         }
     }
 }

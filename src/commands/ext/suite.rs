@@ -32,11 +32,27 @@ pub fn threads_for(asked: Option<u32>, engine_cpus: u32) -> u32 {
     asked.unwrap_or_else(|| engine_cpus.clamp(4, 256))
 }
 
+/// The seconds check_package.py may spend on its pytest runs: the
+/// container's timeout less a margin for starting and reporting, so that a
+/// hanging run is stopped (and said so) before the container is. Pure.
+pub fn tests_budget(timeout: std::time::Duration) -> u64 {
+    let seconds = timeout.as_secs();
+    seconds.saturating_sub((seconds / 10).clamp(5, 60)).max(1)
+}
+
 /// check_package.py's tests arguments. Pure.
-pub fn tests_args(work: &str, threads: u32, job: &TestsJob) -> Vec<String> {
-    let mut args: Vec<String> = ["tests", "--work", work, "--threads", &threads.to_string()]
-        .map(String::from)
-        .to_vec();
+pub fn tests_args(work: &str, threads: u32, budget: u64, job: &TestsJob) -> Vec<String> {
+    let mut args: Vec<String> = [
+        "tests",
+        "--work",
+        work,
+        "--threads",
+        &threads.to_string(),
+        "--budget",
+        &budget.to_string(),
+    ]
+    .map(String::from)
+    .to_vec();
     if let Some(path) = &job.path {
         args.push(format!("--cwd={TESTS_MOUNT}"));
         // A file is mounted inside the folder under its own name.
@@ -55,45 +71,78 @@ pub fn tests_args(work: &str, threads: u32, job: &TestsJob) -> Vec<String> {
     args
 }
 
+/// check_package.py's `package-tests` line, or its `package-tests-plain`
+/// one (printed before the parallel run: no `parallel` yet).
 #[derive(Debug, Deserialize)]
 struct TestsLine {
     gil_forced_off: bool,
     plain: TestRun,
-    parallel: TestRun,
+    #[serde(default)]
+    parallel: Option<TestRun>,
+    #[serde(default)]
+    parallel_threads: u32,
 }
 
-/// The tests container's report; without one, a plain run that failed with
-/// what the container printed (a timeout said so).
+/// The tests container's report. When only the plain run's was printed,
+/// the parallel run is the one that did not finish (a deadlock under
+/// threads looks like this); with no report at all, the plain run failed
+/// with what the container printed.
 pub fn read_tests(out: &ContainerOutput) -> TestsOutcome {
     let why = match runner::parse_machine_line(&out.stdout) {
         Parsed::Result(v) => match serde_json::from_value::<TestsLine>(v) {
             Ok(line) => {
+                let parallel = line.parallel.unwrap_or_else(|| TestRun {
+                    threads: line.parallel_threads,
+                    ..unfinished(out)
+                });
                 return TestsOutcome {
                     gil_forced_off: line.gil_forced_off,
                     plain: line.plain,
-                    parallel: line.parallel,
-                }
+                    parallel,
+                };
             }
             Err(e) => format!("unreadable tests report: {e}"),
         },
         Parsed::Malformed(why) => why,
-        Parsed::Missing if out.timed_out => {
-            "the tests did not finish before the timeout (--timeout)".to_string()
-        }
-        Parsed::Missing => format!(
+        Parsed::Missing => String::new(),
+    };
+    let mut plain = TestRun {
+        threads: 1,
+        ..unfinished(out)
+    };
+    if !why.is_empty() {
+        plain.output = why;
+    }
+    TestsOutcome {
+        plain,
+        ..Default::default()
+    }
+}
+
+/// A run the container ended before it reported: a timeout flagged as
+/// such, else the container's exit code (never 0: no report is no pass)
+/// and its output's tail.
+fn unfinished(out: &ContainerOutput) -> TestRun {
+    if out.timed_out {
+        return TestRun {
+            timed_out: true,
+            exit_code: -1,
+            output: "the tests did not finish before the timeout (--timeout)".into(),
+            ..Default::default()
+        };
+    }
+    TestRun {
+        exit_code: if out.exit_code == 0 {
+            -1
+        } else {
+            out.exit_code
+        },
+        output: format!(
             "the tests step printed no report (exit code {}):\n{}\n{}",
             out.exit_code,
             runner::tail(&out.stdout, 20),
             runner::tail(&out.stderr, 20)
         ),
-    };
-    TestsOutcome {
-        plain: TestRun {
-            threads: 1,
-            exit_code: if out.timed_out { -1 } else { out.exit_code },
-            output: why,
-            ..Default::default()
-        },
         ..Default::default()
     }
 }
@@ -101,7 +150,7 @@ pub fn read_tests(out: &ContainerOutput) -> TestsOutcome {
 /// A run that did not pass: failures, a signal, or an exit code other
 /// than 0 (5, no test collected, included).
 fn failed(run: &TestRun) -> bool {
-    !run.failed.is_empty() || run.signal.is_some() || run.exit_code != 0
+    !run.failed.is_empty() || run.signal.is_some() || run.timed_out || run.exit_code != 0
 }
 
 /// `tests/t.py::test_x (AssertionError: …; failed again in 3 of 3 reruns)`.
@@ -130,8 +179,8 @@ fn named_failures(run: &TestRun) -> String {
 /// Why a run failed without naming a test: a signal, a timeout, no test.
 fn run_trouble(run: &TestRun) -> String {
     match (run.signal, run.exit_code) {
+        _ if run.timed_out => "pytest did not finish (timeout)".into(),
         (Some(sig), _) => format!("pytest was killed by signal {sig}"),
-        (None, -1) => "pytest did not finish (timeout)".into(),
         (None, 5) => "no test was collected (give the tests with --tests PATH)".into(),
         (None, code) => {
             let last = run.output.lines().rev().find(|l| !l.trim().is_empty());
@@ -289,15 +338,80 @@ mod tests {
             "no report is no pass"
         );
         let late = read_tests(&out("", true));
+        assert!(late.plain.timed_out);
         assert!(judge_tests(&late).unwrap().1.contains("timeout"));
+        // A report that is no object is no pass either, whatever the exit.
+        let mut broken = out("PYBENCH_RESULT [1]", false);
+        broken.exit_code = 0;
+        let broken = read_tests(&broken);
+        assert!(
+            broken.plain.output.contains("not a JSON object"),
+            "{broken:?}"
+        );
+        assert_eq!(judge_tests(&broken).unwrap().0, Readiness::TestsFail);
+    }
+
+    const PLAIN_PASSED: &str = r#"PYBENCH_RESULT {"schema":1,"kind":"package-tests-plain","gil_forced_off":true,"plain":{"passed":2,"skipped":0,"failed":[],"threads":1,"exit_code":0,"signal":null,"timed_out":false,"seconds":350.0,"output":""},"parallel_threads":8}"#;
+
+    #[test]
+    fn a_parallel_run_cut_short_after_a_plain_pass_fails_under_threads() {
+        // The container's timeout struck during the parallel run.
+        let out = ContainerOutput {
+            stdout: format!("plain (1 thread): exit 0\n{PLAIN_PASSED}\n"),
+            exit_code: -1,
+            timed_out: true,
+            ..Default::default()
+        };
+        let t = read_tests(&out);
+        assert_eq!((t.plain.passed, t.plain.seconds), (2, 350.0));
+        assert!(t.parallel.timed_out && t.parallel.threads == 8, "{t:?}");
+        let (verdict, why) = judge_tests(&t).unwrap();
+        assert_eq!(verdict, Readiness::ThreadUnsafe);
+        assert_eq!(
+            why,
+            "passes plainly, fails in 8 threads, GIL off: pytest did not finish (timeout)"
+        );
+        assert_eq!(t.summary(), "2/2 plain · timeout ×8");
+        // Killed otherwise (out of memory): the exit code says so.
+        let out = ContainerOutput {
+            timed_out: false,
+            exit_code: 137,
+            ..out
+        };
+        let t = read_tests(&out);
+        assert!(!t.parallel.timed_out);
+        let (verdict, why) = judge_tests(&t).unwrap();
+        assert_eq!(verdict, Readiness::ThreadUnsafe);
+        assert!(why.contains("pytest exited 137"), "{why}");
+    }
+
+    #[test]
+    fn a_run_s_own_timeout_is_told_from_a_signal() {
+        let mut late = run(8, 1, &[]);
+        (late.timed_out, late.exit_code) = (true, -1);
+        let why = judge_tests(&outcome(run(1, 2, &[]), late)).unwrap().1;
+        assert!(why.ends_with("pytest did not finish (timeout)"), "{why}");
+        // SIGHUP's exit code is -1 too: a signal, not a timeout.
+        let mut hung_up = run(8, 1, &[]);
+        (hung_up.signal, hung_up.exit_code) = (Some(1), -1);
+        let why = judge_tests(&outcome(run(1, 2, &[]), hung_up)).unwrap().1;
+        assert!(why.ends_with("pytest was killed by signal 1"), "{why}");
     }
 
     #[test]
     fn container_arguments() {
         let job = TestsJob::default();
         assert_eq!(
-            tests_args("/out/3.13t", 8, &job),
-            ["tests", "--work", "/out/3.13t", "--threads", "8"]
+            tests_args("/out/3.13t", 8, 840, &job),
+            [
+                "tests",
+                "--work",
+                "/out/3.13t",
+                "--threads",
+                "8",
+                "--budget",
+                "840"
+            ]
         );
         let job = TestsJob {
             path: Some("/no/such/folder".into()),
@@ -305,11 +419,20 @@ mod tests {
             threads: None,
         };
         assert_eq!(
-            tests_args("/w", 4, &job)[5..],
+            tests_args("/w", 4, 60, &job)[7..],
             ["--cwd=/tests", "--", "-k", "render"]
         );
         assert_eq!(threads_for(None, 2), 4);
         assert_eq!(threads_for(None, 16), 16);
         assert_eq!(threads_for(Some(2), 16), 2);
+    }
+
+    #[test]
+    fn the_pytest_runs_end_before_the_container_does() {
+        use std::time::Duration;
+        assert_eq!(tests_budget(Duration::from_secs(900)), 840);
+        assert_eq!(tests_budget(Duration::from_secs(300)), 270);
+        assert_eq!(tests_budget(Duration::from_secs(20)), 15);
+        assert_eq!(tests_budget(Duration::from_secs(3)), 1);
     }
 }
