@@ -61,6 +61,9 @@ fn metric_row(row: &Row, name: &str) -> Row {
                 metrics: vec![],
                 skipped: vec![],
                 memory: m.memory.clone(),
+                // Each benchmark's own evidence, not the process's first one's.
+                counts: m.counts.clone(),
+                jit: m.jit.clone(),
                 ..s.clone()
             }),
             None => {
@@ -143,6 +146,37 @@ mod tests {
         // The failed and timed-out rows of the fixture keep their outcome.
         assert_eq!(parse.rows[3].outcome, r.rows[3].outcome);
         assert_eq!(file_part("parse json/v2"), "parse-json-v2");
+    }
+
+    #[test]
+    fn each_part_keeps_its_own_jit_evidence() {
+        use crate::results::{JitEvidence, JitVerdict};
+        let evidence = |verdict| JitEvidence {
+            verdict,
+            reason: String::new(),
+            details: Default::default(),
+        };
+        let mut r = fixture::report();
+        for s in r.rows.iter_mut().flat_map(|row| &mut row.samples) {
+            // The process's own field is its first benchmark's evidence.
+            s.jit = Some(evidence(JitVerdict::Ran));
+            let hot = Metric {
+                jit: Some(evidence(JitVerdict::Ran)),
+                ..metric("hot", &[s.seconds])
+            };
+            let cold = Metric {
+                jit: Some(evidence(JitVerdict::DidNotRun)),
+                ..metric("cold", &[1.0])
+            };
+            s.metrics = vec![hot, cold];
+        }
+        let parts = split(&r);
+        let verdicts = |i: usize| -> Vec<JitVerdict> {
+            let samples = parts[i].1.rows.iter().flat_map(|row| &row.samples);
+            samples.map(|s| s.jit.as_ref().unwrap().verdict).collect()
+        };
+        assert!(verdicts(0).iter().all(|v| *v == JitVerdict::Ran));
+        assert!(verdicts(1).iter().all(|v| *v == JitVerdict::DidNotRun));
     }
 
     #[test]

@@ -248,6 +248,12 @@ pub struct Metric {
     /// `--measure instructions`: estimated cycles per loop of each value.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub cycles: Vec<f64>,
+    /// `--measure instructions`: Callgrind's events behind this benchmark's values.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub counts: Option<super::Counts>,
+    /// Whether JIT-compiled code ran during this benchmark's values.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub jit: Option<super::JitEvidence>,
 }
 
 /// The machine as the harness saw it from inside the container.

@@ -106,6 +106,8 @@ fn metric_of(bench: &Value, index: usize) -> Result<Metric, String> {
         thread_values,
         memory,
         cycles,
+        counts: counts_of(bench),
+        jit: jit_of(bench),
     })
 }
 
