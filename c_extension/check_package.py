@@ -30,6 +30,10 @@ the protocol of ../benchmarks/pyinfo.py), kind "package-build" or "package-check
     package-tests-plain: {"gil_forced_off", "plain": RUN, "parallel_threads"}, printed
                    before the parallel run starts (the last line if that one never ends)
 
+Under ThreadSanitizer (``ext --tsan``), TSAN_OPTIONS names a ``log_path``
+in the container's /tmp: ``check`` and ``tests`` add every report written
+there, one file per process, as ``"tsan_log"`` (at most TSAN_LOG_BYTES).
+
 Every import and the smoke run happen in a child process: a module that
 re-enables the GIL must not colour the next one, and a crash (a signal) is
 told apart from an exception by the child's exit status.
@@ -64,6 +68,7 @@ _NATIVE_SOURCE = (".c", ".cc", ".cpp", ".cxx", ".pyx")
 _COMPILER_ERROR = re.compile(r"(: (fatal )?error: )|(^\s*warning: build_ext: building extension .* failed)")
 SOURCES_KEPT = 50
 ERRORS_KEPT = 10
+TSAN_LOG_BYTES = 1024 * 1024
 
 
 def emit(kind, payload):
@@ -345,6 +350,34 @@ def child(arguments, env):
     return line, done.returncode, signal, tail(done.stdout, 4000)
 
 
+def tsan_log_prefix(options):
+    """The log_path of TSAN_OPTIONS (space- or colon-separated), or None."""
+    for option in re.split(r"[\s:]+", options or ""):
+        if option.startswith("log_path="):
+            return option[len("log_path="):]
+    return None
+
+
+def tsan_log(options=None, limit=TSAN_LOG_BYTES):
+    """Every report ThreadSanitizer wrote so far (files PREFIX.<pid>, oldest
+    first), taken out so the next step starts empty; "" without a log_path."""
+    prefix = tsan_log_prefix(os.environ.get("TSAN_OPTIONS") if options is None else options)
+    if not prefix:
+        return ""
+    folder, name = os.path.split(prefix)
+    try:
+        files = [os.path.join(folder, f) for f in os.listdir(folder or ".") if f.startswith(name + ".")]
+    except OSError:
+        return ""
+    parts = []
+    for path in sorted(files, key=lambda p: (os.path.getmtime(p), p)):
+        with open(path, encoding="utf-8", errors="replace") as log:
+            parts.append(log.read())
+        os.unlink(path)
+    text = "".join(parts)
+    return text if len(text) <= limit else text[:limit] + "\n... (cut at %d bytes)\n" % limit
+
+
 def free_threaded():
     import sysconfig
 
@@ -397,7 +430,8 @@ def check(args):
     import check_import  # the interpreter facts, as the greeter checks report them
 
     info = check_import.collect_info()
-    emit("package-check", {"info": info, "modules": results, "smoke": smoke, "graph": graph})
+    emit("package-check", {"info": info, "modules": results, "smoke": smoke, "graph": graph,
+                           "tsan_log": tsan_log()})
     return 0
 
 
@@ -525,7 +559,8 @@ def tests(args):
     parallel = run_pytest(cwd, env, args.threads, arguments, max(1.0, seconds_left(parallel_deadline)))
     rerun_failures(cwd, env, parallel, arguments, parallel_deadline)
     print_run("parallel", parallel)
-    emit("package-tests", {"plain": plain, "parallel": parallel, "gil_forced_off": gil_off})
+    emit("package-tests", {"plain": plain, "parallel": parallel, "gil_forced_off": gil_off,
+                           "tsan_log": tsan_log()})
     return 0
 
 

@@ -234,3 +234,32 @@ class TestsStep(unittest.TestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+class TsanLog(unittest.TestCase):
+    def test_the_log_path_is_read_from_tsan_options(self):
+        self.assertEqual(check_package.tsan_log_prefix("suppressions=/s.txt log_path=/tmp/x exitcode=0"), "/tmp/x")
+        self.assertEqual(check_package.tsan_log_prefix("halt_on_error=0:log_path=/tmp/y"), "/tmp/y")
+        self.assertIsNone(check_package.tsan_log_prefix("exitcode=0"))
+        self.assertIsNone(check_package.tsan_log_prefix(None))
+        self.assertEqual(check_package.tsan_log(options="exitcode=0"), "")
+
+    def test_every_process_log_is_read_once_oldest_first_and_cut(self):
+        import tempfile
+
+        with tempfile.TemporaryDirectory() as folder:
+            prefix = os.path.join(folder, "tsan")
+            for pid, text, when in (("12", "second\n", 2000), ("7", "first\n", 1000)):
+                path = "%s.%s" % (prefix, pid)
+                with open(path, "w") as log:
+                    log.write(text)
+                os.utime(path, (when, when))
+            with open(os.path.join(folder, "other.1"), "w") as log:
+                log.write("not ours")
+            options = "log_path=%s exitcode=0" % prefix
+            self.assertEqual(check_package.tsan_log(options=options), "first\nsecond\n")
+            self.assertEqual(check_package.tsan_log(options=options), "")
+            with open(prefix + ".3", "w") as log:
+                log.write("x" * 100)
+            cut = check_package.tsan_log(options=options, limit=10)
+            self.assertTrue(cut.startswith("x" * 10 + "\n... (cut at 10 bytes)"), cut)

@@ -367,6 +367,14 @@ pub struct ExtArgs {
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(2..=256))]
     pub parallel_threads: Option<u32>,
 
+    /// Check the package on each release's ThreadSanitizer build instead (`3.14tsan`:
+    /// free-threaded, compiled with clang's -fsanitize=thread, with CPython's own
+    /// suppressions; built on first use, images of its own): the package is compiled with
+    /// -fsanitize=thread, and every data race its imports, --smoke and --tests run into is
+    /// reported once, with both accesses' stacks (verdict "data race").
+    #[arg(long)]
+    pub tsan: bool,
+
     /// pytest's own arguments for --tests, after `--`.
     #[arg(last = true, value_name = "PYTEST ARGS")]
     pub pytest_args: Vec<String>,

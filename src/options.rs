@@ -22,6 +22,9 @@ pub enum BuildOption {
     Jit,
     /// The tail-calling interpreter, `--with-tail-call-interp` (3.14+, clang 19+).
     TailCall,
+    /// ThreadSanitizer, `--with-thread-sanitizer` (3.13+, clang): of the
+    /// free-threaded interpreter only, to find data races in extensions.
+    ThreadSanitizer,
 }
 
 /// What an option asks of the build's toolchain ([`crate::toolchain`] says
@@ -39,8 +42,9 @@ pub enum ToolchainNeed {
 #[derive(Debug)]
 pub struct OptionSpec {
     pub option: BuildOption,
-    /// Its letter in a build's name (`3.14t`); letters follow this table's order.
-    pub letter: char,
+    /// Its letters in a build's name (`3.14t`, `3.14tsan`); they follow this
+    /// table's order.
+    pub letters: &'static str,
     /// How tables, errors and headings call a build with it.
     pub words: &'static str,
     pub configure: &'static [&'static str],
@@ -58,13 +62,23 @@ pub struct OptionSpec {
     /// a step after the build; `None` where the Dockerfile template checks it
     /// already (free threading and the JIT, from the build's name).
     pub check: Option<&'static str>,
+    /// Dockerfile steps of its own, before the build step (after the
+    /// build's arguments, so `${PREFIX}` and the others are set): `None`
+    /// for every option the template builds as it is.
+    pub before_build: Option<&'static str>,
+    /// Packages its builder base needs beyond the compiler, `{llvm}` for the
+    /// version's LLVM major: TSan's runtime library is not in clang-N.
+    pub packages: &'static [&'static str],
+    /// Builds with it have release images of their own (`builder:3.14.7-tsan`),
+    /// never the benchmark images, with which it cannot share a release.
+    pub own_images: Option<&'static str>,
 }
 
 /// Every build option, in the order of their letters in a name.
 pub const OPTIONS: &[OptionSpec] = &[
     OptionSpec {
         option: BuildOption::FreeThreading,
-        letter: 't',
+        letters: "t",
         words: "free-threaded",
         configure: &["--disable-gil"],
         since_minor: 13,
@@ -72,10 +86,13 @@ pub const OPTIONS: &[OptionSpec] = &[
         toolchain: None,
         cost: 1,
         check: None,
+        before_build: None,
+        packages: &[],
+        own_images: None,
     },
     OptionSpec {
         option: BuildOption::Jit,
-        letter: 'j',
+        letters: "j",
         words: "JIT",
         configure: &["--enable-experimental-jit"],
         since_minor: 13,
@@ -83,11 +100,14 @@ pub const OPTIONS: &[OptionSpec] = &[
         toolchain: Some(ToolchainNeed::JitLlvm),
         cost: 2,
         check: None,
+        before_build: None,
+        packages: &[],
+        own_images: None,
     },
     OptionSpec {
         option: BuildOption::TailCall,
         // `c` for tail-calling: `t` is free threading's.
-        letter: 'c',
+        letters: "c",
         words: "tail-calling",
         configure: &["--with-tail-call-interp"],
         since_minor: 14,
@@ -95,8 +115,44 @@ pub const OPTIONS: &[OptionSpec] = &[
         toolchain: Some(ToolchainNeed::Clang { min: 19 }),
         cost: 1,
         check: Some("import sysconfig; assert sysconfig.get_config_var(\"Py_TAIL_CALL_INTERP\") == 1, \"the tail-calling interpreter is not built in\""),
+        before_build: None,
+        packages: &[],
+        own_images: None,
+    },
+    OptionSpec {
+        option: BuildOption::ThreadSanitizer,
+        // `t` + `san`: the name reads `3.14tsan`, the free-threaded build
+        // it always is.
+        letters: "san",
+        words: "ThreadSanitizer",
+        configure: &["--with-thread-sanitizer"],
+        since_minor: 13,
+        switch_off: None,
+        // Clang, the version's: LLVM 18's TSan is the first to re-exec
+        // itself without ASLR where the kernel's mmap entropy is too high.
+        toolchain: Some(ToolchainNeed::Clang { min: 18 }),
+        // Every memory access instrumented: the longest compile.
+        cost: 3,
+        check: Some("import sysconfig; assert \"-fsanitize=thread\" in sysconfig.get_config_var(\"CFLAGS\"), \"ThreadSanitizer is not built in\""),
+        before_build: Some(TSAN_BEFORE_BUILD),
+        packages: &["libclang-rt-{llvm}-dev"],
+        own_images: Some("tsan"),
     },
 ];
+
+/// CPython's own suppressions from this source tree, kept in the prefix for
+/// `ext --tsan`; and, while `make` runs the fresh interpreter, applied with
+/// reports kept from failing the step (TSan exits 66 after a report): the
+/// races that count are the package's, in `ext`.
+const TSAN_BEFORE_BUILD: &str = r#"# ThreadSanitizer: CPython's suppressions of this very source, in the prefix.
+RUN set -eux; \
+    mkdir -p "${PREFIX}/share/tsan"; \
+    tar --extract --file /usr/src/source.tar --to-stdout --wildcards \
+        '*/Tools/tsan/suppressions_free_threading.txt' \
+        > "${PREFIX}/share/tsan/suppressions_free_threading.txt"; \
+    test -s "${PREFIX}/share/tsan/suppressions_free_threading.txt"
+ENV TSAN_OPTIONS="suppressions=${PREFIX}/share/tsan/suppressions_free_threading.txt exitcode=0"
+"#;
 
 fn spec(option: BuildOption) -> (usize, &'static OptionSpec) {
     OPTIONS
@@ -117,6 +173,8 @@ impl Variant {
     pub const FREE_THREADED: Variant = Variant(1);
     pub const JIT: Variant = Variant(2);
     pub const FREE_THREADED_JIT: Variant = Variant(3);
+    /// `tsan`: the free-threaded interpreter under ThreadSanitizer.
+    pub const THREAD_SANITIZER: Variant = Variant(1 | 1 << 3);
 
     /// The set of `options`.
     #[cfg(test)]
@@ -139,7 +197,13 @@ impl Variant {
 
     /// Suffix of the command on PATH and of the name: `python3.13`, `python3.13t`.
     pub fn suffix(self) -> String {
-        self.options().map(|s| s.letter).collect()
+        self.options().map(|s| s.letters).collect()
+    }
+
+    /// The suffix of its release images' tag (`tsan`), when its options
+    /// keep it out of the benchmark images.
+    pub fn own_images(self) -> Option<&'static str> {
+        self.options().find_map(|s| s.own_images)
     }
 
     /// `stock`, `t`, `j`, `tj`: how the config and files spell it.
@@ -191,19 +255,21 @@ impl Variant {
         if text == "stock" {
             return Ok(Variant::STOCK);
         }
-        let known: String = OPTIONS.iter().map(|s| s.letter).collect();
+        let known: String = OPTIONS.iter().map(|s| s.letters).collect();
         let mut bits = 0u8;
-        let mut last = None;
-        for ch in text.chars() {
-            let found = OPTIONS.iter().position(|s| s.letter == ch);
+        let mut rest = text;
+        let mut next = 0;
+        while !rest.is_empty() {
+            let found = (next..OPTIONS.len()).find(|&i| rest.starts_with(OPTIONS[i].letters));
             match found {
-                Some(i) if last.is_none_or(|l| i > l) => {
+                Some(i) => {
                     bits |= 1 << i;
-                    last = Some(i);
+                    rest = &rest[OPTIONS[i].letters.len()..];
+                    next = i + 1;
                 }
-                _ => return Err(format!(
-                    "{text:?} is not a build variant: write `stock`, or the letters of its options in this order, each once: {} ({known:?}, e.g. `t`, `tj`).",
-                    OPTIONS.iter().map(|s| format!("{} {}", s.letter, s.words)).collect::<Vec<_>>().join(", ")
+                None => return Err(format!(
+                    "{text:?} is not a build variant: write `stock`, or the letters of its options in this order, each once: {} ({known:?}, e.g. `t`, `tj`, `tsan`).",
+                    OPTIONS.iter().map(|s| format!("{} {}", s.letters, s.words)).collect::<Vec<_>>().join(", ")
                 )),
             }
         }
@@ -327,5 +393,29 @@ mod tests {
         }
         let e = Variant::parse("x").unwrap_err();
         assert!(e.contains("t free-threaded") && e.contains("j JIT"), "{e}");
+    }
+
+    #[test]
+    fn the_thread_sanitizer_build_is_named_tsan() {
+        let tsan = Variant::parse("tsan").unwrap();
+        assert_eq!(tsan, Variant::THREAD_SANITIZER);
+        assert_eq!(
+            tsan,
+            Variant::of(&[BuildOption::FreeThreading, BuildOption::ThreadSanitizer])
+        );
+        assert_eq!((tsan.key(), tsan.suffix()), ("tsan".into(), "tsan".into()));
+        assert!(tsan.is_free_threaded() && !tsan.has_jit());
+        assert_eq!(
+            tsan.configure_flags(),
+            ["--disable-gil", "--with-thread-sanitizer"]
+        );
+        assert_eq!(tsan.words(), "free-threaded ThreadSanitizer");
+        assert_eq!(tsan.own_images(), Some("tsan"));
+        assert_eq!(Variant::FREE_THREADED.own_images(), None);
+        // Its letters are one token, in table order: no `ts`, no `sant`.
+        for bad in ["ts", "tsa", "sant", "tsantsan", "tsanc"] {
+            assert!(Variant::parse(bad).is_err(), "{bad}");
+        }
+        assert!(Variant::parse("tcsan").is_ok());
     }
 }

@@ -4,7 +4,7 @@
 //! all. A refusal says why, before anything is built. Pure.
 
 use crate::domain::PyVersion;
-use crate::options::{ToolchainNeed, Variant};
+use crate::options::{BuildOption, ToolchainNeed, Variant};
 
 /// The LLVM major of a CPython version's toolchain: what its JIT generates
 /// stencils with (3.13 → 18, 3.14 → 19, 3.15 → 21).
@@ -59,12 +59,20 @@ pub struct Toolchain {
     pub llvm: Option<u32>,
     /// `./configure` arguments that choose the compiler (none: the base's GCC).
     pub compiler_flags: Vec<String>,
+    /// Further packages of the builder base (`libclang-rt-19-dev`).
+    pub packages: Vec<String>,
 }
 
 /// The toolchain a build of `variant` of `version` needs: the version's LLVM
 /// when an option needs one. Pure; [`validate_variant`] has said it exists.
 pub fn toolchain(version: &PyVersion, variant: Variant) -> Toolchain {
     let mut out = Toolchain::default();
+    for option in variant.options() {
+        if let Some(llvm) = version_llvm(version) {
+            let llvm = llvm.to_string();
+            (out.packages).extend(option.packages.iter().map(|p| p.replace("{llvm}", &llvm)));
+        }
+    }
     for need in variant.options().filter_map(|s| s.toolchain) {
         let llvm = version_llvm(version);
         match need {
@@ -96,6 +104,9 @@ pub fn toolchain(version: &PyVersion, variant: Variant) -> Toolchain {
 
 /// Pairs of options a version cannot build together, and why.
 fn refused_pair(version: &PyVersion, variant: Variant) -> Option<String> {
+    if variant.has(BuildOption::ThreadSanitizer) && !variant.is_free_threaded() {
+        return Some(format!("CPython {version} cannot have the {variant} variant here: the ThreadSanitizer build is of the free-threaded interpreter, where extensions race. Write `tsan` (free-threaded with ThreadSanitizer)."));
+    }
     if variant != Variant::FREE_THREADED_JIT {
         return None;
     }
@@ -166,6 +177,28 @@ mod tests {
         // Free threading with it is a build 3.14 makes.
         let tc = Variant::parse("tc").unwrap();
         assert!(validate_variant(&v("3.14.7"), tc, "trixie").is_ok());
+    }
+
+    #[test]
+    fn the_thread_sanitizer_build_is_free_threaded_3_13_on_with_clang() {
+        let tsan = Variant::THREAD_SANITIZER;
+        assert!(validate_variant(&v("3.13.15"), tsan, "trixie").is_ok());
+        assert!(validate_variant(&v("3.14.7"), tsan, "trixie").is_ok());
+        let e = validate_variant(&v("3.12.9"), tsan, "trixie").unwrap_err();
+        assert!(e.contains("free-threaded build arrived in 3.13"), "{e}");
+        let san = Variant::parse("san").unwrap();
+        let e = validate_variant(&v("3.14.7"), san, "trixie").unwrap_err();
+        assert!(e.contains("Write `tsan`"), "{e}");
+        let e = validate_variant(&v("3.14.7"), tsan, "bookworm").unwrap_err();
+        assert!(
+            e.contains("clang 18 or newer") && e.contains("bookworm"),
+            "{e}"
+        );
+        let t = toolchain(&v("3.13.15"), tsan);
+        assert_eq!(t.llvm, Some(18));
+        assert_eq!(t.packages, ["libclang-rt-18-dev"]);
+        assert_eq!(t.compiler_flags[0], "CC=/usr/lib/llvm-18/bin/clang");
+        assert_eq!(toolchain(&v("3.14.7"), tsan).llvm, Some(19));
     }
 
     #[test]

@@ -119,6 +119,11 @@ async fn dispatch(cli: Cli) -> Result<()> {
     if let Some(profile) = cli.command.profile() {
         config.build.profile = profile;
     }
+    if let Command::Ext(args) = &cli.command {
+        if args.tsan {
+            config = ext::tsan::thread_sanitized(&config).map_err(anyhow::Error::msg)?;
+        }
+    }
     let plan =
         build_plan(&config).map_err(|p| anyhow::anyhow!("{config_origin} is not valid: {p}"))?;
     let project = Project::locate(cli.project_dir.as_deref()).map_err(anyhow::Error::msg)?;

@@ -211,7 +211,7 @@ pub fn build_plan(config: &Config) -> Result<Plan, String> {
     let mut interpreters = vec![system_interpreter()];
     for (version, release) in &versions {
         let base = toolchain_base(config, version, release)?;
-        let r = release_images(config, version, release, &base.image);
+        let r = release_images(config, version, release, &base.image)?;
         if !builder_bases.iter().any(|b| b.image == base.image) {
             builder_bases.push(base);
         }
@@ -253,6 +253,9 @@ fn toolchain_base(
         packages.push(format!("clang-{llvm}"));
         packages.push(format!("llvm-{llvm}"));
     }
+    for v in &release.variants {
+        packages.extend(toolchain(version, *v).packages);
+    }
     base_image(config, BaseKind::Builder, llvm, packages)
 }
 
@@ -292,6 +295,26 @@ fn base_image(
     Ok(base)
 }
 
+/// The suffix of a release's image tag (`tsan`) when its variants have
+/// images of their own, which they then cannot share with other variants. Pure.
+fn own_images(version: &PyVersion, variants: &[Variant]) -> Result<Option<&'static str>, String> {
+    let own: Vec<Option<&str>> = variants.iter().map(|v| v.own_images()).collect();
+    match own.iter().find_map(|o| *o) {
+        Some(suffix) if own.iter().any(|o| *o != Some(suffix)) => {
+            let alone: Vec<String> = (variants.iter())
+                .filter(|v| v.own_images().is_some())
+                .map(|v| v.key())
+                .collect();
+            Err(format!(
+                "CPython {version} lists {} beside other variants: a sanitizer build has images of its own, never the benchmark images. List it alone in an entry of its own (`- version: {version}` … `variants: [{}]`), or use `ext --tsan`.",
+                alone.join(", "),
+                alone.join(", ")
+            ))
+        }
+        found => Ok(found),
+    }
+}
+
 /// One release's variant builds (each variant once, in canonical order) and
 /// the names of its `pythons` and `builder` images.
 fn release_images(
@@ -299,7 +322,7 @@ fn release_images(
     version: &PyVersion,
     release: &Python,
     builder_base: &str,
-) -> ReleaseImages {
+) -> Result<ReleaseImages, String> {
     let ns = &config.images.namespace;
     let mut ordered = release.variants.clone();
     ordered.sort();
@@ -308,13 +331,19 @@ fn release_images(
         Some(name) => (name.clone(), name.clone()),
         None => (version.major_minor(), version.to_string()),
     };
-    ReleaseImages {
+    // The variants keep the release's tag (`cpython:3.14.7-tsan-quick`);
+    // the release's own images take the suffix.
+    let images_tag = match own_images(version, &ordered)? {
+        Some(suffix) => format!("{tag}-{suffix}"),
+        None => tag.clone(),
+    };
+    Ok(ReleaseImages {
         version: version.clone(),
-        builder: format!("{ns}/builder:{tag}"),
-        pythons: format!("{ns}/pythons:{tag}"),
+        builder: format!("{ns}/builder:{images_tag}"),
+        pythons: format!("{ns}/pythons:{images_tag}"),
         builder_base: builder_base.to_string(),
         configure_cache: format!(
-            "{ns}/cpython:{tag}-configure-cache-{}",
+            "{ns}/cpython:{images_tag}-configure-cache-{}",
             config.build.profile.name()
         ),
         source: release.source.clone(),
@@ -336,8 +365,8 @@ fn release_images(
             })
             .collect(),
         label,
-        tag,
-    }
+        tag: images_tag,
+    })
 }
 
 /// One variant of a release (`tag`: its image tag, the version or an own

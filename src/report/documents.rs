@@ -328,6 +328,7 @@ pub(crate) mod tests {
             }),
             tests: None,
             graph: None,
+            tsan: None,
             readiness,
             why: format!("{} <why>", readiness.words()),
         };

@@ -107,7 +107,8 @@ impl ResultFile for ExtMatrix {
 impl ResultFile for ExtPackage {
     const KIND: Kind = Kind::ExtPackage;
     // 2: the verdicts fell-back, thread-unsafe and tests-fail.
-    const SCHEMA: u32 = 2;
+    // 3: `tsan` (ThreadSanitizer's races and log) and the verdict data-race.
+    const SCHEMA: u32 = 3;
 }
 
 impl ResultFile for BuildSummary {

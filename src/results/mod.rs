@@ -17,6 +17,7 @@ mod measure;
 mod memory;
 mod package;
 mod run;
+mod tsan;
 mod validate;
 
 #[cfg(test)]
@@ -36,4 +37,5 @@ pub use package::{
     Readiness, SmokeOutcome, TestRun, TestsOutcome,
 };
 pub use run::*;
+pub use tsan::{Access, Frame, Race, TsanOutcome};
 pub use validate::is_time;

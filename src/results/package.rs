@@ -18,6 +18,8 @@ pub enum Readiness {
     FellBack,
     /// Its own tests pass plainly but fail when run in threads at once.
     ThreadUnsafe,
+    /// ThreadSanitizer saw a data race while it ran (`ext --tsan`).
+    DataRace,
     /// Its own tests fail even run plainly, one thread.
     TestsFail,
     /// The smoke code raised in at least one thread.
@@ -46,6 +48,7 @@ impl Readiness {
             Readiness::NeedsGil => "works with the GIL",
             Readiness::FellBack => "fell back to pure Python",
             Readiness::ThreadUnsafe => "fails under threads",
+            Readiness::DataRace => "data race",
             Readiness::TestsFail => "tests fail",
             Readiness::SmokeFails => "smoke fails",
             Readiness::ImportFails => "import fails",
@@ -69,6 +72,7 @@ impl Readiness {
         vec![
             Readiness::FellBack,
             Readiness::ThreadUnsafe,
+            Readiness::DataRace,
             Readiness::TestsFail,
             Readiness::SmokeFails,
             Readiness::ImportFails,
@@ -284,6 +288,9 @@ pub struct PackageResult {
     /// The package imported whole, with its dependencies.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub graph: Option<ImportGraph>,
+    /// `--tsan`: what ThreadSanitizer reported in every step, and its log.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tsan: Option<super::TsanOutcome>,
     pub readiness: Readiness,
     /// One line saying why.
     #[serde(default)]

@@ -91,8 +91,9 @@ fn every_kind_is_written_with_its_kind_and_schema_and_reads_back_the_same() {
         (to_json(&run).unwrap(), "run", 2),
         (to_json(&a_comparison()).unwrap(), "compare", 1),
         (to_json(&matrix).unwrap(), "ext-matrix", 1),
-        // ext-package 2: the verdicts fell-back, thread-unsafe and tests-fail.
-        (to_json(&package).unwrap(), "ext-package", 2),
+        // ext-package 2: the verdicts fell-back, thread-unsafe and tests-fail;
+        // 3: tsan and the verdict data-race.
+        (to_json(&package).unwrap(), "ext-package", 3),
         (to_json(&build_summary()).unwrap(), "build", 1),
     ];
     for (written, kind, schema) in &files {

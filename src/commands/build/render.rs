@@ -79,9 +79,33 @@ pub fn render_variant_dockerfile(template: &str, v: &VariantBuild) -> Result<Str
             "cpython.Dockerfile must declare `ARG {marker}` once, as the first step of the variant's stage"
         ));
     }
-    let mut out = template.replace(marker, &format!("PYBENCH_DOCKER_BUILD=\"{id}\""));
+    let filled = template.replace(marker, &format!("PYBENCH_DOCKER_BUILD=\"{id}\""));
+    let mut out = with_steps_before_build(&filled, v);
     out.push_str(&option_checks(v));
     Ok(out)
+}
+
+/// The options' own steps (`before_build`) right after the instruction that
+/// declares the build's arguments, so they can read them; the template as it
+/// is for the variants without any, so their Dockerfiles stay as they were. Pure.
+fn with_steps_before_build(dockerfile: &str, v: &VariantBuild) -> String {
+    let steps: String = v.variant.options().filter_map(|o| o.before_build).collect();
+    if steps.is_empty() {
+        return dockerfile.to_string();
+    }
+    let mut out = String::new();
+    let mut in_args = false;
+    for line in dockerfile.lines() {
+        out.push_str(line);
+        out.push('\n');
+        in_args |= line.contains("PYBENCH_DOCKER_BUILD=");
+        if in_args && !line.trim_end().ends_with('\\') {
+            in_args = false;
+            out.push('\n');
+            out.push_str(&steps);
+        }
+    }
+    out
 }
 
 /// The steps that check the installed interpreter has each option the
@@ -306,6 +330,66 @@ mod tests {
             args["CONFIGURE_FLAGS"],
             "--with-tail-call-interp CC=/usr/lib/llvm-19/bin/clang LLVM_AR=/usr/lib/llvm-19/bin/llvm-ar LLVM_PROFDATA=/usr/lib/llvm-19/bin/llvm-profdata --cache-file=/dev/null"
         );
+    }
+
+    #[test]
+    fn the_thread_sanitizer_build_brings_its_suppressions_and_images_of_its_own() {
+        let yaml = DEFAULT_YAML.replace(
+            "variants: [stock, t, j]\n  # The release",
+            "variants: [tsan]\n  # The release",
+        );
+        let p = build_plan(&parse(&yaml, &Source::Embedded).unwrap()).unwrap();
+        let template = dockerfile_template("cpython");
+        let tsan = p.variant_builds().find(|v| v.name == "3.14tsan").unwrap();
+        let out = render_variant_dockerfile(&template, tsan).unwrap();
+        // After the arguments, before the build step: the suppressions of
+        // this source, and TSAN_OPTIONS for the interpreter make runs.
+        let args = out.find("MAKE_JOBS=2\n").unwrap();
+        let steps = out
+            .find("/Tools/tsan/suppressions_free_threading.txt")
+            .unwrap();
+        let env = out
+            .find("ENV TSAN_OPTIONS=\"suppressions=${PREFIX}/share/tsan/")
+            .unwrap();
+        let build = out.find("./configure \\\n        --cache-file=/usr/src/config.cache \\\n        --build=\"$(dpkg-architecture --query DEB_BUILD_GNU_TYPE)\" \\\n        --prefix").unwrap();
+        assert!(args < steps && steps < env && env < build, "{out}");
+        assert!(out.ends_with("RUN python3.14tsan -c 'import sysconfig; assert \"-fsanitize=thread\" in sysconfig.get_config_var(\"CFLAGS\"), \"ThreadSanitizer is not built in\"'\n"), "{out}");
+        let args = variant_build_args(tsan, &tsan.sha256, 2);
+        assert_eq!(args["EXE_SUFFIX"], "tsan");
+        assert_eq!(
+            args["CONFIGURE_FLAGS"],
+            "--disable-gil --with-thread-sanitizer CC=/usr/lib/llvm-19/bin/clang LLVM_AR=/usr/lib/llvm-19/bin/llvm-ar LLVM_PROFDATA=/usr/lib/llvm-19/bin/llvm-profdata --cache-file=/dev/null"
+        );
+        assert_eq!(tsan.prefix, "/opt/python/3.14.7-tsan");
+        assert_eq!(tsan.image, "pybench-docker/cpython:3.14.7-tsan-quick");
+        let release = &p.releases[1];
+        assert_eq!(release.builder, "pybench-docker/builder:3.14.7-tsan");
+        assert_eq!(release.pythons, "pybench-docker/pythons:3.14.7-tsan");
+        // The toolchain base of 3.14's JIT, with TSan's runtime library.
+        let default = build_plan(&parse(DEFAULT_YAML, &Source::Embedded).unwrap()).unwrap();
+        let base = |p: &crate::plan::Plan, image: &str| {
+            p.builder_bases
+                .iter()
+                .find(|b| b.image == image)
+                .unwrap()
+                .packages
+                .clone()
+        };
+        let (jit, tsan_base) = (
+            base(&default, &default.releases[1].builder_base),
+            base(&p, &release.builder_base),
+        );
+        let added: Vec<&String> = tsan_base.iter().filter(|x| !jit.contains(x)).collect();
+        assert_eq!(added, ["libclang-rt-19-dev"]);
+        assert_eq!(jit.len() + 1, tsan_base.len());
+        // The other variants render as they did.
+        let t = default
+            .variant_builds()
+            .find(|v| v.name == "3.14t")
+            .unwrap();
+        assert!(!render_variant_dockerfile(&template, t)
+            .unwrap()
+            .contains("tsan"));
     }
 
     /// The options of each `./configure` call in the template, one a line.

@@ -20,6 +20,7 @@ pub mod package_run;
 pub mod readiness;
 pub mod render;
 pub mod suite;
+pub mod tsan;
 pub mod verdict;
 
 #[cfg(test)]

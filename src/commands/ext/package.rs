@@ -404,6 +404,7 @@ mod tests {
             smoke: None,
             tests: None,
             graph: None,
+            tsan: None,
             readiness: Readiness::Ready,
             why: String::new(),
         };

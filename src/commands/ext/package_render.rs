@@ -253,6 +253,7 @@ mod tests {
             }),
             tests: None,
             graph: None,
+            tsan: None,
             readiness,
             why: why.into(),
         }

@@ -15,6 +15,7 @@ use super::package::PackageJob;
 use super::package_host::{package_interpreters, Prepared};
 use super::readiness::{judge, read_build, read_check};
 use super::suite::{read_tests, tests_args, tests_budget, threads_for, TestsJob, TESTS_MOUNT};
+use super::tsan::{self, judge_races, read_tsan_log, sanitized, Sanitized};
 use crate::commands::runner::{self, ScriptRun};
 use crate::commands::App;
 use crate::docker::BindMount;
@@ -103,12 +104,17 @@ async fn one_interpreter(
         .context("an interpreter without a release")?;
     let work = format!("/out/{}", interp.slug());
     let scripts = app.project.c_extension();
+    let sanitizer =
+        (app.plan.variant_build_of(interp)).and_then(|b| sanitized(b, &release.builder));
     let build_run = ScriptRun {
         interpreter: interp,
         dir: &scripts,
         script: "check_package.py".into(),
         args: build_args(&work, &prepared.test_requires),
-        extra_env: vec![],
+        extra_env: sanitizer
+            .as_ref()
+            .map(|s| s.build_env.clone())
+            .unwrap_or_default(),
         extra_mounts: vec![
             mount(&prepared.project, "/src", true),
             mount(&prepared.wheelhouse, "/wheelhouse", true),
@@ -122,17 +128,27 @@ async fn one_interpreter(
     };
     let build = read_build(&runner::run_script(app, &build_run).await?);
     let free_threaded = interp.variant.is_some_and(|v| v.is_free_threaded());
+    let san = sanitizer.as_ref();
+    let mut logs = vec![];
     let (modules, smoke, graph) = if build.built {
-        run_check(shared, interp, &work, &build).await?
+        let (checked, log) = run_check(shared, interp, &work, &build, san).await?;
+        logs.push(("imports and smoke", log));
+        checked
     } else {
         (vec![], None, None)
     };
     // The tests need the package imported: after a failed import they would only repeat it.
     let importable = build.built && modules.iter().all(|m| m.imported && m.signal.is_none());
     let tests = match &job.tests {
-        Some(tests) if importable => Some(run_tests(shared, tests, interp, &work).await?),
+        Some(tests) if importable => {
+            let (outcome, log) = run_tests(shared, tests, interp, &work, san).await?;
+            logs.push(("tests", log));
+            Some(outcome)
+        }
         _ => None,
     };
+    let tsan =
+        (sanitizer.is_some() && build.built).then(|| tsan::outcome(&logs, &build.modules, &work));
     let verdict = judge(
         &build,
         &modules,
@@ -140,7 +156,8 @@ async fn one_interpreter(
         tests.as_ref(),
         free_threaded,
     );
-    let (readiness, why) = judge_graph(verdict, graph.as_ref(), &build, free_threaded);
+    let verdict = judge_graph(verdict, graph.as_ref(), &build, free_threaded);
+    let (readiness, why) = judge_races(verdict, tsan.as_ref());
     Ok(PackageResult {
         interpreter: interp.name.clone(),
         free_threaded,
@@ -149,6 +166,7 @@ async fn one_interpreter(
         smoke,
         tests,
         graph,
+        tsan,
         readiness,
         why,
     })
@@ -163,7 +181,8 @@ async fn run_check(
     interp: &Interpreter,
     work: &str,
     build: &BuildOutcome,
-) -> Result<Checked> {
+    sanitizer: Option<&Sanitized>,
+) -> Result<(Checked, String)> {
     let scripts = shared.app.project.c_extension();
     let job = shared.job;
     let mut args = check_args(
@@ -178,9 +197,9 @@ async fn run_check(
         dir: &scripts,
         script: "check_package.py".into(),
         args,
-        extra_env: vec![],
+        extra_env: sanitizer.map(|s| s.run_env.clone()).unwrap_or_default(),
         extra_mounts: vec![mount(shared.staging, "/out", true)],
-        image: None,
+        image: sanitizer.map(|s| s.run_image.clone()),
         timeout: shared.timeout,
         what: "import",
         cpuset: None,
@@ -188,7 +207,7 @@ async fn run_check(
     let out = runner::run_script(shared.app, &check_run).await?;
     let (modules, smoke) = read_check(&out)
         .map_err(|why| anyhow::anyhow!("checking the package on {}: {why}", interp.name))?;
-    Ok((modules, smoke, read_graph(&out)))
+    Ok(((modules, smoke, read_graph(&out)), read_tsan_log(&out)))
 }
 
 /// The package's own tests on one interpreter, in its runtime image,
@@ -198,7 +217,8 @@ async fn run_tests(
     tests: &TestsJob,
     interp: &Interpreter,
     work: &str,
-) -> Result<TestsOutcome> {
+    sanitizer: Option<&Sanitized>,
+) -> Result<(TestsOutcome, String)> {
     let scripts = shared.app.project.c_extension();
     let mut mounts = vec![mount(shared.staging, "/out", true)];
     if let Some(path) = &tests.path {
@@ -215,14 +235,15 @@ async fn run_tests(
         dir: &scripts,
         script: "check_package.py".into(),
         args: tests_args(work, shared.threads, tests_budget(shared.timeout), tests),
-        extra_env: vec![],
+        extra_env: sanitizer.map(|s| s.run_env.clone()).unwrap_or_default(),
         extra_mounts: mounts,
-        image: None,
+        image: sanitizer.map(|s| s.run_image.clone()),
         timeout: shared.timeout,
         what: "tests",
         cpuset: None,
     };
-    Ok(read_tests(&runner::run_script(shared.app, &run).await?))
+    let out = runner::run_script(shared.app, &run).await?;
+    Ok((read_tests(&out), read_tsan_log(&out)))
 }
 
 /// check_package.py's build arguments; the tests' requirements are

@@ -497,6 +497,7 @@ mod tests {
                     smoke: None,
                     tests: None,
                     graph: None,
+                    tsan: None,
                     readiness,
                     why,
                 }
