@@ -13,6 +13,7 @@ pub mod markdown;
 pub mod matrix;
 pub mod memory;
 pub mod pyperf;
+pub mod races;
 pub mod scaling;
 pub mod site;
 pub mod site_manifest;

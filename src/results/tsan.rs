@@ -97,6 +97,11 @@ impl Race {
         self.kind.starts_with("data race")
     }
 
+    /// One of its accesses ran the package's own code.
+    pub fn in_package(&self) -> bool {
+        (self.accesses.iter()).any(|a| a.stack.iter().any(|f| f.own))
+    }
+
     /// `pb_racy.c:36 in pb_render ↔ pb_racy.c:42 in pb_render`: the two
     /// accesses' sites, one line.
     pub fn sites(&self) -> String {
@@ -131,8 +136,8 @@ impl TsanOutcome {
     /// The log kept in the result file: well within a text's limit.
     pub const LOG_BYTES: usize = 512 * 1024;
 
-    /// The data races, not the other findings.
-    pub fn data_races(&self) -> impl Iterator<Item = &Race> {
-        self.races.iter().filter(|r| r.is_data_race())
+    /// The data races in the package's own code: what its verdict rests on.
+    pub fn package_races(&self) -> impl Iterator<Item = &Race> {
+        (self.races.iter()).filter(|r| r.is_data_race() && r.in_package())
     }
 }

@@ -121,6 +121,7 @@ pub fn prepare(args: &ExtArgs, plan: &Plan, project: &Project) -> Result<ExtJob>
         ("--tests", args.tests.is_some()),
         ("--parallel-threads", args.parallel_threads.is_some()),
         ("pytest arguments after `--`", !args.pytest_args.is_empty()),
+        ("--tsan", args.tsan),
     ];
     if let Some((flag, _)) = package_only.iter().find(|(_, given)| *given) {
         bail!("{flag} is for packages (a project folder, an sdist or --pypi NAME), not for single .c files. Drop it, or give a package.");

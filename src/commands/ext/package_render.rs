@@ -5,6 +5,7 @@
 use comfy_table::{Cell, Color};
 
 use super::render::new_table;
+use crate::report::races::{race_details, race_heading, races_markdown};
 use crate::results::{Grade, PackageResult, Readiness};
 
 const HEADER: [&str; 7] = [
@@ -118,6 +119,10 @@ fn render_readiness_with(
             Grade::Bad => "✗",
         };
         out.push(format!("{mark} {}: {}", r.interpreter, r.why));
+        for race in r.tsan.iter().flat_map(|t| &t.races) {
+            out.push(format!("  ⚡ {}", race_heading(race)));
+            out.extend(race_details(race).iter().map(|l| format!("    {l}")));
+        }
         if r.readiness == Readiness::FellBack {
             // The compiler's words pip hid: the first few of its errors.
             for line in r.build.compiler_errors.iter().take(5) {
@@ -207,6 +212,7 @@ pub fn render_markdown(package: &str, results: &[PackageResult]) -> String {
         .filter(|r| r.readiness == Readiness::Ready)
         .count();
     out.push_str(&format!("\n{ready} of {} builds ready.\n", results.len()));
+    out.push_str(&races_markdown(results));
     out
 }
 

@@ -21,7 +21,7 @@ use crate::commands::App;
 use crate::docker::BindMount;
 use crate::plan::Interpreter;
 use crate::results::{
-    BuildOutcome, ImportGraph, ModuleCheck, PackageResult, SmokeOutcome, TestsOutcome,
+    BuildOutcome, ImportGraph, ModuleCheck, PackageResult, SmokeOutcome, TestsOutcome, TsanOutcome,
 };
 use crate::wheels::PIP;
 
@@ -91,7 +91,6 @@ async fn one_interpreter(
 ) -> Result<PackageResult> {
     let Shared {
         app,
-        job,
         staging,
         timeout,
         ..
@@ -128,27 +127,8 @@ async fn one_interpreter(
     };
     let build = read_build(&runner::run_script(app, &build_run).await?);
     let free_threaded = interp.variant.is_some_and(|v| v.is_free_threaded());
-    let san = sanitizer.as_ref();
-    let mut logs = vec![];
-    let (modules, smoke, graph) = if build.built {
-        let (checked, log) = run_check(shared, interp, &work, &build, san).await?;
-        logs.push(("imports and smoke", log));
-        checked
-    } else {
-        (vec![], None, None)
-    };
-    // The tests need the package imported: after a failed import they would only repeat it.
-    let importable = build.built && modules.iter().all(|m| m.imported && m.signal.is_none());
-    let tests = match &job.tests {
-        Some(tests) if importable => {
-            let (outcome, log) = run_tests(shared, tests, interp, &work, san).await?;
-            logs.push(("tests", log));
-            Some(outcome)
-        }
-        _ => None,
-    };
-    let tsan =
-        (sanitizer.is_some() && build.built).then(|| tsan::outcome(&logs, &build.modules, &work));
+    let (modules, smoke, graph, tests, tsan) =
+        check_built(shared, interp, &work, &build, sanitizer.as_ref()).await?;
     let verdict = judge(
         &build,
         &modules,
@@ -170,6 +150,45 @@ async fn one_interpreter(
         readiness,
         why,
     })
+}
+
+/// What the checks of a built package found: the imports, the smoke run and
+/// the graph; its tests; on a sanitizer build, TSan's reports of them all.
+type Found = (
+    Vec<ModuleCheck>,
+    Option<SmokeOutcome>,
+    Option<ImportGraph>,
+    Option<TestsOutcome>,
+    Option<TsanOutcome>,
+);
+
+/// The checks of a build (nothing when it did not build), each step's TSan
+/// log gathered on a sanitizer build.
+async fn check_built(
+    shared: &Shared<'_>,
+    interp: &Interpreter,
+    work: &str,
+    build: &BuildOutcome,
+    sanitizer: Option<&Sanitized>,
+) -> Result<Found> {
+    if !build.built {
+        return Ok((vec![], None, None, None, None));
+    }
+    let mut logs = vec![];
+    let ((modules, smoke, graph), log) = run_check(shared, interp, work, build, sanitizer).await?;
+    logs.push(("imports and smoke", log));
+    // The tests need the package imported: after a failed import they would only repeat it.
+    let importable = modules.iter().all(|m| m.imported && m.signal.is_none());
+    let tests = match &shared.job.tests {
+        Some(tests) if importable => {
+            let (outcome, log) = run_tests(shared, tests, interp, work, sanitizer).await?;
+            logs.push(("tests", log));
+            Some(outcome)
+        }
+        _ => None,
+    };
+    let tsan = sanitizer.map(|_| tsan::outcome(&logs, &build.modules, work));
+    Ok((modules, smoke, graph, tests, tsan))
 }
 
 type Checked = (Vec<ModuleCheck>, Option<SmokeOutcome>, Option<ImportGraph>);
@@ -405,6 +424,115 @@ mod tests {
                 tail,
                 ["--threads", "4", "--budget", "840", "--", "-k", "render"]
             );
+        }
+    }
+
+    /// The steps of a sanitizer build as check_package.py answers them, the
+    /// check and tests steps with a recorded TSan log of pb_racy.
+    fn racy_under_tsan(spec: &ContainerSpec) -> Result<ContainerOutput, DockerError> {
+        let log =
+            serde_json::to_string(include_str!("../../../tests/fixtures/tsan/racy.log")).unwrap();
+        let step = spec
+            .cmd
+            .iter()
+            .find(|a| ["build", "check", "tests"].contains(&a.as_str()));
+        let line = match step.map(String::as_str) {
+            Some("build") => r#"{"built":true,"stage":null,"wheel":"pb_racy-1.0-cp314-cp314t-linux_x86_64.whl","tags":["cp314-cp314t-linux_x86_64"],"modules":["pb_racy"],"missing":null,"log":""}"#.to_string(),
+            Some("check") => r#"{"modules":[{"module":"pb_racy","imported":true,"gil_before":false,"gil_after":false,"warnings":[],"error":null,"missing":null,"signal":null,"exit_code":0}],"smoke":null,"tsan_log":""}"#.to_string(),
+            _ => format!(
+                r#"{{"gil_forced_off":true,"plain":{},"parallel":{},"tsan_log":{log}}}"#,
+                RUN_OK.replace("THREADS", "1"),
+                RUN_RACY.replace("THREADS", "4")
+            ),
+        };
+        Ok(exited(0, &format!("PYBENCH_RESULT {line}\n"), ""))
+    }
+
+    #[tokio::test]
+    async fn a_sanitizer_build_compiles_with_tsan_runs_in_its_builder_and_names_the_race() {
+        use crate::config::{parse, Source, DEFAULT_YAML};
+        let engine = FakeEngine::new(racy_under_tsan);
+        let cache = tempfile::tempdir().unwrap();
+        let config =
+            super::super::tsan::thread_sanitized(&parse(DEFAULT_YAML, &Source::Embedded).unwrap())
+                .unwrap();
+        let plan = crate::plan::build_plan(&config).unwrap();
+        let project_dir =
+            crate::project::Project::locate(Some(std::path::Path::new(env!("CARGO_MANIFEST_DIR"))))
+                .unwrap();
+        let mut app = App::new(config, plan, project_dir, engine.clone());
+        app.cache = cache.path().to_path_buf();
+        let project = tempfile::tempdir().unwrap();
+        std::fs::write(project.path().join("setup.py"), "").unwrap();
+        let args =
+            super::super::tests::ext_args(&[project.path().to_str().unwrap(), "--tsan", "--tests"]);
+        let source = crate::packages::source::classify(args.source.as_deref(), None).unwrap();
+        let job = super::super::package::prepare(&args, source).unwrap();
+        let prepared = Prepared {
+            project: project.path().to_path_buf(),
+            described: "pb".into(),
+            wheelhouse: cache.path().to_path_buf(),
+            wheelhouse_files: vec![],
+            requires: vec![],
+            test_requires: vec![],
+            dependencies: vec![],
+            notes: vec![],
+        };
+        let results = check_everywhere(&app, &job, &prepared, cache.path())
+            .await
+            .unwrap();
+        let verdicts: Vec<(&str, Readiness)> = results
+            .iter()
+            .map(|r| (r.interpreter.as_str(), r.readiness))
+            .collect();
+        assert_eq!(
+            verdicts,
+            [
+                ("3.13tsan", Readiness::DataRace),
+                ("3.14tsan", Readiness::DataRace)
+            ]
+        );
+        let r = &results[1];
+        assert!(r.why.starts_with("ThreadSanitizer: "), "{}", r.why);
+        assert!(
+            r.why.contains("; and passes plainly, fails in 4 threads"),
+            "{}",
+            r.why
+        );
+        let tsan = r.tsan.as_ref().unwrap();
+        assert!(
+            tsan.log.starts_with("== tests ==\n"),
+            "the check step logged nothing"
+        );
+        assert!(tsan.package_races().count() >= 1);
+        // Every container of a build has TSAN_OPTIONS; the wheel's compile
+        // has -fsanitize=thread; all run in the build's builder image (its
+        // symbolizer), never the runtime image.
+        let runs = engine.runs();
+        assert_eq!(runs.len(), 6);
+        for spec in &runs {
+            let interp = interpreter_of(spec);
+            let version = if interp.starts_with("3.13") {
+                "3.13.15"
+            } else {
+                "3.14.7"
+            };
+            assert_eq!(spec.image, format!("pybench-docker/builder:{version}-tsan"));
+            let env = |k: &str| {
+                spec.env
+                    .iter()
+                    .find(|(key, _)| key == k)
+                    .map(|(_, v)| v.clone())
+            };
+            let options = env("TSAN_OPTIONS").unwrap();
+            assert!(
+                options.starts_with(&format!(
+                    "suppressions=/opt/python/{version}-tsan/share/tsan/"
+                )),
+                "{options}"
+            );
+            let building = spec.cmd.iter().any(|a| a == "build");
+            assert_eq!(env("CFLAGS").is_some(), building, "{:?}", spec.cmd);
         }
     }
 }

@@ -186,6 +186,17 @@ fn output_inside_the_sources_is_refused_before_anything_runs() {
 }
 
 #[test]
+fn tsan_is_refused_for_the_greeters_and_single_files() {
+    let cache = tempfile::tempdir().unwrap();
+    let app = app_on(FakeEngine::new(toolchain), cache.path());
+    let e = prepare(&ext_args(&["--tsan"]), &app.plan, &app.project)
+        .err()
+        .unwrap()
+        .to_string();
+    assert!(e.starts_with("--tsan is for packages"), "{e}");
+}
+
+#[test]
 fn on_several_engines_each_writes_its_own_files() {
     let job = ExtJob::Modules(ModuleJob {
         source_dir: "/src".into(),

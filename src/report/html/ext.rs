@@ -227,5 +227,6 @@ pub fn package_article(p: &ExtPackage, source: &Source, id: &str) -> String {
     }
     body += "</tbody></table></div>\n";
     out += &format!("<section>\n<h3>Readiness</h3>\n{body}</section>\n");
+    out += &crate::report::races::races_html(&p.results);
     out + "</article>\n"
 }
