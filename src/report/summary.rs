@@ -242,7 +242,8 @@ fn package(p: &ExtPackage) -> String {
             cell(&r.why)
         );
     }
-    out + &format!("\n{ready} of {} builds ready.\n", p.results.len())
+    out += &format!("\n{ready} of {} builds ready.\n", p.results.len());
+    out + &crate::report::races::races_markdown(&p.results)
 }
 
 #[cfg(test)]
