@@ -88,8 +88,24 @@ fn an_access_reads_its_kind_size_and_thread() {
 #[test]
 fn a_recorded_report_becomes_one_race_at_the_packages_line() {
     let (races, reports) = parse_log(RACY, &modules(), "/out/3.14tsan");
-    assert!(reports >= 2, "{reports}");
+    // Two processes' logs, the same race in each: one race, seen twice.
+    assert_eq!((races.len(), reports), (1, 2));
     let race = &races[0];
+    assert_eq!(race.count, 2);
+    assert_eq!(
+        race.sites(),
+        "pb_racy.c:36 in pb_render ↔ pb_racy.c:42 in pb_render"
+    );
+    // TSan's #0 of the write is vsnprintf; pb_render (#2) comes first, the
+    // rest keep their call order.
+    let write: Vec<u32> = race.accesses[0]
+        .stack
+        .iter()
+        .map(|f| f.index)
+        .take(4)
+        .collect();
+    assert_eq!(write, [2, 0, 1, 3]);
+    assert_eq!(race.accesses[1].stack[0].line, Some(42));
     assert_eq!(race.kind, "data race");
     assert!(race.is_data_race());
     assert_eq!(race.accesses.len(), 2);
