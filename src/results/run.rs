@@ -63,6 +63,10 @@ pub struct InterpreterInfo {
     pub abiflags: String,
     pub free_threading: FeatureState,
     pub jit: FeatureState,
+    /// Whether the tail-calling interpreter is built in (`Py_TAIL_CALL_INTERP`);
+    /// absent in files from before it was reported.
+    #[serde(default)]
+    pub tail_call: bool,
     /// `sys._is_gil_enabled()` where it exists (3.13+), otherwise `None`.
     pub gil_enabled: Option<bool>,
     /// `sys.flags` that differ from the defaults, and `-X` options.
