@@ -140,6 +140,7 @@ def collect():
         "abiflags": getattr(sys, "abiflags", "") or "",
         "free_threading": free_threading,
         "jit": _jit(),
+        "tail_call": sysconfig.get_config_var("Py_TAIL_CALL_INTERP") == 1,
         "gil_enabled": gil_enabled,
         "flags": _flags(),
         "env": {name: os.environ[name] for name in RUNTIME_ENV_VARS if name in os.environ},
@@ -162,8 +163,12 @@ def banner(info=None):
         "\U0001f40d {implementation} {version} {executable}".format(**info),
         "Free Threading: " + feature(info["free_threading"]),
         "JIT Compiler: " + feature(info["jit"]),
-        RULE,
     ]
+    if info.get("tail_call"):
+        # Only where built in (3.14+ --with-tail-call-interp): the tutorial's
+        # banner stays as it was for every other build.
+        lines.append("Interpreter loop: tail-calling " + "\u2728")
+    lines.append(RULE)
     return "\n".join(lines)
 
 

@@ -46,6 +46,35 @@ pub fn expected_features(i: &Interpreter) -> (FeatureState, FeatureState) {
     )
 }
 
+/// Whether the configuration's build must report the tail-calling
+/// interpreter (its `c` option). Pure.
+pub fn expects_tail_call(i: &Interpreter) -> bool {
+    i.variant
+        .is_some_and(|v| v.has(crate::options::BuildOption::TailCall))
+}
+
+/// What is wrong with the facts an interpreter reported, against what its
+/// build and runtime switches promise; `None` when they agree. Pure.
+pub fn mismatch(i: &Interpreter, info: &crate::results::InterpreterInfo) -> Option<String> {
+    let (want_ft, want_jit) = expected_features(i);
+    let want_tail_call = expects_tail_call(i);
+    if info.free_threading != want_ft || info.jit != want_jit {
+        return Some(format!(
+            "{}: reports free threading {} and JIT {}, expected {} and {}",
+            i.name, info.free_threading, info.jit, want_ft, want_jit
+        ));
+    }
+    (info.tail_call != want_tail_call).then(|| {
+        let says = |built: bool| if built { "built in" } else { "not built in" };
+        format!(
+            "{}: reports the tail-calling interpreter {}, expected {}",
+            i.name,
+            says(info.tail_call),
+            says(want_tail_call)
+        )
+    })
+}
+
 /// Every configuration's banner, on an engine that holds their images.
 pub async fn command(app: &App, job: &InfoJob) -> Result<()> {
     let dir = app.project.benchmarks();
@@ -63,16 +92,12 @@ pub async fn command(app: &App, job: &InfoJob) -> Result<()> {
             Some(b) => println!("{b}"),
             None => println!("{}", out.stdout.trim_end()),
         }
-        let (want_ft, want_jit) = expected_features(interp);
         match runner::parse_machine_line(&out.stdout) {
             Parsed::Result(v) => match runner::info_of(&v) {
-                Some(info) if info.free_threading == want_ft && info.jit == want_jit => {
-                    print_jit_probe(&v)
-                }
-                Some(info) => problems.push(format!(
-                    "{}: reports free threading {} and JIT {}, expected {} and {}",
-                    interp.name, info.free_threading, info.jit, want_ft, want_jit
-                )),
+                Some(info) => match mismatch(interp, &info) {
+                    None => print_jit_probe(&v),
+                    Some(problem) => problems.push(problem),
+                },
                 None => problems.push(format!(
                     "{}: the info line lacks interpreter facts",
                     interp.name
@@ -133,5 +158,41 @@ mod tests {
         assert_eq!(want("3.15tj"), (Enabled, Enabled));
         assert_eq!(want("3.15tj -X gil=1"), (Disabled, Enabled));
         assert_eq!(want("3.15tj PYTHON_JIT=0"), (Enabled, Disabled));
+    }
+
+    #[test]
+    fn a_tail_calling_build_must_report_its_interpreter_loop() {
+        let yaml = crate::config::DEFAULT_YAML.replace(
+            "variants: [stock, t, j]\n  # The release candidate",
+            "variants: [stock, t, j, c]\n  # The release candidate",
+        );
+        let plan = build_plan(&parse(&yaml, &Source::Embedded).unwrap()).unwrap();
+        let find = |name: &str| plan.interpreters.iter().find(|i| i.name == name).unwrap();
+        let reported = |i: &Interpreter, tail_call: bool| {
+            let (free_threading, jit) = expected_features(i);
+            crate::results::InterpreterInfo {
+                free_threading,
+                jit,
+                tail_call,
+                ..Default::default()
+            }
+        };
+        let c = find("3.14c");
+        assert!(expects_tail_call(c));
+        assert_eq!(mismatch(c, &reported(c, true)), None);
+        let problem = mismatch(c, &reported(c, false)).unwrap();
+        assert!(
+            problem.contains("3.14c") && problem.contains("expected built in"),
+            "{problem}"
+        );
+        let stock = find("3.14");
+        assert!(!expects_tail_call(stock));
+        assert_eq!(mismatch(stock, &reported(stock, false)), None);
+        assert!(mismatch(stock, &reported(stock, true)).is_some());
+        let mut ft_wrong = reported(stock, false);
+        ft_wrong.free_threading = Enabled;
+        assert!(mismatch(stock, &ft_wrong)
+            .unwrap()
+            .contains("free threading"));
     }
 }
