@@ -60,6 +60,10 @@ impl Plan {
                 let Some(variant) = i.variant else {
                     return !matches!(selection, Selection::Builds | Selection::Scaling);
                 };
+                // A sanitized build times its sanitizer: it is for `ext --tsan`.
+                if variant.has(crate::options::BuildOption::ThreadSanitizer) {
+                    return false;
+                }
                 let is_newest = i.version.as_ref() == newest;
                 match selection {
                     Selection::All => true,

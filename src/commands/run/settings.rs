@@ -421,6 +421,16 @@ pub fn select_interpreters(
     } else {
         plan.select(wanted).map_err(anyhow::Error::msg)?
     };
+    if let Some(sanitized) = chosen.iter().find(|i| {
+        i.variant
+            .is_some_and(|v| v.has(crate::options::BuildOption::ThreadSanitizer))
+    }) {
+        bail!(
+            "{} is a ThreadSanitizer build: TSan instruments every memory access, so its times and counts measure TSan, not the interpreter. It is for finding data races with `ext --tsan`; measure the free-threaded build ({}) instead.",
+            sanitized.name,
+            sanitized.name.trim_end_matches("san")
+        );
+    }
     let interpreters: Vec<Interpreter> = chosen.iter().map(|i| (*i).clone()).collect();
     let kept = |note: Option<String>, baseline: &str| Selected {
         interpreters: interpreters.clone(),

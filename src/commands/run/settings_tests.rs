@@ -285,3 +285,36 @@ fn scripts_and_arguments() {
         )
     );
 }
+
+#[test]
+fn a_thread_sanitizer_build_is_never_measured() {
+    let yaml = DEFAULT_YAML.replace(
+        "variants: [stock, t, j]\n  # The release",
+        "variants: [tsan]\n  # The release",
+    );
+    let plan = crate::plan::build_plan(&parse(&yaml, &Source::Embedded).unwrap()).unwrap();
+    let gil = settings_from(&args("gil"), &cfg(), &suite())
+        .unwrap()
+        .remove(0)
+        .benchmark;
+    let default = select_interpreters(&plan, &gil, &[], "3.13", false).unwrap();
+    assert!(
+        default.interpreters.iter().all(|i| i.name != "3.14tsan"),
+        "not in a default matrix"
+    );
+    let e = select_interpreters(
+        &plan,
+        &gil,
+        &["3.13".into(), "3.14tsan".into()],
+        "3.13",
+        true,
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(
+        e.contains("3.14tsan is a ThreadSanitizer build")
+            && e.contains("ext --tsan")
+            && e.contains("(3.14t)"),
+        "{e}"
+    );
+}
