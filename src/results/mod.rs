@@ -16,6 +16,7 @@ mod limits;
 mod measure;
 mod memory;
 mod package;
+mod packages;
 mod run;
 mod validate;
 
@@ -35,5 +36,6 @@ pub use package::{
     BuildOutcome, ExtPackage, FailedTest, Grade, ImportGraph, ModuleCheck, PackageResult,
     Readiness, SmokeOutcome, TestRun, TestsOutcome,
 };
+pub use packages::{ExtPackages, PackageRow};
 pub use run::*;
 pub use validate::is_time;

@@ -136,7 +136,7 @@ pub async fn command(app: &App, job: &PackageJob, host: &HostSide) -> Result<()>
 }
 
 /// Each interpreter's wheel into `out/<interpreter>/`.
-fn copy_wheels(staging: &Path, results: &[PackageResult], out: &Path) -> Result<()> {
+pub(super) fn copy_wheels(staging: &Path, results: &[PackageResult], out: &Path) -> Result<()> {
     for r in results {
         let Some(wheel) = &r.build.wheel else {
             continue;
@@ -291,7 +291,7 @@ mod tests {
             "--out",
             out.path().to_str().unwrap(),
         ]);
-        let source = crate::packages::source::classify(args.source.as_deref(), None).unwrap();
+        let source = crate::packages::source::classify(args.path(), None).unwrap();
         let job = prepare(&args, source).unwrap();
         let staging = cache.path().join("staging");
         std::fs::create_dir_all(&staging).unwrap();
@@ -435,8 +435,7 @@ mod tests {
             let mut argv = vec![d];
             argv.extend_from_slice(extra);
             let args = super::super::tests::ext_args(&argv);
-            let source =
-                crate::packages::source::classify(args.source.as_deref(), args.pypi.as_deref())?;
+            let source = crate::packages::source::classify(args.path(), args.pypi_name())?;
             prepare(&args, source)
         };
         let e = prepared(&["--module", "x"]).unwrap_err().to_string();

@@ -73,7 +73,7 @@ fn mount(host: &Path, container: &str, read_only: bool) -> BindMount {
 }
 
 /// What every interpreter's containers share.
-struct Shared<'a> {
+pub(super) struct Shared<'a> {
     app: &'a App,
     job: &'a PackageJob,
     staging: &'a Path,
@@ -82,8 +82,26 @@ struct Shared<'a> {
     threads: u32,
 }
 
+impl<'a> Shared<'a> {
+    pub(super) fn new(
+        app: &'a App,
+        job: &'a PackageJob,
+        staging: &'a Path,
+        timeout: Duration,
+        threads: u32,
+    ) -> Shared<'a> {
+        Shared {
+            app,
+            job,
+            staging,
+            timeout,
+            threads,
+        }
+    }
+}
+
 /// Build, install and check on one interpreter.
-async fn one_interpreter(
+pub(super) async fn one_interpreter(
     shared: &Shared<'_>,
     prepared: &Prepared,
     interp: &Interpreter,
@@ -319,7 +337,7 @@ mod tests {
             "-k",
             "render",
         ]);
-        let source = crate::packages::source::classify(args.source.as_deref(), None).unwrap();
+        let source = crate::packages::source::classify(args.path(), None).unwrap();
         let job = super::super::package::prepare(&args, source).unwrap();
         let prepared = Prepared {
             project: project.path().to_path_buf(),
