@@ -19,7 +19,8 @@ pub struct CacheKey<'a> {
     pub tool: &'a str,
     /// The container-side scripts' sha256.
     pub checker: &'a str,
-    /// The package's sdist or folder sha256.
+    /// The package's name and its sdist's or folder's sha256.
+    pub name: &'a str,
     pub package: &'a str,
     pub interpreter: &'a str,
     /// The image ids the wheel was built and checked in.
@@ -131,6 +132,7 @@ mod tests {
         CacheKey {
             tool: "0.1.0",
             checker: "c",
+            name: "pb",
             package: "p",
             interpreter,
             builder_image: builder,

@@ -154,7 +154,12 @@ mod tests {
         std::fs::write(dir.path().join("mod.c"), "").unwrap();
         let file = dir.path().join("r.txt");
         std::fs::write(&file, "msgpack\n./pkg\nnumpy==2.3.0\n").unwrap();
-        let list = packages(&[pkg.clone()], &["numpy==2.3.0".into()], &[file.clone()]).unwrap();
+        let list = packages(
+            std::slice::from_ref(&pkg),
+            &["numpy==2.3.0".into()],
+            std::slice::from_ref(&file),
+        )
+        .unwrap();
         let pypi = |n: &str, v: Option<&str>| ExtSource::Pypi {
             name: n.into(),
             version: v.map(String::from),
@@ -168,10 +173,16 @@ mod tests {
             ]
         );
         std::fs::write(&file, "./mod.c\n").unwrap();
-        let e = format!("{:#}", packages(&[], &[], &[file.clone()]).unwrap_err());
+        let e = format!(
+            "{:#}",
+            packages(&[], &[], std::slice::from_ref(&file)).unwrap_err()
+        );
         assert!(e.contains("is a single .c file"), "{e}");
         std::fs::write(&file, "./nowhere\n").unwrap();
-        let e = format!("{:#}", packages(&[], &[], &[file.clone()]).unwrap_err());
+        let e = format!(
+            "{:#}",
+            packages(&[], &[], std::slice::from_ref(&file)).unwrap_err()
+        );
         assert!(
             e.contains("in the list of packages (in ") && e.contains("does not exist"),
             "{e}"

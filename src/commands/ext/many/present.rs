@@ -142,13 +142,13 @@ mod tests {
         let doc = crate::report::packages::tests::three();
         let out = render_matrix(&doc, false, Some(120));
         assert!(out.contains("Extension readiness: 3 packages"), "{out}");
-        assert!(out.contains("| b 1.0   | ready* | GIL   |"), "{out}");
+        assert!(out.contains("│ b 1.0   ┆ ready* ┆ GIL   │"), "{out}");
         assert!(
             out.contains("1 of 4 results from the cache (marked *), 3 checked now."),
             "{out}"
         );
         assert!(
-            out.contains("| not checked        | 1    | 1     |"),
+            out.contains("│ not checked        ┆ 1    ┆ 1     │"),
             "{out}"
         );
         assert!(

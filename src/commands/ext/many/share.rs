@@ -154,6 +154,7 @@ pub async fn check_share(
 #[allow(clippy::too_many_arguments)]
 fn key<'a>(
     checker: &'a str,
+    name: &'a str,
     identity: &'a str,
     interp: &'a Interpreter,
     ids: &'a (String, String),
@@ -163,6 +164,7 @@ fn key<'a>(
     CacheKey {
         tool,
         checker,
+        name,
         package: identity,
         interpreter: &interp.name,
         builder_image: &ids.0,
@@ -201,7 +203,17 @@ fn lookup(
         for (n, interp) in interps.iter().enumerate() {
             let hit = job
                 .use_cache
-                .then(|| cache.get(&key(checker, identity, interp, &ids[n], options, tool)))
+                .then(|| {
+                    cache.get(&key(
+                        checker,
+                        &listed.name,
+                        identity,
+                        interp,
+                        &ids[n],
+                        options,
+                        tool,
+                    ))
+                })
                 .flatten();
             match hit {
                 Some(r) => {
@@ -296,7 +308,15 @@ async fn run_missing(
         let result = result?;
         let p = &pending[i];
         cache.put(
-            &key(checker, &p.row.identity, interps[n], &ids[n], options, tool),
+            &key(
+                checker,
+                &p.row.name,
+                &p.row.identity,
+                interps[n],
+                &ids[n],
+                options,
+                tool,
+            ),
             &result,
         )?;
         done += 1;
