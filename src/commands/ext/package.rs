@@ -124,15 +124,16 @@ pub async fn command(app: &App, job: &PackageJob, host: &HostSide) -> Result<()>
     std::fs::create_dir_all(&staging)
         .with_context(|| format!("cannot create {}", staging.display()))?;
     super::set_mode(&staging, 0o777)?;
-    let prepared = &host.prepared;
+    let mut prepared = host.prepared.clone();
     let result = async {
-        let results = check_everywhere(app, job, prepared, &staging).await?;
+        super::dynamic::ask_backend(app, job, &mut prepared, &staging).await?;
+        let results = check_everywhere(app, job, &prepared, &staging).await?;
         copy_wheels(&staging, &results, &job.out_dir)?;
         Ok::<_, anyhow::Error>(results)
     }
     .await;
     let _ = std::fs::remove_dir_all(&staging);
-    present(job, prepared, &result?, &app.session.id)
+    present(job, &prepared, &result?, &app.session.id)
 }
 
 /// Each interpreter's wheel into `out/<interpreter>/`.

@@ -11,6 +11,7 @@ use futures_util::StreamExt;
 
 use super::cache::{CacheKey, ResultCache};
 use super::{Listed, ManyHost, ManyJob};
+use crate::commands::ext::dynamic::ask_backend;
 use crate::commands::ext::package::{copy_wheels, PackageJob};
 use crate::commands::ext::package_host::{package_interpreters, prepare_on_host, Prepared};
 use crate::commands::ext::package_run::{one_interpreter, Shared};
@@ -126,7 +127,7 @@ pub async fn check_share(
                 tool,
             )?);
         }
-        prepare_missing(app, &mut pending);
+        prepare_missing(app, &mut pending).await?;
         run_missing(
             app,
             &mut pending,
@@ -240,7 +241,7 @@ fn lookup(
 /// Each package that lacks a result prepared on the host (its sdist, its
 /// wheelhouse), one after the other: the network's work. A package that
 /// cannot be prepared is not checked, and says why.
-fn prepare_missing(app: &App, pending: &mut [Pending]) {
+async fn prepare_missing(app: &App, pending: &mut [Pending]) -> Result<()> {
     for p in pending.iter_mut().filter(|p| !p.missing.is_empty()) {
         let made = (|| {
             std::fs::create_dir_all(&p.out)
@@ -248,6 +249,17 @@ fn prepare_missing(app: &App, pending: &mut [Pending]) {
             crate::commands::ext::set_mode(&p.out, 0o777)?;
             prepare_on_host(app, &p.job, &p.staging)
         })();
+        let made = match made {
+            Ok(mut prepared) => ask_backend(app, &p.job, &mut prepared, &p.out)
+                .await
+                .map(|()| prepared),
+            Err(e) => Err(e),
+        };
+        if let Err(e) = &made {
+            if e.downcast_ref::<crate::error::Interrupted>().is_some() {
+                return Err(made.err().expect("an error"));
+            }
+        }
         match made {
             Ok(prepared) => {
                 p.row.build_requires = prepared.requires.clone();
@@ -262,6 +274,7 @@ fn prepare_missing(app: &App, pending: &mut [Pending]) {
             }
         }
     }
+    Ok(())
 }
 
 /// Every (package, build) the cache lacked, as many at a time as the
