@@ -482,3 +482,37 @@ fn a_list_is_one_matrix_and_the_second_run_comes_from_the_cache() {
         "the cached run took {second_took:?}, the first {first_took:?}"
     );
 }
+
+/// dynamic_helper's backend asks for pb-buildhelper only at build time
+/// (get_requires_for_build_wheel): `ext` asks it in the builder image, finds
+/// the wheel in the local wheelhouse on this machine, and every build is ready.
+#[test]
+fn a_build_requirement_asked_at_build_time_is_fetched_before_the_build() {
+    images();
+    wheels_in_cache();
+    let house = tempfile::tempdir().unwrap();
+    write_helper_wheel(house.path());
+    let (ok, verdicts, doc) = check(
+        &root().join("tests/packages/dynamic_helper"),
+        house.path(),
+        &[],
+    );
+    assert_no_container_left(&doc);
+    assert_eq!(verdicts.len(), 6, "{verdicts:?}");
+    for (interpreter, verdict, why) in &verdicts {
+        assert_eq!(verdict, "ready", "{interpreter}: {why}");
+    }
+    assert!(ok);
+    let requires: Vec<&str> = doc["build_requires"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r.as_str().unwrap())
+        .collect();
+    assert_eq!(requires, ["setuptools>=70", "pb-buildhelper==1.0"]);
+    assert!(doc["wheelhouse"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|w| w == "pb_buildhelper-1.0-py3-none-any.whl"));
+}
