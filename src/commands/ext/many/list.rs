@@ -78,8 +78,17 @@ pub fn packages(paths: &[PathBuf], pypi: &[String], files: &[PathBuf]) -> Result
         add(ExtSource::Pypi { name, version }, &mut out);
     }
     for file in files {
-        let text = crate::regular_file::read_to_string(file, REQUIREMENTS_LIMIT, crate::regular_file::Links::Follow)
-            .with_context(|| format!("cannot read the requirements file {} (-r). Give a text file of package names, one a line.", file.display()))?;
+        let text = crate::regular_file::read_to_string(
+            file,
+            REQUIREMENTS_LIMIT,
+            crate::regular_file::Links::Follow,
+        )
+        .map_err(|e| {
+            anyhow::anyhow!(
+                "cannot read the requirements file {} (-r): {e}. Give a text file of package names, one a line.",
+                file.display()
+            )
+        })?;
         let folder = file.parent().unwrap_or(Path::new("."));
         for line in parse_requirements(&text, &file.display().to_string())? {
             let source = match line {
