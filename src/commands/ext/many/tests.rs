@@ -312,3 +312,27 @@ fn list_only_flags_are_refused_for_one_package_and_bad_lists_before_anything() {
         .to_string();
     assert!(e.contains("--since: cannot read /no/such.json"), "{e}");
 }
+
+#[tokio::test]
+async fn a_package_that_cannot_be_prepared_is_not_checked_and_the_others_go_on() {
+    let s = setup();
+    std::fs::write(
+        s.gilly.join("pyproject.toml"),
+        "[build-system]\nrequires = [\"no-such-requirement>=1\"]\n",
+    )
+    .unwrap();
+    let engine = FakeEngine::new(containers);
+    let app = app_on(engine.clone(), &s.cache);
+    give_images(&app, &engine);
+    let job = list_job(&app, &s.argv);
+    let doc = check_all(&app, &job).await;
+    assert_eq!(doc.packages[0].results.len(), 3);
+    let gilly = &doc.packages[1];
+    assert!(gilly.results.is_empty());
+    let why = gilly.error.as_deref().unwrap();
+    assert!(why.contains("no-such-requirement"), "{why}");
+    // Only good's containers ran.
+    assert_eq!(engine.runs().len(), 7);
+    let e = present(&job, &doc).unwrap_err().to_string();
+    assert!(e.contains("gilly (not checked)"), "{e}");
+}
