@@ -6,6 +6,10 @@ Two steps, each in its own container (neither has network access):
     python check_package.py build --pip PIP.whl --src /src --work /out/3.13t --wheelhouse /wheelhouse \
         [--test-requires=pytest --test-requires=pytest-run-parallel ...]
 
+    # in the builder image, before the build: what the backend asks for besides
+    # [build-system] requires (PEP 517's get_requires_for_build_wheel)
+    python check_package.py requires --pip PIP.whl --src /src --work /out/requires --wheelhouse /wheelhouse
+
     # in the runtime image: import every extension module the wheel installed
     python check_package.py check --work /out/3.13t --modules pkg._core,pkg._x [--smoke CODE] [--smoke-threads 8]
 
@@ -19,6 +23,7 @@ the protocol of ../benchmarks/pyinfo.py), kind "package-build" or "package-check
                     "tags": [str], "modules": [str], "log": str, "missing": str|null,
                     "native_sources": [str], "compiler_errors": [str], "top_level": [str],
                     "dependencies_installed": bool}
+    package-requires: {"requires": [str], "error": str|null}
     package-check: {"info": {...}, "modules": [{"module", "imported", "gil_before",
                     "gil_after", "warnings", "error", "missing", "signal", "exit_code"}],
                     "smoke": null|{"threads", "errors", "signal", "exit_code", "gil_after"},
@@ -228,6 +233,69 @@ def build(args):
     print(tail(text, 4000))
     print("wheel: %s, extension modules: %s" % (result["wheel"], ", ".join(result["modules"]) or "none"))
     emit("package-build", result)
+    return 0
+
+
+# ------------------------------------------------------------------------ requires
+
+
+def build_system(src):
+    """[build-system] of pyproject.toml: requires, backend, backend-path (PEP 517's defaults)."""
+    import tomllib
+
+    path = os.path.join(src, "pyproject.toml")
+    table = {}
+    if os.path.isfile(path):
+        with open(path, "rb") as f:
+            table = tomllib.load(f).get("build-system", {})
+    return (table.get("requires", ["setuptools>=40.8.0"]),
+            table.get("build-backend", "setuptools.build_meta:__legacy__"),
+            table.get("backend-path"))
+
+
+def requires(args):
+    """Asks the build backend what else it needs to build a wheel, offline: the
+    static requirements installed from the wheelhouse into a folder, then the hook
+    run the way pip runs it (pip's own pyproject_hooks, in a child process)."""
+    work = args.work
+    src, env_dir = os.path.join(work, "src"), os.path.join(work, "build-env")
+    for folder in (src, env_dir):
+        shutil.rmtree(folder, ignore_errors=True)
+    for folder in ("tmp", "home"):
+        os.makedirs(os.path.join(work, folder), exist_ok=True)
+    shutil.copytree(args.src, src, ignore=_ignore_build_outputs, symlinks=True)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PIP_")}
+    env.update(TMPDIR=os.path.join(work, "tmp"), HOME=os.path.join(work, "home"), PIP_NO_INPUT="1",
+               PIP_NO_CACHE_DIR="1", PIP_DISABLE_PIP_VERSION_CHECK="1", PYTHONDONTWRITEBYTECODE="1")
+    result = {"requires": [], "error": None}
+    log = []
+    try:
+        static, backend, backend_path = build_system(src)
+        pip = [sys.executable, os.path.join(args.pip, "pip")]
+        install = pip + ["install", "--no-compile", "--target", env_dir, "--no-index", "--find-links",
+                         args.wheelhouse] + list(static)
+        if static and run_logged(install, env, log) != 0:
+            raise RuntimeError("installing the build requirements failed:\n" + tail("\n".join(log), 4000))
+        sys.path.insert(0, args.pip)
+        from pip._vendor.pyproject_hooks import BuildBackendHookCaller
+
+        def runner(cmd, cwd=None, extra_environ=None):
+            child_env = dict(env)
+            child_env.update(extra_environ or {})
+            child_env["PYTHONPATH"] = env_dir
+            done = subprocess.run(cmd, cwd=cwd, env=child_env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                                  text=True, errors="replace")
+            log.append(done.stdout)
+            if done.returncode != 0:
+                raise RuntimeError("the backend's hook failed:\n" + tail(done.stdout, 4000))
+
+        caller = BuildBackendHookCaller(src, backend, backend_path=backend_path, runner=runner)
+        result["requires"] = sorted(set(caller.get_requires_for_build_wheel({})) - set(static))
+    except Exception as e:  # the host says why; the build step still runs
+        result["error"] = "%s: %s" % (type(e).__name__, e)
+    print(tail("\n".join(log), 4000))
+    print("the backend asks for: %s" % (", ".join(result["requires"]) or "nothing more"))
+    emit("package-requires", result)
     return 0
 
 
@@ -574,6 +642,11 @@ def parse_args(argv=None):
     b.add_argument("--wheelhouse", required=True, help="folder of build-requirement wheels")
     b.add_argument("--test-requires", action="append", default=[],
                    help="a requirement of the tests (repeatable), installed into WORK/test-site")
+    q = sub.add_parser("requires", help="ask the backend for its dynamic build requirements (builder image)")
+    q.add_argument("--pip", required=True, help="pip's wheel file")
+    q.add_argument("--src", required=True, help="the project folder (read-only)")
+    q.add_argument("--work", required=True, help="a writable folder")
+    q.add_argument("--wheelhouse", required=True, help="folder of build-requirement wheels")
     c = sub.add_parser("check", help="import the installed extension modules (runtime image)")
     c.add_argument("--work", required=True)
     c.add_argument("--modules", required=True, help="comma-separated dotted names (from the build step)")
@@ -603,6 +676,8 @@ def main(argv=None):
         return build(args)
     if args.command == "check":
         return check(args)
+    if args.command == "requires":
+        return requires(args)
     if args.command == "tests":
         return tests(args)
     if args.command == "graph-one":

@@ -49,6 +49,39 @@ class ExtensionModules(unittest.TestCase):
         self.assertEqual(check_package._MISSING_REQUIREMENT.search(log).group(1), "pb-buildhelper")
 
 
+class Requires(unittest.TestCase):
+    def test_the_backend_is_asked_offline_for_what_it_needs_at_build_time(self):
+        """tests/packages/dynamic_helper's in-tree backend asks for pb-buildhelper;
+        setuptools comes from .ci/setup's wheelhouse (the test is skipped without it)."""
+        import shutil
+        import tempfile
+
+        root = os.path.dirname(HERE)
+        house = os.path.join(root, "target", "wheelhouse")
+        pip = os.path.join(house, "pip-26.3-py3-none-any.whl")
+        setuptools = [f for f in os.listdir(house) if f.startswith("setuptools-")] if os.path.isdir(house) else []
+        if not os.path.isfile(pip) or not setuptools:
+            self.skipTest("no target/wheelhouse: run .ci/setup")
+        with tempfile.TemporaryDirectory() as tmp:
+            shutil.copy(os.path.join(house, setuptools[0]), tmp)
+            work = os.path.join(tmp, "work")
+            out = run_child("requires", "--pip", pip, "--src", os.path.join(root, "tests/packages/dynamic_helper"),
+                            "--work", work, "--wheelhouse", tmp)
+            self.assertEqual(machine_line(out.stdout), {"schema": 1, "kind": "package-requires",
+                                                        "requires": ["pb-buildhelper==1.0"], "error": None})
+            # A backend that cannot be imported is said, not raised.
+            out = run_child("requires", "--pip", pip, "--src", os.path.join(root, "tests/packages/broken"),
+                            "--work", work, "--wheelhouse", os.path.join(tmp, "empty"))
+            self.assertIn("installing the build requirements failed", machine_line(out.stdout)["error"])
+
+    def test_pep_517_defaults_without_a_build_system(self):
+        import tempfile
+
+        with tempfile.TemporaryDirectory() as src:
+            self.assertEqual(check_package.build_system(src),
+                             (["setuptools>=40.8.0"], "setuptools.build_meta:__legacy__", None))
+
+
 class Fallback(unittest.TestCase):
     def test_native_sources_are_found_outside_build_outputs(self):
         import tempfile

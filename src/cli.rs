@@ -302,12 +302,28 @@ pub struct ExtArgs {
     pub build: ProfileArg,
 
     /// What to check: a single .c file, a project folder (pyproject.toml or setup.py),
-    /// or an sdist (.tar.gz, .zip). Default: the tutorial's greeter modules.
-    pub source: Option<PathBuf>,
+    /// or an sdist (.tar.gz, .zip); several folders or sdists make a list.
+    /// Default: the tutorial's greeter modules.
+    pub source: Vec<PathBuf>,
 
-    /// Check a package from PyPI: its sdist, NAME or NAME==VERSION, built on every interpreter.
-    #[arg(long, value_name = "NAME[==VERSION]")]
-    pub pypi: Option<String>,
+    /// Check packages from PyPI: their sdists, NAME or NAME==VERSION, built on every
+    /// interpreter. Several names make a list: one matrix, package × build.
+    #[arg(long, value_name = "NAME[==VERSION]", num_args = 1..)]
+    pub pypi: Vec<String>,
+
+    /// A requirements file of packages to check (NAME, NAME==VERSION, or a local folder
+    /// or sdist, one a line; repeatable): one matrix, package × build.
+    #[arg(short = 'r', long = "requirements", value_name = "FILE")]
+    pub requirements: Vec<PathBuf>,
+
+    /// For a list: an earlier `--json` file of the list; the output says what changed since.
+    #[arg(long, value_name = "FILE")]
+    pub since: Option<PathBuf>,
+
+    /// For a list: check every package again, not serving results from the cache
+    /// (which is still refreshed).
+    #[arg(long)]
+    pub no_cache: bool,
 
     /// A folder of wheels for the build requirements (repeatable); asked before PyPI.
     #[arg(long, value_name = "DIR")]
@@ -378,6 +394,23 @@ pub struct ExtArgs {
     /// pytest's own arguments for --tests, after `--`.
     #[arg(last = true, value_name = "PYTEST ARGS")]
     pub pytest_args: Vec<String>,
+}
+
+impl ExtArgs {
+    /// The one path given, when one is.
+    pub fn path(&self) -> Option<&std::path::Path> {
+        self.source.first().map(PathBuf::as_path)
+    }
+
+    /// The one `--pypi` name given, when one is.
+    pub fn pypi_name(&self) -> Option<&str> {
+        self.pypi.first().map(String::as_str)
+    }
+
+    /// Several packages: paths and names together more than one, or a requirements file.
+    pub fn is_list(&self) -> bool {
+        self.source.len() + self.pypi.len() > 1 || !self.requirements.is_empty()
+    }
 }
 
 /// `--fail-on-regression`: a percentage in (0, 1000].

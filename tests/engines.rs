@@ -284,6 +284,60 @@ fn a_matrix_runs_on_two_engines_with_the_images_carried_to_the_empty_one() {
         "",
         "second engine"
     );
+
+    // A list of two packages over both: each engine checks its share, one
+    // matrix and one file hold both.
+    let packages = root().join("tests/packages");
+    let list_json = dir.path().join("list.json");
+    let out = run(&[
+        "--engine",
+        &main,
+        "--engine",
+        &format!("second={}", second.address()),
+        "ext",
+        packages.join("gil_declared").to_str().unwrap(),
+        packages.join("gil_undeclared").to_str().unwrap(),
+        "--offline",
+        "--wheelhouse",
+        root().join("target/wheelhouse").to_str().unwrap(),
+        "--no-cache",
+        "--out",
+        dir.path().join("wheels").to_str().unwrap(),
+        "--json",
+        list_json.to_str().unwrap(),
+    ]);
+    let text = stdout(&out);
+    assert!(out.status.success(), "{text}\n{}", stderr(&out));
+    assert!(text.contains("Extension readiness: 2 packages"), "{text}");
+    let doc = read_json(&list_json);
+    let rows: Vec<(String, String, usize)> = doc["packages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| {
+            (
+                p["name"].as_str().unwrap().to_string(),
+                p["engine"].as_str().unwrap_or_default().to_string(),
+                p["results"].as_array().unwrap().len(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        rows,
+        [
+            ("gil_declared".to_string(), "main".to_string(), 6),
+            ("gil_undeclared".to_string(), "second".to_string(), 6)
+        ]
+    );
+    assert!(
+        !member(&list_json, "main").exists(),
+        "one file for the list"
+    );
+    assert_eq!(
+        leftover_containers(&second.address(), None),
+        "",
+        "second engine"
+    );
 }
 
 #[test]

@@ -340,3 +340,179 @@ fn the_dependency_that_turns_the_gil_back_on_is_named() {
         }
     }
 }
+
+/// `ext -r FILE` over two local packages: one matrix (package × build) in
+/// the terminal and the JSON; then the same list again, every result
+/// served from the cache without a container, and nothing changed since
+/// the first file.
+#[test]
+fn a_list_is_one_matrix_and_the_second_run_comes_from_the_cache() {
+    images();
+    wheels_in_cache();
+    let dir = tempfile::tempdir().unwrap();
+    let packages = root().join("tests/packages");
+    let list = dir.path().join("requirements.txt");
+    std::fs::write(
+        &list,
+        format!(
+            "# two local packages\n{}\n{}\n",
+            packages.join("gil_declared").display(),
+            packages.join("gil_undeclared").display()
+        ),
+    )
+    .unwrap();
+    let setup_house = root().join("target/wheelhouse");
+    let (first_json, second_json) = (
+        dir.path().join("first.json"),
+        dir.path().join("second.json"),
+    );
+    let args = |json: &Path, extra: &[&str]| -> Vec<String> {
+        let mut args: Vec<String> = [
+            "ext",
+            "-r",
+            list.to_str().unwrap(),
+            "--offline",
+            "--wheelhouse",
+            setup_house.to_str().unwrap(),
+            "--out",
+            dir.path().join("out").to_str().unwrap(),
+            "--json",
+            json.to_str().unwrap(),
+        ]
+        .map(String::from)
+        .to_vec();
+        args.extend(extra.iter().map(|a| a.to_string()));
+        args
+    };
+    let run_list = |args: Vec<String>| {
+        let argv: Vec<&str> = args.iter().map(String::as_str).collect();
+        let started = std::time::Instant::now();
+        let out = run(&argv);
+        (out, started.elapsed())
+    };
+
+    // First: checked afresh (--no-cache), whatever an earlier test run left.
+    let (out, first_took) = run_list(args(&first_json, &["--no-cache"]));
+    let text = stdout(&out);
+    assert!(out.status.success(), "{text}\n{}", stderr(&out));
+    assert!(text.contains("Extension readiness: 2 packages"), "{text}");
+    assert!(
+        text.contains("12 results checked now, none from the cache."),
+        "{text}"
+    );
+    let doc = read_json(&first_json);
+    assert_eq!(doc["kind"], "ext-packages");
+    assert_no_container_left(&doc);
+    let builds: Vec<&str> = doc["builds"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|b| b.as_str().unwrap())
+        .collect();
+    assert_eq!(builds.len(), 6, "every build of 3.13 and 3.14: {builds:?}");
+    for (package, on_ft) in [("gil_declared", "ready"), ("gil_undeclared", "needs-gil")] {
+        let row = doc["packages"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|p| p["name"] == package)
+            .unwrap();
+        for r in row["results"].as_array().unwrap() {
+            let interpreter = r["interpreter"].as_str().unwrap();
+            let expected = if is_free_threaded(interpreter) {
+                on_ft
+            } else {
+                "ready"
+            };
+            assert_eq!(
+                r["readiness"], expected,
+                "{package} on {interpreter}: {}",
+                r["why"]
+            );
+        }
+        // Its row in the terminal's matrix.
+        assert!(
+            text.lines()
+                .any(|l| l.contains(package) && l.contains("ready")),
+            "{text}"
+        );
+    }
+
+    // Second: the same list, nothing checked again, no container started.
+    let (out, second_took) = run_list(args(
+        &second_json,
+        &[
+            "--since",
+            first_json.to_str().unwrap(),
+            "--markdown",
+            dir.path().join("list.md").to_str().unwrap(),
+            "--html",
+            dir.path().join("site").to_str().unwrap(),
+        ],
+    ));
+    let text = stdout(&out);
+    assert!(out.status.success(), "{text}\n{}", stderr(&out));
+    assert!(
+        text.contains("all 12 results from the cache (marked *)"),
+        "{text}"
+    );
+    assert!(
+        text.contains("changes since") && text.contains("  none"),
+        "{text}"
+    );
+    assert!(
+        !stderr(&out).contains("gil_declared on"),
+        "no container ran: {}",
+        stderr(&out)
+    );
+    let doc = read_json(&second_json);
+    for row in doc["packages"].as_array().unwrap() {
+        assert_eq!(row["cached"].as_array().unwrap().len(), 6, "{row}");
+    }
+    let md = std::fs::read_to_string(dir.path().join("list.md")).unwrap();
+    assert!(md.contains("| gil\\_undeclared |"), "{md}");
+    let page = std::fs::read_to_string(dir.path().join("site/index.html")).unwrap();
+    assert!(
+        page.contains("<details>"),
+        "one line per package, details on demand"
+    );
+    eprintln!("first run {first_took:?}, second run {second_took:?}");
+    assert!(
+        second_took * 5 < first_took,
+        "the cached run took {second_took:?}, the first {first_took:?}"
+    );
+}
+
+/// dynamic_helper's backend asks for pb-buildhelper only at build time
+/// (get_requires_for_build_wheel): `ext` asks it in the builder image, finds
+/// the wheel in the local wheelhouse on this machine, and every build is ready.
+#[test]
+fn a_build_requirement_asked_at_build_time_is_fetched_before_the_build() {
+    images();
+    wheels_in_cache();
+    let house = tempfile::tempdir().unwrap();
+    write_helper_wheel(house.path());
+    let (ok, verdicts, doc) = check(
+        &root().join("tests/packages/dynamic_helper"),
+        house.path(),
+        &[],
+    );
+    assert_no_container_left(&doc);
+    assert_eq!(verdicts.len(), 6, "{verdicts:?}");
+    for (interpreter, verdict, why) in &verdicts {
+        assert_eq!(verdict, "ready", "{interpreter}: {why}");
+    }
+    assert!(ok);
+    let requires: Vec<&str> = doc["build_requires"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r.as_str().unwrap())
+        .collect();
+    assert_eq!(requires, ["setuptools>=70", "pb-buildhelper==1.0"]);
+    assert!(doc["wheelhouse"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|w| w == "pb_buildhelper-1.0-py3-none-any.whl"));
+}

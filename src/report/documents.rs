@@ -9,7 +9,7 @@
 use chrono::{DateTime, Utc};
 
 use crate::analysis::compare::{compare_rows, Comparison, RowComparison};
-use crate::results::{self, ExtMatrix, ExtPackage, Kind, Measure, Report, ResultDoc};
+use crate::results::{self, ExtMatrix, ExtPackage, ExtPackages, Kind, Measure, Report, ResultDoc};
 
 /// Where a document came from: the path as given, and the link to its copy
 /// beside the page.
@@ -28,6 +28,7 @@ pub enum Document {
     Compare(Vec<CompareDoc>),
     ExtMatrix(ExtMatrix),
     ExtPackage(ExtPackage),
+    ExtPackages(ExtPackages),
 }
 
 /// A document with where it came from.
@@ -48,6 +49,7 @@ pub fn read(path: &str, bytes: &[u8]) -> Result<Document, String> {
         ResultDoc::Compare(file) => Document::Compare(file.benchmarks),
         ResultDoc::ExtMatrix(matrix) => Document::ExtMatrix(matrix),
         ResultDoc::ExtPackage(package) => Document::ExtPackage(package),
+        ResultDoc::ExtPackages(packages) => Document::ExtPackages(packages),
         ResultDoc::Build(summary) => {
             return Err(format!(
                 "{path} is {}: the {} images and {} stages a build made, not results to \

@@ -12,6 +12,7 @@ pub mod json;
 pub mod markdown;
 pub mod matrix;
 pub mod memory;
+pub mod packages;
 pub mod pyperf;
 pub mod races;
 pub mod scaling;

@@ -43,6 +43,10 @@ pub fn render(inputs: &[crate::report::documents::Input]) -> String {
                 titles.push(format!("ext {}", p.package));
                 parts.push(package(p));
             }
+            Document::ExtPackages(p) => {
+                titles.push(format!("ext {} packages", p.packages.len()));
+                parts.push(super::packages::markdown(p, None));
+            }
         }
     }
     format!(

@@ -15,6 +15,7 @@ use super::ext::ExtMatrix;
 use super::kind::{Kind, ResultFile};
 use super::legacy;
 use super::package::ExtPackage;
+use super::packages::ExtPackages;
 use super::run::Report;
 use super::validate::{At, Validate};
 
@@ -25,6 +26,7 @@ pub enum ResultDoc {
     Compare(CompareFile),
     ExtMatrix(ExtMatrix),
     ExtPackage(ExtPackage),
+    ExtPackages(ExtPackages),
     Build(BuildSummary),
 }
 
@@ -35,6 +37,7 @@ impl ResultDoc {
             ResultDoc::Compare(_) => Kind::Compare,
             ResultDoc::ExtMatrix(_) => Kind::ExtMatrix,
             ResultDoc::ExtPackage(_) => Kind::ExtPackage,
+            ResultDoc::ExtPackages(_) => Kind::ExtPackages,
             ResultDoc::Build(_) => Kind::Build,
         }
     }
@@ -68,6 +71,7 @@ pub fn decode(path: &str, bytes: &[u8]) -> Result<ResultDoc, String> {
         Kind::Compare => ResultDoc::Compare(typed(path, bytes)?),
         Kind::ExtMatrix => ResultDoc::ExtMatrix(typed(path, bytes)?),
         Kind::ExtPackage => ResultDoc::ExtPackage(typed(path, bytes)?),
+        Kind::ExtPackages => ResultDoc::ExtPackages(typed(path, bytes)?),
         Kind::Build => ResultDoc::Build(typed(path, bytes)?),
     })
 }

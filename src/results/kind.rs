@@ -9,6 +9,7 @@ use super::build::BuildSummary;
 use super::compare::CompareFile;
 use super::ext::ExtMatrix;
 use super::package::ExtPackage;
+use super::packages::ExtPackages;
 use super::run::Report;
 use super::validate::Validate;
 
@@ -24,16 +25,19 @@ pub enum Kind {
     ExtMatrix,
     /// `ext PACKAGE --json`: a package's readiness per interpreter.
     ExtPackage,
+    /// `ext --pypi A B … --json`: many packages' readiness, package × build.
+    ExtPackages,
     /// `build --json`: what a build made, and how long it took.
     Build,
 }
 
 impl Kind {
-    pub const ALL: [Kind; 5] = [
+    pub const ALL: [Kind; 6] = [
         Kind::Run,
         Kind::Compare,
         Kind::ExtMatrix,
         Kind::ExtPackage,
+        Kind::ExtPackages,
         Kind::Build,
     ];
 
@@ -44,6 +48,7 @@ impl Kind {
             Kind::Compare => "compare",
             Kind::ExtMatrix => "ext-matrix",
             Kind::ExtPackage => "ext-package",
+            Kind::ExtPackages => "ext-packages",
             Kind::Build => "build",
         }
     }
@@ -60,6 +65,7 @@ impl Kind {
             Kind::Compare => "a comparison (`compare --json`)",
             Kind::ExtMatrix => "an extension matrix (`ext --json`)",
             Kind::ExtPackage => "a package's readiness (`ext PACKAGE --json`)",
+            Kind::ExtPackages => "many packages' readiness (`ext --pypi A B … --json`)",
             Kind::Build => "a build summary (`build --json`)",
         }
     }
@@ -72,6 +78,7 @@ impl Kind {
             Kind::Compare => CompareFile::SCHEMA,
             Kind::ExtMatrix => ExtMatrix::SCHEMA,
             Kind::ExtPackage => ExtPackage::SCHEMA,
+            Kind::ExtPackages => ExtPackages::SCHEMA,
             Kind::Build => BuildSummary::SCHEMA,
         }
     }
@@ -109,6 +116,11 @@ impl ResultFile for ExtPackage {
     // 2: the verdicts fell-back, thread-unsafe and tests-fail.
     // 3: `tsan` (ThreadSanitizer's races and log) and the verdict data-race.
     const SCHEMA: u32 = 3;
+}
+
+impl ResultFile for ExtPackages {
+    const KIND: Kind = Kind::ExtPackages;
+    const SCHEMA: u32 = 1;
 }
 
 impl ResultFile for BuildSummary {

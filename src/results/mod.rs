@@ -16,6 +16,7 @@ mod limits;
 mod measure;
 mod memory;
 mod package;
+mod packages;
 mod run;
 mod tsan;
 mod validate;
@@ -36,6 +37,7 @@ pub use package::{
     BuildOutcome, ExtPackage, FailedTest, Grade, ImportGraph, ModuleCheck, PackageResult,
     Readiness, SmokeOutcome, TestRun, TestsOutcome,
 };
+pub use packages::{ExtPackages, PackageRow};
 pub use run::*;
 pub use tsan::{Access, Frame, Race, TsanOutcome};
 pub use validate::is_time;

@@ -57,6 +57,36 @@ impl Readiness {
         }
     }
 
+    /// The verdict in a matrix cell, where every build has a column.
+    pub fn short(self) -> &'static str {
+        match self {
+            Readiness::Ready => "ready",
+            Readiness::NeedsGil => "GIL",
+            Readiness::FellBack => "fell back",
+            Readiness::ThreadUnsafe => "thread-unsafe",
+            Readiness::DataRace => "data race",
+            Readiness::TestsFail => "tests fail",
+            Readiness::SmokeFails => "smoke fails",
+            Readiness::ImportFails => "import fails",
+            Readiness::BuildFails => "build fails",
+            Readiness::Crashes => "crashes",
+        }
+    }
+
+    /// Every verdict, best first.
+    pub const ALL: [Readiness; 10] = [
+        Readiness::Ready,
+        Readiness::NeedsGil,
+        Readiness::FellBack,
+        Readiness::ThreadUnsafe,
+        Readiness::DataRace,
+        Readiness::TestsFail,
+        Readiness::SmokeFails,
+        Readiness::ImportFails,
+        Readiness::BuildFails,
+        Readiness::Crashes,
+    ];
+
     /// How good it is: ready; works, but only with the GIL; or not at all.
     pub fn grade(self) -> Grade {
         match self {

@@ -87,6 +87,7 @@ fn every_kind_is_written_with_its_kind_and_schema_and_reads_back_the_same() {
     };
     let package: ExtPackage =
         serde_json::from_str(include_str!("../../tests/fixtures/report/ext-package.json")).unwrap();
+    let packages = crate::report::packages::tests::three();
     let files = [
         (to_json(&run).unwrap(), "run", 2),
         (to_json(&a_comparison()).unwrap(), "compare", 1),
@@ -94,6 +95,7 @@ fn every_kind_is_written_with_its_kind_and_schema_and_reads_back_the_same() {
         // ext-package 2: the verdicts fell-back, thread-unsafe and tests-fail;
         // 3: tsan and the verdict data-race.
         (to_json(&package).unwrap(), "ext-package", 3),
+        (to_json(&packages).unwrap(), "ext-packages", 1),
         (to_json(&build_summary()).unwrap(), "build", 1),
     ];
     for (written, kind, schema) in &files {
@@ -118,7 +120,8 @@ fn every_kind_is_written_with_its_kind_and_schema_and_reads_back_the_same() {
     assert!(matches!(&back[1], ResultDoc::Compare(c) if *c == a_comparison()));
     assert!(matches!(&back[2], ResultDoc::ExtMatrix(m) if *m == matrix));
     assert!(matches!(&back[3], ResultDoc::ExtPackage(p) if *p == package));
-    assert!(matches!(&back[4], ResultDoc::Build(b) if *b == build_summary()));
+    assert!(matches!(&back[4], ResultDoc::ExtPackages(p) if *p == packages));
+    assert!(matches!(&back[5], ResultDoc::Build(b) if *b == build_summary()));
     let kinds: Vec<Kind> = back.iter().map(ResultDoc::kind).collect();
     assert_eq!(kinds, Kind::ALL);
 }
@@ -147,7 +150,7 @@ fn a_file_is_read_as_the_kind_it_names_whatever_keys_it_has() {
 fn unknown_kinds_and_newer_schemas_are_refused_saying_why() {
     let mut run = value(GIL.as_bytes());
     let cases = [
-        (json!("flamegraph"), json!(1), "names its kind \"flamegraph\", which this version of pybench-docker does not know (it knows run, compare, ext-matrix, ext-package, build)"),
+        (json!("flamegraph"), json!(1), "names its kind \"flamegraph\", which this version of pybench-docker does not know (it knows run, compare, ext-matrix, ext-package, ext-packages, build)"),
         (json!(7), json!(1), "names its kind 7, which"),
         (json!("run"), json!(3), "is a run's result file (`run --json`) of schema 3, newer than this version of pybench-docker reads (up to 2)"),
         (json!("run"), json!("one"), "its \"schema\" is \"one\", not a whole number"),

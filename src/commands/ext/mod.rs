@@ -10,8 +10,10 @@
 //! pip builds a wheel per interpreter, every extension module is imported,
 //! `readiness` gives the verdict and `package_render` draws it.
 
+pub mod dynamic;
 pub mod fallback;
 pub mod graph;
+pub mod many;
 pub mod matrix;
 pub mod package;
 pub mod package_host;
@@ -54,6 +56,8 @@ use verdict::read_check;
 pub enum ExtJob {
     Modules(ModuleJob),
     Package(PackageJob),
+    /// A list of packages: one matrix, shared among the engines.
+    Packages(Box<many::ManyJob>),
 }
 
 impl ExtJob {
@@ -76,6 +80,8 @@ impl ExtJob {
                 html: dir(&j.html),
                 ..j.clone()
             }),
+            // Each engine checks its share; the fleet writes one matrix.
+            ExtJob::Packages(j) => ExtJob::Packages(j.clone()),
         }
     }
 }
@@ -108,7 +114,17 @@ fn safe_name(s: &str) -> bool {
 
 /// Checks the source, module name and output folders before anything starts.
 pub fn prepare(args: &ExtArgs, plan: &Plan, project: &Project) -> Result<ExtJob> {
-    let source = classify(args.source.as_deref(), args.pypi.as_deref())?;
+    if args.is_list() {
+        return Ok(ExtJob::Packages(Box::new(many::prepare(args)?)));
+    }
+    let list_only = [
+        ("--since", args.since.is_some()),
+        ("--no-cache", args.no_cache),
+    ];
+    if let Some((flag, _)) = list_only.iter().find(|(_, given)| *given) {
+        bail!("{flag} is for a list of packages (several paths or --pypi names, or -r FILE); one package is always checked afresh. Drop {flag}, or give a list.");
+    }
+    let source = classify(args.path(), args.pypi_name())?;
     if !matches!(source, ExtSource::Greeter | ExtSource::CFile(_)) {
         return Ok(ExtJob::Package(package::prepare(args, source)?));
     }
@@ -126,7 +142,7 @@ pub fn prepare(args: &ExtArgs, plan: &Plan, project: &Project) -> Result<ExtJob>
     if let Some((flag, _)) = package_only.iter().find(|(_, given)| *given) {
         bail!("{flag} is for packages (a project folder, an sdist or --pypi NAME), not for single .c files. Drop it, or give a package.");
     }
-    let (source_dir, compiles, checks) = match &args.source {
+    let (source_dir, compiles, checks) = match args.path() {
         None => {
             let (mut compiles, mut checks) = (Vec::new(), Vec::new());
             for r in &plan.releases {
@@ -200,12 +216,14 @@ fn user_source(
 pub enum HostSide {
     Modules,
     Package(Box<package::HostSide>),
+    Packages(Box<many::ManyHost>),
 }
 
 pub fn prepare_host_side(app: &App, job: &ExtJob) -> Result<HostSide> {
     Ok(match job {
         ExtJob::Modules(_) => HostSide::Modules,
         ExtJob::Package(job) => HostSide::Package(Box::new(package::prepare_host_side(app, job)?)),
+        ExtJob::Packages(job) => HostSide::Packages(Box::new(many::prepare_host_side(app, job)?)),
     })
 }
 
@@ -214,9 +232,12 @@ pub async fn command(app: &App, job: &ExtJob, host: &HostSide) -> Result<()> {
     match (job, host) {
         (ExtJob::Modules(job), _) => modules_command(app, job).await,
         (ExtJob::Package(job), HostSide::Package(host)) => package::command(app, job, host).await,
-        (ExtJob::Package(_), HostSide::Modules) => {
-            bail!("the package was not prepared on this machine before the check")
+        (ExtJob::Packages(job), HostSide::Packages(host)) => {
+            let all: Vec<usize> = (0..host.listed.len()).collect();
+            let packages = many::check_share(app, job, host, &all).await?;
+            many::present(job, &many::document(app, packages))
         }
+        _ => bail!("the package was not prepared on this machine before the check"),
     }
 }
 

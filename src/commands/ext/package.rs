@@ -124,19 +124,20 @@ pub async fn command(app: &App, job: &PackageJob, host: &HostSide) -> Result<()>
     std::fs::create_dir_all(&staging)
         .with_context(|| format!("cannot create {}", staging.display()))?;
     super::set_mode(&staging, 0o777)?;
-    let prepared = &host.prepared;
+    let mut prepared = host.prepared.clone();
     let result = async {
-        let results = check_everywhere(app, job, prepared, &staging).await?;
+        super::dynamic::ask_backend(app, job, &mut prepared, &staging).await?;
+        let results = check_everywhere(app, job, &prepared, &staging).await?;
         copy_wheels(&staging, &results, &job.out_dir)?;
         Ok::<_, anyhow::Error>(results)
     }
     .await;
     let _ = std::fs::remove_dir_all(&staging);
-    present(job, prepared, &result?, &app.session.id)
+    present(job, &prepared, &result?, &app.session.id)
 }
 
 /// Each interpreter's wheel into `out/<interpreter>/`.
-fn copy_wheels(staging: &Path, results: &[PackageResult], out: &Path) -> Result<()> {
+pub(super) fn copy_wheels(staging: &Path, results: &[PackageResult], out: &Path) -> Result<()> {
     for r in results {
         let Some(wheel) = &r.build.wheel else {
             continue;
@@ -291,7 +292,7 @@ mod tests {
             "--out",
             out.path().to_str().unwrap(),
         ]);
-        let source = crate::packages::source::classify(args.source.as_deref(), None).unwrap();
+        let source = crate::packages::source::classify(args.path(), None).unwrap();
         let job = prepare(&args, source).unwrap();
         let staging = cache.path().join("staging");
         std::fs::create_dir_all(&staging).unwrap();
@@ -436,8 +437,7 @@ mod tests {
             let mut argv = vec![d];
             argv.extend_from_slice(extra);
             let args = super::super::tests::ext_args(&argv);
-            let source =
-                crate::packages::source::classify(args.source.as_deref(), args.pypi.as_deref())?;
+            let source = crate::packages::source::classify(args.path(), args.pypi_name())?;
             prepare(&args, source)
         };
         let e = prepared(&["--module", "x"]).unwrap_err().to_string();

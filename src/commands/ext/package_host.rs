@@ -68,6 +68,7 @@ fn project_folder(app: &App, job: &PackageJob, staging: &Path) -> Result<(PathBu
 }
 
 /// Everything the containers need, resolved and fetched on the host.
+#[derive(Clone)]
 pub(super) struct Prepared {
     pub(super) project: PathBuf,
     pub(super) described: String,
@@ -89,10 +90,7 @@ pub(super) fn prepare_on_host(app: &App, job: &PackageJob, staging: &Path) -> Re
         .into_iter()
         .filter_map(target_of)
         .collect();
-    let mut local_dirs = job.wheelhouses.clone();
-    local_dirs.push(app.cache.join("wheels"));
-    let local = Wheelhouse { dirs: local_dirs };
-    let pypi = PyPi::new(PYPI, &app.cache.join("wheels"));
+    let (local, pypi) = indexes_of(app, job);
     let mut indexes: Vec<&dyn PackageIndex> = vec![&local];
     if !job.offline {
         indexes.push(&pypi);
@@ -120,6 +118,51 @@ pub(super) fn prepare_on_host(app: &App, job: &PackageJob, staging: &Path) -> Re
         dependencies,
         notes,
     })
+}
+
+/// Where a job's requirements are found: its `--wheelhouse` folders and the
+/// cache, then PyPI (unless `--offline`).
+fn indexes_of(app: &App, job: &PackageJob) -> (Wheelhouse, PyPi) {
+    let mut local_dirs = job.wheelhouses.clone();
+    local_dirs.push(app.cache.join("wheels"));
+    (
+        Wheelhouse { dirs: local_dirs },
+        PyPi::new(PYPI, &app.cache.join("wheels")),
+    )
+}
+
+/// Requirements the build backend asked for at build time, resolved for
+/// every build and added to the package's wheelhouse.
+pub(super) fn add_build_requirements(
+    app: &App,
+    job: &PackageJob,
+    prepared: &mut Prepared,
+    requires: &[String],
+) -> Result<()> {
+    let targets: Vec<Target> = package_interpreters(&app.plan)
+        .into_iter()
+        .filter_map(target_of)
+        .collect();
+    let (local, pypi) = indexes_of(app, job);
+    let mut indexes: Vec<&dyn PackageIndex> = vec![&local];
+    if !job.offline {
+        indexes.push(&pypi);
+    }
+    let planned = wheelhouse::plan(requires, &targets, &indexes).with_context(|| {
+        format!(
+            "resolving what the build backend asked for at build time ({})",
+            requires.join(", ")
+        )
+    })?;
+    wheelhouse::gather(&planned, &app.cache.join("wheels"), &prepared.wheelhouse)?;
+    for file in planned.keys() {
+        let file = file.to_string();
+        if !prepared.wheelhouse_files.contains(&file) {
+            prepared.wheelhouse_files.push(file);
+        }
+    }
+    prepared.requires.extend(requires.iter().cloned());
+    Ok(())
 }
 
 /// The package's runtime dependencies resolved for each target into

@@ -74,7 +74,7 @@ fn mount(host: &Path, container: &str, read_only: bool) -> BindMount {
 }
 
 /// What every interpreter's containers share.
-struct Shared<'a> {
+pub(super) struct Shared<'a> {
     app: &'a App,
     job: &'a PackageJob,
     staging: &'a Path,
@@ -83,8 +83,26 @@ struct Shared<'a> {
     threads: u32,
 }
 
+impl<'a> Shared<'a> {
+    pub(super) fn new(
+        app: &'a App,
+        job: &'a PackageJob,
+        staging: &'a Path,
+        timeout: Duration,
+        threads: u32,
+    ) -> Shared<'a> {
+        Shared {
+            app,
+            job,
+            staging,
+            timeout,
+            threads,
+        }
+    }
+}
+
 /// Build, install and check on one interpreter.
-async fn one_interpreter(
+pub(super) async fn one_interpreter(
     shared: &Shared<'_>,
     prepared: &Prepared,
     interp: &Interpreter,
@@ -359,7 +377,7 @@ mod tests {
             "-k",
             "render",
         ]);
-        let source = crate::packages::source::classify(args.source.as_deref(), None).unwrap();
+        let source = crate::packages::source::classify(args.path(), None).unwrap();
         let job = super::super::package::prepare(&args, source).unwrap();
         let prepared = Prepared {
             project: project.path().to_path_buf(),
@@ -466,7 +484,7 @@ mod tests {
         std::fs::write(project.path().join("setup.py"), "").unwrap();
         let args =
             super::super::tests::ext_args(&[project.path().to_str().unwrap(), "--tsan", "--tests"]);
-        let source = crate::packages::source::classify(args.source.as_deref(), None).unwrap();
+        let source = crate::packages::source::classify(args.path(), None).unwrap();
         let job = super::super::package::prepare(&args, source).unwrap();
         let prepared = Prepared {
             project: project.path().to_path_buf(),

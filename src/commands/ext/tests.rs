@@ -66,7 +66,7 @@ fn job(app: &App, out: &std::path::Path, json: Option<std::path::PathBuf>) -> Mo
     args.json = json;
     match prepare(&args, &app.plan, &app.project).unwrap() {
         ExtJob::Modules(job) => job,
-        ExtJob::Package(_) => unreachable!("the greeters are modules"),
+        _ => unreachable!("the greeters are modules"),
     }
 }
 

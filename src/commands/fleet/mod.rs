@@ -242,6 +242,9 @@ pub async fn ext(fleet: &mut Fleet, job: &ext::ExtJob, needs: &Needs) -> Result<
     };
     let host = ext::prepare_host_side(first, job)?;
     bring_images(fleet, needs, None).await?;
+    if let (ext::ExtJob::Packages(list), ext::HostSide::Packages(host)) = (job, &host) {
+        return ext_list(fleet, list, host).await;
+    }
     for i in 0..fleet.members.len() {
         let Ok(app) = fleet.members[i].ready() else {
             continue;
@@ -266,6 +269,74 @@ pub async fn ext(fleet: &mut Fleet, job: &ext::ExtJob, needs: &Needs) -> Result<
         }
     }
     fleet.end(ext_failed)
+}
+
+/// A list of packages over every ready engine: each checks its share at
+/// the same time, the rows merged into one matrix in the list's order. An
+/// engine that fails leaves its packages not checked, saying why.
+async fn ext_list(
+    fleet: &mut Fleet,
+    job: &ext::many::ManyJob,
+    host: &ext::many::ManyHost,
+) -> Result<()> {
+    let ready: Vec<usize> = (0..fleet.members.len())
+        .filter(|&i| fleet.members[i].ready().is_ok())
+        .collect();
+    let Some(&first) = ready.first() else {
+        return fleet.end(ext_failed);
+    };
+    let shares = ext::many::shares(host.listed.len(), ready.len());
+    let checks = ready.iter().zip(&shares).map(|(&i, share)| {
+        let app = fleet.members[i].ready().expect("ready above");
+        async move {
+            (
+                i,
+                share,
+                ext::many::check_share(app, job, host, share).await,
+            )
+        }
+    });
+    let done = futures_util::future::join_all(checks).await;
+    let mut rows: Vec<Option<crate::results::PackageRow>> = vec![None; host.listed.len()];
+    let mut failures = Vec::new();
+    for (i, share, result) in done {
+        match result {
+            Err(e) if e.downcast_ref::<Interrupted>().is_some() => return Err(e),
+            Ok(checked) => {
+                for (&index, row) in share.iter().zip(checked) {
+                    rows[index] = Some(row);
+                }
+            }
+            Err(e) => {
+                let name = fleet.members[i].name().to_string();
+                for &index in share {
+                    let listed = &host.listed[index];
+                    rows[index] = Some(crate::results::PackageRow {
+                        name: listed.name.clone(),
+                        version: listed.version.clone(),
+                        source: listed.described.clone(),
+                        identity: listed.identity.clone().unwrap_or_default(),
+                        build_requires: vec![],
+                        results: vec![],
+                        cached: vec![],
+                        engine: Some(name.clone()),
+                        error: Some(format!("engine {name} failed: {}", chain(&e))),
+                    });
+                }
+                failures.push((i, e));
+            }
+        }
+    }
+    let app = fleet.members[first].ready().expect("ready above");
+    let doc = ext::many::document(app, rows.into_iter().flatten().collect());
+    for (i, e) in failures {
+        fleet.fail(i, e);
+    }
+    let shown = ext::many::present(job, &doc);
+    match fleet.end(ext_failed) {
+        Ok(()) => shown,
+        Err(e) => Err(e),
+    }
 }
 
 fn ext_failed(failed: &[&str], total: usize) -> String {

@@ -9,6 +9,7 @@
 
 pub mod charts;
 mod ext;
+mod ext_packages;
 mod hosts;
 mod memory;
 mod scaling;
@@ -126,6 +127,14 @@ fn articles(inputs: &[Input]) -> Vec<Article> {
                 articles.push(Article {
                     title: format!("ext {}", p.package),
                     html: ext::package_article(p, &input.source, &id),
+                    id,
+                });
+            }
+            Document::ExtPackages(p) => {
+                let id = anchor("ext", "packages", i);
+                articles.push(Article {
+                    title: format!("ext {} packages", p.packages.len()),
+                    html: ext_packages::packages_article(p, &input.source, &id),
                     id,
                 });
             }

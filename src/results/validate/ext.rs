@@ -6,6 +6,7 @@ use crate::results::build::BuildSummary;
 use crate::results::ext::{CheckResult, ExtMatrix};
 use crate::results::limits;
 use crate::results::package::{ExtPackage, PackageResult};
+use crate::results::packages::ExtPackages;
 
 impl Validate for ExtMatrix {
     fn validate(&self, at: &At) -> Checked {
@@ -62,6 +63,30 @@ impl Validate for ExtPackage {
         count(&results, self.results.len(), limits::ENTRIES)?;
         (self.results.iter().enumerate())
             .try_for_each(|(i, r)| package_result(&results.named(i, &r.interpreter), r))
+    }
+}
+
+impl Validate for ExtPackages {
+    fn validate(&self, at: &At) -> Checked {
+        names(&at.field("builds"), &self.builds)?;
+        let packages = at.field("packages");
+        count(&packages, self.packages.len(), limits::ENTRIES)?;
+        for (i, p) in self.packages.iter().enumerate() {
+            let at = packages.named(i, &p.name);
+            name(&at.field("name"), &p.name)?;
+            maybe(&at.field("version"), p.version.as_ref(), name)?;
+            text(&at.field("source"), &p.source)?;
+            name(&at.field("identity"), &p.identity)?;
+            names(&at.field("build_requires"), &p.build_requires)?;
+            names(&at.field("cached"), &p.cached)?;
+            maybe(&at.field("engine"), p.engine.as_ref(), name)?;
+            maybe(&at.field("error"), p.error.as_ref(), text)?;
+            let results = at.field("results");
+            count(&results, p.results.len(), limits::ENTRIES)?;
+            (p.results.iter().enumerate())
+                .try_for_each(|(i, r)| package_result(&results.named(i, &r.interpreter), r))?;
+        }
+        Ok(())
     }
 }
 

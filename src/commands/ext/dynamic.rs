@@ -1,0 +1,219 @@
+//! Build requirements a backend asks for at build time (PEP 517's
+//! `get_requires_for_build_wheel`: maturin, setuptools-scm-style backends,
+//! in-tree backends): asked once per package in the builder image, without
+//! network, then resolved on this machine like the static ones and added to
+//! the wheelhouse before any wheel is built.
+
+use std::path::Path;
+use std::time::Duration;
+
+use anyhow::Result;
+use serde::Deserialize;
+
+use super::package::PackageJob;
+use super::package_host::{add_build_requirements, package_interpreters, Prepared};
+use crate::commands::runner::{self, Parsed, ScriptRun};
+use crate::commands::App;
+use crate::docker::{BindMount, ContainerOutput};
+use crate::wheels::PIP;
+
+/// check_package.py's `requires` answer.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+pub struct Asked {
+    #[serde(default)]
+    pub requires: Vec<String>,
+    #[serde(default)]
+    pub error: Option<String>,
+}
+
+/// The answer of the `requires` container, or why there is none. Pure.
+pub fn read_asked(out: &ContainerOutput) -> Asked {
+    match runner::parse_machine_line(&out.stdout) {
+        Parsed::Result(v) => serde_json::from_value(v).unwrap_or_else(|e| Asked {
+            error: Some(format!("unreadable answer: {e}")),
+            ..Asked::default()
+        }),
+        _ => Asked {
+            error: Some(format!(
+                "the step printed no answer (exit code {}): {}",
+                out.exit_code,
+                runner::tail(&out.stderr, 10)
+            )),
+            ..Asked::default()
+        },
+    }
+}
+
+/// check_package.py's `requires` arguments. Pure.
+pub fn requires_args(work: &str) -> Vec<String> {
+    [
+        "requires",
+        "--pip",
+        &PIP.in_container(),
+        "--src",
+        "/src",
+        "--work",
+        work,
+        "--wheelhouse",
+        "/wheelhouse",
+    ]
+    .map(String::from)
+    .to_vec()
+}
+
+fn mount(host: &Path, container: &str, read_only: bool) -> BindMount {
+    BindMount {
+        host: host.display().to_string(),
+        container: container.into(),
+        read_only,
+    }
+}
+
+/// Asks the backend in the first build's builder image and adds what it
+/// names to `prepared`'s wheelhouse. A backend that cannot be asked is a
+/// note: the build then says what it lacked.
+pub(super) async fn ask_backend(
+    app: &App,
+    job: &PackageJob,
+    prepared: &mut Prepared,
+    staging: &Path,
+) -> Result<()> {
+    let Some(interp) = package_interpreters(&app.plan).into_iter().next() else {
+        return Ok(());
+    };
+    let Some(release) =
+        (app.plan.releases.iter()).find(|r| r.variants.iter().any(|v| v.label() == interp.name))
+    else {
+        return Ok(());
+    };
+    let scripts = app.project.c_extension();
+    let run = ScriptRun {
+        interpreter: interp,
+        dir: &scripts,
+        script: "check_package.py".into(),
+        args: requires_args("/out/requires"),
+        extra_env: vec![],
+        extra_mounts: vec![
+            mount(&prepared.project, "/src", true),
+            mount(&prepared.wheelhouse, "/wheelhouse", true),
+            mount(&PIP.cached(&app.cache), &PIP.in_container(), true),
+            mount(staging, "/out", false),
+        ],
+        image: Some(release.builder.clone()),
+        timeout: Duration::from_secs(job.timeout.unwrap_or(app.config.containers.timeout_seconds)),
+        what: "requires",
+        cpuset: None,
+    };
+    let asked = read_asked(&runner::run_script(app, &run).await?);
+    if let Some(e) = asked.error {
+        prepared.notes.push(format!(
+            "the build backend could not be asked for its build-time requirements: {e}"
+        ));
+    }
+    if !asked.requires.is_empty() {
+        add_build_requirements(app, job, prepared, &asked.requires)?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::commands::ext::package_host::prepare_on_host;
+    use crate::commands::test_support::app_on;
+    use crate::docker::fake::{exited, FakeEngine};
+
+    /// A backend that asks for `pb-helper` at build time: the host finds it
+    /// in the local wheelhouse and adds it to the package's; one asking for
+    /// what no index has fails the package, naming it.
+    #[tokio::test]
+    async fn what_the_backend_asks_for_joins_the_wheelhouse() {
+        let dir = tempfile::tempdir().unwrap();
+        let (project, house) = (dir.path().join("pb"), dir.path().join("house"));
+        std::fs::create_dir_all(&project).unwrap();
+        std::fs::create_dir_all(&house).unwrap();
+        std::fs::write(
+            project.join("pyproject.toml"),
+            "[build-system]\nrequires = [\"setuptools>=70\"]\nbuild-backend = \"backend\"\n",
+        )
+        .unwrap();
+        for (file, name) in [
+            ("setuptools-80.0-py3-none-any.whl", "setuptools"),
+            ("pb_helper-1.0-py3-none-any.whl", "pb-helper"),
+        ] {
+            crate::packages::testing::write_wheel(
+                &house.join(file),
+                name,
+                if name == "pb-helper" { "1.0" } else { "80.0" },
+                &[],
+            );
+        }
+        let args = crate::commands::ext::tests::ext_args(&[
+            project.to_str().unwrap(),
+            "--offline",
+            "--wheelhouse",
+            house.to_str().unwrap(),
+        ]);
+        let source = crate::packages::source::classify(args.path(), None).unwrap();
+        let job = crate::commands::ext::package::prepare(&args, source).unwrap();
+        for (asked, expected) in [
+            ("pb-helper==1.0", Ok(())),
+            ("pb-nowhere", Err("pb-nowhere")),
+        ] {
+            let answer = format!("PYBENCH_RESULT {{\"requires\":[\"{asked}\"],\"error\":null}}\n");
+            let engine = FakeEngine::new(move |_| Ok(exited(0, &answer, "")));
+            let cache = tempfile::tempdir().unwrap();
+            let app = app_on(engine.clone(), cache.path());
+            let staging = cache.path().join("staging");
+            let mut prepared = prepare_on_host(&app, &job, &staging).unwrap();
+            assert_eq!(
+                prepared.wheelhouse_files,
+                ["setuptools-80.0-py3-none-any.whl"]
+            );
+            let asked_now = ask_backend(&app, &job, &mut prepared, &staging).await;
+            // One container, in a builder image, the sources read-only.
+            let runs = engine.runs();
+            assert_eq!(runs.len(), 1);
+            assert!(
+                runs[0].image.contains("builder") && runs[0].cmd.iter().any(|a| a == "requires")
+            );
+            match expected {
+                Ok(()) => {
+                    asked_now.unwrap();
+                    assert!(prepared
+                        .wheelhouse
+                        .join("pb_helper-1.0-py3-none-any.whl")
+                        .is_file());
+                    assert!(prepared
+                        .wheelhouse_files
+                        .contains(&"pb_helper-1.0-py3-none-any.whl".to_string()));
+                    assert_eq!(prepared.requires, ["setuptools>=70", "pb-helper==1.0"]);
+                }
+                Err(name) => {
+                    let e = format!("{:#}", asked_now.unwrap_err());
+                    assert!(
+                        e.contains("asked for at build time") && e.contains(name),
+                        "{e}"
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn the_answer_is_read_or_its_absence_said() {
+        let asked = read_asked(&exited(
+            0,
+            "PYBENCH_RESULT {\"requires\":[\"puccinialin\"],\"error\":null}\n",
+            "",
+        ));
+        assert_eq!(asked.requires, ["puccinialin"]);
+        assert_eq!(asked.error, None);
+        let none = read_asked(&exited(1, "", "Traceback: boom"));
+        assert!(none
+            .error
+            .unwrap()
+            .contains("printed no answer (exit code 1)"));
+        assert_eq!(requires_args("/out/requires")[..1], ["requires"]);
+    }
+}
