@@ -9,6 +9,9 @@ docs/results/fidelity/ (a stage whose file exists is skipped: the run resumes):
   gil            `run gil --threads 2` (1 and 2 threads), the distro python beside
                  each version's builds so that runs of both profiles can be
                  normalised by it (PGO's effect per variant)
+  counts         `run gil --threads 1 -n 20 --measure instructions`: instructions
+                 per loop under Callgrind, which a busy machine does not move (the
+                 free-threaded build's cost and PGO's effect, without the VM's noise)
   pyperformance  `run pyperformance` on SUBSET below (time and memory), each build
                  against its own version's stock build
   tutorial       3.13 only: the tutorial's gil.py at 4 threads (system, 3.13,
@@ -18,12 +21,12 @@ Quick builds are the default config's images (pybench-docker/…); release build
 live in a namespace of their own (pybench-fidelity/…) with a config written per
 version, holding only the variants asked for (a run builds the whole release
 image of every version it touches: `--variants stock,t` keeps the j build out).
-Instruction counts are not part of it: `run pyperformance --measure
-instructions` is refused (pyperformance's workers cannot run under Callgrind's
-client requests, docs/measurements.md).
+Instruction counts of pyperformance are not part of it: `run pyperformance
+--measure instructions` is refused (its benchmarks measure in pyperf's own
+worker processes, outside the harness's window; docs/measurements.md).
 
     BIN=target/release/pybench-docker bench/fidelity.py \\
-        [--stages build,gil,pyperformance,tutorial] [--profiles release,quick] \\
+        [--stages build,gil,counts,pyperformance,tutorial] [--profiles release,quick] \\
         [--versions 3.14,3.13] [--variants stock,t] [--processes 4] [--table-only]
 
 Without options it is the whole run: both profiles, 3.14 (stock, t, j) and 3.13
@@ -163,8 +166,13 @@ def measured(row):
 
 
 def rows_by(report):
-    """(interpreter, threads) -> row."""
-    return {(r["interpreter"], r.get("threads")): r for r in report["rows"]}
+    """(interpreter, threads) -> row; a benchmark without a thread count
+    (pyperformance) is also found under (interpreter, None)."""
+    out = {(r["interpreter"], r.get("threads")): r for r in report["rows"]}
+    for r in report["rows"]:
+        if sum(1 for x in report["rows"] if x["interpreter"] == r["interpreter"]) == 1:
+            out.setdefault((r["interpreter"], None), r)
+    return out
 
 
 def paired_ratio(report, name, base, threads=None):
@@ -187,6 +195,12 @@ def per_round_logs(report, name, base, threads=None):
     return [math.log(y["seconds"] / x["seconds"]) for x, y in zip(measured(a), measured(b))]
 
 
+def process_logs(report, name, threads=1):
+    """The log of each measured process's mean of one row."""
+    row = rows_by(report).get((name, threads))
+    return [math.log(s["seconds"]) for s in measured(row)] if row else []
+
+
 def metric_levels(sample):
     """benchmark -> (mean seconds per loop, peak bytes or None) of one process."""
     out = {}
@@ -198,9 +212,20 @@ def metric_levels(sample):
     return out
 
 
-def suite_ratio(report, name, base, memory=False):
-    """Geometric mean over the benchmarks both measured of name/base, per
-    round, then Student's t over the rounds: (ratio, low, high), benchmarks."""
+def group_of(metric):
+    """The SUBSET group of a measured benchmark (xml_etree_parse is xml_etree's)."""
+    best = None
+    for group, names in SUBSET.items():
+        for name in names:
+            if metric.startswith(name) and (best is None or len(name) > len(best[1])):
+                best = (group, name)
+    return best[0] if best else None
+
+
+def suite_ratio(report, name, base, memory=False, group=None):
+    """Geometric mean over the benchmarks both measured of name/base (those of
+    `group` only, if given), per round, then Student's t over the rounds:
+    (ratio, low, high), benchmarks."""
     rows = rows_by(report)
     a, b = rows.get((base, None)), rows.get((name, None))
     if not a or not b:
@@ -210,6 +235,8 @@ def suite_ratio(report, name, base, memory=False):
         lx, ly = metric_levels(x), metric_levels(y)
         terms = []
         for bench in sorted(set(lx) & set(ly)):
+            if group and group_of(bench) != group:
+                continue
             i = 1 if memory else 0
             if lx[bench][i] and ly[bench][i]:
                 terms.append(math.log(ly[bench][i] / lx[bench][i]))
@@ -323,6 +350,11 @@ class Runner:
         elif stage == "gil":
             self.tool(["run", "gil", *config, "--threads", "2", "--baseline", "per-version",
                        "--interpreters", ",".join(["system", *names]), *p,
+                       "--json", result], result[:-5] + ".txt")
+        elif stage == "counts":
+            self.tool(["run", "gil", *config, "--threads", "1", "-n", "20",
+                       "--measure", "instructions", "--baseline", "per-version",
+                       "--interpreters", ",".join(names), "--processes", "3", "--values", "3",
                        "--json", result], result[:-5] + ".txt")
         elif stage == "pyperformance":
             self.tool(["run", "pyperformance", *config, "--baseline", "per-version",
@@ -441,6 +473,20 @@ def table():
                     f"{name}/{version}", cells.get("release", "not measured"),
                     cells.get("quick", "not measured"), "; ".join(src) or "—")
 
+    for version in ("3.14", "3.13"):
+        for variant in ("t", "j"):
+            name = name_of(version, variant)
+            cells, src = {}, []
+            for profile in ("release", "quick"):
+                f, report = find("counts", profile, version, name)
+                if report:
+                    cells[profile] = fmt(paired_ratio(report, name, version, 1), 4)
+                    src.append(f)
+            if cells:
+                row("gil.py fib(20), 1 thread, instructions (Callgrind)", f"{name}/{version}",
+                    cells.get("release", "not measured"), cells.get("quick", "not measured"),
+                    "; ".join(src))
+
     # PGO + LTO's effect per build: release against quick.
     for version in ("3.14", "3.13"):
         for variant in ("stock", "t", "j"):
@@ -454,6 +500,12 @@ def table():
                     row(f"release/quick, gil.py {threads} thread{'s' if threads > 1 else ''}, "
                         "each normalised by the distro python of its run",
                         name, fmt(ci), "", f"{fr} · {fq}")
+            fq, q = find("counts", "quick", version, name)
+            fr, r = find("counts", "release", version, name)
+            if q and r:
+                row("release/quick, gil.py fib(20) instructions", name,
+                    fmt(welch_interval(process_logs(q, name), process_logs(r, name)), 4), "",
+                    f"{fr} · {fq}")
             fq, q = find("pyperformance", "quick", version, name)
             fr, r = find("pyperformance", "release", version, name)
             if q and r:
@@ -476,6 +528,19 @@ def table():
                 row(f"tutorial jit.py, {name}/3.13", name,
                     ci if profile == "release" else "", ci if profile == "quick" else "",
                     f"tutorial-jit-{profile}-3.13-{variants}.json ({load_range(j)})")
+    lines += ["", "Per group of the subset (time, geo mean against the version's stock build):", "",
+              "| build | profile | " + " | ".join(SUBSET) + " |",
+              "|---|---|" + "---|" * len(SUBSET)]
+    for version, variant in [("3.14", "t"), ("3.14", "j"), ("3.13", "t")]:
+        name = name_of(version, variant)
+        for profile in ("release", "quick"):
+            f, report = find("pyperformance", profile, version, name)
+            if report:
+                cells = []
+                for group in SUBSET:
+                    ci, n = suite_ratio(report, name, version, group=group)
+                    cells.append(f"{fmt(ci, 2)} ({n})" if ci else "—")
+                lines.append(f"| {name} | {profile} | " + " | ".join(cells) + " |")
     text = "\n".join(lines) + "\n"
     if notes:
         text += "\n" + "\n".join(f"- {n}" for n in notes) + "\n"
@@ -487,7 +552,7 @@ def table():
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--stages", default="build,gil,pyperformance,tutorial")
+    parser.add_argument("--stages", default="build,gil,counts,pyperformance,tutorial")
     parser.add_argument("--profiles", default="release,quick")
     parser.add_argument("--versions", default="3.14,3.13")
     parser.add_argument("--variants", help="e.g. stock,t (default: per version)")
@@ -495,7 +560,7 @@ def main():
                         help="containers per configuration (default: the config's for gil, 4 for pyperformance)")
     parser.add_argument("--table-only", action="store_true")
     args = parser.parse_args()
-    known = {"build", "gil", "pyperformance", "tutorial"}
+    known = {"build", "gil", "counts", "pyperformance", "tutorial"}
     stages = args.stages.split(",")
     if not set(stages) <= known:
         parser.error(f"unknown stage in {args.stages!r}; the stages are {', '.join(sorted(known))}")
