@@ -3,7 +3,8 @@
 published ones, on release builds (PGO + LTO) and on quick builds.
 
 Stages, each a `pybench-docker` command whose result file lands in
-docs/results/fidelity/ (a stage whose file exists is skipped: the run resumes):
+docs/results/fidelity/ (a stage whose tables file, the .txt written when its
+command has ended, exists is skipped: the run resumes):
 
   build          release only: the builds, timed (`info`, which builds what it needs)
   gil            `run gil --threads 2` (1 and 2 threads), the distro python beside
@@ -340,7 +341,9 @@ class Runner:
         names = [name_of(version, v) for v in variants]
         result = self.path(stage, profile, version, variants,
                            "txt" if stage == "build" else "json")
-        if os.path.exists(result):
+        # The tables' .txt is written when the command has ended (the JSON
+        # grows while it runs): it marks a finished stage.
+        if os.path.exists(result[:-5] + ".txt" if result.endswith(".json") else result):
             print(f"== {os.path.relpath(result, ROOT)} exists: skipped", flush=True)
             return
         config = self.config_args(profile, version, variants)
@@ -367,12 +370,12 @@ class Runner:
         config = self.config_args(profile, "3.13", variants)
         p = ["--processes", str(self.args.processes)] if self.args.processes else []
         gil = self.path("tutorial-gil4", profile, "3.13", variants)
-        if not os.path.exists(gil):
+        if not os.path.exists(gil[:-5] + ".txt"):
             self.tool(["run", "gil", *config, "--threads", "4", "--baseline", "3.13",
                        "--interpreters", "system,3.13,3.13t,3.13t -X gil=1", *p,
                        "--json", gil], gil[:-5] + ".txt")
         jit = self.path("tutorial-jit", profile, "3.13", variants)
-        if not os.path.exists(jit):
+        if not os.path.exists(jit[:-5] + ".txt"):
             self.tool(["run", "jit", *config, "-n", "10000", "--baseline", "3.13",
                        "--interpreters", "system,3.13,3.13j", *p,
                        "--json", jit], jit[:-5] + ".txt")
@@ -411,14 +414,16 @@ def tag_bases():
 
 def load(name):
     path = os.path.join(OUT, name)
-    if not os.path.exists(path):
+    if not os.path.exists(path) or not os.path.exists(path[:-5] + ".txt"):
         return None
     with open(path) as handle:
         return json.load(handle)
 
 
 def files(prefix):
-    return sorted(f for f in os.listdir(OUT) if f.startswith(prefix) and f.endswith(".json"))
+    """Finished result files (their .txt is written when the command ends)."""
+    return sorted(f for f in os.listdir(OUT) if f.startswith(prefix) and f.endswith(".json")
+                  and os.path.exists(os.path.join(OUT, f[:-5] + ".txt")))
 
 
 def find(stage, profile, version, name):
