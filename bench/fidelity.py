@@ -46,9 +46,8 @@ import statistics
 import subprocess
 import sys
 import time
+import re
 import urllib.parse
-
-import yaml
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 OUT = os.path.join(ROOT, "docs", "results", "fidelity")
@@ -87,14 +86,16 @@ def name_of(version, variant):
     return version + SUFFIX.get(variant, variant)
 
 
-def pythons_of_config():
-    """version (3.14) -> (full version, sha256) from the built-in config.yaml."""
-    with open(os.path.join(ROOT, "config.yaml")) as handle:
-        config = yaml.safe_load(handle)
+def pythons_of_config(text=None):
+    """version (3.14) -> (full version, sha256) of the built-in config.yaml's
+    pythons (its uncommented `- version:` lines and the `sha256:` after each)."""
+    if text is None:
+        with open(os.path.join(ROOT, "config.yaml")) as handle:
+            text = handle.read()
     found = {}
-    for python in config["pythons"]:
-        full = str(python["version"])
-        found[".".join(full.split(".")[:2])] = (full, python["sha256"])
+    for m in re.finditer(r"^  - version: (\S+)\n    sha256: ([0-9a-f]{64})$", text, re.M):
+        full = m.group(1)
+        found[".".join(full.split(".")[:2])] = (full, m.group(2))
     return found
 
 
@@ -310,7 +311,9 @@ class Runner:
         path = os.path.join(OUT, f"release-{version}-{'+'.join(variants)}.yaml")
         with open(path, "w") as handle:
             handle.write("# Written by bench/fidelity.py: release builds in their own namespace.\n")
-            yaml.safe_dump(release_config(version, variants), handle, sort_keys=False)
+            # JSON is YAML: no YAML library needed on the host.
+            json.dump(release_config(version, variants), handle, indent=2)
+            handle.write("\n")
         tag_bases()
         return ["--config", path, "--profile", "release"]
 
