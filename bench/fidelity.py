@@ -56,7 +56,10 @@ DEFAULT_NAMESPACE = "pybench-docker"
 
 # At least 30 of pyperformance 1.14.0's benchmarks, from each of its groups
 # (the tags of its MANIFEST) and its untagged core; the template and apps
-# groups' picks need only pure-Python wheels (genshi, docutils).
+# groups' picks need only pure-Python wheels (genshi, docutils, html5lib).
+# python_startup stays although it failed in our containers on 2026-12-05
+# (pyperf's calibration worker exited 1; not investigated): the table lists
+# it as skipped, so the startup group's absence is visible.
 SUBSET = {
     "core": ["chaos", "deltablue", "go", "hexiom", "nqueens", "raytrace", "richards",
              "spectral_norm", "unpack_sequence", "deepcopy", "generators", "pyflate",
@@ -67,7 +70,9 @@ SUBSET = {
                   "unpickle_pure_python", "xml_etree"],
     "asyncio": ["async_tree", "coroutines", "async_generators"],
     "startup": ["python_startup"],
-    "apps": ["2to3", "docutils"],
+    # 2to3 is left out: its run_benchmark.py pip-installs its vendored lib2to3
+    # first, which fails in our containers (no network, read-only wheels).
+    "apps": ["docutils", "html5lib"],
     "template": ["genshi"],
 }
 # pyperf inside each container: one worker, one warm-up, three values; the
