@@ -1,5 +1,6 @@
-//! The Python side's own unit tests (harness, gil.py, jit.py, check_package.py, .ci/sizes.py), run with the
-//! host's python3 so that `cargo test` covers them. Needs no daemon.
+//! The Python side's own unit tests (harness, gil.py, jit.py, check_package.py, .ci/sizes.py,
+//! bench/fidelity.py), run with the host's python3 so that `cargo test` covers them. Needs
+//! no daemon.
 
 use std::process::Command;
 
@@ -32,4 +33,9 @@ fn package_checker_unit_tests_pass() {
 #[test]
 fn size_script_unit_tests_pass() {
     unit_tests_in(".ci");
+}
+
+#[test]
+fn fidelity_script_unit_tests_pass() {
+    unit_tests_in("bench");
 }
