@@ -30,7 +30,7 @@ import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BIN = os.environ.get("PYBENCH_BIN", os.path.join(ROOT, "target", "debug", "pybench-docker"))
-SUBSET = "nbody,float,richards,deltablue,hexiom,json_dumps,regex_v8,unpack_sequence"
+SUBSET = "float,richards,deltablue,hexiom,json_dumps,unpack_sequence"
 INTERPRETERS = "3.14,3.14t,3.14j"
 
 
