@@ -9,6 +9,8 @@ pairs of result files written by `pybench-docker run --json`:
 
     bench/measurements_table.py TIMED.json COUNTED.json [TIMED.json COUNTED.json ...]
 
+(``-`` for TIMED.json: the counts alone.)
+
 A pyperformance run's file is read with its per-benchmark files beside it
 (`RUN.NAME.json`, which `run --json RUN.json` writes). With `--run`, the
 pyperformance pair is measured first (it takes minutes under Callgrind):
@@ -71,26 +73,29 @@ def table(pairs):
              "time ÷ instructions |", "|---|---|---|---|---|---|"]
     gaps = {}
     for timed_path, counted_path in pairs:
-        timed = dict(parts(timed_path))
+        # "-" for TIMED: the counts alone (time measured elsewhere).
+        timed = dict(parts(timed_path)) if timed_path != "-" else {}
         for name, counted in parts(counted_path):
-            if name not in timed:
-                continue
-            t, c, cy = comparisons(timed[name]), comparisons(counted), cycles_ratios(counted)
+            t, c, cy = comparisons(timed.get(name, {"summary": []})), comparisons(counted), \
+                cycles_ratios(counted)
             for build in sorted(c):
                 if build == counted["baseline"] or not c[build].get("ratio"):
                     continue
                 tc = t.get(build) or {}
-                if not tc.get("ratio"):
-                    continue
-                gap = tc["ratio"] / c[build]["ratio"]
-                gaps.setdefault(build, []).append(gap)
-                lines.append("| %s | %s/%s | %.3f [%.3f–%.3f] %s | %.4f | %s | %+.1f %% |" % (
-                    name, build, counted["baseline"], tc["ratio"], tc["ci_low"], tc["ci_high"],
-                    tc["verdict"], c[build]["ratio"],
-                    "%.4f" % cy[build] if build in cy else "—", 100 * (gap - 1)))
+                time_text, gap_text = "—", "—"
+                if tc.get("ratio"):
+                    gap = tc["ratio"] / c[build]["ratio"]
+                    gaps.setdefault(build, []).append(gap)
+                    time_text = "%.3f [%.3f–%.3f] %s" % (tc["ratio"], tc["ci_low"],
+                                                         tc["ci_high"], tc["verdict"])
+                    gap_text = "%+.1f %%" % (100 * (gap - 1))
+                lines.append("| %s | %s/%s | %s | %.4f | %s | %s |" % (
+                    name, build, counted["baseline"], time_text, c[build]["ratio"],
+                    "%.4f" % cy[build] if build in cy else "—", gap_text))
+    if gaps:
+        lines.append("")
     for build, gs in sorted(gaps.items()):
         geo = math.exp(statistics.mean(math.log(g) for g in gs))
-        lines.append("")
         lines.append("%s: time ÷ instructions, geometric mean over %d benchmarks: %+.1f %%"
                      % (build, len(gs), 100 * (geo - 1)))
     return "\n".join(lines)
