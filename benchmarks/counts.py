@@ -115,6 +115,14 @@ class Window:
         self._lib.pybench_window_open()
         work(loops)
         self._lib.pybench_window_close()
+        return self.read_dump()
+
+    def switches(self):
+        """The library's (open, close) functions, for a window opened elsewhere (count_pyperf.py)."""
+        return self._lib.pybench_window_open, self._lib.pybench_window_close
+
+    def read_dump(self):
+        """The events of the window just closed, from its file (then removed)."""
         self._dumps += 1
         path = "%s.%d" % (self._out, self._dumps)
         try:

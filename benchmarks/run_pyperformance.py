@@ -8,7 +8,9 @@ run_benchmark.py with its extra options and the pyperf options given after
 `--` (through run_script.run_pyperf, so pyperf's workers keep -X gil and
 PYTHON_JIT), and reports every benchmark that produced values on the machine
 line; a benchmark that fails on this interpreter is listed under "skipped"
-with the reason, and the others go on.
+with the reason, and the others go on. With --measure instructions each
+benchmark runs once, in pyperf's worker mode under Callgrind, and what pyperf
+times is counted (count_pyperf.py).
 
     run_pyperformance.py NAME [NAME ...] [-- PYPERF OPTIONS]
 """
@@ -22,6 +24,7 @@ import os  # noqa: E402
 import tempfile  # noqa: E402
 import zipfile  # noqa: E402
 
+import count_pyperf  # noqa: E402
 import harness  # noqa: E402
 import pyinfo  # noqa: E402
 import run_script  # noqa: E402
@@ -37,7 +40,7 @@ def catalog():
         for line in handle:
             if line.startswith("#") or not line.strip():
                 continue
-            name, folder, opts, _ = line.rstrip("\n").split("\t")
+            name, folder, opts = line.rstrip("\n").split("\t")[:3]
             found[name] = (folder, opts.split())
     return found
 
@@ -68,6 +71,9 @@ def main(argv):
     known = catalog()
     pyinfo.print_banner()
     records, skipped = [], []
+    # --measure instructions: each benchmark in pyperf's worker mode under
+    # Callgrind, counting what pyperf times (count_pyperf.py).
+    counting = os.environ.get("PYBENCH_MEASURE") == "instructions"
     work = tempfile.mkdtemp(prefix="pyperformance-")
     # Benchmarks whose third-party packages have no wheel for this build
     # (decided on the host): skipped with the host's reason.
@@ -82,7 +88,11 @@ def main(argv):
         folder, opts = known[name]
         script = os.path.join(extract(wheel, folder, work), "run_benchmark.py")
         print("▶ %s" % name, flush=True)
-        code, found, errors = run_script.run_pyperf(script, opts + pyperf_args, capture=True)
+        if counting:
+            code, found, errors = count_pyperf.run_counted(script, opts + pyperf_args)
+        else:
+            code, found, errors = run_script.run_pyperf(script, opts + pyperf_args,
+                                                        capture=True)
         if code != 0 or not found:
             why = "exit code %d" % code if code else "no values"
             skipped.append({"name": name, "reason": "%s: %s" % (why, tail(errors))})

@@ -160,7 +160,11 @@ def main() -> int:
     script = sys.argv[1]
     pyinfo.print_banner()
     if os.environ.get("PYBENCH_PYPERF") == "1":
-        code, records = run_pyperf(script, sys.argv[2:])
+        if os.environ.get("PYBENCH_MEASURE") == "instructions":
+            import count_pyperf  # what pyperf times, counted under Callgrind
+            code, records, _ = count_pyperf.run_counted(script, sys.argv[2:])
+        else:
+            code, records = run_pyperf(script, sys.argv[2:])
         if code != 0:
             print(f"{script} exited with {code}", file=sys.stderr)
             return code

@@ -122,3 +122,142 @@ fn more_than_one_thread_is_refused_before_anything_starts() {
         assert!(!e.contains("nonexistent"), "{e}");
     }
 }
+
+/// The counted pyperf fixture (a large set-up, a known work) on 3.14 with
+/// its own arguments: each benchmark's instructions per loop, by name.
+fn counted_fixture(dir: &std::path::Path, args: &[&str]) -> Vec<(String, f64)> {
+    let script = root().join("tests/fixtures/pyperf_counted/setup_heavy.py");
+    let json = dir.join(format!("{}.json", args.join("_").replace('-', "")));
+    let mut argv = vec![
+        "run",
+        script.to_str().unwrap(),
+        "--interpreters",
+        "3.14",
+        "--measure",
+        "instructions",
+        "--processes",
+        "1",
+        "--json",
+        json.to_str().unwrap(),
+        "--",
+        "--values",
+        "2",
+    ];
+    argv.extend(args);
+    let out = run(&argv);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let r = read_json(&json);
+    assert_eq!(r["measure"], "instructions");
+    let row = &r["rows"][0];
+    assert!(row["image"].as_str().unwrap().contains("-callgrind-"));
+    let sample = &row["samples"][0];
+    let mut found = vec![];
+    for m in sample["metrics"].as_array().unwrap() {
+        let values: Vec<f64> = m["values"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v.as_f64().unwrap())
+            .collect();
+        assert_eq!(values.len(), 2, "{m}");
+        found.push((m["name"].as_str().unwrap().to_string(), values[1]));
+    }
+    found.sort_by(|a, b| a.0.cmp(&b.0));
+    found
+}
+
+#[test]
+fn a_pyperf_script_counts_its_timed_work_and_not_its_set_up() {
+    images();
+    let dir = tempfile::tempdir().unwrap();
+    let small = counted_fixture(dir.path(), &["--setup", "1000"]);
+    let large = counted_fixture(dir.path(), &["--setup", "100000"]);
+    let double = counted_fixture(dir.path(), &["--setup", "1000", "--work", "20000"]);
+    let names: Vec<&str> = small.iter().map(|(n, _)| n.as_str()).collect();
+    assert_eq!(names, ["func", "time_func"], "{small:?}");
+    for ((s, l), d) in small.iter().zip(&large).zip(&double) {
+        // A set-up 100 times larger (module level, and inside the time
+        // function around its timed region) moves no count: it is not counted.
+        assert!((l.1 / s.1 - 1.0).abs() < 1e-4, "{s:?} {l:?}");
+        // Twice the work is twice the count, less what a call costs once.
+        let ratio = d.1 / s.1;
+        assert!((1.98..2.0).contains(&ratio), "{s:?} {d:?}");
+    }
+}
+
+#[test]
+fn pyperformance_is_counted_per_benchmark_in_two_builds() {
+    images();
+    let dir = tempfile::tempdir().unwrap();
+    let json = dir.path().join("pp.json");
+    let out = run(&[
+        "run",
+        "pyperformance",
+        "--benchmarks",
+        "deltablue,unpack_sequence",
+        "--interpreters",
+        "3.14,3.14t",
+        "--measure",
+        "instructions",
+        "--processes",
+        "2",
+        "--json",
+        json.to_str().unwrap(),
+        "--",
+        "--values",
+        "2",
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = stdout(&out);
+    assert!(text.contains("under Callgrind"), "{text}");
+    assert!(text.contains("ratio in instructions per loop"), "{text}");
+    assert!(
+        text.contains("ratio in estimated cycles per loop"),
+        "{text}"
+    );
+    assert!(text.contains("│ deltablue"), "{text}");
+    assert!(text.contains("│ unpack_sequence"), "{text}");
+    let r = read_json(&json);
+    assert_eq!(r["measure"], "instructions");
+    for row in r["rows"].as_array().unwrap() {
+        let samples = row["samples"].as_array().unwrap();
+        assert_eq!(samples.len(), 2, "{row}");
+        for name in ["deltablue", "unpack_sequence"] {
+            // The same work in both processes: the same count, to a part in 10⁴.
+            let value = |s: &serde_json::Value| {
+                let m = s["metrics"].as_array().unwrap();
+                let m = m.iter().find(|m| m["name"] == name).unwrap();
+                assert_eq!(m["cycles"].as_array().unwrap().len(), 2, "{m}");
+                m["values"][0].as_f64().unwrap()
+            };
+            let (a, b) = (value(&samples[0]), value(&samples[1]));
+            assert!(a > 10.0 && (a / b - 1.0).abs() < 1e-4, "{name}: {a} {b}");
+        }
+    }
+}
+
+#[test]
+fn uncountable_pyperformance_benchmarks_are_refused_before_anything_starts() {
+    for (args, expected) in [
+        (
+            &["--benchmarks", "nbody,python_startup"][..],
+            "python_startup: it times a command",
+        ),
+        (&[][..], "dask: "),
+        (
+            &["--benchmarks", "nbody", "--", "--fast"][..],
+            "--fast means nothing",
+        ),
+    ] {
+        let mut argv = vec!["run", "pyperformance", "--measure", "instructions"];
+        argv.extend(args);
+        let out = cmd(&argv)
+            .env("DOCKER_HOST", "unix:///nonexistent.sock")
+            .output()
+            .unwrap();
+        assert!(!out.status.success());
+        let e = stderr(&out);
+        assert!(e.contains(expected), "{e}");
+        assert!(!e.contains("nonexistent"), "{e}");
+    }
+}

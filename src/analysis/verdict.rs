@@ -158,9 +158,15 @@ impl Verdict {
 
     /// The legend of the marks in a table of ratios.
     pub fn marks_legend(band: Band) -> String {
+        Verdict::marks_legend_in(band, "faster", "slower")
+    }
+
+    /// [`Verdict::marks_legend`] in other words than time's (`fewer
+    /// instructions`, `more`).
+    pub fn marks_legend_in(band: Band, better: &str, worse: &str) -> String {
         let p = band.percent();
         format!(
-            "{} significantly faster by >{p}, {} slower by >{p}, {} {}, {} {}",
+            "{} significantly {better} by >{p}, {} {worse} by >{p}, {} {}, {} {}",
             Verdict::Improved.mark(),
             Verdict::Degraded.mark(),
             Verdict::Similar.mark(),

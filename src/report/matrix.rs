@@ -11,7 +11,7 @@
 use comfy_table::{presets, Cell, CellAlignment, Table};
 
 use crate::analysis::compare::{compare_rows, Comparison, RowComparison, Verdict};
-use crate::results::Report;
+use crate::results::{Measure, Report, CYCLE_MODEL};
 
 /// The mark after a ratio: the verdict in one character, a space before it.
 fn mark(v: Verdict) -> String {
@@ -67,12 +67,23 @@ pub fn render(parts: &[(String, Report)]) -> String {
     };
     let labels: Vec<String> = first.rows.iter().map(|r| r.label()).collect();
     let compared: Vec<Vec<RowComparison>> = parts.iter().map(|(_, r)| compare_rows(r)).collect();
-    let (table, time_geo) = matrix(parts, &labels, &ratios(&compared, &labels, time), TIME);
+    let words = words_of(first.measure);
+    let (table, time_geo) = matrix(parts, &labels, &ratios(&compared, &labels, time), words);
+    let what = match first.measure {
+        Measure::Time => String::new(),
+        m => format!(" in {} per loop", m.unit()),
+    };
     let mut out = format!(
-        "{table}ratio to each row's baseline ({}); {}\n",
+        "{table}ratio{what} to each row's baseline ({}); {}\n",
         first.baseline,
-        Verdict::marks_legend(first.band())
+        match first.measure {
+            Measure::Time => Verdict::marks_legend(first.band()),
+            _ => Verdict::marks_legend_in(first.band(), words.better_legend, "more"),
+        }
     );
+    if first.measure == Measure::EstimatedCycles {
+        out += &format!("{CYCLE_MODEL}\n");
+    }
     let cells = ratios(&compared, &labels, memory);
     if cells.iter().flatten().any(Option::is_some) {
         let (table, memory_geo) = matrix(parts, &labels, &cells, MEMORY);
@@ -93,18 +104,43 @@ pub fn render(parts: &[(String, Report)]) -> String {
 }
 
 /// How a matrix counts its verdicts.
+#[derive(Clone, Copy)]
 struct Words {
     better: &'static str,
     worse: &'static str,
+    /// How the legend says `better`.
+    better_legend: &'static str,
 }
 
 const TIME: Words = Words {
     better: "faster",
     worse: "slower",
+    better_legend: "faster",
 };
+const INSTRUCTIONS: Words = Words {
+    better: "with fewer instructions",
+    worse: "with more",
+    better_legend: "fewer instructions",
+};
+const CYCLES: Words = Words {
+    better: "with fewer estimated cycles",
+    worse: "with more",
+    better_legend: "fewer estimated cycles",
+};
+
+/// How a matrix of `measure` counts its verdicts.
+fn words_of(measure: Measure) -> Words {
+    match measure {
+        Measure::Time => TIME,
+        Measure::Instructions => INSTRUCTIONS,
+        Measure::EstimatedCycles => CYCLES,
+    }
+}
+
 const MEMORY: Words = Words {
     better: "with less memory",
     worse: "with more",
+    better_legend: "less memory",
 };
 
 /// One matrix with its geometric-mean line and verdict counts, and the
@@ -168,6 +204,20 @@ fn matrix(
 mod tests {
     use super::*;
     use crate::report::fixture;
+
+    #[test]
+    fn counted_matrices_say_their_unit_and_the_model() {
+        let mut a = fixture::report();
+        a.measure = Measure::Instructions;
+        let text = render(&[("nbody".into(), a.clone())]);
+        assert!(text.contains("ratio in instructions per loop"), "{text}");
+        assert!(text.contains("with fewer instructions"), "{text}");
+        assert!(!text.contains("faster"), "{text}");
+        a.measure = Measure::EstimatedCycles;
+        let text = render(&[("nbody".into(), a)]);
+        assert!(text.contains("with fewer estimated cycles"), "{text}");
+        assert!(text.contains("are a model"), "{text}");
+    }
 
     #[test]
     fn geometric_mean_of_known_ratios() {

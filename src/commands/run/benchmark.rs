@@ -34,6 +34,9 @@ pub enum Benchmark {
         needs: Vec<(String, Vec<String>)>,
         /// pyperf's own options, after `--`.
         pyperf_args: Vec<String>,
+        /// The chosen benchmarks `--measure instructions` cannot count, with
+        /// the reason (from the catalogue).
+        uncountable: Vec<(String, String)>,
     },
     /// CPython's own Tools/ftscalingbench/ftscalingbench.py, each pattern a
     /// named benchmark.

@@ -94,7 +94,11 @@ async fn counted_where_asked(app: &App, job: &RunJob) -> Result<Vec<crate::plan:
             let layer = valgrind_layer::ensure(app, &interpreter.image).await?;
             layers.insert(interpreter.image.clone(), layer);
         }
-        counted.push(callgrind::counted(interpreter, &layers[&interpreter.image]));
+        counted.push(callgrind::counted(
+            interpreter,
+            &layers[&interpreter.image],
+            &job.settings.benchmark,
+        ));
     }
     Ok(counted)
 }
@@ -141,6 +145,14 @@ pub fn present(job: &RunJob, report: &Report, interrupted: bool) -> Result<()> {
             present::pyperformance_heading(report, by_metric.len())
         );
         print!("{}", report::matrix::render(&by_metric));
+        // Counts: the cache model's estimate beside them, as a matrix of its own.
+        let cycles: Vec<(String, Report)> = by_metric
+            .iter()
+            .filter_map(|(name, r)| Some((name.clone(), report::cycles::cycles_report(r)?)))
+            .collect();
+        if !cycles.is_empty() {
+            print!("\n{}", report::matrix::render(&cycles));
+        }
         for note in present::skipped_notes(report) {
             eprintln!("{} {note}", style("skipped:").yellow());
         }

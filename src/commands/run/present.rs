@@ -72,8 +72,15 @@ pub fn script_outputs(report: &Report) -> String {
 
 /// The line above pyperformance's table.
 pub fn pyperformance_heading(report: &Report, benchmarks: usize) -> String {
+    let how = match report.measure.is_time() {
+        true => "each running pyperf's worker processes".to_string(),
+        false => format!(
+            "each counting {} per loop in pyperf's worker mode under Callgrind",
+            report.measure.unit()
+        ),
+    };
     format!(
-        "pyperformance 1.14.0 · {benchmarks} benchmarks · baseline {} · {} containers per build, each running pyperf's worker processes · {}",
+        "pyperformance 1.14.0 · {benchmarks} benchmarks · baseline {} · {} containers per build, {how} · {}",
         report.baseline,
         report.repeat,
         crate::report::format::host(report)

@@ -13,20 +13,26 @@ pub struct Entry {
     pub name: String,
     /// Third-party requirements (`chameleon==4.6.0`); empty: only pyperf.
     pub needs: Vec<String>,
+    /// Why `--measure instructions` cannot count it (a child process,
+    /// threads), read from its sources by pyperformance_catalog.py; `None`:
+    /// it can be counted.
+    pub uncountable: Option<String>,
 }
 
-/// Parses the catalogue: name, folder, extra options, requirements. Pure.
+/// Parses the catalogue: name, folder, extra options, requirements, why it
+/// cannot be counted. Pure.
 pub fn parse(text: &str) -> Result<Vec<Entry>, String> {
     text.lines()
         .enumerate()
         .filter(|(_, l)| !l.starts_with('#') && !l.trim().is_empty())
         .map(
             |(i, line)| match line.split('\t').collect::<Vec<_>>().as_slice() {
-                [name, _folder, _opts, needs] => Ok(Entry {
+                [name, _folder, _opts, needs, why] => Ok(Entry {
                     name: name.to_string(),
                     needs: needs.split_whitespace().map(String::from).collect(),
+                    uncountable: (!why.trim().is_empty()).then(|| why.trim().to_string()),
                 }),
-                _ => Err(format!("line {}: expected 4 tab-separated fields", i + 1)),
+                _ => Err(format!("line {}: expected 5 tab-separated fields", i + 1)),
             },
         )
         .collect()
@@ -72,6 +78,16 @@ pub fn choose(catalog: &[Entry], wanted: &[String]) -> Result<(Vec<String>, Need
         .map(|e| (e.name.clone(), e.needs.clone()))
         .collect();
     Ok((chosen.iter().map(|e| e.name.clone()).collect(), needs))
+}
+
+/// The benchmarks among `names` that `--measure instructions` cannot count,
+/// each with the reason. Pure.
+pub fn uncountable(catalog: &[Entry], names: &[String]) -> Vec<(String, String)> {
+    catalog
+        .iter()
+        .filter(|e| names.contains(&e.name))
+        .filter_map(|e| Some((e.name.clone(), e.uncountable.clone()?)))
+        .collect()
 }
 
 #[cfg(test)]
@@ -122,7 +138,24 @@ mod tests {
     fn malformed_lines_are_reported_with_their_number() {
         assert_eq!(
             parse("# header\nnbody\tbm_nbody\n").unwrap_err(),
-            "line 2: expected 4 tab-separated fields"
+            "line 2: expected 5 tab-separated fields"
         );
+    }
+
+    #[test]
+    fn benchmarks_outside_one_thread_of_one_process_are_known_uncountable() {
+        let c = catalog();
+        let names = |xs: &[&str]| xs.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        assert!(uncountable(&c, &names(&["nbody", "richards", "json_dumps"])).is_empty());
+        let found = uncountable(&c, &names(&["nbody", "python_startup", "concurrent_imap"]));
+        let why: std::collections::BTreeMap<_, _> = found.into_iter().collect();
+        assert!(why["python_startup"].contains("bench_command"), "{why:?}");
+        assert!(
+            why["concurrent_imap"].contains("child processes"),
+            "{why:?}"
+        );
+        assert!(!why.contains_key("nbody"));
+        let dask = c.iter().find(|e| e.name == "dask").unwrap();
+        assert!(dask.uncountable.as_deref().unwrap().contains("threads"));
     }
 }

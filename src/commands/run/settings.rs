@@ -111,6 +111,7 @@ fn benchmarks_from(args: &RunArgs, cfg: &Config, catalogs: &Catalogs) -> Result<
             let (names, needs) =
                 super::pyperformance::choose(&catalogs.pyperformance, &args.benchmarks)?;
             vec![Benchmark::Pyperformance {
+                uncountable: super::pyperformance::uncountable(&catalogs.pyperformance, &names),
                 names,
                 needs,
                 pyperf_args: args.script_args.clone(),
