@@ -46,19 +46,7 @@ pub fn read_asked(out: &ContainerOutput) -> Asked {
 
 /// check_package.py's `requires` arguments. Pure.
 pub fn requires_args(work: &str) -> Vec<String> {
-    [
-        "requires",
-        "--pip",
-        &PIP.in_container(),
-        "--src",
-        "/src",
-        "--work",
-        work,
-        "--wheelhouse",
-        "/wheelhouse",
-    ]
-    .map(String::from)
-    .to_vec()
+    super::package_run::step_args("requires", work)
 }
 
 fn mount(host: &Path, container: &str, read_only: bool) -> BindMount {

@@ -83,13 +83,18 @@ pub(super) struct Prepared {
     pub(super) notes: Vec<String>,
 }
 
+/// Every build a package is checked on, as wheel targets.
+fn targets_of(app: &App) -> Vec<Target> {
+    package_interpreters(&app.plan)
+        .into_iter()
+        .filter_map(target_of)
+        .collect()
+}
+
 pub(super) fn prepare_on_host(app: &App, job: &PackageJob, staging: &Path) -> Result<Prepared> {
     let (project, described) = project_folder(app, job, staging)?;
     let build_system = project_build_system(&project)?;
-    let targets: Vec<Target> = package_interpreters(&app.plan)
-        .into_iter()
-        .filter_map(target_of)
-        .collect();
+    let targets = targets_of(app);
     let (local, pypi) = indexes_of(app, job);
     let mut indexes: Vec<&dyn PackageIndex> = vec![&local];
     if !job.offline {
@@ -139,10 +144,7 @@ pub(super) fn add_build_requirements(
     prepared: &mut Prepared,
     requires: &[String],
 ) -> Result<()> {
-    let targets: Vec<Target> = package_interpreters(&app.plan)
-        .into_iter()
-        .filter_map(target_of)
-        .collect();
+    let targets = targets_of(app);
     let (local, pypi) = indexes_of(app, job);
     let mut indexes: Vec<&dyn PackageIndex> = vec![&local];
     if !job.offline {

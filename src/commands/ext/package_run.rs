@@ -283,11 +283,12 @@ async fn run_tests(
     Ok((read_tests(&out), read_tsan_log(&out)))
 }
 
-/// check_package.py's build arguments; the tests' requirements are
-/// installed beside the package when there are any. Pure.
-pub fn build_args(work: &str, test_requires: &[String]) -> Vec<String> {
-    let mut args: Vec<String> = [
-        "build",
+/// The arguments every check_package.py step that runs pip takes: the
+/// step's name, pip's wheel, the sources, the work folder and the
+/// wheelhouse, as the builder container mounts them. Pure.
+pub fn step_args(step: &str, work: &str) -> Vec<String> {
+    [
+        step,
         "--pip",
         &PIP.in_container(),
         "--src",
@@ -298,7 +299,13 @@ pub fn build_args(work: &str, test_requires: &[String]) -> Vec<String> {
         "/wheelhouse",
     ]
     .map(String::from)
-    .to_vec();
+    .to_vec()
+}
+
+/// check_package.py's build arguments; the tests' requirements are
+/// installed beside the package when there are any. Pure.
+pub fn build_args(work: &str, test_requires: &[String]) -> Vec<String> {
+    let mut args = step_args("build", work);
     for requirement in test_requires {
         args.push(format!("--test-requires={requirement}"));
     }
