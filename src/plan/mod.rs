@@ -306,7 +306,7 @@ fn own_images(version: &PyVersion, variants: &[Variant]) -> Result<Option<&'stat
                 .map(|v| v.key())
                 .collect();
             Err(format!(
-                "CPython {version} lists {} beside other variants: a sanitizer build has images of its own, never the benchmark images. List it alone in an entry of its own (`- version: {version}` … `variants: [{}]`), or use `ext --tsan`.",
+                "CPython {version} lists {} beside other variants: a sanitizer build has images of its own, never the benchmark images. Use `ext --tsan`, which makes that configuration from this one, or list it alone (`variants: [{}]`) in a config file of its own, passed with --config (a release is listed once per config).",
                 alone.join(", "),
                 alone.join(", ")
             ))

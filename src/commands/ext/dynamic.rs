@@ -80,7 +80,12 @@ pub(super) async fn ask_backend(
         dir: &scripts,
         script: "check_package.py".into(),
         args: requires_args("/out/requires"),
-        extra_env: vec![],
+        // On a ThreadSanitizer build pip runs under TSan too: CPython's
+        // suppressions and no exit status of TSan's own, as in every step.
+        extra_env: (app.plan.variant_build_of(interp))
+            .and_then(|b| super::tsan::sanitized(b, &release.builder))
+            .map(|s| s.run_env)
+            .unwrap_or_default(),
         extra_mounts: vec![
             mount(&prepared.project, "/src", true),
             mount(&prepared.wheelhouse, "/wheelhouse", true),
@@ -186,6 +191,65 @@ mod tests {
                 }
             }
         }
+    }
+
+    /// On a ThreadSanitizer build pip runs under TSan: the step gets the
+    /// same TSAN_OPTIONS as every other (CPython's suppressions, TSan's
+    /// exit status off), or one unsuppressed report would fail the ask.
+    #[tokio::test]
+    async fn a_thread_sanitizer_build_is_asked_under_tsan_options() {
+        let dir = tempfile::tempdir().unwrap();
+        let (project, house) = (dir.path().join("pb"), dir.path().join("house"));
+        std::fs::create_dir_all(&project).unwrap();
+        std::fs::create_dir_all(&house).unwrap();
+        std::fs::write(
+            project.join("pyproject.toml"),
+            "[build-system]\nrequires = [\"setuptools>=70\"]\nbuild-backend = \"backend\"\n",
+        )
+        .unwrap();
+        crate::packages::testing::write_wheel(
+            &house.join("setuptools-80.0-py3-none-any.whl"),
+            "setuptools",
+            "80.0",
+            &[],
+        );
+        let args = crate::commands::ext::tests::ext_args(&[
+            project.to_str().unwrap(),
+            "--offline",
+            "--tsan",
+            "--wheelhouse",
+            house.to_str().unwrap(),
+        ]);
+        let source = crate::packages::source::classify(args.path(), None).unwrap();
+        let job = crate::commands::ext::package::prepare(&args, source).unwrap();
+        let answer = "PYBENCH_RESULT {\"requires\":[],\"error\":null}\n";
+        let engine = FakeEngine::new(move |_| Ok(exited(0, answer, "")));
+        let cache = tempfile::tempdir().unwrap();
+        let config = crate::commands::ext::tsan::thread_sanitized(
+            &app_on(engine.clone(), cache.path()).config,
+        )
+        .unwrap();
+        let plan = crate::plan::build_plan(&config).unwrap();
+        let project_dir =
+            crate::project::Project::locate(Some(Path::new(env!("CARGO_MANIFEST_DIR")))).unwrap();
+        let mut app = App::new(config, plan, project_dir, engine.clone());
+        app.cache = cache.path().to_path_buf();
+        let staging = cache.path().join("staging");
+        let mut prepared = prepare_on_host(&app, &job, &staging).unwrap();
+        ask_backend(&app, &job, &mut prepared, &staging)
+            .await
+            .unwrap();
+        let runs = engine.runs();
+        assert_eq!(runs.len(), 1);
+        let options = (runs[0].env.iter())
+            .find(|(k, _)| k == "TSAN_OPTIONS")
+            .map(|(_, v)| v.as_str())
+            .unwrap_or_default();
+        assert!(
+            options.contains("suppressions=") && options.contains("exitcode=0"),
+            "{:?}",
+            runs[0].env
+        );
     }
 
     #[test]

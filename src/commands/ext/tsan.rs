@@ -60,6 +60,12 @@ pub fn tsan_options(build: &VariantBuild, llvm: u32) -> String {
         format!("log_path={LOG_PATH}"),
         "halt_on_error=0".into(),
         "exitcode=0".into(),
+        // A crash stays a crash: TSan would otherwise catch the signal, report
+        // it and exit with `exitcode` (0), and a segfault would read as a pass.
+        "handle_segv=0".into(),
+        "handle_sigbus=0".into(),
+        "handle_sigfpe=0".into(),
+        "handle_sigill=0".into(),
         // Older accesses' stacks kept longer: fewer "failed to restore the stack".
         "history_size=4".into(),
     ]
@@ -324,6 +330,9 @@ fn parse_report(lines: &[&str], modules: &[String], work: &str) -> Race {
 fn key(race: &Race) -> (String, Vec<String>) {
     let mut sites: Vec<String> = (race.accesses.iter())
         .map(|a| match a.site() {
+            // file:line where the symbolizer found it (two instructions of
+            // one line are one site); the binary and offset only without.
+            Some(f) if f.line.is_some() => format!("{}|{}", f.place(), f.function),
             Some(f) => format!("{}|{}|{}", f.place(), f.function, f.module),
             None => String::new(),
         })

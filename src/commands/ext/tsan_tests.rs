@@ -156,6 +156,25 @@ fn the_same_two_sites_in_either_order_are_one_race_counted() {
 }
 
 #[test]
+fn two_instructions_of_one_line_are_one_site() {
+    // The same race at a.c:10 ↔ a.c:12, reached through two inlined copies:
+    // the binaries' offsets differ, the source lines do not.
+    let report = |w: &str, r: &str| {
+        format!("WARNING: ThreadSanitizer: data race (pid=1)\n  Write of size 1 at 0x1 by thread T1:\n    #0 f /out/w/src/a.c:10:3 (m.so+{w})\n  Previous read of size 1 at 0x1 by thread T2:\n    #0 f /out/w/src/a.c:12:3 (m.so+{r})\nSUMMARY: ThreadSanitizer: data race /out/w/src/a.c:10:3 in f\n")
+    };
+    let log = report("0x10", "0x20") + &report("0x90", "0xa0");
+    let (races, reports) = parse_log(&log, &["m".into()], "/out/w");
+    assert_eq!((races.len(), reports), (1, 2), "{races:#?}");
+    assert_eq!(races[0].count, 2);
+    // Without file:line, the binary and offset are all there is to tell sites apart.
+    let bare = |w: &str| {
+        format!("WARNING: ThreadSanitizer: data race (pid=1)\n  Write of size 1 at 0x1 by thread T1:\n    #0 <null> <null> (m.so+{w})\n  Previous read of size 1 at 0x1 by thread T2:\n    #0 <null> <null> (m.so+0x20)\nSUMMARY: ThreadSanitizer: data race (m.so+{w})\n")
+    };
+    let (races, _) = parse_log(&(bare("0x10") + &bare("0x90")), &["m".into()], "/out/w");
+    assert_eq!(races.len(), 2, "{races:#?}");
+}
+
+#[test]
 fn the_options_point_at_the_builds_suppressions_and_symbolizer() {
     let plan = crate::plan::build_plan(
         &crate::config::parse(
@@ -173,7 +192,7 @@ fn the_options_point_at_the_builds_suppressions_and_symbolizer() {
         .find(|v| v.name == "3.14tsan")
         .unwrap();
     let options = tsan_options(build, 19);
-    assert_eq!(options, "suppressions=/opt/python/3.14.7-tsan/share/tsan/suppressions_free_threading.txt external_symbolizer_path=/usr/lib/llvm-19/bin/llvm-symbolizer log_path=/tmp/pybench-tsan halt_on_error=0 exitcode=0 history_size=4");
+    assert_eq!(options, "suppressions=/opt/python/3.14.7-tsan/share/tsan/suppressions_free_threading.txt external_symbolizer_path=/usr/lib/llvm-19/bin/llvm-symbolizer log_path=/tmp/pybench-tsan halt_on_error=0 exitcode=0 handle_segv=0 handle_sigbus=0 handle_sigfpe=0 handle_sigill=0 history_size=4");
     let s = sanitized(build, "b:1").unwrap();
     assert_eq!(s.run_env, [("TSAN_OPTIONS".to_string(), options)]);
     assert_eq!(s.run_image, "b:1");

@@ -429,7 +429,11 @@ pub fn select_interpreters(
         bail!(
             "{} is a ThreadSanitizer build: TSan instruments every memory access, so its times and counts measure TSan, not the interpreter. It is for finding data races with `ext --tsan`; measure the free-threaded build ({}) instead.",
             sanitized.name,
-            sanitized.name.trim_end_matches("san")
+            // The build's name (before any runtime switch) without `san`,
+            // which the options table puts last: `3.14tsan -X gil=1` → `3.14t`.
+            (sanitized.name.split_whitespace().next())
+                .unwrap_or_default()
+                .trim_end_matches("san")
         );
     }
     let interpreters: Vec<Interpreter> = chosen.iter().map(|i| (*i).clone()).collect();

@@ -317,4 +317,8 @@ fn a_thread_sanitizer_build_is_never_measured() {
             && e.contains("(3.14t)"),
         "{e}"
     );
+    let e = select_interpreters(&plan, &gil, &["3.14tsan -X gil=1".into()], "3.13", true)
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("(3.14t)"), "{e}");
 }
