@@ -9,6 +9,20 @@ use crate::results::{Access, Frame, PackageResult, Race};
 /// Frames shown per access; the JSON and its log have them all.
 const FRAMES_SHOWN: usize = 4;
 
+/// Races shown per build, the package's own first; the JSON has them all.
+pub const RACES_SHOWN: usize = 20;
+
+/// The races a page or the terminal shows, and how many more the JSON holds. Pure.
+pub fn shown(races: &[Race]) -> (&[Race], usize) {
+    let n = races.len().min(RACES_SHOWN);
+    (&races[..n], races.len() - n)
+}
+
+/// The line under the shown races when some were left out.
+pub fn more_races(left_out: usize) -> Option<String> {
+    (left_out > 0).then(|| format!("… and {left_out} more race(s) in the JSON"))
+}
+
 /// `pb_render pb_racy.c:36:5`, or the function and its binary.
 fn frame_words(f: &Frame) -> String {
     let place = match (&f.file, f.line, f.column) {
@@ -63,11 +77,15 @@ pub fn races_markdown(results: &[PackageResult]) -> String {
             tsan.reports,
             if tsan.reports == 1 { "" } else { "s" }
         ));
-        for (i, race) in tsan.races.iter().enumerate() {
+        let (races, left_out) = shown(&tsan.races);
+        for (i, race) in races.iter().enumerate() {
             out.push_str(&format!("{}. **{}**\n", i + 1, race_heading(race)));
             for line in race_details(race) {
                 out.push_str(&format!("   - `{}`\n", line.replace('`', "'")));
             }
+        }
+        if let Some(more) = more_races(left_out) {
+            out.push_str(&format!("\n{more}\n"));
         }
         if tsan.races.is_empty() {
             out.push_str("No race reported.\n");
@@ -95,7 +113,8 @@ pub fn races_html(results: &[PackageResult]) -> String {
             continue;
         }
         body += "<ol class=\"races\">\n";
-        for race in &tsan.races {
+        let (races, left_out) = shown(&tsan.races);
+        for race in races {
             body += &format!("<li><strong>{}</strong><ul>", escape(&race_heading(race)));
             for line in race_details(race) {
                 body += &format!("<li class=\"mono\">{}</li>", escape(&line));
@@ -103,6 +122,9 @@ pub fn races_html(results: &[PackageResult]) -> String {
             body += "</ul></li>\n";
         }
         body += "</ol>\n";
+        if let Some(more) = more_races(left_out) {
+            body += &format!("<p>{}</p>\n", escape(&more));
+        }
     }
     match body.is_empty() {
         true => String::new(),
@@ -217,5 +239,25 @@ mod tests {
         assert!(races_html(&[clean]).contains("No race reported."));
         assert_eq!(races_markdown(&[result(None)]), "");
         assert_eq!(races_html(&[result(None)]), "");
+    }
+
+    #[test]
+    fn many_races_show_the_first_ones_and_say_how_many_more() {
+        let many = result(Some(TsanOutcome {
+            races: vec![race(); RACES_SHOWN + 3],
+            reports: 99,
+            ..TsanOutcome::default()
+        }));
+        let md = races_markdown(std::slice::from_ref(&many));
+        assert!(md.contains(&format!("{RACES_SHOWN}. **data race")), "{md}");
+        assert!(
+            !md.contains(&format!("{}. **data race", RACES_SHOWN + 1)),
+            "{md}"
+        );
+        assert!(md.contains("… and 3 more race(s) in the JSON"), "{md}");
+        let html = races_html(&[many]);
+        assert_eq!(html.matches("<li><strong>").count(), RACES_SHOWN);
+        assert!(html.contains("… and 3 more race(s) in the JSON"), "{html}");
+        assert_eq!(shown(&[race()]).1, 0);
     }
 }

@@ -5,7 +5,7 @@
 use comfy_table::{Cell, Color};
 
 use super::render::new_table;
-use crate::report::races::{race_details, race_heading, races_markdown};
+use crate::report::races::{more_races, race_details, race_heading, races_markdown, shown};
 use crate::results::{Grade, PackageResult, Readiness};
 
 const HEADER: [&str; 7] = [
@@ -119,9 +119,13 @@ fn render_readiness_with(
             Grade::Bad => "✗",
         };
         out.push(format!("{mark} {}: {}", r.interpreter, r.why));
-        for race in r.tsan.iter().flat_map(|t| &t.races) {
-            out.push(format!("  ⚡ {}", race_heading(race)));
-            out.extend(race_details(race).iter().map(|l| format!("    {l}")));
+        if let Some(tsan) = &r.tsan {
+            let (races, left_out) = shown(&tsan.races);
+            for race in races {
+                out.push(format!("  ⚡ {}", race_heading(race)));
+                out.extend(race_details(race).iter().map(|l| format!("    {l}")));
+            }
+            out.extend(more_races(left_out).map(|m| format!("  {m}")));
         }
         if r.readiness == Readiness::FellBack {
             // The compiler's words pip hid: the first few of its errors.
