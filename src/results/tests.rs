@@ -585,3 +585,33 @@ fn a_package_tests_summary_counts_plain_and_threaded_runs() {
     };
     assert_eq!(no_report.summary(), "exit 137 plain");
 }
+
+#[test]
+fn a_packages_tsan_races_are_held_to_the_limits_too() {
+    let mut package: ExtPackage =
+        serde_json::from_str(include_str!("../../tests/fixtures/report/ext-package.json")).unwrap();
+    let race = super::Race {
+        kind: "data race".into(),
+        summary: "data race a.c:1 in f".into(),
+        accesses: vec![super::Access {
+            what: "Write of size 1".into(),
+            thread: "T1".into(),
+            stack: vec![super::Frame {
+                function: "f".into(),
+                file: Some("x".repeat(limits::TEXT_BYTES + 1)),
+                ..Default::default()
+            }],
+            ..Default::default()
+        }],
+        location: None,
+        threads: vec![],
+        count: 1,
+    };
+    package.results[0].tsan = Some(super::TsanOutcome {
+        races: vec![race],
+        reports: 1,
+        ..Default::default()
+    });
+    let e = decode("p.json", &to_json(&package).unwrap()).unwrap_err();
+    assert!(e.contains("tsan.races[0") && e.contains("file"), "{e}");
+}

@@ -128,6 +128,9 @@ fn package_result(at: &At, r: &PackageResult) -> Checked {
         maybe(&at.field("reenabled_by"), graph.reenabled_by.as_ref(), name)?;
         maybe(&at.field("error"), graph.error.as_ref(), text)?;
     }
+    if let Some(tsan) = &r.tsan {
+        tsan_outcome(&at.field("tsan"), tsan)?;
+    }
     let Some(tests) = &r.tests else {
         return Ok(());
     };
@@ -165,4 +168,36 @@ impl Validate for BuildSummary {
             name(&at.field("id"), &im.id)
         })
     }
+}
+
+/// ThreadSanitizer's races of `ext --tsan`: names, texts and list sizes
+/// within the limits, like every other field.
+fn tsan_outcome(at: &At, tsan: &crate::results::TsanOutcome) -> Checked {
+    text(&at.field("log"), &tsan.log)?;
+    let races = at.field("races");
+    count(&races, tsan.races.len(), limits::ENTRIES)?;
+    for (i, race) in tsan.races.iter().enumerate() {
+        let at = races.named(i, &race.kind);
+        name(&at.field("kind"), &race.kind)?;
+        text(&at.field("summary"), &race.summary)?;
+        maybe(&at.field("location"), race.location.as_ref(), text)?;
+        count(&at.field("threads"), race.threads.len(), limits::ENTRIES)?;
+        texts(&at.field("threads"), &race.threads)?;
+        let accesses = at.field("accesses");
+        count(&accesses, race.accesses.len(), limits::ENTRIES)?;
+        for (j, access) in race.accesses.iter().enumerate() {
+            let at = accesses.named(j, &access.what);
+            text(&at.field("what"), &access.what)?;
+            name(&at.field("thread"), &access.thread)?;
+            let stack = at.field("stack");
+            count(&stack, access.stack.len(), limits::ENTRIES)?;
+            for (k, frame) in access.stack.iter().enumerate() {
+                let at = stack.named(k, &frame.function);
+                text(&at.field("function"), &frame.function)?;
+                maybe(&at.field("file"), frame.file.as_ref(), text)?;
+                text(&at.field("module"), &frame.module)?;
+            }
+        }
+    }
+    Ok(())
 }
