@@ -41,7 +41,8 @@ pub struct PackageRow {
     /// The engine that checked it, when several shared the list.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub engine: Option<String>,
-    /// Why it was not checked at all (its sdist or build requirements not found).
+    /// Why it was not checked at all (its sdist or build requirements not
+    /// found), or on which builds its check failed (those have no result).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
 }

@@ -317,8 +317,20 @@ async fn run_missing(
     let mut stream = futures_util::stream::iter(runs).buffer_unordered(cpus.max(1) as usize);
     let mut found: BTreeMap<(usize, usize), PackageResult> = BTreeMap::new();
     let mut done = 0;
+    let mut failed: Vec<(usize, usize, String)> = Vec::new();
     while let Some((i, n, result)) = stream.next().await {
-        let result = result?;
+        // One build's check failing (a timeout, no machine line) is that
+        // row's failure, not the list's: noted, not cached, the rest go on.
+        let result = match result {
+            Ok(r) => r,
+            Err(e) if e.downcast_ref::<crate::error::Interrupted>().is_some() => return Err(e),
+            Err(e) => {
+                done += 1;
+                task.set_position(done);
+                failed.push((i, n, format!("{e:#}")));
+                continue;
+            }
+        };
         let p = &pending[i];
         cache.put(
             &key(
@@ -344,6 +356,15 @@ async fn run_missing(
     }
     drop(stream);
     task.finish(format!("{done} checked"));
+    failed.sort();
+    for (i, n, why) in failed {
+        let row = &mut pending[i].row;
+        let said = format!("on {}: the check failed: {why}", interps[n].name);
+        row.error = Some(match row.error.take() {
+            Some(before) => format!("{before}; {said}"),
+            None => said,
+        });
+    }
     // Each row's results in the builds' order, the cached with the new.
     for (i, p) in pending.iter_mut().enumerate() {
         let mut results = Vec::new();
