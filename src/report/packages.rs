@@ -14,7 +14,8 @@ pub struct TallyRow {
 }
 
 /// How many packages got each verdict on each build; verdicts nobody got
-/// are left out. Packages not checked count once per build.
+/// are left out. A package counts as not checked on each build it has no
+/// result for, so each build's column adds up to the list's length.
 pub fn tally(doc: &ExtPackages) -> Vec<TallyRow> {
     let mut rows: Vec<TallyRow> = Readiness::ALL
         .iter()
@@ -31,10 +32,13 @@ pub fn tally(doc: &ExtPackages) -> Vec<TallyRow> {
                 .collect(),
         })
         .collect();
-    let unchecked = doc.packages.iter().filter(|p| p.error.is_some()).count();
+    // Per build: a row whose cached results were kept while its preparation
+    // failed has a verdict on some builds and is not checked on the others.
     rows.push(TallyRow {
         verdict: None,
-        counts: vec![unchecked; doc.builds.len()],
+        counts: (doc.builds.iter())
+            .map(|b| doc.packages.iter().filter(|p| p.on(b).is_none()).count())
+            .collect(),
     });
     rows.retain(|r| r.counts.iter().any(|c| *c > 0));
     rows
@@ -149,11 +153,13 @@ pub fn matrix_cell(row: &PackageRow, build: &str) -> String {
 }
 
 /// Packages grouped under their worst verdict, worst group first; those
-/// not checked first of all. Within a group, the list's order.
+/// not checked on some build (as `tally` counts them) first of all.
+/// Within a group, the list's order.
 pub fn grouped(doc: &ExtPackages) -> Vec<(Option<Readiness>, Vec<&PackageRow>)> {
     let mut groups: Vec<(Option<Readiness>, Vec<&PackageRow>)> = Vec::new();
     for p in &doc.packages {
-        let key = if p.error.is_some() { None } else { p.worst() };
+        let unchecked = p.error.is_some() || doc.builds.iter().any(|b| p.on(b).is_none());
+        let key = if unchecked { None } else { p.worst() };
         match groups.iter_mut().find(|(k, _)| *k == key) {
             Some((_, rows)) => rows.push(p),
             None => groups.push((key, vec![p])),
@@ -325,6 +331,41 @@ pub(crate) mod tests {
         );
         // The same file twice: nothing changed.
         assert!(changes(&now.packages, &now).is_empty());
+    }
+
+    #[test]
+    fn a_row_with_kept_results_and_an_error_is_not_checked_only_where_it_has_none() {
+        use Readiness::*;
+        let mut doc = three();
+        // d's 3.13 result came from the cache; preparing it for 3.13t failed.
+        let mut d = row("d", &[("3.13", Ready)]);
+        d.cached = vec!["3.13".into()];
+        d.error = Some("no wheel for setuptools".into());
+        doc.packages.push(d);
+        let rows = tally(&doc);
+        assert_eq!(
+            rows,
+            [
+                TallyRow {
+                    verdict: Some(Ready),
+                    counts: vec![3, 1]
+                },
+                TallyRow {
+                    verdict: Some(NeedsGil),
+                    counts: vec![0, 1]
+                },
+                TallyRow {
+                    verdict: None,
+                    counts: vec![1, 2]
+                },
+            ]
+        );
+        for b in 0..doc.builds.len() {
+            let column: usize = rows.iter().map(|r| r.counts[b]).sum();
+            assert_eq!(column, doc.packages.len());
+        }
+        let unchecked: Vec<&str> = grouped(&doc)[0].1.iter().map(|r| r.name.as_str()).collect();
+        assert_eq!(unchecked, ["c", "d"]);
     }
 
     #[test]
