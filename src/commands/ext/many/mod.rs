@@ -151,7 +151,7 @@ fn identify(pypi: &PyPi, source: &ExtSource) -> Listed {
         },
         ExtSource::Sdist(archive) => Listed {
             source: source.clone(),
-            name: sdist_name(&file_name(archive)),
+            name: list::name_of(source),
             version: None,
             described: archive.display().to_string(),
             identity: crate::download::sha256_file(archive)
@@ -175,13 +175,4 @@ pub fn document(app: &App, packages: Vec<PackageRow>) -> crate::results::ExtPack
         packages,
         session: app.session.id.clone(),
     }
-}
-
-/// `pb-1.0.tar.gz` → `pb-1.0`. Pure.
-fn sdist_name(file: &str) -> String {
-    [".tar.gz", ".tgz", ".zip"]
-        .iter()
-        .find_map(|ext| file.strip_suffix(ext))
-        .unwrap_or(file)
-        .to_string()
 }
