@@ -3,6 +3,7 @@
 //! since an earlier file, and the matrix as Markdown. Pure.
 
 use super::markdown::{cell, code};
+use crate::packages::wheel_tags::normalize;
 use crate::results::{ExtPackages, PackageRow, Readiness};
 
 /// A row of the tally: a verdict (None: the package was not checked) and
@@ -61,6 +62,13 @@ pub enum Change {
     },
     /// A package or a build's result that the earlier file did not have.
     New { package: String, build: String },
+    /// A build the earlier file had a verdict for and this one has none:
+    /// the package (or this build's check) failed this time.
+    NotChecked {
+        package: String,
+        build: String,
+        before: Readiness,
+    },
     /// A package the earlier file had and this one has not.
     Gone { package: String },
     /// Its version changed; the verdicts are listed on their own.
@@ -85,6 +93,14 @@ impl Change {
                 after.words()
             ),
             Change::New { package, build } => format!("{package} on {build}: new"),
+            Change::NotChecked {
+                package,
+                build,
+                before,
+            } => format!(
+                "{package} on {build}: {} → not checked (see its error)",
+                before.words()
+            ),
             Change::Gone { package } => format!("{package}: no longer in the list"),
             Change::Version {
                 package,
@@ -96,11 +112,13 @@ impl Change {
 }
 
 /// Every difference between `before` (an earlier file's rows) and `now`,
-/// rows matched on the package's name, results on the build's name.
+/// rows matched on the package's name (PEP 503: case and `-_.` aside),
+/// results on the build's name.
 pub fn changes(before: &[PackageRow], now: &ExtPackages) -> Vec<Change> {
+    let same = |a: &PackageRow, b: &PackageRow| normalize(&a.name) == normalize(&b.name);
     let mut out = Vec::new();
     for row in &now.packages {
-        let Some(old) = before.iter().find(|o| o.name == row.name) else {
+        let Some(old) = before.iter().find(|o| same(o, row)) else {
             out.extend(row.results.iter().map(|r| Change::New {
                 package: row.name.clone(),
                 build: r.interpreter.clone(),
@@ -131,9 +149,20 @@ pub fn changes(before: &[PackageRow], now: &ExtPackages) -> Vec<Change> {
                 }),
             }
         }
+        for o in old
+            .results
+            .iter()
+            .filter(|o| row.on(&o.interpreter).is_none())
+        {
+            out.push(Change::NotChecked {
+                package: row.name.clone(),
+                build: o.interpreter.clone(),
+                before: o.readiness,
+            });
+        }
     }
     for old in before {
-        if !now.packages.iter().any(|p| p.name == old.name) {
+        if !now.packages.iter().any(|p| same(p, old)) {
             out.push(Change::Gone {
                 package: old.name.clone(),
             });
@@ -331,6 +360,26 @@ pub(crate) mod tests {
         );
         // The same file twice: nothing changed.
         assert!(changes(&now.packages, &now).is_empty());
+    }
+
+    #[test]
+    fn changes_match_normalised_names_and_report_results_now_missing() {
+        use Readiness::*;
+        let now = three();
+        // Before: `C` (now `c`) had verdicts; this time it was not checked.
+        let before = vec![
+            row("A", &[("3.13", Ready), ("3.13t", Ready)]),
+            row("b", &[("3.13", Ready), ("3.13t", NeedsGil)]),
+            row("C", &[("3.13", Ready), ("3.13t", NeedsGil)]),
+        ];
+        let lines: Vec<String> = changes(&before, &now).iter().map(Change::line).collect();
+        assert_eq!(
+            lines,
+            [
+                "c on 3.13: ready → not checked (see its error)",
+                "c on 3.13t: works with the GIL → not checked (see its error)",
+            ]
+        );
     }
 
     #[test]

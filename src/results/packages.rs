@@ -4,7 +4,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::package::{ExtPackage, PackageResult, Readiness};
+use super::package::{PackageResult, Readiness};
 
 /// `ext` over many packages: the readiness matrix (package × build).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -65,22 +65,5 @@ impl PackageRow {
     /// when it was not checked.
     pub fn worst(&self) -> Option<Readiness> {
         self.results.iter().map(|r| r.readiness).max()
-    }
-}
-
-impl From<&ExtPackage> for PackageRow {
-    /// A one-package file read as a row, so `--since` takes either kind.
-    fn from(p: &ExtPackage) -> PackageRow {
-        PackageRow {
-            name: p.package.clone(),
-            version: None,
-            source: p.package.clone(),
-            identity: String::new(),
-            build_requires: p.build_requires.clone(),
-            results: p.results.clone(),
-            cached: vec![],
-            engine: None,
-            error: None,
-        }
     }
 }

@@ -373,3 +373,35 @@ async fn one_build_whose_check_fails_is_that_rows_failure_and_not_cached() {
     assert_eq!(again.packages[1].cached, ["3.13", "3.13j"]);
     assert!(engine.runs().len() > runs);
 }
+
+#[test]
+fn since_refuses_a_one_package_file_and_says_which_to_give() {
+    let s = setup();
+    let app = app_on(FakeEngine::new(containers), &s.cache);
+    let one = s.good.with_file_name("one.json");
+    let doc = crate::results::ExtPackage {
+        package: "good 1.0 from PyPI (good-1.0.tar.gz)".into(),
+        build_requires: vec![],
+        wheelhouse: vec![],
+        results: vec![],
+        test_requires: vec![],
+        dependencies: vec![],
+        session: String::new(),
+    };
+    std::fs::write(&one, crate::results::to_json(&doc).unwrap()).unwrap();
+    let argv = [
+        s.argv.clone(),
+        vec!["--since".into(), one.display().to_string()],
+    ]
+    .concat();
+    let args = ext::tests::ext_args(&argv.iter().map(String::as_str).collect::<Vec<_>>());
+    let e = ext::prepare(&args, &app.plan, &app.project)
+        .map(|_| ())
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("is one package's readiness (an ext-package file)"),
+        "{e}"
+    );
+    assert!(e.contains("Give an ext-packages file"), "{e}");
+}
