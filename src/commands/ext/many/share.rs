@@ -373,7 +373,10 @@ async fn run_missing(
         found.insert((i, n), result);
     }
     drop(stream);
-    task.finish(format!("{done} checked"));
+    task.finish(match failed.len() {
+        0 => format!("{done} checked"),
+        f => format!("{} checked, {f} failed", done - f as u64),
+    });
     failed.sort();
     for (i, n, why) in failed {
         let row = &mut pending[i].row;

@@ -366,7 +366,16 @@ async fn one_build_whose_check_fails_is_that_rows_failure_and_not_cached() {
     let why = gilly.error.as_deref().unwrap();
     assert!(why.starts_with("on 3.13t: the check failed: "), "{why}");
     let e = present(&job, &doc).unwrap_err().to_string();
-    assert!(e.contains("gilly (not checked)"), "{e}");
+    assert!(e.contains("gilly (not checked on 3.13t)"), "{e}");
+    let shown = present::render_matrix(&doc, false, Some(200));
+    assert!(
+        shown.contains("✗ gilly: partly checked: on 3.13t: the check failed: "),
+        "{shown}"
+    );
+    assert!(
+        shown.contains("│ not checked ┆ 0    ┆ 1     ┆ 0     │"),
+        "{shown}"
+    );
     // The failed build was not cached: a second run checks it (alone) again.
     let runs = engine.runs().len();
     let again = check_all(&app, &job).await;
