@@ -3,6 +3,7 @@
 //! since an earlier file, and the matrix as Markdown. Pure.
 
 use super::markdown::{cell, code};
+use crate::packages::wheel_tags::normalize;
 use crate::results::{ExtPackages, PackageRow, Readiness};
 
 /// A row of the tally: a verdict (None: the package was not checked) and
@@ -14,7 +15,8 @@ pub struct TallyRow {
 }
 
 /// How many packages got each verdict on each build; verdicts nobody got
-/// are left out. Packages not checked count once per build.
+/// are left out. A package counts as not checked on each build it has no
+/// result for, so each build's column adds up to the list's length.
 pub fn tally(doc: &ExtPackages) -> Vec<TallyRow> {
     let mut rows: Vec<TallyRow> = Readiness::ALL
         .iter()
@@ -31,10 +33,13 @@ pub fn tally(doc: &ExtPackages) -> Vec<TallyRow> {
                 .collect(),
         })
         .collect();
-    let unchecked = doc.packages.iter().filter(|p| p.error.is_some()).count();
+    // Per build: a row whose cached results were kept while its preparation
+    // failed has a verdict on some builds and is not checked on the others.
     rows.push(TallyRow {
         verdict: None,
-        counts: vec![unchecked; doc.builds.len()],
+        counts: (doc.builds.iter())
+            .map(|b| doc.packages.iter().filter(|p| p.on(b).is_none()).count())
+            .collect(),
     });
     rows.retain(|r| r.counts.iter().any(|c| *c > 0));
     rows
@@ -57,6 +62,13 @@ pub enum Change {
     },
     /// A package or a build's result that the earlier file did not have.
     New { package: String, build: String },
+    /// A build the earlier file had a verdict for and this one has none:
+    /// the package (or this build's check) failed this time.
+    NotChecked {
+        package: String,
+        build: String,
+        before: Readiness,
+    },
     /// A package the earlier file had and this one has not.
     Gone { package: String },
     /// Its version changed; the verdicts are listed on their own.
@@ -81,6 +93,14 @@ impl Change {
                 after.words()
             ),
             Change::New { package, build } => format!("{package} on {build}: new"),
+            Change::NotChecked {
+                package,
+                build,
+                before,
+            } => format!(
+                "{package} on {build}: {} → not checked (see its error)",
+                before.words()
+            ),
             Change::Gone { package } => format!("{package}: no longer in the list"),
             Change::Version {
                 package,
@@ -92,11 +112,13 @@ impl Change {
 }
 
 /// Every difference between `before` (an earlier file's rows) and `now`,
-/// rows matched on the package's name, results on the build's name.
+/// rows matched on the package's name (PEP 503: case and `-_.` aside),
+/// results on the build's name.
 pub fn changes(before: &[PackageRow], now: &ExtPackages) -> Vec<Change> {
+    let same = |a: &PackageRow, b: &PackageRow| normalize(&a.name) == normalize(&b.name);
     let mut out = Vec::new();
     for row in &now.packages {
-        let Some(old) = before.iter().find(|o| o.name == row.name) else {
+        let Some(old) = before.iter().find(|o| same(o, row)) else {
             out.extend(row.results.iter().map(|r| Change::New {
                 package: row.name.clone(),
                 build: r.interpreter.clone(),
@@ -127,9 +149,20 @@ pub fn changes(before: &[PackageRow], now: &ExtPackages) -> Vec<Change> {
                 }),
             }
         }
+        for o in old
+            .results
+            .iter()
+            .filter(|o| row.on(&o.interpreter).is_none())
+        {
+            out.push(Change::NotChecked {
+                package: row.name.clone(),
+                build: o.interpreter.clone(),
+                before: o.readiness,
+            });
+        }
     }
     for old in before {
-        if !now.packages.iter().any(|p| p.name == old.name) {
+        if !now.packages.iter().any(|p| same(p, old)) {
             out.push(Change::Gone {
                 package: old.name.clone(),
             });
@@ -149,11 +182,13 @@ pub fn matrix_cell(row: &PackageRow, build: &str) -> String {
 }
 
 /// Packages grouped under their worst verdict, worst group first; those
-/// not checked first of all. Within a group, the list's order.
+/// not checked on some build (as `tally` counts them) first of all.
+/// Within a group, the list's order.
 pub fn grouped(doc: &ExtPackages) -> Vec<(Option<Readiness>, Vec<&PackageRow>)> {
     let mut groups: Vec<(Option<Readiness>, Vec<&PackageRow>)> = Vec::new();
     for p in &doc.packages {
-        let key = if p.error.is_some() { None } else { p.worst() };
+        let unchecked = p.error.is_some() || doc.builds.iter().any(|b| p.on(b).is_none());
+        let key = if unchecked { None } else { p.worst() };
         match groups.iter_mut().find(|(k, _)| *k == key) {
             Some((_, rows)) => rows.push(p),
             None => groups.push((key, vec![p])),
@@ -325,6 +360,61 @@ pub(crate) mod tests {
         );
         // The same file twice: nothing changed.
         assert!(changes(&now.packages, &now).is_empty());
+    }
+
+    #[test]
+    fn changes_match_normalised_names_and_report_results_now_missing() {
+        use Readiness::*;
+        let now = three();
+        // Before: `C` (now `c`) had verdicts; this time it was not checked.
+        let before = vec![
+            row("A", &[("3.13", Ready), ("3.13t", Ready)]),
+            row("b", &[("3.13", Ready), ("3.13t", NeedsGil)]),
+            row("C", &[("3.13", Ready), ("3.13t", NeedsGil)]),
+        ];
+        let lines: Vec<String> = changes(&before, &now).iter().map(Change::line).collect();
+        assert_eq!(
+            lines,
+            [
+                "c on 3.13: ready → not checked (see its error)",
+                "c on 3.13t: works with the GIL → not checked (see its error)",
+            ]
+        );
+    }
+
+    #[test]
+    fn a_row_with_kept_results_and_an_error_is_not_checked_only_where_it_has_none() {
+        use Readiness::*;
+        let mut doc = three();
+        // d's 3.13 result came from the cache; preparing it for 3.13t failed.
+        let mut d = row("d", &[("3.13", Ready)]);
+        d.cached = vec!["3.13".into()];
+        d.error = Some("no wheel for setuptools".into());
+        doc.packages.push(d);
+        let rows = tally(&doc);
+        assert_eq!(
+            rows,
+            [
+                TallyRow {
+                    verdict: Some(Ready),
+                    counts: vec![3, 1]
+                },
+                TallyRow {
+                    verdict: Some(NeedsGil),
+                    counts: vec![0, 1]
+                },
+                TallyRow {
+                    verdict: None,
+                    counts: vec![1, 2]
+                },
+            ]
+        );
+        for b in 0..doc.builds.len() {
+            let column: usize = rows.iter().map(|r| r.counts[b]).sum();
+            assert_eq!(column, doc.packages.len());
+        }
+        let unchecked: Vec<&str> = grouped(&doc)[0].1.iter().map(|r| r.name.as_str()).collect();
+        assert_eq!(unchecked, ["c", "d"]);
     }
 
     #[test]

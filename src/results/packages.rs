@@ -4,7 +4,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::package::{ExtPackage, PackageResult, Readiness};
+use super::package::{PackageResult, Readiness};
 
 /// `ext` over many packages: the readiness matrix (package × build).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -41,7 +41,8 @@ pub struct PackageRow {
     /// The engine that checked it, when several shared the list.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub engine: Option<String>,
-    /// Why it was not checked at all (its sdist or build requirements not found).
+    /// Why it was not checked at all (its sdist or build requirements not
+    /// found), or on which builds its check failed (those have no result).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
 }
@@ -64,22 +65,5 @@ impl PackageRow {
     /// when it was not checked.
     pub fn worst(&self) -> Option<Readiness> {
         self.results.iter().map(|r| r.readiness).max()
-    }
-}
-
-impl From<&ExtPackage> for PackageRow {
-    /// A one-package file read as a row, so `--since` takes either kind.
-    fn from(p: &ExtPackage) -> PackageRow {
-        PackageRow {
-            name: p.package.clone(),
-            version: None,
-            source: p.package.clone(),
-            identity: String::new(),
-            build_requires: p.build_requires.clone(),
-            results: p.results.clone(),
-            cached: vec![],
-            engine: None,
-            error: None,
-        }
     }
 }

@@ -12,11 +12,21 @@ use sha2::{Digest, Sha256};
 use crate::regular_file::Links;
 use crate::results::PackageResult;
 
-/// Everything one package's result on one build depends on.
+/// The version of the Rust-side verdict rules (`readiness::judge`,
+/// `suite::judge_tests`, `graph::judge_graph`, `tsan::judge_races` and what
+/// they read). Bump it whenever any of them would judge a check's output
+/// differently: cached results were judged by the old rules, and the
+/// crate's version does not change between such edits.
+pub const RULES_VERSION: u32 = 1;
+
+/// Everything one package's result on one build depends on. Not keyed:
+/// the newest versions of dependencies on PyPI (`--no-cache` checks again).
 #[derive(Debug, Clone, Serialize)]
 pub struct CacheKey<'a> {
-    /// pybench-docker's version: its rules may judge differently.
+    /// pybench-docker's version.
     pub tool: &'a str,
+    /// `RULES_VERSION`: the verdict rules the result was judged by.
+    pub rules: u32,
     /// The container-side scripts' sha256.
     pub checker: &'a str,
     /// The package's name and its sdist's or folder's sha256.
@@ -26,7 +36,8 @@ pub struct CacheKey<'a> {
     /// The image ids the wheel was built and checked in.
     pub builder_image: &'a str,
     pub runtime_image: &'a str,
-    /// `--smoke`, its threads, `--tests` and pytest's arguments.
+    /// `share::options_of`: smoke, tests and their threads, the effective
+    /// timeout, `--offline`, the wheelhouses, the containers' limits.
     pub options: &'a str,
 }
 
@@ -131,6 +142,7 @@ mod tests {
     fn key<'a>(interpreter: &'a str, builder: &'a str) -> CacheKey<'a> {
         CacheKey {
             tool: "0.1.0",
+            rules: RULES_VERSION,
             checker: "c",
             name: "pb",
             package: "p",
@@ -151,6 +163,10 @@ mod tests {
         for changed in [
             CacheKey {
                 tool: "0.2.0",
+                ..k.clone()
+            },
+            CacheKey {
+                rules: RULES_VERSION + 1,
                 ..k.clone()
             },
             CacheKey {

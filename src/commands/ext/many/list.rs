@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{bail, Context, Result};
 
 use crate::packages::source::{classify, parse_pypi, ExtSource};
+use crate::packages::wheel_tags::normalize;
 
 /// A requirements file is a few KB; a larger one is not a list of packages.
 const REQUIREMENTS_LIMIT: u64 = 1 << 20;
@@ -101,7 +102,63 @@ pub fn packages(paths: &[PathBuf], pypi: &[String], files: &[PathBuf]) -> Result
     if out.is_empty() {
         bail!("the requirements file(s) name no package. Add package names (NAME or NAME==VERSION), one a line.");
     }
+    refuse_duplicates(&out)?;
     Ok(out)
+}
+
+/// The name a package's row goes by before PyPI is asked: the project on
+/// PyPI, a folder's name, an sdist's file name without its extension. Pure.
+pub fn name_of(source: &ExtSource) -> String {
+    let file_name = |p: &Path| {
+        p.file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_else(|| p.display().to_string())
+    };
+    match source {
+        ExtSource::Pypi { name, .. } => name.clone(),
+        ExtSource::Project(dir) => file_name(dir),
+        ExtSource::Sdist(archive) => {
+            let file = file_name(archive);
+            [".tar.gz", ".tgz", ".zip"]
+                .iter()
+                .find_map(|ext| file.strip_suffix(ext))
+                .unwrap_or(&file)
+                .to_string()
+        }
+        ExtSource::Greeter | ExtSource::CFile(_) => format!("{source:?}"),
+    }
+}
+
+/// How a package was given, for an error.
+fn given(source: &ExtSource) -> String {
+    match source {
+        ExtSource::Pypi {
+            name,
+            version: Some(v),
+        } => format!("{name}=={v} (PyPI)"),
+        ExtSource::Pypi {
+            name,
+            version: None,
+        } => format!("{name} (PyPI)"),
+        ExtSource::Project(p) | ExtSource::Sdist(p) => p.display().to_string(),
+        other => format!("{other:?}"),
+    }
+}
+
+/// Two entries of one name (PEP 503: case and `-_.` aside) would share an
+/// output folder, a row for `--since` and a cache name: refused. Pure.
+fn refuse_duplicates(list: &[ExtSource]) -> Result<()> {
+    for (i, a) in list.iter().enumerate() {
+        let name = normalize(&name_of(a));
+        if let Some(b) = list[..i].iter().find(|b| normalize(&name_of(b)) == name) {
+            bail!(
+                "the list names the package {name:?} twice: {} and {}. Rows, output folders and --since are matched on the name, so two entries of one name would collide. Keep one of them (check the other in a run of its own, or rename its folder).",
+                given(b),
+                given(a)
+            );
+        }
+    }
+    Ok(())
 }
 
 /// A path of the list: a project folder or an sdist.
@@ -199,5 +256,37 @@ mod tests {
         std::fs::write(&file, "# nothing\n").unwrap();
         let e = packages(&[], &[], &[file]).unwrap_err().to_string();
         assert!(e.contains("name no package"), "{e}");
+    }
+
+    #[test]
+    fn two_entries_of_one_normalised_name_are_refused_naming_both() {
+        let dir = tempfile::tempdir().unwrap();
+        let (a, b) = (dir.path().join("a/My_Pkg"), dir.path().join("b/my-pkg"));
+        for d in [&a, &b] {
+            std::fs::create_dir_all(d).unwrap();
+            std::fs::write(d.join("setup.py"), "").unwrap();
+        }
+        let e = packages(&[a.clone(), b.clone()], &[], &[])
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("\"my-pkg\" twice"), "{e}");
+        assert!(
+            e.contains("a/My_Pkg and ") && e.contains("b/my-pkg."),
+            "{e}"
+        );
+        let e = packages(&[], &["numpy==2.3.0".into(), "NumPy==2.2.0".into()], &[])
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("numpy==2.3.0 (PyPI) and NumPy==2.2.0 (PyPI)") && e.contains("Keep one"),
+            "{e}"
+        );
+        // The same entry twice is one package, not a collision.
+        assert_eq!(
+            packages(&[], &["numpy".into(), "numpy".into()], &[])
+                .unwrap()
+                .len(),
+            1
+        );
     }
 }

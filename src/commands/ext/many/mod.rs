@@ -65,13 +65,17 @@ pub fn prepare(args: &ExtArgs) -> Result<ManyJob> {
     })
 }
 
-/// An earlier file's rows: a list's, or one package's as a row.
+/// An earlier list's rows. A one-package file is refused: it records where
+/// the package came from, not its project name, so no row could match it.
 fn read_since(path: &std::path::Path) -> Result<Vec<PackageRow>> {
     match crate::results::load(path).map_err(|e| anyhow::anyhow!("--since: {e}"))? {
         ResultDoc::ExtPackages(doc) => Ok(doc.packages),
-        ResultDoc::ExtPackage(p) => Ok(vec![PackageRow::from(&p)]),
+        ResultDoc::ExtPackage(_) => bail!(
+            "--since {} is one package's readiness (an ext-package file), which does not record the project's name, so the list's rows cannot be matched with it. Give an ext-packages file: the one `ext --json` wrote for a list (for one package, a list of one: `ext -r FILE --json OUT` with the package on FILE's one line).",
+            path.display()
+        ),
         other => bail!(
-            "--since {} is {}, not the readiness of packages. Give a file `ext --json` wrote for a list (or one package).",
+            "--since {} is {}, not the readiness of packages. Give a file `ext --json` wrote for a list of packages (an ext-packages file).",
             path.display(),
             other.kind().describe()
         ),
@@ -151,7 +155,7 @@ fn identify(pypi: &PyPi, source: &ExtSource) -> Listed {
         },
         ExtSource::Sdist(archive) => Listed {
             source: source.clone(),
-            name: sdist_name(&file_name(archive)),
+            name: list::name_of(source),
             version: None,
             described: archive.display().to_string(),
             identity: crate::download::sha256_file(archive)
@@ -175,13 +179,4 @@ pub fn document(app: &App, packages: Vec<PackageRow>) -> crate::results::ExtPack
         packages,
         session: app.session.id.clone(),
     }
-}
-
-/// `pb-1.0.tar.gz` → `pb-1.0`. Pure.
-fn sdist_name(file: &str) -> String {
-    [".tar.gz", ".tgz", ".zip"]
-        .iter()
-        .find_map(|ext| file.strip_suffix(ext))
-        .unwrap_or(file)
-        .to_string()
 }

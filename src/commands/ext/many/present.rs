@@ -60,7 +60,12 @@ pub fn render_matrix(doc: &ExtPackages, color: bool, width: Option<u16>) -> Stri
     out.push(tallied.to_string());
     for p in &doc.packages {
         if let Some(e) = &p.error {
-            out.push(format!("✗ {}: not checked: {e}", p.label()));
+            let how = if p.results.is_empty() {
+                "not checked"
+            } else {
+                "partly checked"
+            };
+            out.push(format!("✗ {}: {how}: {e}", p.label()));
         }
         for r in p
             .results
@@ -102,7 +107,17 @@ pub fn present(job: &ManyJob, doc: &ExtPackages) -> Result<()> {
         .packages
         .iter()
         .filter(|p| p.error.is_some())
-        .map(|p| format!("{} (not checked)", p.label()))
+        .map(|p| {
+            let unchecked: Vec<&str> = (doc.builds.iter())
+                .filter(|b| p.on(b).is_none())
+                .map(String::as_str)
+                .collect();
+            if p.results.is_empty() || unchecked.is_empty() {
+                format!("{} (not checked)", p.label())
+            } else {
+                format!("{} (not checked on {})", p.label(), unchecked.join(", "))
+            }
+        })
         .collect();
     for p in &doc.packages {
         failing.extend(

@@ -9,7 +9,7 @@ use std::time::Duration;
 use anyhow::{Context, Result};
 use futures_util::StreamExt;
 
-use super::cache::{CacheKey, ResultCache};
+use super::cache::{CacheKey, ResultCache, RULES_VERSION};
 use super::{Listed, ManyHost, ManyJob};
 use crate::commands::ext::dynamic::ask_backend;
 use crate::commands::ext::package::{copy_wheels, PackageJob};
@@ -17,6 +17,7 @@ use crate::commands::ext::package_host::{package_interpreters, prepare_on_host, 
 use crate::commands::ext::package_run::{one_interpreter, Shared};
 use crate::commands::ext::suite::threads_for;
 use crate::commands::App;
+use crate::config::Containers;
 use crate::plan::Interpreter;
 use crate::results::{PackageResult, PackageRow};
 
@@ -59,19 +60,33 @@ async fn image_ids(app: &App, interps: &[&Interpreter]) -> Result<Vec<(String, S
     Ok(out)
 }
 
-/// What a result depends on beyond the package and images: the smoke
-/// code and threads, the tests and pytest's arguments. Pure.
-pub fn options_of(job: &PackageJob) -> String {
+/// What a result depends on beyond the package and images, as the
+/// containers would get it: the smoke code and threads; the tests, their
+/// threads (derived from the engine's CPUs unless asked) and pytest's
+/// arguments; the effective timeout; `--offline` and the wheelhouses
+/// (they decide which dependencies get installed); the containers' memory,
+/// pids and tmpfs limits. Pure.
+pub fn options_of(job: &PackageJob, containers: &Containers, cpus: u32) -> String {
     let mut out = String::new();
     if let Some(smoke) = &job.smoke {
         out += &format!("smoke={smoke:?} threads={} ", job.smoke_threads);
     }
     if let Some(tests) = &job.tests {
         out += &format!(
-            "tests threads={:?} args={:?}",
-            tests.threads, tests.pytest_args
+            "tests threads={} args={:?} ",
+            threads_for(tests.threads, cpus),
+            tests.pytest_args
         );
     }
+    out += &format!(
+        "timeout={} offline={} wheelhouses={:?} memory_mb={} pids_limit={} tmpfs_mb={}",
+        job.timeout.unwrap_or(containers.timeout_seconds),
+        job.offline,
+        job.wheelhouses,
+        containers.memory_mb,
+        containers.pids_limit,
+        containers.tmpfs_mb
+    );
     out
 }
 
@@ -97,7 +112,8 @@ pub async fn check_share(
     let interps = package_interpreters(&app.plan);
     let ids = image_ids(app, &interps).await?;
     let cache = ResultCache::new(&app.cache);
-    let options = options_of(&job.each);
+    let cpus = app.engine.host_facts().await.cpus;
+    let options = options_of(&job.each, &app.config.containers, cpus);
     let tool = env!("CARGO_PKG_VERSION");
     let root = app.cache.join("ext").join(format!(
         "{}-list{}",
@@ -130,6 +146,7 @@ pub async fn check_share(
         prepare_missing(app, &mut pending).await?;
         run_missing(
             app,
+            cpus,
             &mut pending,
             &interps,
             &ids,
@@ -164,6 +181,7 @@ fn key<'a>(
 ) -> CacheKey<'a> {
     CacheKey {
         tool,
+        rules: RULES_VERSION,
         checker,
         name,
         package: identity,
@@ -282,6 +300,7 @@ async fn prepare_missing(app: &App, pending: &mut [Pending]) -> Result<()> {
 #[allow(clippy::too_many_arguments)]
 async fn run_missing(
     app: &App,
+    cpus: u32,
     pending: &mut [Pending],
     interps: &[&Interpreter],
     ids: &[(String, String)],
@@ -290,7 +309,6 @@ async fn run_missing(
     options: &str,
     tool: &str,
 ) -> Result<()> {
-    let cpus = app.engine.host_facts().await.cpus;
     let total: usize = pending.iter().map(|p| p.missing.len()).sum();
     let task = app.progress.counter("ext", total as u64, false);
     let shared: Vec<Option<Shared>> = pending
@@ -317,8 +335,20 @@ async fn run_missing(
     let mut stream = futures_util::stream::iter(runs).buffer_unordered(cpus.max(1) as usize);
     let mut found: BTreeMap<(usize, usize), PackageResult> = BTreeMap::new();
     let mut done = 0;
+    let mut failed: Vec<(usize, usize, String)> = Vec::new();
     while let Some((i, n, result)) = stream.next().await {
-        let result = result?;
+        // One build's check failing (a timeout, no machine line) is that
+        // row's failure, not the list's: noted, not cached, the rest go on.
+        let result = match result {
+            Ok(r) => r,
+            Err(e) if e.downcast_ref::<crate::error::Interrupted>().is_some() => return Err(e),
+            Err(e) => {
+                done += 1;
+                task.set_position(done);
+                failed.push((i, n, format!("{e:#}")));
+                continue;
+            }
+        };
         let p = &pending[i];
         cache.put(
             &key(
@@ -343,7 +373,19 @@ async fn run_missing(
         found.insert((i, n), result);
     }
     drop(stream);
-    task.finish(format!("{done} checked"));
+    task.finish(match failed.len() {
+        0 => format!("{done} checked"),
+        f => format!("{} checked, {f} failed", done - f as u64),
+    });
+    failed.sort();
+    for (i, n, why) in failed {
+        let row = &mut pending[i].row;
+        let said = format!("on {}: the check failed: {why}", interps[n].name);
+        row.error = Some(match row.error.take() {
+            Some(before) => format!("{before}; {said}"),
+            None => said,
+        });
+    }
     // Each row's results in the builds' order, the cached with the new.
     for (i, p) in pending.iter_mut().enumerate() {
         let mut results = Vec::new();
@@ -357,4 +399,103 @@ async fn run_missing(
         p.row.results = results;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn job() -> PackageJob {
+        PackageJob {
+            source: crate::packages::source::ExtSource::Greeter,
+            wheelhouses: vec![],
+            offline: false,
+            smoke: None,
+            smoke_threads: 4,
+            fail_on: vec![],
+            out_dir: PathBuf::from("/out"),
+            json: None,
+            markdown: None,
+            html: None,
+            timeout: None,
+            tests: None,
+        }
+    }
+
+    fn containers() -> Containers {
+        Containers {
+            timeout_seconds: 600,
+            memory_mb: 4096,
+            pids_limit: 1024,
+            tmpfs_mb: 512,
+            user: String::new(),
+        }
+    }
+
+    #[test]
+    fn every_input_a_result_depends_on_changes_the_options() {
+        let base = options_of(&job(), &containers(), 8);
+        assert_eq!(base, options_of(&job(), &containers(), 8));
+        // Without --tests the CPUs do not matter: nothing uses the threads.
+        assert_eq!(base, options_of(&job(), &containers(), 2));
+        let tests = PackageJob {
+            tests: Some(crate::commands::ext::suite::TestsJob {
+                path: None,
+                pytest_args: vec![],
+                threads: None,
+            }),
+            ..job()
+        };
+        let with_tests = options_of(&tests, &containers(), 8);
+        assert_ne!(base, with_tests);
+        assert_ne!(with_tests, options_of(&tests, &containers(), 16));
+        let changed_jobs = [
+            PackageJob {
+                timeout: Some(60),
+                ..job()
+            },
+            PackageJob {
+                offline: true,
+                ..job()
+            },
+            PackageJob {
+                wheelhouses: vec![PathBuf::from("/house")],
+                ..job()
+            },
+            PackageJob {
+                smoke: Some("import x".into()),
+                ..job()
+            },
+        ];
+        for j in &changed_jobs {
+            assert_ne!(base, options_of(j, &containers(), 8), "{j:?}");
+        }
+        let changed_limits = [
+            Containers {
+                timeout_seconds: 60,
+                ..containers()
+            },
+            Containers {
+                memory_mb: 1024,
+                ..containers()
+            },
+            Containers {
+                pids_limit: 64,
+                ..containers()
+            },
+            Containers {
+                tmpfs_mb: 64,
+                ..containers()
+            },
+        ];
+        for c in &changed_limits {
+            assert_ne!(base, options_of(&job(), c, 8), "{c:?}");
+        }
+        // --timeout wins over the configuration's: the same effective timeout, the same key.
+        let asked = PackageJob {
+            timeout: Some(600),
+            ..job()
+        };
+        assert_eq!(base, options_of(&asked, &containers(), 8));
+    }
 }

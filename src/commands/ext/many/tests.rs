@@ -336,3 +336,81 @@ async fn a_package_that_cannot_be_prepared_is_not_checked_and_the_others_go_on()
     let e = present(&job, &doc).unwrap_err().to_string();
     assert!(e.contains("gilly (not checked)"), "{e}");
 }
+
+#[tokio::test]
+async fn one_build_whose_check_fails_is_that_rows_failure_and_not_cached() {
+    let s = setup();
+    // gilly's check on 3.13t prints no machine line (as after a timeout).
+    let broken = |spec: &ContainerSpec| {
+        let check = !spec.cmd.iter().any(|a| a == "requires" || a == "build");
+        let gilly = spec.cmd.iter().any(|a| a.starts_with("gilly"));
+        if check && gilly && interpreter_of(spec) == "3.13t" {
+            return Ok(exited(0, "killed\n", ""));
+        }
+        containers(spec)
+    };
+    let engine = FakeEngine::new(broken);
+    let app = app_on(engine.clone(), &s.cache);
+    give_images(&app, &engine);
+    let job = list_job(&app, &s.argv);
+    let doc = check_all(&app, &job).await;
+    assert_eq!(doc.packages[0].results.len(), 3);
+    assert!(doc.packages[0].error.is_none());
+    let gilly = &doc.packages[1];
+    let builds: Vec<&str> = gilly
+        .results
+        .iter()
+        .map(|r| r.interpreter.as_str())
+        .collect();
+    assert_eq!(builds, ["3.13", "3.13j"]);
+    let why = gilly.error.as_deref().unwrap();
+    assert!(why.starts_with("on 3.13t: the check failed: "), "{why}");
+    let e = present(&job, &doc).unwrap_err().to_string();
+    assert!(e.contains("gilly (not checked on 3.13t)"), "{e}");
+    let shown = present::render_matrix(&doc, false, Some(200));
+    assert!(
+        shown.contains("✗ gilly: partly checked: on 3.13t: the check failed: "),
+        "{shown}"
+    );
+    assert!(
+        shown.contains("│ not checked ┆ 0    ┆ 1     ┆ 0     │"),
+        "{shown}"
+    );
+    // The failed build was not cached: a second run checks it (alone) again.
+    let runs = engine.runs().len();
+    let again = check_all(&app, &job).await;
+    assert_eq!(again.packages[1].cached, ["3.13", "3.13j"]);
+    assert!(engine.runs().len() > runs);
+}
+
+#[test]
+fn since_refuses_a_one_package_file_and_says_which_to_give() {
+    let s = setup();
+    let app = app_on(FakeEngine::new(containers), &s.cache);
+    let one = s.good.with_file_name("one.json");
+    let doc = crate::results::ExtPackage {
+        package: "good 1.0 from PyPI (good-1.0.tar.gz)".into(),
+        build_requires: vec![],
+        wheelhouse: vec![],
+        results: vec![],
+        test_requires: vec![],
+        dependencies: vec![],
+        session: String::new(),
+    };
+    std::fs::write(&one, crate::results::to_json(&doc).unwrap()).unwrap();
+    let argv = [
+        s.argv.clone(),
+        vec!["--since".into(), one.display().to_string()],
+    ]
+    .concat();
+    let args = ext::tests::ext_args(&argv.iter().map(String::as_str).collect::<Vec<_>>());
+    let e = ext::prepare(&args, &app.plan, &app.project)
+        .map(|_| ())
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("is one package's readiness (an ext-package file)"),
+        "{e}"
+    );
+    assert!(e.contains("Give an ext-packages file"), "{e}");
+}
