@@ -140,7 +140,11 @@ def collect():
         "abiflags": getattr(sys, "abiflags", "") or "",
         "free_threading": free_threading,
         "jit": _jit(),
-        "tail_call": sysconfig.get_config_var("Py_TAIL_CALL_INTERP") == 1,
+        # 3.14 names the macro Py_TAIL_CALL_INTERP, 3.15 _Py_TAIL_CALL_INTERP.
+        "tail_call": 1 in (
+            sysconfig.get_config_var("Py_TAIL_CALL_INTERP"),
+            sysconfig.get_config_var("_Py_TAIL_CALL_INTERP"),
+        ),
         "gil_enabled": gil_enabled,
         "flags": _flags(),
         "env": {name: os.environ[name] for name in RUNTIME_ENV_VARS if name in os.environ},

@@ -114,7 +114,8 @@ pub const OPTIONS: &[OptionSpec] = &[
         switch_off: None,
         toolchain: Some(ToolchainNeed::Clang { min: 19 }),
         cost: 1,
-        check: Some("import sysconfig; assert sysconfig.get_config_var(\"Py_TAIL_CALL_INTERP\") == 1, \"the tail-calling interpreter is not built in\""),
+        // 3.14 names the macro Py_TAIL_CALL_INTERP, 3.15 _Py_TAIL_CALL_INTERP.
+        check: Some("import sysconfig; assert 1 in (sysconfig.get_config_var(\"Py_TAIL_CALL_INTERP\"), sysconfig.get_config_var(\"_Py_TAIL_CALL_INTERP\")), \"the tail-calling interpreter is not built in\""),
         before_build: None,
         packages: &[],
         own_images: None,

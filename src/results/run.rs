@@ -63,7 +63,7 @@ pub struct InterpreterInfo {
     pub abiflags: String,
     pub free_threading: FeatureState,
     pub jit: FeatureState,
-    /// Whether the tail-calling interpreter is built in (`Py_TAIL_CALL_INTERP`);
+    /// Whether the tail-calling interpreter is built in (`Py_TAIL_CALL_INTERP`, 3.15's `_Py_TAIL_CALL_INTERP`);
     /// absent in files from before it was reported.
     #[serde(default)]
     pub tail_call: bool,
