@@ -106,6 +106,22 @@ def _jit():
     return "enabled" if _tier2_default_from_cflags(cflags) else "disabled"
 
 
+def _tail_call():
+    """Whether the tail-calling interpreter is built in.
+
+    pyconfig.h says it: 3.14 as ``Py_TAIL_CALL_INTERP``, 3.15 as
+    ``_Py_TAIL_CALL_INTERP``, which sysconfig's variables leave out (they take
+    only names that start with a capital). A Python without its header (a
+    distro's, without -dev) falls back to the variable.
+    """
+    try:
+        with open(sysconfig.get_config_h_filename()) as header:
+            lines = set(line.strip() for line in header)
+    except (OSError, AttributeError):
+        return sysconfig.get_config_var("Py_TAIL_CALL_INTERP") == 1
+    return bool(lines & {"#define Py_TAIL_CALL_INTERP 1", "#define _Py_TAIL_CALL_INTERP 1"})
+
+
 def _flags():
     """The sys.flags that matter for benchmarks; absent ones are left out."""
     names = (
@@ -140,11 +156,7 @@ def collect():
         "abiflags": getattr(sys, "abiflags", "") or "",
         "free_threading": free_threading,
         "jit": _jit(),
-        # 3.14 names the macro Py_TAIL_CALL_INTERP, 3.15 _Py_TAIL_CALL_INTERP.
-        "tail_call": 1 in (
-            sysconfig.get_config_var("Py_TAIL_CALL_INTERP"),
-            sysconfig.get_config_var("_Py_TAIL_CALL_INTERP"),
-        ),
+        "tail_call": _tail_call(),
         "gil_enabled": gil_enabled,
         "flags": _flags(),
         "env": {name: os.environ[name] for name in RUNTIME_ENV_VARS if name in os.environ},

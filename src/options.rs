@@ -114,8 +114,10 @@ pub const OPTIONS: &[OptionSpec] = &[
         switch_off: None,
         toolchain: Some(ToolchainNeed::Clang { min: 19 }),
         cost: 1,
-        // 3.14 names the macro Py_TAIL_CALL_INTERP, 3.15 _Py_TAIL_CALL_INTERP.
-        check: Some("import sysconfig; assert 1 in (sysconfig.get_config_var(\"Py_TAIL_CALL_INTERP\"), sysconfig.get_config_var(\"_Py_TAIL_CALL_INTERP\")), \"the tail-calling interpreter is not built in\""),
+        // From pyconfig.h itself: 3.15 names the macro _Py_TAIL_CALL_INTERP,
+        // which sysconfig's variables leave out (they take only names that
+        // start with a capital); 3.14 names it Py_TAIL_CALL_INTERP.
+        check: Some("import sysconfig; h = set(open(sysconfig.get_config_h_filename()).read().splitlines()); assert h & {\"#define Py_TAIL_CALL_INTERP 1\", \"#define _Py_TAIL_CALL_INTERP 1\"}, \"the tail-calling interpreter is not built in\""),
         before_build: None,
         packages: &[],
         own_images: None,
