@@ -116,13 +116,10 @@ mod tests {
     use crate::commands::test_support::app_on;
     use crate::docker::fake::{exited, FakeEngine};
 
-    /// A backend that asks for `pb-helper` at build time: the host finds it
-    /// in the local wheelhouse and adds it to the package's; one asking for
-    /// what no index has fails the package, naming it.
-    #[tokio::test]
-    async fn what_the_backend_asks_for_joins_the_wheelhouse() {
-        let dir = tempfile::tempdir().unwrap();
-        let (project, house) = (dir.path().join("pb"), dir.path().join("house"));
+    /// A project whose backend is asked at build time, and an empty
+    /// wheelhouse beside it, under `dir`.
+    fn project_and_wheelhouse(dir: &Path) -> (std::path::PathBuf, std::path::PathBuf) {
+        let (project, house) = (dir.join("pb"), dir.join("house"));
         std::fs::create_dir_all(&project).unwrap();
         std::fs::create_dir_all(&house).unwrap();
         std::fs::write(
@@ -130,6 +127,16 @@ mod tests {
             "[build-system]\nrequires = [\"setuptools>=70\"]\nbuild-backend = \"backend\"\n",
         )
         .unwrap();
+        (project, house)
+    }
+
+    /// A backend that asks for `pb-helper` at build time: the host finds it
+    /// in the local wheelhouse and adds it to the package's; one asking for
+    /// what no index has fails the package, naming it.
+    #[tokio::test]
+    async fn what_the_backend_asks_for_joins_the_wheelhouse() {
+        let dir = tempfile::tempdir().unwrap();
+        let (project, house) = project_and_wheelhouse(dir.path());
         for (file, name) in [
             ("setuptools-80.0-py3-none-any.whl", "setuptools"),
             ("pb_helper-1.0-py3-none-any.whl", "pb-helper"),
@@ -199,14 +206,7 @@ mod tests {
     #[tokio::test]
     async fn a_thread_sanitizer_build_is_asked_under_tsan_options() {
         let dir = tempfile::tempdir().unwrap();
-        let (project, house) = (dir.path().join("pb"), dir.path().join("house"));
-        std::fs::create_dir_all(&project).unwrap();
-        std::fs::create_dir_all(&house).unwrap();
-        std::fs::write(
-            project.join("pyproject.toml"),
-            "[build-system]\nrequires = [\"setuptools>=70\"]\nbuild-backend = \"backend\"\n",
-        )
-        .unwrap();
+        let (project, house) = project_and_wheelhouse(dir.path());
         crate::packages::testing::write_wheel(
             &house.join("setuptools-80.0-py3-none-any.whl"),
             "setuptools",
