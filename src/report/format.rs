@@ -159,6 +159,11 @@ impl FeatureCell {
     /// The JIT cell of a row: what the probe saw in its processes, or what
     /// the interpreter was configured to do in files from before the probe.
     pub(crate) fn jit(row: &Row) -> Self {
+        // A build without the JIT says so; the probe's "off" is for builds
+        // that have one (its evidence stays in the JSON either way).
+        if row.info.as_ref().map(|i| i.jit) == Some(FeatureState::Unsupported) {
+            return FeatureCell::Unsupported;
+        }
         match row.jit_summary() {
             Some(JitSummary::All(JitVerdict::Ran)) => FeatureCell::JitRan,
             Some(JitSummary::All(JitVerdict::DidNotRun)) => FeatureCell::JitDidNotRun,
@@ -510,6 +515,11 @@ mod tests {
             s.jit = says(JitVerdict::Off);
         }
         assert_eq!(FeatureCell::jit(row).text(), "off");
+        // A build without the JIT: unsupported, whatever the probe said.
+        if let Some(info) = row.info.as_mut() {
+            info.jit = FeatureState::Unsupported;
+        }
+        assert_eq!(FeatureCell::jit(row).text(), "unsupported");
     }
 
     #[test]
