@@ -295,6 +295,25 @@ async fn prepare_missing(app: &App, pending: &mut [Pending]) -> Result<()> {
     Ok(())
 }
 
+/// What every check of each prepared package shares: its timeout and
+/// test threads; `None` for a package that could not be prepared.
+fn shared_of<'a>(app: &'a App, pending: &'a [Pending], cpus: u32) -> Vec<Option<Shared<'a>>> {
+    pending
+        .iter()
+        .map(|p| {
+            p.prepared.as_ref().map(|_| {
+                let timeout = Duration::from_secs(
+                    p.job
+                        .timeout
+                        .unwrap_or(app.config.containers.timeout_seconds),
+                );
+                let threads = threads_for(p.job.tests.as_ref().and_then(|t| t.threads), cpus);
+                Shared::new(app, &p.job, &p.out, timeout, threads)
+            })
+        })
+        .collect()
+}
+
 /// Every (package, build) the cache lacked, as many at a time as the
 /// engine has CPUs; each result stored in the cache as it comes.
 #[allow(clippy::too_many_arguments)]
@@ -311,20 +330,7 @@ async fn run_missing(
 ) -> Result<()> {
     let total: usize = pending.iter().map(|p| p.missing.len()).sum();
     let task = app.progress.counter("ext", total as u64, false);
-    let shared: Vec<Option<Shared>> = pending
-        .iter()
-        .map(|p| {
-            p.prepared.as_ref().map(|_| {
-                let timeout = Duration::from_secs(
-                    p.job
-                        .timeout
-                        .unwrap_or(app.config.containers.timeout_seconds),
-                );
-                let threads = threads_for(p.job.tests.as_ref().and_then(|t| t.threads), cpus);
-                Shared::new(app, &p.job, &p.out, timeout, threads)
-            })
-        })
-        .collect();
+    let shared = shared_of(app, pending, cpus);
     let runs = pending.iter().enumerate().flat_map(|(i, p)| {
         let shared = &shared[i];
         p.missing.iter().filter_map(move |&n| {
@@ -377,6 +383,18 @@ async fn run_missing(
         0 => format!("{done} checked"),
         f => format!("{} checked, {f} failed", done - f as u64),
     });
+    merge_into_rows(pending, interps, found, failed);
+    Ok(())
+}
+
+/// Each row's results in the builds' order, the cached with the new; a
+/// build whose check failed is said on its row. Pure.
+fn merge_into_rows(
+    pending: &mut [Pending],
+    interps: &[&Interpreter],
+    mut found: BTreeMap<(usize, usize), PackageResult>,
+    mut failed: Vec<(usize, usize, String)>,
+) {
     failed.sort();
     for (i, n, why) in failed {
         let row = &mut pending[i].row;
@@ -398,7 +416,6 @@ async fn run_missing(
         }
         p.row.results = results;
     }
-    Ok(())
 }
 
 #[cfg(test)]
