@@ -15,6 +15,9 @@ command has ended, exists is skipped: the run resumes):
                  free-threaded build's cost and PGO's effect, without the VM's noise)
   pyperformance  `run pyperformance` on SUBSET below (time and memory), each build
                  against its own version's stock build
+  pyperf-counts  `run pyperformance --measure instructions` on COUNTED below: each
+                 benchmark's timed region under Callgrind (pyperf's clock opens and
+                 closes the window), one process, one value: counts do not vary
   tutorial       3.13 only: the tutorial's gil.py at 4 threads (system, 3.13,
                  3.13t, 3.13t -X gil=1) and jit.py -n 10000 (system, 3.13, 3.13j)
 
@@ -22,12 +25,11 @@ Quick builds are the default config's images (pybench-docker/…); release build
 live in a namespace of their own (pybench-fidelity/…) with a config written per
 version, holding only the variants asked for (a run builds the whole release
 image of every version it touches: `--variants stock,t` keeps the j build out).
-Instruction counts of pyperformance are not part of it: `run pyperformance
---measure instructions` is refused (its benchmarks measure in pyperf's own
-worker processes, outside the harness's window; docs/measurements.md).
+Instruction counts of pyperformance take about two minutes per benchmark and
+build under Callgrind here, so they cover COUNTED, a smaller set than SUBSET.
 
     BIN=target/release/pybench-docker bench/fidelity.py \\
-        [--stages build,gil,counts,pyperformance,tutorial] [--profiles release,quick] \\
+        [--stages build,gil,counts,pyperformance,pyperf-counts,tutorial] [--profiles release,quick] \\
         [--versions 3.14,3.13] [--variants stock,t] [--processes 4] [--table-only]
 
 Without options it is the whole run: both profiles, 3.14 (stock, t, j) and 3.13
@@ -75,6 +77,12 @@ SUBSET = {
     "apps": ["docutils", "html5lib"],
     "template": ["genshi"],
 }
+# Counted in instructions (pyperf-counts): the six of docs/measurements.md's
+# "pyperformance in instructions" (quick builds, 2026-12-05), and a regex and
+# a core benchmark more; every group but startup (a command, not countable),
+# asyncio, apps and template (minutes each under Callgrind) is represented.
+COUNTED = ["deltablue", "float", "hexiom", "json_dumps", "richards", "unpack_sequence",
+           "nqueens", "regex_v8"]
 # pyperf inside each container: one worker, one warm-up, three values; the
 # containers (--processes) are the unit the intervals are taken over.
 PYPERF_ARGS = ["--processes", "1", "--values", "3", "--warmups", "1"]
@@ -277,6 +285,20 @@ def raw_profile_ratio(quick, release, name):
     return welch_interval(logs(q), logs(r))
 
 
+def counts_profile_ratio(quick, release, name):
+    """release/quick of one build's pyperformance instruction counts: the
+    geometric mean over the benchmarks both counted (counts do not vary, so
+    no interval)."""
+    q, r = suite_levels(quick, name), suite_levels(release, name)
+    if not q or not r:
+        return None
+    common = set(q[0]) & set(r[0])
+    if not common:
+        return None
+    m = statistics.fmean(math.log(r[0][b][0] / q[0][b][0]) for b in common)
+    return (math.exp(m), float("nan"), float("nan"))
+
+
 def skipped(report):
     out = {}
     for row in report["rows"]:
@@ -372,6 +394,11 @@ class Runner:
                        "--interpreters", ",".join(names), "--benchmarks", ",".join(subset()),
                        "--processes", str(self.args.processes or 4), "--json", result,
                        "--", *PYPERF_ARGS], result[:-5] + ".txt")
+        elif stage == "pyperf-counts":
+            self.tool(["run", "pyperformance", *config, "--measure", "instructions",
+                       "--baseline", "per-version", "--interpreters", ",".join(names),
+                       "--benchmarks", ",".join(COUNTED), "--processes", "1", "--json", result,
+                       "--", "--values", "1", "--warmups", "1"], result[:-5] + ".txt")
 
     def tutorial(self, profile):
         variants = ["stock", "t", "j"]
@@ -500,6 +527,21 @@ def table():
                     cells.get("release", "not measured"), cells.get("quick", "not measured"),
                     "; ".join(src))
 
+    for version in ("3.14", "3.13"):
+        for variant in ("t", "j"):
+            name = name_of(version, variant)
+            cells, src = {}, []
+            for profile in ("release", "quick"):
+                f, report = find("pyperf-counts", profile, version, name)
+                if report:
+                    ci, n = suite_ratio(report, name, version)
+                    cells[profile] = f"{fmt(ci, 4)} ({n} benchmarks)"
+                    src.append(f)
+            if cells:
+                row("pyperformance instructions (Callgrind), geo mean", f"{name}/{version}",
+                    cells.get("release", "not measured"), cells.get("quick", "not measured"),
+                    "; ".join(src))
+
     # PGO + LTO's effect per build: release against quick.
     for version in ("3.14", "3.13"):
         for variant in ("stock", "t", "j"):
@@ -519,6 +561,12 @@ def table():
                 row("release/quick, gil.py fib(20) instructions", name,
                     fmt(welch_interval(process_logs(q, name), process_logs(r, name)), 4), "",
                     f"{fr} · {fq}")
+            fq, q = find("pyperf-counts", "quick", version, name)
+            fr, r = find("pyperf-counts", "release", version, name)
+            if q and r:
+                ci = counts_profile_ratio(q, r, name)
+                row("release/quick, pyperformance instructions, geo mean", name,
+                    fmt(ci, 4) if ci else "—", "", f"{fr} · {fq}")
             fq, q = find("pyperformance", "quick", version, name)
             fr, r = find("pyperformance", "release", version, name)
             if q and r:
@@ -573,7 +621,7 @@ def main():
                         help="containers per configuration (default: the config's for gil, 4 for pyperformance)")
     parser.add_argument("--table-only", action="store_true")
     args = parser.parse_args()
-    known = {"build", "gil", "counts", "pyperformance", "tutorial"}
+    known = {"build", "gil", "counts", "pyperformance", "pyperf-counts", "tutorial"}
     stages = args.stages.split(",")
     if not set(stages) <= known:
         parser.error(f"unknown stage in {args.stages!r}; the stages are {', '.join(sorted(known))}")

@@ -11,7 +11,6 @@
 use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context, Result};
-use comfy_table::{presets, Cell, CellAlignment, Table};
 
 use crate::analysis::compare::Band;
 use crate::analysis::pairing::{
@@ -22,7 +21,7 @@ use crate::analysis::scaling_pairs::{
 };
 use crate::cli::CompareArgs;
 use crate::report::format;
-use crate::report::table::ratio_with_ci;
+use crate::report::table::{comparison_cells, comparison_table, ratio_with_ci};
 use crate::results::{self, CompareFile, Comparisons, Report, ResultDoc};
 
 /// A run's result file; any other result file is refused, saying what it is.
@@ -200,35 +199,23 @@ pub fn comparisons(a_path: &Path, b_path: &Path) -> Result<Comparisons> {
 
 /// The terminal table: one row per paired configuration.
 pub fn render(c: &Comparisons) -> String {
-    let mut table = Table::new();
-    table
-        .load_style(presets::UTF8_FULL_CONDENSED.with_rounded_corners())
-        .force_no_tty()
-        .set_header(["Configuration", "A", "B", "B / A [95% CI]", "p", "Status"]);
     let time = |m: Option<f64>| m.map_or("—".into(), |v| format::value(c.measure, v));
-    for p in &c.rows {
-        let (ratio, pv, status) = match &p.comparison {
-            Some(cmp) => (
-                ratio_with_ci(cmp),
-                cmp.p_value.map_or("—".into(), format::p_value),
-                cmp.verdict.to_string(),
-            ),
-            None => ("—".into(), "—".into(), "not completed".into()),
-        };
-        table.add_row([
-            Cell::new(&p.label),
-            Cell::new(time(p.mean_a)),
-            Cell::new(time(p.mean_b)),
-            Cell::new(ratio),
-            Cell::new(pv),
-            Cell::new(status),
-        ]);
-    }
-    for column in 1..=4 {
-        if let Some(col) = table.column_mut(column) {
-            col.set_cell_alignment(CellAlignment::Right);
-        }
-    }
+    let rows = c.rows.iter().map(|p| {
+        let found = (p.comparison.as_ref()).map(|c| (ratio_with_ci(c), c.p_value, c.verdict));
+        let [ratio, pv, status] = comparison_cells(found, "not completed");
+        [
+            p.label.clone(),
+            time(p.mean_a),
+            time(p.mean_b),
+            ratio,
+            pv,
+            status,
+        ]
+    });
+    let table = comparison_table(
+        ["Configuration", "A", "B", "B / A [95% CI]", "p", "Status"],
+        rows.collect(),
+    );
     let mut out = format!("{}: A = {}, B = {}\n{table}\n", c.benchmark, c.a, c.b);
     let band = c.band.and_then(Band::new).unwrap_or_default();
     out += &format!(
@@ -252,45 +239,36 @@ fn render_scaling(c: &Comparisons) -> String {
     if c.scaling.is_empty() {
         return String::new();
     }
-    let mut table = Table::new();
-    table
-        .load_style(presets::UTF8_FULL_CONDENSED.with_rounded_corners())
-        .force_no_tty()
-        .set_header([
+    let speedup = |s: Option<f64>| s.map_or("—".into(), format::ratio);
+    let rows = c.scaling.iter().map(|p| {
+        let found = p.comparison.as_ref().map(|c| {
+            let ratio = match (c.ci_low, c.ci_high) {
+                (Some(l), Some(h)) => format!("{} [{l:.2}–{h:.2}]", format::ratio(c.ratio)),
+                _ => format::ratio(c.ratio),
+            };
+            (ratio, c.p_value, c.verdict)
+        });
+        let [ratio, pv, status] = comparison_cells(found, "not completed");
+        [
+            p.label.clone(),
+            speedup(p.speedup_a),
+            speedup(p.speedup_b),
+            ratio,
+            pv,
+            status,
+        ]
+    });
+    let table = comparison_table(
+        [
             "Scaling",
             "Speed-up A",
             "Speed-up B",
             "B / A [95% CI]",
             "p",
             "Status",
-        ]);
-    let speedup = |s: Option<f64>| s.map_or("—".into(), format::ratio);
-    for p in &c.scaling {
-        let (ratio, pv, status) = match &p.comparison {
-            Some(cmp) => (
-                match (cmp.ci_low, cmp.ci_high) {
-                    (Some(l), Some(h)) => format!("{} [{l:.2}–{h:.2}]", format::ratio(cmp.ratio)),
-                    _ => format::ratio(cmp.ratio),
-                },
-                cmp.p_value.map_or("—".into(), format::p_value),
-                cmp.verdict.to_string(),
-            ),
-            None => ("—".into(), "—".into(), "not completed".into()),
-        };
-        table.add_row([
-            Cell::new(&p.label),
-            Cell::new(speedup(p.speedup_a)),
-            Cell::new(speedup(p.speedup_b)),
-            Cell::new(ratio),
-            Cell::new(pv),
-            Cell::new(status),
-        ]);
-    }
-    for column in 1..=4 {
-        if let Some(col) = table.column_mut(column) {
-            col.set_cell_alignment(CellAlignment::Right);
-        }
-    }
+        ],
+        rows.collect(),
+    );
     format!(
         "{table}\nspeed-up over the same interpreter at one thread, B's / A's: below 1 scales worse in B (degraded), tN/t1 of each run taken round by round\n"
     )

@@ -6,6 +6,7 @@
 use comfy_table::{presets, Cell, CellAlignment, ContentArrangement, Table};
 
 use super::format;
+use super::table::{comparison_cells, comparison_table};
 use crate::analysis::compare::{Band, Comparison, RowComparison, Verdict};
 use crate::analysis::memory::{thread_slopes, RowMemory, Sources, ThreadSlope};
 use crate::analysis::memory_pairs::memory_regressions;
@@ -297,43 +298,31 @@ pub fn render_compare(c: &Comparisons) -> String {
     if c.rows.iter().all(|p| p.memory.is_none()) {
         return String::new();
     }
-    let mut table = Table::new();
-    table
-        .load_style(presets::UTF8_FULL_CONDENSED.with_rounded_corners())
-        .force_no_tty()
-        .set_header([
+    let size = |m: Option<f64>| m.map_or("—".into(), mib);
+    let rows = c.rows.iter().filter_map(|p| {
+        let m = p.memory.as_ref()?;
+        let found = (m.comparison.as_ref()).map(|c| (ratio_cell(c), c.p_value, c.verdict));
+        let [ratio, pv, status] = comparison_cells(found, "not on both sides");
+        Some([
+            p.label.clone(),
+            size(m.mean_a),
+            size(m.mean_b),
+            ratio,
+            pv,
+            status,
+        ])
+    });
+    let table = comparison_table(
+        [
             "Memory",
             "Peak A",
             "Peak B",
             "B / A [95% CI]",
             "p",
             "Status",
-        ]);
-    let size = |m: Option<f64>| m.map_or("—".into(), mib);
-    for p in &c.rows {
-        let Some(m) = &p.memory else { continue };
-        let (ratio, pv, status) = match &m.comparison {
-            Some(cmp) => (
-                ratio_cell(cmp),
-                cmp.p_value.map_or("—".into(), format::p_value),
-                cmp.verdict.words().to_string(),
-            ),
-            None => ("—".into(), "—".into(), "not on both sides".into()),
-        };
-        table.add_row([
-            Cell::new(&p.label),
-            Cell::new(size(m.mean_a)),
-            Cell::new(size(m.mean_b)),
-            Cell::new(ratio),
-            Cell::new(pv),
-            Cell::new(status),
-        ]);
-    }
-    for column in 1..=4 {
-        if let Some(col) = table.column_mut(column) {
-            col.set_cell_alignment(CellAlignment::Right);
-        }
-    }
+        ],
+        rows.collect(),
+    );
     let how = match c.runs_a == 1 && c.runs_b == 1 {
         true => "each process's peak an observation (Welch)",
         false => "one level per run, its processes' geometric mean (Student's t on the runs)",

@@ -167,6 +167,41 @@ fn body_row(report: &Report, row: &Row, rc: &RowComparison, color: bool) -> Vec<
 }
 
 /// `0.87× [0.85–0.89]`, or the ratio alone for the baseline.
+/// The cells an A/B comparison row ends with: B / A (with its interval),
+/// the p-value and the verdict in words; `missing` says why there is none.
+pub(crate) fn comparison_cells(
+    found: Option<(String, Option<f64>, Verdict)>,
+    missing: &str,
+) -> [String; 3] {
+    match found {
+        Some((ratio, p, verdict)) => [
+            ratio,
+            p.map_or("—".into(), format::p_value),
+            verdict.words().to_string(),
+        ],
+        None => ["—".into(), "—".into(), missing.into()],
+    }
+}
+
+/// A plain-text table of A/B comparisons: a label, A, B, then
+/// [`comparison_cells`]; the four number columns right-aligned.
+pub(crate) fn comparison_table(header: [&str; 6], rows: Vec<[String; 6]>) -> Table {
+    let mut table = Table::new();
+    table
+        .load_style(presets::UTF8_FULL_CONDENSED.with_rounded_corners())
+        .force_no_tty()
+        .set_header(header);
+    for row in rows {
+        table.add_row(row);
+    }
+    for column in 1..=4 {
+        if let Some(col) = table.column_mut(column) {
+            col.set_cell_alignment(CellAlignment::Right);
+        }
+    }
+    table
+}
+
 pub(crate) fn ratio_with_ci(c: &Comparison) -> String {
     match (c.ci_low, c.ci_high) {
         (Some(low), Some(high)) => format!("{} [{low:.2}–{high:.2}]", format::ratio(c.ratio)),
