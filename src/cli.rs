@@ -391,6 +391,11 @@ pub struct ExtArgs {
     #[arg(long)]
     pub tsan: bool,
 
+    /// Only these builds, e.g. "3.14,3.14t" or "*t" (default: every build of the config;
+    /// releases no named build belongs to are not built).
+    #[arg(long, value_delimiter = ',', value_name = "NAMES")]
+    pub interpreters: Vec<String>,
+
     /// pytest's own arguments for --tests, after `--`.
     #[arg(last = true, value_name = "PYTEST ARGS")]
     pub pytest_args: Vec<String>,

@@ -124,8 +124,13 @@ async fn dispatch(cli: Cli) -> Result<()> {
             config = ext::tsan::thread_sanitized(&config).map_err(anyhow::Error::msg)?;
         }
     }
-    let plan =
+    let mut plan =
         build_plan(&config).map_err(|p| anyhow::anyhow!("{config_origin} is not valid: {p}"))?;
+    if let Command::Ext(args) = &cli.command {
+        if !args.interpreters.is_empty() {
+            plan = ext::builds::narrow(plan, &args.interpreters).map_err(anyhow::Error::msg)?;
+        }
+    }
     let project = Project::locate(cli.project_dir.as_deref()).map_err(anyhow::Error::msg)?;
     if let Command::Run(args) = &cli.command {
         if args.list {

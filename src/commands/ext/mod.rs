@@ -10,6 +10,7 @@
 //! pip builds a wheel per interpreter, every extension module is imported,
 //! `readiness` gives the verdict and `package_render` draws it.
 
+pub mod builds;
 pub mod dynamic;
 pub mod fallback;
 pub mod graph;
