@@ -92,6 +92,9 @@ fn targets_of(app: &App) -> Vec<Target> {
 }
 
 pub(super) fn prepare_on_host(app: &App, job: &PackageJob, staging: &Path) -> Result<Prepared> {
+    // pip's wheel is mounted into every build container: a list's packages
+    // need it as much as one package does.
+    PIP.ensure(&app.cache)?;
     let (project, described) = project_folder(app, job, staging)?;
     let build_system = project_build_system(&project)?;
     let targets = targets_of(app);
@@ -214,10 +217,7 @@ pub fn prepare_host_side(app: &App, job: &PackageJob) -> Result<HostSide> {
         .join("ext")
         .join(format!("{}-host", app.session.id));
     std::fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
-    let prepared = match prepare_on_host(app, job, &dir).and_then(|p| {
-        PIP.ensure(&app.cache)?;
-        Ok(p)
-    }) {
+    let prepared = match prepare_on_host(app, job, &dir) {
         Ok(p) => p,
         Err(e) => {
             let _ = std::fs::remove_dir_all(&dir);
