@@ -49,6 +49,13 @@ pub fn gather(
                 })?,
         };
         let target = dest.join(file);
+        // Gathered before (the build's requirements, then those the backend
+        // asked for): the name may be a hard link to `source` itself, and
+        // copying onto it would truncate both, the cache's file with them.
+        if target.symlink_metadata().is_ok() {
+            std::fs::remove_file(&target)
+                .with_context(|| format!("cannot replace {}", target.display()))?;
+        }
         if std::fs::hard_link(&source, &target).is_err() {
             std::fs::copy(&source, &target).with_context(|| {
                 format!("cannot copy {} to {}", source.display(), target.display())
@@ -93,5 +100,30 @@ mod tests {
         let files = gather(&both, &dir.path().join("cache"), &dest).unwrap();
         assert_eq!(files.len(), 2);
         assert!(dest.join("pb_b-2.0-py3-none-any.whl").is_file());
+    }
+
+    #[test]
+    fn gathering_twice_into_one_folder_leaves_the_source_whole() {
+        let dir = tempfile::tempdir().unwrap();
+        let house = dir.path().join("house");
+        std::fs::create_dir(&house).unwrap();
+        let file = "pb_b-2.0-py3-none-any.whl";
+        super::super::testing::write_wheel(&house.join(file), "pb-b", "2.0", &[]);
+        let size = std::fs::metadata(house.join(file)).unwrap().len();
+        let index = Wheelhouse {
+            dirs: vec![house.clone()],
+        };
+        let target = Target {
+            major: 3,
+            minor: 14,
+            free_threaded: true,
+        };
+        let planned = plan(&["pb-b".into()], &[target], &[&index]).unwrap();
+        let dest = dir.path().join("dest");
+        for _ in 0..2 {
+            gather(&planned, &dir.path().join("cache"), &dest).unwrap();
+        }
+        assert_eq!(std::fs::metadata(house.join(file)).unwrap().len(), size);
+        assert_eq!(std::fs::metadata(dest.join(file)).unwrap().len(), size);
     }
 }
