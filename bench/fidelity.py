@@ -589,6 +589,24 @@ def table():
                 row(f"tutorial jit.py, {name}/3.13", name,
                     ci if profile == "release" else "", ci if profile == "quick" else "",
                     f"tutorial-jit-{profile}-3.13-{variants}.json ({load_range(j)})")
+    counted = [(version, variant, profile, find("pyperf-counts", profile, version,
+                                                  name_of(version, variant))[1])
+               for version in ("3.14", "3.13") for variant in ("t", "j")
+               for profile in ("release", "quick")]
+    counted = [c for c in counted if c[3]]
+    if counted:
+        lines += ["", "Per benchmark, instructions per loop against the version's stock build "
+                  "(Callgrind, one process):", "",
+                  "| benchmark | " + " | ".join(f"{name_of(v, x)} {p}" for v, x, p, _ in counted)
+                  + " |", "|---|" + "---|" * len(counted)]
+        for bench in COUNTED:
+            cells = []
+            for version, variant, _, report in counted:
+                a, b = [suite_levels(report, n) for n in (version, name_of(version, variant))]
+                x = [lv[bench][0] for lv in a if bench in lv]
+                y = [lv[bench][0] for lv in b if bench in lv]
+                cells.append(f"{y[0] / x[0]:.4f}×" if x and y else "—")
+            lines.append(f"| {bench} | " + " | ".join(cells) + " |")
     lines += ["", "Per group of the subset (time, geo mean against the version's stock build):", "",
               "| build | profile | " + " | ".join(SUBSET) + " |",
               "|---|---|" + "---|" * len(SUBSET)]
