@@ -16,7 +16,7 @@ fn a_pyo3_package_builds_and_keeps_the_gil_off_on_every_build() {
         root().join("target/crates"),
     );
     assert!(
-        crates.join("pyo3-0.30.1.crate").is_file(),
+        crates.join("pyo3-0.28.3.crate").is_file(),
         "no crates in target/crates: run .ci/setup first"
     );
     let out_dir = tempfile::tempdir().unwrap();
@@ -53,10 +53,11 @@ fn a_pyo3_package_builds_and_keeps_the_gil_off_on_every_build() {
     for r in results {
         let interpreter = r["interpreter"].as_str().unwrap();
         assert_eq!(r["readiness"], "ready", "{interpreter}: {}", r["why"]);
-        // The compiled module, nothing else: a wheel for this interpreter's ABI.
+        // The compiled module (maturin puts it in a package of its name, whose
+        // generated __init__.py re-exports it), for this interpreter's ABI.
         assert_eq!(
             r["build"]["modules"],
-            serde_json::json!(["pb_pyo3"]),
+            serde_json::json!(["pb_pyo3.pb_pyo3"]),
             "{interpreter}"
         );
         let ft = interpreter.ends_with('t');

@@ -157,7 +157,7 @@ mod tests {
         let crates = crates_of(text, "Cargo.lock").unwrap();
         assert!(crates
             .iter()
-            .any(|c| c.name == "pyo3" && c.version == "0.30.1"));
+            .any(|c| c.name == "pyo3" && c.version == "0.28.3"));
         assert!(crates.iter().all(|c| c.name != "pb-pyo3"));
     }
 
