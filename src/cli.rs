@@ -333,6 +333,17 @@ pub struct ExtArgs {
     #[arg(long)]
     pub offline: bool,
 
+    /// A Rust package's crates: a folder of NAME-VERSION.crate files (repeatable;
+    /// cargo's ~/.cargo/registry/cache/index.crates.io-* is one), asked before
+    /// crates.io. Each is checked against the package's Cargo.lock.
+    #[arg(
+        long,
+        value_name = "DIR",
+        env = "PYBENCH_CRATES",
+        value_delimiter = ':'
+    )]
+    pub crates: Vec<PathBuf>,
+
     /// Python code (or "-m module") run in N threads at once with the GIL forced off,
     /// after the imports: crashes are reported apart from exceptions.
     #[arg(long, value_name = "CODE", allow_hyphen_values = true)]

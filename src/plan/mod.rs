@@ -29,6 +29,9 @@ pub enum BaseKind {
     Builder,
     /// Runtime libraries and the distro's python3.
     Runtime,
+    /// Tools whose .deb files stay in apt's cache (/var/cache/apt/archives),
+    /// for a layer built offline on another image to install them from.
+    Packages,
 }
 
 impl BaseKind {
@@ -36,6 +39,7 @@ impl BaseKind {
         match self {
             BaseKind::Builder => "builder",
             BaseKind::Runtime => "runtime",
+            BaseKind::Packages => "packages",
         }
     }
 }

@@ -10,7 +10,7 @@ use tokio::io::{AsyncBufReadExt, BufReader};
 
 use crate::config::BaseMode;
 use crate::docker::Engine;
-use crate::plan::BaseImage;
+use crate::plan::{BaseImage, BaseKind};
 use crate::ui::progress::Task;
 
 /// How a base came to exist, for the summary.
@@ -33,6 +33,10 @@ pub fn mmdebstrap_args(base: &BaseImage, out: &Path) -> Vec<String> {
         "--dpkgopt=path-exclude=/usr/share/man/*".to_string(),
         "--dpkgopt=path-exclude=/usr/share/locale/*".to_string(),
     ];
+    if base.kind == BaseKind::Packages {
+        // The .deb files stay, for a layer to install without network.
+        args.push("--skip=cleanup/apt/cache".to_string());
+    }
     if !base.packages.is_empty() {
         args.push(format!("--include={}", base.packages.join(",")));
     }
@@ -76,8 +80,13 @@ pub fn pull_dockerfile(from: &str, base: &BaseImage) -> String {
         })
         .collect();
     let packages: Vec<String> = base.packages.iter().map(|p| shell_word(p)).collect();
+    // The image's own apt hook deletes the .deb files after each install.
+    let keep = match base.kind {
+        BaseKind::Packages => "    rm -f /etc/apt/apt.conf.d/docker-clean; \\\n",
+        _ => "",
+    };
     format!(
-        "FROM {from}\nRUN set -eux; \\\n{extra}    apt-get update; \\\n    apt-get install -y --no-install-recommends \\\n        {}; \\\n    rm -rf /var/lib/apt/lists/*\n",
+        "FROM {from}\nRUN set -eux; \\\n{keep}{extra}    apt-get update; \\\n    apt-get install -y --no-install-recommends \\\n        {}; \\\n    rm -rf /var/lib/apt/lists/*\n",
         packages.join(" \\\n        ")
     )
 }
@@ -288,7 +297,6 @@ fn which(cmd: &str) -> Option<PathBuf> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::plan::BaseKind;
 
     fn base() -> BaseImage {
         BaseImage {

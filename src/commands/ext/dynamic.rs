@@ -74,25 +74,43 @@ pub(super) async fn ask_backend(
     else {
         return Ok(());
     };
+    if let Some(rust) = &mut prepared.rust {
+        // Every build's layer now, before any container: maturin asks for
+        // a Rust toolchain (puccinialin) when it finds no cargo.
+        let builders = rust_builders(app);
+        super::rust::ensure_layers(app, rust, &builders).await?;
+    }
     let scripts = app.project.c_extension();
+    let (rust_mounts, rust_env) = super::rust::for_step(
+        prepared.rust.as_ref(),
+        &staging.join("requires"),
+        "/out/requires",
+    )?;
+    // On a ThreadSanitizer build pip runs under TSan too: CPython's
+    // suppressions and no exit status of TSan's own, as in every step.
+    let mut extra_env = (app.plan.variant_build_of(interp))
+        .and_then(|b| super::tsan::sanitized(b, &release.builder))
+        .map(|s| s.run_env)
+        .unwrap_or_default();
+    extra_env.extend(rust_env);
+    let mut extra_mounts = vec![
+        mount(&prepared.project, "/src", true),
+        mount(&prepared.wheelhouse, "/wheelhouse", true),
+        mount(&PIP.cached(&app.cache), &PIP.in_container(), true),
+        mount(staging, "/out", false),
+    ];
+    extra_mounts.extend(rust_mounts);
     let run = ScriptRun {
         interpreter: interp,
         dir: &scripts,
         script: "check_package.py".into(),
         args: requires_args("/out/requires"),
-        // On a ThreadSanitizer build pip runs under TSan too: CPython's
-        // suppressions and no exit status of TSan's own, as in every step.
-        extra_env: (app.plan.variant_build_of(interp))
-            .and_then(|b| super::tsan::sanitized(b, &release.builder))
-            .map(|s| s.run_env)
-            .unwrap_or_default(),
-        extra_mounts: vec![
-            mount(&prepared.project, "/src", true),
-            mount(&prepared.wheelhouse, "/wheelhouse", true),
-            mount(&PIP.cached(&app.cache), &PIP.in_container(), true),
-            mount(staging, "/out", false),
-        ],
-        image: Some(release.builder.clone()),
+        extra_env,
+        extra_mounts,
+        image: Some(super::rust::build_image(
+            prepared.rust.as_ref(),
+            &release.builder,
+        )),
         timeout: Duration::from_secs(job.timeout.unwrap_or(app.config.containers.timeout_seconds)),
         what: "requires",
         cpuset: None,
@@ -107,6 +125,21 @@ pub(super) async fn ask_backend(
         add_build_requirements(app, job, prepared, &asked.requires)?;
     }
     Ok(())
+}
+
+/// The builder image of every build a package is checked on, once each.
+fn rust_builders(app: &App) -> Vec<String> {
+    let mut builders: Vec<String> = package_interpreters(&app.plan)
+        .into_iter()
+        .filter_map(|i| {
+            (app.plan.releases.iter())
+                .find(|r| r.variants.iter().any(|v| v.label() == i.name))
+                .map(|r| r.builder.clone())
+        })
+        .collect();
+    builders.sort();
+    builders.dedup();
+    builders
 }
 
 #[cfg(test)]

@@ -22,6 +22,7 @@ pub mod package_render;
 pub mod package_run;
 pub mod readiness;
 pub mod render;
+pub mod rust;
 pub mod suite;
 pub mod tsan;
 pub mod verdict;

@@ -30,6 +30,8 @@ use crate::results::{self, ExtPackage, PackageResult, Readiness};
 pub struct PackageJob {
     pub source: ExtSource,
     pub wheelhouses: Vec<PathBuf>,
+    /// `--crates DIR`: folders of .crate files for a Rust package.
+    pub crates: Vec<PathBuf>,
     pub offline: bool,
     pub smoke: Option<String>,
     pub smoke_threads: u32,
@@ -52,6 +54,11 @@ pub fn prepare(args: &ExtArgs, source: ExtSource) -> Result<PackageJob> {
     for dir in &args.wheelhouse {
         if !dir.is_dir() {
             bail!("--wheelhouse {} is not a folder. Give a folder of .whl files (build requirements), e.g. one filled by `pip download --only-binary=:all: --dest DIR setuptools`.", dir.display());
+        }
+    }
+    for dir in &args.crates {
+        if !dir.is_dir() {
+            bail!("--crates {} is not a folder. Give a folder of NAME-VERSION.crate files, such as cargo's ~/.cargo/registry/cache/index.crates.io-* after `cargo fetch`.", dir.display());
         }
     }
     if args
@@ -79,6 +86,9 @@ pub fn prepare(args: &ExtArgs, source: ExtSource) -> Result<PackageJob> {
         wheelhouses: args
             .wheelhouse
             .iter()
+            .map(|d| d.canonicalize())
+            .collect::<Result<_, _>>()?,
+        crates: (args.crates.iter())
             .map(|d| d.canonicalize())
             .collect::<Result<_, _>>()?,
         offline: args.offline,

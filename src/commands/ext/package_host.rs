@@ -81,6 +81,8 @@ pub(super) struct Prepared {
     pub(super) dependencies: Vec<String>,
     /// What could not be resolved, said before the table.
     pub(super) notes: Vec<String>,
+    /// A Rust package's crates and toolchain layers.
+    pub(super) rust: Option<super::rust::RustBuild>,
 }
 
 /// Every build a package is checked on, as wheel targets.
@@ -97,6 +99,13 @@ pub(super) fn prepare_on_host(app: &App, job: &PackageJob, staging: &Path) -> Re
     PIP.ensure(&app.cache)?;
     let (project, described) = project_folder(app, job, staging)?;
     let build_system = project_build_system(&project)?;
+    let sources = super::rust::CrateSources {
+        cache: app.cache.join("crates"),
+        dirs: job.crates.clone(),
+        offline: job.offline,
+    };
+    let caps = Caps::of(&app.config.archives);
+    let rust = super::rust::prepare(&project, &build_system.requires, &sources, staging, caps)?;
     let targets = targets_of(app);
     let (local, pypi) = indexes_of(app, job);
     let mut indexes: Vec<&dyn PackageIndex> = vec![&local];
@@ -125,6 +134,7 @@ pub(super) fn prepare_on_host(app: &App, job: &PackageJob, staging: &Path) -> Re
         test_requires,
         dependencies,
         notes,
+        rust,
     })
 }
 

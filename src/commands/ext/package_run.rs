@@ -123,22 +123,28 @@ pub(super) async fn one_interpreter(
     let scripts = app.project.c_extension();
     let sanitizer =
         (app.plan.variant_build_of(interp)).and_then(|b| sanitized(b, &release.builder));
+    let rust = prepared.rust.as_ref();
+    let (rust_mounts, rust_env) = super::rust::for_step(rust, &staging.join(interp.slug()), &work)?;
+    let mut extra_env = sanitizer
+        .as_ref()
+        .map(|s| s.build_env.clone())
+        .unwrap_or_default();
+    extra_env.extend(rust_env);
+    let mut extra_mounts = vec![
+        mount(&prepared.project, "/src", true),
+        mount(&prepared.wheelhouse, "/wheelhouse", true),
+        mount(&PIP.cached(&app.cache), &PIP.in_container(), true),
+        mount(staging, "/out", false),
+    ];
+    extra_mounts.extend(rust_mounts);
     let build_run = ScriptRun {
         interpreter: interp,
         dir: &scripts,
         script: "check_package.py".into(),
         args: build_args(&work, &prepared.test_requires),
-        extra_env: sanitizer
-            .as_ref()
-            .map(|s| s.build_env.clone())
-            .unwrap_or_default(),
-        extra_mounts: vec![
-            mount(&prepared.project, "/src", true),
-            mount(&prepared.wheelhouse, "/wheelhouse", true),
-            mount(&PIP.cached(&app.cache), &PIP.in_container(), true),
-            mount(staging, "/out", false),
-        ],
-        image: Some(release.builder.clone()),
+        extra_env,
+        extra_mounts,
+        image: Some(super::rust::build_image(rust, &release.builder)),
         timeout,
         what: "wheel",
         cpuset: None,
@@ -395,6 +401,7 @@ mod tests {
             test_requires: vec!["pytest".into(), "pytest-run-parallel".into()],
             dependencies: vec![],
             notes: vec![],
+            rust: None,
         };
         let results = check_everywhere(&app, &job, &prepared, cache.path())
             .await
@@ -502,6 +509,7 @@ mod tests {
             test_requires: vec![],
             dependencies: vec![],
             notes: vec![],
+            rust: None,
         };
         let results = check_everywhere(&app, &job, &prepared, cache.path())
             .await

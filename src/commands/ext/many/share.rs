@@ -426,6 +426,7 @@ mod tests {
         PackageJob {
             source: crate::packages::source::ExtSource::Greeter,
             wheelhouses: vec![],
+            crates: vec![],
             offline: false,
             smoke: None,
             smoke_threads: 4,

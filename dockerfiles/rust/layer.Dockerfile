@@ -1,0 +1,35 @@
+# The Rust layer of `pybench-docker ext` on a PyO3/maturin or setuptools-rust
+# package: a release's builder image (its CPython builds and toolchain
+# untouched) plus Debian's rustc and cargo, installed from .deb files with
+# the network off.
+#
+# TOOLS is a base bootstrapped like the others (mmdebstrap, a pinned package
+# list: rustc, cargo) that keeps the .deb files it installed in apt's cache;
+# BUILDER is the release's builder image. Only the packages the builder lacks
+# are copied and installed, so no package of the builder changes.
+
+ARG TOOLS
+ARG BUILDER
+
+FROM ${TOOLS} AS tools
+
+FROM ${BUILDER} AS pick
+COPY --from=tools /var/cache/apt/archives/ /debs/
+RUN set -eu; \
+    cd /debs; \
+    rm -rf partial lock; \
+    for deb in *.deb; do \
+        package=$(dpkg-deb --field "$deb" Package); \
+        if dpkg-query --show --showformat='${db:Status-Status}' "$package" 2>/dev/null | grep -qx installed; then \
+            rm "$deb"; \
+        fi; \
+    done; \
+    ls /debs
+
+FROM ${BUILDER}
+COPY --from=pick /debs/ /tmp/rust-debs/
+RUN set -eux; \
+    dpkg --install /tmp/rust-debs/*.deb; \
+    rm -rf /tmp/rust-debs; \
+    rustc --version; \
+    cargo --version
