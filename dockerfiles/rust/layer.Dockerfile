@@ -5,8 +5,9 @@
 #
 # TOOLS is a base bootstrapped like the others (mmdebstrap, a pinned package
 # list: rustc, cargo) that keeps the .deb files it installed in apt's cache;
-# BUILDER is the release's builder image. Only the packages the builder lacks
-# are copied and installed, so no package of the builder changes.
+# BUILDER is the release's builder image. Only the packages the builder lacks,
+# or has in another version, are copied and installed (rustc from backports
+# may need a newer library than the builder's).
 
 ARG TOOLS
 ARG BUILDER
@@ -20,7 +21,8 @@ RUN set -eu; \
     rm -rf partial lock; \
     for deb in *.deb; do \
         package=$(dpkg-deb --field "$deb" Package); \
-        if dpkg-query --show --showformat='${db:Status-Status}' "$package" 2>/dev/null | grep -qx installed; then \
+        installed=$(dpkg-query --show --showformat='${db:Status-Status} ${Version}' "$package" 2>/dev/null || true); \
+        if [ "$installed" = "installed $(dpkg-deb --field "$deb" Version)" ]; then \
             rm "$deb"; \
         fi; \
     done; \

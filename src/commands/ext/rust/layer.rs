@@ -17,23 +17,50 @@ use crate::commands::App;
 use crate::docker::image::{BuildEvent, BuildRequest};
 use crate::plan::{short_hash, BaseImage, BaseKind};
 
-/// Debian's Rust toolchain (trixie: 1.85).
+/// Debian's Rust toolchain.
 pub const RUST_PACKAGES: [&str; 2] = ["rustc", "cargo"];
+
+/// Suites whose own rustc is older than current PyO3 packages ask, and the
+/// backports suite with a newer one: trixie has 1.85, where jiter asks 1.88
+/// and orjson 1.95; trixie-backports has 1.98.
+const NEWER_RUSTC: [(&str, &str); 1] = [("trixie", "trixie-backports")];
+
+/// The packages the base installs for `suite`, and the further suites they
+/// come from: rustc, cargo and their standard library from the backports of
+/// a suite in [`NEWER_RUSTC`] (apt takes only what is named from backports,
+/// so the library is named too), else the suite's own. Pure.
+pub fn rust_packages(suite: &str) -> (Vec<String>, Vec<String>) {
+    match NEWER_RUSTC.iter().find(|(s, _)| *s == suite) {
+        Some((_, backports)) => (
+            ["rustc", "cargo", "libstd-rust-dev"]
+                .iter()
+                .map(|p| format!("{p}/{backports}"))
+                .collect(),
+            vec![backports.to_string()],
+        ),
+        None => (
+            RUST_PACKAGES.iter().map(|p| p.to_string()).collect(),
+            vec![],
+        ),
+    }
+}
 
 const DOCKERFILE: &str = "layer.Dockerfile";
 
 /// The packages base of a config's suite and mirror. Pure.
 pub fn tools_base(namespace: &str, suite: &str, mirror: &str) -> BaseImage {
+    let (packages, extra_suites) = rust_packages(suite);
     let mut parts = vec!["packages", suite, mirror];
-    parts.extend(RUST_PACKAGES);
+    parts.extend(packages.iter().map(String::as_str));
+    let image = format!("{namespace}/base:rust-{suite}-{}", short_hash(&parts));
     BaseImage {
         kind: BaseKind::Packages,
         llvm: None,
         suite: suite.to_string(),
-        extra_suites: vec![],
+        extra_suites,
         mirror: mirror.to_string(),
-        packages: RUST_PACKAGES.iter().map(|p| p.to_string()).collect(),
-        image: format!("{namespace}/base:rust-{suite}-{}", short_hash(&parts)),
+        packages,
+        image,
     }
 }
 
@@ -112,8 +139,18 @@ mod tests {
         assert!(a.image.starts_with("pybench-docker/base:rust-trixie-"));
         assert_ne!(a.image, b.image);
         let args = base::mmdebstrap_args(&a, std::path::Path::new("/c/t.tar"));
-        assert!(args.contains(&"--include=rustc,cargo".to_string()));
+        assert!(args.contains(
+            &"--include=rustc/trixie-backports,cargo/trixie-backports,libstd-rust-dev/trixie-backports"
+                .to_string()
+        ));
+        assert!(
+            args.contains(&"deb http://deb.debian.org/debian trixie-backports main".to_string())
+        );
         assert!(args.contains(&"--skip=cleanup/apt/cache".to_string()));
+        // A suite without a newer rustc in backports takes its own.
+        let forky = tools_base("pybench-docker", "forky", "http://m");
+        assert_eq!(forky.packages, ["rustc", "cargo"]);
+        assert!(forky.extra_suites.is_empty());
         let pulled = base::pull_dockerfile("debian:trixie-slim", &a);
         assert!(
             pulled.contains("rm -f /etc/apt/apt.conf.d/docker-clean"),
@@ -134,7 +171,8 @@ mod tests {
         assert!(d.contains(
             "FROM ${BUILDER} AS pick\nCOPY --from=tools /var/cache/apt/archives/ /debs/"
         ));
-        assert!(d.contains("grep -qx installed; then \\\n            rm \"$deb\""));
+        // A package the builder has in the same version is left out.
+        assert!(d.contains("= \"installed $(dpkg-deb --field \"$deb\" Version)\" ]; then"));
         assert!(d.contains("COPY --from=pick /debs/ /tmp/rust-debs/"));
         assert!(d.contains("dpkg --install /tmp/rust-debs/*.deb"));
         assert!(!d.contains("apt-get"), "nothing is downloaded");
