@@ -6,8 +6,8 @@
 # TOOLS is a base bootstrapped like the others (mmdebstrap, a pinned package
 # list: rustc, cargo) that keeps the .deb files it installed in apt's cache;
 # BUILDER is the release's builder image. Only the packages the builder lacks,
-# or has in another version, are copied and installed (rustc from backports
-# may need a newer library than the builder's).
+# or has in an older version, are copied and installed (rustc from backports
+# may need a newer library than the builder's); nothing is downgraded.
 
 ARG TOOLS
 ARG BUILDER
@@ -22,9 +22,12 @@ RUN set -eu; \
     for deb in *.deb; do \
         package=$(dpkg-deb --field "$deb" Package); \
         installed=$(dpkg-query --show --showformat='${db:Status-Status} ${Version}' "$package" 2>/dev/null || true); \
-        if [ "$installed" = "installed $(dpkg-deb --field "$deb" Version)" ]; then \
-            rm "$deb"; \
-        fi; \
+        case "$installed" in \
+            "installed "*) \
+                if dpkg --compare-versions "${installed#installed }" ge "$(dpkg-deb --field "$deb" Version)"; then \
+                    rm "$deb"; \
+                fi;; \
+        esac; \
     done; \
     ls /debs
 

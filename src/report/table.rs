@@ -166,7 +166,6 @@ fn body_row(report: &Report, row: &Row, rc: &RowComparison, color: bool) -> Vec<
     cells
 }
 
-/// `0.87× [0.85–0.89]`, or the ratio alone for the baseline.
 /// The cells an A/B comparison row ends with: B / A (with its interval),
 /// the p-value and the verdict in words; `missing` says why there is none.
 pub(crate) fn comparison_cells(
@@ -202,6 +201,7 @@ pub(crate) fn comparison_table(header: [&str; 6], rows: Vec<[String; 6]>) -> Tab
     table
 }
 
+/// `0.87× [0.85–0.89]`, or the ratio alone for the baseline.
 pub(crate) fn ratio_with_ci(c: &Comparison) -> String {
     match (c.ci_low, c.ci_high) {
         (Some(low), Some(high)) => format!("{} [{low:.2}–{high:.2}]", format::ratio(c.ratio)),

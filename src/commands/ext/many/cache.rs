@@ -17,7 +17,7 @@ use crate::results::PackageResult;
 /// they read). Bump it whenever any of them would judge a check's output
 /// differently: cached results were judged by the old rules, and the
 /// crate's version does not change between such edits.
-pub const RULES_VERSION: u32 = 1;
+pub const RULES_VERSION: u32 = 2;
 
 /// Everything one package's result on one build depends on. Not keyed:
 /// the newest versions of dependencies on PyPI (`--no-cache` checks again).

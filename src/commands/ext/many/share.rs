@@ -33,7 +33,10 @@ pub fn shares(packages: usize, engines: usize) -> Vec<Vec<usize>> {
 }
 
 /// The image ids of each interpreter's builder and runtime images on this engine.
+/// The builder's id carries the Rust layer's identity too: a Rust package
+/// is built in the layer, which changes with rustc and its Dockerfile.
 async fn image_ids(app: &App, interps: &[&Interpreter]) -> Result<Vec<(String, String)>> {
+    let rust = crate::commands::ext::rust::layer::toolchain_identity(app)?;
     let mut out = Vec::new();
     for i in interps {
         let release = app
@@ -53,7 +56,7 @@ async fn image_ids(app: &App, interps: &[&Interpreter]) -> Result<Vec<(String, S
                 }
             }
         };
-        let builder = id(&release.builder).await?;
+        let builder = format!("{} rust {rust}", id(&release.builder).await?);
         let runtime = id(&i.image).await?;
         out.push((builder, runtime));
     }

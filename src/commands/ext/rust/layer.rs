@@ -87,6 +87,18 @@ pub fn build_request(tag: &str, tools: &str, builder: &str) -> BuildRequest {
     }
 }
 
+/// What a Rust package's build depends on besides the builder image: the
+/// packages base (suite, mirror, packages) and the layer's Dockerfile, as a
+/// short hash for the results cache's key.
+pub fn toolchain_identity(app: &App) -> Result<String> {
+    let path = app.project.dockerfiles().join("rust").join(DOCKERFILE);
+    let dockerfile = std::fs::read_to_string(&path)
+        .with_context(|| format!("cannot read {}", path.display()))?;
+    let cfg = &app.config.base;
+    let tools = tools_base(&app.config.images.namespace, &cfg.suite, &cfg.mirror);
+    Ok(short_hash(&[&tools.image, &dockerfile]))
+}
+
 /// Makes sure the Rust layer on `builder` exists on `app`'s engine; its tag.
 pub async fn ensure(app: &App, builder: &str) -> Result<String> {
     if builder.ends_with("-tsan") {
@@ -166,13 +178,15 @@ mod tests {
     }
 
     #[test]
-    fn the_layer_installs_only_what_the_builder_lacks_offline() {
+    fn the_layer_installs_only_what_the_builder_lacks_or_has_older_offline() {
         let d = include_str!("../../../../dockerfiles/rust/layer.Dockerfile");
         assert!(d.contains(
             "FROM ${BUILDER} AS pick\nCOPY --from=tools /var/cache/apt/archives/ /debs/"
         ));
-        // A package the builder has in the same version is left out.
-        assert!(d.contains("= \"installed $(dpkg-deb --field \"$deb\" Version)\" ]; then"));
+        // A package the builder has in that version or newer is left out.
+        assert!(d.contains(
+            "dpkg --compare-versions \"${installed#installed }\" ge \"$(dpkg-deb --field \"$deb\" Version)\""
+        ));
         assert!(d.contains("COPY --from=pick /debs/ /tmp/rust-debs/"));
         assert!(d.contains("dpkg --install /tmp/rust-debs/*.deb"));
         assert!(!d.contains("apt-get"), "nothing is downloaded");

@@ -38,7 +38,6 @@ impl Crate {
 
 #[derive(Deserialize)]
 struct Lock {
-    version: Option<u32>,
     #[serde(default)]
     package: Vec<Package>,
 }
@@ -57,9 +56,8 @@ struct Package {
 pub fn crates_of(text: &str, file: &str) -> Result<Vec<Crate>> {
     let lock: Lock = toml::from_str(text)
         .map_err(|e| anyhow::anyhow!("{file} is not a readable Cargo.lock: {e}"))?;
-    if lock.version.is_none_or(|v| v < 3) {
-        bail!("{file} is an old Cargo.lock (format 1 or 2) without a checksum per package: regenerate it with a recent cargo (`cargo generate-lockfile`), or check the package's newer release.");
-    }
+    // Format 2 has no `version` line and a checksum per package, like 3 and
+    // 4; format 1 keeps checksums in [metadata], which the check below finds.
     let mut crates = Vec::new();
     for p in lock.package {
         let Some(source) = p.source else { continue };
@@ -71,7 +69,7 @@ pub fn crates_of(text: &str, file: &str) -> Result<Vec<Crate>> {
         }
         let Some(sha256) = p.checksum else {
             bail!(
-                "{file} has no checksum for {} {}: regenerate it with `cargo generate-lockfile`.",
+                "{file} has no checksum for {} {} (a format-1 lock keeps them in [metadata]): regenerate it with a recent cargo (`cargo generate-lockfile`), or check the package's newer release.",
                 p.name,
                 p.version
             );
@@ -176,13 +174,17 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(e.contains("a registry other than crates.io"), "{e}");
-        let e = crates_of(
-            &lock("").replace("version = 4", "version = 2"),
-            "Cargo.lock",
-        )
-        .unwrap_err()
-        .to_string();
-        assert!(e.contains("old Cargo.lock"), "{e}");
+        // Format 2 (no version line) has checksums per package: read.
+        let v2 = lock("").replace("version = 4\n", "");
+        assert!(!v2.contains("version = 4"), "{v2}");
+        assert!(crates_of(&v2, "Cargo.lock").is_ok());
+        // Format 1: checksums in [metadata], none per package.
+        let v1 = "[[package]]\nname = \"a\"\nversion = \"1.0.0\"\nsource = \"registry+https://github.com/rust-lang/crates.io-index\"\n\n[metadata]\n";
+        let e = crates_of(v1, "Cargo.lock").unwrap_err().to_string();
+        assert!(
+            e.contains("a format-1 lock keeps them in [metadata]"),
+            "{e}"
+        );
         let e = crates_of("[[package]", "Cargo.lock")
             .unwrap_err()
             .to_string();

@@ -48,7 +48,11 @@ pub fn prepare(
 ) -> Result<Option<RustBuild>> {
     let found = project::scan(project);
     let backend = project::requires_rust(requires);
-    if found.manifests.is_empty() && !backend {
+    // Without a Rust backend, only a Cargo.toml at the top makes a Rust
+    // build (setuptools-rust named in setup.py only); one deeper down (an
+    // example, a test fixture) does not.
+    let at_top = found.manifests.iter().any(|m| m.parent() == Some(project));
+    if !backend && !at_top {
         return Ok(None);
     }
     if found.vendored_by.is_some() {

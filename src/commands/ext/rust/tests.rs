@@ -91,6 +91,17 @@ fn a_rust_package_gets_its_crates_vendored_and_others_nothing() {
         CAPS,
     );
     assert_eq!(none.unwrap(), None);
+    // A C package with a Rust example deeper down: still nothing.
+    std::fs::create_dir_all(c.join("examples/rust")).unwrap();
+    std::fs::write(c.join("examples/rust/Cargo.toml"), "[package]\n").unwrap();
+    let none = prepare(
+        &c,
+        &["setuptools".into()],
+        &sources(dir.path(), &shelf),
+        &work,
+        CAPS,
+    );
+    assert_eq!(none.unwrap(), None);
 }
 
 #[test]

@@ -38,6 +38,12 @@ pub fn urls_of(c: &Crate, sources: &CrateSources) -> Vec<String> {
 /// with the lock's checksum.
 pub fn fetch(c: &Crate, sources: &CrateSources) -> Result<PathBuf> {
     let name = format!("{}.crate", c.sha256);
+    // The cache first, whatever the sources: --offline with nothing else
+    // given still finds what an earlier run fetched.
+    let cached = sources.cache.join(&name);
+    if crate::download::sha256_file(&cached).is_ok_and(|s| s.eq_ignore_ascii_case(&c.sha256)) {
+        return Ok(cached);
+    }
     let mut tried = Vec::new();
     for url in urls_of(c, sources) {
         match crate::download::fetch_pinned(&url, &name, &c.sha256, &sources.cache) {
@@ -192,9 +198,13 @@ mod tests {
             1,
             "no unpacking folder left"
         );
-        // Once cached, the folder is not needed any more.
+        // Once cached, the folder is not needed any more, nor given.
         std::fs::remove_dir_all(&shelf).unwrap();
-        fetch(&c, &sources).unwrap();
+        let offline_only = CrateSources {
+            dirs: vec![],
+            ..sources
+        };
+        fetch(&c, &offline_only).unwrap();
     }
 
     #[test]
