@@ -16,6 +16,7 @@ pub mod render;
 mod sources;
 pub mod stage;
 pub mod summary;
+pub mod tool_layer;
 #[cfg(test)]
 mod unit_tests;
 

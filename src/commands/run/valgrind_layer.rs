@@ -10,11 +10,10 @@
 //! one is reused.
 
 use anyhow::{Context, Result};
-use futures_util::StreamExt;
 
-use crate::commands::build::base;
+use crate::commands::build::tool_layer;
 use crate::commands::App;
-use crate::docker::image::{BuildEvent, BuildRequest};
+use crate::docker::image::BuildRequest;
 use crate::plan::{short_hash, BaseImage, BaseKind};
 
 /// What the tools base installs: Debian's Valgrind, and a C compiler for the
@@ -87,19 +86,6 @@ pub async fn ensure(app: &App, pythons: &str) -> Result<String> {
         return Ok(tag);
     }
     let task = app.progress.task(&format!("valgrind layer on {pythons}"));
-    let logs = app.cache.join("logs").join("valgrind");
-    base::ensure(
-        app.engine.as_ref(),
-        &tools,
-        cfg.mode,
-        &cfg.pull_image,
-        &task,
-        &logs,
-    )
-    .await?;
-    let mut ctx = crate::context::ContextBuilder::new();
-    ctx.add_bytes("Dockerfile", rendered.into_bytes(), false)?;
-    ctx.add_bytes(WINDOW_C, window.into_bytes(), false)?;
     let request = BuildRequest {
         tag: tag.clone(),
         dockerfile: "Dockerfile".into(),
@@ -112,12 +98,11 @@ pub async fn ensure(app: &App, pythons: &str) -> Result<String> {
         network: false,
         target: None,
     };
-    let mut stream = Box::pin(app.engine.build(&request, ctx.to_bytes(false)?.into()));
-    while let Some(event) = stream.next().await {
-        if let BuildEvent::Line(line) = event? {
-            task.step(line);
-        }
-    }
+    let files = vec![
+        ("Dockerfile", rendered.into_bytes()),
+        (WINDOW_C, window.into_bytes()),
+    ];
+    tool_layer::build(app, &tools, "valgrind", &task, &request, files).await?;
     task.finish(tag.clone());
     Ok(tag)
 }
@@ -125,6 +110,7 @@ pub async fn ensure(app: &App, pythons: &str) -> Result<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::commands::build::base;
 
     #[test]
     fn the_tools_base_is_pinned_by_suite_mirror_and_packages() {

@@ -10,11 +10,10 @@
 //! so an unchanged one is reused.
 
 use anyhow::{bail, Context, Result};
-use futures_util::StreamExt;
 
-use crate::commands::build::base;
+use crate::commands::build::tool_layer;
 use crate::commands::App;
-use crate::docker::image::{BuildEvent, BuildRequest};
+use crate::docker::image::BuildRequest;
 use crate::plan::{short_hash, BaseImage, BaseKind};
 
 /// Debian's Rust toolchain.
@@ -117,25 +116,9 @@ pub async fn ensure(app: &App, builder: &str) -> Result<String> {
         return Ok(tag);
     }
     let task = app.progress.task(&format!("rust layer on {builder}"));
-    let logs = app.cache.join("logs").join("rust");
-    base::ensure(
-        app.engine.as_ref(),
-        &tools,
-        cfg.mode,
-        &cfg.pull_image,
-        &task,
-        &logs,
-    )
-    .await?;
-    let mut ctx = crate::context::ContextBuilder::new();
-    ctx.add_bytes("Dockerfile", dockerfile.into_bytes(), false)?;
     let request = build_request(&tag, &tools.image, builder);
-    let mut stream = Box::pin(app.engine.build(&request, ctx.to_bytes(false)?.into()));
-    while let Some(event) = stream.next().await {
-        if let BuildEvent::Line(line) = event? {
-            task.step(line);
-        }
-    }
+    let files = vec![("Dockerfile", dockerfile.into_bytes())];
+    tool_layer::build(app, &tools, "rust", &task, &request, files).await?;
     task.finish(tag.clone());
     Ok(tag)
 }
@@ -143,6 +126,7 @@ pub async fn ensure(app: &App, builder: &str) -> Result<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::commands::build::base;
 
     #[test]
     fn the_packages_base_keeps_its_debs_and_is_pinned_by_suite_mirror_and_packages() {
