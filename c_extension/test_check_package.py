@@ -235,7 +235,9 @@ class TestsStep(unittest.TestCase):
         return lines, seconds
 
     def test_the_plain_outcome_is_printed_before_a_parallel_run_that_never_ends(self):
-        lines, _ = self.run_tests_step("hang", budget=600, timeout=5)
+        # The hanging run is killed after `timeout`: long enough for the plain
+        # run to print first on a loaded machine (5 s failed once at load 8).
+        lines, _ = self.run_tests_step("hang", budget=600, timeout=15)
         self.assertEqual([line["kind"] for line in lines], ["package-tests-plain"])
         plain = lines[0]["plain"]
         self.assertEqual((plain["exit_code"], plain["timed_out"], plain["threads"]), (0, False, 1))
