@@ -14,8 +14,7 @@ use super::package::PackageJob;
 use super::package_host::{add_build_requirements, package_interpreters, Prepared};
 use crate::commands::runner::{self, Parsed, ScriptRun};
 use crate::commands::App;
-use crate::docker::{BindMount, ContainerOutput};
-use crate::wheels::PIP;
+use crate::docker::ContainerOutput;
 
 /// check_package.py's `requires` answer.
 #[derive(Debug, Clone, Default, PartialEq, Deserialize)]
@@ -47,14 +46,6 @@ pub fn read_asked(out: &ContainerOutput) -> Asked {
 /// check_package.py's `requires` arguments. Pure.
 pub fn requires_args(work: &str) -> Vec<String> {
     super::package_run::step_args("requires", work)
-}
-
-fn mount(host: &Path, container: &str, read_only: bool) -> BindMount {
-    BindMount {
-        host: host.display().to_string(),
-        container: container.into(),
-        read_only,
-    }
 }
 
 /// Asks the backend in the first build's builder image and adds what it
@@ -93,12 +84,7 @@ pub(super) async fn ask_backend(
         .map(|s| s.run_env)
         .unwrap_or_default();
     extra_env.extend(rust_env);
-    let mut extra_mounts = vec![
-        mount(&prepared.project, "/src", true),
-        mount(&prepared.wheelhouse, "/wheelhouse", true),
-        mount(&PIP.cached(&app.cache), &PIP.in_container(), true),
-        mount(staging, "/out", false),
-    ];
+    let mut extra_mounts = super::package_run::builder_mounts(app, prepared, staging);
     extra_mounts.extend(rust_mounts);
     let run = ScriptRun {
         interpreter: interp,

@@ -65,6 +65,17 @@ pub(super) async fn check_everywhere(
     Ok(results)
 }
 
+/// What a builder container of a package reads and writes: the project and
+/// the wheelhouse read-only, pip's wheel, the staging folder as /out.
+pub(super) fn builder_mounts(app: &App, prepared: &Prepared, staging: &Path) -> Vec<BindMount> {
+    vec![
+        mount(&prepared.project, "/src", true),
+        mount(&prepared.wheelhouse, "/wheelhouse", true),
+        mount(&PIP.cached(&app.cache), &PIP.in_container(), true),
+        mount(staging, "/out", false),
+    ]
+}
+
 fn mount(host: &Path, container: &str, read_only: bool) -> BindMount {
     BindMount {
         host: host.display().to_string(),
@@ -130,12 +141,7 @@ pub(super) async fn one_interpreter(
         .map(|s| s.build_env.clone())
         .unwrap_or_default();
     extra_env.extend(rust_env);
-    let mut extra_mounts = vec![
-        mount(&prepared.project, "/src", true),
-        mount(&prepared.wheelhouse, "/wheelhouse", true),
-        mount(&PIP.cached(&app.cache), &PIP.in_container(), true),
-        mount(staging, "/out", false),
-    ];
+    let mut extra_mounts = builder_mounts(app, prepared, staging);
     extra_mounts.extend(rust_mounts);
     let build_run = ScriptRun {
         interpreter: interp,
