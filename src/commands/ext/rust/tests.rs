@@ -206,11 +206,11 @@ fn pyo3_package(spec: &ContainerSpec) -> Result<ContainerOutput, DockerError> {
     Ok(exited(0, &format!("PYBENCH_RESULT {line}\n"), ""))
 }
 
-#[tokio::test]
-async fn a_rust_package_is_asked_and_built_in_the_rust_layer_with_its_crates() {
-    let dir = tempfile::tempdir().unwrap();
-    let (project, shelf) = maturin_project(dir.path());
-    let house = dir.path().join("house");
+/// The maturin project's job, offline with maturin's wheel and its crates'
+/// folder, on a fake engine holding the builder and the packages base.
+fn maturin_job(dir: &Path) -> crate::commands::ext::package::PackageJob {
+    let (project, shelf) = maturin_project(dir);
+    let house = dir.join("house");
     std::fs::create_dir_all(&house).unwrap();
     crate::packages::testing::write_wheel(
         &house.join("maturin-1.16.0-py3-none-any.whl"),
@@ -218,14 +218,6 @@ async fn a_rust_package_is_asked_and_built_in_the_rust_layer_with_its_crates() {
         "1.16.0",
         &[],
     );
-    let engine = FakeEngine::new(pyo3_package);
-    let cache = tempfile::tempdir().unwrap();
-    let app = app_on(engine.clone(), cache.path());
-    let builder = app.plan.releases[0].builder.clone();
-    engine.add_image(&builder, &[]);
-    let cfg = &app.config.base;
-    let tools = layer::tools_base(&app.config.images.namespace, &cfg.suite, &cfg.mirror);
-    engine.add_image(&tools.image, &[]);
     let args = crate::commands::ext::tests::ext_args(&[
         project.to_str().unwrap(),
         "--offline",
@@ -235,7 +227,21 @@ async fn a_rust_package_is_asked_and_built_in_the_rust_layer_with_its_crates() {
         shelf.to_str().unwrap(),
     ]);
     let source = crate::packages::source::classify(args.path(), None).unwrap();
-    let job = crate::commands::ext::package::prepare(&args, source).unwrap();
+    crate::commands::ext::package::prepare(&args, source).unwrap()
+}
+
+#[tokio::test]
+async fn a_rust_package_is_asked_and_built_in_the_rust_layer_with_its_crates() {
+    let dir = tempfile::tempdir().unwrap();
+    let job = maturin_job(dir.path());
+    let engine = FakeEngine::new(pyo3_package);
+    let cache = tempfile::tempdir().unwrap();
+    let app = app_on(engine.clone(), cache.path());
+    let builder = app.plan.releases[0].builder.clone();
+    engine.add_image(&builder, &[]);
+    let cfg = &app.config.base;
+    let tools = layer::tools_base(&app.config.images.namespace, &cfg.suite, &cfg.mirror);
+    engine.add_image(&tools.image, &[]);
     let staging = cache.path().join("staging");
     let mut prepared = prepare_on_host(&app, &job, &staging).unwrap();
     assert_eq!(prepared.rust.as_ref().unwrap().crates, 1);
