@@ -21,7 +21,7 @@ use crate::analysis::scaling_pairs::{
 };
 use crate::cli::CompareArgs;
 use crate::report::format;
-use crate::report::table::{comparison_cells, comparison_table, ratio_with_ci};
+use crate::report::table::{comparison_cells, comparison_table, ratio_and_interval, ratio_with_ci};
 use crate::results::{self, CompareFile, Comparisons, Report, ResultDoc};
 
 /// A run's result file; any other result file is refused, saying what it is.
@@ -241,11 +241,8 @@ fn render_scaling(c: &Comparisons) -> String {
     }
     let speedup = |s: Option<f64>| s.map_or("—".into(), format::ratio);
     let rows = c.scaling.iter().map(|p| {
-        let found = p.comparison.as_ref().map(|c| {
-            let ratio = match (c.ci_low, c.ci_high) {
-                (Some(l), Some(h)) => format!("{} [{l:.2}–{h:.2}]", format::ratio(c.ratio)),
-                _ => format::ratio(c.ratio),
-            };
+        let found = (p.comparison.as_ref()).map(|c| {
+            let ratio = ratio_and_interval(c.ratio, c.ci_low, c.ci_high);
             (ratio, c.p_value, c.verdict)
         });
         let [ratio, pv, status] = comparison_cells(found, "not completed");

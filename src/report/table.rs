@@ -203,9 +203,14 @@ pub(crate) fn comparison_table(header: [&str; 6], rows: Vec<[String; 6]>) -> Tab
 
 /// `0.87× [0.85–0.89]`, or the ratio alone for the baseline.
 pub(crate) fn ratio_with_ci(c: &Comparison) -> String {
-    match (c.ci_low, c.ci_high) {
-        (Some(low), Some(high)) => format!("{} [{low:.2}–{high:.2}]", format::ratio(c.ratio)),
-        _ => format::ratio(c.ratio),
+    ratio_and_interval(c.ratio, c.ci_low, c.ci_high)
+}
+
+/// `0.87× [0.85–0.89]` from a ratio and its interval's ends, if any.
+pub(crate) fn ratio_and_interval(ratio: f64, low: Option<f64>, high: Option<f64>) -> String {
+    match (low, high) {
+        (Some(low), Some(high)) => format!("{} [{low:.2}–{high:.2}]", format::ratio(ratio)),
+        _ => format::ratio(ratio),
     }
 }
 
