@@ -225,7 +225,6 @@ fn pyperformance_is_counted_per_benchmark_in_two_builds() {
         let samples = row["samples"].as_array().unwrap();
         assert_eq!(samples.len(), 2, "{row}");
         for name in ["deltablue", "unpack_sequence"] {
-            // The same work in both processes: the same count, to a part in 10⁴.
             let value = |s: &serde_json::Value| {
                 let m = s["metrics"].as_array().unwrap();
                 let m = m.iter().find(|m| m["name"] == name).unwrap();
@@ -233,7 +232,17 @@ fn pyperformance_is_counted_per_benchmark_in_two_builds() {
                 m["values"][0].as_f64().unwrap()
             };
             let (a, b) = (value(&samples[0]), value(&samples[1]));
-            assert!(a > 10.0 && (a / b - 1.0).abs() < 1e-4, "{name}: {a} {b}");
+            // The same work in both processes: on the GIL build the same
+            // count; on the free-threaded one within one young collection,
+            // since its collector decides on resident memory, which no
+            // count controls (0.28 % seen: docs/counts.md).
+            let free_threaded = row["interpreter"].as_str().unwrap().ends_with('t');
+            let tolerance = if free_threaded { 1e-2 } else { 1e-6 };
+            assert!(
+                a > 10.0 && (a / b - 1.0).abs() < tolerance,
+                "{}, {name}: {a} {b}",
+                row["interpreter"]
+            );
         }
     }
 }
