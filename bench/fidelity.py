@@ -570,7 +570,7 @@ def table():
             fq, q = find("pyperformance", "quick", version, name)
             fr, r = find("pyperformance", "release", version, name)
             if q and r:
-                row("release/quick, pyperformance time, raw (two runs)", name,
+                row("release/quick, pyperformance time, raw: two runs, unpaired, each run's load in it", name,
                     fmt(raw_profile_ratio(q, r, name)), "", f"{fr} · {fq}")
 
     for profile in ("release", "quick"):
