@@ -308,13 +308,18 @@ def skipped(report):
     return out
 
 
-def load_range(report):
+def load_range(report, name=None):
     loads = [v for row in report["rows"] for s in measured(row)
              for v in ((s.get("host") or {}).get("load_before"),
                        (s.get("host") or {}).get("load_after")) if v is not None]
     steal = [(s.get("host") or {}).get("steal") for row in report["rows"]
              for s in measured(row)]
     steal = [x for x in steal if x is not None]
+    if not loads and name:
+        # pyperformance's samples carry no load: the log's last line has it.
+        with open(os.path.join(OUT, name[:-5] + ".txt")) as log:
+            found = re.findall(r"load before ([\d.]+), after ([\d.]+)", log.read())
+        loads = [float(x) for pair in found for x in pair]
     text = f"load {min(loads):.1f}–{max(loads):.1f}" if loads else "load ?"
     if steal:
         text += f", steal ≤{100 * max(steal):.0f} %"
@@ -485,11 +490,12 @@ def table():
             if report:
                 ci, n = suite_ratio(report, name, version)
                 cells[profile] = f"{fmt(ci)} ({n} benchmarks)"
-                src.append(f"{f} ({load_range(report)})")
+                src.append(f"{f} ({load_range(report, f)})")
                 sk = skipped(report)
-                if sk:
-                    notes.append(f"{f}: skipped " + "; ".join(
-                        f"{b} on {', '.join(sorted(w))}" for b, w in sorted(sk.items())))
+                note = f"{f}: skipped " + "; ".join(
+                    f"{b} on {', '.join(sorted(w))}" for b, w in sorted(sk.items()))
+                if sk and note not in notes:  # a file holding t and j is seen twice
+                    notes.append(note)
         row("pyperformance time, geo mean", f"{name}/{version}",
             cells.get("release", "not measured"), cells.get("quick", "not measured"),
             "; ".join(src) or "—")

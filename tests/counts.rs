@@ -221,7 +221,13 @@ fn pyperformance_is_counted_per_benchmark_in_two_builds() {
     assert!(text.contains("│ unpack_sequence"), "{text}");
     let r = read_json(&json);
     assert_eq!(r["measure"], "instructions");
-    for row in r["rows"].as_array().unwrap() {
+    let rows = r["rows"].as_array().unwrap();
+    let names: Vec<&str> = rows
+        .iter()
+        .map(|row| row["interpreter"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["3.14", "3.14t"], "{r}");
+    for row in rows {
         let samples = row["samples"].as_array().unwrap();
         assert_eq!(samples.len(), 2, "{row}");
         for name in ["deltablue", "unpack_sequence"] {

@@ -1,7 +1,8 @@
 //! End to end on the real daemon: a PyO3 package (tests/packages/pyo3_ft)
 //! built by maturin in the builder's Rust layer on three builds (stock 3.14,
 //! and both free-threaded ABIs, 3.13t and 3.14t: the ones PyO3 treats
-//! apart; the other builds share their ABI and cost CI minutes), offline: maturin from .ci/setup's wheelhouse, the crates from its
+//! apart; the j builds share their stock build's ABI, and 3.13 is left out
+//! for CI time), offline: maturin from .ci/setup's wheelhouse, the crates from its
 //! target/crates folder (`--crates`), nothing from the network.
 
 mod common;
