@@ -200,6 +200,8 @@ print("fake pytest in %d threads" % threads, flush=True)
 if threads > 1 and os.environ["PB_FAKE_PYTEST"] == "hang":
     time.sleep(3600)
 if threads > 1 and os.environ["PB_FAKE_PYTEST"] == "hup":
+    # Default action first: a parent run under nohup hands SIGHUP down ignored.
+    signal.signal(signal.SIGHUP, signal.SIG_DFL)
     os.kill(os.getpid(), signal.SIGHUP)
 """
 
