@@ -519,34 +519,26 @@ def table():
                     f"{name}/{version}", cells.get("release", "not measured"),
                     cells.get("quick", "not measured"), "; ".join(src) or "—")
 
-    for version in ("3.14", "3.13"):
-        for variant in ("t", "j"):
-            name = name_of(version, variant)
-            cells, src = {}, []
-            for profile in ("release", "quick"):
-                f, report = find("counts", profile, version, name)
-                if report:
-                    cells[profile] = fmt(paired_ratio(report, name, version, 1), 4)
-                    src.append(f)
-            if cells:
-                row("gil.py fib(20), 1 thread, instructions (Callgrind)", f"{name}/{version}",
-                    cells.get("release", "not measured"), cells.get("quick", "not measured"),
-                    "; ".join(src))
+    def counted_cell(stage, report, name, version):
+        if stage == "counts":
+            return fmt(paired_ratio(report, name, version, 1), 4)
+        ci, n = suite_ratio(report, name, version)
+        return f"{fmt(ci, 4)} ({n} benchmarks)"
 
-    for version in ("3.14", "3.13"):
-        for variant in ("t", "j"):
-            name = name_of(version, variant)
-            cells, src = {}, []
-            for profile in ("release", "quick"):
-                f, report = find("pyperf-counts", profile, version, name)
-                if report:
-                    ci, n = suite_ratio(report, name, version)
-                    cells[profile] = f"{fmt(ci, 4)} ({n} benchmarks)"
-                    src.append(f)
-            if cells:
-                row("pyperformance instructions (Callgrind), geo mean", f"{name}/{version}",
-                    cells.get("release", "not measured"), cells.get("quick", "not measured"),
-                    "; ".join(src))
+    for stage, figure in [("counts", "gil.py fib(20), 1 thread, instructions (Callgrind)"),
+                          ("pyperf-counts", "pyperformance instructions (Callgrind), geo mean")]:
+        for version in ("3.14", "3.13"):
+            for variant in ("t", "j"):
+                name = name_of(version, variant)
+                cells, src = {}, []
+                for profile in ("release", "quick"):
+                    f, report = find(stage, profile, version, name)
+                    if report:
+                        cells[profile] = counted_cell(stage, report, name, version)
+                        src.append(f)
+                if cells:
+                    row(figure, f"{name}/{version}", cells.get("release", "not measured"),
+                        cells.get("quick", "not measured"), "; ".join(src))
 
     # PGO + LTO's effect per build: release against quick.
     for version in ("3.14", "3.13"):
